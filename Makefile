@@ -1,0 +1,98 @@
+# fitchat — plain Makefile (see README "Building" for why not CMake: one binary,
+# a handful of folders, per-file SIMD flags; make says all of it in one page).
+#
+#   make            build/fitchat (CPU; SIMD kernels chosen at run time)
+#   make test       build and run the whole test suite
+#   make check      make test, then make asan (what CI runs)
+#   make asan       the whole suite under AddressSanitizer + UBSan (build-asan/)
+#   make models     fetch and verify the default model into the cache
+#   make fuzz       libFuzzer target for the GGUF reader (clang)
+#   make bench      benchmarks (see bench/)
+
+CC      ?= cc
+BUILD   ?= build
+OPT     ?= -O2
+SAN     ?=
+WERROR  ?= -Werror
+ARCH    := $(shell uname -m)
+
+CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-format-truncation $(WERROR) -MMD -MP -pthread $(SAN)
+LDLIBS      := -lcjson -ledit -ldl -lm -pthread $(SAN)
+
+LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/app/main.c'))
+LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)
+TLIB_SRC := $(sort $(wildcard tests/lib/*.c))
+TLIB_OBJ := $(TLIB_SRC:%.c=$(BUILD)/%.o)
+TEST_SRC := $(sort $(wildcard tests/test_*.c))
+TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
+TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
+TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+
+# SIMD kernels: one file per instruction set, chosen at run time by the
+# dispatch table in src/engine (the scalar path is always built).
+ifeq ($(ARCH),x86_64)
+AVX2_FLAGS   := -mavx2 -mfma -mf16c
+AVX512_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma -mf16c -mavx2
+else
+AVX2_FLAGS   :=
+AVX512_FLAGS :=
+endif
+
+.PHONY: all test check asan models models-extra fuzz bench clean tools
+.SECONDARY:
+all: $(BUILD)/fitchat tools
+
+$(BUILD)/%_avx2.o: %_avx2.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(AVX2_FLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%_avx512.o: %_avx512.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(AVX512_FLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%.o: %.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/libfitchat.a: $(LIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/fitchat: $(BUILD)/src/app/main.o $(BUILD)/libfitchat.a
+	$(CC) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/libtest.a: $(TLIB_OBJ)
+	@rm -f $@
+	ar rcs $@ $^
+
+$(BUILD)/tests/test_%: $(BUILD)/tests/test_%.o $(BUILD)/tests/libtest.a $(BUILD)/libfitchat.a
+	$(CC) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+$(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/tests/libtest.a $(BUILD)/libfitchat.a
+	$(CC) -o $@ $^ $(LDFLAGS) $(LDLIBS)
+
+tools: $(TOOL_BIN)
+
+test: $(BUILD)/fitchat $(TEST_BIN) $(TOOL_BIN)
+	@bash tests/run.sh $(BUILD)
+
+# The README's test command: the suite, then the suite under the sanitizers.
+check: test
+	$(MAKE) asan
+
+asan:
+	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+models:
+	@bash scripts/fetch-model.sh
+
+fuzz:
+	$(MAKE) -f fuzz/Makefile
+
+bench: $(BUILD)/fitchat
+	@bash bench/run-all.sh
+
+clean:
+	rm -rf build build-asan build-fuzz
+
+-include $(LIB_OBJ:.o=.d) $(TLIB_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(TOOL_BIN:%=%.d) $(BUILD)/src/app/main.d

@@ -1,0 +1,23 @@
+/* commands — the fitchat subcommands, one file each (src/app/cmd_*.c).
+ *
+ * Each takes the arguments after the subcommand name (argv[0] is the
+ * subcommand) and returns the process exit status: 0 success, 1 runtime
+ * failure, 2 bad input (FC_EINPUT). Commands print their own errors as one
+ * line "fitchat CMD: message" on stderr.
+ */
+#ifndef FC_COMMANDS_H
+#define FC_COMMANDS_H
+
+int cmd_info(int argc, char **argv);     /* cmd_info.c: model summary */
+int cmd_gpu(int argc, char **argv);      /* cmd_gpu.c: GPU inventory */
+int cmd_plan(int argc, char **argv);     /* cmd_plan.c: memory plan */
+int cmd_tokenize(int argc, char **argv); /* cmd_tokenize.c */
+int cmd_run(int argc, char **argv);      /* cmd_run.c: raw completion */
+int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
+int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
+
+/* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
+ * into buf; returns buf, or NULL if it is not there (message in why). */
+const char *default_model_path(char *buf, unsigned cap, char *why, unsigned why_cap);
+
+#endif
