@@ -1,0 +1,90 @@
+/* quant — block formats of weights, activations and the KV cache: conversion
+ * to and from float, and dot products, with a scalar reference and SIMD
+ * versions (AVX2, AVX-512) chosen once at start-up.
+ *
+ * One traits row per GGML type (ggml_types.h ids) that the engine can run.
+ * Weight rows are dotted with activations that were first converted to the
+ * row's act_type (quantized once per token, reused for every row): this is
+ * what makes the quantized matrix-vector product cheap.
+ *
+ * Activation formats (internal, never stored in files):
+ *   FC_ACT_F32  plain float32.
+ *   FC_ACT_Q8   blocks of 32: { float d; float s; int8_t qs[32]; } (40 B),
+ *               x[i] ~= d * qs[i], s = d * sum(qs). Used by Q4_0, Q4_1,
+ *               Q5_0, Q5_1 and Q8_0 weights (s serves the "_1" types' min).
+ *
+ * Contract: n is a multiple of the type's block size (callers check shapes
+ * when loading a model); pointers may be unaligned; functions are pure and
+ * thread-safe once quant_init() has run. quant_init() is called once before
+ * threads start (it is the only writer of the dispatch table).
+ */
+#ifndef FC_QUANT_H
+#define FC_QUANT_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../format/ggml_types.h"
+
+enum fc_act_type { FC_ACT_F32 = 0, FC_ACT_Q8 = 1 };
+
+#define FC_QK8 32
+typedef struct {
+    float d;            /* scale */
+    float s;            /* d * sum(qs) */
+    int8_t qs[FC_QK8];
+} fc_block_q8;
+_Static_assert(sizeof(fc_block_q8) == 40, "fc_block_q8 is 40 bytes");
+
+/* Dequantize n values of a row into out. */
+typedef void (*quant_dequant_fn)(const void *row, float *out, int64_t n);
+/* Quantize n floats into a row of this type (weights/KV: nearest rounding,
+ * the same scale rule as ggml's reference quantizers). */
+typedef void (*quant_quantize_fn)(const float *x, void *row, int64_t n);
+/* Dot product of a weight row (this type) with activations in act_type. */
+typedef float (*quant_dot_fn)(const void *row, const void *act, int64_t n);
+
+typedef struct quant_traits {
+    uint32_t type;                /* ggml type id */
+    const char *name;
+    uint32_t block_elems, block_bytes;
+    enum fc_act_type act_type;    /* what vec_dot wants as activations */
+    quant_dequant_fn dequant;     /* always set */
+    quant_quantize_fn quantize;   /* set for F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 */
+    quant_dot_fn dot;             /* always set */
+} quant_traits;
+
+enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };
+
+/* Chooses the kernels: QUANT_ISA_AUTO picks the best the CPU supports (and
+ * honours env FITCHAT_ISA=scalar|avx2|avx512 as a cap). Returns the ISA
+ * chosen. Idempotent. */
+int quant_init(int isa);
+const char *quant_isa_name(int isa);
+
+/* Traits of a runnable type, or NULL if the engine cannot run it. */
+const quant_traits *quant_get(uint32_t type);
+
+/* The scalar reference traits, whatever quant_init chose (for tests). */
+const quant_traits *quant_get_ref(uint32_t type);
+/* The traits of a given ISA, or NULL if not compiled in or the CPU lacks it
+ * (for tests comparing SIMD against scalar). */
+const quant_traits *quant_get_isa(uint32_t type, int isa);
+
+/* Activations: bytes needed for n values in act_type, and the conversion
+ * from float (n multiple of 32 for FC_ACT_Q8). */
+size_t quant_act_bytes(enum fc_act_type t, int64_t n);
+void quant_act_from_f32(enum fc_act_type t, const float *x, void *out, int64_t n);
+
+/* Half and bfloat16 conversions (round to nearest even). */
+float fc_f16_to_f32(uint16_t h);
+uint16_t fc_f32_to_f16(float f);
+float fc_bf16_to_f32(uint16_t h);
+uint16_t fc_f32_to_bf16(float f);
+
+/* Vector helpers used by the forward pass (dispatched like the dots). */
+float fc_dot_f32(const float *a, const float *b, int64_t n);
+/* y[i] += a * x[i] */
+void fc_axpy_f32(float *y, float a, const float *x, int64_t n);
+
+#endif
