@@ -27,6 +27,9 @@ TEST_SRC := $(sort $(wildcard tests/test_*.c))
 TEST_BIN := $(TEST_SRC:tests/%.c=$(BUILD)/tests/%)
 TOOL_SRC := $(sort $(wildcard tests/tools/*.c))
 TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
+# Shared libraries the tests load with dlopen (e.g. a scripted fake NVML).
+SO_SRC   := $(sort $(wildcard tests/so/*.c))
+SO_LIB   := $(SO_SRC:tests/so/%.c=$(BUILD)/tests/so/%.so)
 
 # SIMD kernels: one file per instruction set, chosen at run time by the
 # dispatch table in src/engine (the scalar path is always built).
@@ -73,7 +76,11 @@ $(BUILD)/tests/tools/%: $(BUILD)/tests/tools/%.o $(BUILD)/tests/libtest.a $(BUIL
 
 tools: $(TOOL_BIN)
 
-test: $(BUILD)/fitchat $(TEST_BIN) $(TOOL_BIN)
+$(BUILD)/tests/so/%.so: tests/so/%.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(CFLAGS) -fPIC -shared -o $@ $< $(SAN)
+
+test: $(BUILD)/fitchat $(TEST_BIN) $(TOOL_BIN) $(SO_LIB)
 	@bash tests/run.sh $(BUILD)
 
 # The README's test command: the suite, then the suite under the sanitizers.

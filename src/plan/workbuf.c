@@ -1,0 +1,46 @@
+#include "workbuf.h"
+
+#include <stddef.h>
+
+#include "../engine/quant.h"
+
+static const char *NAMES[WB_COUNT] = {"x", "xb", "q", "k", "v", "att", "ff_gate", "ff_up", "act_q", "scores", "logits"};
+
+const char *workbuf_name(int i) { return i >= 0 && i < WB_COUNT ? NAMES[i] : "?"; }
+
+/* Flash attention keeps, per thread, one query head's running output and a
+ * tile of scores; plain attention materialises (n_head, n_batch, n_ctx). */
+#define FLASH_TILE 256
+
+void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbuf_layout *out) {
+    uint64_t nb = p->n_batch ? p->n_batch : 1, f = sizeof(float);
+    uint32_t max_head = 0, max_head_kv = 0, max_ff = 0;
+    for (uint32_t il = 0; il < d->n_layer; il++) {
+        if (d->n_head_l[il] > max_head) max_head = d->n_head_l[il];
+        if (d->n_head_kv_l[il] > max_head_kv) max_head_kv = d->n_head_kv_l[il];
+        if (d->n_ff_l[il] > max_ff) max_ff = d->n_ff_l[il];
+    }
+    uint64_t q_w = (uint64_t)max_head * d->head_dim_k, att_w = (uint64_t)max_head * d->head_dim_v;
+    uint64_t widest = d->n_embd;
+    if (max_ff > widest) widest = max_ff;
+    if (att_w > widest) widest = att_w;
+    widest = (widest + FC_QK8 - 1) / FC_QK8 * FC_QK8;
+    for (int i = 0; i < WB_COUNT; i++) out->bytes[i] = 0;
+    out->bytes[WB_X] = nb * d->n_embd * f;
+    out->bytes[WB_XB] = nb * d->n_embd * f;
+    out->bytes[WB_Q] = nb * q_w * f;
+    out->bytes[WB_K] = nb * max_head_kv * d->head_dim_k * f;
+    out->bytes[WB_V] = nb * max_head_kv * d->head_dim_v * f;
+    out->bytes[WB_ATT] = nb * att_w * f;
+    out->bytes[WB_FF_GATE] = nb * max_ff * f;
+    out->bytes[WB_FF_UP] = nb * max_ff * f;
+    out->bytes[WB_ACT] = nb * (widest / FC_QK8) * sizeof(fc_block_q8);
+    uint32_t nt = p->n_threads ? p->n_threads : 1;
+    if (p->flash)
+        out->bytes[WB_SCORES] = (uint64_t)nt * (FLASH_TILE + d->head_dim_v + d->head_dim_k) * f;
+    else
+        out->bytes[WB_SCORES] = (uint64_t)nt * p->n_ctx * f;
+    if (p->has_output) out->bytes[WB_LOGITS] = (uint64_t)(p->n_outputs ? p->n_outputs : 1) * d->n_vocab * f;
+    out->total = 0;
+    for (int i = 0; i < WB_COUNT; i++) out->total += out->bytes[i];
+}

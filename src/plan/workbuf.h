@@ -1,0 +1,38 @@
+/* workbuf — the engine's work buffers, sized by one function that both the
+ * planner and the engine's allocator call (DESIGN.md, "The memory model").
+ *
+ * The engine allocates exactly workbuf_layout()'s entries per device, in
+ * this order, and nothing else besides weights and KV cache, so a plan's
+ * buffer bytes are the engine's buffer bytes. Pure, thread-safe.
+ */
+#ifndef FC_WORKBUF_H
+#define FC_WORKBUF_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include "../model/arch.h"
+
+typedef struct workbuf_params {
+    uint32_t n_ctx;       /* context length in tokens */
+    uint32_t n_batch;     /* tokens processed per forward call */
+    bool flash;           /* tiled attention with online softmax (no n_ctx scores) */
+    uint32_t n_threads;   /* CPU threads (per-thread scratch); 1 for GPU devices */
+    bool has_output;      /* this device computes the output head (logits) */
+    uint32_t n_outputs;   /* logit rows kept per call (1 normally, n_batch to dump all) */
+} workbuf_params;
+
+enum { WB_X, WB_XB, WB_Q, WB_K, WB_V, WB_ATT, WB_FF_GATE, WB_FF_UP, WB_ACT, WB_SCORES, WB_LOGITS, WB_COUNT };
+
+typedef struct workbuf_layout {
+    uint64_t bytes[WB_COUNT]; /* per buffer; 0 where not needed */
+    uint64_t total;
+} workbuf_layout;
+
+/* Names for the allocation log: "x", "xb", "q", ... */
+const char *workbuf_name(int i);
+
+/* Computes the layout for a device running any layer range of model d. */
+void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbuf_layout *out);
+
+#endif
