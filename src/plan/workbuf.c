@@ -10,7 +10,7 @@ const char *workbuf_name(int i) { return i >= 0 && i < WB_COUNT ? NAMES[i] : "?"
 
 /* Flash attention keeps, per thread, one query head's running output and a
  * tile of scores; plain attention materialises (n_head, n_batch, n_ctx). */
-#define FLASH_TILE 256
+#define FLASH_TILE WORKBUF_FLASH_TILE
 
 void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbuf_layout *out) {
     uint64_t nb = p->n_batch ? p->n_batch : 1, f = sizeof(float);
@@ -39,7 +39,7 @@ void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbu
     if (p->flash)
         out->bytes[WB_SCORES] = (uint64_t)nt * (FLASH_TILE + d->head_dim_v + d->head_dim_k) * f;
     else
-        out->bytes[WB_SCORES] = (uint64_t)nt * p->n_ctx * f;
+        out->bytes[WB_SCORES] = (uint64_t)nt * (p->n_ctx + d->head_dim_v + d->head_dim_k) * f;
     if (p->has_output) out->bytes[WB_LOGITS] = (uint64_t)(p->n_outputs ? p->n_outputs : 1) * d->n_vocab * f;
     out->total = 0;
     for (int i = 0; i < WB_COUNT; i++) out->total += out->bytes[i];

@@ -13,6 +13,9 @@
 
 #include "../model/arch.h"
 
+/* Positions per tile of the flash-style attention (scores kept per tile). */
+#define WORKBUF_FLASH_TILE 256
+
 typedef struct workbuf_params {
     uint32_t n_ctx;       /* context length in tokens */
     uint32_t n_batch;     /* tokens processed per forward call */

@@ -1,0 +1,503 @@
+/* engine — the CPU forward pass of the llama architecture, top to bottom:
+ * embed -> per layer [RMSNorm, Q/K/V, RoPE, KV store, attention, Wo + residual,
+ * RMSNorm, gate/up + SwiGLU, down + residual] -> RMSNorm -> output head.
+ *
+ * Parallelism: each step that touches weights is one pool_run over chunks of
+ * weight rows (every thread streams its own rows; decoding is bound by memory
+ * bandwidth, so the rows are what must be split). Attention is split over
+ * (token, head) pairs. Small per-token steps run on the calling thread. */
+#include "engine.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "threads.h"
+
+struct fc_engine {
+    fc_model model;
+    const model_desc *d;
+    fc_engine_params p;
+    fc_pool *pool;
+    int n_past;
+    /* KV cache: per layer n_ctx rows, each n_head_kv * head_dim values */
+    uint8_t **k_cache, **v_cache;   /* [n_layer] -> (n_ctx, k_row_bytes) */
+    size_t k_row_bytes, v_row_bytes;
+    const quant_traits *kq, *vq;
+    /* work buffers (workbuf.h), one allocation each */
+    void *buf[WB_COUNT];
+    float *x;        /* (n_batch, n_embd) residual stream */
+    float *xb;       /* (n_batch, n_embd) normed input of a block */
+    float *q;        /* (n_batch, n_head * head_dim_k) */
+    float *k;        /* (n_batch, n_head_kv * head_dim_k) new keys */
+    float *v;        /* (n_batch, n_head_kv * head_dim_v) new values */
+    float *att;      /* (n_batch, n_head * head_dim_v) attention output */
+    float *gate;     /* (n_batch, n_ff) SwiGLU output */
+    float *up;       /* (n_batch, n_ff) */
+    uint8_t *act;    /* (n_batch, act row) quantized activations */
+    size_t act_stride;
+    float *scratch;  /* (n_threads, scratch_floats) attention scratch */
+    size_t scratch_floats;
+    float *logits;   /* (n_outputs, n_vocab) */
+    fc_alloc_log log;
+};
+
+/* ---- allocation ---------------------------------------------------------- */
+
+static int log_add(fc_engine *e, enum fc_alloc_kind kind, int layer, const char *what, uint64_t bytes) {
+    fc_alloc_entry *n = realloc(e->log.entries, (size_t)(e->log.n + 1) * sizeof *n);
+    if (!n) return -1;
+    e->log.entries = n;
+    n[e->log.n++] = (fc_alloc_entry){kind, layer, what, bytes};
+    e->log.total[kind] += bytes;
+    return 0;
+}
+
+static void *alloc_logged(fc_engine *e, enum fc_alloc_kind kind, int layer, const char *what, uint64_t bytes) {
+    if (bytes == 0) return NULL;
+    void *ptr = NULL;
+    if (posix_memalign(&ptr, 64, (size_t)bytes) != 0) return NULL;
+    if (log_add(e, kind, layer, what, bytes)) { free(ptr); return NULL; }
+    return ptr;
+}
+
+uint64_t engine_kv_layer_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_k, uint32_t type_v) {
+    uint64_t rows = n_ctx;
+    if (d->swa_l[il] && d->n_swa && d->n_swa < rows) rows = d->n_swa;
+    return rows * (ggml_row_bytes(type_k, model_n_embd_k(d, il)) + ggml_row_bytes(type_v, model_n_embd_v(d, il)));
+}
+
+static bool kv_type_ok(uint32_t t) {
+    return t == GGML_TYPE_F32 || t == GGML_TYPE_F16 || t == GGML_TYPE_Q8_0 || t == GGML_TYPE_Q4_0;
+}
+
+fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_params *p, fc_err *err) {
+    if (p->n_ctx < 1 || p->n_ctx > (1u << 24)) { fc_errf(err, FC_EINPUT, "context size %u is out of range (1..16777216)", p->n_ctx); return NULL; }
+    if (p->n_batch < 1 || p->n_batch > 8192) { fc_errf(err, FC_EINPUT, "batch size %u is out of range (1..8192)", p->n_batch); return NULL; }
+    if (p->n_threads < 1 || p->n_threads > 1024) { fc_errf(err, FC_EINPUT, "thread count %d is out of range (1..1024)", p->n_threads); return NULL; }
+    if (!kv_type_ok(p->type_k) || !kv_type_ok(p->type_v)) {
+        fc_errf(err, FC_EINPUT, "KV cache type %s is not supported (use f32, f16, q8_0 or q4_0)",
+                ggml_type_name(kv_type_ok(p->type_k) ? p->type_v : p->type_k));
+        return NULL;
+    }
+    quant_init(QUANT_ISA_AUTO);
+    fc_engine *e = calloc(1, sizeof *e);
+    if (!e) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
+    e->d = d;
+    e->p = *p;
+    if (model_load(&e->model, f, d, err)) { free(e); return NULL; }
+    const ggml_type_info *tk = ggml_type_get(p->type_k), *tv = ggml_type_get(p->type_v);
+    if (d->head_dim_k % tk->block_elems || d->head_dim_v % tv->block_elems) {
+        fc_errf(err, FC_EINPUT, "KV cache type %s needs head dimensions that are multiples of %u (model has %u/%u)",
+                tk->name, tk->block_elems > tv->block_elems ? tk->block_elems : tv->block_elems, d->head_dim_k, d->head_dim_v);
+        goto fail;
+    }
+    e->kq = quant_get(p->type_k);
+    e->vq = quant_get(p->type_v);
+    e->k_row_bytes = (size_t)ggml_row_bytes(p->type_k, model_n_embd_k(d, 0));
+    e->v_row_bytes = (size_t)ggml_row_bytes(p->type_v, model_n_embd_v(d, 0));
+
+    /* Weights stay in the mapping: log them so totals compare with the plan. */
+    for (uint64_t i = 0; i < f->n_tensors; i++)
+        if (log_add(e, ALLOC_WEIGHTS_MAPPED, model_tensor_layer(f->tensors[i].name), f->tensors[i].name, f->tensors[i].n_bytes))
+            goto oom;
+
+    e->k_cache = calloc(d->n_layer, sizeof *e->k_cache);
+    e->v_cache = calloc(d->n_layer, sizeof *e->v_cache);
+    if (!e->k_cache || !e->v_cache) goto oom;
+    for (uint32_t il = 0; il < d->n_layer; il++) {
+        uint64_t rows = engine_kv_layer_bytes(d, il, p->n_ctx, p->type_k, p->type_v) /
+                        (e->k_row_bytes + e->v_row_bytes);
+        e->k_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "k", rows * e->k_row_bytes);
+        e->v_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "v", rows * e->v_row_bytes);
+        if (!e->k_cache[il] || !e->v_cache[il]) goto oom;
+    }
+
+    workbuf_params wp = {.n_ctx = p->n_ctx, .n_batch = p->n_batch, .flash = p->flash, .n_threads = (uint32_t)p->n_threads,
+                         .has_output = true, .n_outputs = p->all_logits ? p->n_batch : 1};
+    workbuf_layout wl;
+    workbuf_layout_compute(d, &wp, &wl);
+    for (int i = 0; i < WB_COUNT; i++) {
+        if (!wl.bytes[i]) continue;
+        e->buf[i] = alloc_logged(e, ALLOC_BUFFER, -1, workbuf_name(i), wl.bytes[i]);
+        if (!e->buf[i]) goto oom;
+    }
+    e->x = e->buf[WB_X]; e->xb = e->buf[WB_XB]; e->q = e->buf[WB_Q]; e->k = e->buf[WB_K]; e->v = e->buf[WB_V];
+    e->att = e->buf[WB_ATT]; e->gate = e->buf[WB_FF_GATE]; e->up = e->buf[WB_FF_UP]; e->act = e->buf[WB_ACT];
+    e->scratch = e->buf[WB_SCORES]; e->logits = e->buf[WB_LOGITS];
+    e->act_stride = (size_t)(wl.bytes[WB_ACT] / p->n_batch);
+    e->scratch_floats = (size_t)(wl.bytes[WB_SCORES] / sizeof(float) / (uint64_t)p->n_threads);
+
+    e->pool = pool_new(p->n_threads);
+    if (!e->pool) goto oom;
+    return e;
+oom:
+    fc_errf(err, FC_EFAIL, "out of memory allocating the engine (context %u, batch %u)", p->n_ctx, p->n_batch);
+fail:
+    engine_free(e);
+    return NULL;
+}
+
+void engine_free(fc_engine *e) {
+    if (!e) return;
+    pool_free(e->pool);
+    for (uint32_t il = 0; e->k_cache && il < e->d->n_layer; il++) free(e->k_cache[il]);
+    for (uint32_t il = 0; e->v_cache && il < e->d->n_layer; il++) free(e->v_cache[il]);
+    free(e->k_cache);
+    free(e->v_cache);
+    for (int i = 0; i < WB_COUNT; i++) free(e->buf[i]);
+    free(e->log.entries);
+    model_free(&e->model);
+    free(e);
+}
+
+const float *engine_logits(const fc_engine *e) { return e->logits; }
+int engine_n_past(const fc_engine *e) { return e->n_past; }
+int engine_n_ctx(const fc_engine *e) { return (int)e->p.n_ctx; }
+int engine_n_vocab(const fc_engine *e) { return (int)e->d->n_vocab; }
+const fc_alloc_log *engine_alloc_log(const fc_engine *e) { return &e->log; }
+const fc_engine_params *engine_params(const fc_engine *e) { return &e->p; }
+void engine_rewind(fc_engine *e, int n_past) {
+    if (n_past < 0) n_past = 0;
+    if (n_past < e->n_past) e->n_past = n_past;
+}
+
+/* ---- matrix x vectors ----------------------------------------------------- */
+
+/* One weight times the n_tok activation rows, into dst (overwrite or add). */
+typedef struct {
+    const fc_weight *w;
+    const void *act;        /* quantized rows (act_stride apart) or f32 rows */
+    size_t act_stride;      /* bytes between token rows */
+    float *dst;             /* (n_tok, dst_stride) */
+    size_t dst_stride;      /* floats */
+    bool accumulate;        /* dst += W x (residual connections) */
+    int rows_per_task;
+    int n_tasks;
+} mm_job;
+
+typedef struct {
+    mm_job jobs[3];
+    int n_jobs;
+    int n_tok;
+    bool swiglu;            /* jobs[0] gate, jobs[1] up: dst of job 0 = silu(gate) * up */
+} mm_batch;
+
+enum { ROW_BLOCK = 16 };
+
+static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
+    const fc_weight *w = j->w;
+    const uint8_t *rows = w->data;
+    for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
+        int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+        for (int t = 0; t < n_tok; t++) {
+            const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+            float *y = j->dst + (size_t)t * j->dst_stride;
+            for (int r = rb; r < re; r++) {
+                float s = w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in);
+                y[r] = j->accumulate ? y[r] + s : s;
+            }
+        }
+    }
+}
+
+static void mm_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const mm_batch *b = ctx;
+    if (b->swiglu) {
+        const mm_job *g = &b->jobs[0], *u = &b->jobs[1];
+        int r0 = task * g->rows_per_task, r1 = r0 + g->rows_per_task;
+        if (r1 > g->w->n_out) r1 = (int)g->w->n_out;
+        mm_rows(g, r0, r1, b->n_tok);
+        mm_rows(u, r0, r1, b->n_tok);
+        for (int t = 0; t < b->n_tok; t++) {
+            float *gv = g->dst + (size_t)t * g->dst_stride, *uv = u->dst + (size_t)t * u->dst_stride;
+            for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
+        }
+        return;
+    }
+    for (int i = 0; i < b->n_jobs; i++) {
+        const mm_job *j = &b->jobs[i];
+        if (task < j->n_tasks) {
+            int r0 = task * j->rows_per_task, r1 = r0 + j->rows_per_task;
+            if (r1 > j->w->n_out) r1 = (int)j->w->n_out;
+            mm_rows(j, r0, r1, b->n_tok);
+            return;
+        }
+        task -= j->n_tasks;
+    }
+}
+
+/* Splits each job's rows into chunks: enough tasks to balance the threads
+ * (4 per thread), rows a multiple of ROW_BLOCK. */
+static int mm_plan(fc_engine *e, mm_batch *b) {
+    int nt = pool_size(e->pool), total = 0;
+    int64_t all_rows = 0;
+    for (int i = 0; i < b->n_jobs; i++) all_rows += b->jobs[i].w->n_out;
+    for (int i = 0; i < b->n_jobs; i++) {
+        mm_job *j = &b->jobs[i];
+        int64_t want = nt == 1 ? 1 : (int64_t)4 * nt * j->w->n_out / all_rows + 1;
+        int64_t rows = (j->w->n_out + want - 1) / want;
+        rows = (rows + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+        j->rows_per_task = (int)rows;
+        j->n_tasks = (int)((j->w->n_out + rows - 1) / rows);
+        total += j->n_tasks;
+    }
+    return total;
+}
+
+static void mm_run(fc_engine *e, mm_batch *b) {
+    int n_tasks = mm_plan(e, b);
+    if (b->swiglu) n_tasks = b->jobs[0].n_tasks;
+    pool_run(e->pool, mm_task, b, n_tasks);
+}
+
+/* The activations a weight wants: f32 rows as they are, or the quantized copy. */
+static void set_act(const fc_engine *e, mm_job *j, const float *src, size_t src_stride_floats) {
+    if (j->w->q->act_type == FC_ACT_F32) {
+        j->act = src;
+        j->act_stride = src_stride_floats * sizeof(float);
+    } else {
+        j->act = e->act;
+        j->act_stride = e->act_stride;
+    }
+}
+
+/* Quantizes n_tok rows of width n (stride in floats) into e->act if any of
+ * the weights wants quantized activations. */
+typedef struct { const fc_engine *e; const float *src; size_t stride; int64_t n; } quant_job;
+
+static void quant_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const quant_job *q = ctx;
+    quant_act_from_f32(FC_ACT_Q8, q->src + (size_t)t * q->stride, q->e->act + (size_t)t * q->e->act_stride, q->n);
+}
+
+static void quantize_rows(fc_engine *e, const float *src, size_t stride, int64_t n, int n_tok,
+                          const fc_weight *w0, const fc_weight *w1, const fc_weight *w2) {
+    bool need = (w0 && w0->q->act_type == FC_ACT_Q8) || (w1 && w1->q->act_type == FC_ACT_Q8) ||
+                (w2 && w2->q->act_type == FC_ACT_Q8);
+    if (!need) return;
+    quant_job q = {e, src, stride, n};
+    pool_run(e->pool, quant_task, &q, n_tok);
+}
+
+/* ---- per-token operations ------------------------------------------------ */
+
+static void rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+    double ss = 0;
+    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
+    float scale = (float)(1.0 / sqrt(ss / n + eps));
+    for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+}
+
+/* Rotates n_heads heads of width head_dim at position pos, first n_rot dims. */
+static void rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const double *inv_freq, enum rope_kind kind) {
+    for (int i = 0; i < n_rot / 2; i++) {
+        double theta = pos * inv_freq[i];
+        float c = (float)cos(theta), s = (float)sin(theta);
+        for (int h = 0; h < n_heads; h++) {
+            float *hv = v + (size_t)h * head_dim;
+            int a = kind == ROPE_NORM ? 2 * i : i, b = kind == ROPE_NORM ? 2 * i + 1 : i + n_rot / 2;
+            float x0 = hv[a], x1 = hv[b];
+            hv[a] = x0 * c - x1 * s;
+            hv[b] = x0 * s + x1 * c;
+        }
+    }
+}
+
+/* ---- attention ------------------------------------------------------------ */
+
+typedef struct {
+    fc_engine *e;
+    int il, n_tok, pos0;
+} att_job;
+
+/* Dequantizes head h of a KV row into out (head_dim floats). */
+static inline void kv_head(const quant_traits *q, const uint8_t *row, int h, int head_dim, float *out) {
+    size_t off = (size_t)h * head_dim / q->block_elems * q->block_bytes;
+    q->dequant(row + off, out, head_dim);
+}
+
+static void att_task(void *ctx, int task, int thread) {
+    const att_job *j = ctx;
+    fc_engine *e = j->e;
+    const model_desc *d = e->d;
+    int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v;
+    int t = task / (int)d->n_head, h = task % (int)d->n_head;
+    int kvh = h / (int)(d->n_head / d->n_head_kv);
+    int pos = j->pos0 + t, n_kv = pos + 1;
+    const float *q = e->q + (size_t)t * d->n_head * hk + (size_t)h * hk;
+    float *out = e->att + (size_t)t * d->n_head * hv + (size_t)h * hv;
+    float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
+    float *kbuf = scratch, *vbuf = scratch + hk, *scores = scratch + hk + hv;
+    const uint8_t *K = e->k_cache[j->il], *V = e->v_cache[j->il];
+    float scale = 1.0f / sqrtf((float)hk);
+
+    if (!e->p.flash) {
+        /* plain: all scores, then softmax, then the weighted sum of values */
+        float mx = -INFINITY;
+        for (int p = 0; p < n_kv; p++) {
+            kv_head(e->kq, K + (size_t)p * e->k_row_bytes, kvh, hk, kbuf);
+            float s = fc_dot_f32(q, kbuf, hk) * scale;
+            scores[p] = s;
+            if (s > mx) mx = s;
+        }
+        double sum = 0;
+        for (int p = 0; p < n_kv; p++) { scores[p] = expf(scores[p] - mx); sum += scores[p]; }
+        memset(out, 0, (size_t)hv * sizeof *out);
+        for (int p = 0; p < n_kv; p++) {
+            kv_head(e->vq, V + (size_t)p * e->v_row_bytes, kvh, hv, vbuf);
+            fc_axpy_f32(out, (float)(scores[p] / sum), vbuf, hv);
+        }
+        return;
+    }
+    /* flash: tiles of scores with a running max and sum (online softmax) */
+    float m = -INFINITY;
+    double l = 0;
+    memset(out, 0, (size_t)hv * sizeof *out);
+    for (int p0 = 0; p0 < n_kv; p0 += WORKBUF_FLASH_TILE) {
+        int p1 = p0 + WORKBUF_FLASH_TILE < n_kv ? p0 + WORKBUF_FLASH_TILE : n_kv;
+        float tmax = -INFINITY;
+        for (int p = p0; p < p1; p++) {
+            kv_head(e->kq, K + (size_t)p * e->k_row_bytes, kvh, hk, kbuf);
+            float s = fc_dot_f32(q, kbuf, hk) * scale;
+            scores[p - p0] = s;
+            if (s > tmax) tmax = s;
+        }
+        float m_new = tmax > m ? tmax : m;
+        float corr = expf(m - m_new); /* 0 on the first tile */
+        if (corr != 1.0f) {
+            for (int i = 0; i < hv; i++) out[i] *= corr;
+            l *= corr;
+        }
+        for (int p = p0; p < p1; p++) {
+            float w = expf(scores[p - p0] - m_new);
+            l += w;
+            kv_head(e->vq, V + (size_t)p * e->v_row_bytes, kvh, hv, vbuf);
+            fc_axpy_f32(out, w, vbuf, hv);
+        }
+        m = m_new;
+    }
+    float inv = (float)(1.0 / l);
+    for (int i = 0; i < hv; i++) out[i] *= inv;
+}
+
+/* ---- the forward pass ----------------------------------------------------- */
+
+typedef struct { fc_engine *e; int il, pos0; } tok_job;
+
+/* RoPE on the new queries and keys, then the keys and values into the cache. */
+static void rope_store_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const tok_job *j = ctx;
+    fc_engine *e = j->e;
+    const model_desc *d = e->d;
+    int pos = j->pos0 + t;
+    float *q = e->q + (size_t)t * d->n_head * d->head_dim_k;
+    float *k = e->k + (size_t)t * d->n_head_kv * d->head_dim_k;
+    float *v = e->v + (size_t)t * d->n_head_kv * d->head_dim_v;
+    rope(q, (int)d->n_head, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
+    rope(k, (int)d->n_head_kv, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
+    e->kq->quantize(k, e->k_cache[j->il] + (size_t)pos * e->k_row_bytes, (int64_t)d->n_head_kv * d->head_dim_k);
+    e->vq->quantize(v, e->v_cache[j->il] + (size_t)pos * e->v_row_bytes, (int64_t)d->n_head_kv * d->head_dim_v);
+}
+
+typedef struct { fc_engine *e; const float *norm; int n_tok; } norm_job;
+
+static void norm_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const norm_job *j = ctx;
+    int n = (int)j->e->d->n_embd;
+    rmsnorm(j->e->xb + (size_t)t * n, j->e->x + (size_t)t * n, j->norm, n, j->e->d->norm_eps);
+}
+
+static void forward_layer(fc_engine *e, int il, int n_tok, int pos0) {
+    const model_desc *d = e->d;
+    const fc_layer *L = &e->model.layers[il];
+    size_t n_embd = d->n_embd, q_w = (size_t)d->n_head * d->head_dim_k, kv_wk = (size_t)d->n_head_kv * d->head_dim_k;
+    size_t kv_wv = (size_t)d->n_head_kv * d->head_dim_v, att_w = (size_t)d->n_head * d->head_dim_v;
+
+    /* attention block */
+    norm_job nj = {e, L->attn_norm, n_tok};
+    pool_run(e->pool, norm_task, &nj, n_tok);
+    quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->wq, &L->wk, &L->wv);
+    mm_batch b = {.n_jobs = 3, .n_tok = n_tok};
+    b.jobs[0] = (mm_job){.w = &L->wq, .dst = e->q, .dst_stride = q_w};
+    b.jobs[1] = (mm_job){.w = &L->wk, .dst = e->k, .dst_stride = kv_wk};
+    b.jobs[2] = (mm_job){.w = &L->wv, .dst = e->v, .dst_stride = kv_wv};
+    for (int i = 0; i < 3; i++) set_act(e, &b.jobs[i], e->xb, n_embd);
+    mm_run(e, &b);
+    tok_job tj = {e, il, pos0};
+    pool_run(e->pool, rope_store_task, &tj, n_tok);
+    att_job aj = {e, il, n_tok, pos0};
+    pool_run(e->pool, att_task, &aj, n_tok * (int)d->n_head);
+    quantize_rows(e, e->att, att_w, (int64_t)att_w, n_tok, &L->wo, NULL, NULL);
+    mm_batch o = {.n_jobs = 1, .n_tok = n_tok};
+    o.jobs[0] = (mm_job){.w = &L->wo, .dst = e->x, .dst_stride = n_embd, .accumulate = true};
+    set_act(e, &o.jobs[0], e->att, att_w);
+    mm_run(e, &o);
+
+    /* feed-forward block */
+    nj.norm = L->ffn_norm;
+    pool_run(e->pool, norm_task, &nj, n_tok);
+    quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->w_gate, &L->w_up, NULL);
+    mm_batch f = {.n_jobs = 2, .n_tok = n_tok, .swiglu = true};
+    f.jobs[0] = (mm_job){.w = &L->w_gate, .dst = e->gate, .dst_stride = d->n_ff};
+    f.jobs[1] = (mm_job){.w = &L->w_up, .dst = e->up, .dst_stride = d->n_ff};
+    set_act(e, &f.jobs[0], e->xb, n_embd);
+    set_act(e, &f.jobs[1], e->xb, n_embd);
+    mm_run(e, &f);
+    quantize_rows(e, e->gate, d->n_ff, (int64_t)d->n_ff, n_tok, &L->w_down, NULL, NULL);
+    mm_batch dn = {.n_jobs = 1, .n_tok = n_tok};
+    dn.jobs[0] = (mm_job){.w = &L->w_down, .dst = e->x, .dst_stride = n_embd, .accumulate = true};
+    set_act(e, &dn.jobs[0], e->gate, d->n_ff);
+    mm_run(e, &dn);
+}
+
+/* Output head over the rows [first, first + n_out) of the residual stream. */
+static void forward_output(fc_engine *e, int first, int n_out) {
+    const model_desc *d = e->d;
+    size_t n_embd = d->n_embd;
+    for (int t = 0; t < n_out; t++)
+        rmsnorm(e->xb + (size_t)t * n_embd, e->x + (size_t)(first + t) * n_embd, e->model.output_norm, (int)n_embd, d->norm_eps);
+    quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_out, &e->model.output, NULL, NULL);
+    mm_batch b = {.n_jobs = 1, .n_tok = n_out};
+    b.jobs[0] = (mm_job){.w = &e->model.output, .dst = e->logits, .dst_stride = d->n_vocab};
+    set_act(e, &b.jobs[0], e->xb, n_embd);
+    mm_run(e, &b);
+}
+
+int engine_eval(fc_engine *e, const int32_t *tokens, int n, float *logits_out, fc_err *err) {
+    const model_desc *d = e->d;
+    if (n <= 0) return 0;
+    if (logits_out && !e->p.all_logits)
+        return fc_errf(err, FC_EFAIL, "engine: all-position logits were not enabled (all_logits)");
+    if ((int64_t)e->n_past + n > (int64_t)e->p.n_ctx)
+        return fc_errf(err, FC_EINPUT, "%d tokens do not fit in the context: %d of %u positions are used (raise N_CTX / -c)",
+                       n, e->n_past, e->p.n_ctx);
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || (uint32_t)tokens[i] >= d->n_vocab)
+            return fc_errf(err, FC_EINPUT, "token id %d at position %d is outside the vocabulary (0..%u)", tokens[i], i,
+                           d->n_vocab - 1);
+    for (int done = 0; done < n;) {
+        int nb = n - done < (int)e->p.n_batch ? n - done : (int)e->p.n_batch;
+        for (int t = 0; t < nb; t++) {
+            const fc_weight *emb = &e->model.tok_embd;
+            emb->q->dequant((const uint8_t *)emb->data + (size_t)tokens[done + t] * emb->row_bytes,
+                            e->x + (size_t)t * d->n_embd, d->n_embd);
+        }
+        for (uint32_t il = 0; il < d->n_layer; il++) forward_layer(e, (int)il, nb, e->n_past);
+        if (logits_out) {
+            forward_output(e, 0, nb);
+            memcpy(logits_out + (size_t)done * d->n_vocab, e->logits, (size_t)nb * d->n_vocab * sizeof(float));
+            if (nb > 1) memmove(e->logits, e->logits + (size_t)(nb - 1) * d->n_vocab, d->n_vocab * sizeof(float));
+        } else if (done + nb == n) {
+            forward_output(e, nb - 1, 1);
+        }
+        e->n_past += nb;
+        done += nb;
+    }
+    return 0;
+}
