@@ -43,6 +43,10 @@ typedef void (*quant_dequant_fn)(const void *row, float *out, int64_t n);
 typedef void (*quant_quantize_fn)(const float *x, void *row, int64_t n);
 /* Dot product of a weight row (this type) with activations in act_type. */
 typedef float (*quant_dot_fn)(const void *row, const void *act, int64_t n);
+/* n_rows dot products of consecutive weight rows (row r starts at
+ * rows + r * row_stride bytes) with the same activations: out[r]. */
+typedef void (*quant_dot_rows_fn)(const void *rows, size_t row_stride, int n_rows,
+                                  const void *act, int64_t n, float *out);
 
 typedef struct quant_traits {
     uint32_t type;                /* ggml type id */
@@ -52,6 +56,8 @@ typedef struct quant_traits {
     quant_dequant_fn dequant;     /* always set */
     quant_quantize_fn quantize;   /* set for F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 */
     quant_dot_fn dot;             /* always set */
+    quant_dot_rows_fn dot_rows;   /* multi-row kernel sharing the activation
+                                   * loads; NULL: quant_dot_rows loops dot */
 } quant_traits;
 
 enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };
@@ -71,10 +77,27 @@ const quant_traits *quant_get_ref(uint32_t type);
  * (for tests comparing SIMD against scalar). */
 const quant_traits *quant_get_isa(uint32_t type, int isa);
 
+/* n_rows dots of consecutive rows (row r at rows + r * row_stride bytes)
+ * with one activation vector in t->act_type: out[r] = dot(row r, act).
+ * Uses t->dot_rows when the ISA has one; results equal t->dot's up to the
+ * float rounding of the per-block sums. */
+void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, int n_rows,
+                    const void *act, int64_t n, float *out);
+
 /* Activations: bytes needed for n values in act_type, and the conversion
  * from float (n multiple of 32 for FC_ACT_Q8). */
 size_t quant_act_bytes(enum fc_act_type t, int64_t n);
 void quant_act_from_f32(enum fc_act_type t, const float *x, void *out, int64_t n);
+
+/* The non-type kernels of one ISA, for tests and benchmarks comparing SIMD
+ * against scalar. quant_get_ops returns NULL if the ISA is not compiled in
+ * or the CPU lacks it. act_q8 must match the scalar one bit for bit. */
+typedef struct quant_ops {
+    void (*act_q8)(const float *x, fc_block_q8 *out, int64_t n);
+    float (*dot_f32)(const float *a, const float *b, int64_t n);
+    void (*axpy_f32)(float *y, float a, const float *x, int64_t n);
+} quant_ops;
+const quant_ops *quant_get_ops(int isa);
 
 /* Half and bfloat16 conversions (round to nearest even). */
 float fc_f16_to_f32(uint16_t h);

@@ -1,0 +1,155 @@
+/* quant — dispatch of the block-format kernels and the float conversions
+ * (see quant.h for the contract).
+ *
+ * The active kernel set is a pointer to one of the per-ISA tables
+ * (quant_ref.c, quant_avx2.c, quant_avx512.c); quant_init is its only writer
+ * and runs before threads start. Until it runs, the scalar table is active.
+ */
+#include "quant.h"
+
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "quant_impl.h"
+
+static const quant_kernels *active = &quant_kernels_ref;
+
+/* ---- f16 / bf16 ----------------------------------------------------------- */
+
+static uint32_t f32_bits(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
+static float bits_f32(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }
+
+float fc_f16_to_f32(uint16_t h) {
+    const uint32_t sign = (uint32_t)(h & 0x8000) << 16;
+    const uint32_t exp = (h >> 10) & 0x1F, mant = h & 0x3FF;
+    if (exp == 0x1F) return bits_f32(sign | 0x7F800000 | (mant << 13)); /* inf, NaN (payload kept) */
+    if (exp != 0) return bits_f32(sign | ((exp + 112) << 23) | (mant << 13));
+    if (mant == 0) return bits_f32(sign);
+    /* subnormal: mant * 2^-24, exact in float */
+    const float v = (float)mant * (1.0f / 16777216.0f);
+    return sign ? -v : v;
+}
+
+uint16_t fc_f32_to_f16(float f) {
+    const uint32_t x = f32_bits(f);
+    const uint16_t sign = (uint16_t)((x >> 16) & 0x8000);
+    const uint32_t ax = x & 0x7FFFFFFF;
+    if (ax > 0x7F800000) /* NaN: quiet it, keep the top payload bits (as F16C does) */
+        return (uint16_t)(sign | 0x7E00 | ((ax >> 13) & 0x3FF));
+    if (ax >= 0x477FF000) return sign | 0x7C00; /* >= 65520 rounds to inf */
+    if (ax >= 0x38800000) {                     /* normal half: >= 2^-14 */
+        /* rebias the exponent (127 -> 15) and round the 13 dropped bits to
+         * nearest even; a carry out of the mantissa bumps the exponent */
+        const uint32_t odd = (ax >> 13) & 1;
+        return (uint16_t)(sign | ((ax - 0x38000000 + 0xFFF + odd) >> 13));
+    }
+    /* subnormal half or zero: the value in units of 2^-24, rounded to even */
+    const int e = (int)(ax >> 23);
+    const int shift = 126 - e; /* >= 14 here */
+    if (e == 0 || shift > 24) return sign; /* below 2^-25 (or f32 subnormal): rounds to 0 */
+    const uint32_t m = (ax & 0x7FFFFF) | 0x800000;
+    uint32_t q = m >> shift;
+    const uint32_t rem = m & ((1u << shift) - 1), half = 1u << (shift - 1);
+    if (rem > half || (rem == half && (q & 1))) q++;
+    return (uint16_t)(sign | q);
+}
+
+float fc_bf16_to_f32(uint16_t h) { return bits_f32((uint32_t)h << 16); }
+
+uint16_t fc_f32_to_bf16(float f) {
+    const uint32_t x = f32_bits(f);
+    if ((x & 0x7FFFFFFF) > 0x7F800000) return (uint16_t)((x >> 16) | 0x40); /* quiet NaN */
+    return (uint16_t)((x + 0x7FFF + ((x >> 16) & 1)) >> 16);
+}
+
+/* ---- dispatch ------------------------------------------------------------- */
+
+const char *quant_isa_name(int isa) {
+    switch (isa) {
+    case QUANT_ISA_SCALAR: return "scalar";
+    case QUANT_ISA_AVX2: return "avx2";
+    case QUANT_ISA_AVX512: return "avx512";
+    case QUANT_ISA_AUTO: return "auto";
+    default: return "unknown";
+    }
+}
+
+/* The best ISA this CPU runs among those compiled in. */
+static int cpu_best_isa(void) {
+#if defined(__x86_64__)
+    __builtin_cpu_init();
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
+          __builtin_cpu_supports("f16c")))
+        return QUANT_ISA_SCALAR;
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        return QUANT_ISA_AVX512;
+    return QUANT_ISA_AVX2;
+#else
+    return QUANT_ISA_SCALAR;
+#endif
+}
+
+static const quant_kernels *kernels_of(int isa) {
+    if (isa < QUANT_ISA_SCALAR || isa > cpu_best_isa()) return NULL;
+    switch (isa) {
+#if defined(__x86_64__)
+    case QUANT_ISA_AVX2: return &quant_kernels_avx2;
+    case QUANT_ISA_AVX512: return quant_kernels_avx512.traits ? &quant_kernels_avx512 : NULL;
+#endif
+    case QUANT_ISA_SCALAR: return &quant_kernels_ref;
+    default: return NULL;
+    }
+}
+
+int quant_init(int isa) {
+    int want = cpu_best_isa();
+    if (isa != QUANT_ISA_AUTO && isa >= QUANT_ISA_SCALAR && isa < want) want = isa;
+    const char *cap = getenv("FITCHAT_ISA");
+    if (cap && *cap) {
+        int c = QUANT_ISA_AVX512;
+        if (!strcasecmp(cap, "scalar")) c = QUANT_ISA_SCALAR;
+        else if (!strcasecmp(cap, "avx2")) c = QUANT_ISA_AVX2;
+        if (c < want) want = c;
+    }
+    const quant_kernels *k = kernels_of(want);
+    while (!k && want > QUANT_ISA_SCALAR) k = kernels_of(--want);
+    active = k ? k : &quant_kernels_ref;
+    return want;
+}
+
+static const quant_traits *row_of(const quant_kernels *k, uint32_t type) {
+    if (!k || type >= GGML_TYPE_COUNT || !k->traits[type].name) return NULL;
+    return &k->traits[type];
+}
+
+const quant_traits *quant_get(uint32_t type) { return row_of(active, type); }
+const quant_traits *quant_get_ref(uint32_t type) { return row_of(&quant_kernels_ref, type); }
+const quant_traits *quant_get_isa(uint32_t type, int isa) { return row_of(kernels_of(isa), type); }
+
+const quant_ops *quant_get_ops(int isa) {
+    const quant_kernels *k = kernels_of(isa);
+    return k ? &k->ops : NULL;
+}
+
+void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, int n_rows,
+                    const void *act, int64_t n, float *out) {
+    if (t->dot_rows) { t->dot_rows(rows, row_stride, n_rows, act, n, out); return; }
+    const uint8_t *r = rows;
+    for (int i = 0; i < n_rows; i++) out[i] = t->dot(r + (size_t)i * row_stride, act, n);
+}
+
+size_t quant_act_bytes(enum fc_act_type t, int64_t n) {
+    if (t == FC_ACT_Q8) return (size_t)(n / FC_QK8) * sizeof(fc_block_q8);
+    return (size_t)n * sizeof(float);
+}
+
+void quant_act_from_f32(enum fc_act_type t, const float *x, void *out, int64_t n) {
+    if (t == FC_ACT_Q8) active->ops.act_q8(x, out, n);
+    else memcpy(out, x, (size_t)n * sizeof(float));
+}
+
+float fc_dot_f32(const float *a, const float *b, int64_t n) { return active->ops.dot_f32(a, b, n); }
+
+void fc_axpy_f32(float *y, float a, const float *x, int64_t n) { active->ops.axpy_f32(y, a, x, n); }

@@ -1,0 +1,275 @@
+/* quant_avx2 — AVX2 + FMA + F16C kernels (the Makefile compiles *_avx2.c with
+ * -mavx2 -mfma -mf16c; quant.c only picks this table when the CPU has them).
+ *
+ * Every kernel here has a scalar twin in quant_ref.c; test_quant.c compares
+ * them. Dots against FC_ACT_Q8 keep per-block integer sums exact (maddubs on
+ * unsigned weight codes times signed activations, then madd to int32) and
+ * fold the weight offset of the "_0" types into the min term:
+ *   d*(q - k) . a  ==  d*da*sum(q*qa) + (-k*d) * s_a
+ * so every type runs the same unsigned-times-signed inner step, with no
+ * sign fix-ups and no horizontal sum inside the loop. Results differ from
+ * the scalar ones only in float rounding of the per-block terms.
+ * Dequantizers and the activation quantizer match the scalar ones exactly.
+ */
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include "quant_impl.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+static inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline int hsum8_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+static inline float f16(const uint8_t *p) { return _cvtsh_ss(fc_rd16(p)); }
+
+/* 16 bytes of packed nibbles -> 32 bytes in element order (low nibbles are
+ * elements 0..15, high nibbles 16..31). */
+static inline __m256i nibbles(const uint8_t *qs) {
+    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+}
+
+/* The 32 bits of qh -> 32 bytes, 0x10 where bit j is set (the fifth bit of a
+ * Q5 code), else 0. */
+static inline __m256i fifth_bits(const uint8_t *qh) {
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)fc_rd32(qh)), spread);
+    v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+}
+
+/* sum over pairs of u8 * s8 -> 8 int32 lanes (|pair| <= 2*255*127 fits the
+ * int16 maddubs step only for codes <= 128: callers pass codes <= 31 here). */
+static inline __m256 dot_u8_s8(__m256i u, __m256i s) {
+    const __m256i p16 = _mm256_maddubs_epi16(u, s);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+}
+
+/* signed weights: |w| * sign(w)·a, exact for w = -128 and |a| <= 127 */
+static inline __m256 dot_s8_s8(__m256i w, __m256i a) {
+    return dot_u8_s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+}
+
+static inline __m256i act_qs(const fc_block_q8 *a) { return _mm256_loadu_si256((const __m256i *)a->qs); }
+
+/* ---- dots against FC_ACT_Q8 ------------------------------------------------ */
+
+/* One loop for the four 4/5-bit types: CODES(i) yields the unsigned codes of
+ * block i, D(i) its scale and M(i) its offset (min, or -k*d for "_0"). Two
+ * blocks per step into two accumulators hide the FMA latency. */
+#define DOT_Q_LOOP(BT, CODES, D, M)                                                  \
+    const BT *b = row;                                                               \
+    const fc_block_q8 *a = act;                                                      \
+    const int64_t nb = n / FC_QK;                                                    \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                   \
+    float mins0 = 0.0f, mins1 = 0.0f;                                                \
+    int64_t i = 0;                                                                   \
+    for (; i + 1 < nb; i += 2) {                                                     \
+        const float d0 = D(i), d1 = D(i + 1);                                        \
+        const __m256 p0 = dot_u8_s8(CODES(i), act_qs(&a[i]));                        \
+        const __m256 p1 = dot_u8_s8(CODES(i + 1), act_qs(&a[i + 1]));                \
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0 * a[i].d), p0, acc0);               \
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1 * a[i + 1].d), p1, acc1);           \
+        mins0 += M(i) * a[i].s;                                                      \
+        mins1 += M(i + 1) * a[i + 1].s;                                              \
+    }                                                                                \
+    if (i < nb) {                                                                    \
+        const __m256 p0 = dot_u8_s8(CODES(i), act_qs(&a[i]));                        \
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(D(i) * a[i].d), p0, acc0);             \
+        mins0 += M(i) * a[i].s;                                                      \
+    }                                                                                \
+    return hsum8(_mm256_add_ps(acc0, acc1)) + (mins0 + mins1)
+
+#define CODES4(i) nibbles(b[i].qs)
+#define CODES5(i) _mm256_or_si256(nibbles(b[i].qs), fifth_bits(b[i].qh))
+#define D16(i) f16(b[i].d)
+#define M16(i) f16(b[i].m)
+#define M_Q4_0(i) (-8.0f * f16(b[i].d))
+#define M_Q5_0(i) (-16.0f * f16(b[i].d))
+
+static float dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4, D16, M_Q4_0); }
+static float dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4, D16, M16); }
+static float dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5, D16, M_Q5_0); }
+static float dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5, D16, M16); }
+
+static float dot_q8_0(const void *row, const void *act, int64_t n) {
+    const blk_q8_0 *b = row;
+    const fc_block_q8 *a = act;
+    const int64_t nb = n / FC_QK;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) {
+        const __m256 p0 = dot_s8_s8(_mm256_loadu_si256((const __m256i *)b[i].qs), act_qs(&a[i]));
+        const __m256 p1 = dot_s8_s8(_mm256_loadu_si256((const __m256i *)b[i + 1].qs), act_qs(&a[i + 1]));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i + 1].d) * a[i + 1].d), p1, acc1);
+    }
+    if (i < nb) {
+        const __m256 p0 = dot_s8_s8(_mm256_loadu_si256((const __m256i *)b[i].qs), act_qs(&a[i]));
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, acc0);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+/* ---- dots against FC_ACT_F32 ----------------------------------------------- */
+
+static inline __m256 load_f16x8(const uint8_t *p) { return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p)); }
+static inline __m256 load_bf16x8(const uint8_t *p) {
+    const __m256i w = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(w, 16));
+}
+static inline __m256 load_f32x8(const uint8_t *p) { return _mm256_loadu_ps((const float *)(const void *)p); }
+
+/* 32 elements per step in four accumulators; LOAD8 reads 8 weights at
+ * element offset k; the tail goes element by element through SCALAR. */
+#define DOT_F_LOOP(ESIZE, LOAD8, SCALAR)                                            \
+    const uint8_t *w = row;                                                         \
+    const float *x = act;                                                           \
+    __m256 s0 = _mm256_setzero_ps(), s1 = s0, s2 = s0, s3 = s0;                     \
+    int64_t k = 0;                                                                  \
+    for (; k + 32 <= n; k += 32) {                                                  \
+        s0 = _mm256_fmadd_ps(LOAD8(w + (k + 0) * ESIZE), _mm256_loadu_ps(x + k + 0), s0);   \
+        s1 = _mm256_fmadd_ps(LOAD8(w + (k + 8) * ESIZE), _mm256_loadu_ps(x + k + 8), s1);   \
+        s2 = _mm256_fmadd_ps(LOAD8(w + (k + 16) * ESIZE), _mm256_loadu_ps(x + k + 16), s2); \
+        s3 = _mm256_fmadd_ps(LOAD8(w + (k + 24) * ESIZE), _mm256_loadu_ps(x + k + 24), s3); \
+    }                                                                               \
+    for (; k + 8 <= n; k += 8)                                                      \
+        s0 = _mm256_fmadd_ps(LOAD8(w + k * ESIZE), _mm256_loadu_ps(x + k), s0);     \
+    float sum = hsum8(_mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3))); \
+    for (; k < n; k++) sum += SCALAR(w + k * ESIZE) * x[k];                         \
+    return sum
+
+static inline float rd_f32(const uint8_t *p) { float v; memcpy(&v, p, 4); return v; }
+static inline float rd_bf16(const uint8_t *p) { return fc_bf16_to_f32(fc_rd16(p)); }
+
+static float dot_f32w(const void *row, const void *act, int64_t n) { DOT_F_LOOP(4, load_f32x8, rd_f32); }
+static float dot_f16(const void *row, const void *act, int64_t n) { DOT_F_LOOP(2, load_f16x8, f16); }
+static float dot_bf16(const void *row, const void *act, int64_t n) { DOT_F_LOOP(2, load_bf16x8, rd_bf16); }
+
+static float vdot_f32(const float *a, const float *b, int64_t n) { return dot_f32w(a, b, n); }
+
+static void vaxpy_f32(float *y, float a, const float *x, int64_t n) {
+    const __m256 va = _mm256_set1_ps(a);
+    int64_t k = 0;
+    for (; k + 16 <= n; k += 16) {
+        _mm256_storeu_ps(y + k, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
+        _mm256_storeu_ps(y + k + 8, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + k + 8), _mm256_loadu_ps(y + k + 8)));
+    }
+    for (; k + 8 <= n; k += 8)
+        _mm256_storeu_ps(y + k, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + k), _mm256_loadu_ps(y + k)));
+    for (; k < n; k++) y[k] += a * x[k];
+}
+
+/* ---- dequantizers (bit-exact with quant_ref.c) ------------------------------ */
+
+static void dequant_f16(const void *row, float *out, int64_t n) {
+    const uint8_t *p = row;
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8) _mm256_storeu_ps(out + k, load_f16x8(p + 2 * k));
+    for (; k < n; k++) out[k] = f16(p + 2 * k);
+}
+
+/* 32 signed bytes -> 32 floats times d (no FMA: the scalar twin rounds once) */
+static inline void store_i8x32(float *out, __m256i q, __m256 d) {
+    const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    _mm256_storeu_ps(out + 0, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), d));
+    _mm256_storeu_ps(out + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), d));
+    _mm256_storeu_ps(out + 16, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), d));
+    _mm256_storeu_ps(out + 24, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), d));
+}
+
+static void dequant_q8_0(const void *row, float *out, int64_t n) {
+    const blk_q8_0 *b = row;
+    for (int64_t i = 0; i < n / FC_QK; i++, out += FC_QK)
+        store_i8x32(out, _mm256_loadu_si256((const __m256i *)b[i].qs), _mm256_set1_ps(f16(b[i].d)));
+}
+
+static void dequant_q4_0(const void *row, float *out, int64_t n) {
+    const blk_q4_0 *b = row;
+    for (int64_t i = 0; i < n / FC_QK; i++, out += FC_QK)
+        store_i8x32(out, _mm256_sub_epi8(nibbles(b[i].qs), _mm256_set1_epi8(8)), _mm256_set1_ps(f16(b[i].d)));
+}
+
+static void dequant_q4_1(const void *row, float *out, int64_t n) {
+    const blk_q4_1 *b = row;
+    for (int64_t i = 0; i < n / FC_QK; i++, out += FC_QK) {
+        float tmp[FC_QK];
+        store_i8x32(tmp, nibbles(b[i].qs), _mm256_set1_ps(f16(b[i].d)));
+        const __m256 m = _mm256_set1_ps(f16(b[i].m));
+        for (int j = 0; j < FC_QK; j += 8) _mm256_storeu_ps(out + j, _mm256_add_ps(_mm256_loadu_ps(tmp + j), m));
+    }
+}
+
+static void quantize_f16(const float *x, void *row, int64_t n) {
+    uint8_t *p = row;
+    int64_t k = 0;
+    for (; k + 8 <= n; k += 8)
+        _mm_storeu_si128((__m128i *)(p + 2 * k), _mm256_cvtps_ph(_mm256_loadu_ps(x + k), _MM_FROUND_TO_NEAREST_INT));
+    for (; k < n; k++) fc_wr16(p + 2 * k, fc_f32_to_f16(x[k]));
+}
+
+/* ---- activations --------------------------------------------------------- */
+
+static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    for (int64_t i = 0; i < n / FC_QK8; i++, x += FC_QK8) {
+        __m256 v0 = _mm256_loadu_ps(x), v1 = _mm256_loadu_ps(x + 8);
+        __m256 v2 = _mm256_loadu_ps(x + 16), v3 = _mm256_loadu_ps(x + 24);
+        const __m256 m = _mm256_max_ps(_mm256_max_ps(_mm256_andnot_ps(sign, v0), _mm256_andnot_ps(sign, v1)),
+                                       _mm256_max_ps(_mm256_andnot_ps(sign, v2), _mm256_andnot_ps(sign, v3)));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        const float d = _mm_cvtss_f32(m4) / 127;
+        const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+        const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+        const __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v0, id), rnd));
+        const __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v1, id), rnd));
+        const __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v2, id), rnd));
+        const __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(v3, id), rnd));
+        const int sum = hsum8_i32(_mm256_add_epi32(_mm256_add_epi32(i0, i1), _mm256_add_epi32(i2, i3)));
+        /* packs work per 128-bit lane: the permute restores element order */
+        __m256i q = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+        q = _mm256_permutevar8x32_epi32(q, order);
+        _mm256_storeu_si256((__m256i *)out[i].qs, q);
+        out[i].d = d;
+        out[i].s = d * (float)sum;
+    }
+}
+
+/* ---- the table --------------------------------------------------------------- */
+
+#define ROW(id, nm, be, bb, act, dq, qz, dt) \
+    [id] = {id, nm, be, bb, act, dq, qz, dt, NULL}
+
+static const quant_traits AVX2[GGML_TYPE_COUNT] = {
+    ROW(GGML_TYPE_F32, "F32", 1, 4, FC_ACT_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w),
+    ROW(GGML_TYPE_F16, "F16", 1, 2, FC_ACT_F32, dequant_f16, quantize_f16, dot_f16),
+    ROW(GGML_TYPE_BF16, "BF16", 1, 2, FC_ACT_F32, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16),
+    ROW(GGML_TYPE_Q4_0, "Q4_0", 32, 18, FC_ACT_Q8, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0),
+    ROW(GGML_TYPE_Q4_1, "Q4_1", 32, 20, FC_ACT_Q8, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1),
+    ROW(GGML_TYPE_Q5_0, "Q5_0", 32, 22, FC_ACT_Q8, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0),
+    ROW(GGML_TYPE_Q5_1, "Q5_1", 32, 24, FC_ACT_Q8, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1),
+    ROW(GGML_TYPE_Q8_0, "Q8_0", 32, 34, FC_ACT_Q8, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0),
+};
+
+const quant_kernels quant_kernels_avx2 = {AVX2, {act_q8, vdot_f32, vaxpy_f32}};
+
+#endif /* __x86_64__ */
