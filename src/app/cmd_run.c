@@ -56,6 +56,7 @@ static void usage(FILE *o) {
             "  -ctk, -ctv, --kv-type T  KV cache type: f32, f16, q8_0, q4_0 (default f16)\n"
             "  --attn flash|plain     attention kernel (default flash)\n"
             "  --greedy               greedy decoding (same as --temp 0)\n"
+            "  --exact                float32 activations (no 8-bit activation rounding; slow, for checks)\n"
             "  --temp X --top-k N --top-p X --min-p X --repeat-penalty X -s SEED\n"
             "  --logits-out FILE      write float32 logits of every prompt position\n"
             "  --ids-out FILE         write the generated ids\n");
@@ -65,7 +66,7 @@ int cmd_run(int argc, char **argv) {
     const char *model = NULL, *tokens_s = NULL, *logits_out = NULL, *ids_out = NULL;
     int n_predict = 64, n_ctx = 0, n_batch = 512, n_threads = fc_n_cores();
     uint32_t tk = GGML_TYPE_F16, tv = GGML_TYPE_F16;
-    bool flash = true;
+    bool flash = true, exact = false;
     fc_sampler_params sp = {.temperature = 0.7f, .top_k = 40, .top_p = 0.95f, .min_p = 0.05f, .repeat_penalty = 1.0f,
                             .repeat_last_n = 64, .seed = (uint64_t)time(NULL)};
     for (int i = 1; i < argc; i++) {
@@ -95,6 +96,7 @@ int cmd_run(int argc, char **argv) {
             else if (!strcmp(v, "plain")) flash = false;
             else { fprintf(stderr, "fitchat run: --attn %s: must be flash or plain\n", v); return 2; }
         } else if (!strcmp(a, "--greedy")) sp.temperature = 0;
+        else if (!strcmp(a, "--exact")) exact = true;
         else if (!strcmp(a, "--temp")) FLT_ARG(sp.temperature, 0, 100);
         else if (!strcmp(a, "--top-k")) INT_ARG(sp.top_k, 0, 1 << 30);
         else if (!strcmp(a, "--top-p")) FLT_ARG(sp.top_p, 0, 1);
@@ -132,7 +134,7 @@ int cmd_run(int argc, char **argv) {
         goto fail;
     }
     fc_engine_params ep = {.n_ctx = (uint32_t)n_ctx, .n_batch = (uint32_t)n_batch, .n_threads = n_threads, .type_k = tk,
-                           .type_v = tv, .flash = flash, .all_logits = logits_out != NULL};
+                           .type_v = tv, .flash = flash, .all_logits = logits_out != NULL, .exact = exact};
     if (!(e = engine_new(f, &d, &ep, &err))) goto fail;
     if (logits_out) {
         all = malloc((size_t)n_prompt * d.n_vocab * sizeof *all);

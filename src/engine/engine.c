@@ -173,6 +173,7 @@ typedef struct {
     float *dst;             /* (n_tok, dst_stride) */
     size_t dst_stride;      /* floats */
     bool accumulate;        /* dst += W x (residual connections) */
+    bool exact;             /* float activations, dequantized rows */
     int rows_per_task;
     int n_tasks;
 } mm_job;
@@ -186,9 +187,26 @@ typedef struct {
 
 enum { ROW_BLOCK = 16 };
 
+/* Exact mode: each weight row is dequantized and dotted with the float
+ * activations, so the only rounding left is float32's (reference checks). */
+static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
+    const fc_weight *w = j->w;
+    float row[w->n_in]; /* VLA: at most the widest row (n_ff), tens of KiB */
+    for (int r = r0; r < r1; r++) {
+        w->q->dequant((const uint8_t *)w->data + (size_t)r * w->row_bytes, row, w->n_in);
+        for (int t = 0; t < n_tok; t++) {
+            const float *a = (const float *)((const uint8_t *)j->act + (size_t)t * j->act_stride);
+            float *y = j->dst + (size_t)t * j->dst_stride;
+            float s = fc_dot_f32(row, a, w->n_in);
+            y[r] = j->accumulate ? y[r] + s : s;
+        }
+    }
+}
+
 static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
+    if (j->exact) { mm_rows_exact(j, r0, r1, n_tok); return; }
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
         for (int t = 0; t < n_tok; t++) {
@@ -255,7 +273,8 @@ static void mm_run(fc_engine *e, mm_batch *b) {
 
 /* The activations a weight wants: f32 rows as they are, or the quantized copy. */
 static void set_act(const fc_engine *e, mm_job *j, const float *src, size_t src_stride_floats) {
-    if (j->w->q->act_type == FC_ACT_F32) {
+    j->exact = e->p.exact;
+    if (j->w->q->act_type == FC_ACT_F32 || e->p.exact) {
         j->act = src;
         j->act_stride = src_stride_floats * sizeof(float);
     } else {
@@ -276,8 +295,8 @@ static void quant_task(void *ctx, int t, int thread) {
 
 static void quantize_rows(fc_engine *e, const float *src, size_t stride, int64_t n, int n_tok,
                           const fc_weight *w0, const fc_weight *w1, const fc_weight *w2) {
-    bool need = (w0 && w0->q->act_type == FC_ACT_Q8) || (w1 && w1->q->act_type == FC_ACT_Q8) ||
-                (w2 && w2->q->act_type == FC_ACT_Q8);
+    bool need = !e->p.exact && ((w0 && w0->q->act_type == FC_ACT_Q8) || (w1 && w1->q->act_type == FC_ACT_Q8) ||
+                (w2 && w2->q->act_type == FC_ACT_Q8));
     if (!need) return;
     quant_job q = {e, src, stride, n};
     pool_run(e->pool, quant_task, &q, n_tok);

@@ -27,6 +27,7 @@ typedef struct fc_engine_params {
     uint32_t type_v;
     bool flash;           /* tiled online-softmax attention */
     bool all_logits;      /* keep logits of every position (for comparisons) */
+    bool exact;           /* float32 activations everywhere (slow; for reference checks) */
 } fc_engine_params;
 
 enum fc_alloc_kind { ALLOC_WEIGHTS_MAPPED = 0, ALLOC_KV = 1, ALLOC_BUFFER = 2 };

@@ -1,0 +1,195 @@
+/* Engine tests on the real default model: attention modes and KV types
+ * against each other, the allocation log against the memory model's
+ * numbers, rewinding, and bad input. (Correctness against the independent
+ * reference is tests/reference.test.sh.) */
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/engine/engine.h"
+#include "../src/engine/sampler.h"
+#include "../src/format/gguf.h"
+#include "../src/model/arch.h"
+#include "../src/plan/workbuf.h"
+#include "lib/t.h"
+
+static gguf_file *F;
+static model_desc D;
+/* A fixed prompt of SmolLM2 token ids ("<|im_start|>user\nWhat is the capital of France?..."). */
+static const int32_t PROMPT[] = {1, 4093, 198, 1780, 314, 260, 3575, 282, 4649, 47, 2, 198, 1, 520, 9531, 198};
+#define N_PROMPT ((int)(sizeof PROMPT / sizeof PROMPT[0]))
+
+/* exact: float activations, so that differences come only from what a test
+ * varies (8-bit activation rounding alone moves SmolLM2's logits by ~3 %,
+ * which would drown the differences these tests look for). */
+static fc_engine *mk_x(uint32_t tk, uint32_t tv, bool flash, bool all, int threads, uint32_t n_ctx, bool exact) {
+    fc_err err = {0};
+    fc_engine_params p = {.n_ctx = n_ctx, .n_batch = 8, .n_threads = threads, .type_k = tk, .type_v = tv, .flash = flash,
+                          .all_logits = all, .exact = exact};
+    fc_engine *e = engine_new(F, &D, &p, &err);
+    CHECK_MSG(e != NULL, "engine_new: %s", err.msg);
+    return e;
+}
+
+static fc_engine *mk(uint32_t tk, uint32_t tv, bool flash, bool all, int threads, uint32_t n_ctx) {
+    return mk_x(tk, tv, flash, all, threads, n_ctx, true);
+}
+
+static float *all_logits(fc_engine *e) {
+    fc_err err = {0};
+    float *l = malloc((size_t)N_PROMPT * D.n_vocab * sizeof *l);
+    CHECK(engine_eval(e, PROMPT, N_PROMPT, l, &err) == 0);
+    return l;
+}
+
+/* max |a-b| / max|b| over each row, the worst row */
+static double rel_err(const float *a, const float *b, int rows, int n) {
+    double worst = 0;
+    for (int r = 0; r < rows; r++) {
+        double m = 0, mb = 0;
+        for (int i = 0; i < n; i++) {
+            double d = fabs((double)a[(size_t)r * n + i] - b[(size_t)r * n + i]);
+            if (d > m) m = d;
+            if (fabs(b[(size_t)r * n + i]) > mb) mb = fabs(b[(size_t)r * n + i]);
+        }
+        if (m / mb > worst) worst = m / mb;
+    }
+    return worst;
+}
+
+static void test_flash_equals_plain(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    /* With f32 KV the two modes differ only in float summation order. With a
+     * quantized cache, a 1e-7 difference in one layer's output can flip the
+     * rounding of a K/V value written by the next layer, a jump of one
+     * quantization step, so the budget follows the type's step: f16 2^-11,
+     * q8_0 1/127, q4_0 1/8 of a block's range. */
+    uint32_t types[] = {GGML_TYPE_F32, GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0};
+    double tol[] = {1e-5, 2e-3, 0.03, 0.35};
+    for (int i = 0; i < 4; i++) {
+        fc_engine *a = mk(types[i], types[i], true, true, 2, 64), *b = mk(types[i], types[i], false, true, 2, 64);
+        if (!a || !b) { engine_free(a); engine_free(b); return; }
+        float *la = all_logits(a), *lb = all_logits(b);
+        /* Same arithmetic in a different order: float rounding only. */
+        double r = rel_err(la, lb, N_PROMPT, (int)D.n_vocab);
+        printf("  KV %s: flash vs plain max relative error %.3g\n", ggml_type_name(types[i]), r);
+        CHECK_MSG(r < tol[i], "KV %s: flash vs plain relative error %g", ggml_type_name(types[i]), r);
+        free(la); free(lb); engine_free(a); engine_free(b);
+    }
+}
+
+static void test_kv_types_close_to_f32(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_engine *ref = mk(GGML_TYPE_F32, GGML_TYPE_F32, true, true, 2, 64);
+    if (!ref) return;
+    float *lr = all_logits(ref);
+    /* Budgets from the KV rounding (see above); measured: f16 6e-4, q8_0
+     * 0.02, q4_0 0.30. */
+    struct { uint32_t t; double tol; } cases[] = {{GGML_TYPE_F16, 2e-3}, {GGML_TYPE_Q8_0, 0.04}, {GGML_TYPE_Q4_0, 0.4}};
+    for (int i = 0; i < 3; i++) {
+        fc_engine *e = mk(cases[i].t, cases[i].t, true, true, 2, 64);
+        if (!e) break;
+        float *l = all_logits(e);
+        double r = rel_err(l, lr, N_PROMPT, (int)D.n_vocab);
+        printf("  KV %s vs f32: max relative error %.4g\n", ggml_type_name(cases[i].t), r);
+        CHECK_MSG(r < cases[i].tol, "KV %s: relative error %g over %g", ggml_type_name(cases[i].t), r, cases[i].tol);
+        free(l);
+        engine_free(e);
+    }
+    free(lr);
+    engine_free(ref);
+}
+
+static void test_threads_and_batches_agree(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_engine *a = mk(GGML_TYPE_F32, GGML_TYPE_F32, true, true, 1, 64);
+    fc_engine *b = mk(GGML_TYPE_F32, GGML_TYPE_F32, true, false, 3, 64);
+    if (!a || !b) { engine_free(a); engine_free(b); return; }
+    float *la = all_logits(a);
+    /* b: one token at a time, 3 threads; the last logits must match a's last row */
+    fc_err err = {0};
+    for (int i = 0; i < N_PROMPT; i++) CHECK(engine_eval(b, &PROMPT[i], 1, NULL, &err) == 0);
+    double r = rel_err(engine_logits(b), la + (size_t)(N_PROMPT - 1) * D.n_vocab, 1, (int)D.n_vocab);
+    CHECK_MSG(r < 1e-4, "token-by-token vs batched: %g", r);
+    free(la); engine_free(a); engine_free(b);
+}
+
+static void test_rewind_reproduces(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_engine *e = mk(GGML_TYPE_F16, GGML_TYPE_F16, true, false, 2, 64);
+    if (!e) return;
+    fc_err err = {0};
+    CHECK(engine_eval(e, PROMPT, N_PROMPT, NULL, &err) == 0);
+    int32_t first = sampler_argmax(engine_logits(e), (int)D.n_vocab);
+    CHECK(engine_eval(e, &first, 1, NULL, &err) == 0);
+    CHECK_EQ_INT(engine_n_past(e), N_PROMPT + 1);
+    engine_rewind(e, 4);
+    CHECK_EQ_INT(engine_n_past(e), 4);
+    CHECK(engine_eval(e, PROMPT + 4, N_PROMPT - 4, NULL, &err) == 0);
+    CHECK_EQ_INT(sampler_argmax(engine_logits(e), (int)D.n_vocab), first);
+    engine_free(e);
+}
+
+static void test_context_overflow_and_bad_tokens(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_engine *e = mk(GGML_TYPE_F16, GGML_TYPE_F16, true, false, 1, 8);
+    if (!e) return;
+    fc_err err = {0};
+    CHECK(engine_eval(e, PROMPT, N_PROMPT, NULL, &err) < 0);
+    CHECK_EQ_INT(err.code, FC_EINPUT);
+    CHECK_MSG(strstr(err.msg, "context") != NULL, "message: %s", err.msg);
+    int32_t bad = (int32_t)D.n_vocab;
+    CHECK(engine_eval(e, &bad, 1, NULL, &err) < 0);
+    CHECK_MSG(strstr(err.msg, "outside the vocabulary") != NULL, "message: %s", err.msg);
+    CHECK_EQ_INT(engine_n_past(e), 0);
+    engine_free(e);
+    fc_engine_params p = {.n_ctx = 64, .n_batch = 8, .n_threads = 1, .type_k = GGML_TYPE_Q4_K, .type_v = GGML_TYPE_F16};
+    CHECK(engine_new(F, &D, &p, &err) == NULL);
+    CHECK_EQ_INT(err.code, FC_EINPUT);
+    CHECK_MSG(strstr(err.msg, "Q4_K") != NULL, "message: %s", err.msg);
+}
+
+/* The allocation log against numbers computed here from the published
+ * shapes: 30 layers, 3 KV heads of 64, and the work-buffer function. */
+static void test_allocation_log(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_engine *e = mk(GGML_TYPE_Q8_0, GGML_TYPE_Q4_0, true, false, 2, 256);
+    if (!e) return;
+    const fc_alloc_log *log = engine_alloc_log(e);
+    uint64_t kv_row_k = 192 / 32 * 34, kv_row_v = 192 / 32 * 18;
+    CHECK_EQ_U64(log->total[ALLOC_KV], 30ull * 256 * (kv_row_k + kv_row_v));
+    CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], F->data_bytes);
+    workbuf_params wp = {.n_ctx = 256, .n_batch = 8, .flash = true, .n_threads = 2, .has_output = true, .n_outputs = 1};
+    workbuf_layout wl;
+    workbuf_layout_compute(&D, &wp, &wl);
+    CHECK_EQ_U64(log->total[ALLOC_BUFFER], wl.total);
+    engine_free(e);
+}
+
+static void test_unsupported_arch(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    model_desc d2 = D;
+    d2.arch_id = ARCH_GEMMA3;
+    fc_err err = {0};
+    fc_engine_params p = {.n_ctx = 64, .n_batch = 8, .n_threads = 1, .type_k = GGML_TYPE_F16, .type_v = GGML_TYPE_F16};
+    CHECK(engine_new(F, &d2, &p, &err) == NULL);
+    CHECK_EQ_INT(err.code, FC_EINPUT);
+    CHECK_MSG(strstr(err.msg, "not supported") != NULL, "message: %s", err.msg);
+}
+
+int main(void) {
+    fc_err err = {0};
+    const char *path = t_model_path();
+    if (path) {
+        F = gguf_open(path, &err);
+        if (!F || model_desc_load(F, &D, &err)) { printf("cannot load %s: %s\n", path, err.msg); F = NULL; }
+    }
+    T_RUN(test_flash_equals_plain);
+    T_RUN(test_kv_types_close_to_f32);
+    T_RUN(test_threads_and_batches_agree);
+    T_RUN(test_rewind_reproduces);
+    T_RUN(test_context_overflow_and_bad_tokens);
+    T_RUN(test_allocation_log);
+    T_RUN(test_unsupported_arch);
+    if (F) { model_desc_free(&D); gguf_close(F); }
+    return t_done();
+}
