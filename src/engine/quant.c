@@ -96,7 +96,7 @@ static const quant_kernels *kernels_of(int isa) {
     switch (isa) {
 #if defined(__x86_64__)
     case QUANT_ISA_AVX2: return &quant_kernels_avx2;
-    case QUANT_ISA_AVX512: return quant_kernels_avx512.traits ? &quant_kernels_avx512 : NULL;
+    case QUANT_ISA_AVX512: return &quant_kernels_avx512;
 #endif
     case QUANT_ISA_SCALAR: return &quant_kernels_ref;
     default: return NULL;

@@ -70,31 +70,57 @@ static inline __m256i act_qs(const fc_block_q8 *a) { return _mm256_loadu_si256((
 
 /* ---- dots against FC_ACT_Q8 ------------------------------------------------ */
 
+/* Scales of four blocks at once, as one vector
+ *   [d0*da0, m0*sa0, d1*da1, m1*sa1 | d2*da2, m2*sa2, d3*da3, m3*sa3]
+ * from dm (eight halves d0 m0 d1 m1 ...) and the activations' (d, s) pairs,
+ * which sit at the start of each fc_block_q8. This replaces eight scalar f16
+ * conversions and multiplies per four blocks by a handful of vector ops. */
+static inline __m256 scales4(__m128i dm, const fc_block_q8 *a) {
+    const __m128i a01 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&a[0]),
+                                           _mm_loadl_epi64((const __m128i *)(const void *)&a[1]));
+    const __m128i a23 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&a[2]),
+                                           _mm_loadl_epi64((const __m128i *)(const void *)&a[3]));
+    return _mm256_mul_ps(_mm256_cvtph_ps(dm), _mm256_castsi256_ps(_mm256_set_m128i(a23, a01)));
+}
+
+/* d and m of blocks i..i+3 as eight halves: for "_1" types the two f16
+ * fields are adjacent at the start of the block; for "_0" types d is
+ * duplicated and the offset -k*d applied through the K vector. */
+#define DM_PAIR(i) (int)fc_rd32((const uint8_t *)&b[i])
+#define DM_DUP(i) (int)((uint32_t)fc_rd16(b[i].d) * 0x10001u)
+
 /* One loop for the four 4/5-bit types: CODES(i) yields the unsigned codes of
- * block i, D(i) its scale and M(i) its offset (min, or -k*d for "_0"). Two
- * blocks per step into two accumulators hide the FMA latency. */
-#define DOT_Q_LOOP(BT, CODES, D, M)                                                  \
+ * block i, DM(i) its (d, m) halves, K the factors applied to them ({1, 1}
+ * for "_1" types, {1, -k} for "_0"), D(i)/M(i) the scalar forms for the
+ * last blocks. Four blocks per step: the integer sums go through one FMA
+ * each with their broadcast scale; the min terms add up in lanes 1, 3, 5, 7
+ * of macc and are summed once at the end. */
+#define DOT_Q_LOOP(BT, CODES, DM, K, D, M)                                          \
     const BT *b = row;                                                               \
     const fc_block_q8 *a = act;                                                      \
     const int64_t nb = n / FC_QK;                                                    \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                   \
-    float mins0 = 0.0f, mins1 = 0.0f;                                                \
+    const __m256 k = K;                                                              \
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), macc = acc0;      \
     int64_t i = 0;                                                                   \
-    for (; i + 1 < nb; i += 2) {                                                     \
-        const float d0 = D(i), d1 = D(i + 1);                                        \
+    for (; i + 3 < nb; i += 4) {                                                     \
+        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(i), DM(i + 1), DM(i + 2), DM(i + 3)), &a[i]), k); \
         const __m256 p0 = dot_u8_s8(CODES(i), act_qs(&a[i]));                        \
         const __m256 p1 = dot_u8_s8(CODES(i + 1), act_qs(&a[i + 1]));                \
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(d0 * a[i].d), p0, acc0);               \
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(d1 * a[i + 1].d), p1, acc1);           \
-        mins0 += M(i) * a[i].s;                                                      \
-        mins1 += M(i + 1) * a[i + 1].s;                                              \
+        const __m256 p2 = dot_u8_s8(CODES(i + 2), act_qs(&a[i + 2]));                \
+        const __m256 p3 = dot_u8_s8(CODES(i + 3), act_qs(&a[i + 3]));                \
+        acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(0)), p0, acc0); \
+        acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(2)), p1, acc1); \
+        acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(4)), p2, acc0); \
+        acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(6)), p3, acc1); \
+        macc = _mm256_add_ps(macc, sc);                                              \
     }                                                                                \
-    if (i < nb) {                                                                    \
+    float mins = hsum8(_mm256_blend_ps(_mm256_setzero_ps(), macc, 0xAA));           \
+    for (; i < nb; i++) {                                                            \
         const __m256 p0 = dot_u8_s8(CODES(i), act_qs(&a[i]));                        \
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(D(i) * a[i].d), p0, acc0);             \
-        mins0 += M(i) * a[i].s;                                                      \
+        mins += M(i) * a[i].s;                                                       \
     }                                                                                \
-    return hsum8(_mm256_add_ps(acc0, acc1)) + (mins0 + mins1)
+    return hsum8(_mm256_add_ps(acc0, acc1)) + mins
 
 #define CODES4(i) nibbles(b[i].qs)
 #define CODES5(i) _mm256_or_si256(nibbles(b[i].qs), fifth_bits(b[i].qh))
@@ -102,11 +128,14 @@ static inline __m256i act_qs(const fc_block_q8 *a) { return _mm256_loadu_si256((
 #define M16(i) f16(b[i].m)
 #define M_Q4_0(i) (-8.0f * f16(b[i].d))
 #define M_Q5_0(i) (-16.0f * f16(b[i].d))
+#define K_ONE _mm256_set1_ps(1.0f)
+#define K_Q4_0 _mm256_setr_ps(1, -8, 1, -8, 1, -8, 1, -8)
+#define K_Q5_0 _mm256_setr_ps(1, -16, 1, -16, 1, -16, 1, -16)
 
-static float dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4, D16, M_Q4_0); }
-static float dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4, D16, M16); }
-static float dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5, D16, M_Q5_0); }
-static float dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5, D16, M16); }
+static float dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0); }
+static float dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16); }
+static float dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0); }
+static float dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16); }
 
 static float dot_q8_0(const void *row, const void *act, int64_t n) {
     const blk_q8_0 *b = row;
