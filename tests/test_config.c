@@ -249,6 +249,30 @@ static void test_invalid_json(void) {
     config_free(&c);
 }
 
+/* Hostile text: every prefix and single-byte change of a full file loads or fails cleanly
+ * (run under the sanitizers by make asan). */
+static void test_mangled(void) {
+    const char *json = "{\n// c\n\"MODEL\": \"a/b.gguf\", \"N_CTX\": \"auto\", \"SEED\": -1,\n"
+                       "\"SYSTEM_PROMPT\": \"x\\\"y//z\", \"VRAM_RESERVE\": \"1GiB\", \"T\": [1, {}],\n...\n}";
+    size_t len = strlen(json);
+    const char subst[] = {'"', ',', '}', '/', '.', '\\', '\n', 0, 'x', '['};
+    for (size_t cut = 0; cut <= len; cut++) {
+        for (size_t k = 0; k <= sizeof subst; k++) {
+            char *buf = malloc(len + 1);
+            memcpy(buf, json, len + 1);
+            size_t n = cut;
+            if (k < sizeof subst && cut < len) { buf[cut] = subst[k]; n = len; }
+            fc_config c;
+            fc_err e = {0};
+            CHECK(config_init(&c, &e) == 0);
+            int rc = config_load_text(&c, "m.json", buf, n, &e);
+            CHECK(rc == 0 || (e.code == FC_EINPUT && !strncmp(e.msg, "m.json: ", 8)));
+            config_free(&c);
+            free(buf);
+        }
+    }
+}
+
 /* A command's own flags and arguments, through the callback. */
 struct extra_ctx { int print_config; const char *positional; };
 static int extra_flags(void *ctx, int argc, char **argv, int i, fc_err *err) {
@@ -527,6 +551,7 @@ int main(void) {
     T_RUN(test_bad_values);
     T_RUN(test_unknown_keys);
     T_RUN(test_invalid_json);
+    T_RUN(test_mangled);
     T_RUN(test_flags);
     T_RUN(test_precedence);
     T_RUN(test_model_path);
