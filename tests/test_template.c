@@ -205,6 +205,26 @@ static void test_detect_real(void) {
     }
 }
 
+static void test_default_system(void) {
+    char *text = slurp("tests/data/templates/SmolLM2-135M-Instruct.Q4_1.jinja");
+    CHECK(text != NULL);
+    char *sys = tmpl_default_system(text);
+    CHECK_STR(sys, "You are a helpful AI assistant named SmolLM, trained by Hugging Face");
+    free(sys);
+    free(text);
+    /* Qwen2.5 writes it with Jinja escapes. */
+    sys = tmpl_default_system("{%- else %}{{- '<|im_start|>system\\nYou are Qwen, created by Alibaba Cloud."
+                              " You are a helpful assistant.<|im_end|>\\n' }}");
+    CHECK_STR(sys, "You are Qwen, created by Alibaba Cloud. You are a helpful assistant.");
+    free(sys);
+    CHECK(tmpl_default_system("{{'<|im_start|>system\n' + message['content'] + '<|im_end|>'}}") == NULL);
+    CHECK(tmpl_default_system("{{'<|im_start|>' + message['role'] + '\n' + message['content'] + '<|im_end|>'}}") == NULL);
+    text = slurp("tests/data/templates/phi-3.jinja");
+    CHECK(text && tmpl_default_system(text) == NULL);
+    free(text);
+    CHECK(tmpl_default_system(NULL) == NULL);
+}
+
 /* The distinctive parts of the published templates of the other families. */
 static void test_detect_markers(void) {
     struct { const char *text; enum tmpl_kind want; } c[] = {
@@ -245,5 +265,6 @@ int main(void) {
     T_RUN(test_names);
     T_RUN(test_detect_real);
     T_RUN(test_detect_markers);
+    T_RUN(test_default_system);
     return t_done();
 }

@@ -61,6 +61,37 @@ enum tmpl_kind tmpl_detect(const char *jinja, bool *guessed) {
     return kind;
 }
 
+char *tmpl_default_system(const char *jinja) {
+    static const char open[] = "<|im_start|>system";
+    for (const char *p = jinja ? strstr(jinja, open) : NULL; p; p = strstr(p + 1, open)) {
+        const char *text = p + sizeof open - 1;
+        if (*text == '\n') text++;
+        else if (text[0] == '\\' && text[1] == 'n') text += 2;
+        else continue; /* '<|im_start|>system' + ... : not a literal block */
+        const char *end = strstr(text, "<|im_end|>");
+        if (!end || end <= text) continue;
+        /* A literal: no Jinja expression or string concatenation inside. */
+        bool literal = true;
+        for (const char *q = text; q < end && literal; q++)
+            literal = !(*q == '{' || *q == '}' || *q == '\'' || *q == '"' || *q == '+' || *q == '%');
+        if (!literal) continue;
+        char *out = malloc((size_t)(end - text) + 1);
+        if (!out) return NULL;
+        size_t n = 0;
+        for (const char *q = text; q < end; q++) {
+            if (q[0] == '\\' && q + 1 < end && (q[1] == 'n' || q[1] == 't' || q[1] == '\\')) {
+                out[n++] = q[1] == 'n' ? '\n' : q[1] == 't' ? '\t' : '\\';
+                q++;
+            } else {
+                out[n++] = *q;
+            }
+        }
+        out[n] = '\0';
+        return out;
+    }
+    return NULL;
+}
+
 /* A growable string; on allocation failure it sets oom and drops further text. */
 typedef struct sbuf {
     char *s;

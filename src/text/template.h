@@ -61,6 +61,14 @@ typedef struct tmpl_msg {
  * warns); otherwise *guessed = false. guessed may be NULL. */
 enum tmpl_kind tmpl_detect(const char *jinja, bool *guessed);
 
+/* The system prompt a ChatML template inserts when the conversation has none (SmolLM2: "You
+ * are a helpful AI assistant named SmolLM, trained by Hugging Face"; Qwen2.5 has one too):
+ * the literal text of a '<|im_start|>system' + newline ... '<|im_end|>' block in jinja, with
+ * Jinja's \n escapes undone. Returns a malloc'd string (caller frees), or NULL if there is
+ * none (or out of memory). The chat passes it as the system message when the user set no
+ * SYSTEM_PROMPT, so that the prompt equals what the model's own template renders. */
+char *tmpl_default_system(const char *jinja);
+
 /* The kind named by a MODEL_TYPE value ("chatml", "llama2", "mistral", "llama3", "gemma",
  * "phi3", "zephyr"; case-insensitive). Returns 0, or -1 with FC_EINPUT naming the valid ones. */
 int tmpl_from_name(const char *name, enum tmpl_kind *out, fc_err *err);
