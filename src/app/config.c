@@ -1,0 +1,779 @@
+#include "config.h"
+
+#include <cjson/cJSON.h>
+#include <ctype.h>
+#include <errno.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "../format/ggml_types.h"
+#include "../text/template.h"
+#include "../util/fmt.h"
+#include "commands.h"
+
+#define N_CTX_LIMIT (1 << 30)
+#define INT_EXACT_LIMIT 9007199254740992.0 /* 2^53: every integer below is exact in a double */
+
+/* ---- values: one JSON item or one flag's text, validated by the same setters ---- */
+
+typedef struct cfg_val {
+    const cJSON *json; /* from modelconf.json, or */
+    const char *text;  /* from a flag */
+} cfg_val;
+
+static bool val_num(const cfg_val *v, double *out) {
+    if (v->json) {
+        if (!cJSON_IsNumber(v->json)) return false;
+        *out = v->json->valuedouble;
+    } else {
+        const char *s = v->text;
+        while (isspace((unsigned char)*s)) s++;
+        if (!*s) return false;
+        char *end;
+        errno = 0;
+        *out = strtod(s, &end);
+        if (end == s || errno) return false;
+        while (isspace((unsigned char)*end)) end++;
+        if (*end) return false;
+    }
+    return isfinite(*out);
+}
+
+static bool val_int(const cfg_val *v, long long *out) {
+    double d;
+    if (!val_num(v, &d) || d != floor(d) || fabs(d) > INT_EXACT_LIMIT) return false;
+    *out = (long long)d;
+    return true;
+}
+
+static const char *val_str(const cfg_val *v) {
+    if (v->json) return cJSON_IsString(v->json) ? v->json->valuestring : NULL;
+    return v->text;
+}
+
+static bool val_is(const cfg_val *v, const char *word) {
+    const char *s = val_str(v);
+    return s && !strcmp(s, word);
+}
+
+/* ---- setters: validate one value and store it; on failure return -1 and say what is
+ * allowed (the caller adds where, key and value). -2: out of memory. ---- */
+
+typedef int (*setter_fn)(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed);
+
+static void set_origin(fc_config *c, fc_setting s, fc_origin o) { c->origin[s] = o; }
+
+static int replace_str(char **slot, const char *s) {
+    char *dup = s ? strdup(s) : NULL;
+    if (s && !dup) return -2;
+    free(*slot);
+    *slot = dup;
+    return 0;
+}
+
+/* MODEL: a path; from a file it is relative to that file's folder ("~/" is the home folder). */
+static int set_model(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    const char *s = val_str(v);
+    *allowed = "a non-empty string (the path of a .gguf file)";
+    if (!s || !*s) return -1;
+    const char *home = getenv("HOME");
+    const char *slash = o.src == FC_SRC_FILE && o.name ? strrchr(o.name, '/') : NULL;
+    size_t n = strlen(s) + (home ? strlen(home) : 0) + (o.name ? strlen(o.name) : 0) + 2;
+    char *path = malloc(n);
+    if (!path) return -2;
+    if (s[0] == '~' && s[1] == '/' && home) snprintf(path, n, "%s%s", home, s + 1);
+    else if (s[0] != '/' && slash) snprintf(path, n, "%.*s/%s", (int)(slash - o.name), o.name, s);
+    else snprintf(path, n, "%s", s);
+    free(c->model);
+    c->model = path;
+    set_origin(c, FC_SET_MODEL, o);
+    return 0;
+}
+
+static int set_model_type(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "\"auto\" or one of chatml, llama2, mistral, llama3, gemma, phi3, zephyr";
+    const char *s = val_str(v);
+    enum tmpl_kind kind;
+    if (!s) return -1;
+    if (!strcmp(s, "auto")) c->model_type = -1;
+    else if (tmpl_from_name(s, &kind, NULL) == 0) c->model_type = (int)kind;
+    else return -1;
+    set_origin(c, FC_SET_MODEL_TYPE, o);
+    return 0;
+}
+
+static int set_layers(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    long long n;
+    *allowed = "\"auto\" or an integer >= 0";
+    if (val_is(v, "auto")) c->n_gpu_layers = FC_LAYERS_AUTO;
+    else if (val_int(v, &n) && n >= 0 && n <= 1000000) c->n_gpu_layers = (int)n;
+    else return -1;
+    set_origin(c, FC_SET_LAYERS, o);
+    return 0;
+}
+
+static int set_target(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    double d;
+    *allowed = "a number with 0 < x <= 1";
+    if (!val_num(v, &d) || !(d > 0 && d <= 1)) return -1;
+    c->target = d;
+    set_origin(c, FC_SET_TARGET, o);
+    return 0;
+}
+
+/* The KV cache types the config accepts, as written in modelconf.json. */
+static const struct { const char *name; int type; } KV[] = {
+    {"f16", GGML_TYPE_F16}, {"q8_0", GGML_TYPE_Q8_0}, {"q4_0", GGML_TYPE_Q4_0},
+    {"f32", GGML_TYPE_F32}, {"auto", FC_KV_AUTO},
+};
+
+static int parse_kv(const cfg_val *v, int *out, const char **allowed) {
+    *allowed = "one of \"f16\", \"q8_0\", \"q4_0\", \"f32\", \"auto\"";
+    const char *s = val_str(v);
+    for (size_t i = 0; s && i < sizeof KV / sizeof KV[0]; i++)
+        if (!strcmp(s, KV[i].name)) { *out = KV[i].type; return 0; }
+    return -1;
+}
+
+static int set_kv_both(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    int t;
+    if (parse_kv(v, &t, allowed)) return -1;
+    c->kv_type_k = c->kv_type_v = t;
+    set_origin(c, FC_SET_KV_TYPE_K, o);
+    set_origin(c, FC_SET_KV_TYPE_V, o);
+    return 0;
+}
+
+static int set_kv_k(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    if (parse_kv(v, &c->kv_type_k, allowed)) return -1;
+    set_origin(c, FC_SET_KV_TYPE_K, o);
+    return 0;
+}
+
+static int set_kv_v(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    if (parse_kv(v, &c->kv_type_v, allowed)) return -1;
+    set_origin(c, FC_SET_KV_TYPE_V, o);
+    return 0;
+}
+
+/* An integer in [lo, hi] into *slot; the message is the caller's. */
+static int set_int_range(fc_config *c, const cfg_val *v, fc_origin o, fc_setting s, int *slot,
+                         long long lo, long long hi) {
+    long long n;
+    if (!val_int(v, &n) || n < lo || n > hi) return -1;
+    *slot = (int)n;
+    set_origin(c, s, o);
+    return 0;
+}
+
+static int set_n_ctx(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "\"auto\" or an integer from 16 to 1073741824";
+    if (val_is(v, "auto")) { c->n_ctx = FC_CTX_AUTO; set_origin(c, FC_SET_N_CTX, o); return 0; }
+    return set_int_range(c, v, o, FC_SET_N_CTX, &c->n_ctx, 16, N_CTX_LIMIT);
+}
+
+static int set_n_ctx_min(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 16 to 1073741824";
+    return set_int_range(c, v, o, FC_SET_N_CTX_MIN, &c->n_ctx_min, 16, N_CTX_LIMIT);
+}
+
+static int set_n_ctx_max(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 16 to 1073741824";
+    return set_int_range(c, v, o, FC_SET_N_CTX_MAX, &c->n_ctx_max, 16, N_CTX_LIMIT);
+}
+
+static int set_flash_attn(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "\"auto\", \"on\", \"off\", true or false";
+    const char *s = val_str(v);
+    if (v->json && cJSON_IsBool(v->json)) c->flash_attn = cJSON_IsTrue(v->json) ? FC_FA_ON : FC_FA_OFF;
+    else if (s && !strcmp(s, "auto")) c->flash_attn = FC_FA_AUTO;
+    else if (s && (!strcmp(s, "on") || (v->text && !strcmp(s, "true")))) c->flash_attn = FC_FA_ON;
+    else if (s && (!strcmp(s, "off") || (v->text && !strcmp(s, "false")))) c->flash_attn = FC_FA_OFF;
+    else return -1;
+    set_origin(c, FC_SET_FLASH_ATTN, o);
+    return 0;
+}
+
+static int set_vram_reserve(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a size like \"1.5GiB\", \"512MiB\" or a number of bytes >= 0";
+    long long n;
+    uint64_t bytes;
+    if (v->json && cJSON_IsNumber(v->json)) {
+        if (!val_int(v, &n) || n < 0) return -1;
+        bytes = (uint64_t)n;
+    } else {
+        const char *s = val_str(v);
+        if (!s || parse_bytes(s, &bytes)) return -1;
+    }
+    c->vram_reserve = bytes;
+    set_origin(c, FC_SET_VRAM_RESERVE, o);
+    return 0;
+}
+
+static int set_threads(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 1 to 4096";
+    return set_int_range(c, v, o, FC_SET_N_THREADS, &c->n_threads, 1, 4096);
+}
+
+static int set_batch(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 1 to 8192";
+    return set_int_range(c, v, o, FC_SET_N_BATCH, &c->n_batch, 1, 8192);
+}
+
+/* A number in a range into *slot. */
+static int set_num(fc_config *c, const cfg_val *v, fc_origin o, fc_setting s, double *slot, bool ok_fn(double)) {
+    double d;
+    if (!val_num(v, &d) || !ok_fn(d)) return -1;
+    *slot = d;
+    set_origin(c, s, o);
+    return 0;
+}
+
+static bool temp_ok(double d) { return d >= 0 && d <= 1000; }
+static bool top_p_ok(double d) { return d > 0 && d <= 1; }
+static bool min_p_ok(double d) { return d >= 0 && d < 1; }
+static bool penalty_ok(double d) { return d > 0 && d <= 1000; }
+
+static int set_temp(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a number with 0 <= x <= 1000 (0: greedy)";
+    return set_num(c, v, o, FC_SET_TEMPERATURE, &c->temperature, temp_ok);
+}
+
+static int set_top_k(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer >= 0 (0: off)";
+    return set_int_range(c, v, o, FC_SET_TOP_K, &c->top_k, 0, 1 << 30);
+}
+
+static int set_top_p(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a number with 0 < x <= 1";
+    return set_num(c, v, o, FC_SET_TOP_P, &c->top_p, top_p_ok);
+}
+
+static int set_min_p(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a number with 0 <= x < 1";
+    return set_num(c, v, o, FC_SET_MIN_P, &c->min_p, min_p_ok);
+}
+
+static int set_penalty(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a number with 0 < x <= 1000 (1: off)";
+    return set_num(c, v, o, FC_SET_REPEAT_PENALTY, &c->repeat_penalty, penalty_ok);
+}
+
+static int set_seed(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    long long n;
+    *allowed = "an integer >= -1 (-1: random)";
+    if (!val_int(v, &n) || n < -1) return -1;
+    c->seed = n;
+    set_origin(c, FC_SET_SEED, o);
+    return 0;
+}
+
+static int set_max_tokens(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    long long n;
+    *allowed = "an integer >= 1, or -1 (until the end of the turn)";
+    if (!val_int(v, &n) || n == 0 || n < -1 || n > (1 << 30)) return -1;
+    c->max_tokens = (int)n;
+    set_origin(c, FC_SET_MAX_TOKENS, o);
+    return 0;
+}
+
+static int set_system(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a string";
+    const char *s = val_str(v);
+    if (!s) return -1;
+    if (replace_str(&c->system_prompt, *s ? s : NULL)) return -2;
+    set_origin(c, FC_SET_SYSTEM_PROMPT, o);
+    return 0;
+}
+
+static int set_prompt(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a string";
+    if (replace_str(&c->prompt, val_str(v))) return -2;
+    set_origin(c, FC_SET_PROMPT, o);
+    return 0;
+}
+
+static int add_gpu(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a GPU spec";
+    char **list = realloc(c->gpu_specs, (size_t)(c->n_gpu_specs + 1) * sizeof *list);
+    if (!list) return -2;
+    c->gpu_specs = list;
+    if (!(list[c->n_gpu_specs] = strdup(val_str(v)))) return -2;
+    c->n_gpu_specs++;
+    set_origin(c, FC_SET_GPU, o);
+    return 0;
+}
+
+/* ---- the one table: each input (file key and/or flags) and its setter ---- */
+
+static const struct input {
+    const char *key;         /* modelconf.json key, NULL if flag only */
+    const char *flags[3];    /* flag spellings, NULL-padded */
+    setter_fn set;
+    const char *arg, *help;  /* for config_print_flags */
+} INPUTS[] = {
+    {"MODEL", {"-m", "--model"}, set_model, "FILE", "GGUF model file"},
+    {"MODEL_TYPE", {"--model-type"}, set_model_type, "NAME", "chat template: auto, chatml, llama2, mistral, llama3, gemma, phi3, zephyr"},
+    {"LAYERS", {"-ngl", "--n-gpu-layers", "--gpu-layers"}, set_layers, "N|auto", "layers on the GPU"},
+    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1)"},
+    {"KV_CACHE_QUANT", {NULL}, set_kv_both, NULL, NULL},
+    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto"},
+    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto"},
+    {"N_CTX", {"-c", "--ctx-size"}, set_n_ctx, "N|auto", "context size in tokens"},
+    {"N_CTX_MIN", {NULL}, set_n_ctx_min, NULL, NULL},
+    {"N_CTX_MAX", {NULL}, set_n_ctx_max, NULL, NULL},
+    {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)"},
+    {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")"},
+    {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads"},
+    {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)"},
+    {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)"},
+    {"TOP_K", {"--top-k"}, set_top_k, "N", "top-k sampling (0: off)"},
+    {"TOP_P", {"--top-p"}, set_top_p, "X", "top-p sampling"},
+    {"MIN_P", {"--min-p"}, set_min_p, "X", "min-p sampling"},
+    {"REPEAT_PENALTY", {"--repeat-penalty"}, set_penalty, "X", "repetition penalty (1: off)"},
+    {"SEED", {"-s", "--seed"}, set_seed, "N", "random seed (-1: random)"},
+    {"MAX_TOKENS", {"-n", "--n-predict"}, set_max_tokens, "N", "tokens per reply (-1: until the end of the turn)"},
+    {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt"},
+    {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)"},
+    {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)"},
+    {NULL, {"--config"}, NULL, "FILE", "modelconf.json to read"},
+};
+#define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
+
+/* ---- defaults ---- */
+
+int config_init(fc_config *cfg, fc_err *err) {
+    memset(cfg, 0, sizeof *cfg);
+    char buf[4096];
+    default_model_path(buf, sizeof buf, NULL, 0); /* the path even when the file is missing */
+    cfg->model = strdup(buf);
+    if (!cfg->model) return fc_errf(err, FC_EFAIL, "config: out of memory");
+    long cores = sysconf(_SC_NPROCESSORS_ONLN);
+    cfg->model_type = -1;
+    cfg->n_gpu_layers = FC_LAYERS_AUTO;
+    cfg->target = 0.8;
+    cfg->kv_type_k = cfg->kv_type_v = GGML_TYPE_F16;
+    cfg->n_ctx = FC_CTX_MODEL;
+    cfg->n_ctx_min = 4096;
+    cfg->n_ctx_max = 32768;
+    cfg->flash_attn = FC_FA_AUTO;
+    cfg->vram_reserve = FC_VRAM_RESERVE_DEFAULT;
+    cfg->n_threads = cores >= 1 && cores <= 4096 ? (int)cores : 1;
+    cfg->n_batch = 512;
+    cfg->temperature = 0.7;
+    cfg->top_k = 40;
+    cfg->top_p = 0.95;
+    cfg->min_p = 0.05;
+    cfg->repeat_penalty = 1.1;
+    cfg->seed = -1;
+    cfg->max_tokens = -1;
+    return 0;
+}
+
+void config_free(fc_config *cfg) {
+    if (!cfg) return;
+    free(cfg->model);
+    free(cfg->system_prompt);
+    free(cfg->prompt);
+    for (int i = 0; i < cfg->n_gpu_specs; i++) free(cfg->gpu_specs[i]);
+    free(cfg->gpu_specs);
+    for (int i = 0; i < cfg->n_paths; i++) free(cfg->paths[i]);
+    free(cfg->paths);
+    for (int i = 0; i < cfg->n_warnings; i++) free(cfg->warnings[i]);
+    free(cfg->warnings);
+    memset(cfg, 0, sizeof *cfg);
+}
+
+static int add_warning(fc_config *cfg, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static int add_warning(fc_config *cfg, const char *fmt, ...) {
+    char line[512];
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(line, sizeof line, fmt, ap);
+    va_end(ap);
+    char **list = realloc(cfg->warnings, (size_t)(cfg->n_warnings + 1) * sizeof *list);
+    if (!list) return -1;
+    cfg->warnings = list;
+    if (!(list[cfg->n_warnings] = strdup(line))) return -1;
+    cfg->n_warnings++;
+    return 0;
+}
+
+/* ---- modelconf.json ---- */
+
+/* Case-insensitive Levenshtein distance (short strings only: keys and flags). */
+static int edit_distance(const char *a, const char *b) {
+    size_t la = strlen(a), lb = strlen(b);
+    if (la > 63 || lb > 63) return 99;
+    int row[64];
+    for (size_t j = 0; j <= lb; j++) row[j] = (int)j;
+    for (size_t i = 1; i <= la; i++) {
+        int diag = row[0];
+        row[0] = (int)i;
+        for (size_t j = 1; j <= lb; j++) {
+            int up = row[j];
+            int cost = toupper((unsigned char)a[i - 1]) != toupper((unsigned char)b[j - 1]);
+            int best = diag + cost;
+            if (up + 1 < best) best = up + 1;
+            if (row[j - 1] + 1 < best) best = row[j - 1] + 1;
+            row[j] = best;
+            diag = up;
+        }
+    }
+    return row[lb];
+}
+
+/* The closest known key or flag to word, if close enough to be a likely typo. */
+static const char *suggest(const char *word, bool flags) {
+    const char *best = NULL;
+    int best_d = 99;
+    for (size_t i = 0; i < N_INPUTS; i++) {
+        for (int f = 0; f < (flags ? 3 : 1); f++) {
+            const char *cand = flags ? INPUTS[i].flags[f] : INPUTS[i].key;
+            if (!cand) continue;
+            int d = edit_distance(word, cand);
+            if (d < best_d) { best_d = d; best = cand; }
+        }
+    }
+    int len = (int)strlen(word);
+    return best && (best_d <= 2 || best_d <= len / 3) && best_d < len ? best : NULL;
+}
+
+/* Blanks what modelconf.json may hold beyond JSON, keeping line and column positions:
+ * lines that are only "..." (optionally with a comma), // comments, and commas left
+ * dangling before } or ]. Returns a NUL-terminated copy, or NULL when out of memory. */
+static char *clean_json(const char *text, size_t len) {
+    char *s = malloc(len + 1);
+    if (!s) return NULL;
+    memcpy(s, text, len);
+    s[len] = '\0';
+    for (size_t line = 0; line < len;) {
+        size_t end = line;
+        while (end < len && s[end] != '\n') end++;
+        size_t a = line, b = end;
+        while (a < b && isspace((unsigned char)s[a])) a++;
+        while (b > a && isspace((unsigned char)s[b - 1])) b--;
+        if (b > a && s[b - 1] == ',') b--;
+        while (b > a && isspace((unsigned char)s[b - 1])) b--;
+        if (b - a == 3 && !memcmp(s + a, "...", 3))
+            for (size_t i = line; i < end; i++) s[i] = ' ';
+        line = end + 1;
+    }
+    bool in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        if (in_str) {
+            if (s[i] == '\\' && i + 1 < len) i++;
+            else if (s[i] == '"') in_str = false;
+        } else if (s[i] == '"') {
+            in_str = true;
+        } else if (s[i] == '/' && i + 1 < len && s[i + 1] == '/') {
+            while (i < len && s[i] != '\n') s[i++] = ' ';
+        }
+    }
+    in_str = false;
+    for (size_t i = 0; i < len; i++) {
+        if (in_str) {
+            if (s[i] == '\\' && i + 1 < len) i++;
+            else if (s[i] == '"') in_str = false;
+        } else if (s[i] == '"') {
+            in_str = true;
+        } else if (s[i] == ',') {
+            size_t j = i + 1;
+            while (j < len && isspace((unsigned char)s[j])) j++;
+            if (j < len && (s[j] == '}' || s[j] == ']')) s[i] = ' ';
+        }
+    }
+    return s;
+}
+
+static const struct input *input_by_key(const char *key) {
+    for (size_t i = 0; i < N_INPUTS; i++)
+        if (INPUTS[i].key && !strcmp(INPUTS[i].key, key)) return &INPUTS[i];
+    return NULL;
+}
+
+int config_load_text(fc_config *cfg, const char *path, const char *text, size_t len, fc_err *err) {
+    char *clean = clean_json(text, len);
+    if (!clean) return fc_errf(err, FC_EFAIL, "%s: out of memory", path);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithLengthOpts(clean, len + 1, &end, 1);
+    if (!root) {
+        size_t pos = end && end >= clean && end <= clean + len ? (size_t)(end - clean) : 0;
+        int line = 1, col = 1;
+        for (size_t i = 0; i < pos; i++) {
+            if (clean[i] == '\n') { line++; col = 1; }
+            else col++;
+        }
+        free(clean);
+        return fc_errf(err, FC_EINPUT, "%s: line %d, column %d: invalid JSON", path, line, col);
+    }
+    free(clean);
+    if (!cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return fc_errf(err, FC_EINPUT, "%s: must hold a JSON object { \"KEY\": value, ... }", path);
+    }
+    /* The origin names the file: keep our own copy, and every earlier one, so that origins
+     * never dangle. */
+    char **paths = realloc(cfg->paths, (size_t)(cfg->n_paths + 1) * sizeof *paths);
+    if (paths) cfg->paths = paths;
+    if (!paths || !(paths[cfg->n_paths] = strdup(path))) {
+        cJSON_Delete(root);
+        return fc_errf(err, FC_EFAIL, "%s: out of memory", path);
+    }
+    cfg->config_path = paths[cfg->n_paths++];
+    fc_origin o = {FC_SRC_FILE, cfg->config_path};
+    bool seen[N_INPUTS] = {0};
+    int rc = 0;
+    for (const cJSON *item = root->child; item && rc == 0; item = item->next) {
+        const struct input *in = input_by_key(item->string);
+        if (!in) {
+            const char *near = suggest(item->string, false);
+            if (near) rc = add_warning(cfg, "%s: unknown key '%s' (did you mean '%s'?)", path, item->string, near);
+            else rc = add_warning(cfg, "%s: unknown key '%s' (ignored)", path, item->string);
+            if (rc) rc = fc_errf(err, FC_EFAIL, "out of memory");
+            continue;
+        }
+        size_t idx = (size_t)(in - INPUTS);
+        if (seen[idx] && add_warning(cfg, "%s: key '%s' appears twice; the last one counts", path, item->string))
+            rc = fc_errf(err, FC_EFAIL, "out of memory");
+        seen[idx] = true;
+        cfg_val v = {item, NULL};
+        const char *allowed = "";
+        int r = in->set(cfg, &v, o, &allowed);
+        if (r == -2) rc = fc_errf(err, FC_EFAIL, "out of memory");
+        else if (r) {
+            char *shown = cJSON_PrintUnformatted(item);
+            rc = fc_errf(err, FC_EINPUT, "%s: %s = %.80s%s: must be %s", path, in->key, shown ? shown : "?",
+                         shown && strlen(shown) > 80 ? "..." : "", allowed);
+            free(shown);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
+
+int config_load_file(fc_config *cfg, const char *path, fc_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return fc_errf(err, FC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 1 << 12, len = 0;
+    char *buf = malloc(cap);
+    size_t got;
+    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
+        len += got;
+        if (len == cap) {
+            if (cap >= (16u << 20)) { free(buf); fclose(f); return fc_errf(err, FC_EINPUT, "%s: larger than 16 MiB", path); }
+            char *p = realloc(buf, cap *= 2);
+            if (!p) { free(buf); buf = NULL; }
+            else buf = p;
+        }
+    }
+    bool failed = ferror(f);
+    fclose(f);
+    if (!buf) return fc_errf(err, FC_EFAIL, "%s: out of memory", path);
+    if (failed) { free(buf); return fc_errf(err, FC_EFAIL, "%s: read error", path); }
+    int rc = config_load_text(cfg, path, buf, len, err);
+    free(buf);
+    return rc;
+}
+
+const char *config_find_file(char *buf, size_t cap) {
+    struct stat st;
+    if (stat("modelconf.json", &st) == 0 && S_ISREG(st.st_mode)) {
+        snprintf(buf, cap, "modelconf.json");
+        return buf;
+    }
+    const char *xdg = getenv("XDG_CONFIG_HOME"), *home = getenv("HOME");
+    if (xdg && *xdg) snprintf(buf, cap, "%s/fitchat/modelconf.json", xdg);
+    else if (home && *home) snprintf(buf, cap, "%s/.config/fitchat/modelconf.json", home);
+    else return NULL;
+    return stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? buf : NULL;
+}
+
+/* ---- flags ---- */
+
+/* The input and the spelling that matches arg (or its "--name" part before '='). */
+static const struct input *input_by_flag(const char *arg, size_t n, const char **spelling) {
+    for (size_t i = 0; i < N_INPUTS; i++)
+        for (int f = 0; f < 3 && INPUTS[i].flags[f]; f++)
+            if (strlen(INPUTS[i].flags[f]) == n && !strncmp(INPUTS[i].flags[f], arg, n)) {
+                *spelling = INPUTS[i].flags[f];
+                return &INPUTS[i];
+            }
+    return NULL;
+}
+
+static bool is_flash_value(const char *s) {
+    static const char *const W[] = {"on", "off", "auto", "true", "false"};
+    for (size_t i = 0; s && i < sizeof W / sizeof W[0]; i++)
+        if (!strcmp(s, W[i])) return true;
+    return false;
+}
+
+/* Looks up argv[i] as a known flag: the input, its value and how many arguments it takes.
+ * Returns NULL if argv[i] is not one of ours; *n_args = 0 if its value is missing. */
+static const struct input *match_flag(int argc, char **argv, int i, const char **spelling,
+                                      const char **value, int *n_args) {
+    const char *arg = argv[i];
+    const char *eq = arg[0] == '-' && arg[1] == '-' ? strchr(arg, '=') : NULL;
+    const struct input *in = input_by_flag(arg, eq ? (size_t)(eq - arg) : strlen(arg), spelling);
+    if (!in) return NULL;
+    if (eq) { *value = eq + 1; *n_args = 1; }
+    else if (in->set == set_flash_attn && (i + 1 >= argc || !is_flash_value(argv[i + 1]))) {
+        *value = "on"; /* llama.cpp's older bare -fa */
+        *n_args = 1;
+    } else if (i + 1 < argc) { *value = argv[i + 1]; *n_args = 2; }
+    else { *value = NULL; *n_args = 0; }
+    return in;
+}
+
+int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err) {
+    for (int i = 0; i < argc;) {
+        const char *spelling = NULL, *value = NULL;
+        int n_args = 0;
+        const struct input *in = match_flag(argc, argv, i, &spelling, &value, &n_args);
+        if (in) {
+            if (!n_args) return fc_errf(err, FC_EINPUT, "%s: needs a value (%s)", spelling, in->arg);
+            if (in->set) {
+                cfg_val v = {NULL, value};
+                const char *allowed = "";
+                int r = in->set(cfg, &v, (fc_origin){FC_SRC_FLAG, spelling}, &allowed);
+                if (r == -2) return fc_errf(err, FC_EFAIL, "out of memory");
+                if (r) return fc_errf(err, FC_EINPUT, "%s %s: must be %s", spelling, value, allowed);
+            }
+            i += n_args;
+            continue;
+        }
+        int used = extra ? extra(ctx, argc, argv, i, err) : 0;
+        if (used < 0) return -1;
+        if (used > 0) { i += used; continue; }
+        const char *arg = argv[i];
+        if (arg[0] == '-' && arg[1]) {
+            char name[64];
+            const char *eq = strchr(arg, '=');
+            snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
+            const char *near = suggest(name, true);
+            if (near) return fc_errf(err, FC_EINPUT, "unknown flag '%s' (did you mean '%s'?)", name, near);
+            return fc_errf(err, FC_EINPUT, "unknown flag '%s'", name);
+        }
+        return fc_errf(err, FC_EINPUT, "unexpected argument '%s'", arg);
+    }
+    return 0;
+}
+
+int config_validate(const fc_config *cfg, fc_err *err) {
+    if (cfg->n_ctx_min > cfg->n_ctx_max)
+        return fc_errf(err, FC_EINPUT, "N_CTX_MIN = %d is larger than N_CTX_MAX = %d", cfg->n_ctx_min, cfg->n_ctx_max);
+    return 0;
+}
+
+int config_load(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err) {
+    if (config_init(cfg, err)) return -1;
+    /* --config must be known before the file is read, and the flags applied after it. This
+     * scan skips the values of our own flags; others are assumed to take no value. */
+    const char *path = NULL;
+    for (int i = 0; i < argc;) {
+        const char *spelling = NULL, *value = NULL;
+        int n_args = 0;
+        const struct input *in = match_flag(argc, argv, i, &spelling, &value, &n_args);
+        if (!in) { i++; continue; }
+        if (!n_args) break; /* reported by config_apply_args */
+        if (!strcmp(spelling, "--config")) path = value;
+        i += n_args;
+    }
+    char found[4096];
+    if (!path) path = config_find_file(found, sizeof found);
+    if ((path && config_load_file(cfg, path, err)) ||
+        config_apply_args(cfg, argc, argv, extra, ctx, err) || config_validate(cfg, err)) {
+        config_free(cfg);
+        return -1;
+    }
+    return 0;
+}
+
+/* ---- printing ---- */
+
+static const char *kv_name(int type) {
+    for (size_t i = 0; i < sizeof KV / sizeof KV[0]; i++)
+        if (KV[i].type == type) return KV[i].name;
+    return "?";
+}
+
+static void print_line(FILE *out, const char *key, const char *value, fc_origin o) {
+    char where[512];
+    switch (o.src) {
+    case FC_SRC_FILE: snprintf(where, sizeof where, "%s", o.name ? o.name : "file"); break;
+    case FC_SRC_FLAG: snprintf(where, sizeof where, "flag %s", o.name ? o.name : "?"); break;
+    case FC_SRC_ENV: snprintf(where, sizeof where, "env %s", o.name ? o.name : "?"); break;
+    default: snprintf(where, sizeof where, "default"); break;
+    }
+    fprintf(out, "%-18s %-14s (%s)\n", key, value, where);
+}
+
+void config_print(FILE *out, const fc_config *c) {
+    char v[256];
+    const fc_origin *o = c->origin;
+    print_line(out, "MODEL", c->model ? c->model : "(none)", o[FC_SET_MODEL]);
+    print_line(out, "MODEL_TYPE", c->model_type < 0 ? "auto" : tmpl_name((enum tmpl_kind)c->model_type), o[FC_SET_MODEL_TYPE]);
+    if (c->n_gpu_layers == FC_LAYERS_AUTO) snprintf(v, sizeof v, "auto");
+    else snprintf(v, sizeof v, "%d", c->n_gpu_layers);
+    print_line(out, "LAYERS", v, o[FC_SET_LAYERS]);
+    snprintf(v, sizeof v, "%g", c->target);
+    print_line(out, "TARGET_VRAM_USAGE", v, o[FC_SET_TARGET]);
+    if (c->kv_type_k == c->kv_type_v && o[FC_SET_KV_TYPE_K].src == o[FC_SET_KV_TYPE_V].src &&
+        o[FC_SET_KV_TYPE_K].name == o[FC_SET_KV_TYPE_V].name) {
+        print_line(out, "KV_CACHE_QUANT", kv_name(c->kv_type_k), o[FC_SET_KV_TYPE_K]);
+    } else {
+        print_line(out, "KV_CACHE_QUANT K", kv_name(c->kv_type_k), o[FC_SET_KV_TYPE_K]);
+        print_line(out, "KV_CACHE_QUANT V", kv_name(c->kv_type_v), o[FC_SET_KV_TYPE_V]);
+    }
+    if (c->n_ctx == FC_CTX_MODEL) snprintf(v, sizeof v, "model (<= 4096)");
+    else if (c->n_ctx == FC_CTX_AUTO) snprintf(v, sizeof v, "auto");
+    else snprintf(v, sizeof v, "%d", c->n_ctx);
+    print_line(out, "N_CTX", v, o[FC_SET_N_CTX]);
+    snprintf(v, sizeof v, "%d", c->n_ctx_min);
+    print_line(out, "N_CTX_MIN", v, o[FC_SET_N_CTX_MIN]);
+    snprintf(v, sizeof v, "%d", c->n_ctx_max);
+    print_line(out, "N_CTX_MAX", v, o[FC_SET_N_CTX_MAX]);
+    print_line(out, "FLASH_ATTN", c->flash_attn == FC_FA_ON ? "on" : c->flash_attn == FC_FA_OFF ? "off" : "auto",
+               o[FC_SET_FLASH_ATTN]);
+    print_line(out, "VRAM_RESERVE", fmt_bytes(v, sizeof v, c->vram_reserve), o[FC_SET_VRAM_RESERVE]);
+    snprintf(v, sizeof v, "%d", c->n_threads);
+    print_line(out, "N_THREADS", v, o[FC_SET_N_THREADS]);
+    snprintf(v, sizeof v, "%d", c->n_batch);
+    print_line(out, "N_BATCH", v, o[FC_SET_N_BATCH]);
+    snprintf(v, sizeof v, "%g", c->temperature);
+    print_line(out, "TEMPERATURE", v, o[FC_SET_TEMPERATURE]);
+    snprintf(v, sizeof v, "%d", c->top_k);
+    print_line(out, "TOP_K", v, o[FC_SET_TOP_K]);
+    snprintf(v, sizeof v, "%g", c->top_p);
+    print_line(out, "TOP_P", v, o[FC_SET_TOP_P]);
+    snprintf(v, sizeof v, "%g", c->min_p);
+    print_line(out, "MIN_P", v, o[FC_SET_MIN_P]);
+    snprintf(v, sizeof v, "%g", c->repeat_penalty);
+    print_line(out, "REPEAT_PENALTY", v, o[FC_SET_REPEAT_PENALTY]);
+    snprintf(v, sizeof v, "%lld", (long long)c->seed);
+    print_line(out, "SEED", v, o[FC_SET_SEED]);
+    snprintf(v, sizeof v, "%d", c->max_tokens);
+    print_line(out, "MAX_TOKENS", v, o[FC_SET_MAX_TOKENS]);
+    if (c->system_prompt) snprintf(v, sizeof v, "\"%.60s%s\"", c->system_prompt, strlen(c->system_prompt) > 60 ? "..." : "");
+    else snprintf(v, sizeof v, "(none)");
+    for (char *p = v; *p; p++) if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
+    print_line(out, "SYSTEM_PROMPT", v, o[FC_SET_SYSTEM_PROMPT]);
+    for (int i = 0; i < c->n_gpu_specs; i++) print_line(out, "GPU", c->gpu_specs[i], o[FC_SET_GPU]);
+}
+
+void config_print_flags(FILE *out) {
+    for (size_t i = 0; i < N_INPUTS; i++) {
+        if (!INPUTS[i].flags[0]) continue;
+        char names[96];
+        int n = 0;
+        for (int f = 0; f < 3 && INPUTS[i].flags[f]; f++)
+            n += snprintf(names + n, sizeof names - (size_t)n, "%s%s", f ? ", " : "", INPUTS[i].flags[f]);
+        snprintf(names + n, sizeof names - (size_t)n, " %s", INPUTS[i].arg);
+        if (INPUTS[i].key) fprintf(out, "  %-36s %s [%s]\n", names, INPUTS[i].help, INPUTS[i].key);
+        else fprintf(out, "  %-36s %s\n", names, INPUTS[i].help);
+    }
+}
