@@ -104,14 +104,19 @@ static const quant_kernels *kernels_of(int isa) {
 }
 
 int quant_init(int isa) {
-    int want = cpu_best_isa();
+    int best = cpu_best_isa(), want = best;
+    /* Automatic choice stops at AVX2: on the CPU we measure on (AMD EPYC,
+     * Zen 4, which splits 512-bit operations in two) the AVX-512 dot
+     * products decode 20-25 % slower (BENCHMARKS.md). FITCHAT_ISA=avx512 or
+     * an explicit isa still selects them. */
+    if (isa == QUANT_ISA_AUTO && want > QUANT_ISA_AVX2) want = QUANT_ISA_AVX2;
     if (isa != QUANT_ISA_AUTO && isa >= QUANT_ISA_SCALAR && isa < want) want = isa;
     const char *cap = getenv("FITCHAT_ISA");
     if (cap && *cap) {
         int c = QUANT_ISA_AVX512;
         if (!strcasecmp(cap, "scalar")) c = QUANT_ISA_SCALAR;
         else if (!strcasecmp(cap, "avx2")) c = QUANT_ISA_AVX2;
-        if (c < want) want = c;
+        want = c < best ? c : best;
     }
     const quant_kernels *k = kernels_of(want);
     while (!k && want > QUANT_ISA_SCALAR) k = kernels_of(--want);
