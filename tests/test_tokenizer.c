@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../src/format/gguf.h"
+#include "../src/text/pretok.h"
 #include "../src/text/tokenizer.h"
 #include "../src/text/unicode.h"
 #include "lib/t.h"
@@ -411,6 +412,59 @@ static void test_bad_vocab(void) {
     tok_free(NULL);
 }
 
+/* The llama3 and qwen2 pre-tokenizers against Hugging Face's regex splits of
+ * the llama-bpe texts (tests/data/pretok.txt from scripts/ref_pretok.py):
+ * their vocabularies are not published, so the ids cannot be checked. */
+static void test_pretok_reference(void) {
+    char inp_path[1024];
+    snprintf(inp_path, sizeof inp_path, "%s/tokenizer/ggml-vocab-llama-bpe.gguf.inp", t_testdata());
+    size_t inp_len, ref_len;
+    char *inp = read_file(inp_path, &inp_len);
+    char *ref = read_file("tests/data/pretok.txt", &ref_len);
+    if (!inp || !ref) {
+        t_skip("needs %s and tests/data/pretok.txt", inp_path);
+        free(inp);
+        free(ref);
+        return;
+    }
+    char *texts[MAX_TEXTS];
+    size_t lens[MAX_TEXTS];
+    int n_texts = 0;
+    for (char *p = inp, *sep; n_texts < MAX_TEXTS && (sep = strstr(p, SEP)); p = sep + strlen(SEP)) {
+        texts[n_texts] = p;
+        lens[n_texts++] = (size_t)(sep - p);
+    }
+    int n_checked = 0;
+    for (char *line = ref, *eol; line < ref + ref_len; line = eol + 1) {
+        eol = strchr(line, '\n');
+        if (!eol) break;
+        *eol = 0;
+        char type_name[16];
+        int idx, used;
+        if (line[0] == '#' || sscanf(line, "%15s %d:%n", type_name, &idx, &used) != 2) continue;
+        enum pretok_type type = !strcmp(type_name, "llama3") ? PRETOK_LLAMA3 : PRETOK_QWEN2;
+        CHECK(idx >= 0 && idx < n_texts);
+        if (idx < 0 || idx >= n_texts) continue;
+        uint32_t cp[4096];
+        size_t n = 0;
+        for (size_t i = 0; i < lens[idx] && n < 4096;) i += utf8_decode(texts[idx] + i, lens[idx] - i, &cp[n++]);
+        pretok_span *words;
+        long n_words = pretok_split(type, cp, n, &words);
+        char got[2048] = "", *want = line + used;
+        size_t g = 0;
+        for (long w = 0; w < n_words && g < sizeof got - 16; w++)
+            g += (size_t)snprintf(got + g, sizeof got - g, " %u", words[w].end - words[w].start);
+        CHECK_MSG(!strcmp(got, want), "%s text %d \"%.*s\": word lengths%s, expected%s", type_name, idx,
+                  (int)lens[idx], texts[idx], got, want);
+        free(words);
+        n_checked++;
+    }
+    printf("     llama3, qwen2: %d word splits checked\n", n_checked);
+    CHECK(n_checked == 2 * n_texts);
+    free(inp);
+    free(ref);
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void test_vocab_sets(void) {
@@ -452,6 +506,7 @@ int main(void) {
     T_RUN(test_model_round_trip);
     T_RUN(test_model_speed);
     T_RUN(test_spm_round_trip);
+    T_RUN(test_pretok_reference);
     T_RUN(test_vocab_sets);
     tok_free(model_tok);
     gguf_close(model_file);
