@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Generates src/text/unicode_data.c: Unicode category ranges for the
 pre-tokenizers (letter, number, punctuation, symbol, mark, separator, other),
-the White_Space property, and the deepseek-llm letter class.
+the White_Space property, the deepseek-llm letter class, and the lowercase
+and first-of-decomposition maps WordPiece normalisation uses.
 
 Usage: python3 scripts/gen_unicode_data.py > src/text/unicode_data.c
 Data: Python's unicodedata (its Unicode version is written into the output).
@@ -73,7 +74,29 @@ def main():
     for tok in DEEPSEEK_LLM_LETTERS.split():
         a, _, b = tok.partition('-')
         w("    {0x%s, 0x%s},\n" % (a, b or a))
-    w("};\nconst size_t ucp_n_deepseek_llm_letters = %d;\n" % len(DEEPSEEK_LLM_LETTERS.split()))
+    w("};\nconst size_t ucp_n_deepseek_llm_letters = %d;\n\n" % len(DEEPSEEK_LLM_LETTERS.split()))
+    # WordPiece normalisation as llama.cpp does it: lowercase (first code point
+    # of the full lowercase) and the first code point of the canonical
+    # decomposition (which drops accents). Hangul syllables are left to code.
+    lower, nfd = [], []
+    for cp in range(0x110000):
+        c = chr(cp)
+        lo = ord(c.lower()[0]) if c.lower() else cp
+        if lo != cp:
+            lower.append((cp, lo))
+        if 0xAC00 <= cp <= 0xD7A3:
+            continue
+        d = ord(unicodedata.normalize('NFD', c)[0])
+        if d != cp:
+            nfd.append((cp, d))
+    w("const ucp_pair ucp_lower[] = {\n")
+    for a, b in lower:
+        w("    {0x%X, 0x%X},\n" % (a, b))
+    w("};\nconst size_t ucp_n_lower = %d;\n\n" % len(lower))
+    w("const ucp_pair ucp_nfd_first[] = {\n")
+    for a, b in nfd:
+        w("    {0x%X, 0x%X},\n" % (a, b))
+    w("};\nconst size_t ucp_n_nfd_first = %d;\n" % len(nfd))
 
 
 if __name__ == '__main__':

@@ -372,7 +372,7 @@ static void test_bad_vocab(void) {
     gbuf g;
     header(&g, 0);
     expect_load_error(&g, "tokenizer.ggml.model");
-    header(&g, 1); kv_str(&g, "tokenizer.ggml.model", "bert");
+    header(&g, 1); kv_str(&g, "tokenizer.ggml.model", "rwkv");
     expect_load_error(&g, "tokenizer.ggml.model");
     header(&g, 1); kv_str(&g, "tokenizer.ggml.model", "gpt2");
     expect_load_error(&g, "tokenizer.ggml.tokens");

@@ -1,5 +1,5 @@
-/* tok_internal — the tokenizer struct shared by tokenizer.c (loading, API),
- * tok_bpe.c and tok_spm.c (the two encoders). Not a public header. */
+/* tok_internal — the tokenizer struct shared by tokenizer.c (loading, API)
+ * and the encoders tok_bpe.c, tok_spm.c, tok_wpm.c. Not a public header. */
 #ifndef FC_TOK_INTERNAL_H
 #define FC_TOK_INTERNAL_H
 
@@ -17,7 +17,7 @@ enum {
     TT_USER_DEFINED = 4, TT_UNUSED = 5, TT_BYTE = 6,
 };
 
-enum tok_model { TOK_BPE, TOK_SPM };
+enum tok_model { TOK_BPE, TOK_SPM, TOK_WPM };
 
 /* A growable id list for the encoders. */
 typedef struct idvec { int32_t *v; size_t n, cap; } idvec;
@@ -48,6 +48,8 @@ struct tokenizer {
     /* SentencePiece */
     int32_t byte_token[256];         /* <0xXX> ids, -1 if absent */
     bool add_space_prefix;
+    /* WordPiece */
+    size_t max_token_len;            /* longest vocabulary string, bytes */
     /* special tokens recognised in text, longest text first */
     int32_t *specials;
     size_t n_specials;
@@ -60,5 +62,6 @@ struct tokenizer {
  * Return false only when out of memory. */
 bool bpe_encode_fragment(const tokenizer *t, const char *text, size_t len, idvec *out);
 bool spm_encode_fragment(const tokenizer *t, const char *text, size_t len, bool space_prefix, idvec *out);
+bool wpm_encode_fragment(const tokenizer *t, const char *text, size_t len, idvec *out);
 
 #endif

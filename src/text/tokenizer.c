@@ -118,8 +118,9 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
     enum tok_model kind;
     if (!strcmp(model, "gpt2")) kind = TOK_BPE;
     else if (!strcmp(model, "llama")) kind = TOK_SPM;
+    else if (!strcmp(model, "bert")) kind = TOK_WPM;
     else {
-        fc_errf(err, FC_EINPUT, "%s: tokenizer.ggml.model = \"%s\" is not supported (supported: gpt2, llama)",
+        fc_errf(err, FC_EINPUT, "%s: tokenizer.ggml.model = \"%s\" is not supported (supported: gpt2, llama, bert)",
                 f->path, model);
         return NULL;
     }
@@ -173,7 +174,7 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
     t->n_vocab = (int32_t)tokens->arr_n;
     int32_t n = t->n_vocab;
     if (kind == TOK_BPE) snprintf(t->kind, sizeof t->kind, "bpe (%s)", pre_name);
-    else snprintf(t->kind, sizeof t->kind, "spm");
+    else snprintf(t->kind, sizeof t->kind, kind == TOK_SPM ? "spm" : "wpm");
 
     /* vocabulary strings */
     uint64_t total = 0;
@@ -207,6 +208,7 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
         int64_t ty = types ? gguf_arr_int(types, (uint64_t)i, TT_NORMAL) : TT_NORMAL;
         t->type[i] = ty >= 0 && ty <= TT_BYTE ? (uint8_t)ty : TT_UNDEFINED;
         t->score[i] = scores ? (float)gguf_arr_float(scores, (uint64_t)i, 0) : 0.0f;
+        if (len > t->max_token_len) t->max_token_len = (size_t)len;
     }
     /* a repeated token text maps to its last id, as llama.cpp's map assignment */
     if (!strtab_build(&t->vocab, t->text_arena, t->text_off, t->text_len, (uint32_t)n, false)) goto oom;
@@ -250,12 +252,17 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
     }
 
     /* special ids: llama.cpp's defaults, then the file's keys */
-    bool spm = kind == TOK_SPM;
+    bool spm = kind == TOK_SPM, wpm = kind == TOK_WPM;
     t->bos = special_id(f, "tokenizer.ggml.bos_token_id", n, spm && n > 1 ? 1 : -1);
     t->eos = special_id(f, "tokenizer.ggml.eos_token_id", n, spm && n > 2 ? 2 : -1);
     t->unk = special_id(f, "tokenizer.ggml.unknown_token_id", n, spm ? 0 : -1);
+    if (wpm) { /* BERT: [CLS] opens a text, [SEP] closes it ("seperator" is the key's spelling) */
+        if (t->bos < 0) t->bos = special_id(f, "tokenizer.ggml.cls_token_id", n, n > 101 ? 101 : -1);
+        if (t->eos < 0) t->eos = special_id(f, "tokenizer.ggml.seperator_token_id", n, n > 102 ? 102 : -1);
+        if (t->unk < 0) t->unk = n > 100 ? 100 : -1;
+    }
     t->eot = special_id(f, "tokenizer.ggml.eot_token_id", n, -1);
-    t->add_bos = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", spm || llama3);
+    t->add_bos = gguf_get_bool(f, "tokenizer.ggml.add_bos_token", spm || wpm || llama3);
     t->add_space_prefix = gguf_get_bool(f, "tokenizer.ggml.add_space_prefix", spm);
     for (size_t i = 0; t->eot < 0 && i < sizeof EOT_TEXTS / sizeof EOT_TEXTS[0]; i++)
         t->eot = strtab_find(&t->vocab, EOT_TEXTS[i], strlen(EOT_TEXTS[i]));
@@ -393,9 +400,10 @@ int tok_encode(const tokenizer *t, const char *text, size_t len, bool add_bos, b
             prev_special = true;
             continue;
         }
-        bool ok = t->model == TOK_BPE
-            ? bpe_encode_fragment(t, text + f.start, f.end - f.start, &ids)
-            : spm_encode_fragment(t, text + f.start, f.end - f.start, t->add_space_prefix && prev_special, &ids);
+        bool ok;
+        if (t->model == TOK_BPE) ok = bpe_encode_fragment(t, text + f.start, f.end - f.start, &ids);
+        else if (t->model == TOK_WPM) ok = wpm_encode_fragment(t, text + f.start, f.end - f.start, &ids);
+        else ok = spm_encode_fragment(t, text + f.start, f.end - f.start, t->add_space_prefix && prev_special, &ids);
         if (!ok) goto oom;
         prev_special = false;
     }

@@ -24,6 +24,28 @@ bool ucp_in_ranges(uint32_t cp, const ucp_range *r, size_t n) {
     return false;
 }
 
+static uint32_t pair_lookup(const ucp_pair *p, size_t n, uint32_t cp) {
+    size_t lo = 0, hi = n;
+    while (lo < hi) {
+        size_t mid = lo + (hi - lo) / 2;
+        if (p[mid].from == cp) return p[mid].to;
+        if (p[mid].from < cp) lo = mid + 1;
+        else hi = mid;
+    }
+    return cp;
+}
+
+uint32_t ucp_to_lower(uint32_t cp) {
+    if (cp < 0x80) return cp >= 'A' && cp <= 'Z' ? cp + 32 : cp;
+    return pair_lookup(ucp_lower, ucp_n_lower, cp);
+}
+
+uint32_t ucp_nfd_first_cp(uint32_t cp) {
+    if (cp < 0xC0) return cp;
+    if (cp >= 0xAC00 && cp <= 0xD7A3) return 0x1100 + (cp - 0xAC00) / 588; /* Hangul: leading jamo */
+    return pair_lookup(ucp_nfd_first, ucp_n_nfd_first, cp);
+}
+
 bool ucp_is_space(uint32_t cp) {
     if (cp < 0x80) return cp == ' ' || (cp >= 0x09 && cp <= 0x0D);
     return ucp_in_ranges(cp, ucp_white_space, ucp_n_white_space);

@@ -27,6 +27,7 @@ enum {
 
 typedef struct ucp_run { uint32_t start; uint8_t cls; } ucp_run;
 typedef struct ucp_range { uint32_t first, last; } ucp_range;
+typedef struct ucp_pair { uint32_t from, to; } ucp_pair;
 
 extern const ucp_run ucp_runs[];          /* sorted by start; runs[0].start == 0 */
 extern const size_t ucp_n_runs;
@@ -34,6 +35,10 @@ extern const ucp_range ucp_white_space[]; /* sorted, inclusive */
 extern const size_t ucp_n_white_space;
 extern const ucp_range ucp_deepseek_llm_letters[];
 extern const size_t ucp_n_deepseek_llm_letters;
+extern const ucp_pair ucp_lower[];     /* sorted by from */
+extern const size_t ucp_n_lower;
+extern const ucp_pair ucp_nfd_first[]; /* sorted by from; Hangul syllables excluded */
+extern const size_t ucp_n_nfd_first;
 
 /* Category class of cp (UCP_UNDEFINED above 0x10FFFF). */
 int ucp_class(uint32_t cp);
@@ -42,6 +47,11 @@ static inline bool ucp_is_letter(uint32_t cp) { return ucp_class(cp) == UCP_LETT
 static inline bool ucp_is_number(uint32_t cp) { return ucp_class(cp) == UCP_NUMBER; }
 static inline bool ucp_is_punct(uint32_t cp) { return ucp_class(cp) == UCP_PUNCT; }
 bool ucp_in_ranges(uint32_t cp, const ucp_range *r, size_t n);
+/* Simple lowercase (first code point of the full lowercase). */
+uint32_t ucp_to_lower(uint32_t cp);
+/* First code point of the canonical decomposition (cp itself if none): what
+ * llama.cpp's WordPiece "NFD" keeps, which drops accents. */
+uint32_t ucp_nfd_first_cp(uint32_t cp);
 
 /* Decodes one code point from s[0..len), len >= 1. Returns the bytes used
  * (1..4). Invalid or truncated sequences decode as U+FFFD using one byte, so
