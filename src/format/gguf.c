@@ -27,6 +27,7 @@ typedef struct {
     size_t map_len;
     name_index kv_index;
     name_index tensor_index;
+    uint64_t kv_cap, tensor_cap; /* allocated entries of kv and tensors */
     char *path_copy;
 } gguf_priv;
 
@@ -144,6 +145,34 @@ static int64_t index_find(const name_index *ix, const void *base, name_of_fn nam
 static const char *kv_name(const void *base, int64_t i) { return ((const gguf_kv *)base)[i].key; }
 static const char *tensor_name(const void *base, int64_t i) { return ((const gguf_tensor *)base)[i].name; }
 
+/* Makes room for entry i of a table (kv or tensors) whose header declares
+ * `declared` entries. The table grows by doubling, so memory follows the
+ * entries actually parsed rather than the count the header claims: that count
+ * is bounded only by the file size, which for a sparse file can be far more
+ * than the bytes really there. Rebuilds the name index for the new capacity
+ * from entries [0, i). */
+static int table_reserve(void **arr, uint64_t *cap, uint64_t i, uint64_t declared, size_t elem, name_index *ix,
+                         name_of_fn name_of) {
+    if (i < *cap) return 0;
+    uint64_t ncap = *cap ? *cap * 2 : 64;
+    if (ncap > declared) ncap = declared;
+    void *na = realloc(*arr, ncap * elem);
+    if (!na) return -1;
+    memset((char *)na + *cap * elem, 0, (ncap - *cap) * elem);
+    *arr = na;
+    *cap = ncap;
+    name_index nx;
+    if (index_init(&nx, ncap)) return -1;
+    for (uint64_t k = 0; k < i; k++) {
+        uint64_t s = 0;
+        index_find(&nx, na, name_of, name_of(na, (int64_t)k), &s);
+        nx.slot[s] = (int64_t)k + 1;
+    }
+    free(ix->slot);
+    *ix = nx;
+    return 0;
+}
+
 /* --- values -------------------------------------------------------------- */
 
 /* Skips (validates) one value of type t at the cursor; depth limits nesting.
@@ -258,8 +287,13 @@ static int cmp_offset(const void *a, const void *b) {
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p) {
-    for (uint64_t i = 0; i < f->n_kv; i++) {
+/* Both parsers count f->n_kv / f->n_tensors up as entries are allocated, so
+ * that gguf_close frees exactly what was filled when parsing stops early. */
+static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p, uint64_t declared) {
+    for (uint64_t i = 0; i < declared; i++) {
+        if (table_reserve((void **)&f->kv, &p->kv_cap, i, declared, sizeof *f->kv, &p->kv_index, kv_name))
+            return fc_errf(c->err, FC_EFAIL, "%s: out of memory for %" PRIu64 " metadata entries", c->name, declared);
+        f->n_kv = i + 1;
         gguf_kv *kv = &f->kv[i];
         kv->offset = c->pos;
         const char *key;
@@ -288,8 +322,12 @@ static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p) {
     return 0;
 }
 
-static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p) {
-    for (uint64_t i = 0; i < f->n_tensors; i++) {
+static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p, uint64_t declared) {
+    for (uint64_t i = 0; i < declared; i++) {
+        if (table_reserve((void **)&f->tensors, &p->tensor_cap, i, declared, sizeof *f->tensors, &p->tensor_index,
+                          tensor_name))
+            return fc_errf(c->err, FC_EFAIL, "%s: out of memory for %" PRIu64 " tensor infos", c->name, declared);
+        f->n_tensors = i + 1;
         gguf_tensor *t = &f->tensors[i];
         t->info_offset = c->pos;
         const char *name;
@@ -432,30 +470,22 @@ gguf_file *gguf_parse(const void *bytes, uint64_t len, const char *name, fc_err 
         bad(&c, 4, msg);
         goto fail;
     }
-    if (rd_u64(&c, &f->n_tensors, "tensor count") || rd_u64(&c, &f->n_kv, "metadata count")) goto fail;
-    /* A key/value takes at least 13 bytes, a tensor info at least 33. */
-    if (f->n_kv > (len - c.pos) / 13) {
+    uint64_t n_tensors, n_kv;
+    if (rd_u64(&c, &n_tensors, "tensor count") || rd_u64(&c, &n_kv, "metadata count")) goto fail;
+    /* A tensor info takes at least 33 bytes, a key/value at least 13. */
+    if (n_tensors > (len - c.pos) / 33) {
         char msg[160];
-        snprintf(msg, sizeof msg, "metadata count %" PRIu64 " runs past the end of the file", f->n_kv);
-        bad(&c, 16, msg);
-        goto fail;
-    }
-    if (f->n_tensors > (len - c.pos) / 33) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "tensor count %" PRIu64 " runs past the end of the file", f->n_tensors);
+        snprintf(msg, sizeof msg, "tensor count %" PRIu64 " runs past the end of the file", n_tensors);
         bad(&c, 8, msg);
         goto fail;
     }
-    f->kv = calloc(f->n_kv ? f->n_kv : 1, sizeof *f->kv);
-    f->tensors = calloc(f->n_tensors ? f->n_tensors : 1, sizeof *f->tensors);
-    if (!f->kv || !f->tensors || index_init(&p->kv_index, f->n_kv) || index_init(&p->tensor_index, f->n_tensors)) {
-        fc_errf(err, FC_EFAIL, "%s: out of memory", c.name);
+    if (n_kv > (len - c.pos) / 13) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "metadata count %" PRIu64 " runs past the end of the file", n_kv);
+        bad(&c, 16, msg);
         goto fail;
     }
-    uint64_t saved_n_tensors = f->n_tensors;
-    f->n_tensors = 0; /* so that gguf_close frees only what was filled */
-    if (parse_kvs(f, &c, p)) goto fail;
-    f->n_tensors = saved_n_tensors;
+    if (parse_kvs(f, &c, p, n_kv)) goto fail;
 
     const gguf_kv *al = gguf_find(f, "general.alignment");
     if (al) {
@@ -471,7 +501,7 @@ gguf_file *gguf_parse(const void *bytes, uint64_t len, const char *name, fc_err 
         }
         f->alignment = (uint32_t)al->v.u64;
     }
-    if (parse_tensor_infos(f, &c, p)) goto fail;
+    if (parse_tensor_infos(f, &c, p, n_tensors)) goto fail;
     f->data_offset = (c.pos + f->alignment - 1) / f->alignment * f->alignment;
     if (check_tensor_data(f, &c)) goto fail;
     return f;
@@ -593,8 +623,9 @@ int64_t gguf_arr_int(const gguf_kv *kv, uint64_t i, int64_t def) {
     case GGUF_TYPE_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
     case GGUF_TYPE_UINT64: { uint64_t v; memcpy(&v, p, 8); return v > (uint64_t)INT64_MAX ? def : (int64_t)v; }
     case GGUF_TYPE_INT64: { int64_t v; memcpy(&v, p, 8); return v; }
-    case GGUF_TYPE_FLOAT32: { float v; memcpy(&v, p, 4); return (int64_t)v; }
-    case GGUF_TYPE_FLOAT64: { double v; memcpy(&v, p, 8); return (int64_t)v; }
+    /* Out-of-range or NaN floats would make the cast undefined. */
+    case GGUF_TYPE_FLOAT32: { float v; memcpy(&v, p, 4); return v >= -0x1p63f && v < 0x1p63f ? (int64_t)v : def; }
+    case GGUF_TYPE_FLOAT64: { double v; memcpy(&v, p, 8); return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : def; }
     default: return def;
     }
 }
@@ -604,7 +635,9 @@ double gguf_arr_float(const gguf_kv *kv, uint64_t i, double def) {
     if (!p) return def;
     if (kv->arr_type == GGUF_TYPE_FLOAT32) { float v; memcpy(&v, p, 4); return v; }
     if (kv->arr_type == GGUF_TYPE_FLOAT64) { double v; memcpy(&v, p, 8); return v; }
-    return (double)gguf_arr_int(kv, i, (int64_t)def);
+    if (kv->arr_type == GGUF_TYPE_UINT64) { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+    /* Every other element type is an integer that fits int64: no default needed. */
+    return (double)gguf_arr_int(kv, i, 0);
 }
 
 const char *gguf_arr_str(const gguf_kv *kv, uint64_t i, uint64_t *len) {

@@ -83,9 +83,9 @@ typedef struct gguf_file {
     uint64_t size;
     uint32_t version;          /* 2 or 3 */
     uint64_t n_kv;
-    gguf_kv *kv;               /* [n_kv] in file order */
+    gguf_kv *kv;               /* [n_kv] in file order (NULL when n_kv is 0) */
     uint64_t n_tensors;
-    gguf_tensor *tensors;      /* [n_tensors] in file order */
+    gguf_tensor *tensors;      /* [n_tensors] in file order (NULL when n_tensors is 0) */
     uint32_t alignment;        /* general.alignment or 32 */
     uint64_t data_offset;      /* file offset of the data section */
     uint64_t data_bytes;       /* sum of tensor bytes */
