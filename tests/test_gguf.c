@@ -25,6 +25,7 @@ typedef struct {
 } bytes_t;
 
 static void put(bytes_t *o, const void *p, size_t n) {
+    if (n == 0) return; /* p may be NULL (an empty buffer) */
     if (o->n + n > o->cap) {
         o->cap = (o->n + n) * 2 + 64;
         o->b = realloc(o->b, o->cap);
@@ -706,6 +707,24 @@ static void test_duplicates(void) {
     gg_u32(&g, "k.700", 1);
     b = gg_finish(&g);
     EXPECT_FAIL(&b, "duplicate metadata key 'k.700'", NULL);
+    bytes_free(&b);
+    gg_free(&g);
+
+    /* Names from the file are escaped in messages, which stay one line
+     * (a fuzzer finding: a key holding a newline split the message). */
+    gg_init(&g, 3);
+    put_u32(gg_key(&g, "a\nb\x1b[2J\xff", 77), 0);
+    b = gg_finish(&g);
+    EXPECT_FAIL(&b, "offset 40: key 'a\\x0ab\\x1b[2J\\xff': unknown value type 77", NULL);
+    bytes_free(&b);
+    gg_free(&g);
+    gg_init(&g, 3);
+    char longname[300];
+    memset(longname, 'n', sizeof longname - 1);
+    longname[sizeof longname - 1] = '\0';
+    gg_tensor_raw(&g, longname, 1, (uint64_t[]){8}, GGML_TYPE_F32, 1 << 20);
+    b = gg_finish(&g);
+    EXPECT_FAIL(&b, "tensor 'nnnnnnnnnn", "nnn...': data [1048576, +32) runs past the end of the file (data section is 0 bytes)");
     bytes_free(&b);
     gg_free(&g);
 

@@ -154,6 +154,15 @@ static const char *fmt_float(char *buf, size_t cap, float v) {
 
 /* --- human report -------------------------------------------------------- */
 
+/* A string from the file, safe to print on a terminal: control bytes (which
+ * could move the cursor or recolour it) become '?', and it is cut to fit. */
+static const char *clean(char *buf, size_t cap, const char *s) {
+    size_t n = 0;
+    for (; *s && n + 1 < cap; s++) buf[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    buf[n] = '\0';
+    return buf;
+}
+
 static void print_human(const info_report *r, bool verbose) {
     const gguf_file *f = r->f;
     char b1[32], b2[32], b3[32];
@@ -165,7 +174,8 @@ static void print_human(const info_report *r, bool verbose) {
     const char *name = gguf_get_str(f, "general.name", NULL);
     printf("%-14s %s%s\n", "architecture", arch ? arch : "(none)",
            r->have_desc && !arch_runnable(&r->d) ? " (this build cannot run it; info and plan work)" : "");
-    if (name) printf("%-14s %s\n", "name", name);
+    char cb[256];
+    if (name) printf("%-14s %s\n", "name", clean(cb, sizeof cb, name));
 
     if (r->have_desc) {
         const model_desc *d = &r->d;
@@ -180,7 +190,8 @@ static void print_human(const info_report *r, bool verbose) {
         else printf("  %-22s %u (keys), %u (values)\n", "head dim", d->head_dim_k, d->head_dim_v);
         printf("  %-22s %u\n", "feed-forward size", d->n_ff);
         printf("  %-22s %u\n", "vocabulary", d->n_vocab);
-        printf("  %-22s %u tokens\n", "trained context", d->n_ctx_train);
+        if (d->n_ctx_train) printf("  %-22s %u tokens\n", "trained context", d->n_ctx_train);
+        else printf("  %-22s (not given)\n", "trained context");
         printf("  %-22s base %s, %s, %u dims, scaling %s\n", "RoPE", fmt_float(fb, sizeof fb, d->rope_base),
                d->rope_type == ROPE_NEOX ? "neox" : "normal", d->n_rot, d->rope_scaling);
         printf("  %-22s %s\n", "norm epsilon", fmt_float(fe, sizeof fe, d->norm_eps));
@@ -207,7 +218,8 @@ static void print_human(const info_report *r, bool verbose) {
         if (r->n_layers_seen) {
             uint32_t lo, hi;
             layer_extremes(r, &lo, &hi);
-            printf("\nlayer weights  %s in %u layers; ", fmt_bytes(b1, sizeof b1, r->layers_total), r->n_layers_seen);
+            printf("\nlayer weights  %s in %u layer%s; ", fmt_bytes(b1, sizeof b1, r->layers_total), r->n_layers_seen,
+                   r->n_layers_seen == 1 ? "" : "s");
             if (r->layer_bytes[lo] == r->layer_bytes[hi])
                 printf("each %s (%" PRIu64 " bytes)\n", fmt_bytes(b2, sizeof b2, r->layer_bytes[lo]), r->layer_bytes[lo]);
             else
@@ -222,15 +234,15 @@ static void print_human(const info_report *r, bool verbose) {
         for (uint64_t i = 0; i < f->n_tensors; i++) {
             const gguf_tensor *t = &f->tensors[i];
             if (model_tensor_layer(t->name) >= 0) continue;
-            printf("  %-24s %-12s %-6s %12s\n", t->name, outside_role(t->name), ggml_type_name(t->type),
+            printf("  %-24s %-12s %-6s %12s\n", clean(cb, sizeof cb, t->name), outside_role(t->name), ggml_type_name(t->type),
                    fmt_bytes(b1, sizeof b1, t->n_bytes));
         }
     }
 
     printf("\n%-14s ", "tokenizer");
     if (r->tok_model) {
-        printf("%s (%s)", r->tok_model, tokenizer_kind(r->tok_model));
-        if (r->tok_pre) printf(", pre-tokenizer %s", r->tok_pre);
+        printf("%s (%s)", clean(cb, sizeof cb, r->tok_model), tokenizer_kind(r->tok_model));
+        if (r->tok_pre) printf(", pre-tokenizer %s", clean(cb, sizeof cb, r->tok_pre));
         printf(", %" PRIu64 " tokens", r->n_tokens);
         if (r->n_merges) printf(", %" PRIu64 " merges", r->n_merges);
         printf("\n");

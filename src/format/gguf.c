@@ -97,6 +97,29 @@ const char *gguf_vtype_name(uint32_t type) {
     return type < GGUF_TYPE_COUNT ? names[type] : "invalid";
 }
 
+/* A key or tensor name from the file, made safe for a one-line message:
+ * control and non-ASCII bytes become \xNN, and long names are cut to 80
+ * characters with "...". Returned by value so it can be used inline as
+ * show(name).s for the duration of the call. */
+typedef struct {
+    char s[96];
+} shown;
+
+static shown show(const char *name) {
+    shown o;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (n + 4 > 80) {
+            memcpy(o.s + n, "...", 4);
+            return o;
+        }
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\') n += (size_t)snprintf(o.s + n, 5, "\\x%02x", *p);
+        else o.s[n++] = (char)*p;
+    }
+    o.s[n] = '\0';
+    return o;
+}
+
 static char *dup_n(const char *s, uint64_t n) {
     char *d = malloc(n + 1);
     if (!d) return NULL;
@@ -306,7 +329,7 @@ static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p, uint64_t declared) {
         uint64_t slot = 0;
         if (index_find(&p->kv_index, f->kv, kv_name, kv->key, &slot) >= 0) {
             char msg[300];
-            snprintf(msg, sizeof msg, "duplicate metadata key '%s'", kv->key);
+            snprintf(msg, sizeof msg, "duplicate metadata key '%s'", show(kv->key).s);
             return bad(c, kv->offset, msg);
         }
         p->kv_index.slot[slot] = (int64_t)i + 1;
@@ -314,7 +337,7 @@ static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p, uint64_t declared) {
         if (rd_u32(c, &kv->type, "value type")) return -1;
         if (kv->type >= GGUF_TYPE_COUNT) {
             char msg[300];
-            snprintf(msg, sizeof msg, "key '%s': unknown value type %u", kv->key, kv->type);
+            snprintf(msg, sizeof msg, "key '%s': unknown value type %u", show(kv->key).s, kv->type);
             return bad(c, tat, msg);
         }
         if (parse_value(c, kv->type, 0, kv)) return -1;
@@ -340,14 +363,14 @@ static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p, uint64_t de
         if (!t->name) return fc_errf(c->err, FC_EFAIL, "%s: out of memory", c->name);
         uint64_t slot = 0;
         if (index_find(&p->tensor_index, f->tensors, tensor_name, t->name, &slot) >= 0) {
-            snprintf(msg, sizeof msg, "duplicate tensor name '%s'", t->name);
+            snprintf(msg, sizeof msg, "duplicate tensor name '%s'", show(t->name).s);
             return bad(c, t->info_offset, msg);
         }
         p->tensor_index.slot[slot] = (int64_t)i + 1;
         uint64_t at = c->pos;
         if (rd_u32(c, &t->n_dims, "tensor dimension count")) return -1;
         if (t->n_dims < 1 || t->n_dims > GGUF_MAX_DIMS) {
-            snprintf(msg, sizeof msg, "tensor '%s': %u dimensions (must be 1..%d)", t->name, t->n_dims, GGUF_MAX_DIMS);
+            snprintf(msg, sizeof msg, "tensor '%s': %u dimensions (must be 1..%d)", show(t->name).s, t->n_dims, GGUF_MAX_DIMS);
             return bad(c, at, msg);
         }
         uint64_t n = 1;
@@ -356,11 +379,11 @@ static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p, uint64_t de
             uint64_t ne, dat = c->pos;
             if (rd_u64(c, &ne, "tensor dimension")) return -1;
             if (ne == 0 || ne > (uint64_t)INT64_MAX) {
-                snprintf(msg, sizeof msg, "tensor '%s': dimension %u is %" PRIu64, t->name, d, ne);
+                snprintf(msg, sizeof msg, "tensor '%s': dimension %u is %" PRIu64, show(t->name).s, d, ne);
                 return bad(c, dat, msg);
             }
             if (__builtin_mul_overflow(n, ne, &n) || n > (uint64_t)INT64_MAX) {
-                snprintf(msg, sizeof msg, "tensor '%s': element count overflows at dimension %u", t->name, d);
+                snprintf(msg, sizeof msg, "tensor '%s': element count overflows at dimension %u", show(t->name).s, d);
                 return bad(c, dat, msg);
             }
             t->ne[d] = (int64_t)ne;
@@ -370,23 +393,23 @@ static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p, uint64_t de
         if (rd_u32(c, &t->type, "tensor type")) return -1;
         const ggml_type_info *ti = ggml_type_get(t->type);
         if (!ti) {
-            snprintf(msg, sizeof msg, "tensor '%s': unknown tensor type id %u", t->name, t->type);
+            snprintf(msg, sizeof msg, "tensor '%s': unknown tensor type id %u", show(t->name).s, t->type);
             return bad(c, tat, msg);
         }
         if ((uint64_t)t->ne[0] % ti->block_elems) {
             snprintf(msg, sizeof msg, "tensor '%s': row of %" PRId64 " elements is not a multiple of %s's block of %u",
-                     t->name, t->ne[0], ti->name, ti->block_elems);
+                     show(t->name).s, t->ne[0], ti->name, ti->block_elems);
             return bad(c, tat, msg);
         }
         if (__builtin_mul_overflow(n / ti->block_elems, (uint64_t)ti->block_bytes, &t->n_bytes)) {
-            snprintf(msg, sizeof msg, "tensor '%s': byte size overflows", t->name);
+            snprintf(msg, sizeof msg, "tensor '%s': byte size overflows", show(t->name).s);
             return bad(c, tat, msg);
         }
         uint64_t oat = c->pos;
         if (rd_u64(c, &t->offset, "tensor data offset")) return -1;
         if (t->offset % f->alignment) {
             snprintf(msg, sizeof msg, "tensor '%s': data offset %" PRIu64 " is not a multiple of the alignment %u",
-                     t->name, t->offset, f->alignment);
+                     show(t->name).s, t->offset, f->alignment);
             return bad(c, oat, msg);
         }
     }
@@ -410,7 +433,7 @@ static int check_tensor_data(gguf_file *f, cursor *c) {
         if (t->offset > room || t->n_bytes > room - t->offset) {
             snprintf(msg, sizeof msg,
                      "tensor '%s': data [%" PRIu64 ", +%" PRIu64 ") runs past the end of the file (data section is %" PRIu64 " bytes)",
-                     t->name, t->offset, t->n_bytes, room);
+                     show(t->name).s, t->offset, t->n_bytes, room);
             free(order);
             return bad(c, f->data_offset + (t->offset < room ? t->offset : room), msg);
         }
@@ -423,7 +446,7 @@ static int check_tensor_data(gguf_file *f, cursor *c) {
         const gguf_tensor *a = order[i - 1], *b = order[i];
         if (a->offset + a->n_bytes > b->offset) {
             snprintf(msg, sizeof msg, "tensor '%s' overlaps tensor '%s' (data at %" PRIu64 "+%" PRIu64 " and %" PRIu64 ")",
-                     b->name, a->name, a->offset, a->n_bytes, b->offset);
+                     show(b->name).s, show(a->name).s, a->offset, a->n_bytes, b->offset);
             uint64_t at = f->data_offset + b->offset;
             free(order);
             return bad(c, at, msg);
