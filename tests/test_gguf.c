@@ -12,6 +12,8 @@
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <cjson/cJSON.h>
+
 #include "../fuzz/gguf_touch.h"
 #include "../src/format/ggml_types.h"
 #include "../src/format/gguf.h"
@@ -906,6 +908,53 @@ static void test_cli_hostile(void) {
     bytes_free(&b);
 }
 
+/* Strings from the file reach --json escaped (quotes, backslashes, control
+ * bytes, invalid UTF-8) and the human report without control bytes. */
+static void test_cli_escaping(void) {
+    char fitchat[600];
+    snprintf(fitchat, sizeof fitchat, "%s/fitchat", build_dir());
+    if (access(fitchat, X_OK) != 0) { t_skip("%s not built", fitchat); return; }
+    gg g;
+    gg_init(&g, 3);
+    gg_str(&g, "general.architecture", "llama");
+    gg_str(&g, "general.name", "q\"b\\s\n\x01\xff\xc3\xa9\x1b[31m");
+    gg_u32(&g, "llama.block_count", 1);
+    gg_u32(&g, "llama.embedding_length", 32);
+    gg_u32(&g, "llama.attention.head_count", 4);
+    gg_tensor(&g, "token_embd.weight", GGML_TYPE_F32, 2, (uint64_t[]){32, 4}, AUTO);
+    gg_tensor(&g, "blk.0.attn_q.weight", GGML_TYPE_Q8_0, 2, (uint64_t[]){32, 32}, AUTO);
+    bytes_t b = gg_finish(&g);
+    gg_free(&g);
+    char path[600], args[700], out[600], err[4096];
+    snprintf(path, sizeof path, "%s/escape.gguf", t_tmpdir());
+    write_file(path, &b);
+    bytes_free(&b);
+    snprintf(args, sizeof args, "--json '%s'", path);
+    CHECK_EQ_INT(run_info(args, out, sizeof out, err, sizeof err), 0);
+    FILE *fp = fopen(out, "rb");
+    char json[8192] = {0};
+    if (fp) { if (fread(json, 1, sizeof json - 1, fp) == 0) json[0] = 0; fclose(fp); }
+    cJSON *j = cJSON_Parse(json);
+    CHECK_MSG(j, "invalid JSON:\n%s", json);
+    const cJSON *name = cJSON_GetObjectItem(j, "name");
+    CHECK_MSG(cJSON_IsString(name) && !strcmp(name->valuestring, "q\"b\\s\n\x01\xef\xbf\xbd\xc3\xa9\x1b[31m"),
+              "name decoded as '%s'", cJSON_IsString(name) ? name->valuestring : "?");
+    const cJSON *layers = cJSON_GetObjectItem(j, "layers");
+    CHECK_EQ_INT(cJSON_GetObjectItem(layers, "count") ? cJSON_GetObjectItem(layers, "count")->valuedouble : -1, 1);
+    CHECK_EQ_INT(cJSON_GetArrayItem(cJSON_GetObjectItem(layers, "bytes"), 0) ?
+                 cJSON_GetArrayItem(cJSON_GetObjectItem(layers, "bytes"), 0)->valuedouble : -1, 32 * 34);
+    const cJSON *h = cJSON_GetObjectItem(j, "hparams");
+    CHECK_EQ_INT(cJSON_GetObjectItem(h, "n_vocab") ? cJSON_GetObjectItem(h, "n_vocab")->valuedouble : -1, 4);
+    cJSON_Delete(j);
+    snprintf(args, sizeof args, "'%s'", path);
+    CHECK_EQ_INT(run_info(args, out, sizeof out, err, sizeof err), 0);
+    fp = fopen(out, "rb");
+    char text[8192] = {0};
+    if (fp) { if (fread(text, 1, sizeof text - 1, fp) == 0) text[0] = 0; fclose(fp); }
+    CHECK_MSG(strstr(text, "name           q\"b\\s??\xff\xc3\xa9?[31m\n"), "report:\n%s", text);
+    CHECK(!strchr(text, '\x1b'));
+}
+
 int main(void) {
     T_RUN(test_roundtrip);
     T_RUN(test_vocab_only_and_alignment);
@@ -922,5 +971,6 @@ int main(void) {
     T_RUN(test_header);
     T_RUN(test_sparse_huge_count);
     T_RUN(test_cli_hostile);
+    T_RUN(test_cli_escaping);
     return t_done();
 }

@@ -244,7 +244,7 @@ static void print_human(const info_report *r, bool verbose) {
         printf("%s (%s)", clean(cb, sizeof cb, r->tok_model), tokenizer_kind(r->tok_model));
         if (r->tok_pre) printf(", pre-tokenizer %s", clean(cb, sizeof cb, r->tok_pre));
         printf(", %" PRIu64 " tokens", r->n_tokens);
-        if (r->n_merges) printf(", %" PRIu64 " merges", r->n_merges);
+        if (r->n_merges) printf(", %" PRIu64 " merge%s", r->n_merges, r->n_merges == 1 ? "" : "s");
         printf("\n");
     } else {
         printf("(none)\n");
@@ -252,7 +252,7 @@ static void print_human(const info_report *r, bool verbose) {
     if (r->template_name) printf("%-14s %s (%" PRIu64 " bytes)\n", "chat template", r->template_name, r->template_len);
     else printf("%-14s (none)\n", "chat template");
     if (!r->have_desc && f->n_tensors == 0 && r->desc_err[0] && verbose)
-        printf("%-14s %s\n", "hparams", r->desc_err);
+        printf("%-14s none (%s)\n", "hparams", r->desc_err);
 }
 
 /* --- JSON ---------------------------------------------------------------- */
