@@ -9,7 +9,10 @@
  * tensor names. Tensor data itself is never read.
  *
  * Errors: FC_EINPUT with "FILE: offset N: what is wrong" for bad files,
- * FC_EFAIL for I/O or memory failures.
+ * FC_EFAIL for I/O or memory failures. Messages are always one line: keys
+ * and tensor names quoted from the file show control and non-ASCII bytes as
+ * \xNN and are cut at 80 characters. Memory use follows the entries actually
+ * present, not the counts a header claims.
  *
  * Ownership: a gguf_file owns its mapping (when opened from a path) and all
  * tables. Pointers returned by the accessors (strings, tensor infos, data)
