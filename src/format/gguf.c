@@ -27,6 +27,7 @@ typedef struct {
     size_t map_len;
     name_index kv_index;
     name_index tensor_index;
+    uint64_t kv_cap, tensor_cap; /* allocated entries of kv and tensors */
     char *path_copy;
 } gguf_priv;
 
@@ -96,6 +97,29 @@ const char *gguf_vtype_name(uint32_t type) {
     return type < GGUF_TYPE_COUNT ? names[type] : "invalid";
 }
 
+/* A key or tensor name from the file, made safe for a one-line message:
+ * control and non-ASCII bytes become \xNN, and long names are cut to 80
+ * characters with "...". Returned by value so it can be used inline as
+ * show(name).s for the duration of the call. */
+typedef struct {
+    char s[96];
+} shown;
+
+static shown show(const char *name) {
+    shown o;
+    size_t n = 0;
+    for (const unsigned char *p = (const unsigned char *)name; *p; p++) {
+        if (n + 4 > 80) {
+            memcpy(o.s + n, "...", 4);
+            return o;
+        }
+        if (*p < 0x20 || *p >= 0x7f || *p == '\\') n += (size_t)snprintf(o.s + n, 5, "\\x%02x", *p);
+        else o.s[n++] = (char)*p;
+    }
+    o.s[n] = '\0';
+    return o;
+}
+
 static char *dup_n(const char *s, uint64_t n) {
     char *d = malloc(n + 1);
     if (!d) return NULL;
@@ -143,6 +167,34 @@ static int64_t index_find(const name_index *ix, const void *base, name_of_fn nam
 
 static const char *kv_name(const void *base, int64_t i) { return ((const gguf_kv *)base)[i].key; }
 static const char *tensor_name(const void *base, int64_t i) { return ((const gguf_tensor *)base)[i].name; }
+
+/* Makes room for entry i of a table (kv or tensors) whose header declares
+ * `declared` entries. The table grows by doubling, so memory follows the
+ * entries actually parsed rather than the count the header claims: that count
+ * is bounded only by the file size, which for a sparse file can be far more
+ * than the bytes really there. Rebuilds the name index for the new capacity
+ * from entries [0, i). */
+static int table_reserve(void **arr, uint64_t *cap, uint64_t i, uint64_t declared, size_t elem, name_index *ix,
+                         name_of_fn name_of) {
+    if (i < *cap) return 0;
+    uint64_t ncap = *cap ? *cap * 2 : 64;
+    if (ncap > declared) ncap = declared;
+    void *na = realloc(*arr, ncap * elem);
+    if (!na) return -1;
+    memset((char *)na + *cap * elem, 0, (ncap - *cap) * elem);
+    *arr = na;
+    *cap = ncap;
+    name_index nx;
+    if (index_init(&nx, ncap)) return -1;
+    for (uint64_t k = 0; k < i; k++) {
+        uint64_t s = 0;
+        index_find(&nx, na, name_of, name_of(na, (int64_t)k), &s);
+        nx.slot[s] = (int64_t)k + 1;
+    }
+    free(ix->slot);
+    *ix = nx;
+    return 0;
+}
 
 /* --- values -------------------------------------------------------------- */
 
@@ -258,8 +310,13 @@ static int cmp_offset(const void *a, const void *b) {
     return x->offset < y->offset ? -1 : x->offset > y->offset;
 }
 
-static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p) {
-    for (uint64_t i = 0; i < f->n_kv; i++) {
+/* Both parsers count f->n_kv / f->n_tensors up as entries are allocated, so
+ * that gguf_close frees exactly what was filled when parsing stops early. */
+static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p, uint64_t declared) {
+    for (uint64_t i = 0; i < declared; i++) {
+        if (table_reserve((void **)&f->kv, &p->kv_cap, i, declared, sizeof *f->kv, &p->kv_index, kv_name))
+            return fc_errf(c->err, FC_EFAIL, "%s: out of memory for %" PRIu64 " metadata entries", c->name, declared);
+        f->n_kv = i + 1;
         gguf_kv *kv = &f->kv[i];
         kv->offset = c->pos;
         const char *key;
@@ -272,7 +329,7 @@ static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p) {
         uint64_t slot = 0;
         if (index_find(&p->kv_index, f->kv, kv_name, kv->key, &slot) >= 0) {
             char msg[300];
-            snprintf(msg, sizeof msg, "duplicate metadata key '%s'", kv->key);
+            snprintf(msg, sizeof msg, "duplicate metadata key '%s'", show(kv->key).s);
             return bad(c, kv->offset, msg);
         }
         p->kv_index.slot[slot] = (int64_t)i + 1;
@@ -280,7 +337,7 @@ static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p) {
         if (rd_u32(c, &kv->type, "value type")) return -1;
         if (kv->type >= GGUF_TYPE_COUNT) {
             char msg[300];
-            snprintf(msg, sizeof msg, "key '%s': unknown value type %u", kv->key, kv->type);
+            snprintf(msg, sizeof msg, "key '%s': unknown value type %u", show(kv->key).s, kv->type);
             return bad(c, tat, msg);
         }
         if (parse_value(c, kv->type, 0, kv)) return -1;
@@ -288,8 +345,12 @@ static int parse_kvs(gguf_file *f, cursor *c, gguf_priv *p) {
     return 0;
 }
 
-static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p) {
-    for (uint64_t i = 0; i < f->n_tensors; i++) {
+static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p, uint64_t declared) {
+    for (uint64_t i = 0; i < declared; i++) {
+        if (table_reserve((void **)&f->tensors, &p->tensor_cap, i, declared, sizeof *f->tensors, &p->tensor_index,
+                          tensor_name))
+            return fc_errf(c->err, FC_EFAIL, "%s: out of memory for %" PRIu64 " tensor infos", c->name, declared);
+        f->n_tensors = i + 1;
         gguf_tensor *t = &f->tensors[i];
         t->info_offset = c->pos;
         const char *name;
@@ -302,14 +363,14 @@ static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p) {
         if (!t->name) return fc_errf(c->err, FC_EFAIL, "%s: out of memory", c->name);
         uint64_t slot = 0;
         if (index_find(&p->tensor_index, f->tensors, tensor_name, t->name, &slot) >= 0) {
-            snprintf(msg, sizeof msg, "duplicate tensor name '%s'", t->name);
+            snprintf(msg, sizeof msg, "duplicate tensor name '%s'", show(t->name).s);
             return bad(c, t->info_offset, msg);
         }
         p->tensor_index.slot[slot] = (int64_t)i + 1;
         uint64_t at = c->pos;
         if (rd_u32(c, &t->n_dims, "tensor dimension count")) return -1;
         if (t->n_dims < 1 || t->n_dims > GGUF_MAX_DIMS) {
-            snprintf(msg, sizeof msg, "tensor '%s': %u dimensions (must be 1..%d)", t->name, t->n_dims, GGUF_MAX_DIMS);
+            snprintf(msg, sizeof msg, "tensor '%s': %u dimensions (must be 1..%d)", show(t->name).s, t->n_dims, GGUF_MAX_DIMS);
             return bad(c, at, msg);
         }
         uint64_t n = 1;
@@ -318,11 +379,11 @@ static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p) {
             uint64_t ne, dat = c->pos;
             if (rd_u64(c, &ne, "tensor dimension")) return -1;
             if (ne == 0 || ne > (uint64_t)INT64_MAX) {
-                snprintf(msg, sizeof msg, "tensor '%s': dimension %u is %" PRIu64, t->name, d, ne);
+                snprintf(msg, sizeof msg, "tensor '%s': dimension %u is %" PRIu64, show(t->name).s, d, ne);
                 return bad(c, dat, msg);
             }
             if (__builtin_mul_overflow(n, ne, &n) || n > (uint64_t)INT64_MAX) {
-                snprintf(msg, sizeof msg, "tensor '%s': element count overflows at dimension %u", t->name, d);
+                snprintf(msg, sizeof msg, "tensor '%s': element count overflows at dimension %u", show(t->name).s, d);
                 return bad(c, dat, msg);
             }
             t->ne[d] = (int64_t)ne;
@@ -332,23 +393,23 @@ static int parse_tensor_infos(gguf_file *f, cursor *c, gguf_priv *p) {
         if (rd_u32(c, &t->type, "tensor type")) return -1;
         const ggml_type_info *ti = ggml_type_get(t->type);
         if (!ti) {
-            snprintf(msg, sizeof msg, "tensor '%s': unknown tensor type id %u", t->name, t->type);
+            snprintf(msg, sizeof msg, "tensor '%s': unknown tensor type id %u", show(t->name).s, t->type);
             return bad(c, tat, msg);
         }
         if ((uint64_t)t->ne[0] % ti->block_elems) {
             snprintf(msg, sizeof msg, "tensor '%s': row of %" PRId64 " elements is not a multiple of %s's block of %u",
-                     t->name, t->ne[0], ti->name, ti->block_elems);
+                     show(t->name).s, t->ne[0], ti->name, ti->block_elems);
             return bad(c, tat, msg);
         }
         if (__builtin_mul_overflow(n / ti->block_elems, (uint64_t)ti->block_bytes, &t->n_bytes)) {
-            snprintf(msg, sizeof msg, "tensor '%s': byte size overflows", t->name);
+            snprintf(msg, sizeof msg, "tensor '%s': byte size overflows", show(t->name).s);
             return bad(c, tat, msg);
         }
         uint64_t oat = c->pos;
         if (rd_u64(c, &t->offset, "tensor data offset")) return -1;
         if (t->offset % f->alignment) {
             snprintf(msg, sizeof msg, "tensor '%s': data offset %" PRIu64 " is not a multiple of the alignment %u",
-                     t->name, t->offset, f->alignment);
+                     show(t->name).s, t->offset, f->alignment);
             return bad(c, oat, msg);
         }
     }
@@ -372,7 +433,7 @@ static int check_tensor_data(gguf_file *f, cursor *c) {
         if (t->offset > room || t->n_bytes > room - t->offset) {
             snprintf(msg, sizeof msg,
                      "tensor '%s': data [%" PRIu64 ", +%" PRIu64 ") runs past the end of the file (data section is %" PRIu64 " bytes)",
-                     t->name, t->offset, t->n_bytes, room);
+                     show(t->name).s, t->offset, t->n_bytes, room);
             free(order);
             return bad(c, f->data_offset + (t->offset < room ? t->offset : room), msg);
         }
@@ -385,7 +446,7 @@ static int check_tensor_data(gguf_file *f, cursor *c) {
         const gguf_tensor *a = order[i - 1], *b = order[i];
         if (a->offset + a->n_bytes > b->offset) {
             snprintf(msg, sizeof msg, "tensor '%s' overlaps tensor '%s' (data at %" PRIu64 "+%" PRIu64 " and %" PRIu64 ")",
-                     b->name, a->name, a->offset, a->n_bytes, b->offset);
+                     show(b->name).s, show(a->name).s, a->offset, a->n_bytes, b->offset);
             uint64_t at = f->data_offset + b->offset;
             free(order);
             return bad(c, at, msg);
@@ -432,30 +493,22 @@ gguf_file *gguf_parse(const void *bytes, uint64_t len, const char *name, fc_err 
         bad(&c, 4, msg);
         goto fail;
     }
-    if (rd_u64(&c, &f->n_tensors, "tensor count") || rd_u64(&c, &f->n_kv, "metadata count")) goto fail;
-    /* A key/value takes at least 13 bytes, a tensor info at least 33. */
-    if (f->n_kv > (len - c.pos) / 13) {
+    uint64_t n_tensors, n_kv;
+    if (rd_u64(&c, &n_tensors, "tensor count") || rd_u64(&c, &n_kv, "metadata count")) goto fail;
+    /* A tensor info takes at least 33 bytes, a key/value at least 13. */
+    if (n_tensors > (len - c.pos) / 33) {
         char msg[160];
-        snprintf(msg, sizeof msg, "metadata count %" PRIu64 " runs past the end of the file", f->n_kv);
-        bad(&c, 16, msg);
-        goto fail;
-    }
-    if (f->n_tensors > (len - c.pos) / 33) {
-        char msg[160];
-        snprintf(msg, sizeof msg, "tensor count %" PRIu64 " runs past the end of the file", f->n_tensors);
+        snprintf(msg, sizeof msg, "tensor count %" PRIu64 " runs past the end of the file", n_tensors);
         bad(&c, 8, msg);
         goto fail;
     }
-    f->kv = calloc(f->n_kv ? f->n_kv : 1, sizeof *f->kv);
-    f->tensors = calloc(f->n_tensors ? f->n_tensors : 1, sizeof *f->tensors);
-    if (!f->kv || !f->tensors || index_init(&p->kv_index, f->n_kv) || index_init(&p->tensor_index, f->n_tensors)) {
-        fc_errf(err, FC_EFAIL, "%s: out of memory", c.name);
+    if (n_kv > (len - c.pos) / 13) {
+        char msg[160];
+        snprintf(msg, sizeof msg, "metadata count %" PRIu64 " runs past the end of the file", n_kv);
+        bad(&c, 16, msg);
         goto fail;
     }
-    uint64_t saved_n_tensors = f->n_tensors;
-    f->n_tensors = 0; /* so that gguf_close frees only what was filled */
-    if (parse_kvs(f, &c, p)) goto fail;
-    f->n_tensors = saved_n_tensors;
+    if (parse_kvs(f, &c, p, n_kv)) goto fail;
 
     const gguf_kv *al = gguf_find(f, "general.alignment");
     if (al) {
@@ -471,7 +524,7 @@ gguf_file *gguf_parse(const void *bytes, uint64_t len, const char *name, fc_err 
         }
         f->alignment = (uint32_t)al->v.u64;
     }
-    if (parse_tensor_infos(f, &c, p)) goto fail;
+    if (parse_tensor_infos(f, &c, p, n_tensors)) goto fail;
     f->data_offset = (c.pos + f->alignment - 1) / f->alignment * f->alignment;
     if (check_tensor_data(f, &c)) goto fail;
     return f;
@@ -593,8 +646,9 @@ int64_t gguf_arr_int(const gguf_kv *kv, uint64_t i, int64_t def) {
     case GGUF_TYPE_INT32: { int32_t v; memcpy(&v, p, 4); return v; }
     case GGUF_TYPE_UINT64: { uint64_t v; memcpy(&v, p, 8); return v > (uint64_t)INT64_MAX ? def : (int64_t)v; }
     case GGUF_TYPE_INT64: { int64_t v; memcpy(&v, p, 8); return v; }
-    case GGUF_TYPE_FLOAT32: { float v; memcpy(&v, p, 4); return (int64_t)v; }
-    case GGUF_TYPE_FLOAT64: { double v; memcpy(&v, p, 8); return (int64_t)v; }
+    /* Out-of-range or NaN floats would make the cast undefined. */
+    case GGUF_TYPE_FLOAT32: { float v; memcpy(&v, p, 4); return v >= -0x1p63f && v < 0x1p63f ? (int64_t)v : def; }
+    case GGUF_TYPE_FLOAT64: { double v; memcpy(&v, p, 8); return v >= -0x1p63 && v < 0x1p63 ? (int64_t)v : def; }
     default: return def;
     }
 }
@@ -604,7 +658,9 @@ double gguf_arr_float(const gguf_kv *kv, uint64_t i, double def) {
     if (!p) return def;
     if (kv->arr_type == GGUF_TYPE_FLOAT32) { float v; memcpy(&v, p, 4); return v; }
     if (kv->arr_type == GGUF_TYPE_FLOAT64) { double v; memcpy(&v, p, 8); return v; }
-    return (double)gguf_arr_int(kv, i, (int64_t)def);
+    if (kv->arr_type == GGUF_TYPE_UINT64) { uint64_t v; memcpy(&v, p, 8); return (double)v; }
+    /* Every other element type is an integer that fits int64: no default needed. */
+    return (double)gguf_arr_int(kv, i, 0);
 }
 
 const char *gguf_arr_str(const gguf_kv *kv, uint64_t i, uint64_t *len) {

@@ -9,7 +9,10 @@
  * tensor names. Tensor data itself is never read.
  *
  * Errors: FC_EINPUT with "FILE: offset N: what is wrong" for bad files,
- * FC_EFAIL for I/O or memory failures.
+ * FC_EFAIL for I/O or memory failures. Messages are always one line: keys
+ * and tensor names quoted from the file show control and non-ASCII bytes as
+ * \xNN and are cut at 80 characters. Memory use follows the entries actually
+ * present, not the counts a header claims.
  *
  * Ownership: a gguf_file owns its mapping (when opened from a path) and all
  * tables. Pointers returned by the accessors (strings, tensor infos, data)
@@ -83,9 +86,9 @@ typedef struct gguf_file {
     uint64_t size;
     uint32_t version;          /* 2 or 3 */
     uint64_t n_kv;
-    gguf_kv *kv;               /* [n_kv] in file order */
+    gguf_kv *kv;               /* [n_kv] in file order (NULL when n_kv is 0) */
     uint64_t n_tensors;
-    gguf_tensor *tensors;      /* [n_tensors] in file order */
+    gguf_tensor *tensors;      /* [n_tensors] in file order (NULL when n_tensors is 0) */
     uint32_t alignment;        /* general.alignment or 32 */
     uint64_t data_offset;      /* file offset of the data section */
     uint64_t data_bytes;       /* sum of tensor bytes */
