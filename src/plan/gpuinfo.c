@@ -216,7 +216,7 @@ static int try_nvml(gpu_inventory *inv, char *why, size_t why_cap) {
 static const char *cuda_code_name(int rc) {
     switch (rc) {
     case 3: return "cudaErrorInitializationError";
-    case 35: return "cudaErrorInsufficientDriver (driver/library mismatch: the driver is older than the CUDA runtime)";
+    case 35: return "cudaErrorInsufficientDriver (no NVIDIA driver, or a driver/library mismatch: the driver is older than the CUDA runtime)";
     case 100: return "cudaErrorNoDevice (no device)";
     case 101: return "cudaErrorInvalidDevice";
     case 803: return "cudaErrorSystemDriverMismatch (driver/library version mismatch)";
