@@ -181,7 +181,7 @@ static void test_cudart_fallback(void) {
     setenv("FAKE_CUDART_SCRIPT", script("cuda35.txt", "count_rc 35\n"), 1);
     CHECK(gpu_query(&inv, &e) == 0);
     CHECK_EQ_INT(inv.n, 0);
-    CHECK_MSG(strstr(inv.reason, "cudaErrorInsufficientDriver (driver/library mismatch"), "%s", inv.reason);
+    CHECK_MSG(strstr(inv.reason, "cudaErrorInsufficientDriver (no NVIDIA driver, or a driver/library mismatch"), "%s", inv.reason);
     setenv("FAKE_CUDART_SCRIPT", script("cuda100.txt", "count_rc 100\n"), 1);
     CHECK(gpu_query(&inv, &e) == 0);
     CHECK_MSG(strstr(inv.reason, "no device"), "%s", inv.reason);
