@@ -39,7 +39,7 @@ static void fail(gguf_writer *w, int code, const char *fmt, const char *arg) {
 }
 
 static void put(gguf_writer *w, bytebuf *b, const void *src, uint64_t n) {
-    if (w->err.code) return;
+    if (w->err.code || n == 0) return;
     if (b->len + n > b->cap) {
         uint64_t cap = b->cap ? b->cap : 256;
         while (cap < b->len + n) cap *= 2;
