@@ -26,3 +26,4 @@ echo "plan text, 1 GPU : $(run "$build/fitchat" plan "$tmp/m.gguf" --gpu 'name=R
 echo "plan --json      : $(run "$build/fitchat" plan "$tmp/m.gguf" --gpu 'name=RTX 3070,total=8GiB,used=857MiB' -c 32768 --json)"
 echo "plan -c auto -ctk auto -ctv auto, 2 GPUs: $(run "$build/fitchat" plan "$tmp/m.gguf" --gpu 8GiB --gpu 12GiB -c auto -ctk auto -ctv auto)"
 echo "baseline (fitchat --help): $(run "$build/fitchat" --help)"
+echo "in process (open + describe + plan + 4 targets + 15-cell table): $("$build/tests/tools/plan_bench" "$tmp/m.gguf" 200)"
