@@ -1,0 +1,62 @@
+/* fitchat gpu — the GPU inventory and the fallback path taken. */
+#include "cmd_gpu.h"
+
+#include <string.h>
+
+#include "../util/fmt.h"
+#include "commands.h"
+
+void gpu_print_table(FILE *out, const gpu_inventory *inv) {
+    char a[32], b[32], c[32];
+    fprintf(out, "GPUs: %s%s%s%s\n", gpu_source_name(inv->source), inv->driver[0] ? ", driver " : "", inv->driver,
+            inv->n ? "" : " (no GPU)");
+    if (inv->n) {
+        fprintf(out, "  %-3s %-28s %10s %10s %10s  %s\n", "GPU", "Name", "Total", "Used", "Free", "UUID");
+        for (int i = 0; i < inv->n; i++) {
+            const gpu_device *g = &inv->dev[i];
+            fprintf(out, "  %-3d %-28.28s %10s %10s %10s  %s\n", g->index, g->name, fmt_bytes(a, sizeof a, g->total),
+                    fmt_bytes(b, sizeof b, g->used), fmt_bytes(c, sizeof c, g->free),
+                    g->emulated ? "emulated (host memory)" : g->uuid[0] ? g->uuid : "-");
+        }
+    } else {
+        fprintf(out, "  no GPU: %s\n", inv->reason);
+    }
+    fprintf(out, "  path: %s\n", inv->path);
+}
+
+static void usage(FILE *out) {
+    fprintf(out, "usage: fitchat gpu [--gpu SPEC]...\n\n"
+                 "Lists the GPUs (NVML, else the CUDA runtime) and their memory.\n"
+                 "  --gpu SPEC   use this GPU instead of asking the driver (repeatable):\n"
+                 "               8GiB | name=RTX 3070,total=8GiB,used=857MiB | sim:512MiB (emulated)\n"
+                 "environment: FITCHAT_GPU (specs separated by ';'), FITCHAT_NVML_LIB, FITCHAT_CUDART_LIB\n");
+}
+
+int cmd_gpu(int argc, char **argv) {
+    const char *specs[GPU_MAX_DEVICES];
+    int n_specs = 0;
+    for (int i = 1; i < argc; i++) {
+        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
+            usage(stdout);
+            return 0;
+        } else if (!strcmp(argv[i], "--gpu") && i + 1 < argc) {
+            if (n_specs == GPU_MAX_DEVICES) {
+                fprintf(stderr, "fitchat gpu: more than %d --gpu\n", GPU_MAX_DEVICES);
+                return 2;
+            }
+            specs[n_specs++] = argv[++i];
+        } else {
+            fprintf(stderr, "fitchat gpu: unknown or incomplete option '%s'\n", argv[i]);
+            usage(stderr);
+            return 2;
+        }
+    }
+    gpu_inventory inv;
+    fc_err err = {0};
+    if (gpu_inventory_get(specs, n_specs, &inv, &err)) {
+        fprintf(stderr, "fitchat gpu: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
+    gpu_print_table(stdout, &inv);
+    return 0;
+}

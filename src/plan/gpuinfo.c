@@ -1,0 +1,319 @@
+#include "gpuinfo.h"
+
+#include <ctype.h>
+#include <dlfcn.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../util/fmt.h"
+
+const char *gpu_source_name(enum gpu_source s) {
+    switch (s) {
+    case GPU_SRC_OVERRIDE: return "override";
+    case GPU_SRC_NVML: return "NVML";
+    case GPU_SRC_CUDART: return "CUDA runtime";
+    default: return "none";
+    }
+}
+
+__attribute__((format(printf, 3, 4))) static void append(char *buf, size_t cap, const char *fmt, ...) {
+    size_t len = strlen(buf);
+    if (len + 1 >= cap) return;
+    va_list ap;
+    va_start(ap, fmt);
+    vsnprintf(buf + len, cap - len, fmt, ap);
+    va_end(ap);
+}
+
+/* --- overrides ------------------------------------------------------------ */
+
+static char *trim(char *s) {
+    while (isspace((unsigned char)*s)) s++;
+    char *e = s + strlen(s);
+    while (e > s && isspace((unsigned char)e[-1])) *--e = '\0';
+    return s;
+}
+
+static int size_field(const char *spec, const char *field, const char *val, uint64_t *out, fc_err *err) {
+    if (parse_bytes(val, out))
+        return fc_errf(err, FC_EINPUT, "--gpu '%s': %s = '%s' is not a size: allowed e.g. 8GiB, 857MiB, 8589934592", spec,
+                       field, val);
+    return 0;
+}
+
+int gpu_override_parse(const char *spec, gpu_inventory *inv, fc_err *err) {
+    if (inv->n >= GPU_MAX_DEVICES)
+        return fc_errf(err, FC_EINPUT, "--gpu '%s': more than %d GPUs", spec, GPU_MAX_DEVICES);
+    char buf[512];
+    if (strlen(spec) >= sizeof buf) return fc_errf(err, FC_EINPUT, "--gpu: spec longer than %zu bytes", sizeof buf - 1);
+    snprintf(buf, sizeof buf, "%s", spec);
+    char *s = trim(buf);
+    gpu_device g = {0};
+    g.index = inv->n;
+    bool have_total = false, have_free = false;
+    if (!*s) return fc_errf(err, FC_EINPUT, "--gpu '': empty GPU spec: allowed SIZE, sim:SIZE or name=..,total=..,used=..");
+    if (!strncmp(s, "sim:", 4)) {
+        if (size_field(spec, "sim", trim(s + 4), &g.total, err)) return -1;
+        g.emulated = true;
+        snprintf(g.name, sizeof g.name, "emulated");
+        have_total = true;
+    } else if (!strchr(s, '=')) {
+        if (size_field(spec, "total", s, &g.total, err)) return -1;
+        snprintf(g.name, sizeof g.name, "GPU %d (override)", g.index);
+        have_total = true;
+    } else {
+        snprintf(g.name, sizeof g.name, "GPU %d (override)", g.index);
+        for (char *save = NULL, *f = strtok_r(s, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
+            char *eq = strchr(f, '=');
+            if (!eq) return fc_errf(err, FC_EINPUT, "--gpu '%s': field '%s' has no '=': allowed name, total, used, free, uuid, sim", spec, trim(f));
+            *eq = '\0';
+            char *k = trim(f), *v = trim(eq + 1);
+            if (!strcmp(k, "name")) snprintf(g.name, sizeof g.name, "%s", v);
+            else if (!strcmp(k, "uuid")) snprintf(g.uuid, sizeof g.uuid, "%s", v);
+            else if (!strcmp(k, "total")) { if (size_field(spec, k, v, &g.total, err)) return -1; have_total = true; }
+            else if (!strcmp(k, "used")) { if (size_field(spec, k, v, &g.used, err)) return -1; }
+            else if (!strcmp(k, "free")) { if (size_field(spec, k, v, &g.free, err)) return -1; have_free = true; }
+            else if (!strcmp(k, "sim")) { g.emulated = !strcmp(v, "1") || !strcmp(v, "yes") || !strcmp(v, "true"); }
+            else return fc_errf(err, FC_EINPUT, "--gpu '%s': unknown field '%s': allowed name, total, used, free, uuid, sim", spec, k);
+        }
+    }
+    if (!have_total || g.total == 0)
+        return fc_errf(err, FC_EINPUT, "--gpu '%s': total must be a size above 0 (e.g. total=8GiB)", spec);
+    if (g.used > g.total)
+        return fc_errf(err, FC_EINPUT, "--gpu '%s': used = %llu is more than total = %llu", spec,
+                       (unsigned long long)g.used, (unsigned long long)g.total);
+    if (!have_free) g.free = g.total - g.used;
+    if (g.free > g.total)
+        return fc_errf(err, FC_EINPUT, "--gpu '%s': free = %llu is more than total = %llu", spec,
+                       (unsigned long long)g.free, (unsigned long long)g.total);
+    if (g.emulated && !strstr(g.name, "emulated")) append(g.name, sizeof g.name, " (emulated)");
+    inv->dev[inv->n++] = g;
+    inv->source = GPU_SRC_OVERRIDE;
+    return 0;
+}
+
+/* --- NVML ----------------------------------------------------------------- */
+
+typedef struct { unsigned long long total, free, used; } nvml_memory; /* nvmlMemory_t */
+typedef void *nvml_device;
+
+static const char *nvml_code_name(int rc) {
+    switch (rc) {
+    case 1: return "NVML_ERROR_UNINITIALIZED";
+    case 2: return "NVML_ERROR_INVALID_ARGUMENT";
+    case 3: return "NVML_ERROR_NOT_SUPPORTED";
+    case 4: return "NVML_ERROR_NO_PERMISSION";
+    case 6: return "NVML_ERROR_NOT_FOUND";
+    case 9: return "NVML_ERROR_DRIVER_NOT_LOADED (no NVIDIA driver running)";
+    case 12: return "NVML_ERROR_LIBRARY_NOT_FOUND";
+    case 13: return "NVML_ERROR_FUNCTION_NOT_FOUND";
+    case 15: return "NVML_ERROR_GPU_IS_LOST";
+    case 17: return "NVML_ERROR_OPERATING_SYSTEM";
+    case 18: return "NVML_ERROR_LIB_RM_VERSION_MISMATCH (driver/library version mismatch: reboot or reinstall the driver)";
+    case 999: return "NVML_ERROR_UNKNOWN";
+    default: return "NVML error";
+    }
+}
+
+static void *open_lib(const char *env, const char *const *names, char *which, size_t cap, char *why, size_t why_cap) {
+    const char *over = getenv(env);
+    if (over && *over) {
+        void *h = dlopen(over, RTLD_NOW | RTLD_LOCAL);
+        snprintf(which, cap, "%s", over);
+        if (!h) {
+            const char *e = dlerror();
+            snprintf(why, why_cap, "%s not found or not loadable (%s=%s: %s)", over, env, over, e ? e : "?");
+        }
+        return h;
+    }
+    for (int i = 0; names[i]; i++) {
+        void *h = dlopen(names[i], RTLD_NOW | RTLD_LOCAL);
+        if (h) {
+            snprintf(which, cap, "%s", names[i]);
+            return h;
+        }
+    }
+    (void)dlerror();
+    snprintf(which, cap, "%s", names[0]);
+    snprintf(why, why_cap, "library not found (%s", names[0]);
+    for (int i = 1; names[i]; i++) append(why, why_cap, ", %s", names[i]);
+    append(why, why_cap, ")");
+    return NULL;
+}
+
+/* Returns 1 with devices, 0 without (why filled). */
+static int try_nvml(gpu_inventory *inv, char *why, size_t why_cap) {
+    static const char *const names[] = {"libnvidia-ml.so.1", "libnvidia-ml.so", NULL};
+    char lib[256];
+    void *h = open_lib("FITCHAT_NVML_LIB", names, lib, sizeof lib, why, why_cap);
+    if (!h) return 0;
+    int (*init)(void) = (int (*)(void))dlsym(h, "nvmlInit_v2");
+    if (!init) init = (int (*)(void))dlsym(h, "nvmlInit");
+    int (*shutdown)(void) = (int (*)(void))dlsym(h, "nvmlShutdown");
+    int (*count)(unsigned *) = (int (*)(unsigned *))dlsym(h, "nvmlDeviceGetCount_v2");
+    if (!count) count = (int (*)(unsigned *))dlsym(h, "nvmlDeviceGetCount");
+    int (*by_index)(unsigned, nvml_device *) = (int (*)(unsigned, nvml_device *))dlsym(h, "nvmlDeviceGetHandleByIndex_v2");
+    if (!by_index) by_index = (int (*)(unsigned, nvml_device *))dlsym(h, "nvmlDeviceGetHandleByIndex");
+    int (*get_name)(nvml_device, char *, unsigned) = (int (*)(nvml_device, char *, unsigned))dlsym(h, "nvmlDeviceGetName");
+    int (*get_uuid)(nvml_device, char *, unsigned) = (int (*)(nvml_device, char *, unsigned))dlsym(h, "nvmlDeviceGetUUID");
+    int (*get_mem)(nvml_device, nvml_memory *) = (int (*)(nvml_device, nvml_memory *))dlsym(h, "nvmlDeviceGetMemoryInfo");
+    int (*get_driver)(char *, unsigned) = (int (*)(char *, unsigned))dlsym(h, "nvmlSystemGetDriverVersion");
+    if (!init || !shutdown || !count || !by_index || !get_mem) {
+        snprintf(why, why_cap, "%s lacks the NVML functions fitchat needs (nvmlInit_v2, nvmlDeviceGetCount_v2, "
+                 "nvmlDeviceGetHandleByIndex_v2, nvmlDeviceGetMemoryInfo)", lib);
+        dlclose(h);
+        return 0;
+    }
+    int rc = init();
+    if (rc) {
+        snprintf(why, why_cap, "nvmlInit failed: %s (%d)", nvml_code_name(rc), rc);
+        dlclose(h);
+        return 0;
+    }
+    unsigned n = 0;
+    rc = count(&n);
+    int found = 0;
+    if (rc) {
+        snprintf(why, why_cap, "nvmlDeviceGetCount failed: %s (%d)", nvml_code_name(rc), rc);
+    } else if (n == 0) {
+        snprintf(why, why_cap, "no device (NVML sees 0 GPUs)");
+    } else {
+        if (get_driver && get_driver(inv->driver, sizeof inv->driver)) inv->driver[0] = '\0';
+        inv->driver[sizeof inv->driver - 1] = '\0';
+        for (unsigned i = 0; i < n && inv->n < GPU_MAX_DEVICES; i++) {
+            nvml_device dev = NULL;
+            nvml_memory mem = {0};
+            if ((rc = by_index(i, &dev)) || (rc = get_mem(dev, &mem))) {
+                snprintf(why, why_cap, "GPU %u: NVML query failed: %s (%d)", i, nvml_code_name(rc), rc);
+                inv->n = 0;
+                break;
+            }
+            gpu_device *g = &inv->dev[inv->n++];
+            memset(g, 0, sizeof *g);
+            g->index = (int)i;
+            if (!get_name || get_name(dev, g->name, sizeof g->name)) snprintf(g->name, sizeof g->name, "GPU %u", i);
+            if (!get_uuid || get_uuid(dev, g->uuid, sizeof g->uuid)) g->uuid[0] = '\0';
+            g->name[sizeof g->name - 1] = g->uuid[sizeof g->uuid - 1] = '\0';
+            g->total = mem.total;
+            g->used = mem.used <= mem.total ? mem.used : mem.total;
+            g->free = mem.free <= mem.total ? mem.free : mem.total;
+        }
+        found = inv->n > 0;
+        if (found) {
+            inv->source = GPU_SRC_NVML;
+            snprintf(inv->library, sizeof inv->library, "%s", lib);
+        }
+    }
+    shutdown();
+    dlclose(h);
+    return found;
+}
+
+/* --- CUDA runtime ----------------------------------------------------------- */
+
+static const char *cuda_code_name(int rc) {
+    switch (rc) {
+    case 3: return "cudaErrorInitializationError";
+    case 35: return "cudaErrorInsufficientDriver (no NVIDIA driver, or a driver/library mismatch: the driver is older than the CUDA runtime)";
+    case 100: return "cudaErrorNoDevice (no device)";
+    case 101: return "cudaErrorInvalidDevice";
+    case 803: return "cudaErrorSystemDriverMismatch (driver/library version mismatch)";
+    case 999: return "cudaErrorUnknown";
+    default: return "CUDA error";
+    }
+}
+
+static int try_cudart(gpu_inventory *inv, char *why, size_t why_cap) {
+    static const char *const names[] = {"libcudart.so", "libcudart.so.12", "libcudart.so.11.0", NULL};
+    char lib[256];
+    void *h = open_lib("FITCHAT_CUDART_LIB", names, lib, sizeof lib, why, why_cap);
+    if (!h) return 0;
+    int (*count)(int *) = (int (*)(int *))dlsym(h, "cudaGetDeviceCount");
+    int (*set)(int) = (int (*)(int))dlsym(h, "cudaSetDevice");
+    int (*mem)(size_t *, size_t *) = (int (*)(size_t *, size_t *))dlsym(h, "cudaMemGetInfo");
+    int (*drv)(int *) = (int (*)(int *))dlsym(h, "cudaDriverGetVersion");
+    if (!count || !set || !mem) {
+        snprintf(why, why_cap, "%s lacks cudaGetDeviceCount / cudaSetDevice / cudaMemGetInfo", lib);
+        dlclose(h);
+        return 0;
+    }
+    int n = 0, rc = count(&n);
+    if (rc) {
+        snprintf(why, why_cap, "cudaGetDeviceCount failed: %s (%d)", cuda_code_name(rc), rc);
+    } else if (n <= 0) {
+        snprintf(why, why_cap, "no device (the CUDA runtime sees 0 GPUs)");
+    } else {
+        int v = 0;
+        if (drv && !drv(&v) && v > 0) snprintf(inv->driver, sizeof inv->driver, "CUDA %d.%d", v / 1000, v % 1000 / 10);
+        for (int i = 0; i < n && inv->n < GPU_MAX_DEVICES; i++) {
+            size_t fr = 0, tot = 0;
+            if ((rc = set(i)) || (rc = mem(&fr, &tot))) {
+                snprintf(why, why_cap, "GPU %d: cudaMemGetInfo failed: %s (%d)", i, cuda_code_name(rc), rc);
+                inv->n = 0;
+                break;
+            }
+            gpu_device *g = &inv->dev[inv->n++];
+            memset(g, 0, sizeof *g);
+            g->index = i;
+            snprintf(g->name, sizeof g->name, "CUDA device %d", i);
+            g->total = tot;
+            g->free = fr <= tot ? fr : tot;
+            g->used = tot - g->free;
+        }
+        if (inv->n) {
+            inv->source = GPU_SRC_CUDART;
+            snprintf(inv->library, sizeof inv->library, "%s", lib);
+        }
+    }
+    dlclose(h);
+    return inv->n > 0;
+}
+
+int gpu_query(gpu_inventory *inv, fc_err *err) {
+    (void)err;
+    memset(inv, 0, sizeof *inv);
+    char why_nvml[300] = "", why_cuda[300] = "";
+    if (try_nvml(inv, why_nvml, sizeof why_nvml)) {
+        snprintf(inv->path, sizeof inv->path, "NVML (%s)", inv->library);
+        return 0;
+    }
+    memset(inv->dev, 0, sizeof inv->dev);
+    inv->n = 0;
+    inv->driver[0] = '\0';
+    if (try_cudart(inv, why_cuda, sizeof why_cuda)) {
+        snprintf(inv->path, sizeof inv->path, "NVML: %s -> CUDA runtime (%s)", why_nvml, inv->library);
+        return 0;
+    }
+    inv->n = 0;
+    inv->source = GPU_SRC_NONE;
+    snprintf(inv->reason, sizeof inv->reason, "NVML: %s; CUDA runtime: %s", why_nvml, why_cuda);
+    snprintf(inv->path, sizeof inv->path, "NVML: %s -> CUDA runtime: %s -> no GPU, planning for the CPU", why_nvml,
+             why_cuda);
+    return 0;
+}
+
+int gpu_inventory_get(const char *const *specs, int n_specs, gpu_inventory *inv, fc_err *err) {
+    memset(inv, 0, sizeof *inv);
+    if (n_specs > 0) {
+        for (int i = 0; i < n_specs; i++)
+            if (gpu_override_parse(specs[i], inv, err)) return -1;
+        snprintf(inv->path, sizeof inv->path, "override (--gpu); NVML not queried");
+        return 0;
+    }
+    const char *env = getenv("FITCHAT_GPU");
+    if (env && *env) {
+        char *copy = strdup(env);
+        if (!copy) return fc_errf(err, FC_EFAIL, "out of memory");
+        int rc = 0;
+        for (char *save = NULL, *s = strtok_r(copy, ";", &save); s && !rc; s = strtok_r(NULL, ";", &save))
+            if (*trim(s)) rc = gpu_override_parse(s, inv, err);
+        free(copy);
+        if (rc) return fc_err_prefix(err, "FITCHAT_GPU");
+        if (!inv->n) return fc_errf(err, FC_EINPUT, "FITCHAT_GPU = '%s' names no GPU", env);
+        snprintf(inv->path, sizeof inv->path, "override (FITCHAT_GPU); NVML not queried");
+        return 0;
+    }
+    return gpu_query(inv, err);
+}

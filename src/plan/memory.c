@@ -1,0 +1,122 @@
+#include "memory.h"
+
+#include <stdlib.h>
+#include <string.h>
+
+#include "workbuf.h"
+
+int mem_model_init(mem_model *m, const gguf_file *f, const model_desc *d, fc_err *err) {
+    memset(m, 0, sizeof *m);
+    m->d = d;
+    m->n_layer = d->n_layer;
+    m->file_size = f->size;
+    m->layer_weights = calloc(d->n_layer, sizeof *m->layer_weights);
+    if (!m->layer_weights) return fc_errf(err, FC_EFAIL, "out of memory");
+    for (uint64_t i = 0; i < f->n_tensors; i++) {
+        const gguf_tensor *t = &f->tensors[i];
+        m->data_bytes += t->n_bytes;
+        if (t->type < GGML_TYPE_COUNT) {
+            m->type_count[t->type]++;
+            m->type_bytes[t->type] += t->n_bytes;
+        }
+        int il = model_tensor_layer(t->name);
+        if (il >= 0) {
+            if ((uint32_t)il >= d->n_layer) {
+                mem_model_free(m);
+                return fc_errf(err, FC_EINPUT, "%s: tensor '%s' names layer %d but the model has %u layers", f->path,
+                               t->name, il, d->n_layer);
+            }
+            m->layer_weights[il] += t->n_bytes;
+        } else if (!strcmp(t->name, "token_embd.weight")) {
+            m->token_embd = t->n_bytes;
+        } else if (!strcmp(t->name, "output.weight")) {
+            m->output = t->n_bytes;
+        } else if (!strncmp(t->name, "output_norm.", 12)) {
+            m->output_norm += t->n_bytes;
+        } else {
+            m->shared += t->n_bytes;
+        }
+    }
+    if (!gguf_tensor_find(f, "output.weight")) m->output = m->token_embd; /* tied: the device gets a copy */
+    return 0;
+}
+
+void mem_model_free(mem_model *m) {
+    if (!m) return;
+    free(m->layer_weights);
+    m->layer_weights = NULL;
+}
+
+bool mem_kv_type_allowed(uint32_t type) {
+    return type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_0;
+}
+
+int mem_kv_type_check(const model_desc *d, uint32_t type, const char *what, fc_err *err) {
+    if (!mem_kv_type_allowed(type))
+        return fc_errf(err, FC_EINPUT, "%s = %s is not a KV cache type: allowed f32, f16, q8_0, q4_0", what,
+                       ggml_type_name(type));
+    const ggml_type_info *ti = ggml_type_get(type);
+    for (uint32_t il = 0; il < d->n_layer; il++) {
+        uint64_t wk = model_n_embd_k(d, il), wv = model_n_embd_v(d, il);
+        if (wk % ti->block_elems || wv % ti->block_elems)
+            return fc_errf(err, FC_EINPUT,
+                           "%s = %s needs KV rows that are a multiple of %u values, but layer %u has K %llu and V %llu",
+                           what, ggml_type_name(type), ti->block_elems, il, (unsigned long long)wk,
+                           (unsigned long long)wv);
+    }
+    return 0;
+}
+
+uint32_t mem_layer_ctx(const model_desc *d, uint32_t il, uint32_t n_ctx) {
+    if (d->n_swa && d->swa_l[il] && d->n_swa < n_ctx) return d->n_swa;
+    return n_ctx;
+}
+
+uint64_t mem_kv_layer_k_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_k) {
+    return (uint64_t)mem_layer_ctx(d, il, n_ctx) * ggml_row_bytes(type_k, model_n_embd_k(d, il));
+}
+
+uint64_t mem_kv_layer_v_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_v) {
+    return (uint64_t)mem_layer_ctx(d, il, n_ctx) * ggml_row_bytes(type_v, model_n_embd_v(d, il));
+}
+
+uint64_t mem_kv_layer_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_k, uint32_t type_v) {
+    return mem_kv_layer_k_bytes(d, il, n_ctx, type_k) + mem_kv_layer_v_bytes(d, il, n_ctx, type_v);
+}
+
+uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev_kind kind, bool has_output) {
+    workbuf_params p = {
+        .n_ctx = c->n_ctx,
+        .n_batch = c->n_batch,
+        .flash = c->flash,
+        .n_threads = kind == MEM_DEV_CPU ? (c->n_threads ? c->n_threads : 1) : 1,
+        .has_output = has_output,
+        .n_outputs = 1,
+    };
+    workbuf_layout l;
+    workbuf_layout_compute(d, &p, &l);
+    return l.total;
+}
+
+void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first,
+                      uint32_t n_layers, bool head, mem_bytes *out) {
+    memset(out, 0, sizeof *out);
+    if (first > m->n_layer) first = m->n_layer;
+    if (n_layers > m->n_layer - first) n_layers = m->n_layer - first;
+    if (kind != MEM_DEV_CPU && n_layers == 0 && !head) return; /* an idle GPU holds nothing */
+    for (uint32_t il = first; il < first + n_layers; il++) {
+        out->weights += m->layer_weights[il];
+        out->kv += mem_kv_layer_bytes(m->d, il, c->n_ctx, c->type_k, c->type_v);
+    }
+    if (n_layers) out->weights += m->shared;
+    if (kind == MEM_DEV_CPU) {
+        out->weights += m->token_embd;
+        /* Tied head on the CPU is the embedding table itself: no copy. */
+        if (head) out->weights += (m->d->tied_output ? 0 : m->output) + m->output_norm;
+    } else if (head) {
+        out->weights += m->output + m->output_norm;
+    }
+    out->buffers = mem_buffer_bytes(m->d, c, kind, head);
+    out->fixed = kind == MEM_DEV_GPU ? c->fixed_cost : 0;
+    out->total = out->weights + out->kv + out->buffers + out->fixed;
+}

@@ -1,0 +1,58 @@
+#!/usr/bin/env bash
+# fitchat plan / fitchat gpu end to end on a hole-backed Mistral-7B fixture:
+# --json carries what scripts need, bad flags fail with exit 2 and a message
+# naming flag, value and allowed range, and no GPU is not an error.
+set -u
+build=${1:-build}
+bin=$build/fitchat
+tmp=$(mktemp -d)
+trap 'rm -rf "$tmp"' EXIT
+pass=0; fail=0
+ok() { echo "ok   $1"; pass=$((pass + 1)); }
+bad() { echo "FAIL $1"; fail=$((fail + 1)); }
+
+"$build/tests/tools/mkfixture" mistral-7b-v0.1-q4_k_m "$tmp/m.gguf" >/dev/null || { echo "@@ 0 1 0"; exit 1; }
+
+"$bin" plan "$tmp/m.gguf" --gpu "name=Quadro P4000,total=8GiB,used=857MiB" -c 32768 --json >"$tmp/p.json"
+if python3 - "$tmp/p.json" <<'PY'
+import json, sys
+p = json.load(open(sys.argv[1]))
+assert p["n_gpu_layers"] == 20, p["n_gpu_layers"]
+assert len(p["layers"]) == 32
+assert all(l["kv_bytes"] == 128 << 20 for l in p["layers"])
+assert all(l["weight_bytes"] > 0 for l in p["layers"])
+d = p["devices"][0]
+b = d["planned_bytes"]
+assert b["weights"] + b["kv"] + b["buffers"] + b["fixed"] == b["total"] <= d["budget_bytes"]
+assert [l["device"] for l in p["layers"]] == [-1] * 12 + [0] * 20
+assert len(p["targets"]) == 4 and len(p["context_table"]) == 15
+PY
+then ok "plan --json"; else bad "plan --json"; fi
+
+out=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB -c 32768 2>&1)
+if grep -q "per layer: 124.8 MiB weights + 128.0 MiB KV (f16/f16) @ 32768" <<<"$out" && grep -q "context impact" <<<"$out" \
+   && grep -q "^  - LAYERS auto" <<<"$out"; then ok "plan text"; else bad "plan text"; echo "$out"; fi
+
+# No GPU (a library path that does not exist): every layer on the CPU, exit 0.
+out=$(FITCHAT_NVML_LIB=/nonexistent/nvml.so FITCHAT_CUDART_LIB=/nonexistent/cudart.so "$bin" plan "$tmp/m.gguf" 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -q "no GPU (NVML: /nonexistent/nvml.so not found" <<<"$out" && grep -q "plan: 0 of 32 layers" <<<"$out"; then
+  ok "plan without GPU"; else bad "plan without GPU (rc $rc)"; echo "$out"; fi
+
+check_err() { # name, expected substring, args...
+  local name=$1 want=$2; shift 2
+  local msg; msg=$("$bin" "$@" 2>&1 >/dev/null); local rc=$?
+  if [ $rc -eq 2 ] && grep -qF -- "$want" <<<"$msg"; then ok "$name"; else bad "$name (rc $rc: $msg)"; fi
+}
+check_err "bad -ngl" "LAYERS (-ngl) = 'x' is not valid: allowed \"auto\" or an integer >= 0" plan "$tmp/m.gguf" --gpu 8GiB -ngl x
+check_err "bad --target" "TARGET_VRAM_USAGE (--target) = '1.2' is not valid: allowed 0 < x <= 1" plan "$tmp/m.gguf" --gpu 8GiB --target 1.2
+check_err "bad -ctk" "KV_CACHE_QUANT (-ctk) = 'q5_1' is not valid: allowed auto, f32, f16, q8_0, q4_0" plan "$tmp/m.gguf" -ctk q5_1
+check_err "bad -c" "N_CTX (-c) = '0' is not valid: allowed \"auto\" or 1..16777216" plan "$tmp/m.gguf" -c 0
+check_err "bad -fa" "FLASH_ATTN (-fa) = 'maybe' is not valid: allowed auto, on, off" plan "$tmp/m.gguf" -fa maybe
+check_err "bad --vram-reserve" "VRAM_RESERVE (--vram-reserve) = 'lots'" plan "$tmp/m.gguf" --vram-reserve lots
+check_err "bad --gpu" "total = '8XB' is not a size" gpu --gpu 8XB
+check_err "bad model" "$tmp/none.gguf: cannot open" plan "$tmp/none.gguf" --gpu 8GiB
+
+out=$(FITCHAT_GPU="name=A,total=8GiB;sim:512MiB" "$bin" gpu)
+if grep -q "A " <<<"$out" && grep -q "emulated (host memory)" <<<"$out" && grep -q "FITCHAT_GPU" <<<"$out"; then ok "gpu env override"; else bad "gpu env override"; echo "$out"; fi
+echo "@@ $pass $fail 0"
+[ $fail -eq 0 ]

@@ -1,0 +1,234 @@
+/* The memory model against numbers derived here from the published configs
+ * (config.json of each model) and the block layouts of ggml-common.h:
+ * Q4_0 18 B / 32, Q8_0 34 B / 32, Q4_K 144 B / 256, Q6_K 210 B / 256. */
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "../src/plan/memory.h"
+#include "../src/plan/workbuf.h"
+#include "lib/fixtures.h"
+#include "lib/t.h"
+
+#define MiB (1024ull * 1024)
+#define Q4_0(n) ((uint64_t)(n) / 32 * 18)
+#define Q8_0(n) ((uint64_t)(n) / 32 * 34)
+#define Q4_K(n) ((uint64_t)(n) / 256 * 144)
+#define Q6_K(n) ((uint64_t)(n) / 256 * 210)
+#define F32(n) ((uint64_t)(n) * 4)
+
+typedef struct {
+    gguf_file *f;
+    model_desc d;
+    mem_model m;
+    uint64_t size;
+} loaded;
+
+static int load(const fx_shape *s, loaded *l) {
+    char path[512];
+    fc_err e = {0};
+    snprintf(path, sizeof path, "%s/%s.gguf", t_tmpdir(), s->name);
+    memset(l, 0, sizeof *l);
+    if (fx_write(s, path, &l->size, &e)) { t_fail(__FILE__, __LINE__, "fx_write: %s", e.msg); return -1; }
+    l->f = gguf_open(path, &e);
+    if (!l->f) { t_fail(__FILE__, __LINE__, "gguf_open: %s", e.msg); return -1; }
+    if (model_desc_load(l->f, &l->d, &e)) { t_fail(__FILE__, __LINE__, "model_desc_load: %s", e.msg); return -1; }
+    if (mem_model_init(&l->m, l->f, &l->d, &e)) { t_fail(__FILE__, __LINE__, "mem_model_init: %s", e.msg); return -1; }
+    struct stat st;
+    if (stat(path, &st) == 0) CHECK_MSG((uint64_t)st.st_blocks * 512 < (1u << 20), "fixture %s takes %llu bytes of disk",
+                                        s->name, (unsigned long long)st.st_blocks * 512);
+    return 0;
+}
+
+static void unload(loaded *l) {
+    mem_model_free(&l->m);
+    model_desc_free(&l->d);
+    gguf_close(l->f);
+}
+
+static const mem_config CFG_F16_4K = {.n_ctx = 4096, .n_batch = 512, .type_k = GGML_TYPE_F16, .type_v = GGML_TYPE_F16,
+                                      .flash = true, .n_threads = 1, .fixed_cost = 300 * MiB};
+
+/* Mistral-7B-v0.1: 32 layers, hidden 4096, 8 KV heads × 128, ff 14336,
+ * vocab 32000; Q4_K_M puts Q6_K on attn_v and ffn_down for layers i < 4,
+ * i >= 28, or (i - 4) % 3 == 2. The real file
+ * (mistral-7b-instruct-v0.1.Q4_K_M.gguf) is 4,368,439,584 bytes. */
+static void test_mistral_q4_k_m(void) {
+    loaded l;
+    if (load(&FX_MISTRAL_7B, &l)) return;
+    uint64_t E = 4096, KV = 8 * 128, FF = 14336, V = 32000;
+    uint64_t plain = Q4_K(E * E) * 2 + Q4_K(E * KV) * 2 + Q4_K(E * FF) * 3 + F32(E) * 2;
+    uint64_t more = plain - Q4_K(E * KV) + Q6_K(E * KV) - Q4_K(E * FF) + Q6_K(E * FF);
+    CHECK_EQ_U64(plain, 122716160);
+    uint64_t sum = 0;
+    for (uint32_t i = 0; i < 32; i++) {
+        bool m = i < 4 || i >= 28 || (i - 4) % 3 == 2;
+        CHECK_EQ_U64(l.m.layer_weights[i], m ? more : plain);
+        sum += l.m.layer_weights[i];
+    }
+    CHECK_EQ_U64(l.m.token_embd, Q4_K(E * V));
+    CHECK_EQ_U64(l.m.output, Q6_K(E * V));
+    CHECK_EQ_U64(l.m.output_norm, F32(E));
+    CHECK_EQ_U64(l.m.shared, 0);
+    CHECK_EQ_U64(l.m.data_bytes, sum + Q4_K(E * V) + Q6_K(E * V) + F32(E));
+    CHECK_EQ_U64(l.m.data_bytes, 4367704064ull);
+    /* The published file differs only by its tokenizer metadata (< 1 MiB). */
+    CHECK(4368439584ull - l.size < MiB);
+    CHECK_EQ_INT(l.m.type_count[GGML_TYPE_Q6_K], 33);
+    /* GQA: 8 KV heads × 128, not the hidden size. */
+    uint32_t F16 = GGML_TYPE_F16, Q8 = GGML_TYPE_Q8_0, Q4 = GGML_TYPE_Q4_0;
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 0, 32768, F16, F16), 128 * MiB);
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 31, 32768, Q8, Q8), 68 * MiB);
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 5, 32768, Q4, Q4), 36 * MiB);
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 5, 32768, F16, Q4), 64 * MiB + 18 * MiB);
+    CHECK_EQ_U64(mem_kv_layer_k_bytes(&l.d, 5, 4096, GGML_TYPE_F32), 16 * MiB);
+    unload(&l);
+}
+
+/* Llama-2-7B: no GQA (32 KV heads × 128), ff 11008; all Q4_0, output Q6_K. */
+static void test_llama2_7b(void) {
+    loaded l;
+    if (load(&FX_LLAMA2_7B, &l)) return;
+    uint64_t E = 4096, FF = 11008, V = 32000;
+    uint64_t layer = Q4_0(E * E) * 4 + Q4_0(E * FF) * 3 + F32(E) * 2;
+    for (uint32_t i = 0; i < 32; i++) CHECK_EQ_U64(l.m.layer_weights[i], layer);
+    CHECK_EQ_U64(l.m.output, Q6_K(E * V));
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 7, 4096, GGML_TYPE_F16, GGML_TYPE_F16), 2 * 4096 * E * 2);
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 7, 4096, GGML_TYPE_F16, GGML_TYPE_F16), 64 * MiB);
+    unload(&l);
+}
+
+/* Llama-3.1-8B: 8 KV heads, vocab 128256, rope_freqs (64 f32) shared. */
+static void test_llama31_8b(void) {
+    loaded l;
+    if (load(&FX_LLAMA31_8B, &l)) return;
+    uint64_t E = 4096, KV = 1024, FF = 14336, V = 128256;
+    uint64_t layer = Q8_0(E * E) * 2 + Q8_0(E * KV) * 2 + Q8_0(E * FF) * 3 + F32(E) * 2;
+    CHECK_EQ_U64(l.m.layer_weights[17], layer);
+    CHECK_EQ_U64(l.m.shared, F32(64));
+    CHECK_EQ_U64(l.m.token_embd, Q8_0(E * V));
+    CHECK_EQ_U64(l.m.output, Q8_0(E * V));
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 0, 8192, GGML_TYPE_F16, GGML_TYPE_F16), 32 * MiB);
+    /* A GPU with layers gets rope_freqs; one with only the head does not. */
+    mem_bytes b;
+    mem_device_bytes(&l.m, &CFG_F16_4K, MEM_DEV_GPU, 30, 2, true, &b);
+    CHECK_EQ_U64(b.weights, 2 * layer + F32(64) + Q8_0(E * V) + F32(E));
+    CHECK_EQ_U64(b.kv, 2 * 16 * MiB);
+    CHECK_EQ_U64(b.fixed, 300 * MiB);
+    CHECK_EQ_U64(b.total, b.weights + b.kv + b.buffers + b.fixed);
+    mem_device_bytes(&l.m, &CFG_F16_4K, MEM_DEV_GPU, 32, 0, true, &b);
+    CHECK_EQ_U64(b.weights, Q8_0(E * V) + F32(E));
+    mem_device_bytes(&l.m, &CFG_F16_4K, MEM_DEV_GPU, 0, 0, false, &b);
+    CHECK_EQ_U64(b.total, 0);
+    unload(&l);
+}
+
+/* Qwen2.5-7B: hidden 3584, 28 heads, 4 KV heads × 128, ff 18944, q/k/v
+ * biases, untied head, 28 layers. */
+static void test_qwen25_7b(void) {
+    loaded l;
+    if (load(&FX_QWEN25_7B, &l)) return;
+    uint64_t E = 3584, KV = 512, FF = 18944, V = 152064;
+    uint64_t layer = Q4_K(E * E) * 2 + Q4_K(E * KV) * 2 + Q4_K(E * FF) * 3 + F32(E + KV + KV) + F32(E) * 2;
+    CHECK_EQ_U64(l.m.layer_weights[27], layer);
+    CHECK_EQ_U64(l.m.output, Q6_K(E * V));
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 3, 32768, GGML_TYPE_F16, GGML_TYPE_F16), 64 * MiB);
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 3, 32768, GGML_TYPE_Q8_0, GGML_TYPE_Q8_0), 34 * MiB);
+    unload(&l);
+}
+
+/* Gemma-3-12B: 48 layers, 8 KV heads × 256, window 1024 on every layer but
+ * each sixth; tied embeddings (the head is token_embd, copied to a GPU). */
+static void test_gemma3_swa(void) {
+    loaded l;
+    if (load(&FX_GEMMA3_12B, &l)) return;
+    uint64_t E = 3840, V = 262208;
+    CHECK(l.d.tied_output);
+    CHECK_EQ_U64(l.m.output, Q8_0(E * V));
+    uint64_t total = 0;
+    for (uint32_t i = 0; i < 48; i++) {
+        bool global = i % 6 == 5;
+        uint64_t want = global ? 32768ull * 2 * 2048 * 2 : 1024ull * 2 * 2048 * 2;
+        CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, i, 32768, GGML_TYPE_F16, GGML_TYPE_F16), want);
+        total += mem_kv_layer_bytes(&l.d, i, 32768, GGML_TYPE_F16, GGML_TYPE_F16);
+    }
+    CHECK_EQ_U64(total, (8 * 256 + 40 * 8) * MiB);
+    /* Below the window every layer keeps the whole context. */
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 0, 512, GGML_TYPE_F16, GGML_TYPE_F16), 512ull * 2 * 2048 * 2);
+    /* Tied head on the CPU: the embedding table is counted once. */
+    mem_bytes b;
+    mem_device_bytes(&l.m, &CFG_F16_4K, MEM_DEV_CPU, 0, 0, true, &b);
+    CHECK_EQ_U64(b.weights, Q8_0(E * V) + F32(E));
+    mem_device_bytes(&l.m, &CFG_F16_4K, MEM_DEV_GPU, 48, 0, true, &b);
+    CHECK_EQ_U64(b.weights, Q8_0(E * V) + F32(E));
+    unload(&l);
+}
+
+/* Mixtral-8x7B: 8 experts of ff 14336 per layer, router 4096 × 8 f32. */
+static void test_mixtral_experts(void) {
+    loaded l;
+    if (load(&FX_MIXTRAL_8X7B, &l)) return;
+    uint64_t E = 4096, KV = 1024, FF = 14336;
+    uint64_t layer = Q4_K(E * E) * 2 + Q4_K(E * KV) * 2 + Q4_K(E * FF * 8) * 3 + F32(E * 8) + F32(E) * 2;
+    CHECK_EQ_U64(l.m.layer_weights[0], layer);
+    CHECK(l.size > 24ull << 30); /* ~25 GiB file, a few KB of disk */
+    CHECK_EQ_U64(mem_kv_layer_bytes(&l.d, 0, 32768, GGML_TYPE_F16, GGML_TYPE_F16), 128 * MiB);
+    unload(&l);
+}
+
+/* Buffers are workbuf's, CPU side holds embeddings and pays no fixed cost. */
+static void test_device_composition(void) {
+    loaded l;
+    if (load(&FX_MISTRAL_7B, &l)) return;
+    mem_config c = CFG_F16_4K;
+    c.n_threads = 4;
+    workbuf_params wp = {.n_ctx = 4096, .n_batch = 512, .flash = true, .n_threads = 4, .has_output = false, .n_outputs = 1};
+    workbuf_layout wl;
+    workbuf_layout_compute(&l.d, &wp, &wl);
+    mem_bytes b;
+    mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, 10, false, &b);
+    CHECK_EQ_U64(b.buffers, wl.total);
+    CHECK_EQ_U64(b.fixed, 0);
+    uint64_t w = l.m.token_embd, kv = 0;
+    for (uint32_t i = 0; i < 10; i++) { w += l.m.layer_weights[i]; kv += 16 * MiB; }
+    CHECK_EQ_U64(b.weights, w);
+    CHECK_EQ_U64(b.kv, kv);
+    /* Plain attention materialises n_ctx scores; flash does not. */
+    c.flash = false;
+    uint64_t plain = mem_buffer_bytes(&l.d, &c, MEM_DEV_GPU, true);
+    c.flash = true;
+    CHECK(plain > mem_buffer_bytes(&l.d, &c, MEM_DEV_GPU, true));
+    mem_device_bytes(&l.m, &c, MEM_DEV_EMULATED, 20, 12, true, &b);
+    CHECK_EQ_U64(b.fixed, 0);
+    mem_device_bytes(&l.m, &c, MEM_DEV_GPU, 20, 12, true, &b);
+    CHECK_EQ_U64(b.fixed, 300 * MiB);
+    unload(&l);
+}
+
+static void test_kv_type_check(void) {
+    loaded l;
+    if (load(&FX_LLAMA2_7B, &l)) return;
+    fc_err e = {0};
+    CHECK(mem_kv_type_check(&l.d, GGML_TYPE_Q4_0, "KV_CACHE_QUANT", &e) == 0);
+    CHECK(mem_kv_type_check(&l.d, GGML_TYPE_Q4_K, "KV_CACHE_QUANT (-ctk)", &e) < 0);
+    CHECK(strstr(e.msg, "KV_CACHE_QUANT (-ctk) = Q4_K") && strstr(e.msg, "f16, q8_0, q4_0"));
+    /* A head dim of 80 with one KV head: 80 values are not whole q8_0 blocks. */
+    l.d.head_dim_k = 80;
+    for (uint32_t i = 0; i < l.d.n_layer; i++) l.d.n_head_kv_l[i] = 1;
+    CHECK(mem_kv_type_check(&l.d, GGML_TYPE_Q8_0, "KV_CACHE_QUANT", &e) < 0);
+    CHECK(strstr(e.msg, "multiple of 32") != NULL);
+    CHECK(mem_kv_type_check(&l.d, GGML_TYPE_F16, "KV_CACHE_QUANT", &e) == 0);
+    unload(&l);
+}
+
+int main(void) {
+    T_RUN(test_mistral_q4_k_m);
+    T_RUN(test_llama2_7b);
+    T_RUN(test_llama31_8b);
+    T_RUN(test_qwen25_7b);
+    T_RUN(test_gemma3_swa);
+    T_RUN(test_mixtral_experts);
+    T_RUN(test_device_composition);
+    T_RUN(test_kv_type_check);
+    return t_done();
+}
