@@ -9,6 +9,9 @@
 #include "../src/engine/sampler.h"
 #include "../src/format/gguf.h"
 #include "../src/model/arch.h"
+#include "../src/plan/gpuinfo.h"
+#include "../src/plan/memory.h"
+#include "../src/plan/planner.h"
 #include "../src/plan/workbuf.h"
 #include "lib/t.h"
 
@@ -165,6 +168,40 @@ static void test_allocation_log(void) {
     engine_free(e);
 }
 
+/* "The engine's allocation log equals fitchat plan's numbers for the CPU":
+ * plan without a GPU, then build the engine with the plan's choices. */
+static void test_allocation_equals_plan(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_err err = {0};
+    mem_model mm;
+    CHECK(mem_model_init(&mm, F, &D, &err) == 0);
+    gpu_inventory inv;
+    memset(&inv, 0, sizeof inv);
+    inv.source = GPU_SRC_NONE;
+    plan_params pp;
+    plan_params_default(&pp);
+    pp.n_ctx = 512;
+    pp.n_batch = 32;
+    pp.n_threads = 2;
+    pp.type_k = GGML_TYPE_Q8_0;
+    pp.type_v = GGML_TYPE_F16;
+    plan_result r;
+    CHECK_MSG(plan_compute(&mm, &inv, &pp, &r, &err) == 0, "plan: %s", err.msg);
+    CHECK_EQ_INT(r.n_gpu_layers, 0);
+    fc_engine_params ep = {.n_ctx = r.cfg.n_ctx, .n_batch = r.cfg.n_batch, .n_threads = (int)r.cfg.n_threads,
+                           .type_k = r.cfg.type_k, .type_v = r.cfg.type_v, .flash = r.cfg.flash};
+    fc_engine *e = engine_new(F, &D, &ep, &err);
+    CHECK_MSG(e != NULL, "engine: %s", err.msg);
+    if (e) {
+        const fc_alloc_log *log = engine_alloc_log(e);
+        CHECK_EQ_U64(log->total[ALLOC_KV], r.cpu.kv);
+        CHECK_EQ_U64(log->total[ALLOC_BUFFER], r.cpu.buffers);
+        CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], r.cpu.weights);
+        engine_free(e);
+    }
+    mem_model_free(&mm);
+}
+
 static void test_unsupported_arch(void) {
     if (!F) { t_skip("default model absent (make models)"); return; }
     model_desc d2 = D;
@@ -189,6 +226,7 @@ int main(void) {
     T_RUN(test_rewind_reproduces);
     T_RUN(test_context_overflow_and_bad_tokens);
     T_RUN(test_allocation_log);
+    T_RUN(test_allocation_equals_plan);
     T_RUN(test_unsupported_arch);
     if (F) { model_desc_free(&D); gguf_close(F); }
     return t_done();

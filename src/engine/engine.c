@@ -13,6 +13,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../plan/memory.h"
 #include "threads.h"
 
 struct fc_engine {
@@ -62,12 +63,6 @@ static void *alloc_logged(fc_engine *e, enum fc_alloc_kind kind, int layer, cons
     return ptr;
 }
 
-uint64_t engine_kv_layer_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_k, uint32_t type_v) {
-    uint64_t rows = n_ctx;
-    if (d->swa_l[il] && d->n_swa && d->n_swa < rows) rows = d->n_swa;
-    return rows * (ggml_row_bytes(type_k, model_n_embd_k(d, il)) + ggml_row_bytes(type_v, model_n_embd_v(d, il)));
-}
-
 static bool kv_type_ok(uint32_t t) {
     return t == GGML_TYPE_F32 || t == GGML_TYPE_F16 || t == GGML_TYPE_Q8_0 || t == GGML_TYPE_Q4_0;
 }
@@ -107,10 +102,9 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     e->v_cache = calloc(d->n_layer, sizeof *e->v_cache);
     if (!e->k_cache || !e->v_cache) goto oom;
     for (uint32_t il = 0; il < d->n_layer; il++) {
-        uint64_t rows = engine_kv_layer_bytes(d, il, p->n_ctx, p->type_k, p->type_v) /
-                        (e->k_row_bytes + e->v_row_bytes);
-        e->k_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "k", rows * e->k_row_bytes);
-        e->v_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "v", rows * e->v_row_bytes);
+        /* the memory model's numbers, so the log equals the plan */
+        e->k_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "k", mem_kv_layer_k_bytes(d, il, p->n_ctx, p->type_k));
+        e->v_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "v", mem_kv_layer_v_bytes(d, il, p->n_ctx, p->type_v));
         if (!e->k_cache[il] || !e->v_cache[il]) goto oom;
     }
 

@@ -67,7 +67,4 @@ void engine_rewind(fc_engine *e, int n_past);
 const fc_alloc_log *engine_alloc_log(const fc_engine *e);
 const fc_engine_params *engine_params(const fc_engine *e);
 
-/* Bytes of the KV cache of layer il (K and V), as the engine allocates it. */
-uint64_t engine_kv_layer_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_k, uint32_t type_v);
-
 #endif
