@@ -38,7 +38,7 @@ NEOX_ARCHS = {"falcon", "gptneox", "phi2", "phi3", "qwen", "qwen2", "qwen2moe", 
 
 
 class Model:
-    def __init__(self, path, rope_type=None, eps=None, pos_offset=0):
+    def __init__(self, path, rope_type=None, eps=None, q_pos_offset=0, mask_offset=0, gqa_interleaved=False):
         reader = gguf.GGUFReader(path)
         # metadata, less the big tokenizer arrays (vocab, merges, scores) we do not need
         self.meta = {name: f.contents() for name, f in reader.fields.items()
@@ -63,15 +63,18 @@ class Model:
             self.neox = rope_type == "neox"
         if eps is not None:
             self.eps = eps
-        self.pos_offset = pos_offset
+        self.q_pos_offset = q_pos_offset        # queries rotated at pos + this (keys at pos)
+        self.mask_offset = mask_offset          # position t sees keys s <= t + this
+        self.gqa_interleaved = gqa_interleaved  # head i uses kv head i % KV instead of i // (H/KV)
 
         # Dequantize every tensor once, to float64, keyed by its GGUF name.
-        self.w = {}
+        self.w, self.wtype = {}, {}
         for t in reader.tensors:
+            self.wtype[t.name] = t.tensor_type
             shape = tuple(int(n) for n in reversed(t.shape))             # numpy order
             self.w[t.name] = dequantize(t.data, t.tensor_type).reshape(shape).astype(np.float64)
         self.tok_embd = self.w["token_embd.weight"]                      # (V, D)
-        self.output = self.w.get("output.weight", self.tok_embd)         # (V, D), tied if absent
+        self.output = "output" if "output.weight" in self.w else "token_embd"  # (V, D), tied if absent
         self.n_vocab = self.tok_embd.shape[0]
         self.eos = self.meta.get("tokenizer.ggml.eos_token_id")
 
@@ -99,6 +102,10 @@ class Model:
             x[..., 0:self.n_rot:2], x[..., 1:self.n_rot:2] = a * cos - b * sin, a * sin + b * cos
         return x
 
+    def kv_store(self, x):
+        # what the KV cache keeps of K or V; exact here (tolerance_study.py rounds it)
+        return x
+
     def linear(self, x, name):
         # x: (T, n_in) @ W.T with W (n_out, n_in) -> (T, n_out), plus bias if the file has one
         y = x @ self.w[name + ".weight"].T
@@ -109,7 +116,7 @@ class Model:
         """Runs tokens at positions pos0 .. pos0+T-1; returns logits (T, V)."""
         T, H, KV, hd = len(tokens), self.n_head, self.n_head_kv, self.head_dim
         pos = np.arange(pos0, pos0 + T)                                   # (T,) cache slots
-        rope_pos = (pos + self.pos_offset).astype(np.float64)             # (T,) rotary positions
+        rope_pos = pos.astype(np.float64)                                 # (T,) rotary positions
         x = self.tok_embd[np.asarray(tokens)]                             # (T, D)
         for l in range(self.n_layer):
             p = f"blk.{l}."
@@ -118,14 +125,16 @@ class Model:
             q = self.linear(h, p + "attn_q").reshape(T, H, hd)            # (T, H, hd)
             k = self.linear(h, p + "attn_k").reshape(T, KV, hd)           # (T, KV, hd)
             v = self.linear(h, p + "attn_v").reshape(T, KV, hd)           # (T, KV, hd)
-            q, k = self.rope(q, rope_pos), self.rope(k, rope_pos)
+            q, k = self.rope(q, rope_pos + self.q_pos_offset), self.rope(k, rope_pos)
             kc, vc = cache[l]
-            kc[pos], vc[pos] = k, v
+            kc[pos], vc[pos] = self.kv_store(k), self.kv_store(v)
             S = pos0 + T
             K = np.repeat(kc[:S], H // KV, axis=1)                        # (S, H, hd): GQA, head i uses kv head i // (H/KV)
             V = np.repeat(vc[:S], H // KV, axis=1)                        # (S, H, hd)
+            if self.gqa_interleaved:
+                K, V = np.tile(kc[:S], (1, H // KV, 1)), np.tile(vc[:S], (1, H // KV, 1))
             att = np.einsum("thd,shd->hts", q, K) / np.sqrt(hd)           # (H, T, S)
-            causal = np.arange(S)[None, :] > pos[:, None]                 # (T, S): future positions
+            causal = np.arange(S)[None, :] > pos[:, None] + self.mask_offset  # (T, S): future positions
             att = np.where(causal[None], -np.inf, att)
             att = np.exp(att - att.max(axis=-1, keepdims=True))
             att /= att.sum(axis=-1, keepdims=True)                        # softmax over s, float64
@@ -137,19 +146,21 @@ class Model:
             up = self.linear(h, p + "ffn_up")                             # (T, F)
             x = x + self.linear(gate / (1.0 + np.exp(-gate)) * up, p + "ffn_down")  # (T, D)
         x = self.rmsnorm(x, self.w["output_norm.weight"])                 # (T, D)
-        return x @ self.output.T                                          # (T, V)
+        return self.linear(x, self.output)                                # (T, V)
 
     def run(self, prompt, n_greedy=0):
-        """Prompt logits (T, V) and n_greedy greedily generated ids."""
+        """Prompt logits (T, V), n_greedy greedily generated ids, and the logits
+        (n_greedy, V) each generated id was chosen from."""
         cache = self.new_cache(len(prompt) + n_greedy)
         logits = self.forward(prompt, 0, cache)
-        generated, last = [], logits[-1]
+        generated, steps, last = [], [], logits[-1]
         for i in range(n_greedy):
             nxt = int(np.argmax(last))
             generated.append(nxt)
+            steps.append(last)
             if i + 1 < n_greedy:
                 last = self.forward([nxt], len(prompt) + i, cache)[0]
-        return logits, generated
+        return logits, generated, np.array(steps).reshape(n_greedy, self.n_vocab)
 
 
 def main():
@@ -161,16 +172,19 @@ def main():
     g = ap.add_argument_group("perturbations (deliberately wrong models, for tolerance demonstrations)")
     g.add_argument("--rope-type", choices=["normal", "neox"], help="override the architecture's RoPE pairing")
     g.add_argument("--eps", type=float, help="override the RMSNorm epsilon")
-    g.add_argument("--pos-offset", type=int, default=0, help="add this to every RoPE position")
+    g.add_argument("--q-pos-offset", type=int, default=0, help="rotate queries at pos+N (keys at pos)")
+    g.add_argument("--mask-offset", type=int, default=0, help="causal mask lets position t see up to t+N")
+    g.add_argument("--gqa-interleaved", action="store_true", help="head i uses kv head i %% KV")
     args = ap.parse_args()
 
     prompt = [int(t) for t in args.tokens.split()]
     if not prompt:
         sys.exit("ref_forward: --tokens is empty")
-    model = Model(args.model, args.rope_type, args.eps, args.pos_offset)
+    model = Model(args.model, args.rope_type, args.eps, args.q_pos_offset, args.mask_offset,
+                  args.gqa_interleaved)
     if max(prompt) >= model.n_vocab or min(prompt) < 0:
         sys.exit(f"ref_forward: token id out of range 0..{model.n_vocab - 1}")
-    logits, generated = model.run(prompt, args.greedy)
+    logits, generated, _ = model.run(prompt, args.greedy)
     if args.out:
         np.save(args.out, logits)
     if args.greedy:

@@ -1,0 +1,233 @@
+#!/usr/bin/env python3
+"""Compares fitchat's logits and greedy generations with the float64 reference.
+
+  compare.py --model M.gguf --fitchat build/fitchat [--prompts prompts.txt] [--prompt NAME]...
+             [--tokens "1 2 3"]... [--kv-type f32|f16|q8_0|q4_0] [--attn flash|plain]
+             [-t THREADS] [--tol REL] [--greedy 64] [--ref-cache DIR]
+
+For every prompt it runs
+  fitchat run -m M --tokens IDS -n 0 --logits-out F [--kv-type K] [--attn A] [-t T]
+(raw little-endian float32, n_tokens x n_vocab, row-major) and
+  fitchat run -m M --tokens IDS -n G --greedy --ids-out F [same options]
+(generated ids, space separated, one line), and reports:
+  - max abs error  max |a - b| over all positions and the vocabulary;
+  - max rel error  max over positions p of  max_v |a[p,v] - b[p,v]| / max_v |b[p,v]|
+    (a = fitchat, b = reference). Elementwise relative error is meaningless for
+    logits near zero; the error of a correct engine comes from rounding inside
+    dot products and so scales with the size of the row, not with each entry.
+    Dividing by the row's largest magnitude makes the measure scale-free and
+    comparable across positions, prompts and models;
+  - argmax agreement at every prompt position;
+  - greedy identity over G generated tokens.
+It fails (exit 1) when the rel error is over --tol, or an argmax or a greedy token
+differs where the reference's own margin between the two candidates is larger than
+2 * tol * max|b| (a difference inside that margin is a near tie that a correct
+engine may legitimately resolve either way: it is printed, not failed; a greedy
+run that has diverged that way is not compared further). If fitchat stops its
+greedy run early, it must be on the end-of-sequence token.
+Exit 77 when fitchat says its run command is "not available"; 2 on other errors.
+
+Default tolerances (see README.md for the arithmetic and the measurements):
+a correct engine with 8-bit activations (llama.cpp's q8_0/q8_1 for quantized
+weights) and an f32 KV cache lands at about 0.5-1% of max|logit| on SmolLM2-135M
+Q4_1 (simulated: tolerance_study.py); wrong RoPE pairing, GQA mapping or an
+off-by-one position give 25-100%. f16 KV adds little; q8_0 and q4_0 KV add their
+own rounding of every K and V.
+"""
+import argparse
+import hashlib
+import shlex
+import os
+import subprocess
+import sys
+import tempfile
+
+import numpy as np
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+
+DEFAULT_TOL = {"f32": 0.03, "f16": 0.03, "q8_0": 0.04, "q4_0": 0.10}
+
+
+def load_prompts(path):
+    prompts = []
+    with open(path) as f:
+        for line in f:
+            if line.strip() and not line.startswith("#"):
+                name, *ids = line.split()
+                prompts.append((name, [int(i) for i in ids]))
+    return prompts
+
+
+def reference(model_path, prompts, n_greedy, cache_dir):
+    """{name: (logits (T,V), generated ids, step logits (G,V))}, cached on disk."""
+    here = os.path.dirname(os.path.abspath(__file__))
+    with open(os.path.join(here, "ref_forward.py"), "rb") as f:
+        code = hashlib.sha256(f.read()).hexdigest()
+    st = os.stat(model_path)
+    out, model, todo = {}, None, []
+    for name, ids in prompts:
+        key = hashlib.sha256(f"{os.path.abspath(model_path)} {st.st_size} {st.st_mtime_ns} "
+                             f"{ids} {n_greedy} {code}".encode()).hexdigest()[:24]
+        path = os.path.join(cache_dir, f"ref-{key}.npz") if cache_dir else None
+        if path and os.path.exists(path):
+            z = np.load(path)
+            out[name] = (z["logits"], [int(t) for t in z["generated"]], z["steps"])
+            continue
+        if model is None:
+            from ref_forward import Model
+            model = Model(model_path)
+        out[name] = model.run(ids, n_greedy)
+        if path:
+            os.makedirs(cache_dir, exist_ok=True)
+            tmp = path + f".{os.getpid()}.npz"
+            np.savez(tmp, logits=out[name][0], generated=np.array(out[name][1], dtype=np.int64),
+                     steps=out[name][2])
+            os.replace(tmp, path)
+    eos = model.eos if model is not None else None
+    return out, eos
+
+
+def read_eos(model_path):
+    import gguf
+    f = gguf.GGUFReader(model_path).fields.get("tokenizer.ggml.eos_token_id")
+    return None if f is None else int(f.contents())
+
+
+class NotAvailable(Exception):
+    pass
+
+
+def run_fitchat(args, ids, extra):
+    cmd = shlex.split(args.fitchat) + ["run", "-m", args.model, "--tokens", " ".join(map(str, ids))]
+    if args.kv_type:
+        cmd += ["--kv-type", args.kv_type]
+    if args.attn:
+        cmd += ["--attn", args.attn]
+    if args.threads:
+        cmd += ["-t", str(args.threads)]
+    cmd += extra
+    p = subprocess.run(cmd, capture_output=True, text=True)
+    if "not available" in (p.stdout + p.stderr):
+        raise NotAvailable((p.stdout + p.stderr).strip().splitlines()[-1])
+    if p.returncode != 0:
+        sys.stderr.write(p.stdout + p.stderr)
+        raise RuntimeError(f"fitchat exited {p.returncode}: {' '.join(cmd)}")
+
+
+def describe_tie(ref_row, want, got, tol):
+    """(is_near_tie, margin): the reference's own preference of want over got."""
+    margin = float(ref_row[want] - ref_row[got])
+    return margin <= 2 * tol * float(np.max(np.abs(ref_row))), margin
+
+
+def compare_prompt(args, name, ids, ref, eos, tmp):
+    ref_logits, ref_gen, ref_steps = ref
+    T, V = ref_logits.shape
+    ok = True
+    lf = os.path.join(tmp, f"{name}.logits")
+    run_fitchat(args, ids, ["-n", "0", "--logits-out", lf])
+    raw = np.fromfile(lf, dtype="<f4")
+    if raw.size != T * V:
+        print(f"{name}: FAIL fitchat wrote {raw.size} floats, expected {T} x {V} = {T * V}")
+        return False
+    got = raw.reshape(T, V).astype(np.float64)
+    if not np.all(np.isfinite(got)):
+        p = int(np.argwhere(~np.isfinite(got))[0][0])
+        print(f"{name}: FAIL non-finite logits at position {p}")
+        return False
+    diff = np.abs(got - ref_logits)                                   # (T, V)
+    rel = diff.max(axis=1) / np.abs(ref_logits).max(axis=1)           # (T,)
+    worst = int(np.argmax(rel))
+    print(f"{name}: {T} positions, max abs err {diff.max():.4g}, max rel err {rel.max():.4g} "
+          f"(position {worst}, token {int(np.argmax(diff[worst]))}), tol {args.tol:g}")
+    if rel.max() > args.tol:
+        ok = False
+        for p in np.nonzero(rel > args.tol)[0][:5]:
+            v = int(np.argmax(diff[p]))
+            print(f"  FAIL position {p}: rel err {rel[p]:.4g}; token {v}: fitchat {got[p, v]:.6g}, "
+                  f"reference {ref_logits[p, v]:.6g}")
+    am_ref, am_got = ref_logits.argmax(axis=1), got.argmax(axis=1)
+    agree = int(np.sum(am_ref == am_got))
+    print(f"  argmax agrees at {agree}/{T} positions")
+    for p in np.nonzero(am_ref != am_got)[0]:
+        tie, margin = describe_tie(ref_logits[p], am_ref[p], am_got[p], args.tol)
+        print(f"  {'near tie' if tie else 'FAIL'} position {p}: argmax fitchat {am_got[p]}, "
+              f"reference {am_ref[p]} (reference margin {margin:.4g})")
+        ok = ok and tie
+
+    if args.greedy:
+        gf = os.path.join(tmp, f"{name}.ids")
+        run_fitchat(args, ids, ["-n", str(args.greedy), "--greedy", "--ids-out", gf])
+        with open(gf) as f:
+            gen = [int(t) for t in f.read().split()]
+        n = min(len(gen), len(ref_gen))
+        first = next((i for i in range(n) if gen[i] != ref_gen[i]), None)
+        if first is not None:
+            tie, margin = describe_tie(ref_steps[first], ref_gen[first], gen[first], args.tol)
+            print(f"  greedy: {'near tie' if tie else 'FAIL'}: first difference at generated token "
+                  f"{first}: fitchat {gen[first]}, reference {ref_gen[first]} (reference margin "
+                  f"{margin:.4g}); not compared further")
+            ok = ok and tie
+        elif len(gen) > len(ref_gen):
+            print(f"  greedy: FAIL fitchat generated {len(gen)} tokens, asked for {len(ref_gen)}")
+            ok = False
+        elif len(gen) < len(ref_gen) and not (eos is not None and
+                                              (ref_gen[len(gen)] == eos or (gen and gen[-1] == eos))):
+            print(f"  greedy: FAIL fitchat stopped after {len(gen)} tokens, not at end of sequence "
+                  f"(reference next {ref_gen[len(gen)]})")
+            ok = False
+        else:
+            stop = " (stopped at end of sequence)" if len(gen) < len(ref_gen) else ""
+            print(f"  greedy: {len(gen)} tokens identical{stop}")
+    return ok
+
+
+def main():
+    ap = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--fitchat", required=True, help="the fitchat binary, or a command line with its CLI")
+    ap.add_argument("--prompts", default=os.path.join(os.path.dirname(os.path.abspath(__file__)),
+                                                      "prompts.txt"))
+    ap.add_argument("--prompt", action="append", default=[], help="name from --prompts (repeatable)")
+    ap.add_argument("--tokens", action="append", default=[], help="prompt ids (repeatable)")
+    ap.add_argument("--kv-type", choices=list(DEFAULT_TOL), default=None)
+    ap.add_argument("--attn", choices=["flash", "plain"], default=None)
+    ap.add_argument("-t", "--threads", type=int, default=None)
+    ap.add_argument("--tol", type=float, default=None, help="max rel error (default per KV type)")
+    ap.add_argument("--greedy", type=int, default=64, help="greedy tokens to compare (0: none)")
+    ap.add_argument("--ref-cache", default=None, help="directory to cache reference results in")
+    args = ap.parse_args()
+    if args.tol is None:
+        args.tol = DEFAULT_TOL[args.kv_type or "f32"]
+
+    prompts = [(f"tokens{i}", [int(t) for t in s.split()]) for i, s in enumerate(args.tokens)]
+    if args.prompt or not prompts:
+        table = dict(load_prompts(args.prompts))
+        for name in args.prompt or list(table):
+            if name not in table:
+                sys.exit(f"compare: no prompt {name!r} in {args.prompts}")
+            prompts.append((name, table[name]))
+
+    refs, eos = reference(args.model, prompts, args.greedy, args.ref_cache)
+    if eos is None:
+        eos = read_eos(args.model)
+    print(f"compare: kv {args.kv_type or 'default'}, attn {args.attn or 'default'}, tol {args.tol:g}")
+    failed = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for name, ids in prompts:
+            try:
+                if not compare_prompt(args, name, ids, refs[name], eos, tmp):
+                    failed.append(name)
+            except NotAvailable as e:
+                print(f"compare: fitchat run is not available yet ({e})")
+                return 77
+            except RuntimeError as e:
+                print(f"compare: {e}")
+                return 2
+    print(f"compare: {'FAILED ' + ' '.join(failed) if failed else 'all within tolerance'}")
+    return 1 if failed else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
