@@ -6,7 +6,8 @@ compare.py itself (fake_fitchat.py). Not a reference: it is deliberately lossy.
   to Q8_0 (blocks of 32, scale = amax/127, fp16 scale), as llama.cpp does
   (q8_0 / q8_1 activations; q8_1's values are the same rounding).
 - K and V are stored in the KV cache in the chosen type (f32, f16, q8_0, q4_0,
-  rounded with the gguf package's reference quantizers, blocks along head_dim).
+  rounded with the gguf package's reference quantizers, in blocks of 32 along
+  the row of all KV heads of a token, as llama.cpp lays out its cache).
 - Everything else stays float64 (an engine's float32 arithmetic adds ~1e-7
   relative per op, orders of magnitude below the 8-bit rounding).
 """
@@ -36,7 +37,8 @@ class EmulatedModel(Model):
         self.act_q8 = act_q8
 
     def kv_store(self, x):
-        return round_to(x, self.kv_qtype)
+        # x: (T, KV, hd); a cache row holds all KV heads of one token (llama.cpp's layout)
+        return round_to(x.reshape(x.shape[0], -1), self.kv_qtype).reshape(x.shape)
 
     def linear(self, x, name):
         if self.act_q8 and self.wtype[name + ".weight"] not in (Q.F32, Q.F16, Q.BF16):
