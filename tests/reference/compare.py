@@ -25,7 +25,8 @@ differs where the reference's own margin between the two candidates is larger th
 engine may legitimately resolve either way: it is printed, not failed; a greedy
 run that has diverged that way is not compared further). If fitchat stops its
 greedy run early, it must be on the end-of-sequence token.
-Exit 77 when fitchat says its run command is "not available"; 2 on other errors.
+Exit 77 when fitchat says its run command is "not available" (or fails saying this
+configuration is "not supported"); 2 on other errors.
 
 Default tolerances (see README.md for the arithmetic and the measurements):
 a correct engine with 8-bit activations (llama.cpp's q8_0/q8_1 for quantized
@@ -107,7 +108,8 @@ def run_fitchat(args, ids, extra):
         cmd += ["-t", str(args.threads)]
     cmd += extra
     p = subprocess.run(cmd, capture_output=True, text=True)
-    if "not available" in (p.stdout + p.stderr):
+    if "not available" in (p.stdout + p.stderr) or (p.returncode != 0 and
+                                                    "not supported" in (p.stdout + p.stderr)):
         raise NotAvailable((p.stdout + p.stderr).strip().splitlines()[-1])
     if p.returncode != 0:
         sys.stderr.write(p.stdout + p.stderr)
@@ -252,7 +254,7 @@ def main():
                 if not compare_prompt(args, name, ids, refs[name], eos, tmp, state):
                     failed.append(name)
             except NotAvailable as e:
-                print(f"compare: fitchat run is not available yet ({e})")
+                print(f"compare: fitchat run is not available for this ({e})")
                 return 77
             except RuntimeError as e:
                 print(f"compare: {e}")
