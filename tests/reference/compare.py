@@ -28,12 +28,19 @@ greedy run early, it must be on the end-of-sequence token.
 Exit 77 when fitchat says its run command is "not available" (or fails saying this
 configuration is "not supported"); 2 on other errors.
 
-Default tolerances (see README.md for the arithmetic and the measurements):
-a correct engine with 8-bit activations (llama.cpp's q8_0/q8_1 for quantized
-weights) and an f32 KV cache lands at about 0.5-1% of max|logit| on SmolLM2-135M
-Q4_1 (simulated: tolerance_study.py); wrong RoPE pairing, GQA mapping or an
-off-by-one position give 25-100%. f16 KV adds little; q8_0 and q4_0 KV add their
-own rounding of every K and V.
+Default tolerances (README.md has the arithmetic and the measurements). Per
+matmul with a quantized weight, an engine like llama.cpp rounds the activation
+row to 8 bits per block of 32 (step amax/127: rms error amax/440, about 0.6% of
+the block's rms, far more in blocks holding one of SmolLM2's outlier channels);
+that is 7 roundings per layer, 30 layers, plus the output projection. Emulated
+exactly (emulate.py, tolerance_study.py) on the three prompts, a correct engine
+with f32 KV is at 4-11% max / 2.8-4.6% mean rel err, f16 and q8_0 KV the same;
+wrong RoPE pairing, a query off by one position, a causal mask one too wide or
+the wrong GQA head mapping give 40-200% max / 21-127% mean. Hence f32/f16/q8_0:
+max 0.25, mean 0.10 (over 2x either side). q4_0 KV alone costs 37-83% max /
+19-31% mean on this small model, so its bounds (1.5, 0.5) only catch gross
+errors. A wrong RMSNorm eps is below the noise here (0.2%): stories260K (F32
+weights, no activation rounding) checks it with 2e-5.
 """
 import argparse
 import hashlib
@@ -47,7 +54,8 @@ import numpy as np
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 
-DEFAULT_TOL = {"f32": 0.03, "f16": 0.03, "q8_0": 0.04, "q4_0": 0.10}
+# KV type: (max rel err, mean rel err), sized for SmolLM2-135M Q4_1 (README.md).
+DEFAULT_TOL = {"f32": (0.25, 0.10), "f16": (0.25, 0.10), "q8_0": (0.25, 0.10), "q4_0": (1.5, 0.5)}
 
 
 def load_prompts(path):
