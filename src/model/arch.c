@@ -148,17 +148,27 @@ int model_desc_load(const gguf_file *f, model_desc *d, fc_err *err) {
     d->n_vocab = nv;
     d->tied_output = gguf_tensor_find(f, "output.weight") == NULL;
 
-    d->rope_base = (float)gguf_get_float(f, key(k, sizeof k, arch, "rope.freq_base"), 10000.0);
+    double rope_base = gguf_get_float(f, key(k, sizeof k, arch, "rope.freq_base"), 10000.0);
+    if (!(rope_base > 0 && rope_base < 1e30)) {
+        fc_errf(err, FC_EINPUT, "%s: %s = %g is not a valid positive number", f->path, k, rope_base);
+        goto fail;
+    }
+    d->rope_base = (float)rope_base;
     d->rope_base_swa = d->rope_base;
     snprintf(d->rope_scaling, sizeof d->rope_scaling, "%s", gguf_get_str(f, key(k, sizeof k, arch, "rope.scaling.type"), "none"));
     d->rope_scale_linear = 1.0f;
     double factor = gguf_get_float(f, key(k, sizeof k, arch, "rope.scaling.factor"), 0.0);
-    if (!strcmp(d->rope_scaling, "linear") && factor > 0) d->rope_scale_linear = (float)(1.0 / factor);
+    if (!strcmp(d->rope_scaling, "linear") && factor > 1e-6 && factor < 1e6) d->rope_scale_linear = (float)(1.0 / factor);
     /* Older files give only rope.scale_linear. */
     double scale_linear = gguf_get_float(f, key(k, sizeof k, arch, "rope.scale_linear"), 0.0);
-    if (scale_linear > 0) d->rope_scale_linear = (float)(1.0 / scale_linear);
-    d->norm_eps = (float)gguf_get_float(f, key(k, sizeof k, arch, "attention.layer_norm_rms_epsilon"),
-                                        gguf_get_float(f, key(k, sizeof k, arch, "attention.layer_norm_epsilon"), 1e-5));
+    if (scale_linear > 1e-6 && scale_linear < 1e6) d->rope_scale_linear = (float)(1.0 / scale_linear);
+    double eps = gguf_get_float(f, key(k, sizeof k, arch, "attention.layer_norm_rms_epsilon"),
+                                gguf_get_float(f, key(k, sizeof k, arch, "attention.layer_norm_epsilon"), 1e-5));
+    if (!(eps >= 0 && eps < 1)) {
+        fc_errf(err, FC_EINPUT, "%s: %s.attention.layer_norm_rms_epsilon = %g is out of range (0..1)", f->path, arch, eps);
+        goto fail;
+    }
+    d->norm_eps = (float)eps;
     if (!(d->rope_base > 0) || !isfinite(d->rope_base) || !(d->norm_eps >= 0) || !isfinite(d->norm_eps)) {
         fc_errf(err, FC_EINPUT, "%s: %s.rope.freq_base = %g or epsilon = %g is not a valid positive number", f->path,
                 arch, d->rope_base, d->norm_eps);
