@@ -176,7 +176,11 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
     uint64_t total = 0;
     for (int32_t i = 0; i < n; i++) {
         uint64_t len;
-        gguf_arr_str(tokens, (uint64_t)i, &len);
+        if (!gguf_arr_str(tokens, (uint64_t)i, &len)) {
+            fc_errf(err, FC_EINPUT, "%s: key tokenizer.ggml.tokens: entry %d is unreadable", f->path, i);
+            tok_free(t);
+            return NULL;
+        }
         total += len + 1;
     }
     if (total >= UINT32_MAX) {
@@ -214,7 +218,11 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
         total = 0;
         for (uint32_t i = 0; i < t->n_merges; i++) {
             uint64_t len;
-            gguf_arr_str(merges, i, &len);
+            if (!gguf_arr_str(merges, i, &len)) {
+                fc_errf(err, FC_EINPUT, "%s: key tokenizer.ggml.merges: entry %u is unreadable", f->path, i);
+                tok_free(t);
+                return NULL;
+            }
             total += len;
         }
         if (total >= UINT32_MAX) {
