@@ -303,9 +303,9 @@ static void test_model_speed(void) {
     printf("     %d tokens from %zu bytes in %.1f ms\n", n, len, ms);
     CHECK(n > 3000);
 #if defined(__SANITIZE_ADDRESS__)
-    const double limit = 500; /* instrumented build */
+    const double limit = 1000; /* instrumented build */
 #else
-    const double limit = 50;
+    const double limit = 100; /* typically ~1 ms; generous for a busy shared machine */
 #endif
     CHECK_MSG(ms < limit, "%.1f ms for %d tokens (limit %.0f ms)", ms, n, limit);
     free(ids);
@@ -465,6 +465,57 @@ static void test_pretok_reference(void) {
     free(ref);
 }
 
+/* Random bytes (fixed seed) through vocabularies that cover all 256 bytes:
+ * no crash, and the pieces give the input back (SentencePiece with its
+ * leading space). Also exercises parse_special on the same inputs. */
+static void test_random_bytes(void) {
+    static const char *const names[] = {"gpt-2", "llama-spm", "deepseek-llm", "falcon"};
+    uint64_t state = 0x9E3779B97F4A7C15ull;
+    for (size_t v = 0; v < sizeof names / sizeof names[0]; v++) {
+        char path[1024];
+        snprintf(path, sizeof path, "%s/tokenizer/ggml-vocab-%s.gguf", t_testdata(), names[v]);
+        if (!file_exists(path)) { t_skip("no %s", path); continue; }
+        fc_err err = {0};
+        gguf_file *f = gguf_open(path, &err);
+        tokenizer *t = f ? tok_load(f, &err) : NULL;
+        CHECK_MSG(t, "%s", err.msg);
+        for (int i = 0; t && i < 300; i++) {
+            static const char alphabet[] = " \n\t\r'aZ09.,<|>\xE2\x96\x81\xC3\xA9\xF0\x9F\x9A\x80\x80\xFF";
+            char text[96];
+            state = state * 6364136223846793005ull + 1442695040888963407ull;
+            size_t len = (size_t)(state >> 58); /* 0..63 */
+            for (size_t k = 0; k < len; k++) {
+                state = state * 6364136223846793005ull + 1442695040888963407ull;
+                uint32_t r = (uint32_t)(state >> 33);
+                text[k] = r & 1 ? (char)(r >> 8) : alphabet[(r >> 8) % (sizeof alphabet - 1)];
+            }
+            int32_t *ids;
+            int n = tok_encode(t, text, len, true, true, &ids, &err);
+            CHECK_MSG(n >= 0, "%s", err.msg);
+            free(ids);
+            /* Not expected to come back: "▁" in SentencePiece input (it decodes
+             * as a space), and in deepseek-llm the bytes UTF-8 never uses
+             * (0xC0, 0xC1, 0xF5..0xFF), whose stand-ins "À", "ÿ", ... are
+             * user-defined tokens there and so print as those characters. */
+            bool spm = !strcmp(names[v], "llama-spm"), skip = false;
+            if (spm) skip = memmem(text, len, "\xE2\x96\x81", 3) != NULL;
+            else if (!strcmp(names[v], "deepseek-llm"))
+                for (size_t k = 0; k < len; k++)
+                    skip |= (unsigned char)text[k] == 0xC0 || (unsigned char)text[k] == 0xC1 ||
+                            (unsigned char)text[k] >= 0xF5;
+            /* nor bytes without a token: falcon lacks some control and non-UTF-8 bytes */
+            for (size_t k = 0; !spm && k < len; k++) {
+                char u[4];
+                size_t ul = utf8_encode(bytes_to_unicode((uint8_t)text[k]), u);
+                skip |= tok_find(t, u, ul) < 0;
+            }
+            if (!skip) check_round_trip(t, text, len, spm && len ? " " : "");
+        }
+        tok_free(t);
+        gguf_close(f);
+    }
+}
+
 static int cmp_str(const void *a, const void *b) { return strcmp(*(char *const *)a, *(char *const *)b); }
 
 static void test_vocab_sets(void) {
@@ -507,6 +558,7 @@ int main(void) {
     T_RUN(test_model_speed);
     T_RUN(test_spm_round_trip);
     T_RUN(test_pretok_reference);
+    T_RUN(test_random_bytes);
     T_RUN(test_vocab_sets);
     tok_free(model_tok);
     gguf_close(model_file);

@@ -80,8 +80,11 @@ bool spm_encode_fragment(const tokenizer *t, const char *text, size_t len, bool 
     }
     int32_t n = 0;
     for (size_t i = 0; i < blen;) {
-        size_t k = utf8_len((unsigned char)buf[i]);
-        if (k > blen - i) k = blen - i;
+        /* one symbol per character; a byte that is not valid UTF-8 is a
+         * symbol of its own (llama.cpp trusts the lead byte and would swallow
+         * the following "▁" into a broken character) */
+        uint32_t cp;
+        size_t k = utf8_decode(buf + i, blen - i, &cp);
         syms[n] = (sym){(uint32_t)i, (uint32_t)k, n - 1, i + k < blen ? n + 1 : -1};
         n++;
         i += k;

@@ -41,12 +41,8 @@ static const char *const EOG_TEXTS[] = {
     "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>",
 };
 
-static const tokenizer *sort_ctx; /* only for qsort below: no state survives tok_load */
-
-static int by_length_desc(const void *a, const void *b) {
-    int32_t x = *(const int32_t *)a, y = *(const int32_t *)b;
-    uint32_t lx = sort_ctx->text_len[x], ly = sort_ctx->text_len[y];
-    if (lx != ly) return lx > ly ? -1 : 1;
+static int cmp_u64(const void *a, const void *b) {
+    uint64_t x = *(const uint64_t *)a, y = *(const uint64_t *)b;
     return x < y ? -1 : x > y;
 }
 
@@ -180,7 +176,11 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
     uint64_t total = 0;
     for (int32_t i = 0; i < n; i++) {
         uint64_t len;
-        gguf_arr_str(tokens, (uint64_t)i, &len);
+        if (!gguf_arr_str(tokens, (uint64_t)i, &len)) {
+            fc_errf(err, FC_EINPUT, "%s: key tokenizer.ggml.tokens: entry %d is unreadable", f->path, i);
+            tok_free(t);
+            return NULL;
+        }
         total += len + 1;
     }
     if (total >= UINT32_MAX) {
@@ -218,7 +218,11 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
         total = 0;
         for (uint32_t i = 0; i < t->n_merges; i++) {
             uint64_t len;
-            gguf_arr_str(merges, i, &len);
+            if (!gguf_arr_str(merges, i, &len)) {
+                fc_errf(err, FC_EINPUT, "%s: key tokenizer.ggml.merges: entry %u is unreadable", f->path, i);
+                tok_free(t);
+                return NULL;
+            }
             total += len;
         }
         if (total >= UINT32_MAX) {
@@ -288,16 +292,18 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
     }
 
     /* tokens recognised in text before the model's own splitting */
+    /* sorted longest first, then by id: keys (UINT32_MAX - length, id) */
+    uint64_t *keys = malloc(n * sizeof *keys);
     t->specials = malloc(n * sizeof *t->specials);
-    if (!t->specials) goto oom;
+    if (!keys || !t->specials) { free(keys); goto oom; }
     for (int32_t i = 0; i < n; i++) {
         uint8_t ty = t->type[i];
         if ((ty == TT_CONTROL || ty == TT_USER_DEFINED || ty == TT_UNKNOWN) && t->text_len[i] > 0)
-            t->specials[t->n_specials++] = i;
+            keys[t->n_specials++] = ((uint64_t)(UINT32_MAX - t->text_len[i]) << 32) | (uint32_t)i;
     }
-    sort_ctx = t;
-    qsort(t->specials, t->n_specials, sizeof *t->specials, by_length_desc);
-    sort_ctx = NULL;
+    qsort(keys, t->n_specials, sizeof *keys, cmp_u64);
+    for (size_t i = 0; i < t->n_specials; i++) t->specials[i] = (int32_t)(keys[i] & 0xFFFFFFFFu);
+    free(keys);
 
     if (!build_pieces(t)) goto oom;
     return t;

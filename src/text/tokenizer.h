@@ -6,7 +6,8 @@
  *           default, gpt-2/mpt/olmo, llama3/llama-bpe, qwen2, smollm/starcoder/
  *           refact/command-r, falcon, deepseek-llm, deepseek-coder, ...);
  *   "llama" SentencePiece BPE (score-ranked merges, <0xXX> byte fallback,
- *           "▁" for spaces with a leading one when add_space_prefix).
+ *           "▁" for spaces with a leading one when add_space_prefix);
+ *   "bert"  WordPiece (lowercased, accents dropped, greedy longest match).
  * The results match llama.cpp's tokenizers and its published test vectors.
  *
  * Ownership: a tokenizer borrows the gguf_file's strings during tok_load only;
