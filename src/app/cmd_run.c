@@ -11,6 +11,7 @@
 #include "../engine/threads.h"
 #include "../format/gguf.h"
 #include "../model/arch.h"
+#include "../text/tokenizer.h"
 #include "commands.h"
 
 static int parse_ids(const char *s, int32_t **out, int *n) {
@@ -46,9 +47,10 @@ static int kv_type(const char *s, uint32_t *t) {
 
 static void usage(FILE *o) {
     fprintf(o,
-            "usage: fitchat run [-m MODEL] (--tokens \"ID ID ...\") [-n N] [options]\n"
+            "usage: fitchat run [-m MODEL] (-p PROMPT | --tokens \"ID ID ...\") [-n N] [options]\n"
             "  -m, --model FILE       GGUF model (default: the default model)\n"
-            "  --tokens IDS           prompt as token ids\n"
+            "  -p, --prompt TEXT      prompt text (raw: no chat template; BOS as the model wants)\n"
+            "  --tokens IDS           prompt as token ids (prints the generated ids)\n"
             "  -n, --n-predict N      tokens to generate (default 64; 0 = only evaluate the prompt)\n"
             "  -c, --ctx-size N       context length (default 4096, capped at the model's)\n"
             "  -b, --batch-size N     prompt tokens per forward call (default 512)\n"
@@ -63,7 +65,7 @@ static void usage(FILE *o) {
 }
 
 int cmd_run(int argc, char **argv) {
-    const char *model = NULL, *tokens_s = NULL, *logits_out = NULL, *ids_out = NULL;
+    const char *model = NULL, *tokens_s = NULL, *prompt_s = NULL, *logits_out = NULL, *ids_out = NULL;
     int n_predict = 64, n_ctx = 0, n_batch = 512, n_threads = fc_n_cores();
     uint32_t tk = GGML_TYPE_F16, tv = GGML_TYPE_F16;
     bool flash = true, exact = false;
@@ -80,6 +82,7 @@ int cmd_run(int argc, char **argv) {
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else if (!strcmp(a, "-m") || !strcmp(a, "--model")) { NEED(); model = v; }
         else if (!strcmp(a, "--tokens")) { NEED(); tokens_s = v; }
+        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEED(); prompt_s = v; }
         else if (!strcmp(a, "-n") || !strcmp(a, "--n-predict")) INT_ARG(n_predict, 0, 1 << 24);
         else if (!strcmp(a, "-c") || !strcmp(a, "--ctx-size")) INT_ARG(n_ctx, 1, 1 << 24);
         else if (!strcmp(a, "-b") || !strcmp(a, "--batch-size")) INT_ARG(n_batch, 1, 8192);
@@ -112,11 +115,15 @@ int cmd_run(int argc, char **argv) {
         fprintf(stderr, "fitchat run: %s\n", why);
         return 2;
     }
-    if (!tokens_s) { fprintf(stderr, "fitchat run: give the prompt with --tokens \"ID ID ...\"\n"); return 2; }
-    int32_t *prompt;
-    int n_prompt;
-    if (parse_ids(tokens_s, &prompt, &n_prompt) || n_prompt == 0) {
+    if (!tokens_s == !prompt_s) {
+        fprintf(stderr, "fitchat run: give the prompt with -p TEXT or --tokens \"ID ID ...\" (one of them)\n");
+        return 2;
+    }
+    int32_t *prompt = NULL;
+    int n_prompt = 0;
+    if (tokens_s && (parse_ids(tokens_s, &prompt, &n_prompt) || n_prompt == 0)) {
         fprintf(stderr, "fitchat run: --tokens: expected a list of token ids\n");
+        free(prompt);
         return 2;
     }
     fc_err err = {0};
@@ -127,7 +134,14 @@ int cmd_run(int argc, char **argv) {
     fc_sampler *s = NULL;
     float *all = NULL;
     int32_t *ids = NULL;
+    tokenizer *tok = NULL;
     if (!f || model_desc_load(f, &d, &err)) goto fail;
+    if (prompt_s) {
+        if (!(tok = tok_load(f, &err))) goto fail;
+        n_prompt = tok_encode(tok, prompt_s, strlen(prompt_s), tok_add_bos(tok), true, &prompt, &err);
+        if (n_prompt < 0) goto fail;
+        if (n_prompt == 0) { fc_errf(&err, FC_EINPUT, "the prompt is empty"); goto fail; }
+    }
     if (n_ctx == 0) n_ctx = d.n_ctx_train && d.n_ctx_train < 4096 ? (int)d.n_ctx_train : 4096;
     if (n_prompt + n_predict > n_ctx) {
         fc_errf(&err, FC_EINPUT, "prompt (%d tokens) plus %d to generate exceeds the context of %d (raise -c)", n_prompt, n_predict, n_ctx);
@@ -155,11 +169,18 @@ int cmd_run(int argc, char **argv) {
     memcpy(ids, prompt, (size_t)n_prompt * sizeof *ids);
     int n = n_prompt;
     for (int i = 0; i < n_predict; i++) {
-        int32_t tok = sampler_sample(s, engine_logits(e), ids, n);
-        ids[n++] = tok;
-        printf("%d%c", tok, i + 1 == n_predict ? '\n' : ' ');
+        int32_t next = sampler_sample(s, engine_logits(e), ids, n);
+        ids[n++] = next;
+        if (tok) {
+            size_t len;
+            const char *piece = tok_piece(tok, next, false, &len);
+            fwrite(piece, 1, len, stdout);
+            if (tok_is_eog(tok, next)) break;
+        } else {
+            printf("%d%c", next, i + 1 == n_predict ? '\n' : ' ');
+        }
         fflush(stdout);
-        if (i + 1 < n_predict && engine_eval(e, &tok, 1, NULL, &err)) goto fail;
+        if (i + 1 < n_predict && engine_eval(e, &next, 1, NULL, &err)) goto fail;
     }
     if (ids_out) {
         FILE *o = fopen(ids_out, "w");
@@ -168,14 +189,17 @@ int cmd_run(int argc, char **argv) {
         if (n == n_prompt) fputc('\n', o);
         if (fclose(o)) { fc_errf(&err, FC_EFAIL, "%s: cannot write", ids_out); goto fail; }
     }
+    if (tok) printf("\n");
     goto done;
 fail:
+    fflush(stdout);
     fprintf(stderr, "fitchat run: %s\n", err.msg);
     rc = err.code == FC_EINPUT ? 2 : 1;
 done:
     free(ids);
     free(all);
     free(prompt);
+    tok_free(tok);
     sampler_free(s);
     engine_free(e);
     model_desc_free(&d);
