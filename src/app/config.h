@@ -48,7 +48,7 @@ typedef struct fc_origin {
 #define FC_KV_AUTO (-1)           /* kv_type_*: the planner picks f16/q8_0/q4_0 to fit */
 #define FC_CTX_MODEL 0            /* n_ctx: the model's trained context, at most 4096 */
 #define FC_CTX_AUTO (-1)          /* n_ctx: the largest in [n_ctx_min, n_ctx_max] that fits */
-#define FC_VRAM_RESERVE_DEFAULT (512ull << 20)
+#define FC_VRAM_RESERVE_DEFAULT 0ull /* the target fraction and the planner's 128 MiB safety reserve already leave room */
 
 typedef enum fc_flash_attn { FC_FA_AUTO, FC_FA_ON, FC_FA_OFF } fc_flash_attn;
 

@@ -114,6 +114,8 @@ def run_fitchat(args, ids, extra):
         cmd += ["--attn", args.attn]
     if args.threads:
         cmd += ["-t", str(args.threads)]
+    if args.exact:
+        cmd += ["--exact"]
     cmd += extra
     p = subprocess.run(cmd, capture_output=True, text=True)
     if "not available" in (p.stdout + p.stderr) or (p.returncode != 0 and
@@ -195,6 +197,11 @@ def compare_prompt(args, name, ids, ref, eos, tmp, state):
         stop = " (stopped at end of sequence)" if len(gen) < len(ref_gen) else ""
         print(f"  greedy: {len(gen)} tokens identical to the reference's{stop}")
         return ok
+    if args.exact:
+        # float activations: the only rounding is float32's, so greedy must match exactly
+        print(f"  greedy: FAIL not identical in exact mode (first difference at token {first}; "
+              f"length {len(gen)} vs {len(ref_gen)})")
+        return False
     # Not identical: check every fitchat token against the reference run on fitchat's
     # own prefix; each must be the reference's argmax or a near tie, where "near" is
     # twice the largest error fitchat showed on this prompt's logits.
@@ -235,6 +242,8 @@ def main():
     ap.add_argument("--tol", type=float, default=None, help="max rel error (default per KV type)")
     ap.add_argument("--tol-mean", type=float, default=None, help="mean rel error (default per KV type)")
     ap.add_argument("--greedy", type=int, default=64, help="greedy tokens to compare (0: none)")
+    ap.add_argument("--exact", action="store_true",
+                    help="run fitchat with --exact (float activations) and require identical greedy ids")
     ap.add_argument("--ref-cache", default=None, help="directory to cache reference results in")
     args = ap.parse_args()
     if args.tol is None:
