@@ -424,6 +424,62 @@ static void test_simd_parity(void) {
     free(x); free(wr); free(ws); free(row); free(act);
 }
 
+/* tile4: 4 rows x 4 activation rows against 16 scalar dots, for every type
+ * and ISA (scalar included), rows and activations at odd strides. */
+static void test_tile4(void) {
+    static const int64_t block_sizes[] = {32, 64, 96, 160, 576, 1024, 1536, 2080, 4096};
+    static const int64_t plain_sizes[] = {1, 7, 8, 9, 33, 100, 576, 1000, 4096};
+    static const int isas[] = {QUANT_ISA_SCALAR, QUANT_ISA_AVX2, QUANT_ISA_AVX512};
+    float *x = malloc(4096 * sizeof(float));
+    uint8_t *rows = malloc(4 * (4096 * 4 + 64));
+    uint8_t *acts = malloc(4 * (4096 * 4 + 64));
+    int tested = 0;
+    for (size_t k = 0; k < 3; k++) {
+        const int isa = isas[k];
+        for (int ti = 0; ti < N_TYPES; ti++) {
+            const quant_traits *ts = quant_get_isa(ALL_TYPES[ti], isa), *tr = quant_get_ref(ALL_TYPES[ti]);
+            if (!ts) continue;
+            CHECK_MSG(ts->tile4 != NULL, "%s/%s: no tile4", tr->name, quant_isa_name(isa));
+            tested++;
+            const bool blocky = is_block_type(tr->type);
+            const int64_t *sizes = blocky ? block_sizes : plain_sizes;
+            int bad = 0;
+            for (int si = 0; si < 9; si++) {
+                const int64_t n = sizes[si];
+                for (int kind = 0; kind < 4; kind++) {
+                    rng_seed(7000 * (uint64_t)si + (uint64_t)kind + 31 * (uint64_t)ti + 5 * k);
+                    /* strides with slack (odd for row data: unaligned blocks) */
+                    const size_t rb = (size_t)(n / tr->block_elems * tr->block_bytes) + 3 + (size_t)kind;
+                    const size_t ab = quant_act_bytes(tr->act_type, n) + 4 * (size_t)kind;
+                    for (int r = 0; r < 4; r++) random_row(tr, rows + r * rb, n, kind);
+                    for (int t = 0; t < 4; t++) {
+                        fill(x, n, (kind + t) % 4);
+                        act_of(tr, x, acts + t * ab, n);
+                    }
+                    float out[4 * 6];
+                    for (int i = 0; i < 24; i++) out[i] = -12345.0f;
+                    quant_tile4(ts, rows, rb, acts, ab, n, out, 6); /* out_stride 6: gaps stay untouched */
+                    for (int t = 0; t < 4; t++) {
+                        for (int r = 0; r < 4; r++) {
+                            const double want = tr->dot(rows + r * rb, acts + t * ab, n);
+                            const double tol = dot_budget(tr, rows + r * rb, acts + t * ab, n);
+                            const double got = out[t * 6 + r];
+                            if (!(fabs(got - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s tile4 n=%lld kind %d [t%d r%d]: %.9g vs %.9g (tol %g)", tr->name,
+                                          quant_isa_name(isa), (long long)n, kind, t, r, got, want, tol);
+                        }
+                        if ((out[t * 6 + 4] != -12345.0f || out[t * 6 + 5] != -12345.0f) && bad++ < 5)
+                            CHECK_MSG(0, "%s/%s tile4 wrote outside its tile", tr->name, quant_isa_name(isa));
+                    }
+                }
+            }
+            CHECK_MSG(bad == 0, "%s/%s tile4: %d mismatches", tr->name, quant_isa_name(isa), bad);
+        }
+    }
+    CHECK(tested >= N_TYPES);
+    free(x); free(rows); free(acts);
+}
+
 /* The activation quantizer: SIMD must equal scalar bit for bit (including
  * ties, which round to even, zero blocks and huge/tiny blocks). */
 static void test_act_parity(void) {
@@ -595,6 +651,7 @@ int main(void) {
     T_RUN(test_round_trip);
     T_RUN(test_ref_dot_algebra);
     T_RUN(test_simd_parity);
+    T_RUN(test_tile4);
     T_RUN(test_act_parity);
     T_RUN(test_dispatch);
     T_RUN(test_real_blocks);

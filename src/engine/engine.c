@@ -201,9 +201,33 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
     if (j->exact) { mm_rows_exact(j, r0, r1, n_tok); return; }
+    const quant_tile4_fn tile4 = n_tok >= 4 ? w->q->tile4 : NULL;
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
-        for (int t = 0; t < n_tok; t++) {
+        int t = 0;
+        if (tile4) {
+            /* 4 tokens x 4 rows per kernel call: each weight block is
+             * unpacked once for four tokens; leftover rows go through dot */
+            for (; t + 4 <= n_tok; t += 4) {
+                const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+                int r = rb;
+                for (; r + 4 <= re; r += 4) {
+                    float o[16];
+                    tile4(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
+                    for (int tt = 0; tt < 4; tt++) {
+                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride + r;
+                        for (int i = 0; i < 4; i++) y[i] = j->accumulate ? y[i] + o[4 * tt + i] : o[4 * tt + i];
+                    }
+                }
+                for (; r < re; r++)
+                    for (int tt = 0; tt < 4; tt++) {
+                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
+                        float s = w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in);
+                        y[r] = j->accumulate ? y[r] + s : s;
+                    }
+            }
+        }
+        for (; t < n_tok; t++) {
             const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
             float *y = j->dst + (size_t)t * j->dst_stride;
             for (int r = rb; r < re; r++) {

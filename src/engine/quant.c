@@ -145,6 +145,12 @@ void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, 
     for (int i = 0; i < n_rows; i++) out[i] = t->dot(r + (size_t)i * row_stride, act, n);
 }
 
+void quant_tile4(const quant_traits *t, const void *rows, size_t row_stride, const void *act,
+                 size_t act_stride, int64_t n, float *out, size_t out_stride) {
+    if (t->tile4) { t->tile4(rows, row_stride, act, act_stride, n, out, out_stride); return; }
+    quant_tile4_dots(t->dot, rows, row_stride, act, act_stride, n, out, out_stride);
+}
+
 size_t quant_act_bytes(enum fc_act_type t, int64_t n) {
     if (t == FC_ACT_Q8) return (size_t)(n / FC_QK8) * sizeof(fc_block_q8);
     return (size_t)n * sizeof(float);

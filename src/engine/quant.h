@@ -47,6 +47,9 @@ typedef float (*quant_dot_fn)(const void *row, const void *act, int64_t n);
  * rows + r * row_stride bytes) with the same activations: out[r]. */
 typedef void (*quant_dot_rows_fn)(const void *rows, size_t row_stride, int n_rows,
                                   const void *act, int64_t n, float *out);
+/* out[t * out_stride + r] = dot(row r, act t) for r < 4, t < 4: four weight rows (row_stride bytes apart)
+ * times four activation rows (act_stride bytes apart), n elements each. NULL where not provided. */
+typedef void (*quant_tile4_fn)(const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride);
 
 typedef struct quant_traits {
     uint32_t type;                /* ggml type id */
@@ -58,6 +61,9 @@ typedef struct quant_traits {
     quant_dot_fn dot;             /* always set */
     quant_dot_rows_fn dot_rows;   /* multi-row kernel sharing the activation
                                    * loads; NULL: quant_dot_rows loops dot */
+    quant_tile4_fn tile4;         /* 4 rows x 4 activation rows, each weight
+                                   * block unpacked once for four tokens;
+                                   * NULL: quant_tile4 loops dot */
 } quant_traits;
 
 enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };
@@ -84,6 +90,12 @@ const quant_traits *quant_get_isa(uint32_t type, int isa);
  * float rounding of the per-block sums. */
 void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, int n_rows,
                     const void *act, int64_t n, float *out);
+
+/* The 4x4 tile (see quant_tile4_fn) through t->tile4, or 16 calls of
+ * t->dot where the ISA has none. Results equal t->dot's up to the float
+ * rounding of the per-block sums. */
+void quant_tile4(const quant_traits *t, const void *rows, size_t row_stride, const void *act,
+                 size_t act_stride, int64_t n, float *out, size_t out_stride);
 
 /* Activations: bytes needed for n values in act_type, and the conversion
  * from float (n multiple of 32 for FC_ACT_Q8). */

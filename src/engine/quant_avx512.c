@@ -280,18 +280,21 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
 
 /* ---- the table --------------------------------------------------------------- */
 
-#define ROW(id, nm, be, bb, act, dq, qz, dt) \
-    [id] = {id, nm, be, bb, act, dq, qz, dt, NULL}
+QUANT_TILE4_FROM_DOT(tile4_bf16, dot_bf16)
+
+/* The tiles are the AVX2 ones (quant_avx2.c): see quant_impl.h. */
+#define ROW(id, nm, be, bb, act, dq, qz, dt, tl) \
+    [id] = {id, nm, be, bb, act, dq, qz, dt, NULL, tl}
 
 static const quant_traits AVX512[GGML_TYPE_COUNT] = {
-    ROW(GGML_TYPE_F32, "F32", 1, 4, FC_ACT_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w),
-    ROW(GGML_TYPE_F16, "F16", 1, 2, FC_ACT_F32, dequant_f16, quantize_f16, dot_f16),
-    ROW(GGML_TYPE_BF16, "BF16", 1, 2, FC_ACT_F32, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16),
-    ROW(GGML_TYPE_Q4_0, "Q4_0", 32, 18, FC_ACT_Q8, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0),
-    ROW(GGML_TYPE_Q4_1, "Q4_1", 32, 20, FC_ACT_Q8, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1),
-    ROW(GGML_TYPE_Q5_0, "Q5_0", 32, 22, FC_ACT_Q8, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0),
-    ROW(GGML_TYPE_Q5_1, "Q5_1", 32, 24, FC_ACT_Q8, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1),
-    ROW(GGML_TYPE_Q8_0, "Q8_0", 32, 34, FC_ACT_Q8, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0),
+    ROW(GGML_TYPE_F32, "F32", 1, 4, FC_ACT_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
+    ROW(GGML_TYPE_F16, "F16", 1, 2, FC_ACT_F32, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
+    ROW(GGML_TYPE_BF16, "BF16", 1, 2, FC_ACT_F32, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
+    ROW(GGML_TYPE_Q4_0, "Q4_0", 32, 18, FC_ACT_Q8, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, quant_avx2_tile4_q4_0),
+    ROW(GGML_TYPE_Q4_1, "Q4_1", 32, 20, FC_ACT_Q8, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, quant_avx2_tile4_q4_1),
+    ROW(GGML_TYPE_Q5_0, "Q5_0", 32, 22, FC_ACT_Q8, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, quant_avx2_tile4_q5_0),
+    ROW(GGML_TYPE_Q5_1, "Q5_1", 32, 24, FC_ACT_Q8, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
+    ROW(GGML_TYPE_Q8_0, "Q8_0", 32, 34, FC_ACT_Q8, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
 };
 
 const quant_kernels quant_kernels_avx512 = {AVX512, {act_q8, vdot_f32, vaxpy_f32}};
