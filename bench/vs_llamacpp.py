@@ -1,0 +1,124 @@
+#!/usr/bin/env python3
+"""fitchat vs llama.cpp on the same GGUF file, same machine, same sitting.
+
+llama.cpp is driven through llama-cpp-python's low-level API (the C functions
+of llama.h), so no Python runs inside the timed loops except one call per
+decode. fitchat is timed by `fitchat bench -r 1` (its own warm-up, then one
+timed run). Runs are interleaved A B A B ... because this machine's speed
+drifts by 2-3x over minutes; medians of --reps runs are reported.
+
+  bench/vs_llamacpp.py --fitchat build/fitchat --model M.gguf --threads 1,2 --reps 7
+Writes a Markdown table to stdout.
+"""
+import argparse
+import ctypes
+import re
+import statistics
+import subprocess
+import time
+
+import llama_cpp as L
+
+
+def fn(*names):
+    for n in names:
+        f = getattr(L, n, None)
+        if f is not None:
+            return f
+    raise AttributeError(f"llama_cpp has none of {names}")
+
+
+class Llama:
+    def __init__(self, path, threads, n_ctx):
+        L.llama_backend_init()
+        mp = L.llama_model_default_params()
+        mp.n_gpu_layers = 0
+        self.model = fn("llama_model_load_from_file", "llama_load_model_from_file")(path.encode(), mp)
+        cp = L.llama_context_default_params()
+        cp.n_ctx = n_ctx
+        cp.n_batch = n_ctx
+        cp.n_ubatch = n_ctx
+        cp.n_threads = threads
+        cp.n_threads_batch = threads
+        self.ctx = fn("llama_init_from_model", "llama_new_context_with_model")(self.model, cp)
+        if not self.ctx:
+            raise RuntimeError("llama.cpp: no context")
+
+    def clear(self):
+        if hasattr(L, "llama_get_memory"):
+            L.llama_memory_clear(L.llama_get_memory(self.ctx), True)
+        else:
+            fn("llama_kv_self_clear", "llama_kv_cache_clear")(self.ctx)
+
+    def decode(self, toks):
+        arr = (L.llama_token * len(toks))(*toks)
+        rc = L.llama_decode(self.ctx, L.llama_batch_get_one(arr, len(toks)))
+        if rc != 0:
+            raise RuntimeError(f"llama_decode returned {rc}")
+
+    def pp(self, toks):
+        self.clear()
+        t = time.perf_counter()
+        self.decode(toks)
+        return len(toks) / (time.perf_counter() - t)
+
+    def tg(self, toks):
+        self.clear()
+        t = time.perf_counter()
+        for tok in toks:
+            self.decode([tok])
+        return len(toks) / (time.perf_counter() - t)
+
+
+def fitchat_run(binary, model, threads, n_pp, n_tg):
+    out = subprocess.run([binary, "bench", "-m", model, "-t", str(threads), "-p", str(n_pp), "-n", str(n_tg), "-r", "1"],
+                         capture_output=True, text=True, check=True).stdout
+    res = {}
+    for line in out.splitlines():
+        m = re.search(r"\|\s*(pp|tg)(\d+)\s*\|\s*([\d.]+)", line)
+        if m:
+            res[m.group(1)] = float(m.group(3))
+    return res
+
+
+def tokens(n, vocab=49152):
+    x, out = 88172645463325252, []
+    for _ in range(n):
+        x ^= (x << 13) & (2**64 - 1); x ^= x >> 7; x ^= (x << 17) & (2**64 - 1)
+        out.append(x % vocab)
+    return out
+
+
+def main():
+    ap = argparse.ArgumentParser()
+    ap.add_argument("--fitchat", default="build/fitchat")
+    ap.add_argument("--model", required=True)
+    ap.add_argument("--threads", default="1,2")
+    ap.add_argument("--reps", type=int, default=7)
+    ap.add_argument("-p", type=int, default=128)
+    ap.add_argument("-n", type=int, default=64)
+    a = ap.parse_args()
+    rows = []
+    for t in [int(x) for x in a.threads.split(",")]:
+        llm = Llama(a.model, t, max(a.p, a.n) + 16)
+        toks = tokens(max(a.p, a.n))
+        llm.pp(toks[:a.p]); llm.tg(toks[:a.n])  # warm-up
+        r = {"fc_pp": [], "fc_tg": [], "ll_pp": [], "ll_tg": []}
+        for _ in range(a.reps):
+            f = fitchat_run(a.fitchat, a.model, t, a.p, a.n)
+            r["fc_pp"].append(f["pp"]); r["fc_tg"].append(f["tg"])
+            r["ll_pp"].append(llm.pp(toks[:a.p])); r["ll_tg"].append(llm.tg(toks[:a.n]))
+        med = {k: statistics.median(v) for k, v in r.items()}
+        rng = {k: (min(v), max(v)) for k, v in r.items()}
+        rows.append((t, med, rng))
+    print(f"| threads | test | fitchat t/s (median, min..max) | llama.cpp t/s (median, min..max) | ratio |")
+    print("|---|---|---|---|---|")
+    for t, med, rng in rows:
+        for test, n in (("pp", a.p), ("tg", a.n)):
+            f, l = med[f"fc_{test}"], med[f"ll_{test}"]
+            print(f"| {t} | {test}{n} | {f:.1f} ({rng[f'fc_{test}'][0]:.1f}..{rng[f'fc_{test}'][1]:.1f}) | "
+                  f"{l:.1f} ({rng[f'll_{test}'][0]:.1f}..{rng[f'll_{test}'][1]:.1f}) | {f / l:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
