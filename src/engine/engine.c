@@ -14,6 +14,7 @@
 #include <string.h>
 
 #include "../plan/memory.h"
+#include "ops.h"
 #include "threads.h"
 
 struct fc_engine {
@@ -320,30 +321,6 @@ static void quantize_rows(fc_engine *e, const float *src, size_t stride, int64_t
     pool_run(e->pool, quant_task, &q, n_tok);
 }
 
-/* ---- per-token operations ------------------------------------------------ */
-
-static void rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
-    double ss = 0;
-    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
-    float scale = (float)(1.0 / sqrt(ss / n + eps));
-    for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
-}
-
-/* Rotates n_heads heads of width head_dim at position pos, first n_rot dims. */
-static void rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const double *inv_freq, enum rope_kind kind) {
-    for (int i = 0; i < n_rot / 2; i++) {
-        double theta = pos * inv_freq[i];
-        float c = (float)cos(theta), s = (float)sin(theta);
-        for (int h = 0; h < n_heads; h++) {
-            float *hv = v + (size_t)h * head_dim;
-            int a = kind == ROPE_NORM ? 2 * i : i, b = kind == ROPE_NORM ? 2 * i + 1 : i + n_rot / 2;
-            float x0 = hv[a], x1 = hv[b];
-            hv[a] = x0 * c - x1 * s;
-            hv[b] = x0 * s + x1 * c;
-        }
-    }
-}
-
 /* ---- attention ------------------------------------------------------------ */
 
 typedef struct {
@@ -435,8 +412,8 @@ static void rope_store_task(void *ctx, int t, int thread) {
     float *q = e->q + (size_t)t * d->n_head * d->head_dim_k;
     float *k = e->k + (size_t)t * d->n_head_kv * d->head_dim_k;
     float *v = e->v + (size_t)t * d->n_head_kv * d->head_dim_v;
-    rope(q, (int)d->n_head, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
-    rope(k, (int)d->n_head_kv, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
+    fc_rope(q, (int)d->n_head, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
+    fc_rope(k, (int)d->n_head_kv, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
     e->kq->quantize(k, e->k_cache[j->il] + (size_t)pos * e->k_row_bytes, (int64_t)d->n_head_kv * d->head_dim_k);
     e->vq->quantize(v, e->v_cache[j->il] + (size_t)pos * e->v_row_bytes, (int64_t)d->n_head_kv * d->head_dim_v);
 }
@@ -447,7 +424,7 @@ static void norm_task(void *ctx, int t, int thread) {
     (void)thread;
     const norm_job *j = ctx;
     int n = (int)j->e->d->n_embd;
-    rmsnorm(j->e->xb + (size_t)t * n, j->e->x + (size_t)t * n, j->norm, n, j->e->d->norm_eps);
+    fc_rmsnorm(j->e->xb + (size_t)t * n, j->e->x + (size_t)t * n, j->norm, n, j->e->d->norm_eps);
 }
 
 static void forward_layer(fc_engine *e, int il, int n_tok, int pos0) {
@@ -498,7 +475,7 @@ static void forward_output(fc_engine *e, int first, int n_out) {
     const model_desc *d = e->d;
     size_t n_embd = d->n_embd;
     for (int t = 0; t < n_out; t++)
-        rmsnorm(e->xb + (size_t)t * n_embd, e->x + (size_t)(first + t) * n_embd, e->model.output_norm, (int)n_embd, d->norm_eps);
+        fc_rmsnorm(e->xb + (size_t)t * n_embd, e->x + (size_t)(first + t) * n_embd, e->model.output_norm, (int)n_embd, d->norm_eps);
     quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_out, &e->model.output, NULL, NULL);
     mm_batch b = {.n_jobs = 1, .n_tok = n_out};
     b.jobs[0] = (mm_job){.w = &e->model.output, .dst = e->logits, .dst_stride = d->n_vocab};

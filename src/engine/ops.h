@@ -1,0 +1,17 @@
+/* ops — the per-token operations of the forward pass that are not matrix
+ * products: RMSNorm and rotary position embeddings. Pure, thread-safe. */
+#ifndef FC_OPS_H
+#define FC_OPS_H
+
+#include "../model/arch.h"
+
+/* out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]; the sum of squares in double. */
+void fc_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+
+/* Rotates the first n_rot dims of each of n_heads heads (head_dim apart) by
+ * pos * inv_freq[i] (inv_freq[i] = base^(-2i/n_rot) * linear scale). ROPE_NORM
+ * pairs dims (2i, 2i+1); ROPE_NEOX pairs (i, i + n_rot/2). Angles in double:
+ * at position 8000 a float angle would be off by ~1e-3 rad. */
+void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const double *inv_freq, enum rope_kind kind);
+
+#endif

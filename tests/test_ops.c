@@ -1,0 +1,161 @@
+/* RoPE pairings and scaling, RMSNorm, and the sampler, against values
+ * computed here independently (complex rotation in double, explicit
+ * distributions). */
+#include <complex.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/engine/ops.h"
+#include "../src/engine/sampler.h"
+#include "lib/t.h"
+
+static float frand(unsigned *s) { *s = *s * 1103515245u + 12345u; return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f; }
+
+/* Reference: treat each pair as a complex number and multiply by e^{i theta}. */
+static void rope_ref(double *v, int head_dim, int n_rot, int pos, double base, double scale, int neox) {
+    for (int i = 0; i < n_rot / 2; i++) {
+        double theta = pos * scale * pow(base, -2.0 * i / n_rot);
+        int a = neox ? i : 2 * i, b = neox ? i + n_rot / 2 : 2 * i + 1;
+        double complex z = (v[a] + I * v[b]) * cexp(I * theta);
+        v[a] = creal(z);
+        v[b] = cimag(z);
+    }
+    (void)head_dim;
+}
+
+static void check_rope(int neox, double scale, int n_rot) {
+    enum { HD = 64, NH = 3 };
+    double inv[HD / 2];
+    for (int i = 0; i < n_rot / 2; i++) inv[i] = pow(10000.0, -2.0 * i / n_rot) * scale;
+    unsigned s = 7;
+    for (int pos = 0; pos < 5000; pos += 777) {
+        float v[NH * HD];
+        double r[NH * HD];
+        for (int i = 0; i < NH * HD; i++) r[i] = v[i] = frand(&s);
+        fc_rope(v, NH, HD, n_rot, pos, inv, neox ? ROPE_NEOX : ROPE_NORM);
+        for (int h = 0; h < NH; h++) rope_ref(r + h * HD, HD, n_rot, pos, 10000.0, scale, neox);
+        for (int i = 0; i < NH * HD; i++)
+            CHECK_MSG(fabs(v[i] - r[i]) < 2e-6, "neox=%d scale=%g n_rot=%d pos %d dim %d: %g vs %g", neox, scale, n_rot, pos, i, v[i], r[i]);
+    }
+}
+
+static void test_rope_normal(void) { check_rope(0, 1.0, 64); }
+static void test_rope_neox(void) { check_rope(1, 1.0, 64); }
+static void test_rope_linear_scaling_and_partial(void) {
+    check_rope(0, 0.25, 64);
+    check_rope(1, 0.5, 32); /* partial rotation: dims 32..63 untouched */
+}
+
+static void test_rope_position_zero_is_identity(void) {
+    double inv[32];
+    for (int i = 0; i < 32; i++) inv[i] = pow(10000.0, -2.0 * i / 64);
+    float v[64], w[64];
+    for (int i = 0; i < 64; i++) v[i] = w[i] = (float)i - 30;
+    fc_rope(v, 1, 64, 64, 0, inv, ROPE_NORM);
+    CHECK(memcmp(v, w, sizeof v) == 0);
+}
+
+static void test_rmsnorm(void) {
+    float x[4] = {1, -2, 3, -4}, w[4] = {1, 1, 2, 0.5f}, out[4];
+    fc_rmsnorm(out, x, w, 4, 0);
+    double rms = sqrt((1 + 4 + 9 + 16) / 4.0);
+    CHECK_NEAR(out[0], 1 / rms, 1e-6);
+    CHECK_NEAR(out[2], 6 / rms, 1e-6);
+    CHECK_NEAR(out[3], -2 / rms, 1e-6);
+    float z[4] = {0}, zo[4];
+    fc_rmsnorm(zo, z, w, 4, 1e-5f); /* eps keeps zeros finite */
+    CHECK(zo[0] == 0 && isfinite(zo[1]));
+}
+
+enum { NV = 1000 };
+
+static void logits_fixture(float *l) {
+    unsigned s = 3;
+    for (int i = 0; i < NV; i++) l[i] = frand(&s) * 3;
+    l[123] = 9; l[456] = 8.5f; l[789] = 8;
+}
+
+static void test_greedy_and_topk1(void) {
+    float l[NV];
+    logits_fixture(l);
+    CHECK_EQ_INT(sampler_argmax(l, NV), 123);
+    fc_sampler_params p = {.temperature = 0, .repeat_penalty = 1};
+    fc_sampler *s = sampler_new(&p, NV);
+    CHECK_EQ_INT(sampler_sample(s, l, NULL, 0), 123);
+    sampler_free(s);
+    fc_sampler_params q = {.temperature = 5, .top_k = 1, .top_p = 1, .repeat_penalty = 1, .seed = 9};
+    s = sampler_new(&q, NV);
+    for (int i = 0; i < 50; i++) CHECK_EQ_INT(sampler_sample(s, l, NULL, 0), 123);
+    sampler_free(s);
+}
+
+static void test_seed_reproducible(void) {
+    float l[NV];
+    logits_fixture(l);
+    fc_sampler_params p = {.temperature = 1.5f, .top_k = 0, .top_p = 1, .repeat_penalty = 1, .seed = 42};
+    fc_sampler *a = sampler_new(&p, NV), *b = sampler_new(&p, NV);
+    int same = 1, distinct = 0, prev = -1;
+    for (int i = 0; i < 200; i++) {
+        int x = sampler_sample(a, l, NULL, 0), y = sampler_sample(b, l, NULL, 0);
+        same &= x == y;
+        distinct += x != prev;
+        prev = x;
+    }
+    CHECK(same);
+    CHECK_MSG(distinct > 20, "high temperature should vary: %d changes", distinct);
+    sampler_free(a); sampler_free(b);
+}
+
+/* With temperature 1 and no filters, frequencies follow softmax(logits). */
+static void test_distribution(void) {
+    float l[4] = {0, 1, 2, 3};
+    fc_sampler_params p = {.temperature = 1, .top_k = 0, .top_p = 1, .min_p = 0, .repeat_penalty = 1, .seed = 1};
+    fc_sampler *s = sampler_new(&p, 4);
+    int count[4] = {0};
+    enum { N = 40000 };
+    for (int i = 0; i < N; i++) count[sampler_sample(s, l, NULL, 0)]++;
+    double z = 1 + exp(1) + exp(2) + exp(3);
+    for (int k = 0; k < 4; k++) CHECK_NEAR(count[k] / (double)N, exp(k) / z, 0.01);
+    sampler_free(s);
+}
+
+static void test_top_p_and_min_p_filter(void) {
+    /* probabilities (T=1) ~ 0.64, 0.24, 0.09, 0.03 */
+    float l[4] = {3, 2, 1, 0};
+    fc_sampler_params p = {.temperature = 1, .top_k = 0, .top_p = 0.7f, .repeat_penalty = 1, .seed = 5};
+    fc_sampler *s = sampler_new(&p, 4);
+    for (int i = 0; i < 2000; i++) CHECK(sampler_sample(s, l, NULL, 0) <= 1);
+    sampler_free(s);
+    fc_sampler_params q = {.temperature = 1, .top_k = 0, .top_p = 1, .min_p = 0.3f, .repeat_penalty = 1, .seed = 5};
+    s = sampler_new(&q, 4);
+    for (int i = 0; i < 2000; i++) CHECK(sampler_sample(s, l, NULL, 0) <= 1); /* 0.09/0.64 < 0.3 */
+    sampler_free(s);
+}
+
+static void test_repeat_penalty(void) {
+    float l[3] = {2.0f, 1.9f, -1};
+    int32_t recent[3] = {0, 0, 0}; /* repeated: penalised once */
+    fc_sampler_params p = {.temperature = 0, .repeat_penalty = 1.1f, .repeat_last_n = 64};
+    fc_sampler *s = sampler_new(&p, 3);
+    CHECK_EQ_INT(sampler_sample(s, l, recent, 3), 1); /* 2.0/1.1 = 1.82 < 1.9 */
+    sampler_free(s);
+    fc_sampler_params q = {.temperature = 0, .repeat_penalty = 1.1f, .repeat_last_n = 1};
+    int32_t old[2] = {0, 2};
+    s = sampler_new(&q, 3);
+    CHECK_EQ_INT(sampler_sample(s, l, old, 2), 0); /* token 0 is outside the window */
+    sampler_free(s);
+}
+
+int main(void) {
+    T_RUN(test_rope_normal);
+    T_RUN(test_rope_neox);
+    T_RUN(test_rope_linear_scaling_and_partial);
+    T_RUN(test_rope_position_zero_is_identity);
+    T_RUN(test_rmsnorm);
+    T_RUN(test_greedy_and_topk1);
+    T_RUN(test_seed_reproducible);
+    T_RUN(test_distribution);
+    T_RUN(test_top_p_and_min_p_filter);
+    T_RUN(test_repeat_penalty);
+    return t_done();
+}
