@@ -1,0 +1,10 @@
+#!/usr/bin/env bash
+# make bench: every benchmark, each writing its own numbers (see BENCHMARKS.md).
+#   bench/info-speed.sh     fitchat info on a 7B-size header
+#   bench/plan-speed.sh     fitchat plan on a 7B model
+#   bench/engine-speed.sh   generation / prompt speed vs llama.cpp and the bandwidth ceiling
+set -u
+cd "$(dirname "$0")/.."
+bash bench/info-speed.sh build
+bash bench/plan-speed.sh build
+bash bench/engine-speed.sh build
