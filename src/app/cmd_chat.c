@@ -213,7 +213,7 @@ static int repl(chat_ui *ui) {
     int n_ctrl_c = 0; /* Ctrl-C in a row without a line in between */
     for (;;) {
         g_interrupt = 0;
-        char *line = readline(ui->color ? "\x1b[1m>\x1b[0m " : "> ");
+        char *line = readline("> ");
         if (!line) {
             if (g_interrupt) {
                 if (++n_ctrl_c >= 2) { printf("\n"); break; }

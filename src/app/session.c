@@ -27,12 +27,28 @@ static const char *short_bytes(char *buf, size_t cap, uint64_t b) {
     return buf;
 }
 
+/* The inventory's reason without the parenthesised details of each part, so
+ * that it fits a banner line: "NVML: library not found; CUDA runtime: ...". */
+static void short_reason(char *out, size_t cap, const char *reason) {
+    size_t o = 0;
+    int depth = 0;
+    for (const char *p = reason; *p && o + 1 < cap; p++) {
+        if (*p == '(') depth++;
+        if (!depth && !(*p == ' ' && p[1] == '(')) out[o++] = *p;
+        if (*p == ')' && depth > 0) depth--;
+    }
+    while (o > 0 && out[o - 1] == ' ') o--;
+    out[o] = '\0';
+}
+
 const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const gpu_inventory *inv) {
     char kv[40], where[400], mem[64];
     if (r->cfg.type_k == r->cfg.type_v) snprintf(kv, sizeof kv, "%s", session_kv_name(r->cfg.type_k));
     else snprintf(kv, sizeof kv, "%s/%s", session_kv_name(r->cfg.type_k), session_kv_name(r->cfg.type_v));
     if (!inv || inv->n == 0) {
-        snprintf(where, sizeof where, "GPU (no GPU: %s)", inv && inv->reason[0] ? inv->reason : "none found");
+        char why[300];
+        short_reason(why, sizeof why, inv && inv->reason[0] ? inv->reason : "none found");
+        snprintf(where, sizeof where, "GPU (no GPU: %s)", why);
         char b[32];
         snprintf(mem, sizeof mem, "CPU %s", short_bytes(b, sizeof b, r->cpu.total));
     } else {
