@@ -236,6 +236,11 @@ static void test_plan_line(void) {
     inv.dev[1] = inv.dev[0];
     CHECK_STR(session_plan_line(line, sizeof line, &r, &inv),
               "24/32 layers on 2x RTX 3070, KV q8_0/f16, 8192 ctx, 6.1 of 16.0 GiB");
+    inv.n = 3;
+    snprintf(inv.dev[2].name, sizeof inv.dev[2].name, "RTX 3060");
+    inv.dev[2].total = 12ull << 30;
+    CHECK_STR(session_plan_line(line, sizeof line, &r, &inv),
+              "24/32 layers on 2x RTX 3070 + RTX 3060, KV q8_0/f16, 8192 ctx, 6.1 of 28.0 GiB");
 }
 
 /* ---- on the real model ---- */

@@ -169,6 +169,7 @@ int chat_init(fc_chat *c, fc_engine *e, const tokenizer *tok, fc_sampler *s, enu
 }
 
 static void msg_remove(fc_chat *c, int i, int count) {
+    if (count <= 0) return;
     for (int k = i; k < i + count; k++) free(c->msgs[k].content);
     memmove(c->msgs + i, c->msgs + i + count, (size_t)(c->n_msgs - i - count) * sizeof *c->msgs);
     c->n_msgs -= count;

@@ -52,19 +52,20 @@ const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const
         char b[32];
         snprintf(mem, sizeof mem, "CPU %s", short_bytes(b, sizeof b, r->cpu.total));
     } else {
-        /* The GPUs' names, joined with " + " (the same name twice as "2x NAME"). */
+        /* The GPUs' names, joined with " + " (the same name n times in a row as "nx NAME"). */
         size_t n = 0;
-        where[0] = '\0';
         uint64_t total = 0;
-        for (int i = 0; i < inv->n; i++) {
-            total += inv->dev[i].total;
+        where[0] = '\0';
+        for (int i = 0; i < inv->n;) {
             int same = 1;
             while (i + same < inv->n && !strcmp(inv->dev[i + same].name, inv->dev[i].name)) same++;
-            if (same > 1) n += (size_t)snprintf(where + n, sizeof where - n < 1 ? 0 : sizeof where - n, "%s%dx %s", n ? " + " : "", same, inv->dev[i].name);
-            else n += (size_t)snprintf(where + n, n >= sizeof where ? 0 : sizeof where - n, "%s%s", n ? " + " : "", inv->dev[i].name);
-            for (int k = 1; k < same; k++) total += inv->dev[i + k].total;
-            i += same - 1;
-            if (n >= sizeof where) break;
+            for (int k = 0; k < same; k++) total += inv->dev[i + k].total;
+            if (n < sizeof where) {
+                char count[16] = "";
+                if (same > 1) snprintf(count, sizeof count, "%dx ", same);
+                n += (size_t)snprintf(where + n, sizeof where - n, "%s%s%s", n ? " + " : "", count, inv->dev[i].name);
+            }
+            i += same;
         }
         snprintf(mem, sizeof mem, "%.1f of %.1f GiB", (double)plan_gpu_total(r) / (1u << 30), (double)total / (1u << 30));
     }
