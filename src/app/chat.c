@@ -1,0 +1,474 @@
+#include "chat.h"
+
+#include <cjson/cJSON.h>
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* ---- UTF-8 ---- */
+
+/* The sequence at s[0..n): 1 with *len when valid, 0 when valid so far but cut
+ * short by n, -1 when s[0] does not start a valid sequence. */
+static int utf8_seq(const unsigned char *s, size_t n, size_t *len) {
+    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
+    size_t need;
+    if (c < 0x80) { *len = 1; return 1; }
+    if (c >= 0xC2 && c <= 0xDF) need = 2;
+    else if (c >= 0xE0 && c <= 0xEF) {
+        need = 3;
+        if (c == 0xE0) lo = 0xA0; /* overlong */
+        if (c == 0xED) hi = 0x9F; /* surrogates */
+    } else if (c >= 0xF0 && c <= 0xF4) {
+        need = 4;
+        if (c == 0xF0) lo = 0x90; /* overlong */
+        if (c == 0xF4) hi = 0x8F; /* > U+10FFFF */
+    } else return -1;
+    for (size_t i = 1; i < need; i++) {
+        if (i >= n) return 0;
+        unsigned char b = s[i];
+        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return -1;
+    }
+    *len = need;
+    return 1;
+}
+
+size_t chat_utf8_take(const char *in, size_t n, bool final, char *out, size_t *out_len) {
+    const unsigned char *s = (const unsigned char *)in;
+    size_t i = 0, o = 0;
+    while (i < n) {
+        size_t len = 0;
+        int r = utf8_seq(s + i, n - i, &len);
+        if (r == 0 && !final) break;
+        if (r == 1) {
+            memcpy(out + o, s + i, len);
+            o += len;
+            i += len;
+        } else {
+            /* Invalid, or incomplete at the very end: U+FFFD for the lead byte;
+             * an incomplete tail becomes one U+FFFD. */
+            memcpy(out + o, "\xEF\xBF\xBD", 3);
+            o += 3;
+            i += r == 0 ? n - i : 1;
+        }
+    }
+    *out_len = o;
+    return i;
+}
+
+bool chat_utf8_valid(const char *s, size_t n) {
+    size_t i = 0;
+    while (i < n) {
+        size_t len = 0;
+        if (utf8_seq((const unsigned char *)s + i, n - i, &len) != 1) return false;
+        i += len;
+    }
+    return true;
+}
+
+/* ---- the streaming filter ---- */
+
+void chat_stream_init(chat_stream *st, const char *const *stops) {
+    memset(st, 0, sizeof *st);
+    st->stops = stops;
+}
+
+void chat_stream_free(chat_stream *st) {
+    if (!st) return;
+    free(st->raw);
+    free(st->text);
+    memset(st, 0, sizeof *st);
+}
+
+static int grow(char **buf, size_t *cap, size_t need) {
+    if (need <= *cap) return 0;
+    size_t c = *cap ? *cap : 256;
+    while (c < need) c *= 2;
+    char *p = realloc(*buf, c);
+    if (!p) return -1;
+    *buf = p;
+    *cap = c;
+    return 0;
+}
+
+/* Emits raw[raw_done..limit) as valid UTF-8 (holding back an incomplete
+ * character unless final). */
+static int stream_emit(chat_stream *st, size_t limit, bool final, chat_emit_fn emit, void *ctx) {
+    if (limit <= st->raw_done) return 0;
+    size_t n = limit - st->raw_done, out = 0;
+    if (grow(&st->text, &st->text_cap, st->text_len + 3 * n + 1)) return -1;
+    st->raw_done += chat_utf8_take(st->raw + st->raw_done, n, final, st->text + st->text_len, &out);
+    if (out && emit) emit(ctx, st->text + st->text_len, out);
+    st->text_len += out;
+    st->text[st->text_len] = '\0';
+    return 0;
+}
+
+static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t k) {
+    if (k == 0 || k > n) return NULL;
+    for (size_t i = 0; i + k <= n; i++)
+        if (hay[i] == needle[0] && !memcmp(hay + i, needle, k)) return hay + i;
+    return NULL;
+}
+
+int chat_stream_push(chat_stream *st, const char *piece, size_t n, chat_emit_fn emit, void *ctx) {
+    if (st->stopped) return 1;
+    if (grow(&st->raw, &st->raw_cap, st->raw_len + n + 1)) return -1;
+    memcpy(st->raw + st->raw_len, piece, n);
+    st->raw_len += n;
+    /* A stop string never starts before raw_done: text that could begin one
+     * is held back until it is known. */
+    const char *pend = st->raw + st->raw_done;
+    size_t n_pend = st->raw_len - st->raw_done;
+    const char *first = NULL;
+    for (int i = 0; st->stops && st->stops[i]; i++) {
+        const char *p = find_bytes(pend, n_pend, st->stops[i], strlen(st->stops[i]));
+        if (p && (!first || p < first)) first = p;
+    }
+    if (first) {
+        st->stopped = true;
+        if (stream_emit(st, (size_t)(first - st->raw), true, emit, ctx)) return -1;
+        return 1;
+    }
+    size_t hold = 0;
+    for (int i = 0; st->stops && st->stops[i]; i++) {
+        size_t k = strlen(st->stops[i]);
+        for (size_t j = k > 1 ? k - 1 : 0; j > hold; j--)
+            if (j <= n_pend && !memcmp(st->raw + st->raw_len - j, st->stops[i], j)) { hold = j; break; }
+    }
+    return stream_emit(st, st->raw_len - hold, false, emit, ctx);
+}
+
+int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx) {
+    if (st->stopped) return 0;
+    if (stream_emit(st, st->raw_len, true, emit, ctx)) return -1;
+    if (!st->text && grow(&st->text, &st->text_cap, 1) == 0) st->text[0] = '\0';
+    return st->text ? 0 : -1;
+}
+
+/* ---- the conversation ---- */
+
+int chat_init(fc_chat *c, fc_engine *e, const tokenizer *tok, fc_sampler *s, enum tmpl_kind tmpl, int max_tokens,
+              fc_err *err) {
+    (void)err;
+    memset(c, 0, sizeof *c);
+    c->engine = e;
+    c->tok = tok;
+    c->sampler = s;
+    c->tmpl = tmpl;
+    c->max_tokens = max_tokens;
+    engine_rewind(e, 0);
+    return 0;
+}
+
+static void msg_remove(fc_chat *c, int i, int count) {
+    if (count <= 0) return;
+    for (int k = i; k < i + count; k++) free(c->msgs[k].content);
+    memmove(c->msgs + i, c->msgs + i + count, (size_t)(c->n_msgs - i - count) * sizeof *c->msgs);
+    c->n_msgs -= count;
+}
+
+void chat_free(fc_chat *c) {
+    if (!c) return;
+    msg_remove(c, 0, c->n_msgs);
+    free(c->msgs);
+    free(c->cache);
+    memset(c, 0, sizeof *c);
+}
+
+static bool has_system(const fc_chat *c) { return c->n_msgs > 0 && c->msgs[0].role == TMPL_SYSTEM; }
+
+const char *chat_system(const fc_chat *c) { return has_system(c) ? c->msgs[0].content : NULL; }
+
+static int msg_insert(fc_chat *c, int at, tmpl_role role, const char *text, fc_err *err) {
+    if (c->n_msgs == c->cap_msgs) {
+        int cap = c->cap_msgs ? c->cap_msgs * 2 : 16;
+        chat_msg *m = realloc(c->msgs, (size_t)cap * sizeof *m);
+        if (!m) return fc_errf(err, FC_EFAIL, "out of memory");
+        c->msgs = m;
+        c->cap_msgs = cap;
+    }
+    char *copy = strdup(text ? text : "");
+    if (!copy) return fc_errf(err, FC_EFAIL, "out of memory");
+    memmove(c->msgs + at + 1, c->msgs + at, (size_t)(c->n_msgs - at) * sizeof *c->msgs);
+    c->msgs[at] = (chat_msg){role, copy};
+    c->n_msgs++;
+    return 0;
+}
+
+int chat_set_system(fc_chat *c, const char *text, fc_err *err) {
+    if (has_system(c)) msg_remove(c, 0, 1);
+    if (!text || !*text) return 0;
+    return msg_insert(c, 0, TMPL_SYSTEM, text, err);
+}
+
+void chat_reset(fc_chat *c) {
+    int keep = has_system(c) ? 1 : 0;
+    msg_remove(c, keep, c->n_msgs - keep);
+}
+
+int chat_push(fc_chat *c, tmpl_role role, const char *text, fc_err *err) {
+    if (role == TMPL_SYSTEM) {
+        if (c->n_msgs) return fc_errf(err, FC_EINPUT, "a system message can only come first");
+        return msg_insert(c, 0, role, text, err);
+    }
+    return msg_insert(c, c->n_msgs, role, text, err);
+}
+
+int chat_n_turns(const fc_chat *c) {
+    int n = 0;
+    for (int i = 0; i < c->n_msgs; i++) n += c->msgs[i].role == TMPL_USER;
+    return n;
+}
+
+/* The conversation rendered and tokenized (with the assistant's opening). */
+static int render_tokens(const fc_chat *c, int32_t **toks, fc_err *err) {
+    tmpl_msg *m = malloc(((size_t)c->n_msgs + 1) * sizeof *m);
+    if (!m) return fc_errf(err, FC_EFAIL, "out of memory");
+    for (int i = 0; i < c->n_msgs; i++) m[i] = (tmpl_msg){c->msgs[i].role, c->msgs[i].content};
+    char *text = NULL;
+    int rc = tmpl_render(c->tmpl, m, c->n_msgs, true, &text, err);
+    free(m);
+    if (rc) return -1;
+    /* Control tokens in the rendered text (<|im_start|> ...) are parsed as such. */
+    int n = tok_encode(c->tok, text, strlen(text), tok_add_bos(c->tok), true, toks, err);
+    free(text);
+    return n;
+}
+
+/* Drops the oldest turn (a user message and the replies after it) before the
+ * last user message. Returns false when there is none. */
+static bool drop_oldest_turn(fc_chat *c) {
+    int first = has_system(c) ? 1 : 0, last_user = -1;
+    for (int i = c->n_msgs - 1; i >= first; i--)
+        if (c->msgs[i].role == TMPL_USER) { last_user = i; break; }
+    if (last_user <= first) return false;
+    int end = first + 1;
+    while (end < last_user && c->msgs[end].role != TMPL_USER) end++;
+    msg_remove(c, first, end - first);
+    return true;
+}
+
+static int cache_reserve(fc_chat *c, int n, fc_err *err) {
+    if (n <= c->cap_cache) return 0;
+    int cap = c->cap_cache ? c->cap_cache : 256;
+    while (cap < n) cap *= 2;
+    int32_t *p = realloc(c->cache, (size_t)cap * sizeof *p);
+    if (!p) return fc_errf(err, FC_EFAIL, "out of memory");
+    c->cache = p;
+    c->cap_cache = cap;
+    return 0;
+}
+
+int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt, fc_err *err) {
+    chat_stats local;
+    if (!st) st = &local;
+    memset(st, 0, sizeof *st);
+    int n_ctx = engine_n_ctx(c->engine);
+    /* Room for the reply: MAX_TOKENS, else a quarter of the context; never more
+     * than half, so that a small context still holds a turn or two. */
+    int reserve = c->max_tokens > 0 ? c->max_tokens : n_ctx / 4;
+    if (reserve > n_ctx / 2) reserve = n_ctx / 2;
+    if (reserve < 1) reserve = 1;
+    int32_t *toks = NULL;
+    int n;
+    for (;;) {
+        if ((n = render_tokens(c, &toks, err)) < 0) return -1;
+        if (n + reserve <= n_ctx) break;
+        if (drop_oldest_turn(c)) {
+            free(toks);
+            toks = NULL;
+            st->n_dropped++;
+            continue;
+        }
+        if (n < n_ctx) break; /* the reply gets what is left */
+        free(toks);
+        return fc_errf(err, FC_EINPUT, "the conversation takes %d tokens but the context holds %d (raise N_CTX / -c)", n,
+                       n_ctx);
+    }
+    if (n == 0) return fc_errf(err, FC_EINPUT, "the chat template rendered no tokens");
+    int common = 0;
+    while (common < c->n_cache && common < n && c->cache[common] == toks[common]) common++;
+    if (common == n) common = n - 1; /* re-evaluate the last token: its logits start the reply */
+    engine_rewind(c->engine, common);
+    c->n_cache = common;
+    st->n_reused = common;
+    if (cache_reserve(c, n, err)) { free(toks); return -1; }
+    int n_batch = (int)engine_params(c->engine)->n_batch;
+    if (n_batch < 1) n_batch = 1;
+    double t0 = now_s();
+    for (int i = common; i < n; i += n_batch) {
+        if (interrupt && *interrupt) { st->interrupted = true; break; }
+        int k = n - i < n_batch ? n - i : n_batch;
+        if (engine_eval(c->engine, toks + i, k, NULL, err)) { free(toks); return -1; }
+        memcpy(c->cache + i, toks + i, (size_t)k * sizeof *toks);
+        c->n_cache += k;
+        st->n_prompt += k;
+    }
+    st->prompt_s = now_s() - t0;
+    free(toks);
+    return 0;
+}
+
+int chat_reply(fc_chat *c, const char *user, chat_emit_fn emit, void *ctx, const volatile sig_atomic_t *interrupt,
+               fc_err *err) {
+    chat_stats *st = &c->last;
+    if (chat_push(c, TMPL_USER, user, err)) return -1;
+    if (chat_sync(c, st, interrupt, err)) {
+        msg_remove(c, c->n_msgs - 1, 1);
+        return -1;
+    }
+    chat_stream stream;
+    chat_stream_init(&stream, tmpl_stop_strings(c->tmpl));
+    int n_ctx = engine_n_ctx(c->engine), rc = 0;
+    double t0 = now_s();
+    while (!st->interrupted) {
+        if (interrupt && *interrupt) { st->interrupted = true; break; }
+        if (c->max_tokens > 0 && st->n_gen >= c->max_tokens) { st->max_tokens = true; break; }
+        int32_t tok = sampler_sample(c->sampler, engine_logits(c->engine), c->cache, c->n_cache);
+        if (tok_is_eog(c->tok, tok)) break;
+        st->n_gen++;
+        size_t len = 0;
+        const char *piece = tok_piece(c->tok, tok, false, &len);
+        int r = chat_stream_push(&stream, piece, len, emit, ctx);
+        if (r < 0) { rc = fc_errf(err, FC_EFAIL, "out of memory"); break; }
+        if (r > 0) break;
+        if (c->n_cache >= n_ctx) { st->ctx_full = true; break; }
+        if (cache_reserve(c, c->n_cache + 1, err) || engine_eval(c->engine, &tok, 1, NULL, err)) { rc = -1; break; }
+        c->cache[c->n_cache++] = tok;
+    }
+    st->gen_s = now_s() - t0;
+    if (chat_stream_finish(&stream, emit, ctx) && !rc) rc = fc_errf(err, FC_EFAIL, "out of memory");
+    if (rc == 0) {
+        if (st->interrupted && stream.text_len == 0) msg_remove(c, c->n_msgs - 1, 1);
+        else rc = chat_push(c, TMPL_ASSISTANT, stream.text, err);
+    } else msg_remove(c, c->n_msgs - 1, 1);
+    chat_stream_free(&stream);
+    return rc;
+}
+
+/* ---- /save and /load ---- */
+
+static const char *role_name(tmpl_role r) {
+    return r == TMPL_SYSTEM ? "system" : r == TMPL_USER ? "user" : "assistant";
+}
+
+char *chat_to_json(const fc_chat *c) {
+    cJSON *o = cJSON_CreateObject();
+    if (!o) return NULL;
+    cJSON_AddStringToObject(o, "format", "fitchat-chat");
+    cJSON_AddNumberToObject(o, "version", 1);
+    cJSON_AddStringToObject(o, "template", tmpl_name(c->tmpl));
+    cJSON *a = cJSON_AddArrayToObject(o, "messages");
+    for (int i = 0; a && i < c->n_msgs; i++) {
+        cJSON *m = cJSON_CreateObject();
+        if (!m) break;
+        cJSON_AddStringToObject(m, "role", role_name(c->msgs[i].role));
+        cJSON_AddStringToObject(m, "content", c->msgs[i].content);
+        cJSON_AddItemToArray(a, m);
+    }
+    char *s = cJSON_Print(o);
+    cJSON_Delete(o);
+    return s;
+}
+
+int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) {
+    cJSON *root = cJSON_Parse(json);
+    if (!root) {
+        const char *at = cJSON_GetErrorPtr();
+        return fc_errf(err, FC_EINPUT, "%s: not valid JSON (near offset %ld)", name,
+                       at && at >= json ? (long)(at - json) : 0L);
+    }
+    const cJSON *arr = root;
+    if (cJSON_IsObject(root)) arr = cJSON_GetObjectItemCaseSensitive(root, "messages");
+    if (!cJSON_IsArray(arr)) {
+        cJSON_Delete(root);
+        return fc_errf(err, FC_EINPUT, "%s: expected {\"messages\": [...]} or an array of messages", name);
+    }
+    fc_chat tmp = {0};
+    int i = 0, rc = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, arr) {
+        const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
+        const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
+        tmpl_role r;
+        if (!cJSON_IsString(role) || !cJSON_IsString(content)) {
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: needs string \"role\" and \"content\"", name, i);
+            break;
+        }
+        if (!strcmp(role->valuestring, "system")) r = TMPL_SYSTEM;
+        else if (!strcmp(role->valuestring, "user")) r = TMPL_USER;
+        else if (!strcmp(role->valuestring, "assistant")) r = TMPL_ASSISTANT;
+        else {
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: role '%s' is not system, user or assistant", name, i,
+                         role->valuestring);
+            break;
+        }
+        if (r == TMPL_SYSTEM && i > 0) {
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: a system message can only come first", name, i);
+            break;
+        }
+        if (!chat_utf8_valid(content->valuestring, strlen(content->valuestring))) {
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: content is not valid UTF-8", name, i);
+            break;
+        }
+        if ((rc = chat_push(&tmp, r, content->valuestring, err))) break;
+        i++;
+    }
+    cJSON_Delete(root);
+    if (!rc && !has_system(&tmp) && has_system(c)) rc = msg_insert(&tmp, 0, TMPL_SYSTEM, c->msgs[0].content, err);
+    if (rc) {
+        chat_free(&tmp);
+        return -1;
+    }
+    msg_remove(c, 0, c->n_msgs);
+    free(c->msgs);
+    c->msgs = tmp.msgs;
+    c->n_msgs = tmp.n_msgs;
+    c->cap_msgs = tmp.cap_msgs;
+    return 0;
+}
+
+int chat_save(const fc_chat *c, const char *path, fc_err *err) {
+    char *s = chat_to_json(c);
+    if (!s) return fc_errf(err, FC_EFAIL, "out of memory");
+    FILE *f = fopen(path, "w");
+    if (!f) {
+        free(s);
+        return fc_errf(err, FC_EINPUT, "%s: cannot write: %s", path, strerror(errno));
+    }
+    size_t n = strlen(s);
+    bool ok = fwrite(s, 1, n, f) == n && fputc('\n', f) != EOF;
+    ok = fclose(f) == 0 && ok;
+    free(s);
+    return ok ? 0 : fc_errf(err, FC_EFAIL, "%s: cannot write: %s", path, strerror(errno));
+}
+
+int chat_load(fc_chat *c, const char *path, fc_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return fc_errf(err, FC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
+    size_t cap = 4096, n = 0;
+    char *buf = malloc(cap);
+    for (;;) {
+        if (!buf) { fclose(f); return fc_errf(err, FC_EFAIL, "out of memory"); }
+        n += fread(buf + n, 1, cap - n - 1, f);
+        if (n < cap - 1) break;
+        char *nb = realloc(buf, cap *= 2);
+        if (!nb) free(buf);
+        buf = nb;
+    }
+    bool bad = ferror(f);
+    fclose(f);
+    if (bad) { free(buf); return fc_errf(err, FC_EINPUT, "%s: cannot read", path); }
+    buf[n] = '\0';
+    int rc = chat_from_json(c, buf, path, err);
+    free(buf);
+    return rc;
+}

@@ -1,0 +1,339 @@
+/* fitchat chat — the interactive chat (the default command).
+ *
+ * Three modes: a REPL with line editing and history (libedit) when stdin is
+ * a terminal; one user message per line when it is not (each reply followed
+ * by a blank line, for scripts); `-p TEXT` answers once and exits. All use
+ * the session (model, plan, engine) and the chat (conversation, KV reuse,
+ * streaming) modules.
+ *
+ * Ctrl-C: a handler sets g_interrupt, which the chat checks between tokens;
+ * at the prompt a custom getc makes readline return, and two Ctrl-C in a row
+ * (the one that stopped a reply counts) exit. That flag and the output
+ * settings below are the only globals: signal handlers and readline's
+ * callbacks get no context pointer.
+ */
+#include <errno.h>
+#include <signal.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <editline/readline.h>
+
+#include "../util/fmt.h"
+#include "chat.h"
+#include "commands.h"
+#include "config.h"
+#include "session.h"
+
+static volatile sig_atomic_t g_interrupt;
+
+static void on_sigint(int sig) {
+    (void)sig;
+    g_interrupt = 1;
+}
+
+/* readline's input: returns EOF when Ctrl-C arrives, so readline gives back. */
+static int getc_interruptible(FILE *in) {
+    for (;;) {
+        unsigned char ch;
+        ssize_t n = read(fileno(in), &ch, 1);
+        if (n == 1) return ch;
+        if (n == 0) return EOF;
+        if (errno != EINTR || g_interrupt) return EOF;
+    }
+}
+
+typedef struct chat_ui {
+    bool color;      /* ANSI dim for notices */
+    FILE *note;      /* where notices go: stdout in the REPL, stderr otherwise */
+    fc_session *s;
+    fc_chat *c;
+    bool interactive;
+} chat_ui;
+
+static void note(const chat_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
+static void note(const chat_ui *ui, const char *fmt, ...) {
+    va_list ap;
+    va_start(ap, fmt);
+    if (ui->color) fputs("\x1b[2m", ui->note);
+    vfprintf(ui->note, fmt, ap);
+    if (ui->color) fputs("\x1b[0m", ui->note);
+    fputc('\n', ui->note);
+    fflush(ui->note);
+    va_end(ap);
+}
+
+static void emit_stdout(void *ctx, const char *text, size_t len) {
+    (void)ctx;
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+}
+
+/* ---- flags of this command ---- */
+
+typedef struct chat_flags {
+    bool print_config;
+    bool help;
+} chat_flags;
+
+static int chat_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
+    (void)argc;
+    (void)err;
+    chat_flags *fl = ctx;
+    if (!strcmp(argv[i], "--print-config")) { fl->print_config = true; return 1; }
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fl->help = true; return 1; }
+    return 0;
+}
+
+static void usage(FILE *o) {
+    fprintf(o, "usage: fitchat [chat] [OPTIONS]\n\n"
+               "Chats with a GGUF model. Settings come from modelconf.json (./, then $XDG_CONFIG_HOME/fitchat/,\n"
+               "or --config FILE); flags override them.\n"
+               "  -p, --prompt TEXT   answer one message and exit\n"
+               "  --print-config      show the effective configuration and where each value came from\n"
+               "  -h, --help          this text\n\n"
+               "Settings:\n");
+    config_print_flags(o);
+    fprintf(o, "\nStdin not a terminal: one message per line, each reply followed by a blank line.\n"
+               "In the chat, /help lists the commands.\n");
+}
+
+/* ---- the /commands ---- */
+
+static void print_help(const chat_ui *ui) {
+    (void)ui;
+    printf("/help           this list\n"
+           "/reset          forget the conversation (the system prompt stays)\n"
+           "/system [TEXT]  set the system prompt (no TEXT: show it)\n"
+           "/stats          context use, speed of the last reply, planned vs used memory\n"
+           "/save FILE      save the conversation as JSON\n"
+           "/load FILE      load a conversation saved with /save\n"
+           "/quit           exit (also Ctrl-D; Ctrl-C stops a reply)\n");
+}
+
+static void print_stats(const chat_ui *ui) {
+    const fc_session *s = ui->s;
+    const chat_stats *st = &ui->c->last;
+    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
+    printf("context: %d of %d tokens, %d turns\n", engine_n_past(s->engine), engine_n_ctx(s->engine),
+           chat_n_turns(ui->c));
+    if (st->n_prompt || st->n_gen || st->n_reused) {
+        printf("last reply: prompt %d new tokens (%d reused) in %.2f s", st->n_prompt, st->n_reused, st->prompt_s);
+        if (st->n_prompt && st->prompt_s > 0) printf(", %.1f tokens/s", st->n_prompt / st->prompt_s);
+        printf("; generation %d tokens in %.2f s", st->n_gen, st->gen_s);
+        if (st->n_gen && st->gen_s > 0) printf(", %.1f tokens/s", st->n_gen / st->gen_s);
+        printf("\n");
+    }
+    const fc_alloc_log *log = engine_alloc_log(s->engine);
+    uint64_t used = log->total[ALLOC_KV] + log->total[ALLOC_BUFFER];
+    printf("memory planned: CPU %s (weights %s, KV %s, buffers %s), GPU %s\n", fmt_bytes(b1, sizeof b1, s->plan.cpu.total),
+           fmt_bytes(b2, sizeof b2, s->plan.cpu.weights), fmt_bytes(b3, sizeof b3, s->plan.cpu.kv),
+           fmt_bytes(b4, sizeof b4, s->plan.cpu.buffers), fmt_bytes(b5, sizeof b5, plan_gpu_total(&s->plan)));
+    printf("memory used (CPU engine): KV %s + buffers %s allocated = %s, weights %s mapped from the file\n",
+           fmt_bytes(b1, sizeof b1, log->total[ALLOC_KV]), fmt_bytes(b2, sizeof b2, log->total[ALLOC_BUFFER]),
+           fmt_bytes(b3, sizeof b3, used), fmt_bytes(b6, sizeof b6, log->total[ALLOC_WEIGHTS_MAPPED]));
+    if (s->plan.n_gpu_layers)
+        printf("(the plan puts %u layers on the GPU; this build runs them on the CPU until the CUDA backend lands)\n",
+               s->plan.n_gpu_layers);
+}
+
+static const char *skip_space(const char *p) {
+    while (*p == ' ' || *p == '\t') p++;
+    return p;
+}
+
+/* Runs a /command. Returns 1 to quit, 0 otherwise. */
+static int run_command(chat_ui *ui, const char *line) {
+    const char *cmd = line + 1;
+    size_t n = strcspn(cmd, " \t");
+    const char *arg = skip_space(cmd + n);
+    fc_err err = {0};
+#define IS(name) (n == strlen(name) && !strncmp(cmd, name, n))
+    if (IS("quit") || IS("exit") || IS("bye") || IS("q")) return 1;
+    if (IS("help") || IS("?")) print_help(ui);
+    else if (IS("reset") || IS("clear")) {
+        chat_reset(ui->c);
+        note(ui, "(conversation cleared)");
+    } else if (IS("system")) {
+        if (!*arg) {
+            const char *sys = chat_system(ui->c);
+            if (sys) printf("%s\n", sys);
+            else note(ui, "(no system prompt)");
+        } else if (chat_set_system(ui->c, arg, &err)) note(ui, "error: %s", err.msg);
+        else note(ui, "(system prompt set)");
+    } else if (IS("stats")) print_stats(ui);
+    else if (IS("save") || IS("load")) {
+        if (!*arg) note(ui, "usage: /%.*s FILE", (int)n, cmd);
+        else if (IS("save") ? chat_save(ui->c, arg, &err) : chat_load(ui->c, arg, &err)) note(ui, "error: %s", err.msg);
+        else if (IS("save")) note(ui, "(saved %d messages to %s)", ui->c->n_msgs, arg);
+        else note(ui, "(loaded %d messages from %s)", ui->c->n_msgs, arg);
+    } else note(ui, "unknown command '/%.*s' (try /help)", (int)n, cmd);
+#undef IS
+    fflush(stdout);
+    return 0;
+}
+
+/* One user message: stream the reply, then the notices. Returns 0, or the
+ * exit status of a failure that should end the program. */
+static int answer(chat_ui *ui, const char *text) {
+    fc_err err = {0};
+    g_interrupt = 0;
+    int rc = chat_reply(ui->c, text, emit_stdout, NULL, &g_interrupt, &err);
+    const chat_stats *st = &ui->c->last;
+    if (rc) {
+        printf("\n");
+        fflush(stdout);
+        fprintf(stderr, "fitchat chat: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 0 : 1; /* a message too long is not fatal */
+    }
+    printf("\n");
+    fflush(stdout);
+    if (st->n_dropped)
+        note(ui, "(context full: dropped the %d oldest turn%s, the system prompt stays)", st->n_dropped,
+             st->n_dropped == 1 ? "" : "s");
+    if (st->interrupted) note(ui, "(stopped)");
+    if (st->ctx_full) note(ui, "(context full: the reply was cut; older turns will be dropped on the next message)");
+    return 0;
+}
+
+static int repl(chat_ui *ui) {
+    struct sigaction sa;
+    memset(&sa, 0, sizeof sa);
+    sa.sa_handler = on_sigint;
+    sigemptyset(&sa.sa_mask);
+    sa.sa_flags = 0; /* no SA_RESTART: a blocked read() returns EINTR */
+    sigaction(SIGINT, &sa, NULL);
+    rl_catch_signals = 0;
+    rl_getc_function = getc_interruptible;
+    using_history();
+    stifle_history(1000);
+    int n_ctrl_c = 0; /* Ctrl-C in a row without a line in between */
+    for (;;) {
+        g_interrupt = 0;
+        char *line = readline("> ");
+        if (!line) {
+            if (g_interrupt) {
+                if (++n_ctrl_c >= 2) { printf("\n"); break; }
+                printf("\n");
+                note(ui, "(Ctrl-C again or Ctrl-D to exit)");
+                continue;
+            }
+            printf("\n");
+            break; /* Ctrl-D */
+        }
+        n_ctrl_c = 0;
+        const char *p = skip_space(line);
+        if (!*p) { free(line); continue; }
+        add_history(line);
+        if (p[0] == '/' && p[1] != '/') {
+            int quit = run_command(ui, p);
+            free(line);
+            if (quit) break;
+            continue;
+        }
+        int rc = answer(ui, p[0] == '/' ? p + 1 : p);
+        free(line);
+        if (rc) return rc;
+        if (ui->c->last.interrupted) n_ctrl_c = 1;
+        printf("\n");
+    }
+    fflush(stdout);
+    return 0;
+}
+
+/* Stdin is not a terminal: one message per line. */
+static int piped(chat_ui *ui) {
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t n;
+    int rc = 0;
+    while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
+        while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+        const char *p = skip_space(line);
+        if (!*p) continue;
+        if (p[0] == '/' && p[1] != '/') {
+            if (run_command(ui, p)) break;
+            continue;
+        }
+        rc = answer(ui, p[0] == '/' ? p + 1 : p);
+        printf("\n");
+        fflush(stdout);
+    }
+    free(line);
+    return rc;
+}
+
+int cmd_chat(int argc, char **argv) {
+    chat_flags fl = {0};
+    fc_config cfg;
+    fc_err err = {0};
+    if (config_load(&cfg, argc - 1, argv + 1, chat_extra, &fl, &err)) {
+        fprintf(stderr, "fitchat chat: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
+    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat chat: warning: %s\n", cfg.warnings[i]);
+    if (fl.help) {
+        usage(stdout);
+        config_free(&cfg);
+        return 0;
+    }
+    if (fl.print_config) {
+        config_print(stdout, &cfg);
+        config_free(&cfg);
+        return 0;
+    }
+    fc_session s;
+    if (session_open(&s, &cfg, &err)) {
+        fprintf(stderr, "fitchat chat: %s\n", err.msg);
+        config_free(&cfg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
+    bool interactive = !cfg.prompt && isatty(STDIN_FILENO);
+    const char *no_color = getenv("NO_COLOR");
+    chat_ui ui = {
+        .color = interactive && isatty(STDOUT_FILENO) && !(no_color && *no_color),
+        .note = interactive ? stdout : stderr,
+        .s = &s,
+        .interactive = interactive,
+    };
+    if (s.tmpl_guessed)
+        fprintf(stderr, "fitchat chat: warning: the model's chat template is not one fitchat knows; using ChatML "
+                        "(set MODEL_TYPE or --model-type to one of %s)\n", tmpl_names());
+    for (int i = 0; i < s.plan.n_warnings; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.plan.warnings[i]);
+
+    fc_chat c;
+    int rc = 0;
+    chat_init(&c, s.engine, s.tok, s.sampler, s.tmpl, s.max_tokens, &err);
+    ui.c = &c;
+    const char *sys = cfg.system_prompt ? cfg.system_prompt : s.default_system;
+    if (chat_set_system(&c, sys, &err)) {
+        fprintf(stderr, "fitchat chat: %s\n", err.msg);
+        rc = 1;
+        goto out;
+    }
+    if (cfg.prompt) {
+        fc_err e2 = {0};
+        if (chat_reply(&c, cfg.prompt, emit_stdout, NULL, NULL, &e2)) {
+            fprintf(stderr, "fitchat chat: %s\n", e2.msg);
+            rc = e2.code == FC_EINPUT ? 2 : 1;
+        } else {
+            printf("\n");
+            if (c.last.ctx_full) note(&ui, "(context full: the reply was cut)");
+        }
+    } else if (interactive) {
+        char line[600];
+        note(&ui, "fitchat — %s (%s template)", session_model_name(&s), tmpl_name(s.tmpl));
+        note(&ui, "%s", session_plan_line(line, sizeof line, &s.plan, &s.inv));
+        note(&ui, "/help for commands, Ctrl-C stops a reply, Ctrl-D exits");
+        rc = repl(&ui);
+    } else rc = piped(&ui);
+out:
+    fflush(stdout);
+    chat_free(&c);
+    session_close(&s);
+    config_free(&cfg);
+    return rc;
+}

@@ -1,0 +1,171 @@
+#include "session.h"
+
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "../format/ggml_types.h"
+#include "commands.h"
+
+const char *session_kv_name(uint32_t type) {
+    switch (type) {
+    case GGML_TYPE_F32: return "f32";
+    case GGML_TYPE_F16: return "f16";
+    case GGML_TYPE_Q8_0: return "q8_0";
+    case GGML_TYPE_Q4_0: return "q4_0";
+    default: return ggml_type_name(type);
+    }
+}
+
+/* "118 MiB" below a GiB, "6.1 GiB" above. */
+static const char *short_bytes(char *buf, size_t cap, uint64_t b) {
+    double mib = (double)b / (1024.0 * 1024.0);
+    if (mib < 1024.0) snprintf(buf, cap, "%.0f MiB", mib);
+    else snprintf(buf, cap, "%.1f GiB", mib / 1024.0);
+    return buf;
+}
+
+/* The inventory's reason without the parenthesised details of each part, so
+ * that it fits a banner line: "NVML: library not found; CUDA runtime: ...". */
+static void short_reason(char *out, size_t cap, const char *reason) {
+    size_t o = 0;
+    int depth = 0;
+    for (const char *p = reason; *p && o + 1 < cap; p++) {
+        if (*p == '(') depth++;
+        if (!depth && !(*p == ' ' && p[1] == '(')) out[o++] = *p;
+        if (*p == ')' && depth > 0) depth--;
+    }
+    while (o > 0 && out[o - 1] == ' ') o--;
+    out[o] = '\0';
+}
+
+const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const gpu_inventory *inv) {
+    char kv[40], where[400], mem[64];
+    if (r->cfg.type_k == r->cfg.type_v) snprintf(kv, sizeof kv, "%s", session_kv_name(r->cfg.type_k));
+    else snprintf(kv, sizeof kv, "%s/%s", session_kv_name(r->cfg.type_k), session_kv_name(r->cfg.type_v));
+    if (!inv || inv->n == 0) {
+        char why[300];
+        short_reason(why, sizeof why, inv && inv->reason[0] ? inv->reason : "none found");
+        snprintf(where, sizeof where, "GPU (no GPU: %s)", why);
+        char b[32];
+        snprintf(mem, sizeof mem, "CPU %s", short_bytes(b, sizeof b, r->cpu.total));
+    } else {
+        /* The GPUs' names, joined with " + " (the same name n times in a row as "nx NAME"). */
+        size_t n = 0;
+        uint64_t total = 0;
+        where[0] = '\0';
+        for (int i = 0; i < inv->n;) {
+            int same = 1;
+            while (i + same < inv->n && !strcmp(inv->dev[i + same].name, inv->dev[i].name)) same++;
+            for (int k = 0; k < same; k++) total += inv->dev[i + k].total;
+            if (n < sizeof where) {
+                char count[16] = "";
+                if (same > 1) snprintf(count, sizeof count, "%dx ", same);
+                n += (size_t)snprintf(where + n, sizeof where - n, "%s%s%s", n ? " + " : "", count, inv->dev[i].name);
+            }
+            i += same;
+        }
+        snprintf(mem, sizeof mem, "%.1f of %.1f GiB", (double)plan_gpu_total(r) / (1u << 30), (double)total / (1u << 30));
+    }
+    snprintf(buf, cap, "%u/%u layers on %s, KV %s, %u ctx, %s", r->n_gpu_layers, r->n_layer, where, kv, r->cfg.n_ctx, mem);
+    return buf;
+}
+
+const char *session_model_name(const fc_session *s) {
+    if (s->desc.name[0]) return s->desc.name;
+    const char *p = s->model_path ? strrchr(s->model_path, '/') : NULL;
+    return p ? p + 1 : s->model_path ? s->model_path : "?";
+}
+
+static uint64_t random_seed(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_REALTIME, &ts);
+    return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+}
+
+int session_open(fc_session *s, const fc_config *cfg, fc_err *err) {
+    memset(s, 0, sizeof *s);
+    if (!cfg->model || !*cfg->model) return fc_errf(err, FC_EINPUT, "no model: set MODEL in modelconf.json or pass -m FILE");
+    if (access(cfg->model, R_OK) != 0) {
+        /* The default model gets the message that says how to fetch it. */
+        char buf[1024], why[1200];
+        if (!default_model_path(buf, sizeof buf, why, sizeof why) && !strcmp(buf, cfg->model))
+            return fc_errf(err, FC_EINPUT, "%s", why);
+    }
+    if (!(s->model_path = strdup(cfg->model))) return fc_errf(err, FC_EFAIL, "out of memory");
+    if (!(s->file = gguf_open(s->model_path, err))) goto fail;
+    if (model_desc_load(s->file, &s->desc, err)) goto fail;
+    if (!arch_runnable(&s->desc)) {
+        fc_errf(err, FC_EINPUT, "%s: architecture '%s' cannot run on the CPU engine yet (fitchat plan can still size it)",
+                s->model_path, s->desc.arch);
+        goto fail;
+    }
+    if (!(s->tok = tok_load(s->file, err))) goto fail;
+
+    /* The chat template: MODEL_TYPE wins, else the model's own. */
+    const char *jinja = gguf_get_str(s->file, "tokenizer.chat_template", NULL);
+    if (cfg->model_type >= 0 && cfg->model_type < TMPL_COUNT) s->tmpl = (enum tmpl_kind)cfg->model_type;
+    else s->tmpl = tmpl_detect(jinja, &s->tmpl_guessed);
+    if (jinja && s->tmpl == TMPL_CHATML) s->default_system = tmpl_default_system(jinja);
+
+    if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, &s->inv, err)) goto fail;
+    if (mem_model_init(&s->mem, s->file, &s->desc, err)) goto fail;
+    plan_params pp;
+    plan_params_default(&pp);
+    pp.layers = cfg->n_gpu_layers == FC_LAYERS_AUTO ? PLAN_AUTO : cfg->n_gpu_layers;
+    pp.target = cfg->target;
+    pp.type_k = cfg->kv_type_k == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_k;
+    pp.type_v = cfg->kv_type_v == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_v;
+    pp.n_ctx = cfg->n_ctx == FC_CTX_AUTO ? PLAN_AUTO : cfg->n_ctx; /* FC_CTX_MODEL = 0 = the planner's default */
+    pp.n_ctx_min = (uint32_t)cfg->n_ctx_min;
+    pp.n_ctx_max = (uint32_t)cfg->n_ctx_max;
+    pp.flash = cfg->flash_attn == FC_FA_AUTO ? PLAN_AUTO : cfg->flash_attn == FC_FA_ON ? 1 : 0;
+    pp.vram_reserve = cfg->vram_reserve;
+    pp.n_batch = (uint32_t)cfg->n_batch;
+    pp.n_threads = (uint32_t)cfg->n_threads;
+    if (plan_params_validate(&pp, err) || plan_compute(&s->mem, &s->inv, &pp, &s->plan, err)) goto fail;
+
+    fc_engine_params ep = {
+        .n_ctx = s->plan.cfg.n_ctx,
+        .n_batch = s->plan.cfg.n_batch,
+        .n_threads = cfg->n_threads,
+        .type_k = s->plan.cfg.type_k,
+        .type_v = s->plan.cfg.type_v,
+        .flash = s->plan.cfg.flash,
+    };
+    if (!(s->engine = engine_new(s->file, &s->desc, &ep, err))) goto fail;
+
+    s->sampling = (fc_sampler_params){
+        .temperature = (float)cfg->temperature,
+        .top_k = cfg->top_k,
+        .top_p = (float)cfg->top_p,
+        .min_p = (float)cfg->min_p,
+        .repeat_penalty = (float)cfg->repeat_penalty,
+        .repeat_last_n = 64,
+        .seed = cfg->seed >= 0 ? (uint64_t)cfg->seed : random_seed(),
+    };
+    if (!(s->sampler = sampler_new(&s->sampling, engine_n_vocab(s->engine)))) {
+        fc_errf(err, FC_EFAIL, "out of memory for the sampler");
+        goto fail;
+    }
+    s->max_tokens = cfg->max_tokens;
+    return 0;
+fail:
+    session_close(s);
+    return -1;
+}
+
+void session_close(fc_session *s) {
+    if (!s) return;
+    sampler_free(s->sampler);
+    engine_free(s->engine);
+    if (s->mem.layer_weights) mem_model_free(&s->mem);
+    tok_free(s->tok);
+    model_desc_free(&s->desc);
+    gguf_close(s->file);
+    free(s->default_system);
+    free(s->model_path);
+    memset(s, 0, sizeof *s);
+}

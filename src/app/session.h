@@ -1,0 +1,76 @@
+/* session — the one place that turns an fc_config into a running model.
+ *
+ * session_open() does, in order: open the GGUF file (mmap), read the model
+ * description, load the tokenizer, take the GPU inventory (cfg->gpu_specs,
+ * else FITCHAT_GPU, else the driver), build the memory model and compute the
+ * plan from the config (LAYERS, TARGET_VRAM_USAGE, KV types, N_CTX, FLASH_ATTN,
+ * VRAM_RESERVE, N_BATCH, N_THREADS), then create the engine with the plan's
+ * context, KV types and attention kernel, and the sampler. It also resolves
+ * the chat template (MODEL_TYPE, else detected from tokenizer.chat_template)
+ * and the template's default system prompt, which every chat front end needs.
+ * The CPU engine runs every layer on the CPU for now; the plan is computed
+ * and reported all the same (a CUDA backend will follow it).
+ *
+ * No REPL logic here: the chat, a one-shot run or a server build on it.
+ *
+ * Ownership: a session owns everything it points at; session_close frees it
+ * all (accepts NULL and a zeroed or half-opened session). The config is
+ * only read during session_open. Errors: fc_err, FC_EINPUT for bad input
+ * (missing or unsupported model, invalid settings), FC_EFAIL otherwise.
+ * Nothing is printed. One thread at a time.
+ */
+#ifndef FC_SESSION_H
+#define FC_SESSION_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include "../engine/engine.h"
+#include "../engine/sampler.h"
+#include "../format/gguf.h"
+#include "../model/arch.h"
+#include "../plan/gpuinfo.h"
+#include "../plan/memory.h"
+#include "../plan/planner.h"
+#include "../text/template.h"
+#include "../text/tokenizer.h"
+#include "../util/err.h"
+#include "config.h"
+
+typedef struct fc_session {
+    char *model_path;          /* the GGUF file (owned copy) */
+    gguf_file *file;           /* the mapping; weights stay in it */
+    model_desc desc;
+    tokenizer *tok;
+    gpu_inventory inv;
+    mem_model mem;
+    plan_result plan;          /* what the planner decided (n_ctx, KV types, layers) */
+    fc_engine *engine;
+    fc_sampler *sampler;
+    fc_sampler_params sampling; /* as given to the sampler (seed resolved) */
+    enum tmpl_kind tmpl;       /* the chat template in use */
+    bool tmpl_guessed;         /* no MODEL_TYPE and the model's template was not recognised */
+    char *default_system;      /* the template's own default system prompt, or NULL */
+    int max_tokens;            /* MAX_TOKENS: >= 1, or -1 until the end of the turn */
+} fc_session;
+
+/* Opens everything (see above) into *s (zeroed first). On failure *s is
+ * closed and zeroed. */
+int session_open(fc_session *s, const fc_config *cfg, fc_err *err);
+void session_close(fc_session *s);
+
+/* The banner's one-line summary of a plan into buf (always terminated);
+ * returns buf. With GPUs:
+ *   "24/32 layers on RTX 3070, KV q8_0, 8192 ctx, 6.1 of 8.0 GiB"
+ * without:
+ *   "0/30 layers on GPU (no GPU: <reason>), KV f16, 4096 ctx, CPU 118 MiB" */
+const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const gpu_inventory *inv);
+
+/* A short model label: general.name, else the file's base name. */
+const char *session_model_name(const fc_session *s);
+
+/* "f16", "q8_0", ... for a KV type. */
+const char *session_kv_name(uint32_t type);
+
+#endif
