@@ -579,7 +579,7 @@ static void test_dispatch(void) {
         const ggml_type_info *g = ggml_type_get(ALL_TYPES[ti]);
         CHECK(t && g && t->block_elems == g->block_elems && t->block_bytes == g->block_bytes && !strcmp(t->name, g->name));
     }
-    CHECK(quant_get(GGML_TYPE_Q4_K) == NULL);
+    CHECK(quant_get(GGML_TYPE_IQ2_XXS) == NULL);
     CHECK(quant_get(GGML_TYPE_COUNT) == NULL);
     CHECK(quant_get(12345) == NULL);
     CHECK(quant_get_isa(GGML_TYPE_Q4_0, 7) == NULL);

@@ -37,8 +37,9 @@ struct fc_engine {
     float *att;      /* (n_batch, n_head * head_dim_v) attention output */
     float *gate;     /* (n_batch, n_ff) SwiGLU output */
     float *up;       /* (n_batch, n_ff) */
-    uint8_t *act;    /* (n_batch, act row) quantized activations */
-    size_t act_stride;
+    uint8_t *act;    /* (n_batch, act row) quantized activations: each row
+                      * FC_ACT_Q8 at 0, FC_ACT_Q8K at act_q8k_off */
+    size_t act_stride, act_q8k_off;
     float *scratch;  /* (n_threads, scratch_floats) attention scratch */
     size_t scratch_floats;
     float *logits;   /* (n_outputs, n_vocab) */
@@ -122,6 +123,7 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     e->att = e->buf[WB_ATT]; e->gate = e->buf[WB_FF_GATE]; e->up = e->buf[WB_FF_UP]; e->act = e->buf[WB_ACT];
     e->scratch = e->buf[WB_SCORES]; e->logits = e->buf[WB_LOGITS];
     e->act_stride = (size_t)(wl.bytes[WB_ACT] / p->n_batch);
+    e->act_q8k_off = (size_t)wl.act_q8k_offset;
     e->scratch_floats = (size_t)(wl.bytes[WB_SCORES] / sizeof(float) / (uint64_t)p->n_threads);
 
     e->pool = pool_new(p->n_threads);
@@ -297,28 +299,35 @@ static void set_act(const fc_engine *e, mm_job *j, const float *src, size_t src_
         j->act = src;
         j->act_stride = src_stride_floats * sizeof(float);
     } else {
-        j->act = e->act;
+        j->act = e->act + (j->w->q->act_type == FC_ACT_Q8K ? e->act_q8k_off : 0);
         j->act_stride = e->act_stride;
     }
 }
 
-/* Quantizes n_tok rows of width n (stride in floats) into e->act if any of
- * the weights wants quantized activations. */
-typedef struct { const fc_engine *e; const float *src; size_t stride; int64_t n; } quant_job;
+/* Quantizes n_tok rows of width n (stride in floats) into e->act, in each
+ * form (FC_ACT_Q8, FC_ACT_Q8K) that one of the weights wants. */
+typedef struct { const fc_engine *e; const float *src; size_t stride; int64_t n; bool q8, q8k; } quant_job;
 
 static void quant_task(void *ctx, int t, int thread) {
     (void)thread;
     const quant_job *q = ctx;
-    quant_act_from_f32(FC_ACT_Q8, q->src + (size_t)t * q->stride, q->e->act + (size_t)t * q->e->act_stride, q->n);
+    const float *src = q->src + (size_t)t * q->stride;
+    uint8_t *row = q->e->act + (size_t)t * q->e->act_stride;
+    if (q->q8) quant_act_from_f32(FC_ACT_Q8, src, row, q->n);
+    if (q->q8k) quant_act_from_f32(FC_ACT_Q8K, src, row + q->e->act_q8k_off, q->n);
 }
 
 static void quantize_rows(fc_engine *e, const float *src, size_t stride, int64_t n, int n_tok,
                           const fc_weight *w0, const fc_weight *w1, const fc_weight *w2) {
-    bool need = !e->p.exact && ((w0 && w0->q->act_type == FC_ACT_Q8) || (w1 && w1->q->act_type == FC_ACT_Q8) ||
-                (w2 && w2->q->act_type == FC_ACT_Q8));
-    if (!need) return;
-    quant_job q = {e, src, stride, n};
-    pool_run(e->pool, quant_task, &q, n_tok);
+    if (e->p.exact) return;
+    quant_job q = {e, src, stride, n, false, false};
+    const fc_weight *ws[3] = {w0, w1, w2};
+    for (int i = 0; i < 3; i++) {
+        if (!ws[i]) continue;
+        q.q8 |= ws[i]->q->act_type == FC_ACT_Q8;
+        q.q8k |= ws[i]->q->act_type == FC_ACT_Q8K;
+    }
+    if (q.q8 || q.q8k) pool_run(e->pool, quant_task, &q, n_tok);
 }
 
 /* ---- attention ------------------------------------------------------------ */

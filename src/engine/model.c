@@ -15,8 +15,9 @@ static int get_weight(const gguf_file *f, const char *name, int64_t n_in, int64_
     if (!q)
         return fc_errf(err, FC_EINPUT, "%s: tensor %s has type %s, which the engine cannot run yet", f->path, name,
                        ggml_type_name(t->type));
-    if (q->act_type == FC_ACT_Q8 && n_in % FC_QK8)
-        return fc_errf(err, FC_EINPUT, "%s: tensor %s rows of %lld are not a multiple of 32", f->path, name, (long long)n_in);
+    if (n_in % q->block_elems)
+        return fc_errf(err, FC_EINPUT, "%s: tensor %s (%s) rows of %lld are not a multiple of its block size %u", f->path,
+                       name, q->name, (long long)n_in, q->block_elems);
     w->data = t->data;
     w->q = q;
     w->n_in = n_in;

@@ -153,11 +153,13 @@ void quant_tile4(const quant_traits *t, const void *rows, size_t row_stride, con
 
 size_t quant_act_bytes(enum fc_act_type t, int64_t n) {
     if (t == FC_ACT_Q8) return (size_t)(n / FC_QK8) * sizeof(fc_block_q8);
+    if (t == FC_ACT_Q8K) return (size_t)(n / FC_QK_K) * sizeof(fc_block_q8k);
     return (size_t)n * sizeof(float);
 }
 
 void quant_act_from_f32(enum fc_act_type t, const float *x, void *out, int64_t n) {
     if (t == FC_ACT_Q8) active->ops.act_q8(x, out, n);
+    else if (t == FC_ACT_Q8K) active->ops.act_q8k(x, out, n);
     else memcpy(out, x, (size_t)n * sizeof(float));
 }
 

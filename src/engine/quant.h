@@ -11,7 +11,14 @@
  *   FC_ACT_F32  plain float32.
  *   FC_ACT_Q8   blocks of 32: { float d; float s; int8_t qs[32]; } (40 B),
  *               x[i] ~= d * qs[i], s = d * sum(qs). Used by Q4_0, Q4_1,
- *               Q5_0, Q5_1 and Q8_0 weights (s serves the "_1" types' min).
+ *               Q5_0, Q5_1, Q8_0 and IQ4_NL weights (s serves the "_1"
+ *               types' min).
+ *   FC_ACT_Q8K  blocks of 256: { float d; int8_t qs[256]; int16_t bsums[16]; }
+ *               (292 B), x[i] ~= d * qs[i], bsums[g] = sum of qs[16g..16g+15]
+ *               (the K-quants' mins and offsets are per group of 16 or 32, so
+ *               they apply to these sums). Same rounding as FC_ACT_Q8 (d =
+ *               amax / 127, ties to even), not ggml's -128-based Q8_K rule.
+ *               Used by Q2_K..Q6_K and IQ4_XS weights (super-blocks of 256).
  *
  * Contract: n is a multiple of the type's block size (callers check shapes
  * when loading a model); pointers may be unaligned; functions are pure and
@@ -26,7 +33,7 @@
 
 #include "../format/ggml_types.h"
 
-enum fc_act_type { FC_ACT_F32 = 0, FC_ACT_Q8 = 1 };
+enum fc_act_type { FC_ACT_F32 = 0, FC_ACT_Q8 = 1, FC_ACT_Q8K = 2 };
 
 #define FC_QK8 32
 typedef struct {
@@ -35,6 +42,14 @@ typedef struct {
     int8_t qs[FC_QK8];
 } fc_block_q8;
 _Static_assert(sizeof(fc_block_q8) == 40, "fc_block_q8 is 40 bytes");
+
+#define FC_QK_K 256
+typedef struct {
+    float d;                  /* scale */
+    int8_t qs[FC_QK_K];
+    int16_t bsums[FC_QK_K / 16]; /* sums of qs in groups of 16 */
+} fc_block_q8k;
+_Static_assert(sizeof(fc_block_q8k) == 292, "fc_block_q8k is 292 bytes");
 
 /* Dequantize n values of a row into out. */
 typedef void (*quant_dequant_fn)(const void *row, float *out, int64_t n);
@@ -57,7 +72,8 @@ typedef struct quant_traits {
     uint32_t block_elems, block_bytes;
     enum fc_act_type act_type;    /* what vec_dot wants as activations */
     quant_dequant_fn dequant;     /* always set */
-    quant_quantize_fn quantize;   /* set for F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0 */
+    quant_quantize_fn quantize;   /* always set (K-quants and IQ4: a simple
+                                   * valid quantizer, not ggml's search) */
     quant_dot_fn dot;             /* always set */
     quant_dot_rows_fn dot_rows;   /* multi-row kernel sharing the activation
                                    * loads; NULL: quant_dot_rows loops dot */
@@ -98,15 +114,17 @@ void quant_tile4(const quant_traits *t, const void *rows, size_t row_stride, con
                  size_t act_stride, int64_t n, float *out, size_t out_stride);
 
 /* Activations: bytes needed for n values in act_type, and the conversion
- * from float (n multiple of 32 for FC_ACT_Q8). */
+ * from float (n multiple of 32 for FC_ACT_Q8, of 256 for FC_ACT_Q8K). */
 size_t quant_act_bytes(enum fc_act_type t, int64_t n);
 void quant_act_from_f32(enum fc_act_type t, const float *x, void *out, int64_t n);
 
 /* The non-type kernels of one ISA, for tests and benchmarks comparing SIMD
  * against scalar. quant_get_ops returns NULL if the ISA is not compiled in
- * or the CPU lacks it. act_q8 must match the scalar one bit for bit. */
+ * or the CPU lacks it. act_q8 and act_q8k must match the scalar ones
+ * bit for bit. */
 typedef struct quant_ops {
     void (*act_q8)(const float *x, fc_block_q8 *out, int64_t n);
+    void (*act_q8k)(const float *x, fc_block_q8k *out, int64_t n); /* bit for bit too */
     float (*dot_f32)(const float *a, const float *b, int64_t n);
     void (*axpy_f32)(float *y, float a, const float *x, int64_t n);
 } quant_ops;

@@ -28,6 +28,28 @@ _Static_assert(sizeof(blk_q5_0) == 22, "block_q5_0 is 22 bytes");
 _Static_assert(sizeof(blk_q5_1) == 24, "block_q5_1 is 24 bytes");
 _Static_assert(sizeof(blk_q8_0) == 34, "block_q8_0 is 34 bytes");
 
+/* K-quants and IQ4 (super-blocks of 256 elements, FC_QK_K; IQ4_NL blocks of
+ * 32). Element e of a super-block: see quant_k_ref.c for where its code,
+ * scale and offset live; the scale of Q2_K, Q3_K and Q6_K covers 16 elements
+ * (e / 16), that of Q4_K, Q5_K and IQ4_XS 32 (e / 32). */
+typedef struct { uint8_t scales[16]; uint8_t qs[64]; uint8_t d[2], dmin[2]; } blk_q2_k;  /* d*(sc&15)*q - dmin*(sc>>4) */
+typedef struct { uint8_t hmask[32]; uint8_t qs[64]; uint8_t scales[12]; uint8_t d[2]; } blk_q3_k; /* d*(sc-32)*(q-4) */
+typedef struct { uint8_t d[2], dmin[2]; uint8_t scales[12]; uint8_t qs[128]; } blk_q4_k; /* d*sc*q - dmin*m */
+typedef struct { uint8_t d[2], dmin[2]; uint8_t scales[12]; uint8_t qh[32]; uint8_t qs[128]; } blk_q5_k;
+typedef struct { uint8_t ql[128]; uint8_t qh[64]; int8_t scales[16]; uint8_t d[2]; } blk_q6_k; /* d*sc*(q-32) */
+typedef struct { uint8_t d[2]; uint8_t qs[16]; } blk_iq4_nl;                                 /* d*kv[q] */
+typedef struct { uint8_t d[2]; uint8_t scales_h[2]; uint8_t scales_l[4]; uint8_t qs[128]; } blk_iq4_xs; /* d*(ls-32)*kv[q] */
+_Static_assert(sizeof(blk_q2_k) == 84, "block_q2_K is 84 bytes");
+_Static_assert(sizeof(blk_q3_k) == 110, "block_q3_K is 110 bytes");
+_Static_assert(sizeof(blk_q4_k) == 144, "block_q4_K is 144 bytes");
+_Static_assert(sizeof(blk_q5_k) == 176, "block_q5_K is 176 bytes");
+_Static_assert(sizeof(blk_q6_k) == 210, "block_q6_K is 210 bytes");
+_Static_assert(sizeof(blk_iq4_nl) == 18, "block_iq4_nl is 18 bytes");
+_Static_assert(sizeof(blk_iq4_xs) == 136, "block_iq4_xs is 136 bytes");
+
+/* The 16 non-linear levels of IQ4_NL and IQ4_XS (ggml's kvalues_iq4nl). */
+extern const int8_t quant_iq4_levels[16];
+
 static inline uint16_t fc_rd16(const uint8_t *p) { uint16_t v; memcpy(&v, p, 2); return v; }
 static inline uint32_t fc_rd32(const uint8_t *p) { uint32_t v; memcpy(&v, p, 4); return v; }
 static inline void fc_wr16(uint8_t *p, uint16_t v) { memcpy(p, &v, 2); }
@@ -67,6 +89,41 @@ void quant_ref_quantize_q8_0(const float *x, void *row, int64_t n);
 
 float quant_ref_dot_bf16(const void *row, const void *act, int64_t n);
 
+/* Round to nearest, ties to even, for |v| < 2^22: adding 1.5 * 2^23 pushes
+ * the fraction out of the mantissa under the default rounding mode (what the
+ * SIMD round instructions do, so activation quantizers match bit for bit). */
+static inline int quant_round_even(float v) {
+    const float r = (v + 12582912.0f) - 12582912.0f;
+    return (int)r;
+}
+
+/* K-quants and IQ4 (quant_k_ref.c): scalar kernels, the activation quantizer
+ * FC_ACT_Q8K, and the 6-bit scale unpacking shared with the SIMD files. */
+#define QUANT_K_TYPES(X) X(q2_k) X(q3_k) X(q4_k) X(q5_k) X(q6_k) X(iq4_nl) X(iq4_xs)
+#define QUANT_K_DECL(t)                                                   \
+    void quant_ref_dequant_##t(const void *row, float *out, int64_t n);  \
+    void quant_ref_quantize_##t(const float *x, void *row, int64_t n);   \
+    float quant_ref_dot_##t(const void *row, const void *act, int64_t n);
+QUANT_K_TYPES(QUANT_K_DECL)
+void quant_ref_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
+/* Q4_K/Q5_K: scale and min of sub-block j (0..7), 6 bits each. */
+static inline void quant_k4_scale_min(const uint8_t s[12], int j, int *sc, int *m) {
+    if (j < 4) { *sc = s[j] & 63; *m = s[j + 4] & 63; }
+    else { *sc = (s[j + 4] & 0x0F) | ((s[j - 4] >> 6) << 4); *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4); }
+}
+/* Q3_K: the 16 signed scales (6-bit codes minus 32). */
+static inline void quant_q3k_scales(const uint8_t s[12], int out[16]) {
+    for (int i = 0; i < 16; i++) {
+        const int lo = i < 8 ? s[i] & 0x0F : s[i - 8] >> 4, hi = (s[8 + i % 4] >> (2 * (i / 4))) & 3;
+        out[i] = (lo | hi << 4) - 32;
+    }
+}
+/* IQ4_XS: the 8 signed sub-block scales (6-bit codes minus 32). */
+static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
+    const unsigned h = fc_rd16(b->scales_h);
+    for (int i = 0; i < 8; i++) out[i] = (((b->scales_l[i / 2] >> (4 * (i % 2))) & 0x0F) | (int)(((h >> (2 * i)) & 3) << 4)) - 32;
+}
+
 /* The 4x4 tile as 16 dots (the scalar definition of tile4). */
 static inline void quant_tile4_dots(quant_dot_fn dot, const void *rows, size_t row_stride, const void *act,
                                     size_t act_stride, int64_t n, float *out, size_t out_stride) {
@@ -92,6 +149,11 @@ void quant_avx2_tile4_q5_1(const void *, size_t, const void *, size_t, int64_t, 
 void quant_avx2_tile4_q8_0(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx2_tile4_f32(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx2_tile4_f16(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+/* K-quant and IQ4 dots and the FC_ACT_Q8K quantizer (quant_k_avx2.c), shared
+ * by the AVX-512 table for the same reason. */
+#define QUANT_K_AVX2_DECL(t) float quant_avx2_dot_##t(const void *row, const void *act, int64_t n);
+QUANT_K_TYPES(QUANT_K_AVX2_DECL)
+void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
 #endif
 
 #endif

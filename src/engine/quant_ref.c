@@ -311,13 +311,6 @@ static float dot_q8_0(const void *row, const void *act, int64_t n) {
 
 /* ---- Activations and vector helpers ------------------------------------- */
 
-/* Round to nearest, ties to even, for |v| < 2^22: adding 1.5 * 2^23 pushes
- * the fraction out of the mantissa under the default rounding mode. */
-static int round_even(float v) {
-    const float r = (v + 12582912.0f) - 12582912.0f;
-    return (int)r;
-}
-
 static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
     for (int64_t i = 0; i < n / FC_QK8; i++, x += FC_QK8) {
         float amax = 0.0f;
@@ -328,7 +321,7 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
         for (int j = 0; j < FC_QK8; j++) {
             const float v = x[j] * id;
             /* |v| <= 127 (+rounding) for finite x; NaN/inf blocks give garbage, not UB */
-            const int q = (v == v && fabsf(v) < 128.0f) ? round_even(v) : 0;
+            const int q = (v == v && fabsf(v) < 128.0f) ? quant_round_even(v) : 0;
             out[i].qs[j] = (int8_t)q;
             sum += q;
         }
@@ -357,6 +350,8 @@ QUANT_TILE4_FROM_DOT(tile4_q4_1, dot_q4_1)
 QUANT_TILE4_FROM_DOT(tile4_q5_0, dot_q5_0)
 QUANT_TILE4_FROM_DOT(tile4_q5_1, dot_q5_1)
 QUANT_TILE4_FROM_DOT(tile4_q8_0, dot_q8_0)
+#define K_TILE4(t) QUANT_TILE4_FROM_DOT(tile4_##t, quant_ref_dot_##t)
+QUANT_K_TYPES(K_TILE4)
 
 #define ROW(id, nm, be, bb, act, dq, qz, dt, tl) \
     [id] = {id, nm, be, bb, act, dq, qz, dt, NULL, tl}
@@ -370,6 +365,15 @@ static const quant_traits REF[GGML_TYPE_COUNT] = {
     ROW(GGML_TYPE_Q5_0, "Q5_0", 32, 22, FC_ACT_Q8, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, tile4_q5_0),
     ROW(GGML_TYPE_Q5_1, "Q5_1", 32, 24, FC_ACT_Q8, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, tile4_q5_1),
     ROW(GGML_TYPE_Q8_0, "Q8_0", 32, 34, FC_ACT_Q8, quant_ref_dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, tile4_q8_0),
+#define KROW(ID, NM, BE, BB, ACT, t) \
+    ROW(ID, NM, BE, BB, ACT, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_ref_dot_##t, tile4_##t)
+    KROW(GGML_TYPE_Q2_K, "Q2_K", 256, 84, FC_ACT_Q8K, q2_k),
+    KROW(GGML_TYPE_Q3_K, "Q3_K", 256, 110, FC_ACT_Q8K, q3_k),
+    KROW(GGML_TYPE_Q4_K, "Q4_K", 256, 144, FC_ACT_Q8K, q4_k),
+    KROW(GGML_TYPE_Q5_K, "Q5_K", 256, 176, FC_ACT_Q8K, q5_k),
+    KROW(GGML_TYPE_Q6_K, "Q6_K", 256, 210, FC_ACT_Q8K, q6_k),
+    KROW(GGML_TYPE_IQ4_NL, "IQ4_NL", 32, 18, FC_ACT_Q8, iq4_nl),
+    KROW(GGML_TYPE_IQ4_XS, "IQ4_XS", 256, 136, FC_ACT_Q8K, iq4_xs),
 };
 
-const quant_kernels quant_kernels_ref = {REF, {act_q8, vdot_f32, vaxpy_f32}};
+const quant_kernels quant_kernels_ref = {REF, {act_q8, quant_ref_act_q8k, vdot_f32, vaxpy_f32}};

@@ -34,7 +34,12 @@ void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbu
     out->bytes[WB_ATT] = nb * att_w * f;
     out->bytes[WB_FF_GATE] = nb * max_ff * f;
     out->bytes[WB_FF_UP] = nb * max_ff * f;
-    out->bytes[WB_ACT] = nb * (widest / FC_QK8) * sizeof(fc_block_q8);
+    /* Each token's row holds both quantized forms of one input: FC_ACT_Q8
+     * (legacy quants, IQ4_NL) then FC_ACT_Q8K (K-quants, IQ4_XS), because
+     * weights sharing an input may want different forms (llama.cpp's K-quant
+     * mixes fall back to Q5_0/Q8_0 for some tensors). */
+    out->act_q8k_offset = (widest / FC_QK8) * sizeof(fc_block_q8);
+    out->bytes[WB_ACT] = nb * (out->act_q8k_offset + (widest / FC_QK_K) * sizeof(fc_block_q8k));
     uint32_t nt = p->n_threads ? p->n_threads : 1;
     if (p->flash)
         out->bytes[WB_SCORES] = (uint64_t)nt * (FLASH_TILE + d->head_dim_v + d->head_dim_k) * f;

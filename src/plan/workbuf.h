@@ -30,6 +30,8 @@ enum { WB_X, WB_XB, WB_Q, WB_K, WB_V, WB_ATT, WB_FF_GATE, WB_FF_UP, WB_ACT, WB_S
 typedef struct workbuf_layout {
     uint64_t bytes[WB_COUNT]; /* per buffer; 0 where not needed */
     uint64_t total;
+    uint64_t act_q8k_offset;  /* bytes into each token's WB_ACT row where the
+                               * FC_ACT_Q8K form starts (after the FC_ACT_Q8 one) */
 } workbuf_layout;
 
 /* Names for the allocation log: "x", "xb", "q", ... */

@@ -23,7 +23,9 @@ int main(int argc, char **argv) {
     const double mb = argc > 1 ? atof(argv[1]) : 100;
     const int passes = argc > 2 ? atoi(argv[2]) : 5;
     const int64_t n = 4096;
-    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F16};
+    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F16,
+                                     GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+                                     GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS};
     float *x = malloc((size_t)n * sizeof(float));
     for (int64_t i = 0; i < n; i++) x[i] = (float)((i * 7919) % 1000) / 500.0f - 1.0f;
     printf("%-6s %-8s %10s %10s\n", "type", "isa", "GB/s", "dot_rows");

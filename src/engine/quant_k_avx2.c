@@ -1,0 +1,271 @@
+/* quant_k_avx2 — AVX2 dots of the K-quants, IQ4_NL and IQ4_XS, and the
+ * FC_ACT_Q8K activation quantizer (compiled with -mavx2 -mfma -mf16c; the
+ * AVX-512 table uses these too). Scalar twins: quant_k_ref.c.
+ *
+ * Every dot runs the same step on 32 elements at a time: unsigned weight
+ * codes (0..63) times signed activations through maddubs (pairs fit int16:
+ * 2 * 63 * 127), then madd with the group scales as int16 (the low 128-bit
+ * lane holds the first 16 elements, i.e. one scale group of 16, the high
+ * lane the next), accumulating int32 per super-block. The weight offsets
+ * (Q3_K's 4, Q6_K's 32) and the mins (Q2_K, Q4_K, Q5_K) apply to the
+ * activation's bsums, so the integer sums equal the scalar ones exactly and
+ * results differ only in the float rounding of the per-super-block terms.
+ * IQ4 levels are signed: |level| times the activation with the level's sign.
+ */
+#if defined(__x86_64__)
+
+#include <immintrin.h>
+
+#include "quant_impl.h"
+
+#define QK FC_QK_K
+
+static inline float hsum8(__m256 v) {
+    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
+    s = _mm_add_ss(s, _mm_movehdup_ps(s));
+    return _mm_cvtss_f32(s);
+}
+
+static inline int hsum8_i32(__m256i v) {
+    __m128i s = _mm_add_epi32(_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(1, 0, 3, 2)));
+    s = _mm_add_epi32(s, _mm_shuffle_epi32(s, _MM_SHUFFLE(2, 3, 0, 1)));
+    return _mm_cvtsi128_si32(s);
+}
+
+static inline float f16(const uint8_t *p) { return _cvtsh_ss(fc_rd16(p)); }
+static inline __m256i load32(const void *p) { return _mm256_loadu_si256((const __m256i *)p); }
+static inline __m256i low_bits(__m256i v, int shift, int mask) {
+    return _mm256_and_si256(_mm256_srli_epi16(v, shift), _mm256_set1_epi8((char)mask));
+}
+
+/* acc += sum over pairs of codes * a, times the int16 scales sc */
+static inline __m256i mac(__m256i acc, __m256i codes, const int8_t *a, __m256i sc) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(codes, load32(a)), sc));
+}
+
+/* scales of groups 2c (low lane) and 2c + 1 (high lane) */
+static inline __m256i sc_pair(const int16_t *sc, int c) {
+    return _mm256_set_m128i(_mm_set1_epi16(sc[2 * c + 1]), _mm_set1_epi16(sc[2 * c]));
+}
+
+/* sum of bsums[g] * w[g] over the 16 groups */
+static inline int bsum_dot(const fc_block_q8k *a, __m256i w16) {
+    return hsum8_i32(_mm256_madd_epi16(load32(a->bsums), w16));
+}
+
+/* ---- dots against FC_ACT_Q8K ------------------------------------------------- */
+
+float quant_avx2_dot_q2_k(const void *row, const void *act, int64_t n) {
+    const blk_q2_k *b = row;
+    const fc_block_q8k *a = act;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m128i s = _mm_loadu_si128((const __m128i *)b[i].scales);
+        const __m256i scv = _mm256_cvtepu8_epi16(_mm_and_si128(s, _mm_set1_epi8(0x0F)));
+        const __m256i mv = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0F)));
+        int16_t sc[16];
+        _mm256_storeu_si256((__m256i *)sc, scv);
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i q = load32(b[i].qs + 32 * h);
+            for (int j = 0; j < 4; j++)
+                isum = mac(isum, low_bits(q, 2 * j, 3), a[i].qs + 128 * h + 32 * j, sc_pair(sc, 4 * h + j));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
+        mins += a[i].d * f16(b[i].dmin) * (float)bsum_dot(&a[i], mv);
+    }
+    return hsum8(acc) - mins;
+}
+
+float quant_avx2_dot_q3_k(const void *row, const void *act, int64_t n) {
+    const blk_q3_k *b = row;
+    const fc_block_q8k *a = act;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        int s32[16];
+        int16_t sc[16];
+        quant_q3k_scales(b[i].scales, s32);
+        for (int g = 0; g < 16; g++) sc[g] = (int16_t)s32[g];
+        const __m256i hm = load32(b[i].hmask);
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i q = load32(b[i].qs + 32 * h);
+            for (int j = 0; j < 4; j++) {
+                const int c = 4 * h + j;
+                const __m256i codes = _mm256_or_si256(low_bits(q, 2 * j, 3), _mm256_slli_epi16(low_bits(hm, c, 1), 2));
+                isum = mac(isum, codes, a[i].qs + 32 * c, sc_pair(sc, c));
+            }
+        }
+        /* codes are value + 4 */
+        const int off = 4 * bsum_dot(&a[i], load32(sc));
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)),
+                              _mm256_cvtepi32_ps(_mm256_sub_epi32(isum, _mm256_setr_epi32(off, 0, 0, 0, 0, 0, 0, 0))), acc);
+    }
+    return hsum8(acc);
+}
+
+/* Q4_K/Q5_K: the 8 scales and the min term's weights (m of sub-block g/2 for group g). */
+static inline void k45_scales(const uint8_t scales[12], int16_t sc[8], int16_t m16[16]) {
+    for (int j = 0; j < 8; j++) {
+        int s, m;
+        quant_k4_scale_min(scales, j, &s, &m);
+        sc[j] = (int16_t)s;
+        m16[2 * j] = m16[2 * j + 1] = (int16_t)m;
+    }
+}
+
+float quant_avx2_dot_q4_k(const void *row, const void *act, int64_t n) {
+    const blk_q4_k *b = row;
+    const fc_block_q8k *a = act;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int16_t sc[8], m16[16];
+        k45_scales(b[i].scales, sc, m16);
+        __m256i isum = _mm256_setzero_si256();
+        for (int j = 0; j < 4; j++) {
+            const __m256i q = load32(b[i].qs + 32 * j);
+            isum = mac(isum, low_bits(q, 0, 0x0F), a[i].qs + 64 * j, _mm256_set1_epi16(sc[2 * j]));
+            isum = mac(isum, low_bits(q, 4, 0x0F), a[i].qs + 64 * j + 32, _mm256_set1_epi16(sc[2 * j + 1]));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
+        mins += a[i].d * f16(b[i].dmin) * (float)bsum_dot(&a[i], load32(m16));
+    }
+    return hsum8(acc) - mins;
+}
+
+float quant_avx2_dot_q5_k(const void *row, const void *act, int64_t n) {
+    const blk_q5_k *b = row;
+    const fc_block_q8k *a = act;
+    __m256 acc = _mm256_setzero_ps();
+    float mins = 0.0f;
+    for (int64_t i = 0; i < n / QK; i++) {
+        int16_t sc[8], m16[16];
+        k45_scales(b[i].scales, sc, m16);
+        const __m256i qh = load32(b[i].qh);
+        __m256i isum = _mm256_setzero_si256();
+        for (int j = 0; j < 4; j++) {
+            const __m256i q = load32(b[i].qs + 32 * j);
+            const __m256i lo = _mm256_or_si256(low_bits(q, 0, 0x0F), _mm256_slli_epi16(low_bits(qh, 2 * j, 1), 4));
+            const __m256i hi = _mm256_or_si256(low_bits(q, 4, 0x0F), _mm256_slli_epi16(low_bits(qh, 2 * j + 1, 1), 4));
+            isum = mac(isum, lo, a[i].qs + 64 * j, _mm256_set1_epi16(sc[2 * j]));
+            isum = mac(isum, hi, a[i].qs + 64 * j + 32, _mm256_set1_epi16(sc[2 * j + 1]));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
+        mins += a[i].d * f16(b[i].dmin) * (float)bsum_dot(&a[i], load32(m16));
+    }
+    return hsum8(acc) - mins;
+}
+
+float quant_avx2_dot_q6_k(const void *row, const void *act, int64_t n) {
+    const blk_q6_k *b = row;
+    const fc_block_q8k *a = act;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b[i].scales));
+        int16_t sc[16];
+        _mm256_storeu_si256((__m256i *)sc, scv);
+        __m256i isum = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            const __m256i ql0 = load32(b[i].ql + 64 * h), ql1 = load32(b[i].ql + 64 * h + 32);
+            const __m256i qh = load32(b[i].qh + 32 * h);
+            const __m256i c0 = _mm256_or_si256(low_bits(ql0, 0, 0x0F), _mm256_slli_epi16(low_bits(qh, 0, 3), 4));
+            const __m256i c1 = _mm256_or_si256(low_bits(ql1, 0, 0x0F), _mm256_slli_epi16(low_bits(qh, 2, 3), 4));
+            const __m256i c2 = _mm256_or_si256(low_bits(ql0, 4, 0x0F), _mm256_slli_epi16(low_bits(qh, 4, 3), 4));
+            const __m256i c3 = _mm256_or_si256(low_bits(ql1, 4, 0x0F), _mm256_slli_epi16(low_bits(qh, 6, 3), 4));
+            const int8_t *aq = a[i].qs + 128 * h;
+            isum = mac(isum, c0, aq, sc_pair(sc, 4 * h));
+            isum = mac(isum, c1, aq + 32, sc_pair(sc, 4 * h + 1));
+            isum = mac(isum, c2, aq + 64, sc_pair(sc, 4 * h + 2));
+            isum = mac(isum, c3, aq + 96, sc_pair(sc, 4 * h + 3));
+        }
+        /* codes are value + 32 */
+        const int off = 32 * bsum_dot(&a[i], scv);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)),
+                              _mm256_cvtepi32_ps(_mm256_sub_epi32(isum, _mm256_setr_epi32(off, 0, 0, 0, 0, 0, 0, 0))), acc);
+    }
+    return hsum8(acc);
+}
+
+/* 16 bytes of packed nibbles -> 32 signed levels in element order */
+static inline __m256i iq4_levels(const uint8_t *qs) {
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)quant_iq4_levels));
+    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
+    const __m256i idx = _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
+    return _mm256_shuffle_epi8(table, idx);
+}
+
+/* signed levels v times a: |v| * (a with v's sign); pairs <= 2 * 127 * 127 fit int16 */
+static inline __m256i maddubs_signed(__m256i v, const int8_t *a) {
+    return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(load32(a), v));
+}
+
+float quant_avx2_dot_iq4_xs(const void *row, const void *act, int64_t n) {
+    const blk_iq4_xs *b = row;
+    const fc_block_q8k *a = act;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        int ls[8];
+        quant_iq4xs_scales(&b[i], ls);
+        __m256i isum = _mm256_setzero_si256();
+        for (int s = 0; s < 8; s++) {
+            const __m256i p16 = maddubs_signed(iq4_levels(b[i].qs + 16 * s), a[i].qs + 32 * s);
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, _mm256_set1_epi16((short)ls[s])));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
+    }
+    return hsum8(acc);
+}
+
+float quant_avx2_dot_iq4_nl(const void *row, const void *act, int64_t n) {
+    const blk_iq4_nl *b = row;
+    const fc_block_q8 *a = act;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1);
+    int64_t i = 0;
+    for (; i + 1 < n / 32; i += 2) {
+        const __m256i p0 = _mm256_madd_epi16(maddubs_signed(iq4_levels(b[i].qs), a[i].qs), one);
+        const __m256i p1 = _mm256_madd_epi16(maddubs_signed(iq4_levels(b[i + 1].qs), a[i + 1].qs), one);
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), _mm256_cvtepi32_ps(p0), acc0);
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i + 1].d) * a[i + 1].d), _mm256_cvtepi32_ps(p1), acc1);
+    }
+    if (i < n / 32) {
+        const __m256i p0 = _mm256_madd_epi16(maddubs_signed(iq4_levels(b[i].qs), a[i].qs), one);
+        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), _mm256_cvtepi32_ps(p0), acc0);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+/* ---- FC_ACT_Q8K (bit-exact with quant_ref_act_q8k) ---------------------------- */
+
+void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n) {
+    const __m256 sign = _mm256_set1_ps(-0.0f);
+    const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+    const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    for (int64_t i = 0; i < n / QK; i++, x += QK) {
+        __m256 m = _mm256_setzero_ps();
+        for (int j = 0; j < QK; j += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));
+        __m128 m4 = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        m4 = _mm_max_ps(m4, _mm_movehl_ps(m4, m4));
+        m4 = _mm_max_ss(m4, _mm_movehdup_ps(m4));
+        const float d = _mm_cvtss_f32(m4) / 127;
+        const __m256 id = _mm256_set1_ps(d != 0.0f ? 1.0f / d : 0.0f);
+        for (int j = 0; j < QK; j += 32) {
+            const __m256i i0 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + j), id), rnd));
+            const __m256i i1 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + j + 8), id), rnd));
+            const __m256i i2 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + j + 16), id), rnd));
+            const __m256i i3 = _mm256_cvtps_epi32(_mm256_round_ps(_mm256_mul_ps(_mm256_loadu_ps(x + j + 24), id), rnd));
+            out[i].bsums[j / 16] = (int16_t)hsum8_i32(_mm256_add_epi32(i0, i1));
+            out[i].bsums[j / 16 + 1] = (int16_t)hsum8_i32(_mm256_add_epi32(i2, i3));
+            /* packs work per 128-bit lane: the permute restores element order */
+            __m256i q = _mm256_packs_epi16(_mm256_packs_epi32(i0, i1), _mm256_packs_epi32(i2, i3));
+            _mm256_storeu_si256((__m256i *)(out[i].qs + j), _mm256_permutevar8x32_epi32(q, order));
+        }
+        out[i].d = d;
+    }
+}
+
+#endif /* __x86_64__ */

@@ -1,0 +1,331 @@
+/* Tests for the K-quants (Q2_K..Q6_K), IQ4_NL and IQ4_XS kernels and the
+ * FC_ACT_Q8K activations: known answers from the gguf Python package on
+ * crafted blocks, quantize round trips, the scalar dot against a double sum,
+ * and every SIMD ISA against the scalar kernels on random blocks (dot,
+ * dot_rows, tile4, activation quantizer bit for bit). */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/engine/quant.h"
+#include "lib/t.h"
+
+static uint64_t rng_state = 1;
+static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
+static uint64_t rng_u64(void) {
+    uint64_t x = rng_state;
+    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+    return rng_state = x;
+}
+static float rng_sym(void) { return 2.0f * (float)(rng_u64() >> 40) / (float)(1 << 24) - 1.0f; }
+
+/* Each type with the byte offsets of its f16 fields and the byte range of
+ * its codes (zeroed to get the offset part of each value). */
+typedef struct { uint32_t type; int half[2], n_half; int code0, code1; } ktype;
+static const ktype KT[] = {
+    {GGML_TYPE_Q2_K, {80, 82}, 2, 16, 80},  {GGML_TYPE_Q3_K, {108, 0}, 1, 0, 96},
+    {GGML_TYPE_Q4_K, {0, 2}, 2, 16, 144},   {GGML_TYPE_Q5_K, {0, 2}, 2, 16, 176},
+    {GGML_TYPE_Q6_K, {208, 0}, 1, 0, 192},  {GGML_TYPE_IQ4_NL, {0, 0}, 1, 2, 18},
+    {GGML_TYPE_IQ4_XS, {0, 0}, 1, 8, 136},
+};
+#define N_KT (int)(sizeof KT / sizeof KT[0])
+static const int SIMD_ISAS[] = {QUANT_ISA_AVX2, QUANT_ISA_AVX512};
+
+static void put16(uint8_t *p, uint16_t v) { p[0] = (uint8_t)v; p[1] = (uint8_t)(v >> 8); }
+
+/* x: kind 0 normal-ish, 1 huge/tiny per 256, 2 zero super-blocks, 3 outliers, 4 all positive */
+static void fill(float *x, int64_t n, int kind) {
+    for (int64_t i = 0; i < n; i++) {
+        const int64_t blk = i / 256;
+        float v = rng_sym() + rng_sym() + rng_sym();
+        switch (kind) {
+        case 1: v *= (blk % 3 == 0) ? 1000.0f : (blk % 3 == 1) ? 1e-4f : 1.0f; break;
+        case 2: if (blk % 2 == 0) v = 0.0f; break;
+        case 3: if (i % 37 == 0) v *= 50.0f; break;
+        case 4: v = 3.0f + v; break;
+        default: break;
+        }
+        x[i] = v;
+    }
+}
+
+/* Random valid blocks: random bytes with finite f16 scales of mixed size. */
+static void random_row(const ktype *k, const quant_traits *t, uint8_t *row, int64_t n, int kind) {
+    const int64_t nb = n / t->block_elems;
+    for (int64_t i = 0; i < nb * (int64_t)t->block_bytes; i++) row[i] = (uint8_t)rng_u64();
+    for (int64_t b = 0; b < nb; b++)
+        for (int h = 0; h < k->n_half; h++) {
+            float d = rng_sym() * (kind == 1 ? (b % 2 ? 10.0f : 1e-3f) : 0.05f);
+            if (kind == 2 && b % 3 == h) d = 0;
+            put16(row + b * t->block_bytes + k->half[h], fc_f32_to_f16(d));
+        }
+}
+
+static void act_of(const quant_traits *t, const float *x, void *act, int64_t n) {
+    if (t->act_type == FC_ACT_Q8K) quant_get_ops(QUANT_ISA_SCALAR)->act_q8k(x, act, n);
+    else quant_get_ops(QUANT_ISA_SCALAR)->act_q8(x, act, n);
+}
+
+/* The activation value of element i. */
+static double act_val(const quant_traits *t, const void *act, int64_t i) {
+    if (t->act_type == FC_ACT_Q8K) {
+        const fc_block_q8k *a = act;
+        return (double)a[i / 256].d * a[i / 256].qs[i % 256];
+    }
+    const fc_block_q8 *a = act;
+    return (double)a[i / 32].d * a[i / 32].qs[i % 32];
+}
+
+/* Error budget of a dot: float rounding relative to the magnitudes of the
+ * scale part and the offset part of every term (the kernels sum them apart). */
+static double dot_budget(const ktype *k, const quant_traits *t, const uint8_t *row, const void *act, int64_t n) {
+    const size_t rb = (size_t)(n / t->block_elems * t->block_bytes);
+    uint8_t *z = malloc(rb);
+    float *w = malloc((size_t)n * sizeof(float)), *w0 = malloc((size_t)n * sizeof(float));
+    memcpy(z, row, rb);
+    for (int64_t b = 0; b < n / t->block_elems; b++) memset(z + b * t->block_bytes + k->code0, 0, (size_t)(k->code1 - k->code0));
+    t->dequant(row, w, n);
+    t->dequant(z, w0, n);
+    double s = 0;
+    for (int64_t i = 0; i < n; i++) s += (fabs((double)w[i] - w0[i]) + fabs((double)w0[i])) * fabs(act_val(t, act, i));
+    free(z); free(w); free(w0);
+    return 4e-6 * s + 1e-30;
+}
+
+/* ---- known answers: gguf's dequantization of crafted blocks ----------------- */
+
+static void test_known_answers(void) {
+    const char *path = "tests/data/quant_k_expected.txt";
+    FILE *f = fopen(path, "r");
+    if (!f) { t_skip("%s not found (run from the repo root)", path); return; }
+    static char line[8192];
+    char tname[16];
+    int n, nbytes, cases = 0;
+    while (fgets(line, sizeof line, f)) {
+        if (sscanf(line, "block %15s %d %d", tname, &n, &nbytes) != 3) continue;
+        const int type = ggml_type_from_name(tname);
+        const quant_traits *tr = quant_get_ref((uint32_t)type);
+        CHECK_MSG(tr != NULL && n <= 512 && nbytes == n / (int)tr->block_elems * (int)tr->block_bytes, "%s", tname);
+        if (!tr || n > 512) break;
+        uint8_t raw[512 / 32 * 34 + 512];
+        float want[512], got[512];
+        CHECK(fgets(line, sizeof line, f) != NULL);
+        for (int i = 0; i < nbytes; i++) {
+            unsigned v;
+            CHECK(sscanf(line + 2 * i, "%2x", &v) == 1);
+            raw[i] = (uint8_t)v;
+        }
+        double amax = 0;
+        for (int i = 0; i < n; i++) {
+            CHECK(fgets(line, sizeof line, f) != NULL);
+            want[i] = strtof(line, NULL);
+            amax = fmax(amax, fabs(want[i]));
+        }
+        for (int isa = QUANT_ISA_SCALAR; isa <= QUANT_ISA_AVX512; isa++) {
+            const quant_traits *t = quant_get_isa((uint32_t)type, isa);
+            if (!t) continue;
+            t->dequant(raw, got, n);
+            int bad = 0;
+            for (int i = 0; i < n; i++)
+                if (!(fabsf(got[i] - want[i]) <= 1e-6 * fabs(want[i]) + 1e-7 * amax) && bad++ < 5)
+                    CHECK_MSG(0, "%s %s [%d] = %.9g, gguf says %.9g", tname, quant_isa_name(isa), i, got[i], want[i]);
+            /* the dot with an activation against gguf's values */
+            float x[512];
+            rng_seed((uint64_t)type);
+            fill(x, n, 0);
+            static uint8_t act[512 * 4];
+            act_of(tr, x, act, n);
+            double ref = 0, mag = 0;
+            for (int i = 0; i < n; i++) { ref += (double)want[i] * act_val(tr, act, i); mag += fabs((double)want[i] * act_val(tr, act, i)); }
+            CHECK_MSG(fabs(t->dot(raw, act, n) - ref) <= 1e-5 * mag + 1e-6 * amax * n, "%s %s dot %.9g vs gguf %.9g", tname, quant_isa_name(isa), t->dot(raw, act, n), ref);
+        }
+        cases++;
+    }
+    fclose(f);
+    CHECK_EQ_INT(cases, N_KT);
+}
+
+/* ---- quantize round trips ------------------------------------------------------ */
+
+static void test_round_trip(void) {
+    enum { N = 4096 };
+    /* relative RMS error budgets of the simple quantizers on normal-ish data
+     * (measured worst case about 2/3 of these); outlier blocks (kind 3)
+     * stretch the scales, twice the budget */
+    static const double budget[] = {0.45, 0.30, 0.12, 0.06, 0.03, 0.12, 0.12};
+    double worst[N_KT][5] = {{0}};
+    float *x = malloc(N * sizeof(float)), *y = malloc(N * sizeof(float));
+    uint8_t *row = malloc(N * 2);
+    for (int ki = 0; ki < N_KT; ki++) {
+        const quant_traits *t = quant_get_ref(KT[ki].type);
+        CHECK(t && t->quantize);
+        for (int kind = 0; kind < 5; kind++) {
+            rng_seed(300 + (uint64_t)kind);
+            fill(x, N, kind);
+            t->quantize(x, row, N);
+            t->dequant(row, y, N);
+            for (int64_t b = 0; b < N / 256; b++) {
+                double e2 = 0, x2 = 0;
+                for (int j = 0; j < 256; j++) {
+                    const double e = (double)y[b * 256 + j] - x[b * 256 + j];
+                    e2 += e * e;
+                    x2 += (double)x[b * 256 + j] * x[b * 256 + j];
+                }
+                const double bk = budget[ki] * (kind == 3 ? 2 : 1);
+                if (x2 > 0) worst[ki][kind] = fmax(worst[ki][kind], sqrt(e2 / x2));
+                CHECK_MSG(isfinite(e2) && e2 <= bk * bk * x2 + 1e-30, "%s kind %d block %lld: rms err %.3g of %.3g",
+                          t->name, kind, (long long)b, sqrt(e2 / 256), sqrt(x2 / 256));
+            }
+        }
+    }
+    for (int ki = 0; ki < N_KT; ki++)
+        printf("  %-6s worst relative rms error per kind: %.3f %.3f %.3f %.3f %.3f\n", quant_get_ref(KT[ki].type)->name,
+               worst[ki][0], worst[ki][1], worst[ki][2], worst[ki][3], worst[ki][4]);
+    free(x); free(y); free(row);
+}
+
+/* ---- the scalar dot against a double sum of dequantized values ------------------ */
+
+static void test_ref_dot_algebra(void) {
+    enum { N = 2048 };
+    float *x = malloc(N * sizeof(float)), *w = malloc(N * sizeof(float));
+    uint8_t *row = malloc(N * 2), *act = malloc(N * 2);
+    for (int ki = 0; ki < N_KT; ki++) {
+        const quant_traits *t = quant_get_ref(KT[ki].type);
+        for (int kind = 0; kind < 5; kind++) {
+            rng_seed(77 + (uint64_t)kind + 100 * (uint64_t)ki);
+            random_row(&KT[ki], t, row, N, kind);
+            fill(x, N, kind);
+            act_of(t, x, act, N);
+            t->dequant(row, w, N);
+            double want = 0;
+            for (int i = 0; i < N; i++) want += (double)w[i] * act_val(t, act, i);
+            const double got = t->dot(row, act, N), tol = dot_budget(&KT[ki], t, row, act, N);
+            CHECK_MSG(fabs(got - want) <= tol, "%s kind %d: dot %.9g, double sum %.9g (tol %g)", t->name, kind, got, want, tol);
+        }
+    }
+    free(x); free(w); free(row); free(act);
+}
+
+/* ---- SIMD vs scalar --------------------------------------------------------------- */
+
+static void test_simd_parity(void) {
+    static const int64_t sizes[] = {256, 512, 768, 1024, 2816, 4096};
+    enum { NMAX = 4096 };
+    float *x = malloc(NMAX * sizeof(float)), *wr = malloc(NMAX * sizeof(float)), *ws = malloc(NMAX * sizeof(float));
+    uint8_t *rows = malloc(4 * (NMAX * 2 + 64)), *acts = malloc(4 * (NMAX * 2 + 64));
+    int tested = 0;
+    for (size_t k = 0; k < 2; k++) {
+        const int isa = SIMD_ISAS[k];
+        for (int ki = 0; ki < N_KT; ki++) {
+            const quant_traits *ts = quant_get_isa(KT[ki].type, isa), *tr = quant_get_ref(KT[ki].type);
+            if (!ts) continue;
+            tested++;
+            CHECK(ts->act_type == tr->act_type && ts->tile4 != NULL);
+            int bad = 0;
+            for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++) {
+                const int64_t n = sizes[si] - (tr->block_elems == 32 ? 32 * (int64_t)si : 0); /* odd block counts too */
+                for (int kind = 0; kind < 5; kind++) {
+                    rng_seed(1000 * (uint64_t)si + (uint64_t)kind + 17 * (uint64_t)ki + 3 * k);
+                    const size_t rb = (size_t)(n / tr->block_elems * tr->block_bytes) + 1 + (size_t)kind; /* unaligned */
+                    const size_t ab = quant_act_bytes(tr->act_type, n) + 4 * (size_t)kind;
+                    for (int r = 0; r < 4; r++) random_row(&KT[ki], tr, rows + r * rb, n, kind);
+                    for (int t = 0; t < 4; t++) { fill(x, n, (kind + t) % 5); act_of(tr, x, acts + t * ab, n); }
+                    tr->dequant(rows, wr, n);
+                    ts->dequant(rows, ws, n);
+                    if (memcmp(wr, ws, (size_t)n * sizeof(float)) && bad++ < 5)
+                        CHECK_MSG(0, "%s/%s dequant n=%lld differs", tr->name, quant_isa_name(isa), (long long)n);
+                    float out[4], tile[4 * 5];
+                    quant_dot_rows(ts, rows, rb, 4, acts, n, out);
+                    quant_tile4(ts, rows, rb, acts, ab, n, tile, 5);
+                    for (int t = 0; t < 4; t++)
+                        for (int r = 0; r < 4; r++) {
+                            const uint8_t *w = rows + r * rb, *a = acts + t * ab;
+                            const double want = tr->dot(w, a, n), tol = dot_budget(&KT[ki], tr, w, a, n);
+                            const double got = ts->dot(w, a, n);
+                            if (!(fabs(got - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s dot n=%lld kind %d r%d t%d: %.9g vs scalar %.9g (tol %g)", tr->name,
+                                          quant_isa_name(isa), (long long)n, kind, r, t, got, want, tol);
+                            if (!(fabs(tile[t * 5 + r] - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s tile4 n=%lld [t%d r%d]: %.9g vs %.9g", tr->name, quant_isa_name(isa), (long long)n, t, r, tile[t * 5 + r], want);
+                            if (t == 0 && !(fabs(out[r] - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s dot_rows n=%lld r%d: %.9g vs %.9g", tr->name, quant_isa_name(isa), (long long)n, r, out[r], want);
+                        }
+                }
+            }
+            CHECK_MSG(bad == 0, "%s/%s: %d mismatches", tr->name, quant_isa_name(isa), bad);
+        }
+    }
+    if (!tested) t_skip("no SIMD ISA on this CPU");
+    free(x); free(wr); free(ws); free(rows); free(acts);
+}
+
+/* ---- FC_ACT_Q8K ---------------------------------------------------------------------- */
+
+static void test_act_q8k(void) {
+    enum { N = 4096 };
+    float *x = malloc(N * sizeof(float));
+    fc_block_q8k *want = malloc(N / 256 * sizeof(fc_block_q8k)), *got = malloc(N / 256 * sizeof(fc_block_q8k));
+    const quant_ops *ref = quant_get_ops(QUANT_ISA_SCALAR);
+    CHECK_EQ_U64(quant_act_bytes(FC_ACT_Q8K, N), N / 256 * 292);
+    /* the engine's activation rows are sized for FC_ACT_Q8, which is larger */
+    CHECK(quant_act_bytes(FC_ACT_Q8K, N) <= quant_act_bytes(FC_ACT_Q8, N));
+    /* known answer: amax 127 -> d = 1, ties to even, bsums */
+    float t[256];
+    for (int j = 0; j < 256; j++) t[j] = (j == 5) ? -127.0f : (float)(j % 8) - 3.5f;
+    ref->act_q8k(t, want, 256);
+    CHECK(want[0].d == 1.0f && want[0].qs[5] == -127);
+    for (int g = 0; g < 16; g++) {
+        int s = 0;
+        for (int j = 16 * g; j < 16 * g + 16; j++) {
+            if (j != 5) {
+                const int even = ((int)floorf(t[j]) % 2 == 0) ? (int)floorf(t[j]) : (int)ceilf(t[j]);
+                CHECK_MSG(want[0].qs[j] == even, "tie %g -> %d", t[j], want[0].qs[j]);
+            }
+            s += want[0].qs[j];
+        }
+        CHECK_EQ_INT(want[0].bsums[g], s);
+    }
+    /* quant_act_from_f32 goes through the active table */
+    quant_act_from_f32(FC_ACT_Q8K, t, got, 256);
+    CHECK(memcmp(want, got, sizeof(fc_block_q8k)) == 0);
+    int tested = 0;
+    for (size_t k = 0; k < 2; k++) {
+        const quant_ops *o = quant_get_ops(SIMD_ISAS[k]);
+        if (!o) continue;
+        tested++;
+        for (int kind = 0; kind < 6; kind++) {
+            rng_seed(50 + (uint64_t)kind);
+            if (kind < 5) fill(x, N, kind);
+            else for (int i = 0; i < N; i++) x[i] = (float)(int)(rng_sym() * 127) + 0.5f * (i % 2); /* ties */
+            ref->act_q8k(x, want, N);
+            o->act_q8k(x, got, N);
+            CHECK_MSG(memcmp(want, got, N / 256 * sizeof(fc_block_q8k)) == 0, "%s act_q8k kind %d differs", quant_isa_name(SIMD_ISAS[k]), kind);
+        }
+    }
+    if (!tested) t_skip("no SIMD ISA on this CPU");
+    free(x); free(want); free(got);
+}
+
+static void test_dispatch(void) {
+    const int best = quant_init(QUANT_ISA_AUTO);
+    for (int ki = 0; ki < N_KT; ki++) {
+        const quant_traits *t = quant_get(KT[ki].type);
+        const ggml_type_info *g = ggml_type_get(KT[ki].type);
+        CHECK(t && t == quant_get_isa(KT[ki].type, best) && t->dequant && t->dot && t->quantize && t->tile4);
+        CHECK(t && g && t->block_elems == g->block_elems && t->block_bytes == g->block_bytes && !strcmp(t->name, g->name));
+        CHECK(t && t->act_type == (t->block_elems == 256 ? FC_ACT_Q8K : FC_ACT_Q8));
+    }
+    CHECK(quant_get(GGML_TYPE_Q8_K) == NULL); /* activations only, never weights here */
+}
+
+int main(void) {
+    quant_init(QUANT_ISA_AUTO);
+    T_RUN(test_known_answers);
+    T_RUN(test_round_trip);
+    T_RUN(test_ref_dot_algebra);
+    T_RUN(test_act_q8k);
+    T_RUN(test_simd_parity);
+    T_RUN(test_dispatch);
+    return t_done();
+}
