@@ -295,7 +295,7 @@ static void mm_run(fc_engine *e, mm_batch *b) {
 /* The activations a weight wants: f32 rows as they are, or the quantized copy. */
 static void set_act(const fc_engine *e, mm_job *j, const float *src, size_t src_stride_floats) {
     j->exact = e->p.exact;
-    if (j->w->q->act_type == FC_ACT_F32 || e->p.exact) {
+    if (j->w->q->act_type == FC_ACT_F32 || j->exact) {
         j->act = src;
         j->act_stride = src_stride_floats * sizeof(float);
     } else {
