@@ -1,18 +1,22 @@
-/* fitchat run — raw completion (no chat template) and the logits/ids dumps
- * the reference tests compare against. */
+/* fitchat run — raw completion (no chat template), and the logits / ids
+ * dumps the reference tests compare against. Settings come from the same
+ * config as the chat (modelconf.json, then flags), the model from the same
+ * session (plan, engine, sampler); run adds its own flags. */
 #include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <time.h>
 
-#include "../engine/engine.h"
-#include "../engine/sampler.h"
-#include "../engine/threads.h"
-#include "../format/gguf.h"
-#include "../model/arch.h"
-#include "../text/tokenizer.h"
+#include "../format/ggml_types.h"
 #include "commands.h"
+#include "config.h"
+#include "session.h"
+
+typedef struct {
+    const char *tokens_s, *logits_out, *ids_out;
+    bool greedy, exact, help;
+    fc_config *cfg;
+} run_args;
 
 static int parse_ids(const char *s, int32_t **out, int *n) {
     int cap = 64, k = 0;
@@ -38,158 +42,143 @@ static int parse_ids(const char *s, int32_t **out, int *n) {
     return 0;
 }
 
-static int kv_type(const char *s, uint32_t *t) {
-    int id = ggml_type_from_name(s);
-    if (id != GGML_TYPE_F32 && id != GGML_TYPE_F16 && id != GGML_TYPE_Q8_0 && id != GGML_TYPE_Q4_0) return -1;
-    *t = (uint32_t)id;
-    return 0;
+/* run's own flags, on top of the config's (config.h). */
+static int extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
+    run_args *a = ctx;
+    const char *f = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(f, "-h") || !strcmp(f, "--help")) { a->help = true; return 1; }
+    if (!strcmp(f, "--greedy")) { a->greedy = true; return 1; }
+    if (!strcmp(f, "--exact")) { a->exact = true; return 1; }
+    bool takes = !strcmp(f, "--tokens") || !strcmp(f, "--logits-out") || !strcmp(f, "--ids-out") ||
+                 !strcmp(f, "--kv-type") || !strcmp(f, "--attn");
+    if (!takes) return 0;
+    if (!v) return fc_errf(err, FC_EINPUT, "%s needs a value", f);
+    if (!strcmp(f, "--tokens")) a->tokens_s = v;
+    else if (!strcmp(f, "--logits-out")) a->logits_out = v;
+    else if (!strcmp(f, "--ids-out")) a->ids_out = v;
+    else if (!strcmp(f, "--kv-type")) {
+        int t = ggml_type_from_name(v);
+        if (t != GGML_TYPE_F32 && t != GGML_TYPE_F16 && t != GGML_TYPE_Q8_0 && t != GGML_TYPE_Q4_0)
+            return fc_errf(err, FC_EINPUT, "--kv-type %s: must be f32, f16, q8_0 or q4_0", v);
+        a->cfg->kv_type_k = a->cfg->kv_type_v = t;
+        a->cfg->origin[FC_SET_KV_TYPE_K] = a->cfg->origin[FC_SET_KV_TYPE_V] = (fc_origin){FC_SRC_FLAG, "--kv-type"};
+    } else {
+        if (strcmp(v, "flash") && strcmp(v, "plain")) return fc_errf(err, FC_EINPUT, "--attn %s: must be flash or plain", v);
+        a->cfg->flash_attn = !strcmp(v, "flash") ? FC_FA_ON : FC_FA_OFF;
+        a->cfg->origin[FC_SET_FLASH_ATTN] = (fc_origin){FC_SRC_FLAG, "--attn"};
+    }
+    return 2;
 }
 
-static void usage(FILE *o) {
-    fprintf(o,
-            "usage: fitchat run [-m MODEL] (-p PROMPT | --tokens \"ID ID ...\") [-n N] [options]\n"
-            "  -m, --model FILE       GGUF model (default: the default model)\n"
-            "  -p, --prompt TEXT      prompt text (raw: no chat template; BOS as the model wants)\n"
-            "  --tokens IDS           prompt as token ids (prints the generated ids)\n"
-            "  -n, --n-predict N      tokens to generate (default 64; 0 = only evaluate the prompt)\n"
-            "  -c, --ctx-size N       context length (default 4096, capped at the model's)\n"
-            "  -b, --batch-size N     prompt tokens per forward call (default 512)\n"
-            "  -t, --threads N        threads (default: all cores)\n"
-            "  -ctk, -ctv, --kv-type T  KV cache type: f32, f16, q8_0, q4_0 (default f16)\n"
-            "  --attn flash|plain     attention kernel (default flash)\n"
-            "  --greedy               greedy decoding (same as --temp 0)\n"
-            "  --exact                float32 activations (no 8-bit activation rounding; slow, for checks)\n"
-            "  --temp X --top-k N --top-p X --min-p X --repeat-penalty X -s SEED\n"
-            "  --logits-out FILE      write float32 logits of every prompt position\n"
-            "  --ids-out FILE         write the generated ids\n");
+static void usage(void) {
+    printf("usage: fitchat run (-p PROMPT | --tokens \"ID ID ...\") [-n N] [options]\n"
+           "Completes a prompt as it is (no chat template; BOS as the model wants).\n\n"
+           "  -p, --prompt TEXT      prompt text (special tokens like <|im_start|> are recognised)\n"
+           "  --tokens IDS           prompt as token ids; prints the generated ids\n"
+           "  -n, --n-predict N      tokens to generate (-1: until end of text or a full context; 0: only the prompt)\n"
+           "  --greedy               greedy decoding without repetition penalty (--temp 0 --repeat-penalty 1)\n"
+           "  --kv-type T            KV cache type for K and V: f32, f16, q8_0, q4_0 (or -ctk / -ctv)\n"
+           "  --attn flash|plain     attention kernel (same as -fa on|off)\n"
+           "  --exact                float activations (no 8-bit activation rounding; slow, for checks)\n"
+           "  --logits-out FILE      write float32 logits of every prompt position (n_tokens x n_vocab)\n"
+           "  --ids-out FILE         write the generated ids\n\n"
+           "Shared with the chat (modelconf.json keys in brackets):\n");
+    config_print_flags(stdout);
 }
 
 int cmd_run(int argc, char **argv) {
-    const char *model = NULL, *tokens_s = NULL, *prompt_s = NULL, *logits_out = NULL, *ids_out = NULL;
-    int n_predict = 64, n_ctx = 0, n_batch = 512, n_threads = fc_n_cores();
-    uint32_t tk = GGML_TYPE_F16, tv = GGML_TYPE_F16;
-    bool flash = true, exact = false;
-    fc_sampler_params sp = {.temperature = 0.7f, .top_k = 40, .top_p = 0.95f, .min_p = 0.05f, .repeat_penalty = 1.0f,
-                            .repeat_last_n = 64, .seed = (uint64_t)time(NULL)};
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        const char *v = i + 1 < argc ? argv[i + 1] : NULL;
-#define NEED() do { if (!v) { fprintf(stderr, "fitchat run: %s needs a value\n", a); return 2; } i++; } while (0)
-#define INT_ARG(dst, lo, hi) do { NEED(); char *e_; long x_ = strtol(v, &e_, 10); \
-        if (*e_ || e_ == v || x_ < (lo) || x_ > (hi)) { fprintf(stderr, "fitchat run: %s %s: must be an integer in %ld..%ld\n", a, v, (long)(lo), (long)(hi)); return 2; } dst = (int)x_; } while (0)
-#define FLT_ARG(dst, lo, hi) do { NEED(); char *e_; double x_ = strtod(v, &e_); \
-        if (*e_ || e_ == v || !(x_ >= (lo) && x_ <= (hi))) { fprintf(stderr, "fitchat run: %s %s: must be a number in %g..%g\n", a, v, (double)(lo), (double)(hi)); return 2; } dst = (float)x_; } while (0)
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) { NEED(); model = v; }
-        else if (!strcmp(a, "--tokens")) { NEED(); tokens_s = v; }
-        else if (!strcmp(a, "-p") || !strcmp(a, "--prompt")) { NEED(); prompt_s = v; }
-        else if (!strcmp(a, "-n") || !strcmp(a, "--n-predict")) INT_ARG(n_predict, 0, 1 << 24);
-        else if (!strcmp(a, "-c") || !strcmp(a, "--ctx-size")) INT_ARG(n_ctx, 1, 1 << 24);
-        else if (!strcmp(a, "-b") || !strcmp(a, "--batch-size")) INT_ARG(n_batch, 1, 8192);
-        else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) INT_ARG(n_threads, 1, 1024);
-        else if (!strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k") || !strcmp(a, "-ctv") || !strcmp(a, "--cache-type-v") || !strcmp(a, "--kv-type")) {
-            NEED();
-            uint32_t t;
-            if (kv_type(v, &t)) { fprintf(stderr, "fitchat run: %s %s: KV type must be f32, f16, q8_0 or q4_0\n", a, v); return 2; }
-            if (strcmp(a, "-ctv") && strcmp(a, "--cache-type-v")) tk = t;
-            if (strcmp(a, "-ctk") && strcmp(a, "--cache-type-k")) tv = t;
-        } else if (!strcmp(a, "--attn")) {
-            NEED();
-            if (!strcmp(v, "flash")) flash = true;
-            else if (!strcmp(v, "plain")) flash = false;
-            else { fprintf(stderr, "fitchat run: --attn %s: must be flash or plain\n", v); return 2; }
-        } else if (!strcmp(a, "--greedy")) sp.temperature = 0;
-        else if (!strcmp(a, "--exact")) exact = true;
-        else if (!strcmp(a, "--temp")) FLT_ARG(sp.temperature, 0, 100);
-        else if (!strcmp(a, "--top-k")) INT_ARG(sp.top_k, 0, 1 << 30);
-        else if (!strcmp(a, "--top-p")) FLT_ARG(sp.top_p, 0, 1);
-        else if (!strcmp(a, "--min-p")) FLT_ARG(sp.min_p, 0, 1);
-        else if (!strcmp(a, "--repeat-penalty")) FLT_ARG(sp.repeat_penalty, 0.01, 100);
-        else if (!strcmp(a, "-s") || !strcmp(a, "--seed")) { NEED(); sp.seed = strtoull(v, NULL, 10); }
-        else if (!strcmp(a, "--logits-out")) { NEED(); logits_out = v; }
-        else if (!strcmp(a, "--ids-out")) { NEED(); ids_out = v; }
-        else { fprintf(stderr, "fitchat run: unknown option '%s' (see fitchat run --help)\n", a); return 2; }
-    }
-    char buf[1024], why[1200];
-    if (!model && !(model = default_model_path(buf, sizeof buf, why, sizeof why))) {
-        fprintf(stderr, "fitchat run: %s\n", why);
-        return 2;
-    }
-    if (!tokens_s == !prompt_s) {
-        fprintf(stderr, "fitchat run: give the prompt with -p TEXT or --tokens \"ID ID ...\" (one of them)\n");
-        return 2;
-    }
-    int32_t *prompt = NULL;
-    int n_prompt = 0;
-    if (tokens_s && (parse_ids(tokens_s, &prompt, &n_prompt) || n_prompt == 0)) {
-        fprintf(stderr, "fitchat run: --tokens: expected a list of token ids\n");
-        free(prompt);
-        return 2;
-    }
+    fc_config cfg;
     fc_err err = {0};
+    run_args a = {.cfg = &cfg};
+    /* "-n 0" (evaluate the prompt only, for the logits dumps) is run's own:
+     * as MAX_TOKENS, 0 is not a valid reply length, so take it out first. */
+    char **args = malloc((size_t)(argc + 1) * sizeof *args);
+    int n_args = 0;
+    bool eval_only = false;
+    if (!args) { fprintf(stderr, "fitchat run: out of memory\n"); return 1; }
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "--n-predict")) && i + 1 < argc && !strcmp(argv[i + 1], "0")) {
+            eval_only = true;
+            i++;
+            continue;
+        }
+        args[n_args++] = argv[i];
+    }
+    args[n_args] = NULL;
+    int lrc = config_load(&cfg, n_args, args, extra, &a, &err);
+    free(args);
+    if (lrc) {
+        fprintf(stderr, "fitchat run: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
+    if (a.help) { usage(); config_free(&cfg); return 0; }
+    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat run: warning: %s\n", cfg.warnings[i]);
+    if (a.greedy) { cfg.temperature = 0; cfg.repeat_penalty = 1; }
     int rc = 0;
-    gguf_file *f = gguf_open(model, &err);
-    model_desc d = {0};
-    fc_engine *e = NULL;
-    fc_sampler *s = NULL;
+    fc_session s = {0};
+    int32_t *prompt = NULL, *ids = NULL;
+    int n_prompt = 0;
     float *all = NULL;
-    int32_t *ids = NULL;
-    tokenizer *tok = NULL;
-    if (!f || model_desc_load(f, &d, &err)) goto fail;
-    if (prompt_s) {
-        if (!(tok = tok_load(f, &err))) goto fail;
-        n_prompt = tok_encode(tok, prompt_s, strlen(prompt_s), tok_add_bos(tok), true, &prompt, &err);
+    if (!a.tokens_s == !cfg.prompt) {
+        fc_errf(&err, FC_EINPUT, "give the prompt with -p TEXT or --tokens \"ID ID ...\" (one of them)");
+        goto fail;
+    }
+    if (a.tokens_s && (parse_ids(a.tokens_s, &prompt, &n_prompt) || n_prompt == 0)) {
+        fc_errf(&err, FC_EINPUT, "--tokens: expected a list of token ids");
+        goto fail;
+    }
+    session_opts so = {.exact = a.exact, .all_logits = a.logits_out != NULL};
+    if (session_open_ex(&s, &cfg, &so, &err)) goto fail;
+    if (cfg.prompt) {
+        n_prompt = tok_encode(s.tok, cfg.prompt, strlen(cfg.prompt), tok_add_bos(s.tok), true, &prompt, &err);
         if (n_prompt < 0) goto fail;
         if (n_prompt == 0) { fc_errf(&err, FC_EINPUT, "the prompt is empty"); goto fail; }
     }
-    if (n_ctx == 0) n_ctx = d.n_ctx_train && d.n_ctx_train < 4096 ? (int)d.n_ctx_train : 4096;
+    int n_ctx = engine_n_ctx(s.engine), n_vocab = engine_n_vocab(s.engine);
+    int n_predict = eval_only ? 0 : cfg.max_tokens >= 0 ? cfg.max_tokens : n_ctx - n_prompt;
     if (n_prompt + n_predict > n_ctx) {
-        fc_errf(&err, FC_EINPUT, "prompt (%d tokens) plus %d to generate exceeds the context of %d (raise -c)", n_prompt, n_predict, n_ctx);
+        fc_errf(&err, FC_EINPUT, "the prompt (%d tokens) plus %d to generate exceeds the context of %d tokens (raise N_CTX / -c)",
+                n_prompt, n_predict, n_ctx);
         goto fail;
     }
-    fc_engine_params ep = {.n_ctx = (uint32_t)n_ctx, .n_batch = (uint32_t)n_batch, .n_threads = n_threads, .type_k = tk,
-                           .type_v = tv, .flash = flash, .all_logits = logits_out != NULL, .exact = exact};
-    if (!(e = engine_new(f, &d, &ep, &err))) goto fail;
-    if (logits_out) {
-        all = malloc((size_t)n_prompt * d.n_vocab * sizeof *all);
-        if (!all) { fc_errf(&err, FC_EFAIL, "out of memory for %d x %u logits", n_prompt, d.n_vocab); goto fail; }
+    if (a.logits_out && !(all = malloc((size_t)n_prompt * n_vocab * sizeof *all))) {
+        fc_errf(&err, FC_EFAIL, "out of memory for %d x %d logits", n_prompt, n_vocab);
+        goto fail;
     }
-    if (engine_eval(e, prompt, n_prompt, all, &err)) goto fail;
-    if (logits_out) {
-        FILE *o = fopen(logits_out, "wb");
-        if (!o || fwrite(all, sizeof *all, (size_t)n_prompt * d.n_vocab, o) != (size_t)n_prompt * d.n_vocab || fclose(o)) {
-            fc_errf(&err, FC_EFAIL, "%s: cannot write logits", logits_out);
+    if (engine_eval(s.engine, prompt, n_prompt, all, &err)) goto fail;
+    if (a.logits_out) {
+        FILE *o = fopen(a.logits_out, "wb");
+        size_t n = (size_t)n_prompt * n_vocab;
+        if (!o || fwrite(all, sizeof *all, n, o) != n || fclose(o)) {
+            fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(errno));
             goto fail;
         }
     }
-    if (!(s = sampler_new(&sp, (int)d.n_vocab)) || !(ids = malloc(((size_t)n_prompt + n_predict + 1) * sizeof *ids))) {
-        fc_errf(&err, FC_EFAIL, "out of memory");
-        goto fail;
-    }
+    if (!(ids = malloc(((size_t)n_prompt + n_predict + 1) * sizeof *ids))) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
     memcpy(ids, prompt, (size_t)n_prompt * sizeof *ids);
     int n = n_prompt;
     for (int i = 0; i < n_predict; i++) {
-        int32_t next = sampler_sample(s, engine_logits(e), ids, n);
+        int32_t next = sampler_sample(s.sampler, engine_logits(s.engine), ids, n);
         ids[n++] = next;
-        if (tok) {
-            size_t len;
-            const char *piece = tok_piece(tok, next, false, &len);
-            fwrite(piece, 1, len, stdout);
-            if (tok_is_eog(tok, next)) break;
-        } else {
+        if (a.tokens_s) {
             printf("%d%c", next, i + 1 == n_predict ? '\n' : ' ');
+        } else {
+            if (tok_is_eog(s.tok, next)) break;
+            size_t len;
+            const char *piece = tok_piece(s.tok, next, false, &len);
+            fwrite(piece, 1, len, stdout);
         }
         fflush(stdout);
-        if (i + 1 < n_predict && engine_eval(e, &next, 1, NULL, &err)) goto fail;
+        if (i + 1 < n_predict && engine_eval(s.engine, &next, 1, NULL, &err)) goto fail;
     }
-    if (ids_out) {
-        FILE *o = fopen(ids_out, "w");
-        if (!o) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", ids_out, strerror(errno)); goto fail; }
+    if (!a.tokens_s && n_predict > 0) printf("\n");
+    if (a.ids_out) {
+        FILE *o = fopen(a.ids_out, "w");
+        if (!o) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(errno)); goto fail; }
         for (int i = n_prompt; i < n; i++) fprintf(o, "%d%c", ids[i], i + 1 == n ? '\n' : ' ');
         if (n == n_prompt) fputc('\n', o);
-        if (fclose(o)) { fc_errf(&err, FC_EFAIL, "%s: cannot write", ids_out); goto fail; }
+        if (fclose(o)) { fc_errf(&err, FC_EFAIL, "%s: cannot write", a.ids_out); goto fail; }
     }
-    if (tok) printf("\n");
     goto done;
 fail:
     fflush(stdout);
@@ -199,10 +188,7 @@ done:
     free(ids);
     free(all);
     free(prompt);
-    tok_free(tok);
-    sampler_free(s);
-    engine_free(e);
-    model_desc_free(&d);
-    gguf_close(f);
+    session_close(&s);
+    config_free(&cfg);
     return rc;
 }

@@ -85,7 +85,11 @@ static uint64_t random_seed(void) {
     return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
 }
 
-int session_open(fc_session *s, const fc_config *cfg, fc_err *err) {
+int session_open(fc_session *s, const fc_config *cfg, fc_err *err) { return session_open_ex(s, cfg, NULL, err); }
+
+int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, fc_err *err) {
+    static const session_opts defaults = {0};
+    if (!o) o = &defaults;
     memset(s, 0, sizeof *s);
     if (!cfg->model || !*cfg->model) return fc_errf(err, FC_EINPUT, "no model: set MODEL in modelconf.json or pass -m FILE");
     if (access(cfg->model, R_OK) != 0) {
@@ -97,11 +101,7 @@ int session_open(fc_session *s, const fc_config *cfg, fc_err *err) {
     if (!(s->model_path = strdup(cfg->model))) return fc_errf(err, FC_EFAIL, "out of memory");
     if (!(s->file = gguf_open(s->model_path, err))) goto fail;
     if (model_desc_load(s->file, &s->desc, err)) goto fail;
-    if (!arch_runnable(&s->desc)) {
-        fc_errf(err, FC_EINPUT, "%s: architecture '%s' cannot run on the CPU engine yet (fitchat plan can still size it)",
-                s->model_path, s->desc.arch);
-        goto fail;
-    }
+    if (model_check_runnable(&s->desc, s->model_path, err)) goto fail;
     if (!(s->tok = tok_load(s->file, err))) goto fail;
 
     /* The chat template: MODEL_TYPE wins, else the model's own. */
@@ -134,6 +134,8 @@ int session_open(fc_session *s, const fc_config *cfg, fc_err *err) {
         .type_k = s->plan.cfg.type_k,
         .type_v = s->plan.cfg.type_v,
         .flash = s->plan.cfg.flash,
+        .exact = o->exact,
+        .all_logits = o->all_logits,
     };
     if (!(s->engine = engine_new(s->file, &s->desc, &ep, err))) goto fail;
 

@@ -58,6 +58,13 @@ typedef struct fc_session {
 /* Opens everything (see above) into *s (zeroed first). On failure *s is
  * closed and zeroed. */
 int session_open(fc_session *s, const fc_config *cfg, fc_err *err);
+
+/* Engine options beyond the config, for `fitchat run` and the tests. */
+typedef struct session_opts {
+    bool exact;       /* float activations (reference checks) */
+    bool all_logits;  /* keep every position's logits */
+} session_opts;
+int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, fc_err *err);
 void session_close(fc_session *s);
 
 /* The banner's one-line summary of a plan into buf (always terminated);

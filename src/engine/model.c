@@ -39,19 +39,24 @@ static int get_norm(const gguf_file *f, const char *name, int64_t n, const float
     return 0;
 }
 
+int model_check_runnable(const model_desc *d, const char *path, fc_err *err) {
+    if (!arch_runnable(d))
+        return fc_errf(err, FC_EINPUT, "%s: architecture '%s'%s is not supported by the engine yet (fitchat plan can still plan it)",
+                       path, d->arch, d->n_expert ? " with experts" : "");
+    for (uint32_t il = 0; il < d->n_layer; il++) {
+        if (d->n_head_l[il] != d->n_head || d->n_head_kv_l[il] != d->n_head_kv || d->n_ff_l[il] != d->n_ff || !d->n_head_kv)
+            return fc_errf(err, FC_EINPUT, "%s: layer %u has different head or feed-forward sizes; not supported yet", path, il);
+    }
+    if (d->n_swa)
+        return fc_errf(err, FC_EINPUT, "%s: sliding-window attention (window %u) is not supported by the engine yet", path, d->n_swa);
+    return 0;
+}
+
 int model_load(fc_model *m, const gguf_file *f, const model_desc *d, fc_err *err) {
     memset(m, 0, sizeof *m);
     m->file = f;
     m->desc = d;
-    if (!arch_runnable(d))
-        return fc_errf(err, FC_EINPUT, "%s: architecture '%s'%s is not supported by the engine yet (fitchat plan can still plan it)",
-                       f->path, d->arch, d->n_expert ? " with experts" : "");
-    for (uint32_t il = 0; il < d->n_layer; il++) {
-        if (d->n_head_l[il] != d->n_head || d->n_head_kv_l[il] != d->n_head_kv || d->n_ff_l[il] != d->n_ff || !d->n_head_kv)
-            return fc_errf(err, FC_EINPUT, "%s: layer %u has different head or feed-forward sizes; not supported yet", f->path, il);
-    }
-    if (d->n_swa)
-        return fc_errf(err, FC_EINPUT, "%s: sliding-window attention (window %u) is not supported by the engine yet", f->path, d->n_swa);
+    if (model_check_runnable(d, f->path, err)) return -1;
     if (d->n_vocab == 0) return fc_errf(err, FC_EINPUT, "%s: vocabulary size is unknown", f->path);
     if (get_weight(f, "token_embd.weight", d->n_embd, d->n_vocab, &m->tok_embd, err)) return -1;
     if (get_norm(f, "output_norm.weight", d->n_embd, &m->output_norm, err)) return -1;

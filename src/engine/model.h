@@ -43,6 +43,11 @@ typedef struct fc_model {
     double *rope_inv_freq;        /* [n_rot / 2] base^(-2i/n_rot) * linear scale (double: angles reach 1e4 rad) */
 } fc_model;
 
+/* FC_EINPUT naming the architecture (or the feature) when the engine cannot
+ * run the model; checks the description only, so callers can refuse a file
+ * before loading a tokenizer or planning. */
+int model_check_runnable(const model_desc *d, const char *path, fc_err *err);
+
 int model_load(fc_model *m, const gguf_file *f, const model_desc *d, fc_err *err);
 void model_free(fc_model *m);
 
