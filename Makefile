@@ -85,10 +85,12 @@ test: $(BUILD)/fitchat $(TEST_BIN) $(TOOL_BIN) $(SO_LIB)
 
 # The README's test command: the suite, then the suite under the sanitizers.
 check: test
-	$(MAKE) asan
+	@$(MAKE) --no-print-directory asan
+	@cat build/tests/summary.txt build-asan/tests/summary.txt | \
+	  awk '{p += $$1; f += $$2; s += $$3} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}'
 
 asan:
-	$(MAKE) BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 models:
 	@bash scripts/fetch-model.sh

@@ -40,5 +40,6 @@ for s in tests/*.test.sh; do
   run_one "$(basename "$s")" bash "$s" "$build"
 done
 for b in "${broken[@]}"; do echo "BROKEN: $b"; done
+echo "$pass $fail $skip" > "$build/tests/summary.txt"
 echo "$pass passed, $fail failed, $skip skipped"
 [ "$fail" -eq 0 ]
