@@ -12,20 +12,9 @@
  */
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
-#include "quant_impl.h"
+#include "quant_x86.h"
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static inline float f16(const uint8_t *p) { return _cvtsh_ss(fc_rd16(p)); }
-
-static inline float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /* Two blocks' 16 bytes of nibbles -> 64 codes in element order:
  * [A low | A high | B low | B high]. */
