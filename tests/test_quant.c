@@ -6,19 +6,10 @@
 #include <string.h>
 
 #include "../src/engine/quant.h"
+#include "lib/rng.h"
 #include "lib/t.h"
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static uint64_t rng_state = 0x9E3779B97F4A7C15ull;
-static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
-static uint64_t rng_u64(void) {
-    uint64_t x = rng_state;
-    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-    return rng_state = x;
-}
-static float rng_unit(void) { return (float)(rng_u64() >> 40) / (float)(1 << 24); } /* [0,1) */
-static float rng_sym(void) { return 2.0f * rng_unit() - 1.0f; }                     /* [-1,1) */
 
 static uint32_t f2u(float f) { uint32_t u; memcpy(&u, &f, 4); return u; }
 static float u2f(uint32_t u) { float f; memcpy(&f, &u, 4); return f; }

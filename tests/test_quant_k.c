@@ -8,16 +8,8 @@
 #include <string.h>
 
 #include "../src/engine/quant.h"
+#include "lib/rng.h"
 #include "lib/t.h"
-
-static uint64_t rng_state = 1;
-static void rng_seed(uint64_t s) { rng_state = s * 0x9E3779B97F4A7C15ull + 1; }
-static uint64_t rng_u64(void) {
-    uint64_t x = rng_state;
-    x ^= x << 13; x ^= x >> 7; x ^= x << 17;
-    return rng_state = x;
-}
-static float rng_sym(void) { return 2.0f * (float)(rng_u64() >> 40) / (float)(1 << 24) - 1.0f; }
 
 /* Each type with the byte offsets of its f16 fields and the byte range of
  * its codes (zeroed to get the offset part of each value). */

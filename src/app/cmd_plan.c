@@ -71,16 +71,6 @@ static uint64_t gpu_total_mem(const gpu_inventory *inv) {
     return t;
 }
 
-static const char *kv_name(uint32_t t) {
-    switch (t) {
-    case GGML_TYPE_F32: return "f32";
-    case GGML_TYPE_F16: return "f16";
-    case GGML_TYPE_Q8_0: return "q8_0";
-    case GGML_TYPE_Q4_0: return "q4_0";
-    default: return ggml_type_name(t);
-    }
-}
-
 static void add_bytes(cJSON *o, const mem_bytes *b) {
     cJSON_AddNumberToObject(o, "weights", (double)b->weights);
     cJSON_AddNumberToObject(o, "kv", (double)b->kv);
@@ -240,8 +230,8 @@ int cmd_plan(int argc, char **argv) {
         cJSON_AddNumberToObject(o, "n_gpu_layers", r.n_gpu_layers);
         cJSON_AddBoolToObject(o, "output_on_gpu", r.head_on_gpu);
         cJSON_AddNumberToObject(o, "n_ctx", r.cfg.n_ctx);
-        cJSON_AddStringToObject(o, "type_k", kv_name(r.cfg.type_k));
-        cJSON_AddStringToObject(o, "type_v", kv_name(r.cfg.type_v));
+        cJSON_AddStringToObject(o, "type_k", mem_kv_type_name(r.cfg.type_k));
+        cJSON_AddStringToObject(o, "type_v", mem_kv_type_name(r.cfg.type_v));
         cJSON_AddBoolToObject(o, "flash_attn", r.cfg.flash);
         cJSON_AddNumberToObject(o, "n_batch", r.cfg.n_batch);
         cJSON_AddNumberToObject(o, "fixed_cost_bytes", (double)r.cfg.fixed_cost);
@@ -312,7 +302,7 @@ int cmd_plan(int argc, char **argv) {
             for (int k = 0; k < N_KV_COLS; k++) {
                 cJSON *x = cJSON_CreateObject();
                 cJSON_AddNumberToObject(x, "n_ctx", ctx_rows[i]);
-                cJSON_AddStringToObject(x, "kv_type", kv_name(KV_COLS[k]));
+                cJSON_AddStringToObject(x, "kv_type", mem_kv_type_name(KV_COLS[k]));
                 cJSON_AddNumberToObject(x, "n_gpu_layers", table[i][k].layers);
                 cJSON_AddNumberToObject(x, "vram_bytes", (double)table[i][k].vram);
                 cJSON_AddItemToArray(ca, x);
@@ -331,7 +321,7 @@ int cmd_plan(int argc, char **argv) {
     for (uint32_t t = 0; t < GGML_TYPE_COUNT; t++)
         if (m.type_count[t]) printf(" %s %u (%s)", ggml_type_name(t), m.type_count[t], fmt_bytes(b1, sizeof b1, m.type_bytes[t]));
     printf("\n  per layer: %.1f MiB weights + %.1f MiB KV (%s/%s) @ %u = %.1f MiB%s\n", MiBf(wsum) / m.n_layer,
-           MiBf(kvsum) / m.n_layer, kv_name(r.cfg.type_k), kv_name(r.cfg.type_v), r.cfg.n_ctx,
+           MiBf(kvsum) / m.n_layer, mem_kv_type_name(r.cfg.type_k), mem_kv_type_name(r.cfg.type_v), r.cfg.n_ctx,
            MiBf(wsum + kvsum) / m.n_layer, " (average; every layer in --json)");
     printf("  outside the layers: token embeddings %s (CPU), output head %s%s, final norm %s%s%s\n",
            fmt_bytes(b1, sizeof b1, m.token_embd), fmt_bytes(b2, sizeof b2, m.output), d.tied_output ? " (tied)" : "",
@@ -345,7 +335,7 @@ int cmd_plan(int argc, char **argv) {
     }
 
     printf("\nplan: %u of %u layers on the GPU%s, n_ctx %u, KV %s/%s, flash attention %s, batch %u\n", r.n_gpu_layers,
-           r.n_layer, r.head_on_gpu ? " + output head" : "", r.cfg.n_ctx, kv_name(r.cfg.type_k), kv_name(r.cfg.type_v),
+           r.n_layer, r.head_on_gpu ? " + output head" : "", r.cfg.n_ctx, mem_kv_type_name(r.cfg.type_k), mem_kv_type_name(r.cfg.type_v),
            r.cfg.flash ? "on" : "off", r.cfg.n_batch);
     printf("  %-26s %10s %10s %10s %10s %10s %10s %10s\n", "device", "layers", "weights", "KV", "buffers", "fixed", "total", "headroom");
     for (int j = 0; j < r.n_dev; j++) {
@@ -375,7 +365,7 @@ int cmd_plan(int argc, char **argv) {
 
     if (inv.n) {
         printf("\ncontext impact (layers on GPU / planned VRAM, LAYERS auto, target %.0f%%):\n  %-7s", p.target * 100, "n_ctx");
-        for (int k = 0; k < N_KV_COLS; k++) printf(" %22s", kv_name(KV_COLS[k]));
+        for (int k = 0; k < N_KV_COLS; k++) printf(" %22s", mem_kv_type_name(KV_COLS[k]));
         printf("\n");
         for (uint32_t i = 0; i < n_rows; i++) {
             printf("  %-7u", ctx_rows[i]);

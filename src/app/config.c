@@ -712,6 +712,18 @@ static void print_line(FILE *out, const char *key, const char *value, fc_origin 
     fprintf(out, "%-18s %-14s (%s)\n", key, value, where);
 }
 
+static void print_int(FILE *out, const char *key, long long value, fc_origin o) {
+    char v[32];
+    snprintf(v, sizeof v, "%lld", value);
+    print_line(out, key, v, o);
+}
+
+static void print_float(FILE *out, const char *key, double value, fc_origin o) {
+    char v[32];
+    snprintf(v, sizeof v, "%g", value);
+    print_line(out, key, v, o);
+}
+
 void config_print(FILE *out, const fc_config *c) {
     char v[256];
     const fc_origin *o = c->origin;
@@ -720,8 +732,7 @@ void config_print(FILE *out, const fc_config *c) {
     if (c->n_gpu_layers == FC_LAYERS_AUTO) snprintf(v, sizeof v, "auto");
     else snprintf(v, sizeof v, "%d", c->n_gpu_layers);
     print_line(out, "LAYERS", v, o[FC_SET_LAYERS]);
-    snprintf(v, sizeof v, "%g", c->target);
-    print_line(out, "TARGET_VRAM_USAGE", v, o[FC_SET_TARGET]);
+    print_float(out, "TARGET_VRAM_USAGE", c->target, o[FC_SET_TARGET]);
     if (c->kv_type_k == c->kv_type_v && o[FC_SET_KV_TYPE_K].src == o[FC_SET_KV_TYPE_V].src &&
         o[FC_SET_KV_TYPE_K].name == o[FC_SET_KV_TYPE_V].name) {
         print_line(out, "KV_CACHE_QUANT", kv_name(c->kv_type_k), o[FC_SET_KV_TYPE_K]);
@@ -733,31 +744,20 @@ void config_print(FILE *out, const fc_config *c) {
     else if (c->n_ctx == FC_CTX_AUTO) snprintf(v, sizeof v, "auto");
     else snprintf(v, sizeof v, "%d", c->n_ctx);
     print_line(out, "N_CTX", v, o[FC_SET_N_CTX]);
-    snprintf(v, sizeof v, "%d", c->n_ctx_min);
-    print_line(out, "N_CTX_MIN", v, o[FC_SET_N_CTX_MIN]);
-    snprintf(v, sizeof v, "%d", c->n_ctx_max);
-    print_line(out, "N_CTX_MAX", v, o[FC_SET_N_CTX_MAX]);
+    print_int(out, "N_CTX_MIN", c->n_ctx_min, o[FC_SET_N_CTX_MIN]);
+    print_int(out, "N_CTX_MAX", c->n_ctx_max, o[FC_SET_N_CTX_MAX]);
     print_line(out, "FLASH_ATTN", c->flash_attn == FC_FA_ON ? "on" : c->flash_attn == FC_FA_OFF ? "off" : "auto",
                o[FC_SET_FLASH_ATTN]);
     print_line(out, "VRAM_RESERVE", fmt_bytes(v, sizeof v, c->vram_reserve), o[FC_SET_VRAM_RESERVE]);
-    snprintf(v, sizeof v, "%d", c->n_threads);
-    print_line(out, "N_THREADS", v, o[FC_SET_N_THREADS]);
-    snprintf(v, sizeof v, "%d", c->n_batch);
-    print_line(out, "N_BATCH", v, o[FC_SET_N_BATCH]);
-    snprintf(v, sizeof v, "%g", c->temperature);
-    print_line(out, "TEMPERATURE", v, o[FC_SET_TEMPERATURE]);
-    snprintf(v, sizeof v, "%d", c->top_k);
-    print_line(out, "TOP_K", v, o[FC_SET_TOP_K]);
-    snprintf(v, sizeof v, "%g", c->top_p);
-    print_line(out, "TOP_P", v, o[FC_SET_TOP_P]);
-    snprintf(v, sizeof v, "%g", c->min_p);
-    print_line(out, "MIN_P", v, o[FC_SET_MIN_P]);
-    snprintf(v, sizeof v, "%g", c->repeat_penalty);
-    print_line(out, "REPEAT_PENALTY", v, o[FC_SET_REPEAT_PENALTY]);
-    snprintf(v, sizeof v, "%lld", (long long)c->seed);
-    print_line(out, "SEED", v, o[FC_SET_SEED]);
-    snprintf(v, sizeof v, "%d", c->max_tokens);
-    print_line(out, "MAX_TOKENS", v, o[FC_SET_MAX_TOKENS]);
+    print_int(out, "N_THREADS", c->n_threads, o[FC_SET_N_THREADS]);
+    print_int(out, "N_BATCH", c->n_batch, o[FC_SET_N_BATCH]);
+    print_float(out, "TEMPERATURE", c->temperature, o[FC_SET_TEMPERATURE]);
+    print_int(out, "TOP_K", c->top_k, o[FC_SET_TOP_K]);
+    print_float(out, "TOP_P", c->top_p, o[FC_SET_TOP_P]);
+    print_float(out, "MIN_P", c->min_p, o[FC_SET_MIN_P]);
+    print_float(out, "REPEAT_PENALTY", c->repeat_penalty, o[FC_SET_REPEAT_PENALTY]);
+    print_int(out, "SEED", c->seed, o[FC_SET_SEED]);
+    print_int(out, "MAX_TOKENS", c->max_tokens, o[FC_SET_MAX_TOKENS]);
     if (c->system_prompt) snprintf(v, sizeof v, "\"%.60s%s\"", c->system_prompt, strlen(c->system_prompt) > 60 ? "..." : "");
     else snprintf(v, sizeof v, "(none)");
     for (char *p = v; *p; p++) if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';

@@ -9,16 +9,6 @@
 #include "../format/ggml_types.h"
 #include "commands.h"
 
-const char *session_kv_name(uint32_t type) {
-    switch (type) {
-    case GGML_TYPE_F32: return "f32";
-    case GGML_TYPE_F16: return "f16";
-    case GGML_TYPE_Q8_0: return "q8_0";
-    case GGML_TYPE_Q4_0: return "q4_0";
-    default: return ggml_type_name(type);
-    }
-}
-
 /* "118 MiB" below a GiB, "6.1 GiB" above. */
 static const char *short_bytes(char *buf, size_t cap, uint64_t b) {
     double mib = (double)b / (1024.0 * 1024.0);
@@ -43,8 +33,8 @@ static void short_reason(char *out, size_t cap, const char *reason) {
 
 const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const gpu_inventory *inv) {
     char kv[40], where[400], mem[64];
-    if (r->cfg.type_k == r->cfg.type_v) snprintf(kv, sizeof kv, "%s", session_kv_name(r->cfg.type_k));
-    else snprintf(kv, sizeof kv, "%s/%s", session_kv_name(r->cfg.type_k), session_kv_name(r->cfg.type_v));
+    if (r->cfg.type_k == r->cfg.type_v) snprintf(kv, sizeof kv, "%s", mem_kv_type_name(r->cfg.type_k));
+    else snprintf(kv, sizeof kv, "%s/%s", mem_kv_type_name(r->cfg.type_k), mem_kv_type_name(r->cfg.type_v));
     if (!inv || inv->n == 0) {
         char why[300];
         short_reason(why, sizeof why, inv && inv->reason[0] ? inv->reason : "none found");

@@ -77,7 +77,4 @@ const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const
 /* A short model label: general.name, else the file's base name. */
 const char *session_model_name(const fc_session *s);
 
-/* "f16", "q8_0", ... for a KV type. */
-const char *session_kv_name(uint32_t type);
-
 #endif

@@ -12,20 +12,9 @@
  */
 #if defined(__x86_64__)
 
-#include <immintrin.h>
-
-#include "quant_impl.h"
+#include "quant_x86.h"
 
 /* ---- helpers --------------------------------------------------------------- */
-
-static inline float f16(const uint8_t *p) { return _cvtsh_ss(fc_rd16(p)); }
-
-static inline float hsum8(__m256 v) {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
-    s = _mm_add_ps(s, _mm_movehl_ps(s, s));
-    s = _mm_add_ss(s, _mm_movehdup_ps(s));
-    return _mm_cvtss_f32(s);
-}
 
 /* Two blocks' 16 bytes of nibbles -> 64 codes in element order:
  * [A low | A high | B low | B high]. */
@@ -286,29 +275,17 @@ QUANT_TILE4_FROM_DOT(tile4_bf16, dot_bf16)
 #define K_TILE4(t) QUANT_TILE4_FROM_DOT(tile4_##t, quant_avx2_dot_##t)
 QUANT_K_TYPES(K_TILE4)
 
-#define ROW(id, nm, be, bb, act, dq, qz, dt, tl) \
-    [id] = {id, nm, be, bb, act, dq, qz, dt, NULL, tl}
-
 static const quant_traits AVX512[GGML_TYPE_COUNT] = {
-    ROW(GGML_TYPE_F32, "F32", 1, 4, FC_ACT_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
-    ROW(GGML_TYPE_F16, "F16", 1, 2, FC_ACT_F32, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
-    ROW(GGML_TYPE_BF16, "BF16", 1, 2, FC_ACT_F32, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    ROW(GGML_TYPE_Q4_0, "Q4_0", 32, 18, FC_ACT_Q8, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, quant_avx2_tile4_q4_0),
-    ROW(GGML_TYPE_Q4_1, "Q4_1", 32, 20, FC_ACT_Q8, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, quant_avx2_tile4_q4_1),
-    ROW(GGML_TYPE_Q5_0, "Q5_0", 32, 22, FC_ACT_Q8, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, quant_avx2_tile4_q5_0),
-    ROW(GGML_TYPE_Q5_1, "Q5_1", 32, 24, FC_ACT_Q8, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
-    ROW(GGML_TYPE_Q8_0, "Q8_0", 32, 34, FC_ACT_Q8, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
-    /* K-quants and IQ4 (quant_k_avx2.c; dequantization stays scalar: the
-     * engine only dequantizes in exact mode and for embeddings) */
-#define KROW(ID, NM, BE, BB, ACT, t) \
-    ROW(ID, NM, BE, BB, ACT, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx2_dot_##t, tile4_##t)
-    KROW(GGML_TYPE_Q2_K, "Q2_K", 256, 84, FC_ACT_Q8K, q2_k),
-    KROW(GGML_TYPE_Q3_K, "Q3_K", 256, 110, FC_ACT_Q8K, q3_k),
-    KROW(GGML_TYPE_Q4_K, "Q4_K", 256, 144, FC_ACT_Q8K, q4_k),
-    KROW(GGML_TYPE_Q5_K, "Q5_K", 256, 176, FC_ACT_Q8K, q5_k),
-    KROW(GGML_TYPE_Q6_K, "Q6_K", 256, 210, FC_ACT_Q8K, q6_k),
-    KROW(GGML_TYPE_IQ4_NL, "IQ4_NL", 32, 18, FC_ACT_Q8, iq4_nl),
-    KROW(GGML_TYPE_IQ4_XS, "IQ4_XS", 256, 136, FC_ACT_Q8K, iq4_xs),
+    QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
+    QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
+    QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
+    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, quant_avx2_tile4_q4_0),
+    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, quant_avx2_tile4_q4_1),
+    QUANT_ROW(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, quant_avx2_tile4_q5_0),
+    QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
+    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
+    /* K-quants and IQ4 (quant_k_avx2.c) */
+    QUANT_K_ROWS(quant_avx2_dot_),
 };
 
 const quant_kernels quant_kernels_avx512 = {AVX512, {act_q8, quant_avx2_act_q8k, vdot_f32, vaxpy_f32}};

@@ -124,6 +124,36 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
     for (int i = 0; i < 8; i++) out[i] = (((b->scales_l[i / 2] >> (4 * (i % 2))) & 0x0F) | (int)(((h >> (2 * i)) & 3) << 4)) - 32;
 }
 
+/* A row of a kernel table (quant_ref.c, quant_avx2.c, quant_avx512.c): the
+ * type's facts, written once below, then one instruction set's kernels
+ * (dot_rows is NULL in every table). */
+#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4}
+/* name, elements per block, bytes per block, the activation format the dot wants */
+#define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
+#define QUANT_FACTS_GGML_TYPE_F16    "F16", 1, 2, FC_ACT_F32
+#define QUANT_FACTS_GGML_TYPE_BF16   "BF16", 1, 2, FC_ACT_F32
+#define QUANT_FACTS_GGML_TYPE_Q4_0   "Q4_0", 32, 18, FC_ACT_Q8
+#define QUANT_FACTS_GGML_TYPE_Q4_1   "Q4_1", 32, 20, FC_ACT_Q8
+#define QUANT_FACTS_GGML_TYPE_Q5_0   "Q5_0", 32, 22, FC_ACT_Q8
+#define QUANT_FACTS_GGML_TYPE_Q5_1   "Q5_1", 32, 24, FC_ACT_Q8
+#define QUANT_FACTS_GGML_TYPE_Q8_0   "Q8_0", 32, 34, FC_ACT_Q8
+#define QUANT_FACTS_GGML_TYPE_Q2_K   "Q2_K", 256, 84, FC_ACT_Q8K
+#define QUANT_FACTS_GGML_TYPE_Q3_K   "Q3_K", 256, 110, FC_ACT_Q8K
+#define QUANT_FACTS_GGML_TYPE_Q4_K   "Q4_K", 256, 144, FC_ACT_Q8K
+#define QUANT_FACTS_GGML_TYPE_Q5_K   "Q5_K", 256, 176, FC_ACT_Q8K
+#define QUANT_FACTS_GGML_TYPE_Q6_K   "Q6_K", 256, 210, FC_ACT_Q8K
+#define QUANT_FACTS_GGML_TYPE_IQ4_NL "IQ4_NL", 32, 18, FC_ACT_Q8
+#define QUANT_FACTS_GGML_TYPE_IQ4_XS "IQ4_XS", 256, 136, FC_ACT_Q8K
+/* The K-quant and IQ4 rows, the same in every table: scalar dequantize and
+ * quantize (the engine only dequantizes in exact mode and for embeddings),
+ * the dots DOT##t and the tiles tile4_##t the including file defines. */
+#define QUANT_K_ROW(id, t, DOT) QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, DOT##t, tile4_##t)
+#define QUANT_K_ROWS(DOT)                                                                          \
+    QUANT_K_ROW(GGML_TYPE_Q2_K, q2_k, DOT), QUANT_K_ROW(GGML_TYPE_Q3_K, q3_k, DOT),                 \
+    QUANT_K_ROW(GGML_TYPE_Q4_K, q4_k, DOT), QUANT_K_ROW(GGML_TYPE_Q5_K, q5_k, DOT),                 \
+    QUANT_K_ROW(GGML_TYPE_Q6_K, q6_k, DOT), QUANT_K_ROW(GGML_TYPE_IQ4_NL, iq4_nl, DOT),             \
+    QUANT_K_ROW(GGML_TYPE_IQ4_XS, iq4_xs, DOT)
+
 /* The 4x4 tile as 16 dots (the scalar definition of tile4). */
 static inline void quant_tile4_dots(quant_dot_fn dot, const void *rows, size_t row_stride, const void *act,
                                     size_t act_stride, int64_t n, float *out, size_t out_stride) {

@@ -353,27 +353,16 @@ QUANT_TILE4_FROM_DOT(tile4_q8_0, dot_q8_0)
 #define K_TILE4(t) QUANT_TILE4_FROM_DOT(tile4_##t, quant_ref_dot_##t)
 QUANT_K_TYPES(K_TILE4)
 
-#define ROW(id, nm, be, bb, act, dq, qz, dt, tl) \
-    [id] = {id, nm, be, bb, act, dq, qz, dt, NULL, tl}
-
 static const quant_traits REF[GGML_TYPE_COUNT] = {
-    ROW(GGML_TYPE_F32, "F32", 1, 4, FC_ACT_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32, tile4_f32),
-    ROW(GGML_TYPE_F16, "F16", 1, 2, FC_ACT_F32, quant_ref_dequant_f16, quant_ref_quantize_f16, dot_f16, tile4_f16),
-    ROW(GGML_TYPE_BF16, "BF16", 1, 2, FC_ACT_F32, quant_ref_dequant_bf16, quant_ref_quantize_bf16, quant_ref_dot_bf16, tile4_bf16),
-    ROW(GGML_TYPE_Q4_0, "Q4_0", 32, 18, FC_ACT_Q8, quant_ref_dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, tile4_q4_0),
-    ROW(GGML_TYPE_Q4_1, "Q4_1", 32, 20, FC_ACT_Q8, quant_ref_dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, tile4_q4_1),
-    ROW(GGML_TYPE_Q5_0, "Q5_0", 32, 22, FC_ACT_Q8, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, tile4_q5_0),
-    ROW(GGML_TYPE_Q5_1, "Q5_1", 32, 24, FC_ACT_Q8, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, tile4_q5_1),
-    ROW(GGML_TYPE_Q8_0, "Q8_0", 32, 34, FC_ACT_Q8, quant_ref_dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, tile4_q8_0),
-#define KROW(ID, NM, BE, BB, ACT, t) \
-    ROW(ID, NM, BE, BB, ACT, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_ref_dot_##t, tile4_##t)
-    KROW(GGML_TYPE_Q2_K, "Q2_K", 256, 84, FC_ACT_Q8K, q2_k),
-    KROW(GGML_TYPE_Q3_K, "Q3_K", 256, 110, FC_ACT_Q8K, q3_k),
-    KROW(GGML_TYPE_Q4_K, "Q4_K", 256, 144, FC_ACT_Q8K, q4_k),
-    KROW(GGML_TYPE_Q5_K, "Q5_K", 256, 176, FC_ACT_Q8K, q5_k),
-    KROW(GGML_TYPE_Q6_K, "Q6_K", 256, 210, FC_ACT_Q8K, q6_k),
-    KROW(GGML_TYPE_IQ4_NL, "IQ4_NL", 32, 18, FC_ACT_Q8, iq4_nl),
-    KROW(GGML_TYPE_IQ4_XS, "IQ4_XS", 256, 136, FC_ACT_Q8K, iq4_xs),
+    QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32, tile4_f32),
+    QUANT_ROW(GGML_TYPE_F16, quant_ref_dequant_f16, quant_ref_quantize_f16, dot_f16, tile4_f16),
+    QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, quant_ref_dot_bf16, tile4_bf16),
+    QUANT_ROW(GGML_TYPE_Q4_0, quant_ref_dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, tile4_q4_0),
+    QUANT_ROW(GGML_TYPE_Q4_1, quant_ref_dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, tile4_q4_1),
+    QUANT_ROW(GGML_TYPE_Q5_0, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, tile4_q5_0),
+    QUANT_ROW(GGML_TYPE_Q5_1, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, tile4_q5_1),
+    QUANT_ROW(GGML_TYPE_Q8_0, quant_ref_dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, tile4_q8_0),
+    QUANT_K_ROWS(quant_ref_dot_),
 };
 
 const quant_kernels quant_kernels_ref = {REF, {act_q8, quant_ref_act_q8k, vdot_f32, vaxpy_f32}};

@@ -51,6 +51,16 @@ bool mem_kv_type_allowed(uint32_t type) {
     return type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_0;
 }
 
+const char *mem_kv_type_name(uint32_t type) {
+    switch (type) {
+    case GGML_TYPE_F32: return "f32";
+    case GGML_TYPE_F16: return "f16";
+    case GGML_TYPE_Q8_0: return "q8_0";
+    case GGML_TYPE_Q4_0: return "q4_0";
+    default: return ggml_type_name(type);
+    }
+}
+
 int mem_kv_type_check(const model_desc *d, uint32_t type, const char *what, fc_err *err) {
     if (!mem_kv_type_allowed(type))
         return fc_errf(err, FC_EINPUT, "%s = %s is not a KV cache type: allowed f32, f16, q8_0, q4_0", what,

@@ -88,6 +88,10 @@ void mem_model_free(mem_model *m); /* NULL is accepted */
 
 /* Whether type is one the KV cache may use (f32, f16, q8_0, q4_0). */
 bool mem_kv_type_allowed(uint32_t type);
+
+/* A KV type as the config spells it ("f32", "f16", "q8_0", "q4_0"); any
+ * other type by its GGML name ("Q4_K"). Static storage. */
+const char *mem_kv_type_name(uint32_t type);
 /* FC_EINPUT unless type is allowed and every layer's K and V rows are a
  * multiple of its block (q8_0 / q4_0 work in blocks of 32). what names the
  * setting in the message ("KV_CACHE_QUANT (-ctk)"). */

@@ -203,17 +203,6 @@ __attribute__((format(printf, 2, 3))) static void warn(plan_result *r, const cha
 
 #define B(x) fmt_bytes((char[32]){0}, 32, (x))
 
-/* KV type names as the config spells them ("q8_0"). */
-static const char *kv_name(uint32_t t) {
-    switch (t) {
-    case GGML_TYPE_F32: return "f32";
-    case GGML_TYPE_F16: return "f16";
-    case GGML_TYPE_Q8_0: return "q8_0";
-    case GGML_TYPE_Q4_0: return "q4_0";
-    default: return ggml_type_name(t);
-    }
-}
-
 /* --- decisions ------------------------------------------------------------- */
 
 static const uint32_t KV_AUTO_ORDER[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0}; /* least compressed first */
@@ -290,8 +279,8 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
     if (p->type_k != PLAN_AUTO && p->type_v != PLAN_AUTO) {
         c.type_k = (uint32_t)p->type_k;
         c.type_v = (uint32_t)p->type_v;
-        reason(r, "KV cache K %s, V %s: set by KV_CACHE_QUANT / -ctk / -ctv", kv_name(c.type_k),
-               kv_name(c.type_v));
+        reason(r, "KV cache K %s, V %s: set by KV_CACHE_QUANT / -ctk / -ctv", mem_kv_type_name(c.type_k),
+               mem_kv_type_name(c.type_v));
     } else {
         char line[PLAN_LINE];
         int len = snprintf(line, sizeof line, "KV cache auto at n_ctx %u:", c.n_ctx);
@@ -306,7 +295,7 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
             uint32_t fit = s.n ? fit_with(&s, &cc, &head_fits) : 0;
             if (fit > want) fit = want;
             if (len < (int)sizeof line)
-                len += snprintf(line + len, sizeof line - (size_t)len, " %s -> %u layers;", kv_name(t), fit);
+                len += snprintf(line + len, sizeof line - (size_t)len, " %s -> %u layers;", mem_kv_type_name(t), fit);
             if (best < 0 || fit > best_fit) { best = (int)t; best_fit = fit; }
         }
         if (best < 0) {
@@ -315,7 +304,7 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
         }
         c.type_k = p->type_k == PLAN_AUTO ? (uint32_t)best : (uint32_t)p->type_k;
         c.type_v = p->type_v == PLAN_AUTO ? (uint32_t)best : (uint32_t)p->type_v;
-        reason(r, "%s %s is the least compressed with the most layers on the GPU%s", line, kv_name((uint32_t)best),
+        reason(r, "%s %s is the least compressed with the most layers on the GPU%s", line, mem_kv_type_name((uint32_t)best),
                s.n ? "" : " (no GPU: f16 keeps full precision)");
     }
 

@@ -20,66 +20,21 @@ bool idvec_push(idvec *o, int32_t id) {
     return true;
 }
 
-/* A symbol: a run of the mapped word, linked to its live neighbours. */
-typedef struct sym { uint32_t start, n; int32_t prev, next; } sym;
-/* A candidate merge of symbols left and right (adjacent when pushed). */
-typedef struct pair { int32_t rank, left, right; uint32_t size; } pair;
-
-static bool pair_before(const pair *a, const pair *b) {
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-typedef struct heap { pair *v; size_t n, cap; } heap;
-
-static bool heap_push(heap *h, pair p) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        pair *v = realloc(h->v, cap * sizeof *v);
-        if (!v) return false;
-        h->v = v;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!pair_before(&p, &h->v[up])) break;
-        h->v[i] = h->v[up];
-        i = up;
-    }
-    h->v[i] = p;
-    return true;
-}
-
-static pair heap_pop(heap *h) {
-    pair top = h->v[0], last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && pair_before(&h->v[c + 1], &h->v[c])) c++;
-        if (!pair_before(&h->v[c], &last)) break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n) h->v[i] = last;
-    return top;
-}
-
 typedef struct work {
     char *mapped; size_t mapped_cap;
-    sym *syms; size_t syms_cap;
-    heap heap;
+    tok_sym *syms; size_t syms_cap;
+    tok_heap heap;
 } work;
 
 static bool try_pair(const tokenizer *t, work *w, int32_t left, int32_t right) {
     if (left < 0 || right < 0) return true;
-    const sym *l = &w->syms[left], *r = &w->syms[right];
+    const tok_sym *l = &w->syms[left], *r = &w->syms[right];
     int32_t rank = strtab_find2(&t->merges, w->mapped + l->start, l->n, ' ', w->mapped + r->start, r->n);
     if (rank < 0) return true;
-    return heap_push(&w->heap, (pair){rank, left, right, l->n + r->n});
+    return tok_heap_push(&w->heap, (tok_cand){.rank = rank, .left = left, .right = right, .size = l->n + r->n});
 }
 
-static bool emit_symbol(const tokenizer *t, const work *w, const sym *s, idvec *out) {
+static bool emit_symbol(const tokenizer *t, const work *w, const tok_sym *s, idvec *out) {
     int32_t id = strtab_find(&t->vocab, w->mapped + s->start, s->n);
     if (id >= 0) return idvec_push(out, id);
     /* Not a token (an incomplete vocabulary): fall back to the characters,
@@ -102,7 +57,7 @@ static bool encode_word(const tokenizer *t, work *w, const unsigned char *bytes,
         w->mapped_cap = 2 * n;
     }
     if (n > w->syms_cap) {
-        sym *s = realloc(w->syms, n * sizeof *s);
+        tok_sym *s = realloc(w->syms, n * sizeof *s);
         if (!s) return false;
         w->syms = s;
         w->syms_cap = n;
@@ -110,7 +65,7 @@ static bool encode_word(const tokenizer *t, work *w, const unsigned char *bytes,
     uint32_t m = 0;
     for (size_t i = 0; i < n; i++) {
         uint8_t k = t->byte_utf8_len[bytes[i]];
-        w->syms[i] = (sym){m, k, (int32_t)i - 1, i + 1 < n ? (int32_t)i + 1 : -1};
+        w->syms[i] = (tok_sym){m, k, (int32_t)i - 1, i + 1 < n ? (int32_t)i + 1 : -1};
         memcpy(w->mapped + m, t->byte_utf8[bytes[i]], k);
         m += k;
     }
@@ -122,8 +77,8 @@ static bool encode_word(const tokenizer *t, work *w, const unsigned char *bytes,
     for (size_t i = 1; i < n; i++)
         if (!try_pair(t, w, (int32_t)i - 1, (int32_t)i)) return false;
     while (w->heap.n) {
-        pair p = heap_pop(&w->heap);
-        sym *l = &w->syms[p.left], *r = &w->syms[p.right];
+        tok_cand p = tok_heap_pop(&w->heap);
+        tok_sym *l = &w->syms[p.left], *r = &w->syms[p.right];
         /* stale: one side was merged away or grew since the pair was queued */
         if (l->n == 0 || r->n == 0 || l->n + r->n != p.size || l->next != p.right) continue;
         l->n += r->n;

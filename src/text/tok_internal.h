@@ -23,6 +23,18 @@ enum tok_model { TOK_BPE, TOK_SPM, TOK_WPM };
 typedef struct idvec { int32_t *v; size_t n, cap; } idvec;
 bool idvec_push(idvec *o, int32_t id);
 
+/* The merge loop of the BPE and SentencePiece encoders (tok_heap.c). A
+ * symbol is a run of the fragment's bytes linked to its live neighbours
+ * (-1 at the ends); a candidate is a merge of symbols left and right
+ * (adjacent when queued) into size bytes. BPE ranks its candidates (lowest
+ * first, score 0), SentencePiece scores them (highest first, rank 0); ties go
+ * to the leftmost. */
+typedef struct tok_sym { uint32_t start, n; int32_t prev, next; } tok_sym;
+typedef struct tok_cand { float score; int32_t rank, left, right; uint32_t size; } tok_cand;
+typedef struct tok_heap { tok_cand *v; size_t n, cap; } tok_heap; /* zero-init; free(v) */
+bool tok_heap_push(tok_heap *h, tok_cand c); /* false when out of memory */
+tok_cand tok_heap_pop(tok_heap *h);          /* the best candidate; h->n > 0 */
+
 struct tokenizer {
     enum tok_model model;
     enum pretok_type pre;

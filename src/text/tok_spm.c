@@ -10,55 +10,12 @@
 #include "tok_internal.h"
 #include "unicode.h"
 
-typedef struct sym { uint32_t start, n; int32_t prev, next; } sym;
-typedef struct cand { float score; int32_t left, right; uint32_t size; } cand;
-
-static bool cand_before(const cand *a, const cand *b) {
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-typedef struct heap { cand *v; size_t n, cap; } heap;
-
-static bool heap_push(heap *h, cand p) {
-    if (h->n == h->cap) {
-        size_t cap = h->cap ? h->cap * 2 : 64;
-        cand *v = realloc(h->v, cap * sizeof *v);
-        if (!v) return false;
-        h->v = v;
-        h->cap = cap;
-    }
-    size_t i = h->n++;
-    while (i > 0) {
-        size_t up = (i - 1) / 2;
-        if (!cand_before(&p, &h->v[up])) break;
-        h->v[i] = h->v[up];
-        i = up;
-    }
-    h->v[i] = p;
-    return true;
-}
-
-static cand heap_pop(heap *h) {
-    cand top = h->v[0], last = h->v[--h->n];
-    size_t i = 0;
-    for (;;) {
-        size_t c = 2 * i + 1;
-        if (c >= h->n) break;
-        if (c + 1 < h->n && cand_before(&h->v[c + 1], &h->v[c])) c++;
-        if (!cand_before(&h->v[c], &last)) break;
-        h->v[i] = h->v[c];
-        i = c;
-    }
-    if (h->n) h->v[i] = last;
-    return top;
-}
-
-static bool try_pair(const tokenizer *t, const char *buf, sym *syms, heap *h, int32_t left, int32_t right) {
+static bool try_pair(const tokenizer *t, const char *buf, tok_sym *syms, tok_heap *h, int32_t left, int32_t right) {
     if (left < 0 || right < 0) return true;
     uint32_t size = syms[left].n + syms[right].n;
     int32_t id = strtab_find(&t->vocab, buf + syms[left].start, size);
     if (id < 0) return true;
-    return heap_push(h, (cand){t->score[id], left, right, size});
+    return tok_heap_push(h, (tok_cand){.score = t->score[id], .left = left, .right = right, .size = size});
 }
 
 bool spm_encode_fragment(const tokenizer *t, const char *text, size_t len, bool space_prefix, idvec *out) {
@@ -69,8 +26,8 @@ bool spm_encode_fragment(const tokenizer *t, const char *text, size_t len, bool 
     if (blen == 0) return true;
     bool ok = false;
     char *buf = malloc(blen);
-    sym *syms = malloc(blen * sizeof *syms);
-    heap h = {0};
+    tok_sym *syms = malloc(blen * sizeof *syms);
+    tok_heap h = {0};
     if (!buf || !syms) goto done;
     size_t b = 0;
     if (space_prefix) { memcpy(buf, SPACE, 3); b = 3; }
@@ -85,15 +42,15 @@ bool spm_encode_fragment(const tokenizer *t, const char *text, size_t len, bool 
          * the following "▁" into a broken character) */
         uint32_t cp;
         size_t k = utf8_decode(buf + i, blen - i, &cp);
-        syms[n] = (sym){(uint32_t)i, (uint32_t)k, n - 1, i + k < blen ? n + 1 : -1};
+        syms[n] = (tok_sym){(uint32_t)i, (uint32_t)k, n - 1, i + k < blen ? n + 1 : -1};
         n++;
         i += k;
     }
     for (int32_t i = 1; i < n; i++)
         if (!try_pair(t, buf, syms, &h, i - 1, i)) goto done;
     while (h.n) {
-        cand c = heap_pop(&h);
-        sym *l = &syms[c.left], *r = &syms[c.right];
+        tok_cand c = tok_heap_pop(&h);
+        tok_sym *l = &syms[c.left], *r = &syms[c.right];
         if (l->n == 0 || r->n == 0 || l->n + r->n != c.size || l->next != c.right) continue;
         l->n += r->n;
         r->n = 0;
