@@ -298,6 +298,7 @@ int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt
     while (common < c->n_cache && common < n && c->cache[common] == toks[common]) common++;
     if (common == n) common = n - 1; /* re-evaluate the last token: its logits start the reply */
     engine_rewind(c->engine, common);
+    common = engine_n_past(c->engine); /* a sliding-window ring may have had to start over */
     c->n_cache = common;
     st->n_reused = common;
     if (cache_reserve(c, n, err)) { free(toks); return -1; }

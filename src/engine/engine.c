@@ -1,6 +1,18 @@
-/* engine — the CPU forward pass of the llama architecture, top to bottom:
- * embed -> per layer [RMSNorm, Q/K/V, RoPE, KV store, attention, Wo + residual,
- * RMSNorm, gate/up + SwiGLU, down + residual] -> RMSNorm -> output head.
+/* engine — the CPU forward pass, top to bottom, one for every runnable
+ * architecture (what differs is data in fc_layer / fc_model, see model.h):
+ * embed (x scale) -> per layer [RMSNorm, Q/K/V (+ bias), per-head Q/K norms,
+ * RoPE, attention over the cache and the batch (windowed on sliding-window
+ * layers), KV store, Wo (+ post-norm) + residual, RMSNorm, gate/up + SwiGLU
+ * or GeGLU, down (+ post-norm) + residual] -> RMSNorm -> output head
+ * (-> softcap).
+ *
+ * KV cache: layer il has kv_rows[il] = mem_layer_ctx() rows, the memory
+ * model's number. On sliding-window layers that is the window, used as a
+ * ring (position p in row p % rows). So that a batch never overwrites rows
+ * its own earlier tokens still need, attention reads the batch's keys and
+ * values from the work buffers (rounded to the KV type first, so they equal
+ * what the cache would give back) and older ones from the cache; the batch
+ * is stored after attention.
  *
  * Parallelism: each step that touches weights is one pool_run over chunks of
  * weight rows (every thread streams its own rows; decoding is bound by memory
@@ -24,7 +36,9 @@ struct fc_engine {
     fc_pool *pool;
     int n_past;
     /* KV cache: per layer n_ctx rows, each n_head_kv * head_dim values */
-    uint8_t **k_cache, **v_cache;   /* [n_layer] -> (n_ctx, k_row_bytes) */
+    uint8_t **k_cache, **v_cache;   /* [n_layer] -> (kv_rows[il], k_row_bytes) */
+    uint32_t *kv_rows;              /* [n_layer] mem_layer_ctx(): n_ctx, or the window (a ring) */
+    bool ring;                      /* some layer's cache is a ring: rewinding loses positions */
     size_t k_row_bytes, v_row_bytes;
     const quant_traits *kq, *vq;
     /* work buffers (workbuf.h), one allocation each */
@@ -102,8 +116,11 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
 
     e->k_cache = calloc(d->n_layer, sizeof *e->k_cache);
     e->v_cache = calloc(d->n_layer, sizeof *e->v_cache);
-    if (!e->k_cache || !e->v_cache) goto oom;
+    e->kv_rows = calloc(d->n_layer, sizeof *e->kv_rows);
+    if (!e->k_cache || !e->v_cache || !e->kv_rows) goto oom;
     for (uint32_t il = 0; il < d->n_layer; il++) {
+        e->kv_rows[il] = mem_layer_ctx(d, il, p->n_ctx);
+        e->ring |= e->kv_rows[il] < p->n_ctx;
         /* the memory model's numbers, so the log equals the plan */
         e->k_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "k", mem_kv_layer_k_bytes(d, il, p->n_ctx, p->type_k));
         e->v_cache[il] = alloc_logged(e, ALLOC_KV, (int)il, "v", mem_kv_layer_v_bytes(d, il, p->n_ctx, p->type_v));
@@ -143,6 +160,7 @@ void engine_free(fc_engine *e) {
     for (uint32_t il = 0; e->v_cache && il < e->d->n_layer; il++) free(e->v_cache[il]);
     free(e->k_cache);
     free(e->v_cache);
+    free(e->kv_rows);
     for (int i = 0; i < WB_COUNT; i++) free(e->buf[i]);
     free(e->log.entries);
     model_free(&e->model);
@@ -157,7 +175,12 @@ const fc_alloc_log *engine_alloc_log(const fc_engine *e) { return &e->log; }
 const fc_engine_params *engine_params(const fc_engine *e) { return &e->p; }
 void engine_rewind(fc_engine *e, int n_past) {
     if (n_past < 0) n_past = 0;
-    if (n_past < e->n_past) e->n_past = n_past;
+    if (n_past >= e->n_past) return;
+    /* A ring has overwritten the window before n_past once more than one
+     * window's worth of positions followed it: start over. */
+    for (uint32_t il = 0; e->ring && il < e->d->n_layer; il++)
+        if (e->kv_rows[il] < e->p.n_ctx && e->n_past - n_past > 1 && e->n_past > (int)e->kv_rows[il]) n_past = 0;
+    e->n_past = n_past;
 }
 
 /* ---- matrix x vectors ----------------------------------------------------- */
@@ -179,13 +202,20 @@ typedef struct {
     mm_job jobs[3];
     int n_jobs;
     int n_tok;
-    bool swiglu;            /* jobs[0] gate, jobs[1] up: dst of job 0 = silu(gate) * up */
+    bool glu;               /* jobs[0] gate, jobs[1] up: dst of job 0 = act(gate) * up */
+    enum fc_ffn_act act;
 } mm_batch;
 
 enum { ROW_BLOCK = 16 };
 
 /* Exact mode: each weight row is dequantized and dotted with the float
  * activations, so the only rounding left is float32's (reference checks). */
+/* y[r] = s + bias (or y[r] += that when accumulating) */
+static inline void mm_put(const mm_job *j, float *y, int r, float s) {
+    if (j->w->bias) s += j->w->bias[r];
+    y[r] = j->accumulate ? y[r] + s : s;
+}
+
 static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
     const fc_weight *w = j->w;
     float row[w->n_in]; /* VLA: at most the widest row (n_ff), tens of KiB */
@@ -194,8 +224,7 @@ static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
         for (int t = 0; t < n_tok; t++) {
             const float *a = (const float *)((const uint8_t *)j->act + (size_t)t * j->act_stride);
             float *y = j->dst + (size_t)t * j->dst_stride;
-            float s = fc_dot_f32(row, a, w->n_in);
-            y[r] = j->accumulate ? y[r] + s : s;
+            mm_put(j, y, r, fc_dot_f32(row, a, w->n_in));
         }
     }
 }
@@ -218,25 +247,21 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
                     float o[16];
                     tile4(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
                     for (int tt = 0; tt < 4; tt++) {
-                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride + r;
-                        for (int i = 0; i < 4; i++) y[i] = j->accumulate ? y[i] + o[4 * tt + i] : o[4 * tt + i];
+                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
+                        for (int i = 0; i < 4; i++) mm_put(j, y, r + i, o[4 * tt + i]);
                     }
                 }
                 for (; r < re; r++)
                     for (int tt = 0; tt < 4; tt++) {
                         float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                        float s = w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in);
-                        y[r] = j->accumulate ? y[r] + s : s;
+                        mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in));
                     }
             }
         }
         for (; t < n_tok; t++) {
             const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
             float *y = j->dst + (size_t)t * j->dst_stride;
-            for (int r = rb; r < re; r++) {
-                float s = w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in);
-                y[r] = j->accumulate ? y[r] + s : s;
-            }
+            for (int r = rb; r < re; r++) mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in));
         }
     }
 }
@@ -244,7 +269,7 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
 static void mm_task(void *ctx, int task, int thread) {
     (void)thread;
     const mm_batch *b = ctx;
-    if (b->swiglu) {
+    if (b->glu) {
         const mm_job *g = &b->jobs[0], *u = &b->jobs[1];
         int r0 = task * g->rows_per_task, r1 = r0 + g->rows_per_task;
         if (r1 > g->w->n_out) r1 = (int)g->w->n_out;
@@ -252,7 +277,13 @@ static void mm_task(void *ctx, int task, int thread) {
         mm_rows(u, r0, r1, b->n_tok);
         for (int t = 0; t < b->n_tok; t++) {
             float *gv = g->dst + (size_t)t * g->dst_stride, *uv = u->dst + (size_t)t * u->dst_stride;
-            for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
+            if (b->act == FFN_GELU_TANH)
+                for (int r = r0; r < r1; r++) {
+                    float x = gv[r];
+                    gv[r] = 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))) * uv[r];
+                }
+            else
+                for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
         }
         return;
     }
@@ -288,7 +319,7 @@ static int mm_plan(fc_engine *e, mm_batch *b) {
 
 static void mm_run(fc_engine *e, mm_batch *b) {
     int n_tasks = mm_plan(e, b);
-    if (b->swiglu) n_tasks = b->jobs[0].n_tasks;
+    if (b->glu) n_tasks = b->jobs[0].n_tasks;
     pool_run(e->pool, mm_task, b, n_tasks);
 }
 
@@ -337,55 +368,63 @@ typedef struct {
     int il, n_tok, pos0;
 } att_job;
 
-/* Dequantizes head h of a KV row into out (head_dim floats). */
-static inline void kv_head(const quant_traits *q, const uint8_t *row, int h, int head_dim, float *out) {
-    size_t off = (size_t)h * head_dim / q->block_elems * q->block_bytes;
-    q->dequant(row + off, out, head_dim);
+/* Head kvh of position p's key (is_v false) or value, as floats: from this
+ * batch's rows of e->k / e->v (positions >= pos0, already rounded to the KV
+ * type) or dequantized from the cache row p % rows into buf. */
+static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, float *buf) {
+    const fc_engine *e = j->e;
+    const model_desc *d = e->d;
+    int hd = (int)(is_v ? d->head_dim_v : d->head_dim_k);
+    if (p >= j->pos0)
+        return (is_v ? e->v : e->k) + (size_t)(p - j->pos0) * d->n_head_kv * hd + (size_t)kvh * hd;
+    const quant_traits *q = is_v ? e->vq : e->kq;
+    const uint8_t *row = (is_v ? e->v_cache : e->k_cache)[j->il] +
+                         (size_t)(p % e->kv_rows[j->il]) * (is_v ? e->v_row_bytes : e->k_row_bytes);
+    q->dequant(row + (size_t)kvh * hd / q->block_elems * q->block_bytes, buf, hd);
+    return buf;
 }
 
 static void att_task(void *ctx, int task, int thread) {
     const att_job *j = ctx;
     fc_engine *e = j->e;
     const model_desc *d = e->d;
+    const fc_layer *L = &e->model.layers[j->il];
     int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v;
     int t = task / (int)d->n_head, h = task % (int)d->n_head;
     int kvh = h / (int)(d->n_head / d->n_head_kv);
     int pos = j->pos0 + t, n_kv = pos + 1;
+    /* sliding window: the last n_window positions, this one included */
+    int first = L->n_window && pos + 1 > (int)L->n_window ? pos + 1 - (int)L->n_window : 0;
     const float *q = e->q + (size_t)t * d->n_head * hk + (size_t)h * hk;
     float *out = e->att + (size_t)t * d->n_head * hv + (size_t)h * hv;
     float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
     float *kbuf = scratch, *vbuf = scratch + hk, *scores = scratch + hk + hv;
-    const uint8_t *K = e->k_cache[j->il], *V = e->v_cache[j->il];
-    float scale = 1.0f / sqrtf((float)hk);
+    float scale = e->model.attn_scale;
 
     if (!e->p.flash) {
         /* plain: all scores, then softmax, then the weighted sum of values */
         float mx = -INFINITY;
-        for (int p = 0; p < n_kv; p++) {
-            kv_head(e->kq, K + (size_t)p * e->k_row_bytes, kvh, hk, kbuf);
-            float s = fc_dot_f32(q, kbuf, hk) * scale;
-            scores[p] = s;
+        for (int p = first; p < n_kv; p++) {
+            float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
+            scores[p - first] = s;
             if (s > mx) mx = s;
         }
         double sum = 0;
-        for (int p = 0; p < n_kv; p++) { scores[p] = expf(scores[p] - mx); sum += scores[p]; }
+        for (int p = first; p < n_kv; p++) { scores[p - first] = expf(scores[p - first] - mx); sum += scores[p - first]; }
         memset(out, 0, (size_t)hv * sizeof *out);
-        for (int p = 0; p < n_kv; p++) {
-            kv_head(e->vq, V + (size_t)p * e->v_row_bytes, kvh, hv, vbuf);
-            fc_axpy_f32(out, (float)(scores[p] / sum), vbuf, hv);
-        }
+        for (int p = first; p < n_kv; p++)
+            fc_axpy_f32(out, (float)(scores[p - first] / sum), kv_head(j, true, p, kvh, vbuf), hv);
         return;
     }
     /* flash: tiles of scores with a running max and sum (online softmax) */
     float m = -INFINITY;
     double l = 0;
     memset(out, 0, (size_t)hv * sizeof *out);
-    for (int p0 = 0; p0 < n_kv; p0 += WORKBUF_FLASH_TILE) {
+    for (int p0 = first; p0 < n_kv; p0 += WORKBUF_FLASH_TILE) {
         int p1 = p0 + WORKBUF_FLASH_TILE < n_kv ? p0 + WORKBUF_FLASH_TILE : n_kv;
         float tmax = -INFINITY;
         for (int p = p0; p < p1; p++) {
-            kv_head(e->kq, K + (size_t)p * e->k_row_bytes, kvh, hk, kbuf);
-            float s = fc_dot_f32(q, kbuf, hk) * scale;
+            float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
             scores[p - p0] = s;
             if (s > tmax) tmax = s;
         }
@@ -398,8 +437,7 @@ static void att_task(void *ctx, int task, int thread) {
         for (int p = p0; p < p1; p++) {
             float w = expf(scores[p - p0] - m_new);
             l += w;
-            kv_head(e->vq, V + (size_t)p * e->v_row_bytes, kvh, hv, vbuf);
-            fc_axpy_f32(out, w, vbuf, hv);
+            fc_axpy_f32(out, w, kv_head(j, true, p, kvh, vbuf), hv);
         }
         m = m_new;
     }
@@ -409,22 +447,50 @@ static void att_task(void *ctx, int task, int thread) {
 
 /* ---- the forward pass ----------------------------------------------------- */
 
-typedef struct { fc_engine *e; int il, pos0; } tok_job;
+typedef struct { fc_engine *e; int il, pos0, first; } tok_job; /* tokens first + task */
 
-/* RoPE on the new queries and keys, then the keys and values into the cache. */
-static void rope_store_task(void *ctx, int t, int thread) {
+/* Rounds n values in place to what a cache row of type q gives back. */
+static void kv_round(const quant_traits *q, float *v, int64_t n, size_t row_bytes) {
+    if (q->type == GGML_TYPE_F32) return;
+    uint8_t row[row_bytes]; /* VLA: one KV row, a few KiB */
+    q->quantize(v, row, n);
+    q->dequant(row, v, n);
+}
+
+/* Per token: the per-head Q/K norms, RoPE, and the new keys and values
+ * rounded to the KV type (attention reads them from e->k / e->v). */
+static void qk_task(void *ctx, int t, int thread) {
     (void)thread;
     const tok_job *j = ctx;
     fc_engine *e = j->e;
     const model_desc *d = e->d;
-    int pos = j->pos0 + t;
-    float *q = e->q + (size_t)t * d->n_head * d->head_dim_k;
-    float *k = e->k + (size_t)t * d->n_head_kv * d->head_dim_k;
+    const fc_layer *L = &e->model.layers[j->il];
+    int pos = j->pos0 + t, hk = (int)d->head_dim_k;
+    float *q = e->q + (size_t)t * d->n_head * hk;
+    float *k = e->k + (size_t)t * d->n_head_kv * hk;
     float *v = e->v + (size_t)t * d->n_head_kv * d->head_dim_v;
-    fc_rope(q, (int)d->n_head, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
-    fc_rope(k, (int)d->n_head_kv, (int)d->head_dim_k, (int)d->n_rot, pos, e->model.rope_inv_freq, d->rope_type);
-    e->kq->quantize(k, e->k_cache[j->il] + (size_t)pos * e->k_row_bytes, (int64_t)d->n_head_kv * d->head_dim_k);
-    e->vq->quantize(v, e->v_cache[j->il] + (size_t)pos * e->v_row_bytes, (int64_t)d->n_head_kv * d->head_dim_v);
+    if (L->q_norm)
+        for (uint32_t h = 0; h < d->n_head; h++) fc_rmsnorm(q + (size_t)h * hk, q + (size_t)h * hk, L->q_norm, hk, d->norm_eps);
+    if (L->k_norm)
+        for (uint32_t h = 0; h < d->n_head_kv; h++) fc_rmsnorm(k + (size_t)h * hk, k + (size_t)h * hk, L->k_norm, hk, d->norm_eps);
+    fc_rope(q, (int)d->n_head, hk, (int)d->n_rot, pos, L->rope_inv_freq, d->rope_type);
+    fc_rope(k, (int)d->n_head_kv, hk, (int)d->n_rot, pos, L->rope_inv_freq, d->rope_type);
+    kv_round(e->kq, k, (int64_t)d->n_head_kv * hk, e->k_row_bytes);
+    kv_round(e->vq, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
+}
+
+/* Token t's key and value into the cache (row pos % rows). */
+static void store_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const tok_job *j = ctx;
+    fc_engine *e = j->e;
+    const model_desc *d = e->d;
+    t += j->first;
+    size_t row = (size_t)((j->pos0 + t) % (int)e->kv_rows[j->il]);
+    e->kq->quantize(e->k + (size_t)t * d->n_head_kv * d->head_dim_k, e->k_cache[j->il] + row * e->k_row_bytes,
+                    (int64_t)d->n_head_kv * d->head_dim_k);
+    e->vq->quantize(e->v + (size_t)t * d->n_head_kv * d->head_dim_v, e->v_cache[j->il] + row * e->v_row_bytes,
+                    (int64_t)d->n_head_kv * d->head_dim_v);
 }
 
 typedef struct { fc_engine *e; const float *norm; int n_tok; } norm_job;
@@ -434,6 +500,30 @@ static void norm_task(void *ctx, int t, int thread) {
     const norm_job *j = ctx;
     int n = (int)j->e->d->n_embd;
     fc_rmsnorm(j->e->xb + (size_t)t * n, j->e->x + (size_t)t * n, j->norm, n, j->e->d->norm_eps);
+}
+
+/* x[t] += rmsnorm(xb[t]) * norm: a post-norm on a block's output (xb) before the residual add. */
+static void post_norm_add_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const norm_job *j = ctx;
+    int n = (int)j->e->d->n_embd;
+    float *xb = j->e->xb + (size_t)t * n, *x = j->e->x + (size_t)t * n;
+    fc_rmsnorm(xb, xb, j->norm, n, j->e->d->norm_eps);
+    for (int i = 0; i < n; i++) x[i] += xb[i];
+}
+
+/* x += W in, or x += post_norm(W in) when the layer has the post-norm. */
+static void residual_add(fc_engine *e, const fc_weight *w, const float *in, size_t in_w, const float *post_norm, int n_tok) {
+    size_t n_embd = e->d->n_embd;
+    quantize_rows(e, in, in_w, (int64_t)in_w, n_tok, w, NULL, NULL);
+    mm_batch o = {.n_jobs = 1, .n_tok = n_tok};
+    o.jobs[0] = (mm_job){.w = w, .dst = post_norm ? e->xb : e->x, .dst_stride = n_embd, .accumulate = !post_norm};
+    set_act(e, &o.jobs[0], in, in_w);
+    mm_run(e, &o);
+    if (post_norm) {
+        norm_job pj = {e, post_norm, n_tok};
+        pool_run(e->pool, post_norm_add_task, &pj, n_tok);
+    }
 }
 
 static void forward_layer(fc_engine *e, int il, int n_tok, int pos0) {
@@ -452,31 +542,26 @@ static void forward_layer(fc_engine *e, int il, int n_tok, int pos0) {
     b.jobs[2] = (mm_job){.w = &L->wv, .dst = e->v, .dst_stride = kv_wv};
     for (int i = 0; i < 3; i++) set_act(e, &b.jobs[i], e->xb, n_embd);
     mm_run(e, &b);
-    tok_job tj = {e, il, pos0};
-    pool_run(e->pool, rope_store_task, &tj, n_tok);
+    tok_job tj = {e, il, pos0, 0};
+    pool_run(e->pool, qk_task, &tj, n_tok);
     att_job aj = {e, il, n_tok, pos0};
     pool_run(e->pool, att_task, &aj, n_tok * (int)d->n_head);
-    quantize_rows(e, e->att, att_w, (int64_t)att_w, n_tok, &L->wo, NULL, NULL);
-    mm_batch o = {.n_jobs = 1, .n_tok = n_tok};
-    o.jobs[0] = (mm_job){.w = &L->wo, .dst = e->x, .dst_stride = n_embd, .accumulate = true};
-    set_act(e, &o.jobs[0], e->att, att_w);
-    mm_run(e, &o);
+    /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
+    tj.first = n_tok > (int)e->kv_rows[il] ? n_tok - (int)e->kv_rows[il] : 0;
+    pool_run(e->pool, store_task, &tj, n_tok - tj.first);
+    residual_add(e, &L->wo, e->att, att_w, L->attn_post_norm, n_tok);
 
     /* feed-forward block */
     nj.norm = L->ffn_norm;
     pool_run(e->pool, norm_task, &nj, n_tok);
     quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->w_gate, &L->w_up, NULL);
-    mm_batch f = {.n_jobs = 2, .n_tok = n_tok, .swiglu = true};
+    mm_batch f = {.n_jobs = 2, .n_tok = n_tok, .glu = true, .act = e->model.ffn_act};
     f.jobs[0] = (mm_job){.w = &L->w_gate, .dst = e->gate, .dst_stride = d->n_ff};
     f.jobs[1] = (mm_job){.w = &L->w_up, .dst = e->up, .dst_stride = d->n_ff};
     set_act(e, &f.jobs[0], e->xb, n_embd);
     set_act(e, &f.jobs[1], e->xb, n_embd);
     mm_run(e, &f);
-    quantize_rows(e, e->gate, d->n_ff, (int64_t)d->n_ff, n_tok, &L->w_down, NULL, NULL);
-    mm_batch dn = {.n_jobs = 1, .n_tok = n_tok};
-    dn.jobs[0] = (mm_job){.w = &L->w_down, .dst = e->x, .dst_stride = n_embd, .accumulate = true};
-    set_act(e, &dn.jobs[0], e->gate, d->n_ff);
-    mm_run(e, &dn);
+    residual_add(e, &L->w_down, e->gate, d->n_ff, L->ffn_post_norm, n_tok);
 }
 
 /* Output head over the rows [first, first + n_out) of the residual stream. */
@@ -490,6 +575,9 @@ static void forward_output(fc_engine *e, int first, int n_out) {
     b.jobs[0] = (mm_job){.w = &e->model.output, .dst = e->logits, .dst_stride = d->n_vocab};
     set_act(e, &b.jobs[0], e->xb, n_embd);
     mm_run(e, &b);
+    float cap = e->model.logit_softcap;
+    if (cap > 0)
+        for (size_t i = 0; i < (size_t)n_out * d->n_vocab; i++) e->logits[i] = cap * tanhf(e->logits[i] / cap);
 }
 
 int engine_eval(fc_engine *e, const int32_t *tokens, int n, float *logits_out, fc_err *err) {
@@ -508,8 +596,10 @@ int engine_eval(fc_engine *e, const int32_t *tokens, int n, float *logits_out, f
         int nb = n - done < (int)e->p.n_batch ? n - done : (int)e->p.n_batch;
         for (int t = 0; t < nb; t++) {
             const fc_weight *emb = &e->model.tok_embd;
-            emb->q->dequant((const uint8_t *)emb->data + (size_t)tokens[done + t] * emb->row_bytes,
-                            e->x + (size_t)t * d->n_embd, d->n_embd);
+            float *x = e->x + (size_t)t * d->n_embd;
+            emb->q->dequant((const uint8_t *)emb->data + (size_t)tokens[done + t] * emb->row_bytes, x, d->n_embd);
+            if (e->model.embd_scale != 1.0f)
+                for (uint32_t i = 0; i < d->n_embd; i++) x[i] *= e->model.embd_scale;
         }
         for (uint32_t il = 0; il < d->n_layer; il++) forward_layer(e, (int)il, nb, e->n_past);
         if (logits_out) {

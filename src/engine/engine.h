@@ -62,7 +62,10 @@ const float *engine_logits(const fc_engine *e);   /* [n_vocab] of the last token
 int engine_n_past(const fc_engine *e);
 int engine_n_ctx(const fc_engine *e);
 int engine_n_vocab(const fc_engine *e);
-/* Forgets positions >= n_past (0 clears the conversation). */
+/* Forgets positions >= n_past (0 clears the conversation). On a model with
+ * sliding-window layers (their KV is a ring of the window) going back more
+ * than one position, once the ring has wrapped, loses the window before
+ * n_past: it starts over at 0. Callers read engine_n_past() afterwards. */
 void engine_rewind(fc_engine *e, int n_past);
 const fc_alloc_log *engine_alloc_log(const fc_engine *e);
 const fc_engine_params *engine_params(const fc_engine *e);

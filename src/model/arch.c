@@ -206,4 +206,8 @@ void model_desc_free(model_desc *d) {
     d->swa_l = NULL;
 }
 
-bool arch_runnable(const model_desc *d) { return d->arch_id == ARCH_LLAMA && d->n_expert == 0; }
+bool arch_runnable(const model_desc *d) {
+    bool known = d->arch_id == ARCH_LLAMA || d->arch_id == ARCH_QWEN2 || d->arch_id == ARCH_QWEN3 ||
+                 d->arch_id == ARCH_GEMMA3 || d->arch_id == ARCH_PHI3;
+    return known && d->n_expert == 0;
+}

@@ -57,7 +57,8 @@ void model_desc_free(model_desc *d);
 /* "blk.17.attn_q.weight" -> 17; -1 for tensors outside the layers. */
 int model_tensor_layer(const char *tensor_name);
 
-/* Whether the CPU engine can run this architecture (llama for now). */
+/* Whether the CPU engine can run this architecture: llama (and mistral),
+ * qwen2, qwen3, gemma3, phi3; not with experts (MoE). */
 bool arch_runnable(const model_desc *d);
 
 /* KV row widths of layer il: n_head_kv_l[il] * head_dim_k (or _v). */

@@ -1,5 +1,6 @@
 #!/usr/bin/env python3
-"""Independent float64 reference forward pass for GGUF models of the `llama` family.
+"""Independent float64 reference forward pass for GGUF models of the `llama` family
+(llama, mistral, qwen2, qwen3, phi3, gemma3).
 
 Written from the model's definition (llama2.c's run.c is the template), not from
 fitchat's C code: it shares nothing with the engine but the GGUF file. Weights are
@@ -18,6 +19,22 @@ Shape names: T tokens in this call, S positions in the cache, D = n_embd,
 H = n_head, KV = n_head_kv, hd = head_dim, F = n_ff, V = n_vocab.
 GGUF lists a tensor's dims fastest first: ne = [n_in, n_out] is the numpy matrix
 (n_out, n_in), so a linear layer is  y = x @ W.T.
+
+Architectures, from their published (Hugging Face transformers) definitions:
+  qwen2   Q/K/V projections have biases (linear() adds any `.bias` the file has).
+  qwen3   RMSNorm of each query and key head (q_norm, k_norm, size hd) before RoPE;
+          hd from key_length, independent of D/H.
+  phi3    Q, K, V in one matrix attn_qkv (rows Q, then K, then V); gate and up in
+          one ffn_up (gate_up_proj: gate rows first, `gate, up = chunk(2)`).
+  gemma3  embeddings times sqrt(D); norms of the attention and FFN outputs
+          (post_attention_norm, post_ffw_norm) before the residual adds; GeGLU with
+          the tanh GELU; Q/K norms; scores scaled by query_pre_attn_scalar^-1/2
+          (= hd; D/H in the 27B); five sliding-window layers (the last `window`
+          positions) then one global; local RoPE base 10000 without scaling, global
+          base rope.freq_base with the linear scaling. The GGUF converter stores
+          Gemma's norm weights as 1 + w (the HF model's RMSNorm multiplies by
+          1 + w), so they are used as stored, as for every other architecture.
+  Any `{arch}.final_logit_softcapping` c gives logits c * tanh(logits / c).
 
 The options under "perturbations" deliberately break the model; they exist only
 to show what error a wrong engine would produce (see README.md).
@@ -58,6 +75,23 @@ class Model:
             self.rope_scale = 1.0 / float(hp("rope.scaling.factor", 1.0))
         self.eps = float(hp("attention.layer_norm_rms_epsilon", 1e-5))
         self.neox = arch in NEOX_ARCHS
+        self.window = int(hp("attention.sliding_window", 0))             # 0: no sliding window
+        # which layers slide: gemma3 five local then one global, gemma2 every other,
+        # others (mistral, phi3) all when the key is present
+        if arch == "gemma3":
+            self.swa = [self.window > 0 and l % 6 != 5 for l in range(self.n_layer)]
+        elif arch == "gemma2":
+            self.swa = [self.window > 0 and l % 2 == 0 for l in range(self.n_layer)]
+        else:
+            self.swa = [self.window > 0] * self.n_layer
+        self.rope_base_local = 10000.0 if arch == "gemma3" else self.rope_base
+        self.gemma = arch in ("gemma2", "gemma3")
+        self.act = "gelu_tanh" if self.gemma else "silu"
+        self.embd_scale = np.sqrt(self.n_embd) if self.gemma else 1.0
+        self.att_scale = 1.0 / np.sqrt(self.head_dim)
+        if arch == "gemma3" and self.n_layer == 62:                       # the 27B: query_pre_attn_scalar = D/H
+            self.att_scale = 1.0 / np.sqrt(self.n_embd // self.n_head)
+        self.softcap = float(hp("final_logit_softcapping", 0.0))
         # perturbations (for demonstrating the tolerance; never used by the tests)
         if rope_type is not None:
             self.neox = rope_type == "neox"
@@ -87,11 +121,13 @@ class Model:
         # x: (T, D); normalize each row by its root mean square, then scale
         return x / np.sqrt(np.mean(x * x, axis=-1, keepdims=True) + self.eps) * weight
 
-    def rope(self, x, pos):
+    def rope(self, x, pos, local=False):
         # x: (T, heads, hd); pos: (T,). Rotates the first n_rot dims of each head.
+        # local: a gemma3 sliding-window layer (its own base, no scaling)
         half = self.n_rot // 2
-        inv_freq = self.rope_base ** (-2.0 * np.arange(half) / self.n_rot)  # (half,)
-        theta = (pos * self.rope_scale)[:, None] * inv_freq[None, :]       # (T, half)
+        base, scale = (self.rope_base_local, 1.0) if local and self.gemma else (self.rope_base, self.rope_scale)
+        inv_freq = base ** (-2.0 * np.arange(half) / self.n_rot)            # (half,)
+        theta = (pos * scale)[:, None] * inv_freq[None, :]                  # (T, half)
         cos, sin = np.cos(theta)[:, None, :], np.sin(theta)[:, None, :]     # (T, 1, half)
         x = x.copy()
         if self.neox:   # pairs (i, i + half)
@@ -112,20 +148,49 @@ class Model:
         bias = self.w.get(name + ".bias")
         return y if bias is None else y + bias
 
+    def qkv(self, h, p, T):
+        # (T, D) -> q (T, H*hd), k (T, KV*hd), v (T, KV*hd); phi3 has them in one matrix
+        if p + "attn_qkv.weight" in self.w:
+            qkv = self.linear(h, p + "attn_qkv")
+            nq, nk = self.n_head * self.head_dim, self.n_head_kv * self.head_dim
+            return qkv[:, :nq], qkv[:, nq:nq + nk], qkv[:, nq + nk:]
+        return self.linear(h, p + "attn_q"), self.linear(h, p + "attn_k"), self.linear(h, p + "attn_v")
+
+    def ffn(self, h, p):
+        # (T, D) -> act(gate) * up (T, F); phi3's ffn_up holds gate then up
+        if p + "ffn_gate.weight" in self.w:
+            gate, up = self.linear(h, p + "ffn_gate"), self.linear(h, p + "ffn_up")
+        else:
+            gate, up = np.split(self.linear(h, p + "ffn_up"), 2, axis=-1)
+        if self.act == "gelu_tanh":
+            g = 0.5 * gate * (1.0 + np.tanh(np.sqrt(2.0 / np.pi) * (gate + 0.044715 * gate ** 3)))
+        else:
+            g = gate / (1.0 + np.exp(-gate))
+        return g * up
+
+    def post_norm(self, y, name):
+        # gemma: norm of a block's output before the residual add; identity elsewhere
+        return self.rmsnorm(y, self.w[name]) if name in self.w else y
+
     def forward(self, tokens, pos0, cache):
         """Runs tokens at positions pos0 .. pos0+T-1; returns logits (T, V)."""
         T, H, KV, hd = len(tokens), self.n_head, self.n_head_kv, self.head_dim
         pos = np.arange(pos0, pos0 + T)                                   # (T,) cache slots
         rope_pos = pos.astype(np.float64)                                 # (T,) rotary positions
-        x = self.tok_embd[np.asarray(tokens)]                             # (T, D)
+        x = self.tok_embd[np.asarray(tokens)] * self.embd_scale           # (T, D)
         for l in range(self.n_layer):
             p = f"blk.{l}."
             # --- attention ---
             h = self.rmsnorm(x, self.w[p + "attn_norm.weight"])           # (T, D)
-            q = self.linear(h, p + "attn_q").reshape(T, H, hd)            # (T, H, hd)
-            k = self.linear(h, p + "attn_k").reshape(T, KV, hd)           # (T, KV, hd)
-            v = self.linear(h, p + "attn_v").reshape(T, KV, hd)           # (T, KV, hd)
-            q, k = self.rope(q, rope_pos + self.q_pos_offset), self.rope(k, rope_pos)
+            q, k, v = self.qkv(h, p, T)
+            q = q.reshape(T, H, hd)                                       # (T, H, hd)
+            k = k.reshape(T, KV, hd)                                      # (T, KV, hd)
+            v = v.reshape(T, KV, hd)                                      # (T, KV, hd)
+            if p + "attn_q_norm.weight" in self.w:                        # per-head norms (qwen3, gemma3)
+                q = self.rmsnorm(q, self.w[p + "attn_q_norm.weight"])
+                k = self.rmsnorm(k, self.w[p + "attn_k_norm.weight"])
+            local = self.swa[l]
+            q, k = self.rope(q, rope_pos + self.q_pos_offset, local), self.rope(k, rope_pos, local)
             kc, vc = cache[l]
             kc[pos], vc[pos] = self.kv_store(k), self.kv_store(v)
             S = pos0 + T
@@ -133,20 +198,24 @@ class Model:
             V = np.repeat(vc[:S], H // KV, axis=1)                        # (S, H, hd)
             if self.gqa_interleaved:
                 K, V = np.tile(kc[:S], (1, H // KV, 1)), np.tile(vc[:S], (1, H // KV, 1))
-            att = np.einsum("thd,shd->hts", q, K) / np.sqrt(hd)           # (H, T, S)
+            att = np.einsum("thd,shd->hts", q, K) * self.att_scale        # (H, T, S)
             causal = np.arange(S)[None, :] > pos[:, None] + self.mask_offset  # (T, S): future positions
+            if local:                                                     # and those before the window
+                causal |= np.arange(S)[None, :] <= pos[:, None] - self.window
             att = np.where(causal[None], -np.inf, att)
             att = np.exp(att - att.max(axis=-1, keepdims=True))
             att /= att.sum(axis=-1, keepdims=True)                        # softmax over s, float64
             o = np.einsum("hts,shd->thd", att, V).reshape(T, H * hd)      # (T, H*hd)
-            x = x + self.linear(o, p + "attn_output")                     # (T, D)
-            # --- feed-forward (SwiGLU) ---
+            x = x + self.post_norm(self.linear(o, p + "attn_output"), p + "post_attention_norm.weight")  # (T, D)
+            # --- feed-forward (SwiGLU, GeGLU for gemma) ---
             h = self.rmsnorm(x, self.w[p + "ffn_norm.weight"])            # (T, D)
-            gate = self.linear(h, p + "ffn_gate")                         # (T, F)
-            up = self.linear(h, p + "ffn_up")                             # (T, F)
-            x = x + self.linear(gate / (1.0 + np.exp(-gate)) * up, p + "ffn_down")  # (T, D)
+            y = self.linear(self.ffn(h, p), p + "ffn_down")               # (T, D)
+            x = x + self.post_norm(y, p + "post_ffw_norm.weight")
         x = self.rmsnorm(x, self.w["output_norm.weight"])                 # (T, D)
-        return self.linear(x, self.output)                                # (T, V)
+        logits = self.linear(x, self.output)                              # (T, V)
+        if self.softcap > 0:
+            logits = self.softcap * np.tanh(logits / self.softcap)
+        return logits
 
     def run(self, prompt, n_greedy=0):
         """Prompt logits (T, V), n_greedy greedily generated ids, and the logits

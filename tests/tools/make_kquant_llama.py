@@ -81,4 +81,5 @@ def main():
     wr.write_tensors_to_file()
     wr.close()
 
-main()
+if __name__ == "__main__":
+    main()
