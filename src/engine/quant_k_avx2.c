@@ -11,6 +11,8 @@
  * activation's bsums, so the integer sums equal the scalar ones exactly and
  * results differ only in the float rounding of the per-super-block terms.
  * IQ4 levels are signed: |level| times the activation with the level's sign.
+ * Q4_K, Q5_K and Q6_K also have 4x4 tiles here (shared by the AVX-512 table):
+ * each row's codes and scales are unpacked once for the four tokens.
  */
 #if defined(__x86_64__)
 
@@ -191,6 +193,114 @@ float quant_avx2_dot_q6_k(const void *row, const void *act, int64_t n) {
     return hsum8(acc);
 }
 
+/* ---- 4x4 tiles: four weight rows times four activation rows ------------------ */
+
+/* Per super-block and row: the codes and scales are unpacked once and serve
+ * the four tokens, each token's integer sum stays in its own int32 vector;
+ * red4 then transposes the four into one vector, join gives a row pair's
+ * full sums [r0: t0..t3 | r1: t0..t3] for one FMA with d_r * d_a. */
+
+/* x0..x3 (one per token) -> [t0 t1 t2 t3 | t0 t1 t2 t3], each half a partial sum */
+static inline __m256i red4(__m256i x0, __m256i x1, __m256i x2, __m256i x3) {
+    const __m256i z01 = _mm256_add_epi32(_mm256_unpacklo_epi32(x0, x1), _mm256_unpackhi_epi32(x0, x1));
+    const __m256i z23 = _mm256_add_epi32(_mm256_unpacklo_epi32(x2, x3), _mm256_unpackhi_epi32(x2, x3));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(z01, z23), _mm256_unpackhi_epi64(z01, z23));
+}
+/* red4 results of two rows -> [row x: t0..t3 | row y: t0..t3], full sums */
+static inline __m256 join(__m256i x, __m256i y) {
+    return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(x, y, 0x20), _mm256_permute2x128_si256(x, y, 0x31)));
+}
+/* bsums of the four tokens times w16 -> red4 form */
+static inline __m256i bsums4(const fc_block_q8k *const at[4], __m256i w16) {
+    return red4(_mm256_madd_epi16(load32(at[0]->bsums), w16), _mm256_madd_epi16(load32(at[1]->bsums), w16),
+                _mm256_madd_epi16(load32(at[2]->bsums), w16), _mm256_madd_epi16(load32(at[3]->bsums), w16));
+}
+static inline __m256 rows2(float x, float y) { return _mm256_setr_ps(x, x, x, x, y, y, y, y); }
+
+/* acc[p] lanes [row 2p: t0..t3 | row 2p + 1: t0..t3] */
+static inline void ktile_store(const __m256 acc[2], float *out, size_t out_stride) {
+    float tmp[16];
+    _mm256_storeu_ps(tmp, acc[0]);
+    _mm256_storeu_ps(tmp + 8, acc[1]);
+    for (int t = 0; t < 4; t++)
+        for (int r = 0; r < 4; r++) out[(size_t)t * out_stride + r] = tmp[4 * r + t];
+}
+
+#define KTILE_SETUP(BT)                                                                           \
+    const BT *br[4];                                                                              \
+    const fc_block_q8k *ar[4];                                                                    \
+    for (int r = 0; r < 4; r++) br[r] = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride); \
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}
+
+/* x_t += codes times token t's 32 activations at offset off, times scale sc */
+#define KTILE_MAC(codes, off, sc)                                                                 \
+    x0 = mac(x0, codes, at[0]->qs + (off), sc); x1 = mac(x1, codes, at[1]->qs + (off), sc);       \
+    x2 = mac(x2, codes, at[2]->qs + (off), sc); x3 = mac(x3, codes, at[3]->qs + (off), sc)
+
+#define TILE_K45(BT, CODES)                                                                       \
+    KTILE_SETUP(BT);                                                                              \
+    for (int64_t i = 0; i < n / QK; i++) {                                                        \
+        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};          \
+        const __m256 da = _mm256_setr_ps(at[0]->d, at[1]->d, at[2]->d, at[3]->d, at[0]->d, at[1]->d, at[2]->d, at[3]->d); \
+        for (int p = 0; p < 2; p++) {                                                             \
+            __m256i s[2], m[2];                                                                   \
+            for (int k = 0; k < 2; k++) {                                                         \
+                const BT *blk = &br[2 * p + k][i];                                                \
+                const __m128i sm = k45_unpack(blk->scales);                                       \
+                const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm));                               \
+                __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                   \
+                _Pragma("GCC unroll 4")                                                           \
+                for (int j = 0; j < 4; j++) {                                                     \
+                    CODES(blk, j, lo, hi);                                                        \
+                    const __m256i sl = bcast16(sc, 2 * j), sh = bcast16(sc, 2 * j + 1);           \
+                    KTILE_MAC(lo, 64 * j, sl);                                                    \
+                    KTILE_MAC(hi, 64 * j + 32, sh);                                               \
+                }                                                                                 \
+                s[k] = red4(x0, x1, x2, x3);                                                      \
+                m[k] = bsums4(at, k45_min16(sm));                                                 \
+            }                                                                                     \
+            const BT *b0 = &br[2 * p][i], *b1 = &br[2 * p + 1][i];                                \
+            acc[p] = _mm256_fmadd_ps(join(s[0], s[1]), _mm256_mul_ps(rows2(f16(b0->d), f16(b1->d)), da), acc[p]); \
+            acc[p] = _mm256_fnmadd_ps(join(m[0], m[1]), _mm256_mul_ps(rows2(f16(b0->dmin), f16(b1->dmin)), da), acc[p]); \
+        }                                                                                         \
+    }                                                                                             \
+    ktile_store(acc, out, out_stride)
+
+#define KTILE_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
+void quant_avx2_tile4_q4_k(KTILE_ARGS) { TILE_K45(blk_q4_k, Q4K_CODES); }
+void quant_avx2_tile4_q5_k(KTILE_ARGS) { TILE_K45(blk_q5_k, Q5K_CODES); }
+
+void quant_avx2_tile4_q6_k(KTILE_ARGS) {
+    KTILE_SETUP(blk_q6_k);
+    for (int64_t i = 0; i < n / QK; i++) {
+        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
+        const __m256 da = _mm256_setr_ps(at[0]->d, at[1]->d, at[2]->d, at[3]->d, at[0]->d, at[1]->d, at[2]->d, at[3]->d);
+        for (int p = 0; p < 2; p++) {
+            __m256i s[2];
+            for (int k = 0; k < 2; k++) {
+                const blk_q6_k *blk = &br[2 * p + k][i];
+                const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)blk->scales));
+                __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;
+                _Pragma("GCC unroll 4")
+                for (int h = 0; h < 2; h++) {
+                    Q6K_CODES(blk, h, c0, c1, c2, c3);
+                    const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
+                    KTILE_MAC(c0, 128 * h, pair16(sc, 0));
+                    KTILE_MAC(c1, 128 * h + 32, pair16(sc, 1));
+                    KTILE_MAC(c2, 128 * h + 64, pair16(sc, 2));
+                    KTILE_MAC(c3, 128 * h + 96, pair16(sc, 3));
+                }
+                /* codes are value + 32 */
+                s[k] = _mm256_sub_epi32(red4(x0, x1, x2, x3), _mm256_slli_epi32(bsums4(at, scv), 5));
+            }
+            const __m256 d = rows2(f16(br[2 * p][i].d), f16(br[2 * p + 1][i].d));
+            acc[p] = _mm256_fmadd_ps(join(s[0], s[1]), _mm256_mul_ps(d, da), acc[p]);
+        }
+    }
+    ktile_store(acc, out, out_stride);
+}
+
 /* 16 bytes of packed nibbles -> 32 signed levels in element order */
 static inline __m256i iq4_levels(const uint8_t *qs) {
     const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)quant_iq4_levels));
@@ -204,17 +314,29 @@ static inline __m256i maddubs_signed(__m256i v, const int8_t *a) {
     return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(load32(a), v));
 }
 
+/* IQ4_XS: the 8 signed sub-block scales as int16, the same 8 in each half */
+static inline __m256i iq4xs_unpack(const blk_iq4_xs *b) {
+    const uint32_t l = fc_rd32(b->scales_l);
+    const __m128i lo = _mm_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)(l & 0x0F0F0F0F)),
+                                                           _mm_cvtsi32_si128((int)((l >> 4) & 0x0F0F0F0F))));
+    /* bits 2s, 2s + 1 of scales_h to the top of lane s, then to bits 4, 5 */
+    const __m128i h = _mm_mullo_epi16(_mm_set1_epi16((short)fc_rd16(b->scales_h)),
+                                      _mm_setr_epi16(1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1));
+    const __m128i hi = _mm_slli_epi16(_mm_srli_epi16(h, 14), 4);
+    return bcast128(_mm_sub_epi16(_mm_or_si128(lo, hi), _mm_set1_epi16(32)));
+}
+
 float quant_avx2_dot_iq4_xs(const void *row, const void *act, int64_t n) {
     const blk_iq4_xs *b = row;
     const fc_block_q8k *a = act;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        int ls[8];
-        quant_iq4xs_scales(&b[i], ls);
+        const __m256i ls = iq4xs_unpack(&b[i]);
         __m256i isum = _mm256_setzero_si256();
+        _Pragma("GCC unroll 8")
         for (int s = 0; s < 8; s++) {
             const __m256i p16 = maddubs_signed(iq4_levels(b[i].qs + 16 * s), a[i].qs + 32 * s);
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, _mm256_set1_epi16((short)ls[s])));
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, bcast16(ls, s)));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
     }
