@@ -188,8 +188,8 @@ void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
  * as 16 dots (QUANT_TILE4_FROM_DOT). QUANT_K_ROWS names the tiles
  * tile4_##t: quant_avx2.c and quant_avx512.c #define those of the tiled
  * types to these. */
-#define QUANT_K_TILED(X) X(q4_k) X(q5_k) X(q6_k)
-#define QUANT_K_UNTILED(X) X(q2_k) X(q3_k) X(iq4_nl) X(iq4_xs)
+#define QUANT_K_TILED(X) X(q2_k) X(q3_k) X(q4_k) X(q5_k) X(q6_k)
+#define QUANT_K_UNTILED(X) X(iq4_nl) X(iq4_xs)
 #define QUANT_K_AVX2_TILE_DECL(t) \
     void quant_avx2_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 QUANT_K_TILED(QUANT_K_AVX2_TILE_DECL)

@@ -11,7 +11,7 @@
  * activation's bsums, so the integer sums equal the scalar ones exactly and
  * results differ only in the float rounding of the per-super-block terms.
  * IQ4 levels are signed: |level| times the activation with the level's sign.
- * Q4_K, Q5_K and Q6_K also have 4x4 tiles here (shared by the AVX-512 table):
+ * Q2_K..Q6_K also have 4x4 tiles here (shared by the AVX-512 table):
  * each row's codes and scales are unpacked once for the four tokens.
  */
 #if defined(__x86_64__)
@@ -238,68 +238,105 @@ static inline void ktile_store(const __m256 acc[2], float *out, size_t out_strid
     x0 = mac(x0, codes, at[0]->qs + (off), sc); x1 = mac(x1, codes, at[1]->qs + (off), sc);       \
     x2 = mac(x2, codes, at[2]->qs + (off), sc); x3 = mac(x3, codes, at[3]->qs + (off), sc)
 
-#define TILE_K45(BT, CODES)                                                                       \
+/* One loop for every K tile: ROW(blk, s, m) sets a row's integer sums s
+ * (and with HAS_MIN its min sums m) for the four tokens at[] in red4 form;
+ * per row pair, one FMA with d_r * d_a and, with HAS_MIN, one with
+ * dmin_r * d_a. */
+#define KTILE_LOOP(BT, ROW, HAS_MIN, DMIN)                                                              \
     KTILE_SETUP(BT);                                                                              \
     for (int64_t i = 0; i < n / QK; i++) {                                                        \
         const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};          \
         const __m256 da = _mm256_setr_ps(at[0]->d, at[1]->d, at[2]->d, at[3]->d, at[0]->d, at[1]->d, at[2]->d, at[3]->d); \
         for (int p = 0; p < 2; p++) {                                                             \
-            __m256i s[2], m[2];                                                                   \
+            __m256i s[2], m[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};                \
             for (int k = 0; k < 2; k++) {                                                         \
                 const BT *blk = &br[2 * p + k][i];                                                \
-                const __m128i sm = k45_unpack(blk->scales);                                       \
-                const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm));                               \
-                __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                   \
-                _Pragma("GCC unroll 4")                                                           \
-                for (int j = 0; j < 4; j++) {                                                     \
-                    CODES(blk, j, lo, hi);                                                        \
-                    const __m256i sl = bcast16(sc, 2 * j), sh = bcast16(sc, 2 * j + 1);           \
-                    KTILE_MAC(lo, 64 * j, sl);                                                    \
-                    KTILE_MAC(hi, 64 * j + 32, sh);                                               \
-                }                                                                                 \
-                s[k] = red4(x0, x1, x2, x3);                                                      \
-                m[k] = bsums4(at, k45_min16(sm));                                                 \
+                ROW(blk, s[k], m[k]);                                                             \
             }                                                                                     \
             const BT *b0 = &br[2 * p][i], *b1 = &br[2 * p + 1][i];                                \
             acc[p] = _mm256_fmadd_ps(join(s[0], s[1]), _mm256_mul_ps(rows2(f16(b0->d), f16(b1->d)), da), acc[p]); \
-            acc[p] = _mm256_fnmadd_ps(join(m[0], m[1]), _mm256_mul_ps(rows2(f16(b0->dmin), f16(b1->dmin)), da), acc[p]); \
+            if (HAS_MIN)                                                                          \
+                acc[p] = _mm256_fnmadd_ps(join(m[0], m[1]), _mm256_mul_ps(rows2(DMIN(b0), DMIN(b1)), da), acc[p]); \
         }                                                                                         \
     }                                                                                             \
     ktile_store(acc, out, out_stride)
-
+#define KTILE_DMIN(B) f16((B)->dmin)
+#define KTILE_NO_DMIN(B) 0.0f
 #define KTILE_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
-void quant_avx2_tile4_q4_k(KTILE_ARGS) { TILE_K45(blk_q4_k, Q4K_CODES); }
-void quant_avx2_tile4_q5_k(KTILE_ARGS) { TILE_K45(blk_q5_k, Q5K_CODES); }
 
-void quant_avx2_tile4_q6_k(KTILE_ARGS) {
-    KTILE_SETUP(blk_q6_k);
-    for (int64_t i = 0; i < n / QK; i++) {
-        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
-        const __m256 da = _mm256_setr_ps(at[0]->d, at[1]->d, at[2]->d, at[3]->d, at[0]->d, at[1]->d, at[2]->d, at[3]->d);
-        for (int p = 0; p < 2; p++) {
-            __m256i s[2];
-            for (int k = 0; k < 2; k++) {
-                const blk_q6_k *blk = &br[2 * p + k][i];
-                const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)blk->scales));
-                __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;
-                _Pragma("GCC unroll 4")
-                for (int h = 0; h < 2; h++) {
-                    Q6K_CODES(blk, h, c0, c1, c2, c3);
-                    const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
-                    KTILE_MAC(c0, 128 * h, pair16(sc, 0));
-                    KTILE_MAC(c1, 128 * h + 32, pair16(sc, 1));
-                    KTILE_MAC(c2, 128 * h + 64, pair16(sc, 2));
-                    KTILE_MAC(c3, 128 * h + 96, pair16(sc, 3));
-                }
-                /* codes are value + 32 */
-                s[k] = _mm256_sub_epi32(red4(x0, x1, x2, x3), _mm256_slli_epi32(bsums4(at, scv), 5));
-            }
-            const __m256 d = rows2(f16(br[2 * p][i].d), f16(br[2 * p + 1][i].d));
-            acc[p] = _mm256_fmadd_ps(join(s[0], s[1]), _mm256_mul_ps(d, da), acc[p]);
-        }
-    }
-    ktile_store(acc, out, out_stride);
-}
+#define Q2K_ROW(blk, s, m)                                                                        \
+    const __m128i s_ = _mm_loadu_si128((const __m128i *)(blk)->scales);                           \
+    const __m256i scv = _mm256_cvtepu8_epi16(_mm_and_si128(s_, _mm_set1_epi8(0x0F)));             \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int h = 0; h < 2; h++) {                                                                 \
+        const __m256i q = load32((blk)->qs + 32 * h);                                             \
+        const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv)); \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int j = 0; j < 4; j++) {                                                             \
+            const __m256i codes = low_bits(q, 2 * j, 3), scj = pair16(sc, j);                     \
+            KTILE_MAC(codes, 128 * h + 32 * j, scj);                                              \
+        }                                                                                         \
+    }                                                                                             \
+    s = red4(x0, x1, x2, x3);                                                                     \
+    m = bsums4(at, _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s_, 4), _mm_set1_epi8(0x0F))))
+
+#define Q3K_ROW(blk, s, m)                                                                        \
+    const __m256i scv = q3k_unpack((blk)->scales), hm = load32((blk)->hmask);                     \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int h = 0; h < 2; h++) {                                                                 \
+        const __m256i q = load32((blk)->qs + 32 * h);                                             \
+        const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv)); \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int j = 0; j < 4; j++) {                                                             \
+            const __m256i codes = _mm256_or_si256(low_bits(q, 2 * j, 3), _mm256_slli_epi16(low_bits(hm, 4 * h + j, 1), 2)); \
+            const __m256i scj = pair16(sc, j);                                                    \
+            KTILE_MAC(codes, 128 * h + 32 * j, scj);                                              \
+        }                                                                                         \
+    }                                                                                             \
+    /* codes are value + 4 */                                                                     \
+    s = _mm256_sub_epi32(red4(x0, x1, x2, x3), _mm256_slli_epi32(bsums4(at, scv), 2));            \
+    (void)m
+
+#define K45_ROW(CODES, blk, s, m)                                                                 \
+    const __m128i sm = k45_unpack((blk)->scales);                                                 \
+    const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm));                                           \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int j = 0; j < 4; j++) {                                                                 \
+        CODES(blk, j, lo, hi);                                                                    \
+        const __m256i sl = bcast16(sc, 2 * j), sh = bcast16(sc, 2 * j + 1);                       \
+        KTILE_MAC(lo, 64 * j, sl);                                                                \
+        KTILE_MAC(hi, 64 * j + 32, sh);                                                           \
+    }                                                                                             \
+    s = red4(x0, x1, x2, x3);                                                                     \
+    m = bsums4(at, k45_min16(sm))
+#define Q4K_ROW(blk, s, m) K45_ROW(Q4K_CODES, blk, s, m)
+#define Q5K_ROW(blk, s, m) K45_ROW(Q5K_CODES, blk, s, m)
+
+#define Q6K_ROW(blk, s, m)                                                                        \
+    const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk)->scales));    \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int h = 0; h < 2; h++) {                                                                 \
+        Q6K_CODES(blk, h, c0, c1, c2, c3);                                                        \
+        const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv)); \
+        const __m256i sc0 = pair16(sc, 0), sc1 = pair16(sc, 1), sc2 = pair16(sc, 2), sc3 = pair16(sc, 3); \
+        KTILE_MAC(c0, 128 * h, sc0);                                                              \
+        KTILE_MAC(c1, 128 * h + 32, sc1);                                                         \
+        KTILE_MAC(c2, 128 * h + 64, sc2);                                                         \
+        KTILE_MAC(c3, 128 * h + 96, sc3);                                                         \
+    }                                                                                             \
+    /* codes are value + 32 */                                                                    \
+    s = _mm256_sub_epi32(red4(x0, x1, x2, x3), _mm256_slli_epi32(bsums4(at, scv), 5));            \
+    (void)m
+
+void quant_avx2_tile4_q2_k(KTILE_ARGS) { KTILE_LOOP(blk_q2_k, Q2K_ROW, 1, KTILE_DMIN); }
+void quant_avx2_tile4_q3_k(KTILE_ARGS) { KTILE_LOOP(blk_q3_k, Q3K_ROW, 0, KTILE_NO_DMIN); }
+void quant_avx2_tile4_q4_k(KTILE_ARGS) { KTILE_LOOP(blk_q4_k, Q4K_ROW, 1, KTILE_DMIN); }
+void quant_avx2_tile4_q5_k(KTILE_ARGS) { KTILE_LOOP(blk_q5_k, Q5K_ROW, 1, KTILE_DMIN); }
+void quant_avx2_tile4_q6_k(KTILE_ARGS) { KTILE_LOOP(blk_q6_k, Q6K_ROW, 0, KTILE_NO_DMIN); }
 
 /* 16 bytes of packed nibbles -> 32 signed levels in element order */
 static inline __m256i iq4_levels(const uint8_t *qs) {
