@@ -95,6 +95,9 @@ asan:
 models:
 	@bash scripts/fetch-model.sh
 
+models-extra:
+	@bash scripts/fetch-model-extra.sh
+
 fuzz:
 	$(MAKE) -f fuzz/Makefile
 

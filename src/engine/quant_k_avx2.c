@@ -11,6 +11,8 @@
  * activation's bsums, so the integer sums equal the scalar ones exactly and
  * results differ only in the float rounding of the per-super-block terms.
  * IQ4 levels are signed: |level| times the activation with the level's sign.
+ * Q2_K..Q6_K also have 4x4 tiles here (shared by the AVX-512 table):
+ * each row's codes and scales are unpacked once for the four tokens.
  */
 #if defined(__x86_64__)
 
@@ -28,39 +30,78 @@ static inline __m256i mac(__m256i acc, __m256i codes, const int8_t *a, __m256i s
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(codes, load32(a)), sc));
 }
 
-/* scales of groups 2c (low lane) and 2c + 1 (high lane) */
-static inline __m256i sc_pair(const int16_t *sc, int c) {
-    return _mm256_set_m128i(_mm_set1_epi16(sc[2 * c + 1]), _mm_set1_epi16(sc[2 * c]));
-}
-
-/* sum of bsums[g] * w[g] over the 16 groups */
-static inline int bsum_dot(const fc_block_q8k *a, __m256i w16) {
-    return hsum8_i32(_mm256_madd_epi16(load32(a->bsums), w16));
-}
-
 /* ---- dots against FC_ACT_Q8K ------------------------------------------------- */
+
+/* The scale steps share one idea: a super-block's scales are unpacked once
+ * into a vector of int16 (a few shifts and masks on the 12 or 16 scale
+ * bytes), each sub-block's scale is then a byte shuffle of that vector, the
+ * integer sums stay in int32 lanes for the whole super-block, and the offset
+ * or min term is one madd of the activation's bsums with the scales (no
+ * horizontal sum inside the loop). */
+
+/* int16 lane i of v (0..7) in every lane of both halves; v holds the same
+ * 8 int16 in each 128-bit half */
+static inline __m256i bcast16(__m256i v, int i) {
+    return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)(0x0100 * (2 * i + 1) + 2 * i)));
+}
+/* int16 lane 2c of v in the low half, lane 2c + 1 in the high half (c 0..3);
+ * v holds the same 8 int16 in each 128-bit half */
+static inline __m256i pair16(__m256i v, int c) {
+    const short lo = (short)(0x0100 * (4 * c + 1) + 4 * c), hi = (short)(0x0100 * (4 * c + 3) + 4 * c + 2);
+    return _mm256_shuffle_epi8(v, _mm256_setr_epi16(lo, lo, lo, lo, lo, lo, lo, lo, hi, hi, hi, hi, hi, hi, hi, hi));
+}
+static inline __m256i bcast128(__m128i v) { return _mm256_broadcastsi128_si256(v); }
+
+/* Q4_K/Q5_K: the 12 scale bytes -> 8 scales (bytes 0..7) and 8 mins (8..15) */
+static inline __m128i k45_unpack(const uint8_t s[12]) {
+    uint32_t u[4];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    u[3] = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    const uint32_t mins_lo = u[1] & m6;
+    u[1] = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    u[2] = mins_lo;
+    u[0] &= m6;
+    return _mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]);
+}
+/* Q4_K/Q5_K mins as the 16 bsum-group weights (min j covers groups 2j, 2j + 1) */
+static inline __m256i k45_min16(__m128i sm) {
+    const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+    return _mm256_set_m128i(_mm_unpackhi_epi16(m, m), _mm_unpacklo_epi16(m, m));
+}
+/* Q3_K: the 12 scale bytes -> the 16 signed scales as int16 */
+static inline __m256i q3k_unpack(const uint8_t s[12]) {
+    uint32_t u[3];
+    memcpy(u, s, 12);
+    const uint32_t m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    const __m128i v = _mm_setr_epi32((int)((u[0] & m4) | ((u[2] & m2) << 4)), (int)((u[1] & m4) | (((u[2] >> 2) & m2) << 4)),
+                                     (int)(((u[0] >> 4) & m4) | (((u[2] >> 4) & m2) << 4)),
+                                     (int)(((u[1] >> 4) & m4) | (((u[2] >> 6) & m2) << 4)));
+    return _mm256_cvtepi8_epi16(_mm_sub_epi8(v, _mm_set1_epi8(32)));
+}
 
 float quant_avx2_dot_q2_k(const void *row, const void *act, int64_t n) {
     const blk_q2_k *b = row;
     const fc_block_q8k *a = act;
-    __m256 acc = _mm256_setzero_ps();
-    float mins = 0.0f;
+    __m256 acc = _mm256_setzero_ps(), macc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
         const __m128i s = _mm_loadu_si128((const __m128i *)b[i].scales);
         const __m256i scv = _mm256_cvtepu8_epi16(_mm_and_si128(s, _mm_set1_epi8(0x0F)));
         const __m256i mv = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0F)));
-        int16_t sc[16];
-        _mm256_storeu_si256((__m256i *)sc, scv);
         __m256i isum = _mm256_setzero_si256();
+        _Pragma("GCC unroll 4")
         for (int h = 0; h < 2; h++) {
             const __m256i q = load32(b[i].qs + 32 * h);
+            const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
+            _Pragma("GCC unroll 4")
             for (int j = 0; j < 4; j++)
-                isum = mac(isum, low_bits(q, 2 * j, 3), a[i].qs + 128 * h + 32 * j, sc_pair(sc, 4 * h + j));
+                isum = mac(isum, low_bits(q, 2 * j, 3), a[i].qs + 128 * h + 32 * j, pair16(sc, j));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
-        mins += a[i].d * f16(b[i].dmin) * (float)bsum_dot(&a[i], mv);
+        macc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].dmin)),
+                               _mm256_cvtepi32_ps(_mm256_madd_epi16(load32(a[i].bsums), mv)), macc);
     }
-    return hsum8(acc) - mins;
+    return hsum8(_mm256_sub_ps(acc, macc));
 }
 
 float quant_avx2_dot_q3_k(const void *row, const void *act, int64_t n) {
@@ -68,80 +109,66 @@ float quant_avx2_dot_q3_k(const void *row, const void *act, int64_t n) {
     const fc_block_q8k *a = act;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        int s32[16];
-        int16_t sc[16];
-        quant_q3k_scales(b[i].scales, s32);
-        for (int g = 0; g < 16; g++) sc[g] = (int16_t)s32[g];
+        const __m256i scv = q3k_unpack(b[i].scales);
         const __m256i hm = load32(b[i].hmask);
-        __m256i isum = _mm256_setzero_si256();
+        /* codes are value + 4: start from -4 * (bsums . scales) */
+        __m256i isum = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(load32(a[i].bsums), scv), 2));
+        _Pragma("GCC unroll 4")
         for (int h = 0; h < 2; h++) {
             const __m256i q = load32(b[i].qs + 32 * h);
+            const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
+            _Pragma("GCC unroll 4")
             for (int j = 0; j < 4; j++) {
                 const int c = 4 * h + j;
                 const __m256i codes = _mm256_or_si256(low_bits(q, 2 * j, 3), _mm256_slli_epi16(low_bits(hm, c, 1), 2));
-                isum = mac(isum, codes, a[i].qs + 32 * c, sc_pair(sc, c));
+                isum = mac(isum, codes, a[i].qs + 32 * c, pair16(sc, j));
             }
         }
-        /* codes are value + 4 */
-        const int off = 4 * bsum_dot(&a[i], load32(sc));
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)),
-                              _mm256_cvtepi32_ps(_mm256_sub_epi32(isum, _mm256_setr_epi32(off, 0, 0, 0, 0, 0, 0, 0))), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
     }
     return hsum8(acc);
 }
 
-/* Q4_K/Q5_K: the 8 scales and the min term's weights (m of sub-block g/2 for group g). */
-static inline void k45_scales(const uint8_t scales[12], int16_t sc[8], int16_t m16[16]) {
-    for (int j = 0; j < 8; j++) {
-        int s, m;
-        quant_k4_scale_min(scales, j, &s, &m);
-        sc[j] = (int16_t)s;
-        m16[2 * j] = m16[2 * j + 1] = (int16_t)m;
-    }
-}
+/* Q4_K/Q5_K codes of sub-blocks 2j (lo) and 2j + 1 (hi) */
+#define Q4K_CODES(B, j, lo, hi)                          \
+    const __m256i q_ = load32((B)->qs + 32 * (j));       \
+    const __m256i lo = low_bits(q_, 0, 0x0F), hi = low_bits(q_, 4, 0x0F)
+#define Q5K_CODES(B, j, lo, hi)                                                                   \
+    const __m256i q_ = load32((B)->qs + 32 * (j)), qh_ = load32((B)->qh);                        \
+    const __m256i lo = _mm256_or_si256(low_bits(q_, 0, 0x0F), _mm256_slli_epi16(low_bits(qh_, 2 * (j), 1), 4)); \
+    const __m256i hi = _mm256_or_si256(low_bits(q_, 4, 0x0F), _mm256_slli_epi16(low_bits(qh_, 2 * (j) + 1, 1), 4))
 
-float quant_avx2_dot_q4_k(const void *row, const void *act, int64_t n) {
-    const blk_q4_k *b = row;
-    const fc_block_q8k *a = act;
-    __m256 acc = _mm256_setzero_ps();
-    float mins = 0.0f;
-    for (int64_t i = 0; i < n / QK; i++) {
-        int16_t sc[8], m16[16];
-        k45_scales(b[i].scales, sc, m16);
-        __m256i isum = _mm256_setzero_si256();
-        for (int j = 0; j < 4; j++) {
-            const __m256i q = load32(b[i].qs + 32 * j);
-            isum = mac(isum, low_bits(q, 0, 0x0F), a[i].qs + 64 * j, _mm256_set1_epi16(sc[2 * j]));
-            isum = mac(isum, low_bits(q, 4, 0x0F), a[i].qs + 64 * j + 32, _mm256_set1_epi16(sc[2 * j + 1]));
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
-        mins += a[i].d * f16(b[i].dmin) * (float)bsum_dot(&a[i], load32(m16));
-    }
-    return hsum8(acc) - mins;
-}
+#define DOT_K45(BT, CODES)                                                                        \
+    const BT *b = row;                                                                            \
+    const fc_block_q8k *a = act;                                                                  \
+    __m256 acc = _mm256_setzero_ps(), macc = _mm256_setzero_ps();                                 \
+    for (int64_t i = 0; i < n / QK; i++) {                                                        \
+        const __m128i sm = k45_unpack(b[i].scales);                                               \
+        const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm));                                       \
+        __m256i isum = _mm256_setzero_si256();                                                    \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int j = 0; j < 4; j++) {                                                             \
+            CODES(&b[i], j, lo, hi);                                                              \
+            isum = mac(isum, lo, a[i].qs + 64 * j, bcast16(sc, 2 * j));                           \
+            isum = mac(isum, hi, a[i].qs + 64 * j + 32, bcast16(sc, 2 * j + 1));                  \
+        }                                                                                         \
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc); \
+        macc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].dmin)),                           \
+                               _mm256_cvtepi32_ps(_mm256_madd_epi16(load32(a[i].bsums), k45_min16(sm))), macc); \
+    }                                                                                             \
+    return hsum8(_mm256_sub_ps(acc, macc))
 
-float quant_avx2_dot_q5_k(const void *row, const void *act, int64_t n) {
-    const blk_q5_k *b = row;
-    const fc_block_q8k *a = act;
-    __m256 acc = _mm256_setzero_ps();
-    float mins = 0.0f;
-    for (int64_t i = 0; i < n / QK; i++) {
-        int16_t sc[8], m16[16];
-        k45_scales(b[i].scales, sc, m16);
-        const __m256i qh = load32(b[i].qh);
-        __m256i isum = _mm256_setzero_si256();
-        for (int j = 0; j < 4; j++) {
-            const __m256i q = load32(b[i].qs + 32 * j);
-            const __m256i lo = _mm256_or_si256(low_bits(q, 0, 0x0F), _mm256_slli_epi16(low_bits(qh, 2 * j, 1), 4));
-            const __m256i hi = _mm256_or_si256(low_bits(q, 4, 0x0F), _mm256_slli_epi16(low_bits(qh, 2 * j + 1, 1), 4));
-            isum = mac(isum, lo, a[i].qs + 64 * j, _mm256_set1_epi16(sc[2 * j]));
-            isum = mac(isum, hi, a[i].qs + 64 * j + 32, _mm256_set1_epi16(sc[2 * j + 1]));
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
-        mins += a[i].d * f16(b[i].dmin) * (float)bsum_dot(&a[i], load32(m16));
-    }
-    return hsum8(acc) - mins;
-}
+float quant_avx2_dot_q4_k(const void *row, const void *act, int64_t n) { DOT_K45(blk_q4_k, Q4K_CODES); }
+float quant_avx2_dot_q5_k(const void *row, const void *act, int64_t n) { DOT_K45(blk_q5_k, Q5K_CODES); }
+
+/* Q6_K codes (value + 32) of the four 32-element chunks of half h */
+#define Q6K_CODES(B, h, c0, c1, c2, c3)                                                           \
+    const __m256i ql0_ = load32((B)->ql + 64 * (h)), ql1_ = load32((B)->ql + 64 * (h) + 32);     \
+    const __m256i qh_ = load32((B)->qh + 32 * (h));                                               \
+    const __m256i c0 = _mm256_or_si256(low_bits(ql0_, 0, 0x0F), _mm256_slli_epi16(low_bits(qh_, 0, 3), 4)); \
+    const __m256i c1 = _mm256_or_si256(low_bits(ql1_, 0, 0x0F), _mm256_slli_epi16(low_bits(qh_, 2, 3), 4)); \
+    const __m256i c2 = _mm256_or_si256(low_bits(ql0_, 4, 0x0F), _mm256_slli_epi16(low_bits(qh_, 4, 3), 4)); \
+    const __m256i c3 = _mm256_or_si256(low_bits(ql1_, 4, 0x0F), _mm256_slli_epi16(low_bits(qh_, 6, 3), 4))
 
 float quant_avx2_dot_q6_k(const void *row, const void *act, int64_t n) {
     const blk_q6_k *b = row;
@@ -149,29 +176,167 @@ float quant_avx2_dot_q6_k(const void *row, const void *act, int64_t n) {
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
         const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b[i].scales));
-        int16_t sc[16];
-        _mm256_storeu_si256((__m256i *)sc, scv);
-        __m256i isum = _mm256_setzero_si256();
+        /* codes are value + 32: start from -32 * (bsums . scales) */
+        __m256i isum = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(load32(a[i].bsums), scv), 5));
+        _Pragma("GCC unroll 4")
         for (int h = 0; h < 2; h++) {
-            const __m256i ql0 = load32(b[i].ql + 64 * h), ql1 = load32(b[i].ql + 64 * h + 32);
-            const __m256i qh = load32(b[i].qh + 32 * h);
-            const __m256i c0 = _mm256_or_si256(low_bits(ql0, 0, 0x0F), _mm256_slli_epi16(low_bits(qh, 0, 3), 4));
-            const __m256i c1 = _mm256_or_si256(low_bits(ql1, 0, 0x0F), _mm256_slli_epi16(low_bits(qh, 2, 3), 4));
-            const __m256i c2 = _mm256_or_si256(low_bits(ql0, 4, 0x0F), _mm256_slli_epi16(low_bits(qh, 4, 3), 4));
-            const __m256i c3 = _mm256_or_si256(low_bits(ql1, 4, 0x0F), _mm256_slli_epi16(low_bits(qh, 6, 3), 4));
+            Q6K_CODES(&b[i], h, c0, c1, c2, c3);
+            const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
             const int8_t *aq = a[i].qs + 128 * h;
-            isum = mac(isum, c0, aq, sc_pair(sc, 4 * h));
-            isum = mac(isum, c1, aq + 32, sc_pair(sc, 4 * h + 1));
-            isum = mac(isum, c2, aq + 64, sc_pair(sc, 4 * h + 2));
-            isum = mac(isum, c3, aq + 96, sc_pair(sc, 4 * h + 3));
+            isum = mac(isum, c0, aq, pair16(sc, 0));
+            isum = mac(isum, c1, aq + 32, pair16(sc, 1));
+            isum = mac(isum, c2, aq + 64, pair16(sc, 2));
+            isum = mac(isum, c3, aq + 96, pair16(sc, 3));
         }
-        /* codes are value + 32 */
-        const int off = 32 * bsum_dot(&a[i], scv);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)),
-                              _mm256_cvtepi32_ps(_mm256_sub_epi32(isum, _mm256_setr_epi32(off, 0, 0, 0, 0, 0, 0, 0))), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
     }
     return hsum8(acc);
 }
+
+/* ---- 4x4 tiles: four weight rows times four activation rows ------------------ */
+
+/* Per super-block and row: the codes and scales are unpacked once and serve
+ * the four tokens, each token's integer sum stays in its own int32 vector;
+ * red4 then transposes the four into one vector, join gives a row pair's
+ * full sums [r0: t0..t3 | r1: t0..t3] for one FMA with d_r * d_a. */
+
+/* x0..x3 (one per token) -> [t0 t1 t2 t3 | t0 t1 t2 t3], each half a partial sum */
+static inline __m256i red4(__m256i x0, __m256i x1, __m256i x2, __m256i x3) {
+    const __m256i z01 = _mm256_add_epi32(_mm256_unpacklo_epi32(x0, x1), _mm256_unpackhi_epi32(x0, x1));
+    const __m256i z23 = _mm256_add_epi32(_mm256_unpacklo_epi32(x2, x3), _mm256_unpackhi_epi32(x2, x3));
+    return _mm256_add_epi32(_mm256_unpacklo_epi64(z01, z23), _mm256_unpackhi_epi64(z01, z23));
+}
+/* red4 results of two rows -> [row x: t0..t3 | row y: t0..t3], full sums */
+static inline __m256 join(__m256i x, __m256i y) {
+    return _mm256_cvtepi32_ps(_mm256_add_epi32(_mm256_permute2x128_si256(x, y, 0x20), _mm256_permute2x128_si256(x, y, 0x31)));
+}
+/* bsums of the four tokens times w16 -> red4 form */
+static inline __m256i bsums4(const fc_block_q8k *const at[4], __m256i w16) {
+    return red4(_mm256_madd_epi16(load32(at[0]->bsums), w16), _mm256_madd_epi16(load32(at[1]->bsums), w16),
+                _mm256_madd_epi16(load32(at[2]->bsums), w16), _mm256_madd_epi16(load32(at[3]->bsums), w16));
+}
+static inline __m256 rows2(float x, float y) { return _mm256_setr_ps(x, x, x, x, y, y, y, y); }
+
+/* acc[p] lanes [row 2p: t0..t3 | row 2p + 1: t0..t3] */
+static inline void ktile_store(const __m256 acc[2], float *out, size_t out_stride) {
+    float tmp[16];
+    _mm256_storeu_ps(tmp, acc[0]);
+    _mm256_storeu_ps(tmp + 8, acc[1]);
+    for (int t = 0; t < 4; t++)
+        for (int r = 0; r < 4; r++) out[(size_t)t * out_stride + r] = tmp[4 * r + t];
+}
+
+#define KTILE_SETUP(BT)                                                                           \
+    const BT *br[4];                                                                              \
+    const fc_block_q8k *ar[4];                                                                    \
+    for (int r = 0; r < 4; r++) br[r] = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride); \
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}
+
+/* x_t += codes times token t's 32 activations at offset off, times scale sc */
+#define KTILE_MAC(codes, off, sc)                                                                 \
+    x0 = mac(x0, codes, at[0]->qs + (off), sc); x1 = mac(x1, codes, at[1]->qs + (off), sc);       \
+    x2 = mac(x2, codes, at[2]->qs + (off), sc); x3 = mac(x3, codes, at[3]->qs + (off), sc)
+
+/* One loop for every K tile: ROW(blk, s, m) sets a row's integer sums s
+ * (and with HAS_MIN its min sums m) for the four tokens at[] in red4 form;
+ * per row pair, one FMA with d_r * d_a and, with HAS_MIN, one with
+ * dmin_r * d_a. */
+#define KTILE_LOOP(BT, ROW, HAS_MIN, DMIN)                                                              \
+    KTILE_SETUP(BT);                                                                              \
+    for (int64_t i = 0; i < n / QK; i++) {                                                        \
+        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};          \
+        const __m256 da = _mm256_setr_ps(at[0]->d, at[1]->d, at[2]->d, at[3]->d, at[0]->d, at[1]->d, at[2]->d, at[3]->d); \
+        for (int p = 0; p < 2; p++) {                                                             \
+            __m256i s[2], m[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};                \
+            for (int k = 0; k < 2; k++) {                                                         \
+                const BT *blk = &br[2 * p + k][i];                                                \
+                ROW(blk, s[k], m[k]);                                                             \
+            }                                                                                     \
+            const BT *b0 = &br[2 * p][i], *b1 = &br[2 * p + 1][i];                                \
+            acc[p] = _mm256_fmadd_ps(join(s[0], s[1]), _mm256_mul_ps(rows2(f16(b0->d), f16(b1->d)), da), acc[p]); \
+            if (HAS_MIN)                                                                          \
+                acc[p] = _mm256_fnmadd_ps(join(m[0], m[1]), _mm256_mul_ps(rows2(DMIN(b0), DMIN(b1)), da), acc[p]); \
+        }                                                                                         \
+    }                                                                                             \
+    ktile_store(acc, out, out_stride)
+#define KTILE_DMIN(B) f16((B)->dmin)
+#define KTILE_NO_DMIN(B) 0.0f
+#define KTILE_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
+
+#define Q2K_ROW(blk, s, m)                                                                        \
+    const __m128i s_ = _mm_loadu_si128((const __m128i *)(blk)->scales);                           \
+    const __m256i scv = _mm256_cvtepu8_epi16(_mm_and_si128(s_, _mm_set1_epi8(0x0F)));             \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int h = 0; h < 2; h++) {                                                                 \
+        const __m256i q = load32((blk)->qs + 32 * h);                                             \
+        const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv)); \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int j = 0; j < 4; j++) {                                                             \
+            const __m256i codes = low_bits(q, 2 * j, 3), scj = pair16(sc, j);                     \
+            KTILE_MAC(codes, 128 * h + 32 * j, scj);                                              \
+        }                                                                                         \
+    }                                                                                             \
+    s = red4(x0, x1, x2, x3);                                                                     \
+    m = bsums4(at, _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s_, 4), _mm_set1_epi8(0x0F))))
+
+#define Q3K_ROW(blk, s, m)                                                                        \
+    const __m256i scv = q3k_unpack((blk)->scales), hm = load32((blk)->hmask);                     \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int h = 0; h < 2; h++) {                                                                 \
+        const __m256i q = load32((blk)->qs + 32 * h);                                             \
+        const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv)); \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int j = 0; j < 4; j++) {                                                             \
+            const __m256i codes = _mm256_or_si256(low_bits(q, 2 * j, 3), _mm256_slli_epi16(low_bits(hm, 4 * h + j, 1), 2)); \
+            const __m256i scj = pair16(sc, j);                                                    \
+            KTILE_MAC(codes, 128 * h + 32 * j, scj);                                              \
+        }                                                                                         \
+    }                                                                                             \
+    /* codes are value + 4 */                                                                     \
+    s = _mm256_sub_epi32(red4(x0, x1, x2, x3), _mm256_slli_epi32(bsums4(at, scv), 2));            \
+    (void)m
+
+#define K45_ROW(CODES, blk, s, m)                                                                 \
+    const __m128i sm = k45_unpack((blk)->scales);                                                 \
+    const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm));                                           \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int j = 0; j < 4; j++) {                                                                 \
+        CODES(blk, j, lo, hi);                                                                    \
+        const __m256i sl = bcast16(sc, 2 * j), sh = bcast16(sc, 2 * j + 1);                       \
+        KTILE_MAC(lo, 64 * j, sl);                                                                \
+        KTILE_MAC(hi, 64 * j + 32, sh);                                                           \
+    }                                                                                             \
+    s = red4(x0, x1, x2, x3);                                                                     \
+    m = bsums4(at, k45_min16(sm))
+#define Q4K_ROW(blk, s, m) K45_ROW(Q4K_CODES, blk, s, m)
+#define Q5K_ROW(blk, s, m) K45_ROW(Q5K_CODES, blk, s, m)
+
+#define Q6K_ROW(blk, s, m)                                                                        \
+    const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(blk)->scales));    \
+    __m256i x0 = _mm256_setzero_si256(), x1 = x0, x2 = x0, x3 = x0;                               \
+    _Pragma("GCC unroll 4")                                                                       \
+    for (int h = 0; h < 2; h++) {                                                                 \
+        Q6K_CODES(blk, h, c0, c1, c2, c3);                                                        \
+        const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv)); \
+        const __m256i sc0 = pair16(sc, 0), sc1 = pair16(sc, 1), sc2 = pair16(sc, 2), sc3 = pair16(sc, 3); \
+        KTILE_MAC(c0, 128 * h, sc0);                                                              \
+        KTILE_MAC(c1, 128 * h + 32, sc1);                                                         \
+        KTILE_MAC(c2, 128 * h + 64, sc2);                                                         \
+        KTILE_MAC(c3, 128 * h + 96, sc3);                                                         \
+    }                                                                                             \
+    /* codes are value + 32 */                                                                    \
+    s = _mm256_sub_epi32(red4(x0, x1, x2, x3), _mm256_slli_epi32(bsums4(at, scv), 5));            \
+    (void)m
+
+void quant_avx2_tile4_q2_k(KTILE_ARGS) { KTILE_LOOP(blk_q2_k, Q2K_ROW, 1, KTILE_DMIN); }
+void quant_avx2_tile4_q3_k(KTILE_ARGS) { KTILE_LOOP(blk_q3_k, Q3K_ROW, 0, KTILE_NO_DMIN); }
+void quant_avx2_tile4_q4_k(KTILE_ARGS) { KTILE_LOOP(blk_q4_k, Q4K_ROW, 1, KTILE_DMIN); }
+void quant_avx2_tile4_q5_k(KTILE_ARGS) { KTILE_LOOP(blk_q5_k, Q5K_ROW, 1, KTILE_DMIN); }
+void quant_avx2_tile4_q6_k(KTILE_ARGS) { KTILE_LOOP(blk_q6_k, Q6K_ROW, 0, KTILE_NO_DMIN); }
 
 /* 16 bytes of packed nibbles -> 32 signed levels in element order */
 static inline __m256i iq4_levels(const uint8_t *qs) {
@@ -186,17 +351,29 @@ static inline __m256i maddubs_signed(__m256i v, const int8_t *a) {
     return _mm256_maddubs_epi16(_mm256_sign_epi8(v, v), _mm256_sign_epi8(load32(a), v));
 }
 
+/* IQ4_XS: the 8 signed sub-block scales as int16, the same 8 in each half */
+static inline __m256i iq4xs_unpack(const blk_iq4_xs *b) {
+    const uint32_t l = fc_rd32(b->scales_l);
+    const __m128i lo = _mm_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)(l & 0x0F0F0F0F)),
+                                                           _mm_cvtsi32_si128((int)((l >> 4) & 0x0F0F0F0F))));
+    /* bits 2s, 2s + 1 of scales_h to the top of lane s, then to bits 4, 5 */
+    const __m128i h = _mm_mullo_epi16(_mm_set1_epi16((short)fc_rd16(b->scales_h)),
+                                      _mm_setr_epi16(1 << 14, 1 << 12, 1 << 10, 1 << 8, 1 << 6, 1 << 4, 1 << 2, 1));
+    const __m128i hi = _mm_slli_epi16(_mm_srli_epi16(h, 14), 4);
+    return bcast128(_mm_sub_epi16(_mm_or_si128(lo, hi), _mm_set1_epi16(32)));
+}
+
 float quant_avx2_dot_iq4_xs(const void *row, const void *act, int64_t n) {
     const blk_iq4_xs *b = row;
     const fc_block_q8k *a = act;
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        int ls[8];
-        quant_iq4xs_scales(&b[i], ls);
+        const __m256i ls = iq4xs_unpack(&b[i]);
         __m256i isum = _mm256_setzero_si256();
+        _Pragma("GCC unroll 8")
         for (int s = 0; s < 8; s++) {
             const __m256i p16 = maddubs_signed(iq4_levels(b[i].qs + 16 * s), a[i].qs + 32 * s);
-            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, _mm256_set1_epi16((short)ls[s])));
+            isum = _mm256_add_epi32(isum, _mm256_madd_epi16(p16, bcast16(ls, s)));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
     }
