@@ -97,11 +97,12 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("-p", type=int, default=128)
     ap.add_argument("-n", type=int, default=64)
+    ap.add_argument("--vocab", type=int, default=49152, help="token ids are drawn below this (the model's n_vocab or less)")
     a = ap.parse_args()
     rows = []
     for t in [int(x) for x in a.threads.split(",")]:
         llm = Llama(a.model, t, max(a.p, a.n) + 16)
-        toks = tokens(max(a.p, a.n))
+        toks = tokens(max(a.p, a.n), a.vocab)
         llm.pp(toks[:a.p]); llm.tg(toks[:a.n])  # warm-up
         r = {"fc_pp": [], "fc_tg": [], "ll_pp": [], "ll_tg": []}
         for _ in range(a.reps):

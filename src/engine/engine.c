@@ -266,6 +266,32 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     }
 }
 
+/* exp(z) without libm, branch-free (vectorisable): z = n ln2 + r with
+ * |r| <= ln2 / 2, a degree-6 polynomial for e^r (relative error ~2e-7), then
+ * 2^n built in the exponent bits (n rounded by the 1.5 * 2^23 trick). z is clamped to [-87, 88] (finite results). */
+static inline float exp_fast(float z) {
+    z = z < -87.0f ? -87.0f : z > 88.0f ? 88.0f : z;
+    const float n = (z * 1.44269504089f + 12582912.0f) - 12582912.0f; /* round to nearest */
+    const float r = (z - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { uint32_t u; float f; } s = { .u = (uint32_t)((int32_t)n + 127) << 23 };
+    return p * s.f;
+}
+
+/* GELU, tanh form, for the fast (non-exact) mode: 0.5 x (1 + tanh u) =
+ * x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3). Exact mode keeps
+ * libm's tanhf (the reference checks at 1e-6). */
+static inline float gelu_tanh_fast(float x) {
+    const float u2 = 1.5957691216f * (x + 0.044715f * x * x * x);
+    return x / (1.0f + exp_fast(-u2));
+}
+
 static void mm_task(void *ctx, int task, int thread) {
     (void)thread;
     const mm_batch *b = ctx;
@@ -277,11 +303,13 @@ static void mm_task(void *ctx, int task, int thread) {
         mm_rows(u, r0, r1, b->n_tok);
         for (int t = 0; t < b->n_tok; t++) {
             float *gv = g->dst + (size_t)t * g->dst_stride, *uv = u->dst + (size_t)t * u->dst_stride;
-            if (b->act == FFN_GELU_TANH)
+            if (b->act == FFN_GELU_TANH && g->exact)
                 for (int r = r0; r < r1; r++) {
                     float x = gv[r];
                     gv[r] = 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))) * uv[r];
                 }
+            else if (b->act == FFN_GELU_TANH)
+                for (int r = r0; r < r1; r++) gv[r] = gelu_tanh_fast(gv[r]) * uv[r];
             else
                 for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
         }

@@ -20,18 +20,23 @@
 /* 16 bytes of packed nibbles -> 32 bytes in element order (low nibbles are
  * elements 0..15, high nibbles 16..31). */
 static inline __m256i nibbles(const uint8_t *qs) {
-    const __m128i t = _mm_loadu_si128((const __m128i *)qs);
-    const __m256i v = _mm256_set_m128i(_mm_srli_epi16(t, 4), t);
-    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+    /* one broadcast load (no shuffle uop) and a variable shift of the upper
+     * half: cheaper than load + shift + vinserti128 on the shuffle port */
+    const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)qs));
+    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
 }
 
 /* The 32 bits of qh -> 32 bytes, 0x10 where bit j is set (the fifth bit of a
- * Q5 code), else 0. */
+ * Q5 code), else 0. The 32 bits come in by a broadcast load (a load uop, not
+ * a GPR move and a broadcast shuffle); one vpshufb spreads byte j/8 to the
+ * eight bytes of lane j/8, one compare picks bit j%8 (ggml's
+ * bytes_from_bits_32). */
 static inline __m256i fifth_bits(const uint8_t *qh) {
     const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
-    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)fc_rd32(qh)), spread);
+    __m256i v = _mm256_castps_si256(_mm256_broadcast_ss((const float *)(const void *)qh));
+    v = _mm256_shuffle_epi8(v, spread);
     v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
     return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
 }
