@@ -1,10 +1,12 @@
 #!/usr/bin/env bash
-# fitchat on tiny random-weight qwen2, qwen3, phi3 and gemma3 models
+# fitchat on tiny random-weight qwen2, qwen3, phi3, gemma3 and llama3 (Llama 3.1
+# RoPE frequency factors, rope_freqs.weight) models
 # (tests/tools/make_arch_models.py: real tensor names and layouts, Q8_0 and a
 # Q4_K/Q6_K mix) against the float64 reference (tests/reference/ref_forward.py).
 #   tests/archs.test.sh BUILD_DIR      (last line: @@ PASSED FAILED SKIPPED)
 # Per model: exact mode (float activations, f32 KV) must match to 1e-4 rel
-# (measured: <= 1e-6 with Q8_0, 9.3e-6 gemma3 K-mix) with greedy ids
+# (measured: <= 1e-6 with Q8_0, 9.3e-6 gemma3 K-mix; llama3 3.0e-7 / 1.6e-6,
+# and a mean 1.6e-2 / 1.0e-2 if the engine ignored rope_freqs) with greedy ids
 # identical; fast mode (Q8/Q8K activations, default KV) within kquant.test.sh's
 # loose bounds (measured: 0.016-0.038 max with Q8_0, up to 0.42 max / 0.077
 # mean for gemma3 K-mix); both attention modes. The gemma3 prompt (12 tokens)
@@ -34,7 +36,7 @@ check() { # name, model, tol max, tol mean, extra args
     cat "$tmp/log"; echo "FAIL $1"; fail=$((fail + 1))
   fi
 }
-for arch in qwen2 qwen3 phi3 gemma3; do
+for arch in qwen2 qwen3 phi3 gemma3 llama3; do
   for w in q8 kmix; do
     for attn in flash plain; do
       case "$build" in *asan*) # reduced: one exact and one fast run per architecture

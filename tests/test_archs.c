@@ -2,7 +2,10 @@
  * shapes and bytes matter): sliding-window layers keep exactly the window
  * in their KV cache, so the allocation log equals the plan; evaluating past
  * the window wraps the ring without touching memory outside it (ASan); and
- * rewinding once the ring has wrapped starts over. (Numerics of every
+ * rewinding once the ring has wrapped starts over. A llama model with
+ * Llama 3.1's rope_freqs.weight: it stays mapped (the allocation log equals
+ * the plan, which counts it as a shared tensor) and a wrong size or a
+ * non-positive factor is FC_EINPUT naming it. (Numerics of every
  * architecture against the reference: tests/archs.test.sh.) */
 #include <stdio.h>
 #include <stdlib.h>
@@ -125,7 +128,112 @@ static void test_gemma3_swa_kv_equals_plan(void) {
     free(path);
 }
 
+/* llama with rope_freqs.weight (n_freqs F32 values 1, 1.5, 2, ..., then
+ * `bad` at index 1 when bad != 0) as the first tensor, so its data is at
+ * the start of the data section. */
+static char *write_llama3(uint64_t n_freqs, float bad) {
+    gw_file g = {.version = 3, .alignment = 32};
+    gw_kv_str(&g, "general.architecture", "llama");
+    gw_kv_u32(&g, "llama.block_count", 2);
+    gw_kv_u32(&g, "llama.context_length", 64);
+    gw_kv_u32(&g, "llama.embedding_length", N_EMBD);
+    gw_kv_u32(&g, "llama.feed_forward_length", N_FF);
+    gw_kv_u32(&g, "llama.attention.head_count", N_HEAD);
+    gw_kv_u32(&g, "llama.attention.head_count_kv", N_KV);
+    gw_kv_u32(&g, "llama.vocab_size", VOCAB);
+    vec(&g, "rope_freqs.weight", n_freqs);
+    mat(&g, "token_embd.weight", N_EMBD, VOCAB);
+    for (int il = 0; il < 2; il++) {
+        char n[64];
+#define M(s, a, b) snprintf(n, sizeof n, "blk.%d." s ".weight", il); mat(&g, n, a, b);
+#define V(s, a) snprintf(n, sizeof n, "blk.%d." s ".weight", il); vec(&g, n, a);
+        V("attn_norm", N_EMBD) M("attn_q", N_EMBD, N_EMBD) M("attn_k", N_EMBD, N_EMBD / N_HEAD * N_KV)
+        M("attn_v", N_EMBD, N_EMBD / N_HEAD * N_KV) M("attn_output", N_EMBD, N_EMBD) V("ffn_norm", N_EMBD)
+        M("ffn_gate", N_EMBD, N_FF) M("ffn_up", N_EMBD, N_FF) M("ffn_down", N_FF, N_EMBD)
+#undef M
+#undef V
+    }
+    vec(&g, "output_norm.weight", N_EMBD);
+    mat(&g, "output.weight", N_EMBD, VOCAB);
+    gw_buf h = gw_header(&g);
+    char *path = malloc(512);
+    snprintf(path, 512, "%s/llama3-tiny.gguf", t_tmpdir());
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp != NULL);
+    if (fp) {
+        fwrite(h.b, 1, h.n, fp);
+        uint8_t *data = calloc(1, g.data_end);
+        for (uint64_t i = 0; i < n_freqs; i++) {
+            float v = i == 1 && bad != 0 ? (bad < 0 ? 0.0f : bad) : 1.0f + 0.5f * (float)i;
+            memcpy(data + 4 * i, &v, 4);
+        }
+        fwrite(data, 1, g.data_end, fp);
+        free(data);
+        fclose(fp);
+    }
+    free(h.b);
+    gw_free(&g);
+    return path;
+}
+
+/* Plans a llama3 file and starts an engine on it: either it runs and its
+ * allocation log equals the plan, or it is refused naming rope_freqs. */
+static void llama3_case(uint64_t n_freqs, float bad, bool expect_ok) {
+    char *path = write_llama3(n_freqs, bad);
+    fc_err err = {0};
+    gguf_file *f = gguf_open(path, &err);
+    CHECK_MSG(f != NULL, "open: %s", err.msg);
+    model_desc d;
+    if (!f || model_desc_load(f, &d, &err)) { CHECK_MSG(0, "desc: %s", err.msg); gguf_close(f); free(path); return; }
+    CHECK(arch_runnable(&d));
+    mem_model mm;
+    CHECK(mem_model_init(&mm, f, &d, &err) == 0);
+    gpu_inventory inv;
+    memset(&inv, 0, sizeof inv);
+    inv.source = GPU_SRC_NONE;
+    plan_params pp;
+    plan_params_default(&pp);
+    pp.n_ctx = 32;
+    pp.n_batch = 8;
+    pp.n_threads = 2;
+    plan_result r;
+    CHECK_MSG(plan_compute(&mm, &inv, &pp, &r, &err) == 0, "plan: %s", err.msg);
+    fc_engine_params ep = {.n_ctx = r.cfg.n_ctx, .n_batch = r.cfg.n_batch, .n_threads = (int)r.cfg.n_threads,
+                           .type_k = r.cfg.type_k, .type_v = r.cfg.type_v, .flash = r.cfg.flash};
+    fc_engine *e = engine_new(f, &d, &ep, &err);
+    if (expect_ok) {
+        CHECK_MSG(e != NULL, "engine: %s", err.msg);
+    } else {
+        CHECK(e == NULL);
+        CHECK_EQ_INT(err.code, FC_EINPUT);
+        CHECK_MSG(strstr(err.msg, "rope_freqs.weight") != NULL, "error does not name the tensor: %s", err.msg);
+    }
+    if (e) {
+        const fc_alloc_log *log = engine_alloc_log(e);
+        CHECK_EQ_U64(log->total[ALLOC_KV], r.cpu.kv);
+        CHECK_EQ_U64(log->total[ALLOC_BUFFER], r.cpu.buffers);
+        /* rope_freqs is one of the weights the plan counts; the engine maps it */
+        CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], r.cpu.weights);
+        int32_t toks[6] = {1, 2, 3, 4, 5, 6};
+        CHECK(engine_eval(e, toks, 6, NULL, &err) == 0);
+        engine_free(e);
+    }
+    mem_model_free(&mm);
+    model_desc_free(&d);
+    gguf_close(f);
+    remove(path);
+    free(path);
+}
+
+static void test_llama3_rope_freqs(void) {
+    uint64_t half = N_EMBD / N_HEAD / 2;
+    llama3_case(half, 0, true);
+    llama3_case(half + 1, 0, false); /* not n_rot / 2 values */
+    llama3_case(half, -1, false);    /* a zero factor */
+}
+
 int main(void) {
     T_RUN(test_gemma3_swa_kv_equals_plan);
+    T_RUN(test_llama3_rope_freqs);
     return t_done();
 }

@@ -158,9 +158,26 @@ int model_load(fc_model *m, const gguf_file *f, const model_desc *d, fc_err *err
     /* Gemma 3's local layers use their own base and no scaling (the HF
      * model's rotary_emb_local); other sliding-window models share one RoPE. */
     double scale_swa = d->arch_id == ARCH_GEMMA3 ? 1.0 : d->rope_scale_linear;
+    /* Llama 3.1/3.2's frequency factors (rope_freqs.weight, one per rotated
+     * pair): llama.cpp's ggml_rope_ext divides each angle by its factor,
+     * theta_i = pos * base^(-2i/n_rot) / f_i, so they fold into the table.
+     * They belong to the standard RoPE: Gemma 3's local table has its own. */
+    const float *ff = NULL;
+    const gguf_tensor *tf = gguf_tensor_find(f, "rope_freqs.weight");
+    if (tf) {
+        if (get_norm(f, "rope_freqs.weight", d->n_rot / 2, &ff, err)) goto fail;
+        for (uint32_t i = 0; i < d->n_rot / 2; i++)
+            if (!(ff[i] > 0.0f) || !isfinite(ff[i])) {
+                fc_errf(err, FC_EINPUT, "%s: tensor rope_freqs.weight: factor %u is %g, expected a positive finite number",
+                        f->path, i, (double)ff[i]);
+                goto fail;
+            }
+    }
     for (uint32_t i = 0; i < d->n_rot / 2; i++) {
-        m->rope_inv_freq[i] = pow(d->rope_base, -2.0 * i / d->n_rot) * d->rope_scale_linear;
-        m->rope_inv_freq_swa[i] = pow(d->rope_base_swa, -2.0 * i / d->n_rot) * scale_swa;
+        double fi = ff ? (double)ff[i] : 1.0;
+        m->rope_inv_freq[i] = pow(d->rope_base, -2.0 * i / d->n_rot) * d->rope_scale_linear / fi;
+        m->rope_inv_freq_swa[i] = pow(d->rope_base_swa, -2.0 * i / d->n_rot) * scale_swa /
+                                  (d->arch_id == ARCH_GEMMA3 ? 1.0 : fi);
     }
     return 0;
 fail:

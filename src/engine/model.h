@@ -58,8 +58,8 @@ typedef struct fc_model {
     fc_layer *layers;             /* [n_layer] */
     const float *output_norm;     /* (n_embd) */
     fc_weight output;             /* n_vocab x n_embd (tok_embd when tied) */
-    double *rope_inv_freq;        /* [n_rot / 2] base^(-2i/n_rot) * linear scale (double: angles reach 1e4 rad) */
-    double *rope_inv_freq_swa;    /* [n_rot / 2] same for sliding-window layers (rope_base_swa) */
+    double *rope_inv_freq;        /* [n_rot / 2] base^(-2i/n_rot) * linear scale / rope_freqs[i] (Llama 3.1; double: angles reach 1e4 rad) */
+    double *rope_inv_freq_swa;    /* [n_rot / 2] same for sliding-window layers (rope_base_swa; gemma3: no scale, no factors) */
     enum fc_ffn_act ffn_act;
     float embd_scale;             /* token embeddings are multiplied by this (gemma: sqrt(n_embd)), else 1 */
     float attn_scale;             /* attention scores are q.k times this, 1/sqrt(head_dim) unless the arch says otherwise */

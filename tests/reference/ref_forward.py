@@ -34,6 +34,9 @@ Architectures, from their published (Hugging Face transformers) definitions:
           base rope.freq_base with the linear scaling. The GGUF converter stores
           Gemma's norm weights as 1 + w (the HF model's RMSNorm multiplies by
           1 + w), so they are used as stored, as for every other architecture.
+  llama   Llama 3.1/3.2 files carry rope_freqs.weight (n_rot/2 factors f_i, from the
+          HF config's rope_scaling "llama3"): pair i rotates by pos * base^(-2i/n_rot) / f_i
+          (gemma3's local layers excepted: their RoPE is a separate one).
   Any `{arch}.final_logit_softcapping` c gives logits c * tanh(logits / c).
 
 The options under "perturbations" deliberately break the model; they exist only
@@ -55,7 +58,8 @@ NEOX_ARCHS = {"falcon", "gptneox", "phi2", "phi3", "qwen", "qwen2", "qwen2moe", 
 
 
 class Model:
-    def __init__(self, path, rope_type=None, eps=None, q_pos_offset=0, mask_offset=0, gqa_interleaved=False):
+    def __init__(self, path, rope_type=None, eps=None, q_pos_offset=0, mask_offset=0, gqa_interleaved=False,
+                 ignore_rope_freqs=False):
         reader = gguf.GGUFReader(path)
         # metadata, less the big tokenizer arrays (vocab, merges, scores) we do not need
         self.meta = {name: f.contents() for name, f in reader.fields.items()
@@ -110,6 +114,14 @@ class Model:
         self.tok_embd = self.w["token_embd.weight"]                      # (V, D)
         self.output = "output" if "output.weight" in self.w else "token_embd"  # (V, D), tied if absent
         self.n_vocab = self.tok_embd.shape[0]
+        # Llama 3.1/3.2 frequency factors: rotated pair i turns at base^(-2i/n_rot) / f_i
+        self.freq_factors = self.w.get("rope_freqs.weight")
+        if self.freq_factors is not None:
+            self.freq_factors = self.freq_factors.reshape(-1)
+            if self.freq_factors.shape != (self.n_rot // 2,):
+                sys.exit(f"rope_freqs.weight has {self.freq_factors.size} values, expected n_rot/2 = {self.n_rot // 2}")
+            if ignore_rope_freqs:
+                self.freq_factors = None
         self.eos = self.meta.get("tokenizer.ggml.eos_token_id")
 
     def new_cache(self, n_ctx):
@@ -127,6 +139,8 @@ class Model:
         half = self.n_rot // 2
         base, scale = (self.rope_base_local, 1.0) if local and self.gemma else (self.rope_base, self.rope_scale)
         inv_freq = base ** (-2.0 * np.arange(half) / self.n_rot)            # (half,)
+        if self.freq_factors is not None and not (local and self.gemma):
+            inv_freq = inv_freq / self.freq_factors                         # Llama 3.1: wavelengths stretched
         theta = (pos * scale)[:, None] * inv_freq[None, :]                  # (T, half)
         cos, sin = np.cos(theta)[:, None, :], np.sin(theta)[:, None, :]     # (T, 1, half)
         x = x.copy()
@@ -244,13 +258,14 @@ def main():
     g.add_argument("--q-pos-offset", type=int, default=0, help="rotate queries at pos+N (keys at pos)")
     g.add_argument("--mask-offset", type=int, default=0, help="causal mask lets position t see up to t+N")
     g.add_argument("--gqa-interleaved", action="store_true", help="head i uses kv head i %% KV")
+    g.add_argument("--ignore-rope-freqs", action="store_true", help="leave out rope_freqs.weight (Llama 3.1)")
     args = ap.parse_args()
 
     prompt = [int(t) for t in args.tokens.split()]
     if not prompt:
         sys.exit("ref_forward: --tokens is empty")
     model = Model(args.model, args.rope_type, args.eps, args.q_pos_offset, args.mask_offset,
-                  args.gqa_interleaved)
+                  args.gqa_interleaved, args.ignore_rope_freqs)
     if max(prompt) >= model.n_vocab or min(prompt) < 0:
         sys.exit(f"ref_forward: token id out of range 0..{model.n_vocab - 1}")
     logits, generated, _ = model.run(prompt, args.greedy)

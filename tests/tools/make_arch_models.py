@@ -1,6 +1,6 @@
 #!/usr/bin/env python3
 """Writes tiny random-weight models of the architectures the engine runs besides
-llama (qwen2, qwen3, phi3, gemma3), with each architecture's real tensor names
+llama (qwen2, qwen3, phi3, gemma3) plus a Llama 3.1-style llama (llama3), with each architecture's real tensor names
 and layouts, in two weight flavours: all matrices Q8_0, and a Q4_K / Q6_K mix.
 
   python tests/tools/make_arch_models.py OUT_DIR     -> OUT_DIR/{arch}-{q8,kmix}.gguf
@@ -15,6 +15,11 @@ vocabulary 260 (the run uses --tokens, so a placeholder SentencePiece vocab).
   gemma3  6 layers (five sliding-window, one global), window 5 (shorter than the
           test prompt, so the ring of KV rows wraps), Q/K norms, post norms,
           local/global RoPE bases, linear RoPE scaling 2 (global layers), tied output
+  llama3  arch llama (adjacent-pair RoPE), rope base 500000, rope_freqs.weight
+          computed as the Llama 3.1 converter does (factor 8, low/high frequency
+          factors 1/4) but with original_max_position_embeddings 64 instead of
+          8192, so that the stretched wavelengths matter at the test's positions:
+          factors 1 (wavelength < 16), 8 (> 64), smooth in between; separate output
 Blocks are random bytes with their f16 scales set (make_kquant_llama.qtensor).
 """
 import os
@@ -34,17 +39,36 @@ ARCHS = {  # arch: (layers, head_dim, extra)
     "qwen3": dict(layers=2, hd=128, qk_norm=True, tied=True),
     "phi3": dict(layers=2, hd=64, fused=True, n_rot=32, tied=False),
     "gemma3": dict(layers=6, hd=64, qk_norm=True, post_norms=True, tied=True, window=5),
+    "llama3": dict(layers=2, hd=64, tied=False, arch="llama", base=500000.0, llama3_rope=(8.0, 1.0, 4.0, 64)),
 }
 # flavour -> (type of most matrices, type of the sensitive ones: v, down, output)
 FLAVOURS = {"q8": (T.Q8_0, T.Q8_0), "kmix": (T.Q4_K, T.Q6_K)}
 
 
-def write(path, arch, cfg, flavour, seed):
+def llama3_rope_factors(n_rot, base, factor, low_freq_factor, high_freq_factor, old_context_len):
+    """Llama 3.1's rope_scaling "llama3", as a per-pair divisor of the frequency
+    (what convert_hf_to_gguf.py stores as rope_freqs.weight)."""
+    low_wavelen, high_wavelen = old_context_len / low_freq_factor, old_context_len / high_freq_factor
+    out = []
+    for i in range(n_rot // 2):
+        wavelen = 2 * np.pi * base ** (2 * i / n_rot)
+        if wavelen < high_wavelen:
+            out.append(1.0)
+        elif wavelen > low_wavelen:
+            out.append(factor)
+        else:
+            smooth = (old_context_len / wavelen - low_freq_factor) / (high_freq_factor - low_freq_factor)
+            out.append(1.0 / ((1 - smooth) / factor + smooth))
+    return np.array(out, dtype=np.float32)
+
+
+def write(path, name, cfg, flavour, seed):
+    arch = cfg.get("arch", name)
     rng = np.random.default_rng(seed)
     qt, qt_hi = FLAVOURS[flavour]
     hd, L = cfg["hd"], cfg["layers"]
     wr = gguf.GGUFWriter(path, arch)
-    wr.add_name(f"{arch}-tiny-{flavour}")
+    wr.add_name(f"{name}-tiny-{flavour}")
     wr.add_context_length(256)
     wr.add_embedding_length(N_EMBD)
     wr.add_block_count(L)
@@ -54,7 +78,7 @@ def write(path, arch, cfg, flavour, seed):
     wr.add_key_length(hd)
     wr.add_value_length(hd)
     wr.add_rope_dimension_count(cfg.get("n_rot", hd))
-    wr.add_rope_freq_base(1e6 if arch == "gemma3" else 10000.0)
+    wr.add_rope_freq_base(cfg.get("base", 1e6 if arch == "gemma3" else 10000.0))
     wr.add_layer_norm_rms_eps(1e-6)
     if "window" in cfg:
         wr.add_sliding_window(cfg["window"])
@@ -75,6 +99,8 @@ def write(path, arch, cfg, flavour, seed):
         wr.add_tensor(name, rng.uniform(lo, hi, n).astype(np.float32))
 
     mat("token_embd.weight", qt, VOCAB, N_EMBD)
+    if "llama3_rope" in cfg:
+        wr.add_tensor("rope_freqs.weight", llama3_rope_factors(cfg.get("n_rot", hd), cfg["base"], *cfg["llama3_rope"]))
     nq, nk = N_HEAD * hd, N_KV * hd
     for l in range(L):
         b = f"blk.{l}."
@@ -117,11 +143,11 @@ def main():
     out = sys.argv[1]
     os.makedirs(out, exist_ok=True)
     only = sys.argv[2:] or list(ARCHS)
-    for i, (arch, cfg) in enumerate(ARCHS.items()):
-        if arch not in only:
+    for i, (name, cfg) in enumerate(ARCHS.items()):
+        if name not in only:
             continue
         for j, flavour in enumerate(FLAVOURS):
-            write(os.path.join(out, f"{arch}-{flavour}.gguf"), arch, cfg, flavour, 100 + 10 * i + j)
+            write(os.path.join(out, f"{name}-{flavour}.gguf"), name, cfg, flavour, 100 + 10 * i + j)
 
 
 if __name__ == "__main__":
