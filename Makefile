@@ -96,7 +96,7 @@ models:
 	@bash scripts/fetch-model.sh
 
 models-extra:
-	@bash scripts/fetch-model-extra.sh
+	@bash scripts/fetch-model.sh gemma3
 
 fuzz:
 	$(MAKE) -f fuzz/Makefile

@@ -18,7 +18,7 @@ configs=(
   "fast  q8_0 plain 0.25 0.10"
 )
 case "$build" in *asan*) configs=("${configs[2]}") ;; esac
-model=$(bash scripts/fetch-model-extra.sh --path 2>/dev/null || true)
+model=$(bash scripts/fetch-model.sh gemma3 --path 2>/dev/null || true)
 if [ -z "$model" ] || [ ! -f "$model" ]; then
   echo "skip: Gemma 3 270M not fetched (make models-extra)"; echo "@@ 0 0 ${#configs[@]}"; exit 0
 fi
