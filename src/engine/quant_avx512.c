@@ -271,14 +271,6 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
 
 QUANT_TILE4_FROM_DOT(tile4_bf16, dot_bf16)
 
-/* The tiles are the AVX2 ones (quant_avx2.c): see quant_impl.h. */
-#define K_TILE4(t) QUANT_TILE4_FROM_DOT(tile4_##t, quant_avx2_dot_##t)
-QUANT_K_UNTILED(K_TILE4)
-#define tile4_q2_k quant_avx2_tile4_q2_k
-#define tile4_q3_k quant_avx2_tile4_q3_k
-#define tile4_q4_k quant_avx2_tile4_q4_k
-#define tile4_q5_k quant_avx2_tile4_q5_k
-#define tile4_q6_k quant_avx2_tile4_q6_k
 
 static const quant_traits AVX512[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
@@ -290,7 +282,7 @@ static const quant_traits AVX512[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
     QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
     /* K-quants and IQ4 (quant_k_avx2.c) */
-    QUANT_K_ROWS(quant_avx2_dot_),
+    QUANT_K_ROWS_AVX2,
 };
 
 const quant_kernels quant_kernels_avx512 = {AVX512, {act_q8, quant_avx2_act_q8k, vdot_f32, vaxpy_f32}};

@@ -184,15 +184,19 @@ void quant_avx2_tile4_f16(const void *, size_t, const void *, size_t, int64_t, f
 #define QUANT_K_AVX2_DECL(t) float quant_avx2_dot_##t(const void *row, const void *act, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX2_DECL)
 void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
-/* K types with AVX2 tiles of their own (quant_k_avx2.c); the others tile
- * as 16 dots (QUANT_TILE4_FROM_DOT). QUANT_K_ROWS names the tiles
- * tile4_##t: quant_avx2.c and quant_avx512.c #define those of the tiled
- * types to these. */
-#define QUANT_K_TILED(X) X(q2_k) X(q3_k) X(q4_k) X(q5_k) X(q6_k)
-#define QUANT_K_UNTILED(X) X(iq4_nl) X(iq4_xs)
+/* The AVX2 tiles of every K type (quant_k_avx2.c): Q2_K..Q6_K have their own
+ * kernels, IQ4_NL and IQ4_XS are 16 dots. Both x86 tables take their K rows
+ * from QUANT_K_ROWS_AVX2. */
 #define QUANT_K_AVX2_TILE_DECL(t) \
     void quant_avx2_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-QUANT_K_TILED(QUANT_K_AVX2_TILE_DECL)
+QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
+#define QUANT_K_ROW_AVX2(id, t) \
+    QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx2_dot_##t, quant_avx2_tile4_##t)
+#define QUANT_K_ROWS_AVX2                                                                           \
+    QUANT_K_ROW_AVX2(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q3_K, q3_k),                 \
+    QUANT_K_ROW_AVX2(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),                 \
+    QUANT_K_ROW_AVX2(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),             \
+    QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 
 #endif

@@ -338,6 +338,10 @@ void quant_avx2_tile4_q4_k(KTILE_ARGS) { KTILE_LOOP(blk_q4_k, Q4K_ROW, 1, KTILE_
 void quant_avx2_tile4_q5_k(KTILE_ARGS) { KTILE_LOOP(blk_q5_k, Q5K_ROW, 1, KTILE_DMIN); }
 void quant_avx2_tile4_q6_k(KTILE_ARGS) { KTILE_LOOP(blk_q6_k, Q6K_ROW, 0, KTILE_NO_DMIN); }
 
+/* IQ4 types have no tile of their own: 16 dots. */
+void quant_avx2_tile4_iq4_nl(KTILE_ARGS) { quant_tile4_dots(quant_avx2_dot_iq4_nl, rows, row_stride, act, act_stride, n, out, out_stride); }
+void quant_avx2_tile4_iq4_xs(KTILE_ARGS) { quant_tile4_dots(quant_avx2_dot_iq4_xs, rows, row_stride, act, act_stride, n, out, out_stride); }
+
 /* 16 bytes of packed nibbles -> 32 signed levels in element order */
 static inline __m256i iq4_levels(const uint8_t *qs) {
     const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)quant_iq4_levels));
