@@ -17,6 +17,7 @@
 #include "../src/plan/gpuinfo.h"
 #include "../src/plan/memory.h"
 #include "../src/plan/planner.h"
+#include "lib/cpuplan.h"
 #include "lib/t.h"
 #include "tools/gguf_writer.h"
 
@@ -82,29 +83,14 @@ static void test_gemma3_swa_kv_equals_plan(void) {
     model_desc d;
     if (!f || model_desc_load(f, &d, &err)) { CHECK_MSG(0, "desc: %s", err.msg); gguf_close(f); free(path); return; }
     CHECK(arch_runnable(&d));
-    mem_model mm;
-    CHECK(mem_model_init(&mm, f, &d, &err) == 0);
-    gpu_inventory inv;
-    memset(&inv, 0, sizeof inv);
-    inv.source = GPU_SRC_NONE;
-    plan_params pp;
-    plan_params_default(&pp);
-    pp.n_ctx = 32;
-    pp.n_batch = 8;
-    pp.n_threads = 2;
-    pp.type_k = GGML_TYPE_Q8_0;
-    pp.type_v = GGML_TYPE_F16;
     plan_result r;
-    CHECK_MSG(plan_compute(&mm, &inv, &pp, &r, &err) == 0, "plan: %s", err.msg);
-    fc_engine_params ep = {.n_ctx = r.cfg.n_ctx, .n_batch = r.cfg.n_batch, .n_threads = (int)r.cfg.n_threads,
-                           .type_k = r.cfg.type_k, .type_v = r.cfg.type_v, .flash = r.cfg.flash};
+    fc_engine_params ep;
+    CHECK_MSG(t_cpu_plan(f, &d, 32, 8, 2, GGML_TYPE_Q8_0, GGML_TYPE_F16, &r, &ep, &err) == 0, "plan: %s", err.msg);
     fc_engine *e = engine_new(f, &d, &ep, &err);
     CHECK_MSG(e != NULL, "engine: %s", err.msg);
     if (e) {
         const fc_alloc_log *log = engine_alloc_log(e);
-        CHECK_EQ_U64(log->total[ALLOC_KV], r.cpu.kv);
-        CHECK_EQ_U64(log->total[ALLOC_BUFFER], r.cpu.buffers);
-        CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], r.cpu.weights);
+        t_check_log_equals_plan(e, &r);
         /* by hand: 5 local layers of WINDOW rows, 1 global of n_ctx rows;
          * K row 32 values in q8_0 (34 B), V row 32 in f16 (64 B) */
         uint64_t rows = (uint64_t)(N_LAYER - 1) * WINDOW + r.cfg.n_ctx;
@@ -121,7 +107,6 @@ static void test_gemma3_swa_kv_equals_plan(void) {
         CHECK_EQ_INT(engine_n_past(e), 0);
         engine_free(e);
     }
-    mem_model_free(&mm);
     model_desc_free(&d);
     gguf_close(f);
     remove(path);
@@ -186,20 +171,9 @@ static void llama3_case(uint64_t n_freqs, float bad, bool expect_ok) {
     model_desc d;
     if (!f || model_desc_load(f, &d, &err)) { CHECK_MSG(0, "desc: %s", err.msg); gguf_close(f); free(path); return; }
     CHECK(arch_runnable(&d));
-    mem_model mm;
-    CHECK(mem_model_init(&mm, f, &d, &err) == 0);
-    gpu_inventory inv;
-    memset(&inv, 0, sizeof inv);
-    inv.source = GPU_SRC_NONE;
-    plan_params pp;
-    plan_params_default(&pp);
-    pp.n_ctx = 32;
-    pp.n_batch = 8;
-    pp.n_threads = 2;
     plan_result r;
-    CHECK_MSG(plan_compute(&mm, &inv, &pp, &r, &err) == 0, "plan: %s", err.msg);
-    fc_engine_params ep = {.n_ctx = r.cfg.n_ctx, .n_batch = r.cfg.n_batch, .n_threads = (int)r.cfg.n_threads,
-                           .type_k = r.cfg.type_k, .type_v = r.cfg.type_v, .flash = r.cfg.flash};
+    fc_engine_params ep;
+    CHECK_MSG(t_cpu_plan(f, &d, 32, 8, 2, -1, -1, &r, &ep, &err) == 0, "plan: %s", err.msg);
     fc_engine *e = engine_new(f, &d, &ep, &err);
     if (expect_ok) {
         CHECK_MSG(e != NULL, "engine: %s", err.msg);
@@ -209,16 +183,12 @@ static void llama3_case(uint64_t n_freqs, float bad, bool expect_ok) {
         CHECK_MSG(strstr(err.msg, "rope_freqs.weight") != NULL, "error does not name the tensor: %s", err.msg);
     }
     if (e) {
-        const fc_alloc_log *log = engine_alloc_log(e);
-        CHECK_EQ_U64(log->total[ALLOC_KV], r.cpu.kv);
-        CHECK_EQ_U64(log->total[ALLOC_BUFFER], r.cpu.buffers);
         /* rope_freqs is one of the weights the plan counts; the engine maps it */
-        CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], r.cpu.weights);
+        t_check_log_equals_plan(e, &r);
         int32_t toks[6] = {1, 2, 3, 4, 5, 6};
         CHECK(engine_eval(e, toks, 6, NULL, &err) == 0);
         engine_free(e);
     }
-    mem_model_free(&mm);
     model_desc_free(&d);
     gguf_close(f);
     remove(path);

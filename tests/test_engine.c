@@ -13,6 +13,7 @@
 #include "../src/plan/memory.h"
 #include "../src/plan/planner.h"
 #include "../src/plan/workbuf.h"
+#include "lib/cpuplan.h"
 #include "lib/t.h"
 
 static gguf_file *F;
@@ -174,33 +175,16 @@ static void test_allocation_log(void) {
 static void test_allocation_equals_plan(void) {
     if (!F) { t_skip("default model absent (make models)"); return; }
     fc_err err = {0};
-    mem_model mm;
-    CHECK(mem_model_init(&mm, F, &D, &err) == 0);
-    gpu_inventory inv;
-    memset(&inv, 0, sizeof inv);
-    inv.source = GPU_SRC_NONE;
-    plan_params pp;
-    plan_params_default(&pp);
-    pp.n_ctx = 512;
-    pp.n_batch = 32;
-    pp.n_threads = 2;
-    pp.type_k = GGML_TYPE_Q8_0;
-    pp.type_v = GGML_TYPE_F16;
     plan_result r;
-    CHECK_MSG(plan_compute(&mm, &inv, &pp, &r, &err) == 0, "plan: %s", err.msg);
+    fc_engine_params ep;
+    CHECK_MSG(t_cpu_plan(F, &D, 512, 32, 2, GGML_TYPE_Q8_0, GGML_TYPE_F16, &r, &ep, &err) == 0, "plan: %s", err.msg);
     CHECK_EQ_INT(r.n_gpu_layers, 0);
-    fc_engine_params ep = {.n_ctx = r.cfg.n_ctx, .n_batch = r.cfg.n_batch, .n_threads = (int)r.cfg.n_threads,
-                           .type_k = r.cfg.type_k, .type_v = r.cfg.type_v, .flash = r.cfg.flash};
     fc_engine *e = engine_new(F, &D, &ep, &err);
     CHECK_MSG(e != NULL, "engine: %s", err.msg);
     if (e) {
-        const fc_alloc_log *log = engine_alloc_log(e);
-        CHECK_EQ_U64(log->total[ALLOC_KV], r.cpu.kv);
-        CHECK_EQ_U64(log->total[ALLOC_BUFFER], r.cpu.buffers);
-        CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], r.cpu.weights);
+        t_check_log_equals_plan(e, &r);
         engine_free(e);
     }
-    mem_model_free(&mm);
 }
 
 static void test_unsupported_arch(void) {
