@@ -102,6 +102,7 @@ uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev
         .n_threads = kind == MEM_DEV_CPU ? (c->n_threads ? c->n_threads : 1) : 1,
         .has_output = has_output,
         .n_outputs = 1,
+        .device = kind != MEM_DEV_CPU,
     };
     workbuf_layout l;
     workbuf_layout_compute(d, &p, &l);
@@ -126,7 +127,8 @@ void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind
     } else if (head) {
         out->weights += m->output + m->output_norm;
     }
-    out->buffers = mem_buffer_bytes(m->d, c, kind, head);
+    /* The CPU always holds a logits buffer: a GPU head's logits come back to it. */
+    out->buffers = mem_buffer_bytes(m->d, c, kind, kind == MEM_DEV_CPU || head);
     out->fixed = kind == MEM_DEV_GPU ? c->fixed_cost : 0;
     out->total = out->weights + out->kv + out->buffers + out->fixed;
 }

@@ -17,7 +17,8 @@
  *   the window on sliding-window layers;
  * - work buffers: workbuf_layout_compute() (src/plan/workbuf.h), the same
  *   function the engine allocates from; the CPU always has them (it gathers
- *   the embeddings), a GPU only when it runs a layer or the head;
+ *   the embeddings, and the logits come back to it), a GPU only when it runs
+ *   a layer or the head; devices also hold the RoPE tables (WB_ROPE);
  * - a fixed cost per GPU that runs anything (CUDA context, cuBLAS
  *   workspace): MEM_CUDA_FIXED_COST unless overridden. Emulated devices
  *   (host memory pretending to be a GPU) have no fixed cost.

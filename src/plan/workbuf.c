@@ -4,7 +4,7 @@
 
 #include "../engine/quant.h"
 
-static const char *NAMES[WB_COUNT] = {"x", "xb", "q", "k", "v", "att", "ff_gate", "ff_up", "act_q", "scores", "logits"};
+static const char *NAMES[WB_COUNT] = {"x", "xb", "q", "k", "v", "att", "ff_gate", "ff_up", "act_q", "scores", "logits", "rope"};
 
 const char *workbuf_name(int i) { return i >= 0 && i < WB_COUNT ? NAMES[i] : "?"; }
 
@@ -46,6 +46,7 @@ void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbu
     else
         out->bytes[WB_SCORES] = (uint64_t)nt * (p->n_ctx + d->head_dim_v + d->head_dim_k) * f;
     if (p->has_output) out->bytes[WB_LOGITS] = (uint64_t)(p->n_outputs ? p->n_outputs : 1) * d->n_vocab * f;
+    if (p->device) out->bytes[WB_ROPE] = 2 * (uint64_t)(d->n_rot / 2) * sizeof(double);
     out->total = 0;
     for (int i = 0; i < WB_COUNT; i++) out->total += out->bytes[i];
 }

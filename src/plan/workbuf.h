@@ -23,9 +23,12 @@ typedef struct workbuf_params {
     uint32_t n_threads;   /* CPU threads (per-thread scratch); 1 for GPU devices */
     bool has_output;      /* this device computes the output head (logits) */
     uint32_t n_outputs;   /* logit rows kept per call (1 normally, n_batch to dump all) */
+    bool device;          /* a GPU or emulated device: also holds the RoPE tables (WB_ROPE) */
 } workbuf_params;
 
-enum { WB_X, WB_XB, WB_Q, WB_K, WB_V, WB_ATT, WB_FF_GATE, WB_FF_UP, WB_ACT, WB_SCORES, WB_LOGITS, WB_COUNT };
+enum { WB_X, WB_XB, WB_Q, WB_K, WB_V, WB_ATT, WB_FF_GATE, WB_FF_UP, WB_ACT, WB_SCORES, WB_LOGITS, WB_ROPE, WB_COUNT };
+/* WB_ROPE (devices only): the two RoPE tables of model.h (rope_inv_freq,
+ * rope_inv_freq_swa), n_rot / 2 doubles each, copied from the host. */
 
 typedef struct workbuf_layout {
     uint64_t bytes[WB_COUNT]; /* per buffer; 0 where not needed */

@@ -16,6 +16,7 @@ enum {
     FC_OK = 0,
     FC_EFAIL = 1,   /* runtime failure: I/O, out of memory, device error */
     FC_EINPUT = 2,  /* bad input: hostile or unsupported file, bad config, bad flag */
+    FC_ENOMEM = 3,  /* a device ran out of memory (the engine retries with fewer GPU layers) */
 };
 
 typedef struct fc_err {
