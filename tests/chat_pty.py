@@ -194,7 +194,7 @@ def scenario_ctrl_c():
         # After a stopped reply one more Ctrl-C at the prompt exits.
         c.send(b"/stats\r")
         stats = c.until(PROMPT)
-        assert b"tokens/s" in stats and b"memory planned" in stats, "bad /stats: %r" % stats
+        assert b"tokens/s" in stats and b"matches the plan to the byte" in stats, "bad /stats: %r" % stats
         c.send(b"\x03")
         c.until(PROMPT)  # a Ctrl-C after a line: a hint, not an exit
         c.send(b"\x03")

@@ -117,7 +117,6 @@ static void print_help(const chat_ui *ui) {
 static void print_stats(const chat_ui *ui) {
     const fc_session *s = ui->s;
     const chat_stats *st = &ui->c->last;
-    char b1[32], b2[32], b3[32], b4[32], b5[32], b6[32];
     printf("context: %d of %d tokens, %d turns\n", engine_n_past(s->engine), engine_n_ctx(s->engine),
            chat_n_turns(ui->c));
     if (st->n_prompt || st->n_gen || st->n_reused) {
@@ -127,17 +126,8 @@ static void print_stats(const chat_ui *ui) {
         if (st->n_gen && st->gen_s > 0) printf(", %.1f tokens/s", st->n_gen / st->gen_s);
         printf("\n");
     }
-    const fc_alloc_log *log = engine_alloc_log(s->engine);
-    uint64_t used = log->total[ALLOC_KV] + log->total[ALLOC_BUFFER];
-    printf("memory planned: CPU %s (weights %s, KV %s, buffers %s), GPU %s\n", fmt_bytes(b1, sizeof b1, s->plan.cpu.total),
-           fmt_bytes(b2, sizeof b2, s->plan.cpu.weights), fmt_bytes(b3, sizeof b3, s->plan.cpu.kv),
-           fmt_bytes(b4, sizeof b4, s->plan.cpu.buffers), fmt_bytes(b5, sizeof b5, plan_gpu_total(&s->plan)));
-    printf("memory used (CPU engine): KV %s + buffers %s allocated = %s, weights %s mapped from the file\n",
-           fmt_bytes(b1, sizeof b1, log->total[ALLOC_KV]), fmt_bytes(b2, sizeof b2, log->total[ALLOC_BUFFER]),
-           fmt_bytes(b3, sizeof b3, used), fmt_bytes(b6, sizeof b6, log->total[ALLOC_WEIGHTS]));
-    if (s->plan.n_gpu_layers)
-        printf("(the plan puts %u layers on the GPU; this build runs them on the CPU until the CUDA backend lands)\n",
-               s->plan.n_gpu_layers);
+    printf("memory:\n");
+    session_memory_report(stdout, s);
 }
 
 static const char *skip_space(const char *p) {
@@ -286,7 +276,8 @@ int cmd_chat(int argc, char **argv) {
         return 0;
     }
     fc_session s;
-    if (session_open(&s, &cfg, &err)) {
+    session_opts so = {.progress = session_progress_stderr};
+    if (session_open_ex(&s, &cfg, &so, &err)) {
         fprintf(stderr, "fitchat chat: %s\n", err.msg);
         config_free(&cfg);
         return err.code == FC_EINPUT ? 2 : 1;
@@ -302,6 +293,7 @@ int cmd_chat(int argc, char **argv) {
     if (s.tmpl_guessed)
         fprintf(stderr, "fitchat chat: warning: the model's chat template is not one fitchat knows; using ChatML "
                         "(set MODEL_TYPE or --model-type to one of %s)\n", tmpl_names());
+    for (int i = 0; i < s.n_notices; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.notices[i]);
     for (int i = 0; i < s.plan.n_warnings; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.plan.warnings[i]);
 
     fc_chat c;

@@ -3,6 +3,7 @@
 
 #include <string.h>
 
+#include "../cuda/cuda_backend.h"
 #include "../util/fmt.h"
 #include "commands.h"
 
@@ -22,6 +23,11 @@ void gpu_print_table(FILE *out, const gpu_inventory *inv) {
         fprintf(out, "  no GPU: %s\n", inv->reason);
     }
     fprintf(out, "  path: %s\n", inv->path);
+    char why[256] = "";
+    int n = cuda_device_count(why, sizeof why);
+    if (!cuda_built()) fprintf(out, "CUDA backend: not built (make CUDA=1 where nvcc is installed); layers run on the CPU\n");
+    else if (n > 0) fprintf(out, "CUDA backend: built, %d device%s\n", n, n == 1 ? "" : "s");
+    else fprintf(out, "CUDA backend: built, 0 devices (%s); layers run on the CPU\n", why);
 }
 
 static void usage(FILE *out) {

@@ -14,7 +14,7 @@
 
 typedef struct {
     const char *tokens_s, *logits_out, *ids_out;
-    bool greedy, exact, help;
+    bool greedy, exact, help, mem;
     fc_config *cfg;
 } run_args;
 
@@ -49,6 +49,7 @@ static int extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
     if (!strcmp(f, "-h") || !strcmp(f, "--help")) { a->help = true; return 1; }
     if (!strcmp(f, "--greedy")) { a->greedy = true; return 1; }
     if (!strcmp(f, "--exact")) { a->exact = true; return 1; }
+    if (!strcmp(f, "--mem")) { a->mem = true; return 1; }
     bool takes = !strcmp(f, "--tokens") || !strcmp(f, "--logits-out") || !strcmp(f, "--ids-out") ||
                  !strcmp(f, "--kv-type") || !strcmp(f, "--attn");
     if (!takes) return 0;
@@ -81,7 +82,8 @@ static void usage(void) {
            "  --attn flash|plain     attention kernel (same as -fa on|off)\n"
            "  --exact                float activations (no 8-bit activation rounding; slow, for checks)\n"
            "  --logits-out FILE      write float32 logits of every prompt position (n_tokens x n_vocab)\n"
-           "  --ids-out FILE         write the generated ids\n\n"
+           "  --ids-out FILE         write the generated ids\n"
+           "  --mem                  print the plan and, per device, planned vs allocated memory (stderr)\n\n"
            "Shared with the chat (modelconf.json keys in brackets):\n");
     config_print_flags(stdout);
 }
@@ -127,8 +129,15 @@ int cmd_run(int argc, char **argv) {
         fc_errf(&err, FC_EINPUT, "--tokens: expected a list of token ids");
         goto fail;
     }
-    session_opts so = {.exact = a.exact, .all_logits = a.logits_out != NULL};
+    session_opts so = {.exact = a.exact, .all_logits = a.logits_out != NULL, .progress = session_progress_stderr};
     if (session_open_ex(&s, &cfg, &so, &err)) goto fail;
+    for (int i = 0; i < s.n_notices; i++) fprintf(stderr, "fitchat run: warning: %s\n", s.notices[i]);
+    for (int i = 0; i < s.plan.n_warnings; i++) fprintf(stderr, "fitchat run: warning: %s\n", s.plan.warnings[i]);
+    if (a.mem) {
+        char line[1024];
+        fprintf(stderr, "plan: %s\n", session_plan_line(line, sizeof line, &s.plan, &s.inv));
+        session_memory_report(stderr, &s);
+    }
     if (cfg.prompt) {
         n_prompt = tok_encode(s.tok, cfg.prompt, strlen(cfg.prompt), tok_add_bos(s.tok), true, &prompt, &err);
         if (n_prompt < 0) goto fail;

@@ -7,6 +7,8 @@
 #include <unistd.h>
 
 #include "../format/ggml_types.h"
+#include "../cuda/cuda_backend.h"
+#include "../util/fmt.h"
 #include "commands.h"
 
 /* "118 MiB" below a GiB, "6.1 GiB" above. */
@@ -63,6 +65,53 @@ const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const
     return buf;
 }
 
+static void report_line(FILE *out, const char *label, const mem_bytes *plan, const uint64_t got[3], uint64_t measured,
+                        bool gpu) {
+    char a[4][32], b[3][32], f[2][32];
+    uint64_t got_total = got[ALLOC_WEIGHTS] + got[ALLOC_KV] + got[ALLOC_BUFFER];
+    uint64_t plan_total = plan->weights + plan->kv + plan->buffers; /* what the engine allocates itself */
+    fprintf(out, "%s: planned weights %s, KV %s, buffers %s", label, fmt_bytes(a[0], 32, plan->weights),
+            fmt_bytes(a[1], 32, plan->kv), fmt_bytes(a[2], 32, plan->buffers));
+    if (gpu) fprintf(out, ", fixed %s", fmt_bytes(a[3], 32, plan->fixed));
+    fprintf(out, "; allocated %s, %s, %s", fmt_bytes(b[0], 32, got[ALLOC_WEIGHTS]), fmt_bytes(b[1], 32, got[ALLOC_KV]),
+            fmt_bytes(b[2], 32, got[ALLOC_BUFFER]));
+    if (got[ALLOC_WEIGHTS] == plan->weights && got[ALLOC_KV] == plan->kv && got[ALLOC_BUFFER] == plan->buffers)
+        fprintf(out, " (matches the plan to the byte)");
+    else
+        fprintf(out, " (differs from the plan by %+lld bytes)", (long long)got_total - (long long)plan_total);
+    if (gpu)
+        fprintf(out, "; CUDA context measured %s (plan's constant %s)", fmt_bytes(f[0], 32, measured),
+                fmt_bytes(f[1], 32, plan->fixed));
+    fputc('\n', out);
+}
+
+void session_memory_report(FILE *out, const fc_session *s) {
+    if (!s->engine) return;
+    const fc_alloc_log *log = engine_alloc_log(s->engine);
+    report_line(out, "CPU (weights mapped from the file)", &s->plan.cpu, log->total, 0, false);
+    for (int i = 0; i < s->plan.n_dev; i++) {
+        const plan_device *pd = &s->plan.dev[i];
+        if (!pd->n_layers && !pd->head) continue;
+        const gpu_device *g = &s->inv.dev[pd->gpu];
+        char label[160];
+        snprintf(label, sizeof label, "%s %d (%s), layers %u-%u%s", g->emulated ? "emulated GPU" : "GPU", g->index,
+                 g->name, pd->first_layer, pd->first_layer + pd->n_layers - 1, pd->head ? " + head" : "");
+        if (!pd->n_layers) snprintf(label, sizeof label, "%s %d (%s), head", g->emulated ? "emulated GPU" : "GPU",
+                                    g->index, g->name);
+        report_line(out, label, &pd->bytes, log->dev_total[i], engine_device_context_bytes(s->engine, i),
+                    pd->kind == MEM_DEV_GPU);
+    }
+}
+
+void session_progress_stderr(void *ctx, const char *device, uint64_t done, uint64_t total) {
+    (void)ctx;
+    bool tty = isatty(2);
+    if (!tty && done != total) return; /* a log gets the last line only */
+    fprintf(stderr, "%sloading weights to %s: %.0f of %.0f MiB%s", tty ? "\r" : "", device,
+            (double)done / (1 << 20), (double)total / (1 << 20), done == total || !tty ? "\n" : "");
+    fflush(stderr);
+}
+
 const char *session_model_name(const fc_session *s) {
     if (s->desc.name[0]) return s->desc.name;
     const char *p = s->model_path ? strrchr(s->model_path, '/') : NULL;
@@ -73,6 +122,77 @@ static uint64_t random_seed(void) {
     struct timespec ts;
     clock_gettime(CLOCK_REALTIME, &ts);
     return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
+}
+
+/* The engine's devices from the plan, index for index (idle ones hold
+ * nothing), so the allocation log's device numbers are the plan's. A
+ * device given by numbers (--gpu 8GiB) stands for the CUDA device of the
+ * same index: the numbers only restrict what the plan uses of it. */
+static int engine_devices(const fc_session *s, fc_engine_params *ep, fc_err *err) {
+    ep->n_dev = 0;
+    int n_cuda = -1;
+    char why[256] = "";
+    for (int i = 0; i < s->plan.n_dev; i++) {
+        const plan_device *pd = &s->plan.dev[i];
+        const gpu_device *g = &s->inv.dev[pd->gpu];
+        fc_engine_device *v = &ep->dev[ep->n_dev++];
+        *v = (fc_engine_device){.kind = pd->kind, .ordinal = g->index, .first_layer = pd->first_layer,
+                                .n_layers = pd->n_layers, .head = pd->head, .cap = g->emulated ? g->total : 0};
+        snprintf(v->name, sizeof v->name, "%s", g->name);
+        if (g->emulated || (!pd->n_layers && !pd->head)) continue;
+        if (n_cuda < 0) n_cuda = cuda_device_count(why, sizeof why);
+        if (g->index >= n_cuda)
+            return fc_errf(err, FC_EINPUT,
+                           "GPU %d \"%s\" (from %s) has no CUDA device behind it (%s): plan with it using `fitchat "
+                           "plan`, emulate it with --gpu sim:SIZE, or set LAYERS to 0",
+                           g->index, g->name, s->inv.source == GPU_SRC_OVERRIDE ? "the GPU override" : s->inv.library,
+                           n_cuda > 0 ? "index out of range" : why);
+    }
+    return 0;
+}
+
+/* Creates the engine for s->plan. A GPU that runs out of memory anyway
+ * (FC_ENOMEM): take a fresh inventory, plan again with fewer GPU layers,
+ * retry, and say so in s->notices. */
+static int open_engine(fc_session *s, const fc_config *cfg, const session_opts *o, plan_params *pp, fc_err *err) {
+    for (;;) {
+        fc_engine_params ep = {
+            .n_ctx = s->plan.cfg.n_ctx,
+            .n_batch = s->plan.cfg.n_batch,
+            .n_threads = cfg->n_threads,
+            .type_k = s->plan.cfg.type_k,
+            .type_v = s->plan.cfg.type_v,
+            .flash = s->plan.cfg.flash,
+            .exact = o->exact,
+            .all_logits = o->all_logits,
+            .progress = o->progress,
+            .progress_ctx = o->progress_ctx,
+        };
+        if (engine_devices(s, &ep, err)) return -1;
+        fc_err e2 = {0};
+        if ((s->engine = engine_new(s->file, &s->desc, &ep, &e2))) return 0;
+        uint32_t failed = s->plan.n_gpu_layers;
+        if (e2.code != FC_ENOMEM || (failed == 0 && !s->plan.head_on_gpu)) { *err = e2; return -1; }
+        /* Fewer layers: what the GPUs' free memory allows now, and at least one fewer. */
+        gpu_inventory fresh;
+        if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, &fresh, err)) return -1;
+        s->inv = fresh;
+        plan_params retry = *pp;
+        retry.layers = PLAN_AUTO;
+        if (plan_compute(&s->mem, &s->inv, &retry, &s->plan, err)) return -1;
+        if (s->plan.n_gpu_layers >= failed) {
+            if (failed == 0) { /* only the head was there: run on the CPU alone */
+                s->inv.n = 0;
+                snprintf(s->inv.reason, sizeof s->inv.reason, "out of GPU memory");
+            }
+            retry.layers = failed > 0 ? (int32_t)failed - 1 : 0;
+            if (plan_compute(&s->mem, &s->inv, &retry, &s->plan, err)) return -1;
+        }
+        if (s->n_notices < (int)(sizeof s->notices / sizeof *s->notices))
+            snprintf(s->notices[s->n_notices++], sizeof s->notices[0], "%s; retrying with %u of %u layers on the GPU",
+                     e2.msg, s->plan.n_gpu_layers, s->plan.n_layer);
+        *pp = retry;
+    }
 }
 
 int session_open(fc_session *s, const fc_config *cfg, fc_err *err) { return session_open_ex(s, cfg, NULL, err); }
@@ -116,18 +236,7 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     pp.n_batch = (uint32_t)cfg->n_batch;
     pp.n_threads = (uint32_t)cfg->n_threads;
     if (plan_params_validate(&pp, err) || plan_compute(&s->mem, &s->inv, &pp, &s->plan, err)) goto fail;
-
-    fc_engine_params ep = {
-        .n_ctx = s->plan.cfg.n_ctx,
-        .n_batch = s->plan.cfg.n_batch,
-        .n_threads = cfg->n_threads,
-        .type_k = s->plan.cfg.type_k,
-        .type_v = s->plan.cfg.type_v,
-        .flash = s->plan.cfg.flash,
-        .exact = o->exact,
-        .all_logits = o->all_logits,
-    };
-    if (!(s->engine = engine_new(s->file, &s->desc, &ep, err))) goto fail;
+    if (open_engine(s, cfg, o, &pp, err)) goto fail;
 
     s->sampling = (fc_sampler_params){
         .temperature = (float)cfg->temperature,

@@ -8,8 +8,11 @@
  * context, KV types and attention kernel, and the sampler. It also resolves
  * the chat template (MODEL_TYPE, else detected from tokenizer.chat_template)
  * and the template's default system prompt, which every chat front end needs.
- * The CPU engine runs every layer on the CPU for now; the plan is computed
- * and reported all the same (a CUDA backend will follow it).
+ * The engine runs the plan: the last n_gpu_layers and the head on the
+ * plan's GPUs (CUDA), or on host-emulated ones ("sim:SIZE", for tests).
+ * When a GPU runs out of memory anyway (another process took VRAM since
+ * the inventory), the session takes a fresh inventory, plans again with
+ * fewer layers and retries; each retry adds a line to notices[].
  *
  * No REPL logic here: the chat, a one-shot run or a server build on it.
  *
@@ -25,6 +28,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <stdio.h>
 
 #include "../engine/engine.h"
 #include "../engine/sampler.h"
@@ -53,6 +57,8 @@ typedef struct fc_session {
     bool tmpl_guessed;         /* no MODEL_TYPE and the model's template was not recognised */
     char *default_system;      /* the template's own default system prompt, or NULL */
     int max_tokens;            /* MAX_TOKENS: >= 1, or -1 until the end of the turn */
+    int n_notices;             /* what the session had to do differently, for the user */
+    char notices[4][PLAN_LINE + 512];
 } fc_session;
 
 /* Opens everything (see above) into *s (zeroed first). On failure *s is
@@ -63,6 +69,9 @@ int session_open(fc_session *s, const fc_config *cfg, fc_err *err);
 typedef struct session_opts {
     bool exact;       /* float activations (reference checks) */
     bool all_logits;  /* keep every position's logits */
+    /* weights upload progress to GPUs (NULL: none) */
+    void (*progress)(void *ctx, const char *device, uint64_t done, uint64_t total);
+    void *progress_ctx;
 } session_opts;
 int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, fc_err *err);
 void session_close(fc_session *s);
@@ -73,6 +82,16 @@ void session_close(fc_session *s);
  * without:
  *   "0/30 layers on GPU (no GPU: <reason>), KV f16, 4096 ctx, CPU 118 MiB" */
 const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const gpu_inventory *inv);
+
+/* The plan's bytes next to the allocation log's, one line per device that
+ * holds anything ("CPU: planned weights .. KV .. buffers .. = ..; allocated
+ * .. (matches the plan)"), and for CUDA GPUs the measured context cost
+ * beside the plan's constant. */
+void session_memory_report(FILE *out, const fc_session *s);
+
+/* A progress callback for session_opts: a line on stderr, rewritten in
+ * place on a terminal, for weights going to a GPU. */
+void session_progress_stderr(void *ctx, const char *device, uint64_t done, uint64_t total);
 
 /* A short model label: general.name, else the file's base name. */
 const char *session_model_name(const fc_session *s);

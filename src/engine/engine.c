@@ -48,6 +48,9 @@ static int check_devices(const model_desc *d, const fc_engine_params *p, uint32_
     if (total > d->n_layer) return fc_errf(err, FC_EINPUT, "the devices run %u layers but the model has %u", total, d->n_layer);
     *cpu_layers = d->n_layer - total;
     uint32_t next = *cpu_layers;
+    int last = -1; /* the last device that runs anything */
+    for (int i = 0; i < p->n_dev; i++)
+        if (p->dev[i].n_layers || p->dev[i].head) last = i;
     for (int i = 0; i < p->n_dev; i++) {
         const fc_engine_device *v = &p->dev[i];
         if (v->kind != MEM_DEV_GPU && v->kind != MEM_DEV_EMULATED)
@@ -55,7 +58,7 @@ static int check_devices(const model_desc *d, const fc_engine_params *p, uint32_
         if (v->n_layers && v->first_layer != next)
             return fc_errf(err, FC_EINPUT, "device %d starts at layer %u, expected %u (ranges must be contiguous)", i,
                            v->first_layer, next);
-        if (v->head && i != p->n_dev - 1) return fc_errf(err, FC_EINPUT, "device %d has the head but is not the last", i);
+        if (v->head && i != last) return fc_errf(err, FC_EINPUT, "device %d has the head but is not the last", i);
         next += v->n_layers;
     }
     return 0;
@@ -94,7 +97,8 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     for (uint32_t il = 0; il < d->n_layer; il++) e->ring |= mem_layer_ctx(d, il, p->n_ctx) < p->n_ctx;
     if (!(e->pool = pool_new(p->n_threads))) { fc_errf(err, FC_EFAIL, "out of memory (thread pool)"); goto fail; }
 
-    bool head_on_dev = p->n_dev > 0 && p->dev[p->n_dev - 1].head;
+    bool head_on_dev = false;
+    for (int i = 0; i < p->n_dev; i++) head_on_dev |= p->dev[i].head;
     fc_stage_desc sd = {
         .file = f, .d = d, .model = &e->model, .kind = MEM_DEV_CPU, .first = 0, .n_layers = cpu_layers,
         .head = !head_on_dev, .n_ctx = p->n_ctx, .n_batch = p->n_batch, .type_k = p->type_k, .type_v = p->type_v,

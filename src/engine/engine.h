@@ -27,7 +27,9 @@
 #include "model.h"
 
 /* One device of the plan: layers [first_layer, first_layer + n_layers), the
- * head on the last one. Layers before the first device's run on the CPU. */
+ * head on the last one that runs anything; a device with no layers and no
+ * head is idle (holds nothing). Layers before the devices' run on the CPU.
+ * Allocation log entries carry the index into dev[]. */
 typedef struct fc_engine_device {
     enum mem_dev_kind kind;   /* MEM_DEV_GPU (CUDA) or MEM_DEV_EMULATED */
     int ordinal;              /* CUDA device ordinal (GPU) */
