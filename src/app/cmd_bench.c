@@ -13,7 +13,9 @@
 #include "../format/gguf.h"
 #include "../model/arch.h"
 #include "../util/fmt.h"
+#include "../plan/gpuinfo.h"
 #include "commands.h"
+#include "session.h"
 
 static double now_s(void) {
     struct timespec ts;
@@ -57,10 +59,16 @@ int cmd_bench(int argc, char **argv) {
     int n_pp = 128, n_tg = 64, reps = 5, n_ctx = 0;
     uint32_t tk = GGML_TYPE_F16, tv = GGML_TYPE_F16;
     bool flash = true;
+    int ngl = 0;
+    const char *gpu_specs[GPU_MAX_DEVICES];
+    int n_gpu_specs = 0;
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
             printf("usage: fitchat bench [-m MODEL] [-p N] [-n N] [-t T[,T...]] [-r REPS] [-ctk T] [-ctv T] [--attn flash|plain]\n"
+                   "                     [-ngl N] [--gpu SPEC]\n"
+                   "  -ngl N  the output head and the last N layers on the first GPU (default 0: all on the CPU)\n"
+                   "  --gpu SPEC  the GPU (as for fitchat gpu; sim:SIZE emulates one in host memory)\n"
                    "  -p N   prompt-processing test of N tokens (0 = skip; default 128)\n"
                    "  -n N   generation test of N tokens (0 = skip; default 64)\n"
                    "  -t T   thread counts, comma separated (default: all cores)\n"
@@ -78,6 +86,8 @@ int cmd_bench(int argc, char **argv) {
         else if ((!strcmp(a, "-n")) && num && x >= 0 && x <= 65536) n_tg = (int)x;
         else if ((!strcmp(a, "-r")) && num && x >= 1 && x <= 1000) reps = (int)x;
         else if ((!strcmp(a, "-c")) && num && x >= 1) n_ctx = (int)x;
+        else if ((!strcmp(a, "-ngl")) && num && x >= 0 && x <= 100000) ngl = (int)x;
+        else if (!strcmp(a, "--gpu") && n_gpu_specs < GPU_MAX_DEVICES) gpu_specs[n_gpu_specs++] = v;
         else if (!strcmp(a, "-ctk") || !strcmp(a, "-ctv")) {
             int t = ggml_type_from_name(v);
             if (t != GGML_TYPE_F32 && t != GGML_TYPE_F16 && t != GGML_TYPE_Q8_0 && t != GGML_TYPE_Q4_0) {
@@ -114,14 +124,27 @@ int cmd_bench(int argc, char **argv) {
         x ^= x << 13; x ^= x >> 7; x ^= x << 17;
         toks[i] = (int32_t)(x % d.n_vocab);
     }
+    fc_engine_device dev = {0};
+    if (ngl > 0) {
+        /* the first GPU of the inventory (flags, else FITCHAT_GPU, else the driver) */
+        gpu_inventory inv;
+        if (gpu_inventory_get(gpu_specs, n_gpu_specs, &inv, &err)) goto fail;
+        if (inv.n == 0) { fc_errf(&err, FC_EINPUT, "-ngl %d: no GPU (%s)", ngl, inv.reason); goto fail; }
+        if ((uint32_t)ngl > d.n_layer) ngl = (int)d.n_layer;
+        dev = (fc_engine_device){.kind = inv.dev[0].emulated ? MEM_DEV_EMULATED : MEM_DEV_GPU, .ordinal = inv.dev[0].index,
+                                 .first_layer = d.n_layer - (uint32_t)ngl, .n_layers = (uint32_t)ngl, .head = true,
+                                 .cap = inv.dev[0].emulated ? inv.dev[0].total : 0};
+        snprintf(dev.name, sizeof dev.name, "%s", inv.dev[0].name);
+    }
     char size[32];
     const char *slash = strrchr(model, '/');
-    printf("| %-34s | %10s | %7s | %8s | %8s | %7s | %22s |\n", "model", "size", "threads", "kv", "attn", "test", "t/s (median, min..max)");
-    printf("|%.36s|%.12s|%.9s|%.10s|%.10s|%.9s|%.24s|\n", "------------------------------------", "------------", "---------",
-           "----------", "----------", "---------", "------------------------");
+    printf("| %-34s | %10s | %7s | %4s | %8s | %8s | %7s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", "test", "t/s (median, min..max)");
+    printf("|%.36s|%.12s|%.9s|%.6s|%.10s|%.10s|%.9s|%.24s|\n", "------------------------------------", "------------", "---------",
+           "------", "----------", "----------", "---------", "------------------------");
     for (int ti = 0; ti < n_threads_list; ti++) {
         fc_engine_params ep = {.n_ctx = (uint32_t)n_ctx, .n_batch = (uint32_t)(n_pp > 0 ? n_pp : 1), .n_threads = threads[ti] ? threads[ti] : 1,
-                               .type_k = tk, .type_v = tv, .flash = flash};
+                               .type_k = tk, .type_v = tv, .flash = flash, .n_dev = ngl > 0, .dev = {dev},
+                               .progress = session_progress_stderr};
         fc_engine *e = engine_new(f, &d, &ep, &err);
         if (!e) goto fail;
         for (int test = 0; test < 2; test++) {
@@ -135,8 +158,8 @@ int cmd_bench(int argc, char **argv) {
             char label[16], tps[64];
             snprintf(label, sizeof label, "%s%d", test == 0 ? "pp" : "tg", n);
             snprintf(tps, sizeof tps, "%.2f (%.2f..%.2f)", r[reps / 2], r[0], r[reps - 1]);
-            printf("| %-34.34s | %10s | %7d | %3s/%-4s | %8s | %7s | %22s |\n", slash ? slash + 1 : model,
-                   fmt_bytes(size, sizeof size, f->data_bytes), ep.n_threads, ggml_type_name(tk), ggml_type_name(tv),
+            printf("| %-34.34s | %10s | %7d | %4d | %3s/%-4s | %8s | %7s | %22s |\n", slash ? slash + 1 : model,
+                   fmt_bytes(size, sizeof size, f->data_bytes), ep.n_threads, ngl, ggml_type_name(tk), ggml_type_name(tv),
                    flash ? "flash" : "plain", label, tps);
             fflush(stdout);
             free(r);
