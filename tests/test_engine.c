@@ -187,6 +187,68 @@ static void test_allocation_equals_plan(void) {
     }
 }
 
+/* Emulated devices at the engine level: the log per device equals
+ * mem_device_bytes() for the device's range, a cap one byte short fails with
+ * FC_ENOMEM naming the device, and bad device ranges are refused. */
+static void test_emulated_devices(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_err err = {0};
+    mem_model mm;
+    CHECK(mem_model_init(&mm, F, &D, &err) == 0);
+    fc_engine_params p = {.n_ctx = 256, .n_batch = 8, .n_threads = 2, .type_k = GGML_TYPE_Q8_0, .type_v = GGML_TYPE_F16,
+                          .flash = true, .exact = true, .n_dev = 2};
+    p.dev[0] = (fc_engine_device){.kind = MEM_DEV_EMULATED, .name = "a", .first_layer = 10, .n_layers = 12};
+    p.dev[1] = (fc_engine_device){.kind = MEM_DEV_EMULATED, .name = "b", .first_layer = 22, .n_layers = 8, .head = true};
+    mem_config c = {.n_ctx = 256, .n_batch = 8, .type_k = GGML_TYPE_Q8_0, .type_v = GGML_TYPE_F16, .flash = true, .n_threads = 2};
+    mem_bytes want[3];
+    mem_device_bytes(&mm, &c, MEM_DEV_CPU, 0, 10, false, &want[0]);
+    mem_device_bytes(&mm, &c, MEM_DEV_EMULATED, 10, 12, false, &want[1]);
+    mem_device_bytes(&mm, &c, MEM_DEV_EMULATED, 22, 8, true, &want[2]);
+    fc_engine *e = engine_new(F, &D, &p, &err);
+    CHECK_MSG(e != NULL, "engine_new: %s", err.msg);
+    if (e) {
+        const fc_alloc_log *log = engine_alloc_log(e);
+        const uint64_t *got[3] = {log->total, log->dev_total[0], log->dev_total[1]};
+        for (int i = 0; i < 3; i++) {
+            CHECK_EQ_U64(got[i][ALLOC_WEIGHTS], want[i].weights);
+            CHECK_EQ_U64(got[i][ALLOC_KV], want[i].kv);
+            CHECK_EQ_U64(got[i][ALLOC_BUFFER], want[i].buffers);
+        }
+        CHECK_EQ_INT(engine_cpu_layers(e), 10);
+        engine_free(e);
+    }
+    /* and it computes what the CPU alone computes, to the bit */
+    p.all_logits = true;
+    if ((e = engine_new(F, &D, &p, &err))) {
+        float *a = all_logits(e);
+        engine_free(e);
+        fc_engine *c0 = mk_x(GGML_TYPE_Q8_0, GGML_TYPE_F16, true, true, 2, 256, true);
+        float *b = c0 ? all_logits(c0) : NULL;
+        CHECK_MSG(a && b && !memcmp(a, b, (size_t)N_PROMPT * D.n_vocab * sizeof *a), "differ: rel %g",
+                  a && b ? rel_err(a, b, N_PROMPT, (int)D.n_vocab) : -1.0);
+        free(a);
+        free(b);
+        engine_free(c0);
+    }
+    p.all_logits = false;
+    /* one byte short of what device b needs */
+    p.dev[1].cap = want[2].weights + want[2].kv + want[2].buffers - 1;
+    fc_err e2 = {0};
+    CHECK(engine_new(F, &D, &p, &e2) == NULL);
+    CHECK_EQ_INT(e2.code, FC_ENOMEM);
+    CHECK_MSG(strstr(e2.msg, "emulated GPU 1 (b) is out of memory") != NULL, "message: %s", e2.msg);
+    p.dev[1].cap = 0;
+    /* a gap between the ranges, the head not on the last device */
+    p.dev[1].first_layer = 23;
+    fc_err e3 = {0};
+    CHECK(engine_new(F, &D, &p, &e3) == NULL && e3.code == FC_EINPUT && strstr(e3.msg, "contiguous"));
+    p.dev[1].first_layer = 22;
+    p.dev[0].head = true;
+    fc_err e4 = {0};
+    CHECK(engine_new(F, &D, &p, &e4) == NULL && e4.code == FC_EINPUT && strstr(e4.msg, "head"));
+    mem_model_free(&mm);
+}
+
 static void test_unsupported_arch(void) {
     if (!F) { t_skip("default model absent (make models)"); return; }
     model_desc d2 = D;
@@ -212,6 +274,7 @@ int main(void) {
     T_RUN(test_context_overflow_and_bad_tokens);
     T_RUN(test_allocation_log);
     T_RUN(test_allocation_equals_plan);
+    T_RUN(test_emulated_devices);
     T_RUN(test_unsupported_arch);
     if (F) { model_desc_free(&D); gguf_close(F); }
     return t_done();
