@@ -83,7 +83,8 @@ static int cpu_best_isa(void) {
           __builtin_cpu_supports("f16c")))
         return QUANT_ISA_SCALAR;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq"))
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
+        __builtin_cpu_supports("avx512vnni"))
         return QUANT_ISA_AVX512;
     return QUANT_ISA_AVX2;
 #else

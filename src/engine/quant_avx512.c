@@ -267,6 +267,107 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
     }
 }
 
+/* ---- 4x4 tiles (VNNI): four weight rows times four activation rows ---------- */
+
+/* A 512-bit register holds 16 bytes of each of the four rows (128-bit lane
+ * r = row r); one vpdpbusd against a 128-bit broadcast of a token's 16
+ * activations gives in int32 lane (r, p) row r's sum over 4 of them. Each
+ * token keeps its own float accumulator (lanes (r, p), summed over p once at
+ * the end), so the unpacked weights serve four tokens and the activations
+ * are broadcast loads: no transpose of the four tokens' sums per block (the
+ * cost of the AVX2 tiles, quant_avx2.c). Per block and token: two vpdpbusd,
+ * one conversion and one FMA with d_r * d_a (and one with the offset or min
+ * m_r times s_a, lane (r, 0) only, for the 4/5-bit types).
+ * Q8_0 weights are signed: the activations go in as unsigned a + 128 and
+ * the sums start from -128 * (the weights' sums), so they stay exact. */
+
+/* 16 bytes at off of four blocks, block r in lane r */
+static inline __m512i rows4_16(const uint8_t *const p[4], size_t off) {
+    const __m512i t = _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(const void *)(p[0] + off)));
+    const __m512i t1 = _mm512_inserti32x4(t, _mm_loadu_si128((const __m128i *)(const void *)(p[1] + off)), 1);
+    const __m512i t2 = _mm512_inserti32x4(t1, _mm_loadu_si128((const __m128i *)(const void *)(p[2] + off)), 2);
+    return _mm512_inserti32x4(t2, _mm_loadu_si128((const __m128i *)(const void *)(p[3] + off)), 3);
+}
+static inline __m512i bcast16b(const void *p) { return _mm512_broadcast_i32x4(_mm_loadu_si128((const __m128i *)p)); }
+
+/* nibbles of four blocks: c0 = elements 0..15 (low nibbles), c1 = 16..31 */
+#define VCODES4(BT, p, c0, c1)                                                                    \
+    const __m512i z_ = rows4_16(p, offsetof(BT, qs));                                             \
+    __m512i c0 = _mm512_and_si512(z_, _mm512_set1_epi8(0x0F));                                    \
+    __m512i c1 = _mm512_and_si512(_mm512_srli_epi16(z_, 4), _mm512_set1_epi8(0x0F))
+/* plus the fifth bits: bits 0..15 of each block's qh to c0's lane, 16..31 to c1's */
+#define VCODES5(BT, p, c0, c1)                                                                    \
+    VCODES4(BT, p, c0, c1);                                                                       \
+    {                                                                                             \
+        const uint64_t h0 = fc_rd32(p[0] + offsetof(BT, qh)), h1 = fc_rd32(p[1] + offsetof(BT, qh)); \
+        const uint64_t h2 = fc_rd32(p[2] + offsetof(BT, qh)), h3 = fc_rd32(p[3] + offsetof(BT, qh)); \
+        const __mmask64 m0 = (h0 & 0xFFFF) | (h1 & 0xFFFF) << 16 | (h2 & 0xFFFF) << 32 | (h3 & 0xFFFF) << 48; \
+        const __mmask64 m1 = (h0 >> 16) | (h1 >> 16) << 16 | (h2 >> 16) << 32 | (h3 >> 16) << 48;   \
+        c0 = _mm512_mask_add_epi8(c0, m0, c0, _mm512_set1_epi8(0x10));                            \
+        c1 = _mm512_mask_add_epi8(c1, m1, c1, _mm512_set1_epi8(0x10));                            \
+    }
+#define VCODES8(BT, p, c0, c1)                                                                    \
+    const __m512i c0 = rows4_16(p, offsetof(BT, qs)), c1 = rows4_16(p, offsetof(BT, qs) + 16)
+
+/* (d, m) halves of the four blocks as in DOT_Q_LOOP: DM_PAIR for "_1" types, DM_DUP for "_0" */
+#define VDM_PAIR(p, r) (int)fc_rd32(p[r])
+#define VDM_DUP(p, r) (int)((uint32_t)fc_rd16(p[r]) * 0x10001u)
+
+/* One loop for the five types: CODES unpacks, DM gives the (d, m) halves,
+ * K multiplies m (1 for "_1" types, -k for "_0"), HAS_M adds m * s_a,
+ * SIGNED marks Q8_0. */
+#define TILE_V_LOOP(BT, CODES, DM, K, HAS_M, SIGNED)                                             \
+    const uint8_t *br[4];                                                                         \
+    const fc_block_q8 *ar[4];                                                                     \
+    for (int r = 0; r < 4; r++) br[r] = (const uint8_t *)rows + (size_t)r * row_stride;           \
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8 *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
+    /* macc: the m * s_a terms apart, so each accumulator takes one FMA per block */            \
+    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}; \
+    __m512 macc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()}; \
+    const __m512i idx_d = _mm512_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2, 4, 4, 4, 4, 6, 6, 6, 6);    \
+    const __m512i idx_m = _mm512_setr_epi32(1, 1, 1, 1, 3, 3, 3, 3, 5, 5, 5, 5, 7, 7, 7, 7);    \
+    for (int64_t i = 0; i < n / FC_QK; i++) {                                                     \
+        const uint8_t *p[4] = {br[0] + i * (int64_t)sizeof(BT), br[1] + i * (int64_t)sizeof(BT),  \
+                               br[2] + i * (int64_t)sizeof(BT), br[3] + i * (int64_t)sizeof(BT)}; \
+        CODES(BT, p, c0, c1);                                                                     \
+        const __m512 dm = _mm512_castps256_ps512(_mm256_cvtph_ps(_mm_setr_epi32(DM(p, 0), DM(p, 1), DM(p, 2), DM(p, 3)))); \
+        const __m512 dv = _mm512_permutexvar_ps(idx_d, dm);                                       \
+        const __m512 mv = _mm512_mul_ps(_mm512_maskz_permutexvar_ps(0x1111, idx_m, dm), _mm512_set1_ps(K)); \
+        __m512i s0 = _mm512_setzero_si512();                                                      \
+        if (SIGNED) {                                                                             \
+            const __m512i one = _mm512_set1_epi8(1);                                              \
+            const __m512i ws = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(s0, one, c0), one, c1);    \
+            s0 = _mm512_sub_epi32(s0, _mm512_slli_epi32(ws, 7));                                  \
+        }                                                                                         \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int t = 0; t < 4; t++) {                                                             \
+            const fc_block_q8 *a = &ar[t][i];                                                     \
+            __m512i a0 = bcast16b(a->qs), a1 = bcast16b(a->qs + 16);                              \
+            if (SIGNED) {                                                                         \
+                a0 = _mm512_xor_si512(a0, _mm512_set1_epi8((char)0x80));                          \
+                a1 = _mm512_xor_si512(a1, _mm512_set1_epi8((char)0x80));                          \
+                const __m512i sum = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(s0, a0, c0), a1, c1); \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dv, _mm512_set1_ps(a->d)), acc[t]); \
+            } else {                                                                              \
+                const __m512i sum = _mm512_dpbusd_epi32(_mm512_dpbusd_epi32(s0, c0, a0), c1, a1); \
+                acc[t] = _mm512_fmadd_ps(_mm512_cvtepi32_ps(sum), _mm512_mul_ps(dv, _mm512_set1_ps(a->d)), acc[t]); \
+            }                                                                                     \
+            if (HAS_M) macc[t] = _mm512_fmadd_ps(mv, _mm512_set1_ps(a->s), macc[t]);               \
+        }                                                                                         \
+    }                                                                                             \
+    for (int t = 0; t < 4; t++) {                                                                 \
+        float v[16];                                                                              \
+        _mm512_storeu_ps(v, _mm512_add_ps(acc[t], macc[t]));                                     \
+        for (int r = 0; r < 4; r++) out[(size_t)t * out_stride + r] = (v[4 * r] + v[4 * r + 1]) + (v[4 * r + 2] + v[4 * r + 3]); \
+    }
+
+#define TILE_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
+static void tile4_q4_0(TILE_ARGS) { TILE_V_LOOP(blk_q4_0, VCODES4, VDM_DUP, -8.0f, 1, 0) }
+static void tile4_q4_1(TILE_ARGS) { TILE_V_LOOP(blk_q4_1, VCODES4, VDM_PAIR, 1.0f, 1, 0) }
+static void tile4_q5_0(TILE_ARGS) { TILE_V_LOOP(blk_q5_0, VCODES5, VDM_DUP, -16.0f, 1, 0) }
+static void tile4_q5_1(TILE_ARGS) { TILE_V_LOOP(blk_q5_1, VCODES5, VDM_PAIR, 1.0f, 1, 0) }
+static void tile4_q8_0(TILE_ARGS) { TILE_V_LOOP(blk_q8_0, VCODES8, VDM_DUP, 0.0f, 0, 1) }
+
 /* ---- the table --------------------------------------------------------------- */
 
 QUANT_TILE4_FROM_DOT(tile4_bf16, dot_bf16)
@@ -276,13 +377,13 @@ static const quant_traits AVX512[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
     QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
     QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, quant_avx2_tile4_q4_0),
-    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, quant_avx2_tile4_q4_1),
-    QUANT_ROW(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, quant_avx2_tile4_q5_0),
-    QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
-    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
-    /* K-quants and IQ4 (quant_k_avx2.c) */
-    QUANT_K_ROWS_AVX2,
+    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, tile4_q4_0),
+    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, tile4_q4_1),
+    QUANT_ROW(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, tile4_q5_0),
+    QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, tile4_q5_1),
+    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, tile4_q8_0),
+    /* K-quants and IQ4 (quant_k_avx2.c, quant_k_avx512.c) */
+    QUANT_K_ROWS_AVX512,
 };
 
 const quant_kernels quant_kernels_avx512 = {AVX512, {act_q8, quant_avx2_act_q8k, vdot_f32, vaxpy_f32}};

@@ -197,6 +197,17 @@ QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
     QUANT_K_ROW_AVX2(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),                 \
     QUANT_K_ROW_AVX2(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),             \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
+/* The AVX-512 table's K rows: the AVX2 dots, and the AVX-512 VNNI tiles of
+ * quant_k_avx512.c where there is one (Q4_K, Q6_K). */
+void quant_avx512_tile4_q4_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+void quant_avx512_tile4_q6_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+#define QUANT_K_ROW_AVX512(id, t) \
+    QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx2_dot_##t, quant_avx512_tile4_##t)
+#define QUANT_K_ROWS_AVX512                                                                         \
+    QUANT_K_ROW_AVX2(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q3_K, q3_k),                 \
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),               \
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),           \
+    QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 
 #endif
