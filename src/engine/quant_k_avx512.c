@@ -1,7 +1,8 @@
 /* quant_k_avx512 — AVX-512 VNNI tiles of Q4_K and Q6_K (compiled with the
  * AVX-512 flags, -mavx512vnni included; quant.c picks the AVX-512 table only
  * on CPUs with F, BW, VL, DQ and VNNI). Scalar twins: quant_k_ref.c; the
- * other K types and the dots stay the AVX2 ones (quant_k_avx2.c).
+ * other K types stay the AVX2 ones (quant_k_avx2.c). Also the Q4_K and Q6_K
+ * dots (generation), at the end.
  *
  * Layout: a 256-bit register holds 16 bytes of each of two weight rows
  * (128-bit lane x = row 2h + x of row pair h), so one vpdpbusd against a
@@ -265,6 +266,51 @@ float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
                                _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), mn2)), macc);
     }
     return hsum8(_mm256_sub_ps(acc, macc));
+}
+
+/* Q6_K: 32 codes (value + 32) per 256-bit register in element order, so
+ * 128-bit lane x holds scale group 2c + x of chunk c; one vpdpbusd per chunk
+ * (8 sums of 4 products, <= 4 * 63 * 127), two chunks packed to int16 and
+ * one vpdpwssd with their four scales; the offset 32 goes through the bsums
+ * as in the AVX2 dot. */
+float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n) {
+    const blk_q6_k *b = row;
+    const fc_block_q8k *a = act;
+    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    /* packs(S_c, S_c+1) of chunks c, c + 1 (c even): lane x words 0..3 = group 2c + x, 4..7 = group
+     * 2c + 2 + x; the scales of half hf are words 0..7 of sc[hf] in both lanes */
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m128i s8 = _mm_loadu_si128((const __m128i *)(const void *)b[i].scales);
+        const __m256i sc16 = _mm256_cvtepi8_epi16(s8);
+        /* codes are value + 32: start from -32 * (bsums . scales) */
+        __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), sc16), 5));
+        _Pragma("GCC unroll 2")
+        for (int hf = 0; hf < 2; hf++) {
+            const __m256i sch = _mm256_broadcastsi128_si256(hf ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].ql + 64 * hf));
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].ql + 64 * hf + 32));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qh + 32 * hf));
+            const __m256i m30 = _mm256_set1_epi8(0x30);
+            const __m256i c0 = _mm256_ternarylogic_epi32(_mm256_and_si256(l0, low4), _mm256_slli_epi16(qh, 4), m30, 0xF8);
+            const __m256i c1 = _mm256_ternarylogic_epi32(_mm256_and_si256(l1, low4), _mm256_slli_epi16(qh, 2), m30, 0xF8);
+            const __m256i c2 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), qh, m30, 0xF8);
+            const __m256i c3 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), _mm256_srli_epi16(qh, 2), m30, 0xF8);
+            const int8_t *q = a[i].qs + 128 * hf;
+            const __m256i s0 = _mm256_dpbusd_epi32(zero, c0, _mm256_loadu_si256((const __m256i *)(const void *)q));
+            const __m256i s1 = _mm256_dpbusd_epi32(zero, c1, _mm256_loadu_si256((const __m256i *)(const void *)(q + 32)));
+            const __m256i s2 = _mm256_dpbusd_epi32(zero, c2, _mm256_loadu_si256((const __m256i *)(const void *)(q + 64)));
+            const __m256i s3 = _mm256_dpbusd_epi32(zero, c3, _mm256_loadu_si256((const __m256i *)(const void *)(q + 96)));
+            /* packs(s0, s1): lane x = [group 0 + x (4 words), group 2 + x (4 words)] of this half */
+            const __m256i p01 = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 4, 5, 4, 5, 4, 5, 4, 5,
+                                                 2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7);
+            const __m256i p23 = _mm256_add_epi8(p01, _mm256_set1_epi8(8));
+            is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sch, p01));
+            is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s2, s3), _mm256_shuffle_epi8(sch, p23));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(is), acc);
+    }
+    return hsum8(acc);
 }
 
 #endif /* __x86_64__ */
