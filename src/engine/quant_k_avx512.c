@@ -245,7 +245,8 @@ float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
     for (int64_t i = 0; i < n / QK; i++) {
         const __m128i sm = k45_scales(b[i].scales);
         const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
-        __m256i is = _mm256_setzero_si256();
+        /* two chains of vpdpwssd (latency 4-5 each): one would bound the loop */
+        __m256i is[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
         _Pragma("GCC unroll 4")
         for (int m = 0; m < 4; m++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qs + 32 * m));
@@ -256,9 +257,9 @@ float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
             const char w0 = (char)(4 * m), w1 = (char)(4 * m + 2);
             const __m256i pat = _mm256_setr_epi8(w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1,
                                                  w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1);
-            is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sc, pat));
+            is[m & 1] = _mm256_dpwssd_epi32(is[m & 1], _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sc, pat));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(is), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is[0], is[1])), acc);
         /* mins: min j covers bsums 2j, 2j + 1 */
         const __m128i mn = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
         const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn, mn), _mm_unpacklo_epi16(mn, mn));
@@ -285,6 +286,7 @@ float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n) {
         const __m256i sc16 = _mm256_cvtepi8_epi16(s8);
         /* codes are value + 32: start from -32 * (bsums . scales) */
         __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), sc16), 5));
+        __m256i is2 = zero; /* a second vpdpwssd chain */
         _Pragma("GCC unroll 2")
         for (int hf = 0; hf < 2; hf++) {
             const __m256i sch = _mm256_broadcastsi128_si256(hf ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
@@ -306,9 +308,9 @@ float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n) {
                                                  2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7);
             const __m256i p23 = _mm256_add_epi8(p01, _mm256_set1_epi8(8));
             is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sch, p01));
-            is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s2, s3), _mm256_shuffle_epi8(sch, p23));
+            is2 = _mm256_dpwssd_epi32(is2, _mm256_packs_epi32(s2, s3), _mm256_shuffle_epi8(sch, p23));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(is), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is, is2)), acc);
     }
     return hsum8(acc);
 }
