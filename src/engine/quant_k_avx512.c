@@ -7,8 +7,8 @@
  * Layout: a 256-bit register holds 16 bytes of each of two weight rows
  * (128-bit lane x = row 2h + x of row pair h), so one vpdpbusd against a
  * 128-bit broadcast of one token's 16 activations gives, in int32 lane
- * (x, p), the row's sum over elements 4p..4p+3 of those 16. No horizontal sum is needed inside the
- * loop: lanes keep rows apart, and each token has its own accumulators, so
+ * (x, p), the row's sum over elements 4p..4p+3 of those 16. No horizontal
+ * sum is needed inside the loop: lanes keep rows apart, and each token has its own accumulators, so
  * the four tokens reuse every unpacked weight register and the activations
  * are plain broadcast loads (the 4x4 tiles of quant_k_avx2.c instead spend
  * a transpose per row and token).
@@ -21,9 +21,9 @@
  * activation's bsums with one more vpdpwssd, so every integer sum equals the
  * scalar one exactly; results differ only in the float rounding of the
  * per-super-block terms. The lanes of a token's float accumulators are
- * summed per row once, at the end. 256-bit, not 512: the 128-bit broadcast is a
- * plain load only at 256 bits on Zen 4 (measured: 512-bit tiles with
- * vbroadcasti32x4 ran 1.5x slower than without the broadcasts).
+ * summed per row once, at the end. 256-bit, not 512: the 128-bit
+ * broadcast is a plain load only at 256 bits on Zen 4 (measured: 512-bit
+ * tiles with vbroadcasti32x4 ran 1.5x slower than without the broadcasts).
  */
 #if defined(__x86_64__)
 
