@@ -35,7 +35,7 @@ SO_LIB   := $(SO_SRC:tests/so/%.c=$(BUILD)/tests/so/%.so)
 # dispatch table in src/engine (the scalar path is always built).
 ifeq ($(ARCH),x86_64)
 AVX2_FLAGS   := -mavx2 -mfma -mf16c
-AVX512_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512dq -mfma -mf16c -mavx2
+AVX512_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mfma -mf16c -mavx2
 else
 AVX2_FLAGS   :=
 AVX512_FLAGS :=

@@ -8,7 +8,9 @@ timed run). Runs are interleaved A B A B ... because this machine's speed
 drifts by 2-3x over minutes; medians of --reps runs are reported.
 
   bench/vs_llamacpp.py --fitchat build/fitchat --model M.gguf --threads 1,2 --reps 7
-Writes a Markdown table to stdout.
+Writes a Markdown table to stdout. --base OTHER_FITCHAT adds a third binary
+(e.g. the commit before a change) to the same interleaved runs, with its
+column and the new/base ratio.
 """
 import argparse
 import ctypes
@@ -92,6 +94,7 @@ def tokens(n, vocab=49152):
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--fitchat", default="build/fitchat")
+    ap.add_argument("--base", help="a second fitchat binary run in the same rounds (before/after)")
     ap.add_argument("--model", required=True)
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--reps", type=int, default=7)
@@ -104,21 +107,28 @@ def main():
         llm = Llama(a.model, t, max(a.p, a.n) + 16)
         toks = tokens(max(a.p, a.n), a.vocab)
         llm.pp(toks[:a.p]); llm.tg(toks[:a.n])  # warm-up
-        r = {"fc_pp": [], "fc_tg": [], "ll_pp": [], "ll_tg": []}
+        r = {"fc_pp": [], "fc_tg": [], "ll_pp": [], "ll_tg": [], "bs_pp": [], "bs_tg": []}
         for _ in range(a.reps):
+            if a.base:
+                f = fitchat_run(a.base, a.model, t, a.p, a.n)
+                r["bs_pp"].append(f["pp"]); r["bs_tg"].append(f["tg"])
             f = fitchat_run(a.fitchat, a.model, t, a.p, a.n)
             r["fc_pp"].append(f["pp"]); r["fc_tg"].append(f["tg"])
             r["ll_pp"].append(llm.pp(toks[:a.p])); r["ll_tg"].append(llm.tg(toks[:a.n]))
-        med = {k: statistics.median(v) for k, v in r.items()}
-        rng = {k: (min(v), max(v)) for k, v in r.items()}
+        med = {k: statistics.median(v) for k, v in r.items() if v}
+        rng = {k: (min(v), max(v)) for k, v in r.items() if v}
         rows.append((t, med, rng))
-    print(f"| threads | test | fitchat t/s (median, min..max) | llama.cpp t/s (median, min..max) | ratio |")
-    print("|---|---|---|---|---|")
+    base_h = " fitchat base t/s (median, min..max) |" if a.base else ""
+    print(f"| threads | test |{base_h} fitchat t/s (median, min..max) | llama.cpp t/s (median, min..max) | ratio |" +
+          (" new/base |" if a.base else ""))
+    print("|---|---|---|---|---|" + ("---|---|" if a.base else ""))
     for t, med, rng in rows:
         for test, n in (("pp", a.p), ("tg", a.n)):
             f, l = med[f"fc_{test}"], med[f"ll_{test}"]
-            print(f"| {t} | {test}{n} | {f:.1f} ({rng[f'fc_{test}'][0]:.1f}..{rng[f'fc_{test}'][1]:.1f}) | "
-                  f"{l:.1f} ({rng[f'll_{test}'][0]:.1f}..{rng[f'll_{test}'][1]:.1f}) | {f / l:.2f}x |")
+            cell = lambda k: f"{med[k]:.1f} ({rng[k][0]:.1f}..{rng[k][1]:.1f})"
+            base_c = f" {cell(f'bs_{test}')} |" if a.base else ""
+            tail = f" {f / med[f'bs_{test}']:.2f}x |" if a.base else ""
+            print(f"| {t} | {test}{n} |{base_c} {cell(f'fc_{test}')} | {cell(f'll_{test}')} | {f / l:.2f}x |{tail}")
 
 
 if __name__ == "__main__":

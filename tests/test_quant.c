@@ -557,6 +557,57 @@ static void test_ref_dot_algebra(void) {
     free(x); free(w); free(row); free(act);
 }
 
+/* Worst cases for the integer steps of the SIMD dots and tiles (int16 pair
+ * sums, Q8_0's -128, the +128 shift of the VNNI Q8_0 tile): every byte of
+ * the blocks 0xFF, 0x80 or 0x7F against activations of +127 everywhere or
+ * of alternating sign, every ISA against the scalar dot. */
+static void test_extremes(void) {
+    enum { N = 512 };
+    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0};
+    static const uint8_t bytes[] = {0xFF, 0x80, 0x7F};
+    float x[N];
+    uint8_t *rows = malloc(4 * N * 2), *acts = malloc(4 * N * 2);
+    int tested = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+            const quant_traits *ts = quant_get_isa(types[ti], SIMD_ISAS[k]), *tr = quant_get_ref(types[ti]);
+            if (!ts) continue;
+            tested++;
+            const size_t rb = (size_t)(N / 32 * tr->block_bytes), ab = quant_act_bytes(tr->act_type, N);
+            const bool has_m = tr->type == GGML_TYPE_Q4_1 || tr->type == GGML_TYPE_Q5_1;
+            int bad = 0;
+            for (size_t bi = 0; bi < sizeof bytes; bi++)
+                for (int sign = 0; sign < 2; sign++) {
+                    memset(rows, bytes[bi], 4 * rb);
+                    for (int r = 0; r < 4; r++)
+                        for (int b = 0; b < N / 32; b++) {
+                            put16(rows + r * rb + b * tr->block_bytes, fc_f32_to_f16(0.01f * (float)(r + 1)));
+                            if (has_m) put16(rows + r * rb + b * tr->block_bytes + 2, fc_f32_to_f16(-0.02f));
+                        }
+                    for (int t = 0; t < 4; t++) {
+                        for (int i = 0; i < N; i++) x[i] = sign && (i / 4 + t) % 2 ? -1.0f : 1.0f;
+                        act_of(tr, x, acts + t * ab, N);
+                    }
+                    float tile[16];
+                    quant_tile4(ts, rows, rb, acts, ab, N, tile, 4);
+                    for (int t = 0; t < 4; t++)
+                        for (int r = 0; r < 4; r++) {
+                            const uint8_t *w = rows + r * rb, *a = acts + t * ab;
+                            const double want = tr->dot(w, a, N), tol = dot_budget(tr, w, a, N);
+                            if (!(fabs(ts->dot(w, a, N) - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s dot, bytes 0x%02X sign %d: %.9g vs %.9g", tr->name, quant_isa_name(SIMD_ISAS[k]),
+                                          bytes[bi], sign, ts->dot(w, a, N), want);
+                            if (!(fabs(tile[4 * t + r] - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s tile4 [t%d r%d], bytes 0x%02X sign %d: %.9g vs %.9g", tr->name,
+                                          quant_isa_name(SIMD_ISAS[k]), t, r, bytes[bi], sign, tile[4 * t + r], want);
+                        }
+                }
+            CHECK_MSG(bad == 0, "%s/%s: %d mismatches on extreme blocks", tr->name, quant_isa_name(SIMD_ISAS[k]), bad);
+        }
+    if (!tested) t_skip("no SIMD ISA on this CPU");
+    free(rows); free(acts);
+}
+
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static void test_dispatch(void) {
@@ -643,6 +694,7 @@ int main(void) {
     T_RUN(test_ref_dot_algebra);
     T_RUN(test_simd_parity);
     T_RUN(test_tile4);
+    T_RUN(test_extremes);
     T_RUN(test_act_parity);
     T_RUN(test_dispatch);
     T_RUN(test_real_blocks);

@@ -299,6 +299,55 @@ static void test_act_q8k(void) {
     free(x); free(want); free(got);
 }
 
+/* Worst cases for the integer steps of the SIMD kernels (int16 pair sums,
+ * the int16 packing of the VNNI kernels): every byte of the blocks 0xFF,
+ * 0x80 or 0x7F (largest codes, scales and mins; -128 and 127 as Q6_K
+ * scales) against activations of +127 everywhere or of alternating sign,
+ * dot and tile4 of every ISA against the scalar dot. */
+static void test_extremes(void) {
+    enum { N = 512 };
+    static const uint8_t bytes[] = {0xFF, 0x80, 0x7F};
+    float *x = malloc(N * sizeof(float));
+    uint8_t *rows = malloc(4 * (N * 2 + 8)), *acts = malloc(4 * (N * 2 + 8));
+    int tested = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (int ki = 0; ki < N_KT; ki++) {
+            const quant_traits *ts = quant_get_isa(KT[ki].type, SIMD_ISAS[k]), *tr = quant_get_ref(KT[ki].type);
+            if (!ts) continue;
+            tested++;
+            const size_t rb = (size_t)(N / tr->block_elems * tr->block_bytes), ab = quant_act_bytes(tr->act_type, N);
+            int bad = 0;
+            for (size_t bi = 0; bi < sizeof bytes; bi++)
+                for (int sign = 0; sign < 2; sign++) {
+                    memset(rows, bytes[bi], 4 * rb);
+                    for (int r = 0; r < 4; r++)
+                        for (int64_t b = 0; b < N / tr->block_elems; b++)
+                            for (int h = 0; h < KT[ki].n_half; h++)
+                                put16(rows + r * rb + b * tr->block_bytes + KT[ki].half[h], fc_f32_to_f16(0.01f * (float)(r + 1)));
+                    for (int t = 0; t < 4; t++) {
+                        for (int i = 0; i < N; i++) x[i] = sign && (i / 4 + t) % 2 ? -1.0f : 1.0f;
+                        act_of(tr, x, acts + t * ab, N);
+                    }
+                    float tile[16];
+                    quant_tile4(ts, rows, rb, acts, ab, N, tile, 4);
+                    for (int t = 0; t < 4; t++)
+                        for (int r = 0; r < 4; r++) {
+                            const uint8_t *w = rows + r * rb, *a = acts + t * ab;
+                            const double want = tr->dot(w, a, N), tol = dot_budget(&KT[ki], tr, w, a, N);
+                            if (!(fabs(ts->dot(w, a, N) - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s dot, bytes 0x%02X sign %d: %.9g vs %.9g", tr->name, quant_isa_name(SIMD_ISAS[k]),
+                                          bytes[bi], sign, ts->dot(w, a, N), want);
+                            if (!(fabs(tile[4 * t + r] - want) <= tol) && bad++ < 5)
+                                CHECK_MSG(0, "%s/%s tile4 [t%d r%d], bytes 0x%02X sign %d: %.9g vs %.9g", tr->name,
+                                          quant_isa_name(SIMD_ISAS[k]), t, r, bytes[bi], sign, tile[4 * t + r], want);
+                        }
+                }
+            CHECK_MSG(bad == 0, "%s/%s: %d mismatches on extreme blocks", tr->name, quant_isa_name(SIMD_ISAS[k]), bad);
+        }
+    if (!tested) t_skip("no SIMD ISA on this CPU");
+    free(x); free(rows); free(acts);
+}
+
 static void test_dispatch(void) {
     const int best = quant_init(QUANT_ISA_AUTO);
     for (int ki = 0; ki < N_KT; ki++) {
@@ -318,6 +367,7 @@ int main(void) {
     T_RUN(test_ref_dot_algebra);
     T_RUN(test_act_q8k);
     T_RUN(test_simd_parity);
+    T_RUN(test_extremes);
     T_RUN(test_dispatch);
     return t_done();
 }

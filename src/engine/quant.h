@@ -85,8 +85,8 @@ typedef struct quant_traits {
 enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };
 
 /* Chooses the kernels: QUANT_ISA_AUTO picks the best the CPU supports (and
- * honours env FITCHAT_ISA=scalar|avx2|avx512; automatic choice stops at AVX2,
- * see quant.c for why). Returns the ISA
+ * honours env FITCHAT_ISA=scalar|avx2|avx512; AVX-512 means F, BW, VL, DQ
+ * and VNNI). Returns the ISA
  * chosen. Idempotent. */
 int quant_init(int isa);
 const char *quant_isa_name(int isa);

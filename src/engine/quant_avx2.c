@@ -119,12 +119,12 @@ static inline __m256 scales4(__m128i dm, const fc_block_q8 *a) {
 #define K_Q4_0 _mm256_setr_ps(1, -8, 1, -8, 1, -8, 1, -8)
 #define K_Q5_0 _mm256_setr_ps(1, -16, 1, -16, 1, -16, 1, -16)
 
-static float dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0); }
-static float dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16); }
-static float dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0); }
-static float dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16); }
+float quant_avx2_dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0); }
+float quant_avx2_dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16); }
+float quant_avx2_dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0); }
+float quant_avx2_dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16); }
 
-static float dot_q8_0(const void *row, const void *act, int64_t n) {
+float quant_avx2_dot_q8_0(const void *row, const void *act, int64_t n) {
     const blk_q8_0 *b = row;
     const fc_block_q8 *a = act;
     const int64_t nb = n / FC_QK;
@@ -421,11 +421,11 @@ static const quant_traits AVX2[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
     QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
     QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, quant_avx2_tile4_q4_0),
-    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, quant_avx2_tile4_q4_1),
-    QUANT_ROW(GGML_TYPE_Q5_0, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, quant_avx2_tile4_q5_0),
-    QUANT_ROW(GGML_TYPE_Q5_1, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
-    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
+    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_tile4_q4_0),
+    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_tile4_q4_1),
+    QUANT_ROW(GGML_TYPE_Q5_0, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_tile4_q5_0),
+    QUANT_ROW(GGML_TYPE_Q5_1, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_tile4_q5_1),
+    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_tile4_q8_0),
     /* K-quants and IQ4 (quant_k_avx2.c) */
     QUANT_K_ROWS_AVX2,
 };

@@ -1,13 +1,13 @@
-/* quant_avx512 — AVX-512 (F, BW, VL, DQ) kernels (the Makefile compiles
- * *_avx512.c with -mavx512f -mavx512bw -mavx512vl -mavx512dq plus AVX2/FMA/
- * F16C; quant.c only picks this table when the CPU has all of them).
+/* quant_avx512 — AVX-512 (F, BW, VL, DQ, VNNI) kernels (the Makefile
+ * compiles *_avx512.c with -mavx512f -mavx512bw -mavx512vl -mavx512dq
+ * -mavx512vnni plus AVX2/FMA/F16C; quant.c only picks this table when the
+ * CPU has all of them, and picks it automatically: see quant.c).
  *
- * Same algebra as quant_avx2.c (see there): unsigned weight codes times
- * signed activations through maddubs/madd, the "_0" offset folded into the
- * min term, one float FMA per block. A 512-bit register holds two blocks:
- * lanes 0..7 of the int32 sums belong to block i, 8..15 to block i + 1, so
- * one broadcast pair of scales serves both. Tails use masked loads, so no
- * element-by-element loop is needed for plain-float rows.
+ * What is here: the float dots (masked tails, no element loop), the
+ * dequantizers, the activation quantizer, and the VNNI 4x4 tiles of the
+ * 4/5/8-bit types (prompt processing). The dots of those types are the
+ * AVX2 ones (faster on Zen 4, see below); the K-quant rows come from
+ * quant_k_avx512.c and quant_k_avx2.c.
  * Every kernel has a scalar twin in quant_ref.c that test_quant.c compares.
  */
 #if defined(__x86_64__)
@@ -16,76 +16,7 @@
 
 /* ---- helpers --------------------------------------------------------------- */
 
-/* Two blocks' 16 bytes of nibbles -> 64 codes in element order:
- * [A low | A high | B low | B high]. */
-static inline __m512i nibbles2(const uint8_t *qs0, const uint8_t *qs1) {
-    const __m256i t = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)qs1), _mm_loadu_si128((const __m128i *)qs0));
-    const __m512i z = _mm512_inserti64x4(_mm512_castsi256_si512(t), _mm256_srli_epi16(t, 4), 1);
-    return _mm512_and_si512(_mm512_shuffle_i64x2(z, z, _MM_SHUFFLE(3, 1, 2, 0)), _mm512_set1_epi8(0x0F));
-}
-
-/* Two blocks' qh -> 0x10 in every byte whose fifth bit is set. */
-static inline __m512i fifth_bits2(const uint8_t *qh0, const uint8_t *qh1) {
-    const __mmask64 bits = (__mmask64)fc_rd32(qh0) | (__mmask64)fc_rd32(qh1) << 32;
-    return _mm512_maskz_mov_epi8(bits, _mm512_set1_epi8(0x10));
-}
-
-static inline __m512i act_qs2(const fc_block_q8 *a) {
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a[0].qs)),
-                              _mm256_loadu_si256((const __m256i *)a[1].qs), 1);
-}
-
-static inline __m512 dot_u8_s8(__m512i u, __m512i s) {
-    return _mm512_cvtepi32_ps(_mm512_madd_epi16(_mm512_maddubs_epi16(u, s), _mm512_set1_epi16(1)));
-}
-
-/* signed weights: |w| times a with w's sign; exact for w = -128 */
-static inline __m512 dot_s8_s8(__m512i w, __m512i a) {
-    const __m512i sa = _mm512_mask_sub_epi8(a, _mm512_movepi8_mask(w), _mm512_setzero_si512(), a);
-    return dot_u8_s8(_mm512_abs_epi8(w), sa);
-}
-
-/* lanes 0..7 = s0, 8..15 = s1 */
-static inline __m512 scale2(float s0, float s1) {
-    return _mm512_insertf32x8(_mm512_set1_ps(s0), _mm256_set1_ps(s1), 1);
-}
-
-/* ---- dots against FC_ACT_Q8 ------------------------------------------------ */
-
-/* CODES2(i) gives the unsigned codes of blocks i and i + 1, D(i) the scale,
- * M(i) the offset (min, or -k*d for "_0"). Four blocks per step into two
- * accumulators; an odd last block takes the 256-bit form of the same step
- * (a pair load would read past the row). */
-#define DOT_Q_LOOP(BT, CODES2, CODES1, D, M)                                        \
-    const BT *b = row;                                                              \
-    const fc_block_q8 *a = act;                                                     \
-    const int64_t nb = n / FC_QK;                                                   \
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();                  \
-    float mins0 = 0.0f, mins1 = 0.0f;                                               \
-    int64_t i = 0;                                                                  \
-    for (; i + 3 < nb; i += 4) {                                                    \
-        const __m512 p0 = dot_u8_s8(CODES2(i), act_qs2(&a[i]));                     \
-        const __m512 p1 = dot_u8_s8(CODES2(i + 2), act_qs2(&a[i + 2]));             \
-        acc0 = _mm512_fmadd_ps(scale2(D(i) * a[i].d, D(i + 1) * a[i + 1].d), p0, acc0);             \
-        acc1 = _mm512_fmadd_ps(scale2(D(i + 2) * a[i + 2].d, D(i + 3) * a[i + 3].d), p1, acc1);     \
-        mins0 += M(i) * a[i].s + M(i + 1) * a[i + 1].s;                             \
-        mins1 += M(i + 2) * a[i + 2].s + M(i + 3) * a[i + 3].s;                     \
-    }                                                                               \
-    for (; i + 1 < nb; i += 2) {                                                    \
-        const __m512 p0 = dot_u8_s8(CODES2(i), act_qs2(&a[i]));                     \
-        acc0 = _mm512_fmadd_ps(scale2(D(i) * a[i].d, D(i + 1) * a[i + 1].d), p0, acc0);             \
-        mins0 += M(i) * a[i].s + M(i + 1) * a[i + 1].s;                             \
-    }                                                                               \
-    float tail = 0.0f;                                                              \
-    if (i < nb) {                                                                   \
-        const __m256i ya = _mm256_loadu_si256((const __m256i *)a[i].qs);            \
-        const __m256i p16 = _mm256_maddubs_epi16(CODES1(i), ya);                    \
-        const __m256 p = _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));          \
-        tail = D(i) * a[i].d * hsum8(p) + M(i) * a[i].s;      \
-    }                                                                               \
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1)) + (mins0 + mins1) + tail
-
-/* One block's codes, 256-bit (for the odd last block). */
+/* One block's codes, 256-bit: nibbles in element order, and the fifth bits. */
 static inline __m256i nibbles1(const uint8_t *qs) {
     const __m128i t = _mm_loadu_si128((const __m128i *)qs);
     return _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F));
@@ -94,49 +25,11 @@ static inline __m256i fifth_bits1(const uint8_t *qh) {
     return _mm256_maskz_mov_epi8((__mmask32)fc_rd32(qh), _mm256_set1_epi8(0x10));
 }
 
-#define CODES4_2(i) nibbles2(b[i].qs, b[(i) + 1].qs)
-#define CODES4_1(i) nibbles1(b[i].qs)
-#define CODES5_2(i) _mm512_or_si512(nibbles2(b[i].qs, b[(i) + 1].qs), fifth_bits2(b[i].qh, b[(i) + 1].qh))
-#define CODES5_1(i) _mm256_or_si256(nibbles1(b[i].qs), fifth_bits1(b[i].qh))
-#define D16(i) f16(b[i].d)
-#define M16(i) f16(b[i].m)
-#define M_Q4_0(i) (-8.0f * f16(b[i].d))
-#define M_Q5_0(i) (-16.0f * f16(b[i].d))
-
-static float dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4_2, CODES4_1, D16, M_Q4_0); }
-static float dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4_2, CODES4_1, D16, M16); }
-static float dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5_2, CODES5_1, D16, M_Q5_0); }
-static float dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5_2, CODES5_1, D16, M16); }
-
-static inline __m512i q8_codes2(const blk_q8_0 *b) {
-    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)b[0].qs)),
-                              _mm256_loadu_si256((const __m256i *)b[1].qs), 1);
-}
-
-static float dot_q8_0(const void *row, const void *act, int64_t n) {
-    const blk_q8_0 *b = row;
-    const fc_block_q8 *a = act;
-    const int64_t nb = n / FC_QK;
-    __m512 acc0 = _mm512_setzero_ps(), acc1 = _mm512_setzero_ps();
-    int64_t i = 0;
-    for (; i + 3 < nb; i += 4) {
-        const __m512 p0 = dot_s8_s8(q8_codes2(&b[i]), act_qs2(&a[i]));
-        const __m512 p1 = dot_s8_s8(q8_codes2(&b[i + 2]), act_qs2(&a[i + 2]));
-        acc0 = _mm512_fmadd_ps(scale2(f16(b[i].d) * a[i].d, f16(b[i + 1].d) * a[i + 1].d), p0, acc0);
-        acc1 = _mm512_fmadd_ps(scale2(f16(b[i + 2].d) * a[i + 2].d, f16(b[i + 3].d) * a[i + 3].d), p1, acc1);
-    }
-    for (; i + 1 < nb; i += 2) {
-        const __m512 p0 = dot_s8_s8(q8_codes2(&b[i]), act_qs2(&a[i]));
-        acc0 = _mm512_fmadd_ps(scale2(f16(b[i].d) * a[i].d, f16(b[i + 1].d) * a[i + 1].d), p0, acc0);
-    }
-    if (i < nb) { /* odd last block: upper half of the pair zeroed */
-        const __m512i w = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)b[i].qs));
-        const __m512i y = _mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)a[i].qs));
-        const __m512 p0 = dot_s8_s8(_mm512_maskz_mov_epi64(0x0F, w), _mm512_maskz_mov_epi64(0x0F, y));
-        acc0 = _mm512_fmadd_ps(scale2(f16(b[i].d) * a[i].d, 0.0f), p0, acc0);
-    }
-    return _mm512_reduce_add_ps(_mm512_add_ps(acc0, acc1));
-}
+/* ---- dots against FC_ACT_Q8: the AVX2 ones (quant_avx2.c) ----------------------
+ * The 512-bit dots of the 4/5/8-bit types (two blocks per register) measured
+ * 20-35 % slower than the AVX2 ones on Zen 4, which splits 512-bit
+ * operations in two (BENCHMARKS.md), so this table takes the AVX2 dots and
+ * adds what is faster here: the VNNI tiles below. */
 
 /* ---- dots against FC_ACT_F32 ----------------------------------------------- */
 
@@ -267,6 +160,108 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
     }
 }
 
+/* ---- 4x4 tiles (VNNI): four weight rows times four activation rows ---------- */
+
+/* A 256-bit register holds 16 bytes of each of two rows (128-bit lane x =
+ * row 2h + x of row pair h); one vpdpbusd against a 128-bit broadcast of a
+ * token's 16 activations gives in int32 lane (x, p) the row's sum over 4 of
+ * them. Each token keeps its own float accumulators (lanes (x, p), summed
+ * over p once at the end), so the unpacked weights serve four tokens and
+ * the activations are broadcast loads: no transpose of the four tokens' sums
+ * per block (the cost of the AVX2 tiles, quant_avx2.c). Per block, token
+ * and row pair: two vpdpbusd, one conversion and one FMA with d_r * d_a
+ * (and one with the offset or min m_r times s_a, lane (x, 0) only, for the
+ * 4/5-bit types). 256-bit, not 512: vbroadcasti128 from memory is a plain
+ * load on Zen 4, the 512-bit vbroadcasti32x4 also costs a shuffle uop
+ * (measured 1.5x slower for these tiles).
+ * Q8_0 weights are signed: the activations go in as unsigned a + 128 and
+ * the sums start from -128 * (the weights' sums), so they stay exact. */
+
+/* 16 bytes at off of blocks x and y: [x | y] */
+static inline __m256i rows2_16(const uint8_t *x, const uint8_t *y, size_t off) {
+    return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)(y + off)), _mm_loadu_si128((const __m128i *)(const void *)(x + off)));
+}
+static inline __m256i bc16(const void *p) { return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p)); }
+
+/* nibbles of blocks x, y: c0 = elements 0..15 (low nibbles), c1 = 16..31 */
+#define VCODES4(BT, x, y, c0, c1)                                                                 \
+    const __m256i z_ = rows2_16(x, y, offsetof(BT, qs));                                          \
+    __m256i c0 = _mm256_and_si256(z_, _mm256_set1_epi8(0x0F));                                    \
+    __m256i c1 = _mm256_and_si256(_mm256_srli_epi16(z_, 4), _mm256_set1_epi8(0x0F))
+/* plus the fifth bits: bits 0..15 of each block's qh to c0's lane, 16..31 to c1's */
+#define VCODES5(BT, x, y, c0, c1)                                                                 \
+    VCODES4(BT, x, y, c0, c1);                                                                    \
+    {                                                                                             \
+        const uint32_t hx = fc_rd32(x + offsetof(BT, qh)), hy = fc_rd32(y + offsetof(BT, qh));    \
+        c0 = _mm256_mask_add_epi8(c0, (__mmask32)((hx & 0xFFFF) | hy << 16), c0, _mm256_set1_epi8(0x10)); \
+        c1 = _mm256_mask_add_epi8(c1, (__mmask32)((hx >> 16) | (hy & 0xFFFF0000u)), c1, _mm256_set1_epi8(0x10)); \
+    }
+#define VCODES8(BT, x, y, c0, c1)                                                                 \
+    const __m256i c0 = rows2_16(x, y, offsetof(BT, qs)), c1 = rows2_16(x, y, offsetof(BT, qs) + 16)
+
+/* (d, m) halves of blocks x, y as in DOT_Q_LOOP: DM_PAIR for "_1" types, DM_DUP for "_0" */
+#define VDM_PAIR(x) (int)fc_rd32(x)
+#define VDM_DUP(x) (int)((uint32_t)fc_rd16(x) * 0x10001u)
+
+/* One loop for the five types: CODES unpacks, DM gives the (d, m) halves,
+ * K multiplies m (1 for "_1" types, -k for "_0"), HAS_M adds m * s_a,
+ * SIGNED marks Q8_0. Eight accumulators (token, row pair) in registers: a
+ * ninth set (the m * s_a terms apart) spilled to the stack. */
+#define TILE_V_LOOP(BT, CODES, DM, K, HAS_M, SIGNED)                                             \
+    const uint8_t *br[4];                                                                         \
+    const fc_block_q8 *ar[4];                                                                     \
+    for (int r = 0; r < 4; r++) br[r] = (const uint8_t *)rows + (size_t)r * row_stride;           \
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8 *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
+    __m256 acc[4][2];                                                                             \
+    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();                      \
+    const __m256i idx_d = _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2);                              \
+    for (int64_t i = 0; i < n / FC_QK; i++) {                                                     \
+        _Pragma("GCC unroll 2")                                                                   \
+        for (int h = 0; h < 2; h++) {                                                             \
+            const uint8_t *x = br[2 * h] + i * (int64_t)sizeof(BT), *y = br[2 * h + 1] + i * (int64_t)sizeof(BT); \
+            CODES(BT, x, y, c0, c1);                                                              \
+            /* [d_x, m_x, d_y, m_y, 0, 0, 0, 0] */                                                \
+            const __m256 dm = _mm256_zextps128_ps256(_mm_cvtph_ps(_mm_setr_epi32(DM(x), DM(y), 0, 0))); \
+            const __m256 dv = _mm256_permutevar8x32_ps(dm, idx_d);                                \
+            const __m256 mv = _mm256_mul_ps(_mm256_permutevar8x32_ps(dm, _mm256_setr_epi32(1, 4, 4, 4, 3, 4, 4, 4)), _mm256_set1_ps(K)); \
+            __m256i s0 = _mm256_setzero_si256();                                                  \
+            if (SIGNED) {                                                                         \
+                const __m256i one = _mm256_set1_epi8(1);                                          \
+                const __m256i ws = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(s0, one, c0), one, c1); \
+                s0 = _mm256_sub_epi32(s0, _mm256_slli_epi32(ws, 7));                              \
+            }                                                                                     \
+            _Pragma("GCC unroll 4")                                                               \
+            for (int t = 0; t < 4; t++) {                                                         \
+                const fc_block_q8 *a = &ar[t][i];                                                 \
+                __m256i a0 = bc16(a->qs), a1 = bc16(a->qs + 16);                                  \
+                __m256i sum;                                                                      \
+                if (SIGNED) {                                                                     \
+                    a0 = _mm256_xor_si256(a0, _mm256_set1_epi8((char)0x80));                      \
+                    a1 = _mm256_xor_si256(a1, _mm256_set1_epi8((char)0x80));                      \
+                    sum = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(s0, a0, c0), a1, c1);           \
+                } else {                                                                          \
+                    sum = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(s0, c0, a0), c1, a1);           \
+                }                                                                                 \
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(dv, _mm256_set1_ps(a->d)), acc[t][h]); \
+                if (HAS_M) acc[t][h] = _mm256_fmadd_ps(mv, _mm256_set1_ps(a->s), acc[t][h]);       \
+            }                                                                                     \
+        }                                                                                         \
+    }                                                                                             \
+    for (int t = 0; t < 4; t++)                                                                   \
+        for (int h = 0; h < 2; h++) {                                                             \
+            float v[8];                                                                           \
+            _mm256_storeu_ps(v, acc[t][h]);                                                       \
+            out[(size_t)t * out_stride + 2 * h] = (v[0] + v[1]) + (v[2] + v[3]);                  \
+            out[(size_t)t * out_stride + 2 * h + 1] = (v[4] + v[5]) + (v[6] + v[7]);              \
+        }
+
+#define TILE_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
+static void tile4_q4_0(TILE_ARGS) { TILE_V_LOOP(blk_q4_0, VCODES4, VDM_DUP, -8.0f, 1, 0) }
+static void tile4_q4_1(TILE_ARGS) { TILE_V_LOOP(blk_q4_1, VCODES4, VDM_PAIR, 1.0f, 1, 0) }
+static void tile4_q5_0(TILE_ARGS) { TILE_V_LOOP(blk_q5_0, VCODES5, VDM_DUP, -16.0f, 1, 0) }
+static void tile4_q5_1(TILE_ARGS) { TILE_V_LOOP(blk_q5_1, VCODES5, VDM_PAIR, 1.0f, 1, 0) }
+static void tile4_q8_0(TILE_ARGS) { TILE_V_LOOP(blk_q8_0, VCODES8, VDM_DUP, 0.0f, 0, 1) }
+
 /* ---- the table --------------------------------------------------------------- */
 
 QUANT_TILE4_FROM_DOT(tile4_bf16, dot_bf16)
@@ -276,13 +271,13 @@ static const quant_traits AVX512[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
     QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
     QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, dot_q4_0, quant_avx2_tile4_q4_0),
-    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, dot_q4_1, quant_avx2_tile4_q4_1),
-    QUANT_ROW(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, dot_q5_0, quant_avx2_tile4_q5_0),
-    QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, dot_q5_1, quant_avx2_tile4_q5_1),
-    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, dot_q8_0, quant_avx2_tile4_q8_0),
-    /* K-quants and IQ4 (quant_k_avx2.c) */
-    QUANT_K_ROWS_AVX2,
+    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx2_dot_q4_0, tile4_q4_0),
+    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx2_dot_q4_1, tile4_q4_1),
+    QUANT_ROW(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, quant_avx2_dot_q5_0, tile4_q5_0),
+    QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, quant_avx2_dot_q5_1, tile4_q5_1),
+    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx2_dot_q8_0, tile4_q8_0),
+    /* K-quants and IQ4 (quant_k_avx2.c, quant_k_avx512.c) */
+    QUANT_K_ROWS_AVX512,
 };
 
 const quant_kernels quant_kernels_avx512 = {AVX512, {act_q8, quant_avx2_act_q8k, vdot_f32, vaxpy_f32}};

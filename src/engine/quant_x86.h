@@ -1,5 +1,5 @@
 /* quant_x86 — private to the x86 kernel files (quant_avx2.c, quant_k_avx2.c,
- * quant_avx512.c): the small AVX2 + F16C helpers they all use. Include only
+ * quant_avx512.c, quant_k_avx512.c): the small AVX2 + F16C helpers they all use. Include only
  * from a file the Makefile compiles with at least -mavx2 -mfma -mf16c, inside
  * its #if defined(__x86_64__). */
 #ifndef FC_QUANT_X86_H

@@ -1,0 +1,318 @@
+/* quant_k_avx512 — AVX-512 VNNI tiles of Q4_K and Q6_K (compiled with the
+ * AVX-512 flags, -mavx512vnni included; quant.c picks the AVX-512 table only
+ * on CPUs with F, BW, VL, DQ and VNNI). Scalar twins: quant_k_ref.c; the
+ * other K types stay the AVX2 ones (quant_k_avx2.c). Also the Q4_K and Q6_K
+ * dots (generation), at the end.
+ *
+ * Layout: a 256-bit register holds 16 bytes of each of two weight rows
+ * (128-bit lane x = row 2h + x of row pair h), so one vpdpbusd against a
+ * 128-bit broadcast of one token's 16 activations gives, in int32 lane
+ * (x, p), the row's sum over elements 4p..4p+3 of those 16. No horizontal
+ * sum is needed inside the loop: lanes keep rows apart, and each token has its own accumulators, so
+ * the four tokens reuse every unpacked weight register and the activations
+ * are plain broadcast loads (the 4x4 tiles of quant_k_avx2.c instead spend
+ * a transpose per row and token).
+ *
+ * Sub-block scales: two 16-element sums s0, s1 (each lane a sum of at most
+ * 8 products, |.| <= 8 * 15 * 127 for Q4_K and 4 * 63 * 127 for Q6_K, inside
+ * int16) are packed to int16 (vpackssdw keeps 128-bit lanes, so rows stay
+ * apart) and vpdpwssd multiplies them by their scales into the int32 super-
+ * block sum. Offsets (Q6_K's 32) and mins (Q4_K) go through the
+ * activation's bsums with one more vpdpwssd, so every integer sum equals the
+ * scalar one exactly; results differ only in the float rounding of the
+ * per-super-block terms. The lanes of a token's float accumulators are
+ * summed per row once, at the end. 256-bit, not 512: the 128-bit
+ * broadcast is a plain load only at 256 bits on Zen 4 (measured: 512-bit
+ * tiles with vbroadcasti32x4 ran 1.5x slower than without the broadcasts).
+ */
+#if defined(__x86_64__)
+
+#include "quant_x86.h"
+
+#define QK FC_QK_K
+
+/* bytes [off, off + 32) of rows x and y -> lo = [x bytes 0..15 | y bytes 0..15], hi = bytes 16..31 */
+static inline void rows2_32(const uint8_t *x, const uint8_t *y, size_t off, __m256i *lo, __m256i *hi) {
+    const __m256i qx = _mm256_loadu_si256((const __m256i *)(const void *)(x + off));
+    const __m256i qy = _mm256_loadu_si256((const __m256i *)(const void *)(y + off));
+    *lo = _mm256_permute2x128_si256(qx, qy, 0x20);
+    *hi = _mm256_permute2x128_si256(qx, qy, 0x31);
+}
+
+/* 16 bytes at p in both 128-bit lanes: a load (vbroadcasti128 m128), no
+ * shuffle uop; the 512-bit broadcast costs one on Zen 4, which made the
+ * 512-bit form of these tiles 1.5x slower */
+static inline __m256i bc16(const void *p) { return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p)); }
+
+/* words 0..3 of each 128-bit lane = word a of that lane, words 4..7 = word b */
+static inline __m256i words_ab(__m256i v, int a, int b) {
+    const char a0 = (char)(2 * a), a1 = (char)(2 * a + 1), b0 = (char)(2 * b), b1 = (char)(2 * b + 1);
+    return _mm256_shuffle_epi8(v, _mm256_broadcastsi128_si256(_mm_setr_epi8(a0, a1, a0, a1, a0, a1, a0, a1, b0, b1, b0, b1, b0, b1, b0, b1)));
+}
+
+/* acc[t][h] lanes [row 2h: 4 partial sums | row 2h + 1: 4] -> out[t * out_stride + r] */
+static inline void tile_store8(const __m256 acc[4][2], float *out, size_t out_stride) {
+    for (int t = 0; t < 4; t++)
+        for (int h = 0; h < 2; h++) {
+            float v[8];
+            _mm256_storeu_ps(v, acc[t][h]);
+            out[(size_t)t * out_stride + 2 * h] = (v[0] + v[1]) + (v[2] + v[3]);
+            out[(size_t)t * out_stride + 2 * h + 1] = (v[4] + v[5]) + (v[6] + v[7]);
+        }
+}
+
+/* lanes [f16 at off of block x x4 | of block y x4] as float */
+static inline __m256 rows2_f16(const uint8_t *x, const uint8_t *y, size_t off) {
+    const __m128 f = _mm_cvtph_ps(_mm_setr_epi32(fc_rd16(x + off), fc_rd16(y + off), 0, 0)); /* [x, 0, y, 0] */
+    return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(f), _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2));
+}
+
+#define KT_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
+#define KT_SETUP(BT)                                                                              \
+    const BT *br[4];                                                                              \
+    const fc_block_q8k *ar[4];                                                                    \
+    for (int r = 0; r < 4; r++) br[r] = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride); \
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
+    __m256 acc[4][2];                                                                             \
+    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps()
+
+/* Q4_K/Q5_K scale bytes -> [sc0..sc7, m0..m7] (quant_k_avx2.c's k45_unpack) */
+static inline __m128i k45_scales(const uint8_t s[12]) {
+    uint32_t u[4];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    u[3] = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    const uint32_t mins_lo = u[1] & m6;
+    u[1] = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    u[2] = mins_lo;
+    u[0] &= m6;
+    return _mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]);
+}
+
+void quant_avx512_tile4_q4_k(KT_ARGS) {
+    KT_SETUP(blk_q4_k);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
+        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
+        /* per row pair h: lane x = row 2h + x; scales as int16 words 0..7, mins likewise */
+        __m256i sc16[2], mn16[2];
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const __m256i sm = _mm256_set_m128i(k45_scales(br[2 * h + 1][i].scales), k45_scales(br[2 * h][i].scales));
+            sc16[h] = _mm256_unpacklo_epi8(sm, zero);
+            mn16[h] = _mm256_unpackhi_epi8(sm, zero);
+        }
+        __m256i is[4][2];
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < 4; t++) is[t][0] = is[t][1] = zero;
+        _Pragma("GCC unroll 4")
+        for (int m = 0; m < 4; m++) {
+            __m256i ca0[2], ca1[2], cb0[2], cb1[2], sc[2];
+            _Pragma("GCC unroll 2")
+            for (int h = 0; h < 2; h++) {
+                __m256i zlo, zhi;
+                rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, qs) + 32 * (size_t)m, &zlo, &zhi);
+                ca0[h] = _mm256_and_si256(zlo, low4);
+                ca1[h] = _mm256_and_si256(zhi, low4);
+                cb0[h] = _mm256_and_si256(_mm256_srli_epi16(zlo, 4), low4);
+                cb1[h] = _mm256_and_si256(_mm256_srli_epi16(zhi, 4), low4);
+                sc[h] = words_ab(sc16[h], 2 * m, 2 * m + 1);
+            }
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++) {
+                const int8_t *q = at[t]->qs + 64 * m;
+                const __m256i a0 = bc16(q), a1 = bc16(q + 16), b0 = bc16(q + 32), b1 = bc16(q + 48);
+                _Pragma("GCC unroll 2")
+                for (int h = 0; h < 2; h++) {
+                    const __m256i sa = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, ca0[h], a0), ca1[h], a1);
+                    const __m256i sb = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, cb0[h], b0), cb1[h], b1);
+                    is[t][h] = _mm256_dpwssd_epi32(is[t][h], _mm256_packs_epi32(sa, sb), sc[h]);
+                }
+            }
+        }
+        /* mins (min j covers bsums 2j, 2j + 1): words [m0 m0 m1 m1 m2 m2 m3 m3] against bsums 0..7,
+         * [m4 m4 .. m7 m7] against bsums 8..15 */
+        const __m256i plo = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7));
+        const __m256i phi = _mm256_add_epi8(plo, _mm256_set1_epi8(8));
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const __m256i mlo = _mm256_shuffle_epi8(mn16[h], plo), mhi = _mm256_shuffle_epi8(mn16[h], phi);
+            const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, d));
+            const __m256 dmin = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, dmin));
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++) {
+                const __m256i ms = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, mlo, bc16(at[t]->bsums)), mhi, bc16(at[t]->bsums + 8));
+                const __m256 da = _mm256_set1_ps(at[t]->d);
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, da), acc[t][h]);
+                acc[t][h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_mul_ps(dmin, da), acc[t][h]);
+            }
+        }
+    }
+    tile_store8(acc, out, out_stride);
+}
+
+/* Q6_K codes (value + 32) of 16 elements: nibbles l (bits 0..3) or'ed with
+ * bits 4, 5 of h (already shifted there): l | (h & 0x30) */
+static inline __m256i q6_codes(__m256i l, __m256i h) {
+    return _mm256_ternarylogic_epi32(l, h, _mm256_set1_epi8(0x30), 0xF8);
+}
+
+void quant_avx512_tile4_q6_k(KT_ARGS) {
+    KT_SETUP(blk_q6_k);
+    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
+        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
+        /* per row pair: the 16 signed scales as int16, groups 0..7 (sw_lo) and 8..15 (sw_hi) */
+        __m256i sw_lo[2], sw_hi[2], is[4][2];
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const __m256i s8 = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)br[2 * h + 1][i].scales),
+                                                _mm_loadu_si128((const __m128i *)(const void *)br[2 * h][i].scales));
+            const __m256i sgn = _mm256_cmpgt_epi8(zero, s8);
+            sw_lo[h] = _mm256_unpacklo_epi8(s8, sgn);
+            sw_hi[h] = _mm256_unpackhi_epi8(s8, sgn);
+            /* codes are value + 32: start from -32 * sum_g sc_g bsum_g */
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++) {
+                const __m256i off = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, sw_lo[h], bc16(at[t]->bsums)), sw_hi[h], bc16(at[t]->bsums + 8));
+                is[t][h] = _mm256_sub_epi32(zero, _mm256_slli_epi32(off, 5));
+            }
+        }
+        _Pragma("GCC unroll 2")
+        for (int hf = 0; hf < 2; hf++) {
+            /* chunk c (32 elements, groups 2c and 2c + 1 of this half): low bits
+             * from ql bytes 0..31 (c even) or 32..63 (c odd), low or high nibble
+             * (c < 2 or not); high bits from qh bits 2c, 2c + 1 */
+            __m256i qhlo[2], qhhi[2];
+            _Pragma("GCC unroll 2")
+            for (int h = 0; h < 2; h++) rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, qh) + 32 * (size_t)hf, &qhlo[h], &qhhi[h]);
+            _Pragma("GCC unroll 4")
+            for (int c = 0; c < 4; c++) {
+                __m256i clo[2], chi[2], sc[2];
+                _Pragma("GCC unroll 2")
+                for (int h = 0; h < 2; h++) {
+                    __m256i llo, lhi, hlo = qhlo[h], hhi = qhhi[h];
+                    rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, ql) + 64 * (size_t)hf + 32 * (size_t)(c & 1), &llo, &lhi);
+                    if (c >= 2) { llo = _mm256_srli_epi16(llo, 4); lhi = _mm256_srli_epi16(lhi, 4); }
+                    switch (c) {
+                    case 0: hlo = _mm256_slli_epi16(hlo, 4); hhi = _mm256_slli_epi16(hhi, 4); break;
+                    case 1: hlo = _mm256_slli_epi16(hlo, 2); hhi = _mm256_slli_epi16(hhi, 2); break;
+                    case 2: break;
+                    default: hlo = _mm256_srli_epi16(hlo, 2); hhi = _mm256_srli_epi16(hhi, 2); break;
+                    }
+                    clo[h] = q6_codes(_mm256_and_si256(llo, low4), hlo);
+                    chi[h] = q6_codes(_mm256_and_si256(lhi, low4), hhi);
+                    sc[h] = words_ab(hf ? sw_hi[h] : sw_lo[h], 2 * c, 2 * c + 1);
+                }
+                _Pragma("GCC unroll 4")
+                for (int t = 0; t < 4; t++) {
+                    const int8_t *q = at[t]->qs + 128 * hf + 32 * c;
+                    const __m256i a0 = bc16(q), a1 = bc16(q + 16);
+                    _Pragma("GCC unroll 2")
+                    for (int h = 0; h < 2; h++) {
+                        const __m256i s0 = _mm256_dpbusd_epi32(zero, clo[h], a0), s1 = _mm256_dpbusd_epi32(zero, chi[h], a1);
+                        is[t][h] = _mm256_dpwssd_epi32(is[t][h], _mm256_packs_epi32(s0, s1), sc[h]);
+                    }
+                }
+            }
+        }
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, d));
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++)
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(at[t]->d)), acc[t][h]);
+        }
+    }
+    tile_store8(acc, out, out_stride);
+}
+
+/* ---- dots (one row, one token): VNNI -------------------------------------------- */
+
+/* Q4_K: per 32-byte chunk m of codes, the low nibbles (sub-block 2m) and
+ * the high ones (2m + 1) each take one 256-bit vpdpbusd against their 32
+ * activations (8 sums of 4 products, <= 4 * 15 * 127); the two results are
+ * packed to int16 (per 128-bit lane: 4 sums of 2m, then 4 of 2m + 1) and
+ * one vpdpwssd applies both scales. Four instructions per 64 elements where
+ * the AVX2 dot spends six (maddubs, madd, add twice) plus two shuffles. */
+float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
+    const blk_q4_k *b = row;
+    const fc_block_q8k *a = act;
+    const __m256i low4 = _mm256_set1_epi8(0x0F);
+    __m256 acc = _mm256_setzero_ps(), macc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m128i sm = k45_scales(b[i].scales);
+        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+        /* two chains of vpdpwssd (latency 4-5 each): one would bound the loop */
+        __m256i is[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        _Pragma("GCC unroll 4")
+        for (int m = 0; m < 4; m++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qs + 32 * m));
+            const __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
+            const int8_t *aq = a[i].qs + 64 * m;
+            const __m256i s0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, _mm256_loadu_si256((const __m256i *)(const void *)aq));
+            const __m256i s1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), hi, _mm256_loadu_si256((const __m256i *)(const void *)(aq + 32)));
+            const char w0 = (char)(4 * m), w1 = (char)(4 * m + 2);
+            const __m256i pat = _mm256_setr_epi8(w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1,
+                                                 w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1);
+            is[m & 1] = _mm256_dpwssd_epi32(is[m & 1], _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sc, pat));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is[0], is[1])), acc);
+        /* mins: min j covers bsums 2j, 2j + 1 */
+        const __m128i mn = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+        const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn, mn), _mm_unpacklo_epi16(mn, mn));
+        macc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].dmin)),
+                               _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), mn2)), macc);
+    }
+    return hsum8(_mm256_sub_ps(acc, macc));
+}
+
+/* Q6_K: 32 codes (value + 32) per 256-bit register in element order, so
+ * 128-bit lane x holds scale group 2c + x of chunk c; one vpdpbusd per chunk
+ * (8 sums of 4 products, <= 4 * 63 * 127), two chunks packed to int16 and
+ * one vpdpwssd with their four scales; the offset 32 goes through the bsums
+ * as in the AVX2 dot. */
+float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n) {
+    const blk_q6_k *b = row;
+    const fc_block_q8k *a = act;
+    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    /* packs(S_c, S_c+1) of chunks c, c + 1 (c even): lane x words 0..3 = group 2c + x, 4..7 = group
+     * 2c + 2 + x; the scales of half hf are words 0..7 of sc[hf] in both lanes */
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m128i s8 = _mm_loadu_si128((const __m128i *)(const void *)b[i].scales);
+        const __m256i sc16 = _mm256_cvtepi8_epi16(s8);
+        /* codes are value + 32: start from -32 * (bsums . scales) */
+        __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), sc16), 5));
+        __m256i is2 = zero; /* a second vpdpwssd chain */
+        _Pragma("GCC unroll 2")
+        for (int hf = 0; hf < 2; hf++) {
+            const __m256i sch = _mm256_broadcastsi128_si256(hf ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].ql + 64 * hf));
+            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].ql + 64 * hf + 32));
+            const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qh + 32 * hf));
+            const __m256i m30 = _mm256_set1_epi8(0x30);
+            const __m256i c0 = _mm256_ternarylogic_epi32(_mm256_and_si256(l0, low4), _mm256_slli_epi16(qh, 4), m30, 0xF8);
+            const __m256i c1 = _mm256_ternarylogic_epi32(_mm256_and_si256(l1, low4), _mm256_slli_epi16(qh, 2), m30, 0xF8);
+            const __m256i c2 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), qh, m30, 0xF8);
+            const __m256i c3 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), _mm256_srli_epi16(qh, 2), m30, 0xF8);
+            const int8_t *q = a[i].qs + 128 * hf;
+            const __m256i s0 = _mm256_dpbusd_epi32(zero, c0, _mm256_loadu_si256((const __m256i *)(const void *)q));
+            const __m256i s1 = _mm256_dpbusd_epi32(zero, c1, _mm256_loadu_si256((const __m256i *)(const void *)(q + 32)));
+            const __m256i s2 = _mm256_dpbusd_epi32(zero, c2, _mm256_loadu_si256((const __m256i *)(const void *)(q + 64)));
+            const __m256i s3 = _mm256_dpbusd_epi32(zero, c3, _mm256_loadu_si256((const __m256i *)(const void *)(q + 96)));
+            /* packs(s0, s1): lane x = [group 0 + x (4 words), group 2 + x (4 words)] of this half */
+            const __m256i p01 = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 4, 5, 4, 5, 4, 5, 4, 5,
+                                                 2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7);
+            const __m256i p23 = _mm256_add_epi8(p01, _mm256_set1_epi8(8));
+            is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sch, p01));
+            is2 = _mm256_dpwssd_epi32(is2, _mm256_packs_epi32(s2, s3), _mm256_shuffle_epi8(sch, p23));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is, is2)), acc);
+    }
+    return hsum8(acc);
+}
+
+#endif /* __x86_64__ */
