@@ -22,7 +22,9 @@
 #include <stdint.h>
 #include <string.h>
 
+extern "C" {
 #include "../format/ggml_types.h"
+}
 
 #define FC_HD __host__ __device__ __forceinline__
 
