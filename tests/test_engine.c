@@ -162,7 +162,7 @@ static void test_allocation_log(void) {
     const fc_alloc_log *log = engine_alloc_log(e);
     uint64_t kv_row_k = 192 / 32 * 34, kv_row_v = 192 / 32 * 18;
     CHECK_EQ_U64(log->total[ALLOC_KV], 30ull * 256 * (kv_row_k + kv_row_v));
-    CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], F->data_bytes);
+    CHECK_EQ_U64(log->total[ALLOC_WEIGHTS], F->data_bytes);
     workbuf_params wp = {.n_ctx = 256, .n_batch = 8, .flash = true, .n_threads = 2, .has_output = true, .n_outputs = 1};
     workbuf_layout wl;
     workbuf_layout_compute(&D, &wp, &wl);

@@ -182,7 +182,8 @@ static void test_device_composition(void) {
     if (load(&FX_MISTRAL_7B, &l)) return;
     mem_config c = CFG_F16_4K;
     c.n_threads = 4;
-    workbuf_params wp = {.n_ctx = 4096, .n_batch = 512, .flash = true, .n_threads = 4, .has_output = false, .n_outputs = 1};
+    /* the CPU keeps a logits buffer even without the head: a GPU's logits come back to it */
+    workbuf_params wp = {.n_ctx = 4096, .n_batch = 512, .flash = true, .n_threads = 4, .has_output = true, .n_outputs = 1};
     workbuf_layout wl;
     workbuf_layout_compute(&l.d, &wp, &wl);
     mem_bytes b;
@@ -203,6 +204,50 @@ static void test_device_composition(void) {
     mem_device_bytes(&l.m, &c, MEM_DEV_GPU, 20, 12, true, &b);
     CHECK_EQ_U64(b.fixed, 300 * MiB);
     unload(&l);
+}
+
+/* The tensors mem_tensor_held() gives each device add up to the plan's
+ * weights, for every fixture (tied heads included), split and kind; every
+ * tensor is held by the CPU or by the device exactly once, except a tied
+ * head's copy and shared tensors (copied to every device running a layer). Devices also hold the RoPE tables, the CPU does not. */
+static void test_tensor_held(void) {
+    for (int fi = 0; fi < FX_N_ALL; fi++) {
+        loaded l;
+        if (load(FX_ALL[fi], &l)) return;
+        mem_config c = CFG_F16_4K;
+        c.n_threads = 1; /* the same attention scratch on every kind */
+        uint32_t L = l.d.n_layer, splits[] = {0, 1, L / 2, L - 1, L};
+        for (size_t si = 0; si < sizeof splits / sizeof *splits; si++) {
+            uint32_t k = splits[si];
+            for (int kind = MEM_DEV_GPU; kind <= MEM_DEV_EMULATED; kind++) {
+                bool head = k > 0;
+                mem_bytes cpu, dev;
+                mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, L - k, !head, &cpu);
+                mem_device_bytes(&l.m, &c, (enum mem_dev_kind)kind, L - k, k, head, &dev);
+                uint64_t held_cpu = 0, held_dev = 0;
+                for (uint64_t i = 0; i < l.f->n_tensors; i++) {
+                    const gguf_tensor *t = &l.f->tensors[i];
+                    bool on_cpu = mem_tensor_held(&l.d, t->name, MEM_DEV_CPU, 0, L - k, !head);
+                    bool on_dev = mem_tensor_held(&l.d, t->name, (enum mem_dev_kind)kind, L - k, k, head);
+                    held_cpu += on_cpu ? t->n_bytes : 0;
+                    held_dev += on_dev ? t->n_bytes : 0;
+                    bool tied_copy = l.d.tied_output && head && !strcmp(t->name, "token_embd.weight");
+                    bool shared = model_tensor_layer(t->name) < 0 && strcmp(t->name, "token_embd.weight") &&
+                                  strcmp(t->name, "output.weight") && strncmp(t->name, "output_norm.", 12);
+                    bool shared_copy = shared && k > 0 && k < L; /* with the layers, on both sides */
+                    CHECK_MSG(on_cpu + on_dev == 1 + tied_copy + shared_copy, "%s: %s held %d + %d times (split %u)", FX_ALL[fi]->name,
+                              t->name, on_cpu, on_dev, k);
+                }
+                CHECK_EQ_U64(held_cpu, cpu.weights);
+                CHECK_EQ_U64(held_dev, dev.weights);
+                uint64_t rope = 2 * (uint64_t)(l.d.n_rot / 2) * sizeof(double);
+                CHECK_EQ_U64(mem_buffer_bytes(&l.d, &c, (enum mem_dev_kind)kind, head) -
+                                 mem_buffer_bytes(&l.d, &c, MEM_DEV_CPU, head),
+                             rope);
+            }
+        }
+        unload(&l);
+    }
 }
 
 static void test_kv_type_check(void) {
@@ -229,6 +274,7 @@ int main(void) {
     T_RUN(test_gemma3_swa);
     T_RUN(test_mixtral_experts);
     T_RUN(test_device_composition);
+    T_RUN(test_tensor_held);
     T_RUN(test_kv_type_check);
     return t_done();
 }

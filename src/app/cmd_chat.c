@@ -134,7 +134,7 @@ static void print_stats(const chat_ui *ui) {
            fmt_bytes(b4, sizeof b4, s->plan.cpu.buffers), fmt_bytes(b5, sizeof b5, plan_gpu_total(&s->plan)));
     printf("memory used (CPU engine): KV %s + buffers %s allocated = %s, weights %s mapped from the file\n",
            fmt_bytes(b1, sizeof b1, log->total[ALLOC_KV]), fmt_bytes(b2, sizeof b2, log->total[ALLOC_BUFFER]),
-           fmt_bytes(b3, sizeof b3, used), fmt_bytes(b6, sizeof b6, log->total[ALLOC_WEIGHTS_MAPPED]));
+           fmt_bytes(b3, sizeof b3, used), fmt_bytes(b6, sizeof b6, log->total[ALLOC_WEIGHTS]));
     if (s->plan.n_gpu_layers)
         printf("(the plan puts %u layers on the GPU; this build runs them on the CPU until the CUDA backend lands)\n",
                s->plan.n_gpu_layers);

@@ -1,11 +1,16 @@
-/* engine — runs a model on the CPU: the KV cache, the work buffers and the
- * forward pass over a batch of tokens.
+/* engine — runs a model as the plan splits it: the first layers on the CPU
+ * (cpu_stage.c), the last ones and the output head on GPUs (CUDA stages,
+ * src/cuda/) or host-emulated GPUs, chained in plan order (stage.h). Token
+ * embeddings are gathered on the CPU; the hidden state crosses to each
+ * device once per forward call and the logits come back once.
  *
- * Memory: the engine allocates exactly what the memory model computes: KV
- * cache per layer (n_ctx rows of n_head_kv * head_dim in type_k / type_v) and
- * the work buffers of workbuf_layout_compute(); weights stay in the mapping.
- * Every allocation is recorded in the allocation log, which tests compare to
- * the plan.
+ * Memory: every stage allocates through the accounting allocator
+ * (devmem.h) exactly what the memory model computes for its device: weights
+ * (the CPU reads its own in place from the mapping), KV cache per layer,
+ * work buffers. The allocation log holds every entry with its device; tests
+ * and scripts/gpu-check.sh compare it to the plan. A device that runs out
+ * of memory fails engine_new() with FC_ENOMEM and the numbers (the session
+ * then retries with fewer GPU layers).
  *
  * The engine borrows the gguf_file and model_desc (they must outlive it).
  * One engine is used by one thread at a time; it owns its thread pool.
@@ -16,8 +21,21 @@
 #include <stdbool.h>
 #include <stdint.h>
 
+#include "../plan/memory.h"
 #include "../plan/workbuf.h"
+#include "devmem.h"
 #include "model.h"
+
+/* One device of the plan: layers [first_layer, first_layer + n_layers), the
+ * head on the last one. Layers before the first device's run on the CPU. */
+typedef struct fc_engine_device {
+    enum mem_dev_kind kind;   /* MEM_DEV_GPU (CUDA) or MEM_DEV_EMULATED */
+    int ordinal;              /* CUDA device ordinal (GPU) */
+    char name[96];            /* for messages */
+    uint32_t first_layer, n_layers;
+    bool head;
+    uint64_t cap;             /* emulated: the device's size; allocations past it fail */
+} fc_engine_device;
 
 typedef struct fc_engine_params {
     uint32_t n_ctx;       /* context length (KV rows per layer) */
@@ -28,22 +46,12 @@ typedef struct fc_engine_params {
     bool flash;           /* tiled online-softmax attention */
     bool all_logits;      /* keep logits of every position (for comparisons) */
     bool exact;           /* float32 activations everywhere (slow; for reference checks) */
+    int n_dev;            /* devices running the last layers (0: all on the CPU) */
+    fc_engine_device dev[GPU_MAX_DEVICES];
+    /* called while weights upload to GPUs (may be NULL) */
+    void (*progress)(void *ctx, const char *device, uint64_t done, uint64_t total);
+    void *progress_ctx;
 } fc_engine_params;
-
-enum fc_alloc_kind { ALLOC_WEIGHTS_MAPPED = 0, ALLOC_KV = 1, ALLOC_BUFFER = 2 };
-
-typedef struct fc_alloc_entry {
-    enum fc_alloc_kind kind;
-    int layer;            /* -1 outside layers */
-    const char *what;     /* "k", "v", buffer name, tensor name */
-    uint64_t bytes;
-} fc_alloc_entry;
-
-typedef struct fc_alloc_log {
-    fc_alloc_entry *entries;
-    int n;
-    uint64_t total[3];    /* per kind */
-} fc_alloc_log;
 
 typedef struct fc_engine fc_engine;
 
@@ -68,6 +76,11 @@ int engine_n_vocab(const fc_engine *e);
  * n_past: it starts over at 0. Callers read engine_n_past() afterwards. */
 void engine_rewind(fc_engine *e, int n_past);
 const fc_alloc_log *engine_alloc_log(const fc_engine *e);
+/* Bytes the CUDA context of device i cost (cudaMemGetInfo before / after
+ * creating it); 0 for emulated devices. */
+uint64_t engine_device_context_bytes(const fc_engine *e, int i);
+/* Layers on the CPU (the rest are on the devices). */
+uint32_t engine_cpu_layers(const fc_engine *e);
 const fc_engine_params *engine_params(const fc_engine *e);
 
 #endif

@@ -25,6 +25,7 @@
 #include <stdint.h>
 
 #include "../plan/memory.h"
+#include "../plan/workbuf.h"
 #include "devmem.h"
 #include "model.h"
 

@@ -99,7 +99,7 @@ uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev
         .n_ctx = c->n_ctx,
         .n_batch = c->n_batch,
         .flash = c->flash,
-        .n_threads = kind == MEM_DEV_CPU ? (c->n_threads ? c->n_threads : 1) : 1,
+        .n_threads = kind != MEM_DEV_GPU ? (c->n_threads ? c->n_threads : 1) : 1, /* emulated: CPU code */
         .has_output = has_output,
         .n_outputs = 1,
         .device = kind != MEM_DEV_CPU,
@@ -107,6 +107,22 @@ uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev
     workbuf_layout l;
     workbuf_layout_compute(d, &p, &l);
     return l.total;
+}
+
+bool mem_tensor_held(const model_desc *d, const char *name, enum mem_dev_kind kind, uint32_t first, uint32_t n_layers,
+                     bool head) {
+    int il = model_tensor_layer(name);
+    if (il >= 0) return (uint32_t)il >= first && (uint32_t)il - first < n_layers;
+    bool embd = !strcmp(name, "token_embd.weight"), out = !strcmp(name, "output.weight");
+    bool out_norm = !strncmp(name, "output_norm.", 12);
+    if (kind == MEM_DEV_CPU) {
+        if (embd) return true;
+        if (out || out_norm) return head;
+    } else {
+        if (embd) return head && d->tied_output;
+        if (out || out_norm) return head;
+    }
+    return n_layers > 0; /* shared: with the layers */
 }
 
 void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first,

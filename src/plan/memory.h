@@ -112,6 +112,14 @@ uint64_t mem_kv_layer_v_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, 
  * computes the logits). Calls workbuf_layout_compute(). */
 uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev_kind kind, bool has_output);
 
+/* Whether a device of this kind running layers [first, first + n_layers)
+ * (and the head if head) holds tensor `name`, by the rules above: the CPU
+ * reads its tensors in place from the mapping, a device holds a copy (a
+ * tied head on a device: token_embd.weight is copied as the head).
+ * mem_device_bytes()'s weights are the sum over the tensors this accepts. */
+bool mem_tensor_held(const model_desc *d, const char *name, enum mem_dev_kind kind, uint32_t first, uint32_t n_layers,
+                     bool head);
+
 /* Everything a device holds when it runs layers [first, first + n_layers)
  * and, if head, the output head. For MEM_DEV_CPU the token embeddings are
  * included and the buffers always counted; a GPU that runs nothing holds

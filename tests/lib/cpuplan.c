@@ -32,5 +32,5 @@ void t_check_log_equals_plan(const fc_engine *e, const plan_result *r) {
     const fc_alloc_log *log = engine_alloc_log(e);
     CHECK_EQ_U64(log->total[ALLOC_KV], r->cpu.kv);
     CHECK_EQ_U64(log->total[ALLOC_BUFFER], r->cpu.buffers);
-    CHECK_EQ_U64(log->total[ALLOC_WEIGHTS_MAPPED], r->cpu.weights);
+    CHECK_EQ_U64(log->total[ALLOC_WEIGHTS], r->cpu.weights);
 }

@@ -1,0 +1,590 @@
+/* cpu_stage — the CPU forward pass, top to bottom, one for every runnable
+ * architecture (what differs is data in fc_layer / fc_model, see model.h):
+ * per layer [RMSNorm, Q/K/V (+ bias), per-head Q/K norms, RoPE, attention
+ * over the cache and the batch (windowed on sliding-window layers), KV
+ * store, Wo (+ post-norm) + residual, RMSNorm, gate/up + SwiGLU or GeGLU,
+ * down (+ post-norm) + residual] -> RMSNorm -> output head (-> softcap).
+ * The same code serves the host-emulated GPU (stage.h): then the weights are
+ * copies in the device's capped arena and x / logits cross in and out.
+ *
+ * KV cache: layer il has kv_rows[il] = mem_layer_ctx() rows, the memory
+ * model's number. On sliding-window layers that is the window, used as a
+ * ring (position p in row p % rows). So that a batch never overwrites rows
+ * its own earlier tokens still need, attention reads the batch's keys and
+ * values from the work buffers (rounded to the KV type first, so they equal
+ * what the cache would give back) and older ones from the cache; the batch
+ * is stored after attention.
+ *
+ * Parallelism: each step that touches weights is one pool_run over chunks of
+ * weight rows (every thread streams its own rows; decoding is bound by memory
+ * bandwidth, so the rows are what must be split). Attention is split over
+ * (token, head) pairs. Small per-token steps run on the calling thread. */
+#include "stage.h"
+
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../plan/memory.h"
+#include "ops.h"
+#include "threads.h"
+
+struct fc_cpu_stage {
+    fc_model model;                 /* CPU: the host model; emulated: the view of the copies */
+    bool own_view;                  /* model.layers was allocated by stage_upload_weights */
+    const model_desc *d;
+    fc_stage_desc sd;
+    struct { bool exact, flash; } p;
+    fc_pool *pool;                  /* borrowed */
+    fc_devmem *mem;                 /* borrowed */
+    /* KV cache of the stage's layers: n_ctx rows (or the window), each n_head_kv * head_dim values */
+    uint8_t **k_cache, **v_cache;   /* [n_layer] -> (kv_rows[il], k_row_bytes); NULL outside the range */
+    uint32_t *kv_rows;              /* [n_layer] mem_layer_ctx(): n_ctx, or the window (a ring) */
+    size_t k_row_bytes, v_row_bytes;
+    const quant_traits *kq, *vq;
+    /* work buffers (workbuf.h), one allocation each */
+    void *buf[WB_COUNT];
+    float *x;        /* (n_batch, n_embd) residual stream */
+    float *xb;       /* (n_batch, n_embd) normed input of a block */
+    float *q;        /* (n_batch, n_head * head_dim_k) */
+    float *k;        /* (n_batch, n_head_kv * head_dim_k) new keys */
+    float *v;        /* (n_batch, n_head_kv * head_dim_v) new values */
+    float *att;      /* (n_batch, n_head * head_dim_v) attention output */
+    float *gate;     /* (n_batch, n_ff) SwiGLU output */
+    float *up;       /* (n_batch, n_ff) */
+    uint8_t *act;    /* (n_batch, act row) quantized activations: each row
+                      * FC_ACT_Q8 at 0, FC_ACT_Q8K at act_q8k_off */
+    size_t act_stride, act_q8k_off;
+    float *scratch;  /* (n_threads, scratch_floats) attention scratch */
+    size_t scratch_floats;
+    float *logits;   /* (n_outputs, n_vocab) */
+};
+
+/* ---- allocation ---------------------------------------------------------- */
+
+fc_cpu_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_pool *pool, fc_err *err) {
+    const model_desc *d = sd->d;
+    fc_cpu_stage *e = calloc(1, sizeof *e);
+    if (!e) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
+    e->d = d;
+    e->sd = *sd;
+    e->p.exact = sd->exact;
+    e->p.flash = sd->flash;
+    e->pool = pool;
+    e->mem = m;
+    e->kq = quant_get(sd->type_k);
+    e->vq = quant_get(sd->type_v);
+    e->k_row_bytes = (size_t)ggml_row_bytes(sd->type_k, model_n_embd_k(d, 0));
+    e->v_row_bytes = (size_t)ggml_row_bytes(sd->type_v, model_n_embd_v(d, 0));
+
+    if (sd->kind == MEM_DEV_CPU) {
+        /* Weights stay in the mapping: log them so totals compare with the plan. */
+        e->model = *sd->model;
+        const gguf_file *f = sd->file;
+        for (uint64_t i = 0; i < f->n_tensors; i++)
+            if (mem_tensor_held(d, f->tensors[i].name, MEM_DEV_CPU, sd->first, sd->n_layers, sd->head) &&
+                devmem_log_mapped(m, model_tensor_layer(f->tensors[i].name), f->tensors[i].name, f->tensors[i].n_bytes, err))
+                goto fail;
+    } else {
+        if (stage_upload_weights(sd, m, &e->model, err)) { stage_view_free(&e->model); goto fail; }
+        e->own_view = true;
+    }
+
+    e->k_cache = calloc(d->n_layer, sizeof *e->k_cache);
+    e->v_cache = calloc(d->n_layer, sizeof *e->v_cache);
+    e->kv_rows = calloc(d->n_layer, sizeof *e->kv_rows);
+    if (!e->k_cache || !e->v_cache || !e->kv_rows) { fc_errf(err, FC_EFAIL, "out of memory"); goto fail; }
+    for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) {
+        e->kv_rows[il] = mem_layer_ctx(d, il, sd->n_ctx);
+        /* the memory model's numbers, so the log equals the plan */
+        e->k_cache[il] = devmem_alloc(m, ALLOC_KV, (int)il, "k", mem_kv_layer_k_bytes(d, il, sd->n_ctx, sd->type_k), err);
+        if (!e->k_cache[il]) goto fail;
+        e->v_cache[il] = devmem_alloc(m, ALLOC_KV, (int)il, "v", mem_kv_layer_v_bytes(d, il, sd->n_ctx, sd->type_v), err);
+        if (!e->v_cache[il]) goto fail;
+    }
+
+    workbuf_params wp = stage_workbuf_params(sd);
+    workbuf_layout wl;
+    workbuf_layout_compute(d, &wp, &wl);
+    for (int i = 0; i < WB_COUNT; i++) {
+        if (!wl.bytes[i]) continue;
+        e->buf[i] = devmem_alloc(m, ALLOC_BUFFER, -1, workbuf_name(i), wl.bytes[i], err);
+        if (!e->buf[i]) goto fail;
+    }
+    e->x = e->buf[WB_X]; e->xb = e->buf[WB_XB]; e->q = e->buf[WB_Q]; e->k = e->buf[WB_K]; e->v = e->buf[WB_V];
+    e->att = e->buf[WB_ATT]; e->gate = e->buf[WB_FF_GATE]; e->up = e->buf[WB_FF_UP]; e->act = e->buf[WB_ACT];
+    e->scratch = e->buf[WB_SCORES]; e->logits = e->buf[WB_LOGITS];
+    e->act_stride = (size_t)(wl.bytes[WB_ACT] / sd->n_batch);
+    e->act_q8k_off = (size_t)wl.act_q8k_offset;
+    e->scratch_floats = (size_t)(wl.bytes[WB_SCORES] / sizeof(float) / wp.n_threads);
+    if (e->buf[WB_ROPE]) {
+        /* the device's own copy of the RoPE tables; layers point into it */
+        size_t half = d->n_rot / 2;
+        double *rope = e->buf[WB_ROPE];
+        memcpy(rope, sd->model->rope_inv_freq, half * sizeof *rope);
+        if (sd->model->rope_inv_freq_swa) memcpy(rope + half, sd->model->rope_inv_freq_swa, half * sizeof *rope);
+        for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) {
+            fc_layer *L = &e->model.layers[il];
+            L->rope_inv_freq = L->rope_inv_freq == sd->model->rope_inv_freq_swa && sd->model->rope_inv_freq_swa ? rope + half : rope;
+        }
+    }
+    return e;
+fail:
+    cpu_stage_free(e);
+    return NULL;
+}
+
+void cpu_stage_free(fc_cpu_stage *e) {
+    if (!e) return;
+    /* memory belongs to the devmem (released by the engine) */
+    free(e->k_cache);
+    free(e->v_cache);
+    free(e->kv_rows);
+    if (e->own_view) stage_view_free(&e->model);
+    free(e);
+}
+
+float *cpu_stage_x(fc_cpu_stage *s) { return s->x; }
+float *cpu_stage_logits(fc_cpu_stage *s) { return s->logits; }
+
+/* ---- matrix x vectors ----------------------------------------------------- */
+
+/* One weight times the n_tok activation rows, into dst (overwrite or add). */
+typedef struct {
+    const fc_weight *w;
+    const void *act;        /* quantized rows (act_stride apart) or f32 rows */
+    size_t act_stride;      /* bytes between token rows */
+    float *dst;             /* (n_tok, dst_stride) */
+    size_t dst_stride;      /* floats */
+    bool accumulate;        /* dst += W x (residual connections) */
+    bool exact;             /* float activations, dequantized rows */
+    int rows_per_task;
+    int n_tasks;
+} mm_job;
+
+typedef struct {
+    mm_job jobs[3];
+    int n_jobs;
+    int n_tok;
+    bool glu;               /* jobs[0] gate, jobs[1] up: dst of job 0 = act(gate) * up */
+    enum fc_ffn_act act;
+} mm_batch;
+
+enum { ROW_BLOCK = 16 };
+
+/* Exact mode: each weight row is dequantized and dotted with the float
+ * activations, so the only rounding left is float32's (reference checks). */
+/* y[r] = s + bias (or y[r] += that when accumulating) */
+static inline void mm_put(const mm_job *j, float *y, int r, float s) {
+    if (j->w->bias) s += j->w->bias[r];
+    y[r] = j->accumulate ? y[r] + s : s;
+}
+
+static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
+    const fc_weight *w = j->w;
+    float row[w->n_in]; /* VLA: at most the widest row (n_ff), tens of KiB */
+    for (int r = r0; r < r1; r++) {
+        w->q->dequant((const uint8_t *)w->data + (size_t)r * w->row_bytes, row, w->n_in);
+        for (int t = 0; t < n_tok; t++) {
+            const float *a = (const float *)((const uint8_t *)j->act + (size_t)t * j->act_stride);
+            float *y = j->dst + (size_t)t * j->dst_stride;
+            mm_put(j, y, r, fc_dot_f32(row, a, w->n_in));
+        }
+    }
+}
+
+static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
+    const fc_weight *w = j->w;
+    const uint8_t *rows = w->data;
+    if (j->exact) { mm_rows_exact(j, r0, r1, n_tok); return; }
+    const quant_tile4_fn tile4 = n_tok >= 4 ? w->q->tile4 : NULL;
+    for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
+        int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+        int t = 0;
+        if (tile4) {
+            /* 4 tokens x 4 rows per kernel call: each weight block is
+             * unpacked once for four tokens; leftover rows go through dot */
+            for (; t + 4 <= n_tok; t += 4) {
+                const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+                int r = rb;
+                for (; r + 4 <= re; r += 4) {
+                    float o[16];
+                    tile4(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
+                    for (int tt = 0; tt < 4; tt++) {
+                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
+                        for (int i = 0; i < 4; i++) mm_put(j, y, r + i, o[4 * tt + i]);
+                    }
+                }
+                for (; r < re; r++)
+                    for (int tt = 0; tt < 4; tt++) {
+                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
+                        mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in));
+                    }
+            }
+        }
+        for (; t < n_tok; t++) {
+            const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+            float *y = j->dst + (size_t)t * j->dst_stride;
+            for (int r = rb; r < re; r++) mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in));
+        }
+    }
+}
+
+/* exp(z) without libm, branch-free (vectorisable): z = n ln2 + r with
+ * |r| <= ln2 / 2, a degree-6 polynomial for e^r (relative error ~2e-7), then
+ * 2^n built in the exponent bits (n rounded by the 1.5 * 2^23 trick). z is clamped to [-87, 88] (finite results). */
+static inline float exp_fast(float z) {
+    z = z < -87.0f ? -87.0f : z > 88.0f ? 88.0f : z;
+    const float n = (z * 1.44269504089f + 12582912.0f) - 12582912.0f; /* round to nearest */
+    const float r = (z - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+    float p = 1.0f / 720.0f;
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    union { uint32_t u; float f; } s = { .u = (uint32_t)((int32_t)n + 127) << 23 };
+    return p * s.f;
+}
+
+/* GELU, tanh form, for the fast (non-exact) mode: 0.5 x (1 + tanh u) =
+ * x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3). Exact mode keeps
+ * libm's tanhf (the reference checks at 1e-6). */
+static inline float gelu_tanh_fast(float x) {
+    const float u2 = 1.5957691216f * (x + 0.044715f * x * x * x);
+    return x / (1.0f + exp_fast(-u2));
+}
+
+static void mm_task(void *ctx, int task, int thread) {
+    (void)thread;
+    const mm_batch *b = ctx;
+    if (b->glu) {
+        const mm_job *g = &b->jobs[0], *u = &b->jobs[1];
+        int r0 = task * g->rows_per_task, r1 = r0 + g->rows_per_task;
+        if (r1 > g->w->n_out) r1 = (int)g->w->n_out;
+        mm_rows(g, r0, r1, b->n_tok);
+        mm_rows(u, r0, r1, b->n_tok);
+        for (int t = 0; t < b->n_tok; t++) {
+            float *gv = g->dst + (size_t)t * g->dst_stride, *uv = u->dst + (size_t)t * u->dst_stride;
+            if (b->act == FFN_GELU_TANH && g->exact)
+                for (int r = r0; r < r1; r++) {
+                    float x = gv[r];
+                    gv[r] = 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))) * uv[r];
+                }
+            else if (b->act == FFN_GELU_TANH)
+                for (int r = r0; r < r1; r++) gv[r] = gelu_tanh_fast(gv[r]) * uv[r];
+            else
+                for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
+        }
+        return;
+    }
+    for (int i = 0; i < b->n_jobs; i++) {
+        const mm_job *j = &b->jobs[i];
+        if (task < j->n_tasks) {
+            int r0 = task * j->rows_per_task, r1 = r0 + j->rows_per_task;
+            if (r1 > j->w->n_out) r1 = (int)j->w->n_out;
+            mm_rows(j, r0, r1, b->n_tok);
+            return;
+        }
+        task -= j->n_tasks;
+    }
+}
+
+/* Splits each job's rows into chunks: enough tasks to balance the threads
+ * (4 per thread), rows a multiple of ROW_BLOCK. */
+static int mm_plan(fc_cpu_stage *e, mm_batch *b) {
+    int nt = pool_size(e->pool), total = 0;
+    int64_t all_rows = 0;
+    for (int i = 0; i < b->n_jobs; i++) all_rows += b->jobs[i].w->n_out;
+    for (int i = 0; i < b->n_jobs; i++) {
+        mm_job *j = &b->jobs[i];
+        int64_t want = nt == 1 ? 1 : (int64_t)4 * nt * j->w->n_out / all_rows + 1;
+        int64_t rows = (j->w->n_out + want - 1) / want;
+        rows = (rows + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
+        j->rows_per_task = (int)rows;
+        j->n_tasks = (int)((j->w->n_out + rows - 1) / rows);
+        total += j->n_tasks;
+    }
+    return total;
+}
+
+static void mm_run(fc_cpu_stage *e, mm_batch *b) {
+    int n_tasks = mm_plan(e, b);
+    if (b->glu) n_tasks = b->jobs[0].n_tasks;
+    pool_run(e->pool, mm_task, b, n_tasks);
+}
+
+/* The activations a weight wants: f32 rows as they are, or the quantized copy. */
+static void set_act(const fc_cpu_stage *e, mm_job *j, const float *src, size_t src_stride_floats) {
+    j->exact = e->p.exact;
+    if (j->w->q->act_type == FC_ACT_F32 || j->exact) {
+        j->act = src;
+        j->act_stride = src_stride_floats * sizeof(float);
+    } else {
+        j->act = e->act + (j->w->q->act_type == FC_ACT_Q8K ? e->act_q8k_off : 0);
+        j->act_stride = e->act_stride;
+    }
+}
+
+/* Quantizes n_tok rows of width n (stride in floats) into e->act, in each
+ * form (FC_ACT_Q8, FC_ACT_Q8K) that one of the weights wants. */
+typedef struct { const fc_cpu_stage *e; const float *src; size_t stride; int64_t n; bool q8, q8k; } quant_job;
+
+static void quant_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const quant_job *q = ctx;
+    const float *src = q->src + (size_t)t * q->stride;
+    uint8_t *row = q->e->act + (size_t)t * q->e->act_stride;
+    if (q->q8) quant_act_from_f32(FC_ACT_Q8, src, row, q->n);
+    if (q->q8k) quant_act_from_f32(FC_ACT_Q8K, src, row + q->e->act_q8k_off, q->n);
+}
+
+static void quantize_rows(fc_cpu_stage *e, const float *src, size_t stride, int64_t n, int n_tok,
+                          const fc_weight *w0, const fc_weight *w1, const fc_weight *w2) {
+    if (e->p.exact) return;
+    quant_job q = {e, src, stride, n, false, false};
+    const fc_weight *ws[3] = {w0, w1, w2};
+    for (int i = 0; i < 3; i++) {
+        if (!ws[i]) continue;
+        q.q8 |= ws[i]->q->act_type == FC_ACT_Q8;
+        q.q8k |= ws[i]->q->act_type == FC_ACT_Q8K;
+    }
+    if (q.q8 || q.q8k) pool_run(e->pool, quant_task, &q, n_tok);
+}
+
+/* ---- attention ------------------------------------------------------------ */
+
+typedef struct {
+    fc_cpu_stage *e;
+    int il, n_tok, pos0;
+} att_job;
+
+/* Head kvh of position p's key (is_v false) or value, as floats: from this
+ * batch's rows of e->k / e->v (positions >= pos0, already rounded to the KV
+ * type) or dequantized from the cache row p % rows into buf. */
+static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, float *buf) {
+    const fc_cpu_stage *e = j->e;
+    const model_desc *d = e->d;
+    int hd = (int)(is_v ? d->head_dim_v : d->head_dim_k);
+    if (p >= j->pos0)
+        return (is_v ? e->v : e->k) + (size_t)(p - j->pos0) * d->n_head_kv * hd + (size_t)kvh * hd;
+    const quant_traits *q = is_v ? e->vq : e->kq;
+    const uint8_t *row = (is_v ? e->v_cache : e->k_cache)[j->il] +
+                         (size_t)(p % e->kv_rows[j->il]) * (is_v ? e->v_row_bytes : e->k_row_bytes);
+    q->dequant(row + (size_t)kvh * hd / q->block_elems * q->block_bytes, buf, hd);
+    return buf;
+}
+
+static void att_task(void *ctx, int task, int thread) {
+    const att_job *j = ctx;
+    fc_cpu_stage *e = j->e;
+    const model_desc *d = e->d;
+    const fc_layer *L = &e->model.layers[j->il];
+    int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v;
+    int t = task / (int)d->n_head, h = task % (int)d->n_head;
+    int kvh = h / (int)(d->n_head / d->n_head_kv);
+    int pos = j->pos0 + t, n_kv = pos + 1;
+    /* sliding window: the last n_window positions, this one included */
+    int first = L->n_window && pos + 1 > (int)L->n_window ? pos + 1 - (int)L->n_window : 0;
+    const float *q = e->q + (size_t)t * d->n_head * hk + (size_t)h * hk;
+    float *out = e->att + (size_t)t * d->n_head * hv + (size_t)h * hv;
+    float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
+    float *kbuf = scratch, *vbuf = scratch + hk, *scores = scratch + hk + hv;
+    float scale = e->model.attn_scale;
+
+    if (!e->p.flash) {
+        /* plain: all scores, then softmax, then the weighted sum of values */
+        float mx = -INFINITY;
+        for (int p = first; p < n_kv; p++) {
+            float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
+            scores[p - first] = s;
+            if (s > mx) mx = s;
+        }
+        double sum = 0;
+        for (int p = first; p < n_kv; p++) { scores[p - first] = expf(scores[p - first] - mx); sum += scores[p - first]; }
+        memset(out, 0, (size_t)hv * sizeof *out);
+        for (int p = first; p < n_kv; p++)
+            fc_axpy_f32(out, (float)(scores[p - first] / sum), kv_head(j, true, p, kvh, vbuf), hv);
+        return;
+    }
+    /* flash: tiles of scores with a running max and sum (online softmax) */
+    float m = -INFINITY;
+    double l = 0;
+    memset(out, 0, (size_t)hv * sizeof *out);
+    for (int p0 = first; p0 < n_kv; p0 += WORKBUF_FLASH_TILE) {
+        int p1 = p0 + WORKBUF_FLASH_TILE < n_kv ? p0 + WORKBUF_FLASH_TILE : n_kv;
+        float tmax = -INFINITY;
+        for (int p = p0; p < p1; p++) {
+            float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
+            scores[p - p0] = s;
+            if (s > tmax) tmax = s;
+        }
+        float m_new = tmax > m ? tmax : m;
+        float corr = expf(m - m_new); /* 0 on the first tile */
+        if (corr != 1.0f) {
+            for (int i = 0; i < hv; i++) out[i] *= corr;
+            l *= corr;
+        }
+        for (int p = p0; p < p1; p++) {
+            float w = expf(scores[p - p0] - m_new);
+            l += w;
+            fc_axpy_f32(out, w, kv_head(j, true, p, kvh, vbuf), hv);
+        }
+        m = m_new;
+    }
+    float inv = (float)(1.0 / l);
+    for (int i = 0; i < hv; i++) out[i] *= inv;
+}
+
+/* ---- the forward pass ----------------------------------------------------- */
+
+typedef struct { fc_cpu_stage *e; int il, pos0, first; } tok_job; /* tokens first + task */
+
+/* Rounds n values in place to what a cache row of type q gives back. */
+static void kv_round(const quant_traits *q, float *v, int64_t n, size_t row_bytes) {
+    if (q->type == GGML_TYPE_F32) return;
+    uint8_t row[row_bytes]; /* VLA: one KV row, a few KiB */
+    q->quantize(v, row, n);
+    q->dequant(row, v, n);
+}
+
+/* Per token: the per-head Q/K norms, RoPE, and the new keys and values
+ * rounded to the KV type (attention reads them from e->k / e->v). */
+static void qk_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const tok_job *j = ctx;
+    fc_cpu_stage *e = j->e;
+    const model_desc *d = e->d;
+    const fc_layer *L = &e->model.layers[j->il];
+    int pos = j->pos0 + t, hk = (int)d->head_dim_k;
+    float *q = e->q + (size_t)t * d->n_head * hk;
+    float *k = e->k + (size_t)t * d->n_head_kv * hk;
+    float *v = e->v + (size_t)t * d->n_head_kv * d->head_dim_v;
+    if (L->q_norm)
+        for (uint32_t h = 0; h < d->n_head; h++) fc_rmsnorm(q + (size_t)h * hk, q + (size_t)h * hk, L->q_norm, hk, d->norm_eps);
+    if (L->k_norm)
+        for (uint32_t h = 0; h < d->n_head_kv; h++) fc_rmsnorm(k + (size_t)h * hk, k + (size_t)h * hk, L->k_norm, hk, d->norm_eps);
+    fc_rope(q, (int)d->n_head, hk, (int)d->n_rot, pos, L->rope_inv_freq, d->rope_type);
+    fc_rope(k, (int)d->n_head_kv, hk, (int)d->n_rot, pos, L->rope_inv_freq, d->rope_type);
+    kv_round(e->kq, k, (int64_t)d->n_head_kv * hk, e->k_row_bytes);
+    kv_round(e->vq, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
+}
+
+/* Token t's key and value into the cache (row pos % rows). */
+static void store_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const tok_job *j = ctx;
+    fc_cpu_stage *e = j->e;
+    const model_desc *d = e->d;
+    t += j->first;
+    size_t row = (size_t)((j->pos0 + t) % (int)e->kv_rows[j->il]);
+    e->kq->quantize(e->k + (size_t)t * d->n_head_kv * d->head_dim_k, e->k_cache[j->il] + row * e->k_row_bytes,
+                    (int64_t)d->n_head_kv * d->head_dim_k);
+    e->vq->quantize(e->v + (size_t)t * d->n_head_kv * d->head_dim_v, e->v_cache[j->il] + row * e->v_row_bytes,
+                    (int64_t)d->n_head_kv * d->head_dim_v);
+}
+
+typedef struct { fc_cpu_stage *e; const float *norm; int n_tok; } norm_job;
+
+static void norm_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const norm_job *j = ctx;
+    int n = (int)j->e->d->n_embd;
+    fc_rmsnorm(j->e->xb + (size_t)t * n, j->e->x + (size_t)t * n, j->norm, n, j->e->d->norm_eps);
+}
+
+/* x[t] += rmsnorm(xb[t]) * norm: a post-norm on a block's output (xb) before the residual add. */
+static void post_norm_add_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const norm_job *j = ctx;
+    int n = (int)j->e->d->n_embd;
+    float *xb = j->e->xb + (size_t)t * n, *x = j->e->x + (size_t)t * n;
+    fc_rmsnorm(xb, xb, j->norm, n, j->e->d->norm_eps);
+    for (int i = 0; i < n; i++) x[i] += xb[i];
+}
+
+/* x += W in, or x += post_norm(W in) when the layer has the post-norm. */
+static void residual_add(fc_cpu_stage *e, const fc_weight *w, const float *in, size_t in_w, const float *post_norm, int n_tok) {
+    size_t n_embd = e->d->n_embd;
+    quantize_rows(e, in, in_w, (int64_t)in_w, n_tok, w, NULL, NULL);
+    mm_batch o = {.n_jobs = 1, .n_tok = n_tok};
+    o.jobs[0] = (mm_job){.w = w, .dst = post_norm ? e->xb : e->x, .dst_stride = n_embd, .accumulate = !post_norm};
+    set_act(e, &o.jobs[0], in, in_w);
+    mm_run(e, &o);
+    if (post_norm) {
+        norm_job pj = {e, post_norm, n_tok};
+        pool_run(e->pool, post_norm_add_task, &pj, n_tok);
+    }
+}
+
+static void forward_layer(fc_cpu_stage *e, int il, int n_tok, int pos0) {
+    const model_desc *d = e->d;
+    const fc_layer *L = &e->model.layers[il];
+    size_t n_embd = d->n_embd, q_w = (size_t)d->n_head * d->head_dim_k, kv_wk = (size_t)d->n_head_kv * d->head_dim_k;
+    size_t kv_wv = (size_t)d->n_head_kv * d->head_dim_v, att_w = (size_t)d->n_head * d->head_dim_v;
+
+    /* attention block */
+    norm_job nj = {e, L->attn_norm, n_tok};
+    pool_run(e->pool, norm_task, &nj, n_tok);
+    quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->wq, &L->wk, &L->wv);
+    mm_batch b = {.n_jobs = 3, .n_tok = n_tok};
+    b.jobs[0] = (mm_job){.w = &L->wq, .dst = e->q, .dst_stride = q_w};
+    b.jobs[1] = (mm_job){.w = &L->wk, .dst = e->k, .dst_stride = kv_wk};
+    b.jobs[2] = (mm_job){.w = &L->wv, .dst = e->v, .dst_stride = kv_wv};
+    for (int i = 0; i < 3; i++) set_act(e, &b.jobs[i], e->xb, n_embd);
+    mm_run(e, &b);
+    tok_job tj = {e, il, pos0, 0};
+    pool_run(e->pool, qk_task, &tj, n_tok);
+    att_job aj = {e, il, n_tok, pos0};
+    pool_run(e->pool, att_task, &aj, n_tok * (int)d->n_head);
+    /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
+    tj.first = n_tok > (int)e->kv_rows[il] ? n_tok - (int)e->kv_rows[il] : 0;
+    pool_run(e->pool, store_task, &tj, n_tok - tj.first);
+    residual_add(e, &L->wo, e->att, att_w, L->attn_post_norm, n_tok);
+
+    /* feed-forward block */
+    nj.norm = L->ffn_norm;
+    pool_run(e->pool, norm_task, &nj, n_tok);
+    quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->w_gate, &L->w_up, NULL);
+    mm_batch f = {.n_jobs = 2, .n_tok = n_tok, .glu = true, .act = e->model.ffn_act};
+    f.jobs[0] = (mm_job){.w = &L->w_gate, .dst = e->gate, .dst_stride = d->n_ff};
+    f.jobs[1] = (mm_job){.w = &L->w_up, .dst = e->up, .dst_stride = d->n_ff};
+    set_act(e, &f.jobs[0], e->xb, n_embd);
+    set_act(e, &f.jobs[1], e->xb, n_embd);
+    mm_run(e, &f);
+    residual_add(e, &L->w_down, e->gate, d->n_ff, L->ffn_post_norm, n_tok);
+}
+
+/* Output head over the rows [first, first + n_out) of the residual stream. */
+static void forward_output(fc_cpu_stage *e, int first, int n_out) {
+    const model_desc *d = e->d;
+    size_t n_embd = d->n_embd;
+    for (int t = 0; t < n_out; t++)
+        fc_rmsnorm(e->xb + (size_t)t * n_embd, e->x + (size_t)(first + t) * n_embd, e->model.output_norm, (int)n_embd, d->norm_eps);
+    quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_out, &e->model.output, NULL, NULL);
+    mm_batch b = {.n_jobs = 1, .n_tok = n_out};
+    b.jobs[0] = (mm_job){.w = &e->model.output, .dst = e->logits, .dst_stride = d->n_vocab};
+    set_act(e, &b.jobs[0], e->xb, n_embd);
+    mm_run(e, &b);
+    float cap = e->model.logit_softcap;
+    if (cap > 0)
+        for (size_t i = 0; i < (size_t)n_out * d->n_vocab; i++) e->logits[i] = cap * tanhf(e->logits[i] / cap);
+}
+
+int cpu_stage_eval(fc_cpu_stage *e, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
+                   fc_err *err) {
+    (void)err;
+    const model_desc *d = e->d;
+    size_t row = (size_t)d->n_embd * sizeof(float);
+    if (x != e->x) memcpy(e->x, x, (size_t)n_tok * row);  /* the hidden state crosses in */
+    for (uint32_t il = e->sd.first; il < e->sd.first + e->sd.n_layers; il++) forward_layer(e, (int)il, n_tok, pos0);
+    if (e->sd.head && n_out > 0) {
+        forward_output(e, out_first, n_out);
+        if (logits != e->logits) memcpy(logits, e->logits, (size_t)n_out * d->n_vocab * sizeof(float));
+    } else if (x != e->x) {
+        memcpy(x, e->x, (size_t)n_tok * row);              /* and out */
+    }
+    return 0;
+}
