@@ -69,22 +69,12 @@ static int pw_upload(void *c, void *dst, const void *src, uint64_t bytes) {
 }
 static const fc_devmem_ops progress_ops = {pw_alloc, pw_free, pw_upload, pw_free_now};
 
-/* Bytes the stage's weights take (for progress only): its layers' tensors,
- * the head's, and the shared ones. */
+/* Bytes of the tensors stage_upload_weights copies (for progress only). */
 static uint64_t weight_bytes(const fc_stage_desc *sd) {
     uint64_t total = 0;
     for (uint64_t i = 0; i < sd->file->n_tensors; i++) {
         const gguf_tensor *t = &sd->file->tensors[i];
-        const int il = model_tensor_layer(t->name);
-        if (il >= 0) {
-            if ((uint32_t)il >= sd->first && (uint32_t)il < sd->first + sd->n_layers) total += t->n_bytes;
-        } else if (!strncmp(t->name, "output", 6)) {
-            if (sd->head) total += t->n_bytes;
-        } else if (!strncmp(t->name, "token_embd.", 11)) {
-            if (sd->head && sd->d->tied_output && !strcmp(t->name, "token_embd.weight")) total += t->n_bytes;
-        } else if (sd->n_layers) {
-            total += t->n_bytes;
-        }
+        if (mem_tensor_held(sd->d, t->name, sd->kind, sd->first, sd->n_layers, sd->head)) total += t->n_bytes;
     }
     return total;
 }
