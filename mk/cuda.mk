@@ -45,9 +45,9 @@ CUDA_HOST_TEST :=
 endif
 
 # A stamp per CUDA setting, so that switching CUDA=0/1 in one build folder
-# rebuilds the library with the right objects.
+# rebuilds the library with the right objects (and drops the CUDA-only host test).
 CUDA_STAMP := $(BUILD)/cuda-$(CUDA).stamp
 $(CUDA_STAMP):
 	@mkdir -p $(BUILD)
-	@rm -f $(BUILD)/cuda-*.stamp
+	@rm -f $(BUILD)/cuda-*.stamp $(BUILD)/tests/test_cuda_blocks
 	@touch $@
