@@ -4,7 +4,8 @@
 #   make            build/fitchat (CPU; SIMD kernels chosen at run time)
 #   make test       build and run the whole test suite
 #   make check      make test, then make asan (what CI runs)
-#   make asan       the whole suite under AddressSanitizer + UBSan (build-asan/)
+#   make asan       the whole suite under AddressSanitizer + UBSan (build-asan/, always CUDA=0)
+#   make CUDA=0     CPU only even where nvcc is installed (default CUDA=auto, mk/cuda.mk)
 #   make models     fetch and verify the default model into the cache
 #   make fuzz       libFuzzer target for the GGUF reader (clang)
 #   make bench      benchmarks (see bench/)
@@ -30,6 +31,9 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 # Shared libraries the tests load with dlopen (e.g. a scripted fake NVML).
 SO_SRC   := $(sort $(wildcard tests/so/*.c))
 SO_LIB   := $(SO_SRC:tests/so/%.c=$(BUILD)/tests/so/%.so)
+
+# The CUDA backend: CUDA ?= auto (1 when nvcc is found), see mk/cuda.mk.
+include mk/cuda.mk
 
 # SIMD kernels: one file per instruction set, chosen at run time by the
 # dispatch table in src/engine (the scalar path is always built).
@@ -57,9 +61,9 @@ $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -c $< -o $@
 
-$(BUILD)/libfitchat.a: $(LIB_OBJ)
+$(BUILD)/libfitchat.a: $(LIB_OBJ) $(CUDA_STAMP)
 	@rm -f $@
-	ar rcs $@ $^
+	ar rcs $@ $(filter %.o,$^)
 
 $(BUILD)/fitchat: $(BUILD)/src/app/main.o $(BUILD)/libfitchat.a
 	$(CC) -o $@ $^ $(LDFLAGS) $(LDLIBS)
@@ -80,7 +84,7 @@ $(BUILD)/tests/so/%.so: tests/so/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -fPIC -shared -o $@ $< $(SAN)
 
-test: $(BUILD)/fitchat $(TEST_BIN) $(TOOL_BIN) $(SO_LIB)
+test: $(BUILD)/fitchat $(TEST_BIN) $(CUDA_HOST_TEST) $(TOOL_BIN) $(SO_LIB)
 	@bash tests/run.sh $(BUILD)
 
 # The README's test command: the suite, then the suite under the sanitizers.
@@ -90,7 +94,7 @@ check: test
 	  awk '{p += $$1; f += $$2; s += $$3} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}'
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	@$(MAKE) --no-print-directory BUILD=build-asan CUDA=0 OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 models:
 	@bash scripts/fetch-model.sh

@@ -21,6 +21,7 @@
 #include <stdint.h>
 
 #include "../engine/devmem.h"
+#include "../plan/workbuf.h" /* stage.h needs workbuf_params */
 #include "../engine/stage.h"
 
 #ifdef __cplusplus

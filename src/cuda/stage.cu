@@ -1,0 +1,367 @@
+/* stage — the CUDA stage: layers [first, first + n_layers) of a model (and
+ * the output head when it is the last stage) on one GPU, with the same
+ * contract as cpu_stage (stage.h) and the same arithmetic as engine.c's
+ * forward pass, in its own kernels (kernels.cuh).
+ *
+ * Memory: everything on the device comes from the caller's fc_devmem, in the
+ * memory model's order and sizes: the weights (stage_upload_weights), then
+ * per layer "k" and "v" (mem_kv_layer_{k,v}_bytes), then the work buffers of
+ * workbuf_layout_compute() in index order. The fc_devmem owns them all:
+ * devmem_release() frees them; cuda_stage_free() frees only host state and
+ * the stream. WB_ACT and WB_SCORES are allocated (the plan counts them) but
+ * unused: activations stay float and attention keeps its scores in
+ * registers.
+ *
+ * One call: the hidden state (n_tok rows) is copied in once and out once;
+ * the head's logits rows come back once. Everything runs on one stream; the
+ * call returns after the stream is done. Not thread-safe.
+ */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "blocks.cuh"
+#include "c_api.cuh"
+#include "common.cuh"
+#include "kernels.cuh"
+
+#define PROGRESS_STEP ((uint64_t)64 << 20)
+
+struct fc_cuda_stage {
+    fc_stage_desc sd;
+    const model_desc *d;
+    int ordinal;
+    cudaStream_t st;
+    fc_model view;              /* device pointers for the stage's layers and head */
+    bool have_view;
+    uint8_t **k_cache, **v_cache; /* [n_layers]: (kv_rows, k/v row bytes) in type_k / type_v */
+    uint32_t *kv_rows;          /* [n_layers] mem_layer_ctx(): n_ctx, or the window (a ring) */
+    size_t *k_row_bytes, *v_row_bytes;
+    void *buf[WB_COUNT];        /* workbuf.h; row strides follow each layer's widths */
+    uint32_t n_outputs;         /* logits rows WB_LOGITS holds */
+};
+
+/* ---- upload with progress: wraps the fc_devmem's ops while weights upload ---- */
+
+typedef struct progress_ctx {
+    const fc_devmem_ops *ops;
+    void *ctx;
+    cuda_progress_fn fn;
+    void *fn_ctx;
+    uint64_t done, total, last;
+} progress_ctx;
+
+static void *pw_alloc(void *c, uint64_t b) { progress_ctx *p = (progress_ctx *)c; return p->ops->alloc(p->ctx, b); }
+static void pw_free(void *c, void *ptr) { progress_ctx *p = (progress_ctx *)c; p->ops->free(p->ctx, ptr); }
+static uint64_t pw_free_now(void *c) { progress_ctx *p = (progress_ctx *)c; return p->ops->free_now(p->ctx); }
+static int pw_upload(void *c, void *dst, const void *src, uint64_t bytes) {
+    progress_ctx *p = (progress_ctx *)c;
+    for (uint64_t off = 0; off < bytes; off += PROGRESS_STEP) {
+        const uint64_t n = bytes - off < PROGRESS_STEP ? bytes - off : PROGRESS_STEP;
+        if (p->ops->upload(p->ctx, (uint8_t *)dst + off, (const uint8_t *)src + off, n)) return -1;
+        p->done += n;
+        if (p->fn && p->done - p->last >= PROGRESS_STEP) {
+            p->last = p->done;
+            p->fn(p->fn_ctx, p->done < p->total ? p->done : p->total, p->total);
+        }
+    }
+    return 0;
+}
+static const fc_devmem_ops progress_ops = {pw_alloc, pw_free, pw_upload, pw_free_now};
+
+/* Bytes of the tensors stage_upload_weights copies (for progress only). */
+static uint64_t weight_bytes(const fc_stage_desc *sd) {
+    uint64_t total = 0;
+    for (uint64_t i = 0; i < sd->file->n_tensors; i++) {
+        const gguf_tensor *t = &sd->file->tensors[i];
+        if (mem_tensor_held(sd->d, t->name, sd->kind, sd->first, sd->n_layers, sd->head)) total += t->n_bytes;
+    }
+    return total;
+}
+
+/* ---- creation -------------------------------------------------------------- */
+
+static int check_weight(const fc_weight *w, const char *what, int il, fc_err *err) {
+    if (!w->data) return 0;
+    const uint32_t type = w->q ? w->q->type : (uint32_t)GGML_TYPE_COUNT;
+    if (!mm_type_supported(type))
+        return fc_errf(err, FC_EINPUT, "CUDA stage: layer %d %s has type %s, which the CUDA kernels do not run", il, what,
+                       ggml_type_name(type));
+    if (w->n_in % 8) return fc_errf(err, FC_EINPUT, "CUDA stage: layer %d %s rows of %lld are not a multiple of 8", il, what, (long long)w->n_in);
+    return 0;
+}
+
+static int stage_check(const fc_stage_desc *sd, fc_err *err) {
+    const model_desc *d = sd->d;
+    const uint32_t kt[2] = {sd->type_k, sd->type_v};
+    for (int i = 0; i < 2; i++)
+        if (kt[i] != GGML_TYPE_F32 && kt[i] != GGML_TYPE_F16 && kt[i] != GGML_TYPE_Q8_0 && kt[i] != GGML_TYPE_Q4_0)
+            return fc_errf(err, FC_EINPUT, "CUDA stage: KV type %s is not supported", ggml_type_name(kt[i]));
+    if (d->head_dim_k % 32 || d->head_dim_v % 32 || d->head_dim_k > 256 || d->head_dim_v > 256)
+        return fc_errf(err, FC_EINPUT, "CUDA stage: head dims %u/%u are not supported (multiples of 32 up to 256)",
+                       d->head_dim_k, d->head_dim_v);
+    if (d->n_embd % 8) return fc_errf(err, FC_EINPUT, "CUDA stage: n_embd %u is not a multiple of 8", d->n_embd);
+    if (sd->first + sd->n_layers > d->n_layer) return fc_errf(err, FC_EINPUT, "CUDA stage: layers %u..%u of %u", sd->first, sd->first + sd->n_layers, d->n_layer);
+    return 0;
+}
+
+fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m, cuda_progress_fn progress,
+                              void *progress_ctx_arg, fc_err *err) {
+    if (stage_check(sd, err)) return NULL;
+    char why[256] = "";
+    if (cuda_device_count(why, sizeof why) <= ordinal) {
+        fc_errf(err, FC_EFAIL, "CUDA device %d: not available (%s)", ordinal, why[0] ? why : "no such device");
+        return NULL;
+    }
+    fc_cuda_stage *s = (fc_cuda_stage *)calloc(1, sizeof *s);
+    if (!s) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
+    s->sd = *sd;
+    s->d = sd->d;
+    s->ordinal = ordinal;
+    const model_desc *d = sd->d;
+    const uint32_t nl = sd->n_layers;
+    s->k_cache = (uint8_t **)calloc(nl + 1, sizeof *s->k_cache);
+    s->v_cache = (uint8_t **)calloc(nl + 1, sizeof *s->v_cache);
+    s->kv_rows = (uint32_t *)calloc(nl + 1, sizeof *s->kv_rows);
+    s->k_row_bytes = (size_t *)calloc(nl + 1, sizeof *s->k_row_bytes);
+    s->v_row_bytes = (size_t *)calloc(nl + 1, sizeof *s->v_row_bytes);
+    if (!s->k_cache || !s->v_cache || !s->kv_rows || !s->k_row_bytes || !s->v_row_bytes) {
+        fc_errf(err, FC_EFAIL, "out of memory");
+        goto fail;
+    }
+    {
+        char what[96];
+        snprintf(what, sizeof what, "device %d: cudaSetDevice", ordinal);
+        if (cudaSetDevice(ordinal) != cudaSuccess) {
+            const cudaError_t rc = cudaGetLastError();
+            fc_errf(err, FC_EFAIL, "CUDA: %s: %s", what, cudaGetErrorString(rc));
+            goto fail;
+        }
+        if (cudaStreamCreateWithFlags(&s->st, cudaStreamNonBlocking) != cudaSuccess) {
+            const cudaError_t rc = cudaGetLastError();
+            fc_errf(err, FC_EFAIL, "CUDA: device %d: creating a stream: %s", ordinal, cudaGetErrorString(rc));
+            s->st = NULL;
+            goto fail;
+        }
+    }
+
+    /* (a) weights, with progress every ~64 MiB */
+    {
+        progress_ctx pc = {m->ops, m->ctx, progress, progress_ctx_arg, 0, weight_bytes(sd), 0};
+        const fc_devmem_ops *ops = m->ops;
+        void *ctx = m->ctx;
+        m->ops = &progress_ops;
+        m->ctx = &pc;
+        const int rc = stage_upload_weights(sd, m, &s->view, err);
+        m->ops = ops;
+        m->ctx = ctx;
+        if (rc) goto fail;
+        s->have_view = true;
+        if (progress) progress(progress_ctx_arg, pc.total, pc.total);
+    }
+    for (uint32_t i = 0; i < nl; i++) {
+        const fc_layer *L = &s->view.layers[sd->first + i];
+        const int il = (int)(sd->first + i);
+        if (check_weight(&L->wq, "attn_q", il, err) || check_weight(&L->wk, "attn_k", il, err) ||
+            check_weight(&L->wv, "attn_v", il, err) || check_weight(&L->wo, "attn_output", il, err) ||
+            check_weight(&L->w_gate, "ffn_gate", il, err) || check_weight(&L->w_up, "ffn_up", il, err) ||
+            check_weight(&L->w_down, "ffn_down", il, err))
+            goto fail;
+    }
+    if (sd->head && check_weight(&s->view.output, "output", -1, err)) goto fail;
+
+    /* (b) KV cache, per layer */
+    for (uint32_t i = 0; i < nl; i++) {
+        const uint32_t il = sd->first + i;
+        s->kv_rows[i] = mem_layer_ctx(d, il, sd->n_ctx);
+        s->k_row_bytes[i] = (size_t)kv_row_bytes(sd->type_k, (int64_t)model_n_embd_k(d, il));
+        s->v_row_bytes[i] = (size_t)kv_row_bytes(sd->type_v, (int64_t)model_n_embd_v(d, il));
+        const uint64_t kb = mem_kv_layer_k_bytes(d, il, sd->n_ctx, sd->type_k);
+        const uint64_t vb = mem_kv_layer_v_bytes(d, il, sd->n_ctx, sd->type_v);
+        if (kb < (uint64_t)s->kv_rows[i] * s->k_row_bytes[i] || vb < (uint64_t)s->kv_rows[i] * s->v_row_bytes[i]) {
+            fc_errf(err, FC_EFAIL, "CUDA stage: layer %u: the memory model's KV bytes (%llu/%llu) are less than %u rows need",
+                    il, (unsigned long long)kb, (unsigned long long)vb, s->kv_rows[i]);
+            goto fail;
+        }
+        s->k_cache[i] = (uint8_t *)devmem_alloc(m, ALLOC_KV, (int)il, "k", kb, err);
+        if (!s->k_cache[i]) goto fail;
+        s->v_cache[i] = (uint8_t *)devmem_alloc(m, ALLOC_KV, (int)il, "v", vb, err);
+        if (!s->v_cache[i]) goto fail;
+    }
+
+    /* (c) work buffers, in index order */
+    {
+        const workbuf_params wp = stage_workbuf_params(sd);
+        workbuf_layout wl;
+        workbuf_layout_compute(d, &wp, &wl);
+        for (int i = 0; i < WB_COUNT; i++) {
+            if (!wl.bytes[i]) continue;
+            s->buf[i] = devmem_alloc(m, ALLOC_BUFFER, -1, workbuf_name(i), wl.bytes[i], err);
+            if (!s->buf[i]) goto fail;
+        }
+        s->n_outputs = wp.n_outputs ? wp.n_outputs : 1;
+        const size_t half = d->n_rot / 2;
+        if (half && !s->buf[WB_ROPE]) {
+            fc_errf(err, FC_EFAIL, "CUDA stage: the work-buffer layout has no RoPE tables (workbuf_params.device unset)");
+            goto fail;
+        }
+        if (half) {
+            const fc_model *hm = sd->model;
+            if (cudaMemcpy(s->buf[WB_ROPE], hm->rope_inv_freq, half * sizeof(double), cudaMemcpyHostToDevice) != cudaSuccess ||
+                (hm->rope_inv_freq_swa &&
+                 cudaMemcpy((double *)s->buf[WB_ROPE] + half, hm->rope_inv_freq_swa, half * sizeof(double),
+                            cudaMemcpyHostToDevice) != cudaSuccess)) {
+                const cudaError_t rc = cudaGetLastError();
+                fc_errf(err, FC_EFAIL, "CUDA: uploading the RoPE tables: %s", cudaGetErrorString(rc));
+                goto fail;
+            }
+        }
+    }
+    return s;
+fail:
+    cuda_stage_free(s);
+    return NULL;
+}
+
+void cuda_stage_free(fc_cuda_stage *s) {
+    if (!s) return;
+    if (s->st) {
+        cudaSetDevice(s->ordinal);
+        cudaStreamSynchronize(s->st);
+        cudaStreamDestroy(s->st);
+        cudaGetLastError();
+    }
+    if (s->have_view) stage_view_free(&s->view);
+    free(s->k_cache);
+    free(s->v_cache);
+    free(s->kv_rows);
+    free(s->k_row_bytes);
+    free(s->v_row_bytes);
+    free(s);
+}
+
+/* ---- the forward pass -------------------------------------------------------- */
+
+/* out (n_tok rows, out_stride apart) = or += w in (+ bias). */
+static int mm(fc_cuda_stage *s, const fc_weight *w, const float *in, int64_t in_stride, int n_tok, float *out,
+              int64_t out_stride, bool accumulate, int il, fc_err *err) {
+    if (mm_launch(s->st, w->q->type, w->data, w->n_in, w->n_out, w->row_bytes, in, in_stride, n_tok, w->bias, out,
+                  out_stride, accumulate, err))
+        return il >= 0 ? fc_err_prefix(err, "layer %d %s", il, w->name ? w->name : "?")
+                       : fc_err_prefix(err, "%s", w->name ? w->name : "output");
+    return 0;
+}
+
+/* x += W in, or x += post_norm(W in) (xb holds W in) when the layer has one. */
+static int residual(fc_cuda_stage *s, const fc_weight *w, const float *in, int64_t in_w, const float *post_norm,
+                    int n_tok, int il, fc_err *err) {
+    const model_desc *d = s->d;
+    float *x = (float *)s->buf[WB_X], *xb = (float *)s->buf[WB_XB];
+    if (!post_norm) return mm(s, w, in, in_w, n_tok, x, d->n_embd, true, il, err);
+    if (mm(s, w, in, in_w, n_tok, xb, d->n_embd, false, il, err)) return -1;
+    return rmsnorm_launch(s->st, xb, post_norm, x, n_tok, (int)d->n_embd, d->norm_eps, true, err);
+}
+
+static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_err *err) {
+    const model_desc *d = s->d;
+    const int il = (int)(s->sd.first + i);
+    const fc_layer *L = &s->view.layers[il];
+    const int n_head = (int)d->n_head_l[il], n_head_kv = (int)d->n_head_kv_l[il];
+    const int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v, n_embd = (int)d->n_embd;
+    const int64_t q_w = (int64_t)n_head * hk, kv_wk = (int64_t)n_head_kv * hk, kv_wv = (int64_t)n_head_kv * hv;
+    const int64_t att_w = (int64_t)n_head * hv, n_ff = L->w_gate.n_out;
+    float *x = (float *)s->buf[WB_X], *xb = (float *)s->buf[WB_XB], *q = (float *)s->buf[WB_Q];
+    float *k = (float *)s->buf[WB_K], *v = (float *)s->buf[WB_V], *att = (float *)s->buf[WB_ATT];
+    float *gate = (float *)s->buf[WB_FF_GATE], *up = (float *)s->buf[WB_FF_UP];
+    const double *rope = (const double *)s->buf[WB_ROPE];
+    const fc_model *hm = s->sd.model;
+    if (hm->rope_inv_freq_swa && L->rope_inv_freq == hm->rope_inv_freq_swa) rope += d->n_rot / 2;
+
+    /* attention block */
+    if (rmsnorm_launch(s->st, x, L->attn_norm, xb, n_tok, n_embd, d->norm_eps, false, err)) return -1;
+    if (mm(s, &L->wq, xb, n_embd, n_tok, q, q_w, false, il, err) || mm(s, &L->wk, xb, n_embd, n_tok, k, kv_wk, false, il, err) ||
+        mm(s, &L->wv, xb, n_embd, n_tok, v, kv_wv, false, il, err))
+        return -1;
+    if (L->q_norm && rmsnorm_launch(s->st, q, L->q_norm, q, n_tok * n_head, hk, d->norm_eps, false, err)) return -1;
+    if (L->k_norm && rmsnorm_launch(s->st, k, L->k_norm, k, n_tok * n_head_kv, hk, d->norm_eps, false, err)) return -1;
+    if (rope_launch(s->st, q, n_tok, n_head, hk, (int)d->n_rot, pos0, rope, d->rope_type, err) ||
+        rope_launch(s->st, k, n_tok, n_head_kv, hk, (int)d->n_rot, pos0, rope, d->rope_type, err))
+        return -1;
+    if (kv_round_launch(s->st, s->sd.type_k, k, n_tok, kv_wk, err) || kv_round_launch(s->st, s->sd.type_v, v, n_tok, kv_wv, err))
+        return -1;
+    attn_args a;
+    memset(&a, 0, sizeof a);
+    a.q = q;
+    a.k_new = k;
+    a.v_new = v;
+    a.k_cache = s->k_cache[i];
+    a.v_cache = s->v_cache[i];
+    a.type_k = s->sd.type_k;
+    a.type_v = s->sd.type_v;
+    a.k_row_bytes = s->k_row_bytes[i];
+    a.v_row_bytes = s->v_row_bytes[i];
+    a.kv_rows = (int)s->kv_rows[i];
+    a.n_tok = n_tok;
+    a.pos0 = pos0;
+    a.n_head = n_head;
+    a.n_head_kv = n_head_kv;
+    a.hk = hk;
+    a.hv = hv;
+    a.n_window = (int)L->n_window;
+    a.scale = s->view.attn_scale;
+    a.out = att;
+    if (attention_launch(s->st, &a, err)) return fc_err_prefix(err, "layer %d", il);
+    /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
+    const int first_t = n_tok > (int)s->kv_rows[i] ? n_tok - (int)s->kv_rows[i] : 0;
+    if (kv_store_launch(s->st, s->sd.type_k, k + first_t * kv_wk, n_tok - first_t, kv_wk, s->k_cache[i], s->k_row_bytes[i],
+                        pos0 + first_t, (int)s->kv_rows[i], err) ||
+        kv_store_launch(s->st, s->sd.type_v, v + first_t * kv_wv, n_tok - first_t, kv_wv, s->v_cache[i], s->v_row_bytes[i],
+                        pos0 + first_t, (int)s->kv_rows[i], err))
+        return -1;
+    if (residual(s, &L->wo, att, att_w, L->attn_post_norm, n_tok, il, err)) return -1;
+
+    /* feed-forward block */
+    if (rmsnorm_launch(s->st, x, L->ffn_norm, xb, n_tok, n_embd, d->norm_eps, false, err)) return -1;
+    if (mm(s, &L->w_gate, xb, n_embd, n_tok, gate, n_ff, false, il, err) || mm(s, &L->w_up, xb, n_embd, n_tok, up, n_ff, false, il, err))
+        return -1;
+    if (glu_launch(s->st, gate, up, (int64_t)n_tok * n_ff, s->view.ffn_act == FFN_GELU_TANH ? 1 : 0, gate, err)) return -1;
+    return residual(s, &L->w_down, gate, n_ff, L->ffn_post_norm, n_tok, il, err);
+}
+
+int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits, fc_err *err) {
+    const model_desc *d = s->d;
+    if (n_tok <= 0) return 0;
+    if ((uint32_t)n_tok > s->sd.n_batch || pos0 < 0 || (int64_t)pos0 + n_tok > (int64_t)s->sd.n_ctx)
+        return fc_errf(err, FC_EINPUT, "CUDA stage: %d tokens at position %d do not fit (batch %u, context %u)", n_tok, pos0,
+                       s->sd.n_batch, s->sd.n_ctx);
+    if (s->sd.head && logits && (out_first < 0 || n_out < 1 || out_first + n_out > n_tok || (uint32_t)n_out > s->n_outputs))
+        return fc_errf(err, FC_EINPUT, "CUDA stage: logits rows %d..%d of %d (at most %u)", out_first, out_first + n_out, n_tok,
+                       s->n_outputs);
+    char what[64];
+    snprintf(what, sizeof what, "device %d: cudaSetDevice", s->ordinal);
+    CU(err, cudaSetDevice(s->ordinal), what);
+    float *dx = (float *)s->buf[WB_X];
+    const size_t x_bytes = (size_t)n_tok * d->n_embd * sizeof(float);
+    CU(err, cudaMemcpyAsync(dx, x, x_bytes, cudaMemcpyHostToDevice, s->st), "uploading the hidden state");
+    for (uint32_t i = 0; i < s->sd.n_layers; i++)
+        if (forward_layer(s, i, n_tok, pos0, err)) {
+            cudaStreamSynchronize(s->st);
+            return -1;
+        }
+    if (s->sd.head && logits) {
+        float *xb = (float *)s->buf[WB_XB], *dl = (float *)s->buf[WB_LOGITS];
+        const int64_t n_vocab = s->view.output.n_out;
+        if (rmsnorm_launch(s->st, dx + (size_t)out_first * d->n_embd, s->view.output_norm, xb, n_out, (int)d->n_embd,
+                           d->norm_eps, false, err) ||
+            mm(s, &s->view.output, xb, d->n_embd, n_out, dl, n_vocab, false, -1, err) ||
+            softcap_launch(s->st, dl, (int64_t)n_out * n_vocab, s->view.logit_softcap, err)) {
+            cudaStreamSynchronize(s->st);
+            return -1;
+        }
+        CU(err, cudaMemcpyAsync(logits, dl, (size_t)n_out * n_vocab * sizeof(float), cudaMemcpyDeviceToHost, s->st),
+           "downloading the logits");
+    }
+    CU(err, cudaMemcpyAsync(x, dx, x_bytes, cudaMemcpyDeviceToHost, s->st), "downloading the hidden state");
+    CU(err, cudaStreamSynchronize(s->st), "running the layers (a kernel failed)");
+    return 0;
+}
