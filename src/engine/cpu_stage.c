@@ -257,6 +257,50 @@ static inline float gelu_tanh_fast(float x) {
     return x / (1.0f + exp_fast(-u2));
 }
 
+/* The fast GELU over a row, 8 lanes at a time (GCC vector extensions: the
+ * same operations as gelu_tanh_fast, lane by lane; an AVX2 + FMA build of
+ * the loop where the CPU has them, SSE2 pairs otherwise). g[r] = gelu(g[r])
+ * * u[r] for r in [0, n). */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define V8_SEL(m, a, b) ((v8f)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
+#define GELU_GLU_BODY                                                                              \
+    for (int r = 0; r < n; r += 8) {                                                               \
+        v8f x, y;                                                                                  \
+        if (r + 8 <= n) { memcpy(&x, g + r, sizeof x); memcpy(&y, u + r, sizeof y); }              \
+        else {                                                                                     \
+            x = y = (v8f){0};                                                                      \
+            memcpy(&x, g + r, (size_t)(n - r) * sizeof(float));                                    \
+            memcpy(&y, u + r, (size_t)(n - r) * sizeof(float));                                    \
+        }                                                                                          \
+        v8f z = -1.5957691216f * (x + 0.044715f * x * x * x);                                      \
+        z = V8_SEL(z < -87.0f, (v8f){0} - 87.0f, z);                                               \
+        z = V8_SEL(z > 88.0f, (v8f){0} + 88.0f, z);                                                \
+        const v8f nn = (z * 1.44269504089f + 12582912.0f) - 12582912.0f;                          \
+        const v8f rr = (z - nn * 0.693145751953125f) - nn * 1.428606765330187e-06f;                \
+        v8f p = (v8f){0} + 1.0f / 720.0f;                                                          \
+        p = p * rr + 1.0f / 120.0f;                                                                \
+        p = p * rr + 1.0f / 24.0f;                                                                 \
+        p = p * rr + 1.0f / 6.0f;                                                                  \
+        p = p * rr + 0.5f;                                                                         \
+        p = p * rr + 1.0f;                                                                         \
+        p = p * rr + 1.0f;                                                                         \
+        const v8i sc = (__builtin_convertvector(nn, v8i) + 127) << 23;                             \
+        const v8f out = x / (1.0f + p * (v8f)sc) * y;                                              \
+        if (r + 8 <= n) memcpy(g + r, &out, sizeof out);                                           \
+        else memcpy(g + r, &out, (size_t)(n - r) * sizeof(float));                                 \
+    }
+#if defined(__x86_64__)
+__attribute__((target("avx2,fma"))) static void glu_gelu_avx2(float *g, const float *u, int n) { GELU_GLU_BODY }
+#endif
+static void glu_gelu_plain(float *g, const float *u, int n) { GELU_GLU_BODY }
+static void glu_gelu(float *g, const float *u, int n) {
+#if defined(__x86_64__)
+    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) { glu_gelu_avx2(g, u, n); return; }
+#endif
+    glu_gelu_plain(g, u, n);
+}
+
 static void mm_task(void *ctx, int task, int thread) {
     (void)thread;
     const mm_batch *b = ctx;
@@ -274,7 +318,7 @@ static void mm_task(void *ctx, int task, int thread) {
                     gv[r] = 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))) * uv[r];
                 }
             else if (b->act == FFN_GELU_TANH)
-                for (int r = r0; r < r1; r++) gv[r] = gelu_tanh_fast(gv[r]) * uv[r];
+                glu_gelu(gv + r0, uv + r0, r1 - r0);
             else
                 for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
         }
