@@ -334,7 +334,8 @@ int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_fir
     if ((uint32_t)n_tok > s->sd.n_batch || pos0 < 0 || (int64_t)pos0 + n_tok > (int64_t)s->sd.n_ctx)
         return fc_errf(err, FC_EINPUT, "CUDA stage: %d tokens at position %d do not fit (batch %u, context %u)", n_tok, pos0,
                        s->sd.n_batch, s->sd.n_ctx);
-    if (s->sd.head && logits && (out_first < 0 || n_out < 1 || out_first + n_out > n_tok || (uint32_t)n_out > s->n_outputs))
+    const bool want_logits = s->sd.head && logits && n_out > 0; /* n_out 0: a batch before the last */
+    if (want_logits && (out_first < 0 || out_first + n_out > n_tok || (uint32_t)n_out > s->n_outputs))
         return fc_errf(err, FC_EINPUT, "CUDA stage: logits rows %d..%d of %d (at most %u)", out_first, out_first + n_out, n_tok,
                        s->n_outputs);
     char what[64];
@@ -348,7 +349,7 @@ int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_fir
             cudaStreamSynchronize(s->st);
             return -1;
         }
-    if (s->sd.head && logits) {
+    if (want_logits) {
         float *xb = (float *)s->buf[WB_XB], *dl = (float *)s->buf[WB_LOGITS];
         const int64_t n_vocab = s->view.output.n_out;
         if (rmsnorm_launch(s->st, dx + (size_t)out_first * d->n_embd, s->view.output_norm, xb, n_out, (int)d->n_embd,
@@ -361,7 +362,8 @@ int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_fir
         CU(err, cudaMemcpyAsync(logits, dl, (size_t)n_out * n_vocab * sizeof(float), cudaMemcpyDeviceToHost, s->st),
            "downloading the logits");
     }
-    CU(err, cudaMemcpyAsync(x, dx, x_bytes, cudaMemcpyDeviceToHost, s->st), "downloading the hidden state");
+    if (!s->sd.head) /* the next stage's input; after the head nobody reads it */
+        CU(err, cudaMemcpyAsync(x, dx, x_bytes, cudaMemcpyDeviceToHost, s->st), "downloading the hidden state");
     CU(err, cudaStreamSynchronize(s->st), "running the layers (a kernel failed)");
     return 0;
 }
