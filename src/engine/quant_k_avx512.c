@@ -233,15 +233,15 @@ void quant_avx512_tile4_q6_k(KT_ARGS) {
 
 /* Q4_K: per 32-byte chunk m of codes, the low nibbles (sub-block 2m) and
  * the high ones (2m + 1) each take one 256-bit vpdpbusd against their 32
- * activations (8 sums of 4 products, |.| <= 4 * 15 * 128 < 2^15): the high
- * sums shifted left 16 bits are the accumulator of the low ones, so each
- * int32 lane holds S_lo + 65536 * S_hi, whose two signed words are exactly
- * [S_lo, S_hi]; one vpdpwssd against the broadcast word pair [sc_2m, sc_2m+1]
- * applies both scales (no pack, no shuffle). The 6-bit scales and mins are
- * unpacked with six 128-bit ops; the super-block's scale sum and its min sum
- * go through one 512-bit convert and one fma against [d * d_a x8 | dmin *
- * d_a x8] (the d, dmin pair converted by one vcvtph2ps), and the two halves
- * of the accumulator are subtracted and summed once per row. */
+ * activations (8 sums of 4 products, <= 4 * 15 * 127); the two results are
+ * packed to int16 (per 128-bit lane: 4 sums of 2m, then 4 of 2m + 1) and
+ * one vpdpwssd applies both scales. The 6-bit scales and mins are unpacked
+ * with six 128-bit ops into bytes [sc0..3, m0..3, sc4..7, m4..7], from which
+ * one pshufb (zeroing the high bytes) gives each chunk's scale words and one
+ * the doubled min words for the bsums; the super-block's scale sum and its
+ * min sum go through one 512-bit convert and one fma against [d * d_a x8 |
+ * dmin * d_a x8] (the d, dmin pair converted by one vcvtph2ps), and the two
+ * halves of the accumulator are subtracted and summed once per row. */
 float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
     const blk_q4_k *b = row;
     const fc_block_q8k *a = act;
