@@ -235,38 +235,53 @@ void quant_avx512_tile4_q6_k(KT_ARGS) {
  * the high ones (2m + 1) each take one 256-bit vpdpbusd against their 32
  * activations (8 sums of 4 products, <= 4 * 15 * 127); the two results are
  * packed to int16 (per 128-bit lane: 4 sums of 2m, then 4 of 2m + 1) and
- * one vpdpwssd applies both scales. Four instructions per 64 elements where
- * the AVX2 dot spends six (maddubs, madd, add twice) plus two shuffles. */
+ * one vpdpwssd applies both scales. The 6-bit scales and mins are unpacked
+ * with six 128-bit ops into bytes [sc0..3, m0..3, sc4..7, m4..7], from which
+ * one pshufb (zeroing the high bytes) gives each chunk's scale words and one
+ * the doubled min words for the bsums; the super-block's scale sum and its
+ * min sum go through one 512-bit convert and one fma against [d * d_a x8 |
+ * dmin * d_a x8] (the d, dmin pair converted by one vcvtph2ps), and the two
+ * halves of the accumulator are subtracted and summed once per row. */
 float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
     const blk_q4_k *b = row;
     const fc_block_q8k *a = act;
-    const __m256i low4 = _mm256_set1_epi8(0x0F);
-    __m256 acc = _mm256_setzero_ps(), macc = _mm256_setzero_ps();
+    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m128i sm_keep = _mm_setr_epi32(0x3f3f3f3f, 0x3f3f3f3f, 0x0f0f0f0f, 0x0f0f0f0f);
+    const __m256i mn_words = _mm256_setr_epi8(4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1,
+                                              12, -1, 12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1);
+    const __m512i dsel = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
+    __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        const __m128i sm = k45_scales(b[i].scales);
-        const __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));
+        /* scales bytes u0, u1, u2 (the 4 bytes after are qs, unused) -> [sc0..3, m0..3, sc4..7, m4..7] */
+        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)b[i].scales);
+        const __m128i lo6 = _mm_srlv_epi32(_mm_shuffle_epi32(x, _MM_SHUFFLE(2, 2, 1, 0)), _mm_setr_epi32(0, 0, 0, 4));
+        const __m128i hi2 = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 0, 0)), _mm_setr_epi32(32, 32, 2, 2)),
+                                          _mm_set1_epi8(0x30));
+        const __m128i sm = _mm_ternarylogic_epi32(sm_keep, lo6, hi2, 0xCA); /* keep ? lo6 : hi2 */
+        const __m256i sm2 = _mm256_broadcastsi128_si256(sm);
         /* two chains of vpdpwssd (latency 4-5 each): one would bound the loop */
-        __m256i is[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        __m256i is[2] = {zero, zero};
         _Pragma("GCC unroll 4")
         for (int m = 0; m < 4; m++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qs + 32 * m));
             const __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
             const int8_t *aq = a[i].qs + 64 * m;
-            const __m256i s0 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, _mm256_loadu_si256((const __m256i *)(const void *)aq));
-            const __m256i s1 = _mm256_dpbusd_epi32(_mm256_setzero_si256(), hi, _mm256_loadu_si256((const __m256i *)(const void *)(aq + 32)));
-            const char w0 = (char)(4 * m), w1 = (char)(4 * m + 2);
-            const __m256i pat = _mm256_setr_epi8(w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1,
-                                                 w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w0, w0 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1, w1, w1 + 1);
-            is[m & 1] = _mm256_dpwssd_epi32(is[m & 1], _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sc, pat));
+            const __m256i s0 = _mm256_dpbusd_epi32(zero, lo, _mm256_loadu_si256((const __m256i *)(const void *)aq));
+            const __m256i s1 = _mm256_dpbusd_epi32(zero, hi, _mm256_loadu_si256((const __m256i *)(const void *)(aq + 32)));
+            /* scale bytes of sub-blocks 2m, 2m + 1 in sm: 2m, 2m + 1 (m < 2) or 2m + 4, 2m + 5 */
+            const char w0 = (char)(m < 2 ? 2 * m : 2 * m + 4), w1 = (char)(w0 + 1), z = -1;
+            const __m256i pat = _mm256_setr_epi8(w0, z, w0, z, w0, z, w0, z, w1, z, w1, z, w1, z, w1, z,
+                                                 w0, z, w0, z, w0, z, w0, z, w1, z, w1, z, w1, z, w1, z);
+            is[m & 1] = _mm256_dpwssd_epi32(is[m & 1], _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sm2, pat));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is[0], is[1])), acc);
         /* mins: min j covers bsums 2j, 2j + 1 */
-        const __m128i mn = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
-        const __m256i mn2 = _mm256_set_m128i(_mm_unpackhi_epi16(mn, mn), _mm_unpacklo_epi16(mn, mn));
-        macc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].dmin)),
-                               _mm256_cvtepi32_ps(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), mn2)), macc);
+        const __m256i mins = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums),
+                                               _mm256_shuffle_epi8(sm2, mn_words));
+        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)fc_rd32(b[i].d))), _mm_set1_ps(a[i].d));
+        const __m512i sums = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_add_epi32(is[0], is[1])), mins, 1);
+        acc = _mm512_fmadd_ps(_mm512_permutexvar_ps(dsel, _mm512_castps128_ps512(dd)), _mm512_cvtepi32_ps(sums), acc);
     }
-    return hsum8(_mm256_sub_ps(acc, macc));
+    return hsum8(_mm256_sub_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1)));
 }
 
 /* Q6_K: 32 codes (value + 32) per 256-bit register in element order, so
