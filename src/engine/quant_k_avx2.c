@@ -52,18 +52,6 @@ static inline __m256i pair16(__m256i v, int c) {
 }
 static inline __m256i bcast128(__m128i v) { return _mm256_broadcastsi128_si256(v); }
 
-/* Q4_K/Q5_K: the 12 scale bytes -> 8 scales (bytes 0..7) and 8 mins (8..15) */
-static inline __m128i k45_unpack(const uint8_t s[12]) {
-    uint32_t u[4];
-    memcpy(u, s, 12);
-    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
-    u[3] = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
-    const uint32_t mins_lo = u[1] & m6;
-    u[1] = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
-    u[2] = mins_lo;
-    u[0] &= m6;
-    return _mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]);
-}
 /* Q4_K/Q5_K mins as the 16 bsum-group weights (min j covers groups 2j, 2j + 1) */
 static inline __m256i k45_min16(__m128i sm) {
     const __m128i m = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));

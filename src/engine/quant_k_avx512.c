@@ -76,19 +76,6 @@ static inline __m256 rows2_f16(const uint8_t *x, const uint8_t *y, size_t off) {
     __m256 acc[4][2];                                                                             \
     for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps()
 
-/* Q4_K/Q5_K scale bytes -> [sc0..sc7, m0..m7] (quant_k_avx2.c's k45_unpack) */
-static inline __m128i k45_scales(const uint8_t s[12]) {
-    uint32_t u[4];
-    memcpy(u, s, 12);
-    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
-    u[3] = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
-    const uint32_t mins_lo = u[1] & m6;
-    u[1] = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
-    u[2] = mins_lo;
-    u[0] &= m6;
-    return _mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]);
-}
-
 void quant_avx512_tile4_q4_k(KT_ARGS) {
     KT_SETUP(blk_q4_k);
     const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
@@ -99,7 +86,7 @@ void quant_avx512_tile4_q4_k(KT_ARGS) {
         __m256i sc16[2], mn16[2];
         _Pragma("GCC unroll 2")
         for (int h = 0; h < 2; h++) {
-            const __m256i sm = _mm256_set_m128i(k45_scales(br[2 * h + 1][i].scales), k45_scales(br[2 * h][i].scales));
+            const __m256i sm = _mm256_set_m128i(k45_unpack(br[2 * h + 1][i].scales), k45_unpack(br[2 * h][i].scales));
             sc16[h] = _mm256_unpacklo_epi8(sm, zero);
             mn16[h] = _mm256_unpackhi_epi8(sm, zero);
         }

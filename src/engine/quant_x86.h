@@ -6,6 +6,7 @@
 #define FC_QUANT_X86_H
 
 #include <immintrin.h>
+#include <string.h>
 
 #include "quant_impl.h"
 
@@ -27,5 +28,18 @@ static inline int hsum8_i32(__m256i v) {
 
 /* The f16 at p (any alignment) as a float. */
 static inline float f16(const uint8_t *p) { return _cvtsh_ss(fc_rd16(p)); }
+
+/* Q4_K/Q5_K: the 12 scale bytes -> 8 scales (bytes 0..7) and 8 mins (8..15) */
+static inline __m128i k45_unpack(const uint8_t s[12]) {
+    uint32_t u[4];
+    memcpy(u, s, 12);
+    const uint32_t m6 = 0x3f3f3f3f, m4 = 0x0f0f0f0f, m2 = 0x03030303;
+    u[3] = ((u[2] >> 4) & m4) | (((u[1] >> 6) & m2) << 4);
+    const uint32_t mins_lo = u[1] & m6;
+    u[1] = (u[2] & m4) | (((u[0] >> 6) & m2) << 4);
+    u[2] = mins_lo;
+    u[0] &= m6;
+    return _mm_setr_epi32((int)u[0], (int)u[1], (int)u[2], (int)u[3]);
+}
 
 #endif
