@@ -32,6 +32,10 @@ TOOL_BIN := $(TOOL_SRC:tests/tools/%.c=$(BUILD)/tests/tools/%)
 SO_SRC   := $(sort $(wildcard tests/so/*.c))
 SO_LIB   := $(SO_SRC:tests/so/%.c=$(BUILD)/tests/so/%.so)
 
+# `make` alone builds fitchat and the tools (mk/cuda.mk below defines rules
+# of its own, which must not become the default goal).
+.DEFAULT_GOAL := all
+
 # The CUDA backend: CUDA ?= auto (1 when nvcc is found), see mk/cuda.mk.
 include mk/cuda.mk
 
