@@ -32,14 +32,12 @@ check_model() {
   for spec in "0|$sim" "$((L / 2))|$sim" "$L|$sim" "$L|$sim;$sim" "$((L - 3))|$sim;$sim"; do
     local ngl=${spec%%|*} gpus=${spec#*|}
     local what="$name, $ngl of $L layers on $(tr ';' '\n' <<<"$gpus" | wc -l) emulated GPU(s)"
-    FITCHAT_GPU="$gpus" "$bin" run -m "$m" -p "$prompt" -n 24 --greedy -t 2 -b 7 -ngl "$ngl" \
+    # --mem: the accounting of this same run (keeping every position's logits: n_batch rows, planned so)
+    FITCHAT_GPU="$gpus" "$bin" run -m "$m" -p "$prompt" -n 24 --greedy -t 2 -b 7 -ngl "$ngl" --mem \
       --logits-out "$tmp/dev.bin" --ids-out "$tmp/dev.ids" >/dev/null 2>"$tmp/err" || { bad "$what: run failed: $(cat "$tmp/err")"; continue; }
     local res; res=$("$cmp" "$tmp/cpu.bin" "$tmp/dev.bin" "$V" 0)
     [ $? -eq 0 ] && [[ "$res" == *bit-identical* ]] && ok "$what: logits bit-identical to the CPU ($res)" || bad "$what: $res"
     cmp -s "$tmp/cpu.ids" "$tmp/dev.ids" && ok "$what: same greedy generation" || bad "$what: generation differs"
-    # the accounting run keeps one logits row, as the plan does (--logits-out keeps n_batch)
-    FITCHAT_GPU="$gpus" "$bin" run -m "$m" -p "$prompt" -n 4 --greedy -t 2 -b 7 -ngl "$ngl" --mem >/dev/null 2>"$tmp/err" \
-      || { bad "$what: --mem run failed: $(cat "$tmp/err")"; continue; }
     grep -q "^plan: $ngl/$L layers on" "$tmp/err" && ok "$what: the plan has $ngl layers on the GPU" || bad "$what: plan line: $(grep plan: "$tmp/err")"
     local n_dev; n_dev=$(grep -c "^emulated GPU" "$tmp/err")
     local n_match; n_match=$(grep -c "matches the plan to the byte" "$tmp/err")

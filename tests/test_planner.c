@@ -176,6 +176,28 @@ static void test_original_example(void) {
     CHECK(has_line(r.reasons, r.n_reasons, "LAYERS auto"));
 }
 
+/* Keeping every position's logits (fitchat run --logits-out) costs n_batch
+ * rows of n_vocab floats instead of one on the CPU and on the device with the
+ * head, and nothing elsewhere. */
+static void test_all_logits(void) {
+    const mem_model *m = fx(&FX_MISTRAL_7B);
+    gpu_inventory inv = inv1(24576 * MiB, 0);
+    plan_params p;
+    plan_params_default(&p);
+    p.layers = 32;
+    p.n_batch = 64;
+    plan_result one, all;
+    fc_err e = {0};
+    CHECK(plan_compute(m, &inv, &p, &one, &e) == 0);
+    p.all_logits = true;
+    CHECK(plan_compute(m, &inv, &p, &all, &e) == 0);
+    CHECK(one.head_on_gpu && all.head_on_gpu);
+    const uint64_t extra = 63ull * 32000 * sizeof(float);
+    CHECK_EQ_U64(all.cpu.buffers, one.cpu.buffers + extra);
+    CHECK_EQ_U64(all.dev[0].bytes.buffers, one.dev[0].bytes.buffers + extra);
+    CHECK_EQ_U64(all.cpu.kv, one.cpu.kv);
+}
+
 static void test_layers_explicit(void) {
     const mem_model *m = fx(&FX_MISTRAL_7B);
     gpu_inventory inv = inv1(8 * GiB, 857 * MiB);
@@ -374,6 +396,7 @@ int main(void) {
     T_RUN(test_sweep_budget_and_maximal);
     T_RUN(test_original_example);
     T_RUN(test_layers_explicit);
+    T_RUN(test_all_logits);
     T_RUN(test_kv_auto);
     T_RUN(test_ctx_auto);
     T_RUN(test_no_gpu);

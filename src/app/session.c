@@ -235,6 +235,7 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     pp.vram_reserve = cfg->vram_reserve;
     pp.n_batch = (uint32_t)cfg->n_batch;
     pp.n_threads = (uint32_t)cfg->n_threads;
+    pp.all_logits = o->all_logits;
     if (plan_params_validate(&pp, err) || plan_compute(&s->mem, &s->inv, &pp, &s->plan, err)) goto fail;
     if (open_engine(s, cfg, o, &pp, err)) goto fail;
 

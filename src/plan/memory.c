@@ -101,7 +101,7 @@ uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev
         .flash = c->flash,
         .n_threads = kind != MEM_DEV_GPU ? (c->n_threads ? c->n_threads : 1) : 1, /* emulated: CPU code */
         .has_output = has_output,
-        .n_outputs = 1,
+        .n_outputs = c->n_outputs ? c->n_outputs : 1,
         .device = kind != MEM_DEV_CPU,
     };
     workbuf_layout l;

@@ -70,6 +70,7 @@ typedef struct mem_config {
     uint32_t type_v;      /* KV value type, same set */
     bool flash;           /* tiled attention (no n_ctx score rows) */
     uint32_t n_threads;   /* CPU threads (per-thread scratch in the CPU buffers) */
+    uint32_t n_outputs;   /* logit rows kept per call: 0 or 1 normally, n_batch to keep every position's */
     uint64_t fixed_cost;  /* per GPU device that runs anything */
 } mem_config;
 

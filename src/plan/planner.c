@@ -224,6 +224,7 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
     mem_config c = {0};
     c.n_batch = p->n_batch;
     c.n_threads = p->n_threads ? p->n_threads : 1;
+    c.n_outputs = p->all_logits ? p->n_batch : 1;
     c.fixed_cost = p->fixed_cost < 0 ? MEM_CUDA_FIXED_COST : (uint64_t)p->fixed_cost;
     if (p->type_k != PLAN_AUTO && mem_kv_type_check(d, (uint32_t)p->type_k, "KV_CACHE_QUANT (-ctk)", err)) return -1;
     if (p->type_v != PLAN_AUTO && mem_kv_type_check(d, (uint32_t)p->type_v, "KV_CACHE_QUANT (-ctv)", err)) return -1;

@@ -54,6 +54,7 @@ typedef struct plan_params {
     uint32_t n_batch;      /* -b: tokens per forward call (default 512) */
     int64_t fixed_cost;    /* --fixed-cost: bytes per GPU, or -1 for MEM_CUDA_FIXED_COST */
     uint32_t n_threads;    /* CPU threads (sizes the CPU's scratch), 0 = 1 */
+    bool all_logits;       /* the engine keeps every position's logits (n_batch rows, not 1) */
 } plan_params;
 
 typedef struct plan_device {
