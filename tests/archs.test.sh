@@ -14,20 +14,10 @@
 # Under ASan (build dir containing "asan") a reduced set runs.
 set -u
 cd "$(dirname "$0")/.."
-build=${1:-build}
-pass=0 fail=0 skip=0
-finish() { echo "@@ $pass $fail $skip"; exit 0; }
-fitchat=$build/fitchat
-[ -x "$fitchat" ] || { echo "skip: $fitchat not built"; skip=1; finish; }
-if ! py=$(bash scripts/setup-venv.sh); then
-  echo "FAIL: scripts/setup-venv.sh failed; cannot run the Python reference"; fail=1; finish
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/lib/refsetup.sh "${1:-build}" 1
 if ! "$py" tests/tools/make_arch_models.py "$tmp"; then
   echo "FAIL: make_arch_models.py"; fail=1; finish
 fi
-toks="1 5 9 33 200 17 88 4 250 100 3 7"
 check() { # name, model, tol max, tol mean, extra args
   if "$py" tests/reference/compare.py --model "$tmp/$2.gguf" --fitchat "$fitchat" --tokens "$toks" --greedy 8 \
       --tol "$3" --tol-mean "$4" --ref-cache "$tmp/ref" "${@:5}" >"$tmp/log" 2>&1; then

@@ -11,20 +11,10 @@
 # layout, scale or offset in any tensor gives rel errors of order 1 everywhere.
 set -u
 cd "$(dirname "$0")/.."
-build=${1:-build}
-pass=0 fail=0 skip=0
-finish() { echo "@@ $pass $fail $skip"; exit 0; }
-fitchat=$build/fitchat
-[ -x "$fitchat" ] || { echo "skip: $fitchat not built"; skip=2; finish; }
-if ! py=$(bash scripts/setup-venv.sh); then
-  echo "FAIL: scripts/setup-venv.sh failed; cannot run the Python reference"; fail=1; finish
-fi
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
+. tests/lib/refsetup.sh "${1:-build}" 2
 if ! "$py" tests/tools/make_kquant_llama.py "$tmp/kq.gguf"; then
   echo "FAIL: make_kquant_llama.py"; fail=1; finish
 fi
-toks="1 5 9 33 200 17 88 4 250 100 3 7"
 run() { # name, tol max, tol mean, extra args
   if "$py" tests/reference/compare.py --model "$tmp/kq.gguf" --fitchat "$fitchat" --tokens "$toks" --greedy 0 \
       --tol "$2" --tol-mean "$3" --ref-cache "$tmp/ref" "${@:4}"; then

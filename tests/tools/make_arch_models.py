@@ -30,7 +30,7 @@ import gguf
 from gguf import GGMLQuantizationType as T
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from make_kquant_llama import qtensor  # noqa: E402
+from make_kquant_llama import add_placeholder_vocab, qtensor  # noqa: E402
 
 N_EMBD, N_FF, N_HEAD, N_KV, VOCAB = 256, 512, 4, 2, 260
 
@@ -84,13 +84,7 @@ def write(path, name, cfg, flavour, seed):
         wr.add_sliding_window(cfg["window"])
         wr.add_rope_scaling_type(gguf.RopeScalingType.LINEAR)
         wr.add_rope_scaling_factor(2.0)
-    wr.add_tokenizer_model("llama")
-    wr.add_token_list(["<unk>", "<s>", "</s>"] + [f"t{i}" for i in range(3, VOCAB)])
-    wr.add_token_scores([0.0] * VOCAB)
-    wr.add_token_types([2, 3, 3] + [1] * (VOCAB - 3))
-    wr.add_bos_token_id(1)
-    wr.add_eos_token_id(2)
-    wr.add_unk_token_id(0)
+    add_placeholder_vocab(wr, VOCAB)
 
     def mat(name, t, n_out, n_in):
         wr.add_tensor(name, qtensor(rng, t, n_out, n_in), raw_dtype=t)

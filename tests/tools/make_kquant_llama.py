@@ -34,6 +34,17 @@ def qtensor(rng, qt, n_out, n_in):
         raw[:, off:off + 2] = (rng.uniform(0.5, 1.5, nb) * s).astype(np.float16).view(np.uint8).reshape(nb, 2)
     return raw.reshape(n_out, n_in // be * bb)
 
+def add_placeholder_vocab(wr, n):
+    """A SentencePiece-style vocabulary of n placeholder pieces (<unk>, <s>,
+    </s>, t3, t4, ...): the tests feed token ids, so only its size matters."""
+    wr.add_tokenizer_model("llama")
+    wr.add_token_list(["<unk>", "<s>", "</s>"] + [f"t{i}" for i in range(3, n)])
+    wr.add_token_scores([0.0] * n)
+    wr.add_token_types([2, 3, 3] + [1] * (n - 3))
+    wr.add_bos_token_id(1)
+    wr.add_eos_token_id(2)
+    wr.add_unk_token_id(0)
+
 def main():
     rng = np.random.default_rng(7)
     wr = gguf.GGUFWriter(sys.argv[1], "llama")
@@ -47,13 +58,7 @@ def main():
     wr.add_rope_dimension_count(N_EMBD // N_HEAD)
     wr.add_rope_freq_base(10000.0)
     wr.add_layer_norm_rms_eps(1e-5)
-    wr.add_tokenizer_model("llama")
-    wr.add_token_list(["<unk>", "<s>", "</s>"] + [f"t{i}" for i in range(3, VOCAB)])
-    wr.add_token_scores([0.0] * VOCAB)
-    wr.add_token_types([2, 3, 3] + [1] * (VOCAB - 3))
-    wr.add_bos_token_id(1)
-    wr.add_eos_token_id(2)
-    wr.add_unk_token_id(0)
+    add_placeholder_vocab(wr, VOCAB)
 
     def add(name, qt, n_out, n_in):
         wr.add_tensor(name, qtensor(rng, qt, n_out, n_in), raw_dtype=qt)
