@@ -32,15 +32,23 @@ static void mat(gw_file *g, const char *name, uint64_t n_in, uint64_t n_out) {
 
 static void vec(gw_file *g, const char *name, uint64_t n) { gw_tensor(g, name, 0 /* F32 */, 1, &n, n * 4); }
 
+/* The hyper-parameters both fixtures share: ARCH.block_count = n_layer,
+ * context 64, and the N_EMBD / N_FF / N_HEAD / N_KV shape. */
+static void hparams(gw_file *g, const char *arch, uint32_t n_layer) {
+    char k[64];
+    gw_kv_str(g, "general.architecture", arch);
+    static const char *keys[] = {"block_count", "context_length", "embedding_length", "feed_forward_length",
+                                 "attention.head_count", "attention.head_count_kv"};
+    const uint32_t vals[] = {n_layer, 64, N_EMBD, N_FF, N_HEAD, N_KV};
+    for (int i = 0; i < 6; i++) {
+        snprintf(k, sizeof k, "%s.%s", arch, keys[i]);
+        gw_kv_u32(g, k, vals[i]);
+    }
+}
+
 static char *write_gemma3(void) {
     gw_file g = {.version = 3, .alignment = 32};
-    gw_kv_str(&g, "general.architecture", "gemma3");
-    gw_kv_u32(&g, "gemma3.block_count", N_LAYER);
-    gw_kv_u32(&g, "gemma3.context_length", 64);
-    gw_kv_u32(&g, "gemma3.embedding_length", N_EMBD);
-    gw_kv_u32(&g, "gemma3.feed_forward_length", N_FF);
-    gw_kv_u32(&g, "gemma3.attention.head_count", N_HEAD);
-    gw_kv_u32(&g, "gemma3.attention.head_count_kv", N_KV);
+    hparams(&g, "gemma3", N_LAYER);
     gw_kv_u32(&g, "gemma3.attention.key_length", HD);
     gw_kv_u32(&g, "gemma3.attention.value_length", HD);
     gw_kv_u32(&g, "gemma3.attention.sliding_window", WINDOW);
@@ -118,13 +126,7 @@ static void test_gemma3_swa_kv_equals_plan(void) {
  * the start of the data section. */
 static char *write_llama3(uint64_t n_freqs, float bad) {
     gw_file g = {.version = 3, .alignment = 32};
-    gw_kv_str(&g, "general.architecture", "llama");
-    gw_kv_u32(&g, "llama.block_count", 2);
-    gw_kv_u32(&g, "llama.context_length", 64);
-    gw_kv_u32(&g, "llama.embedding_length", N_EMBD);
-    gw_kv_u32(&g, "llama.feed_forward_length", N_FF);
-    gw_kv_u32(&g, "llama.attention.head_count", N_HEAD);
-    gw_kv_u32(&g, "llama.attention.head_count_kv", N_KV);
+    hparams(&g, "llama", 2);
     gw_kv_u32(&g, "llama.vocab_size", VOCAB);
     vec(&g, "rope_freqs.weight", n_freqs);
     mat(&g, "token_embd.weight", N_EMBD, VOCAB);
