@@ -46,6 +46,24 @@ static void hparams(gw_file *g, const char *arch, uint32_t n_layer) {
     }
 }
 
+/* Writes g's header and data_end bytes of data as t_tmpdir()/FILE, frees g;
+ * returns the path (malloc'd). */
+static char *save(gw_file *g, const char *file, const uint8_t *data) {
+    gw_buf h = gw_header(g);
+    char *path = malloc(512);
+    snprintf(path, 512, "%s/%s", t_tmpdir(), file);
+    FILE *fp = fopen(path, "wb");
+    CHECK(fp != NULL);
+    if (fp) {
+        fwrite(h.b, 1, h.n, fp);
+        fwrite(data, 1, g->data_end, fp);
+        fclose(fp);
+    }
+    free(h.b);
+    gw_free(g);
+    return path;
+}
+
 static char *write_gemma3(void) {
     gw_file g = {.version = 3, .alignment = 32};
     hparams(&g, "gemma3", N_LAYER);
@@ -66,20 +84,9 @@ static char *write_gemma3(void) {
 #undef V
     }
     vec(&g, "output_norm.weight", N_EMBD);
-    gw_buf h = gw_header(&g);
-    char *path = malloc(512);
-    snprintf(path, 512, "%s/gemma3-tiny.gguf", t_tmpdir());
-    FILE *fp = fopen(path, "wb");
-    CHECK(fp != NULL);
-    if (fp) {
-        fwrite(h.b, 1, h.n, fp);
-        void *zeros = calloc(1, g.data_end);
-        fwrite(zeros, 1, g.data_end, fp);
-        free(zeros);
-        fclose(fp);
-    }
-    free(h.b);
-    gw_free(&g);
+    uint8_t *zeros = calloc(1, g.data_end);
+    char *path = save(&g, "gemma3-tiny.gguf", zeros);
+    free(zeros);
     return path;
 }
 
@@ -142,24 +149,13 @@ static char *write_llama3(uint64_t n_freqs, float bad) {
     }
     vec(&g, "output_norm.weight", N_EMBD);
     mat(&g, "output.weight", N_EMBD, VOCAB);
-    gw_buf h = gw_header(&g);
-    char *path = malloc(512);
-    snprintf(path, 512, "%s/llama3-tiny.gguf", t_tmpdir());
-    FILE *fp = fopen(path, "wb");
-    CHECK(fp != NULL);
-    if (fp) {
-        fwrite(h.b, 1, h.n, fp);
-        uint8_t *data = calloc(1, g.data_end);
-        for (uint64_t i = 0; i < n_freqs; i++) {
-            float v = i == 1 && bad != 0 ? (bad < 0 ? 0.0f : bad) : 1.0f + 0.5f * (float)i;
-            memcpy(data + 4 * i, &v, 4);
-        }
-        fwrite(data, 1, g.data_end, fp);
-        free(data);
-        fclose(fp);
+    uint8_t *data = calloc(1, g.data_end);
+    for (uint64_t i = 0; i < n_freqs; i++) {
+        float v = i == 1 && bad != 0 ? (bad < 0 ? 0.0f : bad) : 1.0f + 0.5f * (float)i;
+        memcpy(data + 4 * i, &v, 4);
     }
-    free(h.b);
-    gw_free(&g);
+    char *path = save(&g, "llama3-tiny.gguf", data);
+    free(data);
     return path;
 }
 
