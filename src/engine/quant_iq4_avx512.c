@@ -1,0 +1,255 @@
+/* quant_iq4_avx512 — AVX-512 VNNI dots and 4x4 tiles of IQ4_NL (blocks of
+ * 32, FC_ACT_Q8) and IQ4_XS (super-blocks of 256, FC_ACT_Q8K); compiled with
+ * the AVX-512 flags. Scalar twins: quant_k_ref.c.
+ *
+ * The levels are signed (-127..113) and vpdpbusd wants unsigned x signed:
+ * every kernel looks codes up in the levels + 128 (pshufb into levels ^
+ * 0x80, 1..241) and takes 128 * (the activations' sum) back: IQ4_XS
+ * through the bsums (one vpdpwssd or vpmaddwd against -128 * scale per 128
+ * or 256 elements), IQ4_NL (fc_block_q8 has no integer sum) through
+ * vpdpbusd of 0x80 with the same activations, in the tile once per token
+ * for the four rows. Cheaper than |level| times the activation carrying
+ * the level's sign (vpsignb twice per product, per token and row in a
+ * tile). Every integer sum equals the scalar one; results differ only in
+ * the float rounding of the per-block terms.
+ *
+ * Tiles follow quant_k_avx512.c: 256-bit registers holding 16 bytes of each
+ * of two rows (128-bit lane x = row 2h + x), 128-bit broadcast loads of each
+ * token's activations, per-token accumulators summed per row at the end.
+ * IQ4_XS sums of 8 products (up to 8 * 241 * 127) do not fit int16, so the
+ * sub-block scale is a vpmulld of the int32 sums, not the pack + vpdpwssd
+ * of the Q4_K tile.
+ */
+#if defined(__x86_64__)
+
+#include "quant_x86.h"
+
+#define QK FC_QK_K
+
+/* The 16 levels + 128 as unsigned bytes, in both 128-bit lanes. */
+static inline __m256i levels_u8(void) {
+    return _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels)),
+                            _mm256_set1_epi8((char)0x80));
+}
+/* 16 bytes at off of blocks x and y: [x | y] */
+static inline __m256i rows2_16(const uint8_t *x, const uint8_t *y, size_t off) {
+    return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)(y + off)), _mm_loadu_si128((const __m128i *)(const void *)(x + off)));
+}
+/* 16 bytes at p in both 128-bit lanes (a plain load on Zen 4) */
+static inline __m256i bc16(const void *p) { return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p)); }
+/* lanes [f16 at off of block x x4 | of block y x4] as float */
+static inline __m256 rows2_f16(const uint8_t *x, const uint8_t *y, size_t off) {
+    const __m128 f = _mm_cvtph_ps(_mm_setr_epi32(fc_rd16(x + off), fc_rd16(y + off), 0, 0)); /* [x, 0, y, 0] */
+    return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(f), _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2));
+}
+/* acc[t][h] lanes [row 2h: 4 partial sums | row 2h + 1: 4] -> out[t * out_stride + r] */
+static inline void tile_store8(const __m256 acc[4][2], float *out, size_t out_stride) {
+    for (int t = 0; t < 4; t++)
+        for (int h = 0; h < 2; h++) {
+            float v[8];
+            _mm256_storeu_ps(v, acc[t][h]);
+            out[(size_t)t * out_stride + 2 * h] = (v[0] + v[1]) + (v[2] + v[3]);
+            out[(size_t)t * out_stride + 2 * h + 1] = (v[4] + v[5]) + (v[6] + v[7]);
+        }
+}
+
+/* IQ4_XS: the 8 signed sub-block scales (6-bit codes minus 32) as int16 */
+static inline __m128i iq4xs_scales16(const blk_iq4_xs *b) {
+    const uint32_t l = fc_rd32(b->scales_l);
+    const __m128i lo = _mm_cvtepu8_epi16(_mm_unpacklo_epi8(_mm_cvtsi32_si128((int)(l & 0x0F0F0F0F)),
+                                                           _mm_cvtsi32_si128((int)((l >> 4) & 0x0F0F0F0F))));
+    /* bits 2s, 2s + 1 of scales_h to bits 4, 5 of word s */
+    const __m128i h = _mm_slli_epi16(_mm_srlv_epi16(_mm_set1_epi16((short)fc_rd16(b->scales_h)), _mm_setr_epi16(0, 2, 4, 6, 8, 10, 12, 14)), 4);
+    return _mm_sub_epi16(_mm_ternarylogic_epi32(lo, h, _mm_set1_epi16(0x30), 0xF8), _mm_set1_epi16(32)); /* lo | (h & 0x30) */
+}
+
+#define T_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
+
+/* ---- tiles ----------------------------------------------------------------------- */
+
+/* Per block and row pair: the codes of elements 0..15 (low nibbles) and
+ * 16..31 (high) looked up once; per token: 128 * sum(a) by two vpdpbusd
+ * of 0x80, negated, is where both row pairs' sums start. */
+void quant_avx512_tile4_iq4_nl(T_ARGS) {
+    const uint8_t *br[4];
+    const fc_block_q8 *ar[4];
+    for (int r = 0; r < 4; r++) br[r] = (const uint8_t *)rows + (size_t)r * row_stride;
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8 *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
+    __m256 acc[4][2];
+    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), k80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
+    for (int64_t i = 0; i < n / 32; i++) {
+        __m256i c0[2], c1[2];
+        __m256 dv[2];
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const uint8_t *x = br[2 * h] + i * (int64_t)sizeof(blk_iq4_nl), *y = br[2 * h + 1] + i * (int64_t)sizeof(blk_iq4_nl);
+            const __m256i z = rows2_16(x, y, offsetof(blk_iq4_nl, qs));
+            c0[h] = _mm256_shuffle_epi8(lut, _mm256_and_si256(z, low4));
+            c1[h] = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(z, 4), low4));
+            dv[h] = rows2_f16(x, y, offsetof(blk_iq4_nl, d));
+        }
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < 4; t++) {
+            const fc_block_q8 *a = &ar[t][i];
+            const __m256i a0 = bc16(a->qs), a1 = bc16(a->qs + 16);
+            const __m256i off = _mm256_sub_epi32(zero, _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, k80, a0), k80, a1));
+            const __m256 da = _mm256_set1_ps(a->d);
+            _Pragma("GCC unroll 2")
+            for (int h = 0; h < 2; h++) {
+                const __m256i s = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(off, c0[h], a0), c1[h], a1);
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dv[h], da), acc[t][h]);
+            }
+        }
+    }
+    tile_store8(acc, out, out_stride);
+}
+
+/* Per super-block and row pair: the scales as int32 (one vpermt2d per
+ * sub-block gives [row 2h: ls x4 | row 2h + 1: ls x4]) and -128 * scale
+ * words against the bsums for the start of each token's sum; per
+ * sub-block: two vpdpbusd, one vpmulld, one add per token and row pair. */
+void quant_avx512_tile4_iq4_xs(T_ARGS) {
+    const blk_iq4_xs *br[4];
+    const fc_block_q8k *ar[4];
+    for (int r = 0; r < 4; r++) br[r] = (const blk_iq4_xs *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
+    __m256 acc[4][2];
+    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    for (int64_t i = 0; i < n / QK; i++) {
+        __m256i ls32[2][2], is[4][2];
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const __m128i l0 = iq4xs_scales16(&br[2 * h][i]), l1 = iq4xs_scales16(&br[2 * h + 1][i]);
+            ls32[h][0] = _mm256_cvtepi16_epi32(l0);
+            ls32[h][1] = _mm256_cvtepi16_epi32(l1);
+            /* -128 * ls_s for bsums 2s, 2s + 1: words [s0 s0 .. s3 s3] and [s4 s4 .. s7 s7] per lane */
+            const __m256i neg = _mm256_sub_epi16(zero, _mm256_slli_epi16(_mm256_set_m128i(l1, l0), 7));
+            const __m256i mlo = _mm256_unpacklo_epi16(neg, neg), mhi = _mm256_unpackhi_epi16(neg, neg);
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++)
+                is[t][h] = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, mlo, bc16(ar[t][i].bsums)), mhi, bc16(ar[t][i].bsums + 8));
+        }
+        _Pragma("GCC unroll 2")
+        for (int s = 0; s < 8; s++) {
+            __m256i c0[2], c1[2], sc[2];
+            _Pragma("GCC unroll 2")
+            for (int h = 0; h < 2; h++) {
+                const __m256i z = rows2_16((const uint8_t *)&br[2 * h][i], (const uint8_t *)&br[2 * h + 1][i], offsetof(blk_iq4_xs, qs) + 16 * (size_t)s);
+                c0[h] = _mm256_shuffle_epi8(lut, _mm256_and_si256(z, low4));
+                c1[h] = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(z, 4), low4));
+                sc[h] = _mm256_permutex2var_epi32(ls32[h][0], _mm256_setr_epi32(s, s, s, s, 8 + s, 8 + s, 8 + s, 8 + s), ls32[h][1]);
+            }
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++) {
+                const int8_t *q = ar[t][i].qs + 32 * s;
+                const __m256i a0 = bc16(q), a1 = bc16(q + 16);
+                _Pragma("GCC unroll 2")
+                for (int h = 0; h < 2; h++) {
+                    const __m256i sum = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, c0[h], a0), c1[h], a1);
+                    is[t][h] = _mm256_add_epi32(is[t][h], _mm256_mullo_epi32(sum, sc[h]));
+                }
+            }
+        }
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) {
+            const __m256 d = rows2_f16((const uint8_t *)&br[2 * h][i], (const uint8_t *)&br[2 * h + 1][i], offsetof(blk_iq4_xs, d));
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++)
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(ar[t][i].d)), acc[t][h]);
+        }
+    }
+    tile_store8(acc, out, out_stride);
+}
+
+/* ---- dots (one row, one token) --------------------------------------------------- */
+
+/* IQ4_NL: two blocks per register (128-bit lane x = block i + x; low
+ * nibbles, elements 0..15, in one register, high ones in another, each
+ * activation register gathered from the two blocks' halves), levels + 128
+ * through two vpdpbusd, minus two vpdpbusd of 0x80 with the same
+ * activations. The scales of four blocks are made at once (one vcvtph2ps,
+ * one multiply) and spread to [block i x4 | block i + 1 x4]. Measured
+ * (bench_tile, Zen 4): one block per register with vpsignb instead of the
+ * + 128 was about 20 % slower, two blocks with vpsignb about 7 %. */
+static inline __m256i nl_pair(const blk_iq4_nl *b, const fc_block_q8 *a, __m256i lut) {
+    const __m256i low4 = _mm256_set1_epi8(0x0F), k80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
+    const __m256i w = rows2_16(b[0].qs, b[1].qs, 0);
+    const __m256i vl = _mm256_shuffle_epi8(lut, _mm256_and_si256(w, low4));
+    const __m256i vh = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(w, 4), low4));
+    const __m256i al = rows2_16((const uint8_t *)a[0].qs, (const uint8_t *)a[1].qs, 0);
+    const __m256i ah = rows2_16((const uint8_t *)a[0].qs, (const uint8_t *)a[1].qs, 16);
+    const __m256i s = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, vl, al), vh, ah);
+    return _mm256_sub_epi32(s, _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, k80, al), k80, ah));
+}
+/* d_w * d_a of blocks 0..3 as [0 x4 | 1 x4] and [2 x4 | 3 x4] */
+static inline void nl_scale4(const blk_iq4_nl *b, const fc_block_q8 *a, __m256 *s01, __m256 *s23) {
+    const uint64_t d = fc_rd16(b[0].d) | (uint64_t)fc_rd16(b[1].d) << 16 | (uint64_t)fc_rd16(b[2].d) << 32 | (uint64_t)fc_rd16(b[3].d) << 48;
+    const __m128 s = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi64_si128((long long)d)), _mm_setr_ps(a[0].d, a[1].d, a[2].d, a[3].d));
+    *s01 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(s), _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
+    *s23 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(s), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3));
+}
+
+float quant_avx512_dot_iq4_nl(const void *row, const void *act, int64_t n) {
+    const blk_iq4_nl *b = row;
+    const fc_block_q8 *a = act;
+    const __m256i lut = levels_u8();
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const int64_t nb = n / 32;
+    int64_t i = 0;
+    for (; i + 3 < nb; i += 4) {
+        __m256 s01, s23;
+        nl_scale4(b + i, a + i, &s01, &s23);
+        acc0 = _mm256_fmadd_ps(s01, _mm256_cvtepi32_ps(nl_pair(b + i, a + i, lut)), acc0);
+        acc1 = _mm256_fmadd_ps(s23, _mm256_cvtepi32_ps(nl_pair(b + i + 2, a + i + 2, lut)), acc1);
+    }
+    /* the last 1..3 blocks: a pair, then one block (elements 0..15 | 16..31) */
+    if (i + 1 < nb) {
+        const __m256 s = _mm256_set_m128(_mm_set1_ps(f16(b[i + 1].d) * a[i + 1].d), _mm_set1_ps(f16(b[i].d) * a[i].d));
+        acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(nl_pair(b + i, a + i, lut)), acc0);
+        i += 2;
+    }
+    if (i < nb) {
+        const __m128i t = _mm_loadu_si128((const __m128i *)(const void *)b[i].qs);
+        const __m256i v = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F)));
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)a[i].qs), zero = _mm256_setzero_si256();
+        const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(zero, v, q), _mm256_dpbusd_epi32(zero, _mm256_set1_epi8((char)0x80), q));
+        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), _mm256_cvtepi32_ps(p), acc1);
+    }
+    return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+/* IQ4_XS: 32 code bytes (sub-blocks 2c and 2c + 1) per register, so
+ * 128-bit lane x holds sub-block 2c + x (low nibbles: elements 0..15, high:
+ * 16..31); the activations are regrouped to match with two vperm2i128.
+ * Levels + 128 through two vpdpbusd, one vpmulld by [ls_2c x4 | ls_2c+1
+ * x4]; the sum starts at -128 * (bsums . scales), one vpmaddwd. */
+float quant_avx512_dot_iq4_xs(const void *row, const void *act, int64_t n) {
+    const blk_iq4_xs *b = row;
+    const fc_block_q8k *a = act;
+    const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m128i ls = iq4xs_scales16(&b[i]);
+        const __m256i ls32 = _mm256_cvtepi16_epi32(ls);
+        const __m256i ls2 = _mm256_set_m128i(_mm_unpackhi_epi16(ls, ls), _mm_unpacklo_epi16(ls, ls));
+        __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), ls2), 7));
+        _Pragma("GCC unroll 4")
+        for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qs + 32 * c));
+            const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, low4));
+            const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), low4));
+            const __m256i x = _mm256_loadu_si256((const __m256i *)(const void *)(a[i].qs + 64 * c));
+            const __m256i y = _mm256_loadu_si256((const __m256i *)(const void *)(a[i].qs + 64 * c + 32));
+            const __m256i s = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, lo, _mm256_permute2x128_si256(x, y, 0x20)), hi,
+                                                  _mm256_permute2x128_si256(x, y, 0x31));
+            const __m256i sc = _mm256_permutevar8x32_epi32(ls32, _mm256_setr_epi32(2 * c, 2 * c, 2 * c, 2 * c, 2 * c + 1, 2 * c + 1, 2 * c + 1, 2 * c + 1));
+            is = _mm256_add_epi32(is, _mm256_mullo_epi32(s, sc));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(is), acc);
+    }
+    return hsum8(acc);
+}
+
+#endif /* __x86_64__ */
