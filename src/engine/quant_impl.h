@@ -205,17 +205,24 @@ QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
     QUANT_K_ROW_AVX2(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),             \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 /* The AVX-512 table's K rows: the AVX-512 VNNI tiles and dots of
- * quant_k_avx512.c where there is one (Q4_K and Q6_K), else the AVX2
- * kernels. */
+ * quant_k_avx512.c (Q4_K, Q6_K) and quant_k235_avx512.c (Q2_K, Q3_K, Q5_K),
+ * else the AVX2 kernels. */
 void quant_avx512_tile4_q4_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx512_tile4_q6_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n);
 float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n);
+/* Q2_K, Q3_K, Q5_K: quant_k235_avx512.c */
+void quant_avx512_tile4_q2_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+void quant_avx512_tile4_q3_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+void quant_avx512_tile4_q5_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+float quant_avx512_dot_q2_k(const void *row, const void *act, int64_t n);
+float quant_avx512_dot_q3_k(const void *row, const void *act, int64_t n);
+float quant_avx512_dot_q5_k(const void *row, const void *act, int64_t n);
 #define QUANT_K_ROW_AVX512(id, t, DOT) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, DOT##t, quant_avx512_tile4_##t)
 #define QUANT_K_ROWS_AVX512                                                                         \
-    QUANT_K_ROW_AVX2(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q3_K, q3_k),                 \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k, quant_avx512_dot_), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),               \
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q2_K, q2_k, quant_avx512_dot_), QUANT_K_ROW_AVX512(GGML_TYPE_Q3_K, q3_k, quant_avx512_dot_), \
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k, quant_avx512_dot_), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k, quant_avx512_dot_), \
     QUANT_K_ROW_AVX512(GGML_TYPE_Q6_K, q6_k, quant_avx512_dot_), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),           \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
