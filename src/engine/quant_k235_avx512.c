@@ -10,10 +10,11 @@
  * the scalar one exactly (offsets and mins go through the activation's
  * bsums); results differ only in the float rounding of the per-super-block
  * terms. What differs per type:
- *   Q2_K  code * scale <= 3 * 15 fits a byte, so the tile multiplies the
- *         codes by their group's scale once (vpmullw on byte pairs: no carry
- *         crosses a byte) and vpdpbusd accumulates straight into the
- *         super-block sum: no pack, no vpdpwssd per token.
+ *   Q2_K  code * scale <= 3 * 15 fits a byte: the tile turns the codes
+ *         into code * scale once per row pair (one pshufb of a table per
+ *         register, index code | 4 * (group % 4), four tables of 4 groups)
+ *         and vpdpbusd accumulates straight into the super-block sum: no
+ *         pack, no vpdpwssd per token.
  *   Q3_K  scales are signed: as Q6_K, two 16-element sums (<= 16 * 7 * 127)
  *         packed to int16 and one vpdpwssd with their scales; the codes
  *         (value + 4) join the 2 low bits and the hmask bit with vpternlog.
@@ -60,18 +61,36 @@ static inline __m256i q3k_scales(__m256i x) {
 
 /* ---- 4x4 tiles ------------------------------------------------------------------- */
 
+/* Q2_K: the pshufb table of code * scale for the groups 4k..4k + 3 of the
+ * row in each lane of the scale bytes sc8 (group g = byte g): byte 4 sel + c
+ * = c * scale of group 4k + sel. One vpmullw of the scale words [s s s' s'
+ * ..] by the byte pairs (0, 1), (2, 3): c * s <= 45, no carry crosses a
+ * byte. */
+static inline __m256i q2k_lut(__m256i sc8, int k) {
+    const char g = (char)(4 * k), z = -1;
+    const __m256i pat = _mm256_broadcastsi128_si256(_mm_setr_epi8(g, z, g, z, g + 1, z, g + 1, z, g + 2, z, g + 2, z, g + 3, z, g + 3, z));
+    return _mm256_mullo_epi16(_mm256_shuffle_epi8(sc8, pat), _mm256_set1_epi32(0x03020100));
+}
+
+/* the table index of the 2-bit codes at bits 2j, 2j + 1 of v in group sel (0..3) of a table */
+static inline __m256i q2k_index(__m256i v, int j, int sel) {
+    return _mm256_ternarylogic_epi32(j ? _mm256_srli_epi16(v, 2 * j) : v, _mm256_set1_epi8(3), _mm256_set1_epi8((char)(4 * sel)), 0xEA); /* a & b | c */
+}
+
 void quant_avx512_tile4_q2_k(KT_ARGS) {
     KT_SETUP(blk_q2_k);
     const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
     for (int64_t i = 0; i < n / QK; i++) {
         const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
         const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
-        /* per row pair: scale bytes (group g = byte g of the row's lane), sums and mins per token */
-        __m256i sc[2], is[4][2], ms[4][2];
+        /* per row pair: the code * scale tables, and per token the integer sums and mins */
+        __m256i lut[2][4], is[4][2], ms[4][2];
         _Pragma("GCC unroll 2")
         for (int h = 0; h < 2; h++) {
             const __m256i s = rows2_16(p[2 * h], p[2 * h + 1], offsetof(blk_q2_k, scales));
-            sc[h] = _mm256_and_si256(s, low4);
+            const __m256i sc8 = _mm256_and_si256(s, low4);
+            _Pragma("GCC unroll 4")
+            for (int k = 0; k < 4; k++) lut[h][k] = q2k_lut(sc8, k);
             /* mins: words of groups 0..7 against bsums 0..7, of 8..15 against 8..15 */
             const __m256i m = bits(s, 4, 0x0F), mlo = _mm256_unpacklo_epi8(m, zero), mhi = _mm256_unpackhi_epi8(m, zero);
             _Pragma("GCC unroll 4")
@@ -88,14 +107,12 @@ void quant_avx512_tile4_q2_k(KT_ARGS) {
             for (int h = 0; h < 2; h++) rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q2_k, qs) + 32 * (size_t)hq, &ql[h], &qh[h]);
             _Pragma("GCC unroll 4")
             for (int j = 0; j < 4; j++) {
-                const int g = 8 * hq + 2 * j;
-                const __m256i pg0 = _mm256_set1_epi16((short)(0xFF00 | g)), pg1 = _mm256_set1_epi16((short)(0xFF00 | (g + 1)));
+                const int g = 8 * hq + 2 * j; /* groups g (ql) and g + 1 (qh), in table g / 4 */
                 __m256i u0[2], u1[2];
                 _Pragma("GCC unroll 2")
                 for (int h = 0; h < 2; h++) {
-                    /* code * scale per byte: each word times its group's scale word */
-                    u0[h] = _mm256_mullo_epi16(bits(ql[h], 2 * j, 3), _mm256_shuffle_epi8(sc[h], pg0));
-                    u1[h] = _mm256_mullo_epi16(bits(qh[h], 2 * j, 3), _mm256_shuffle_epi8(sc[h], pg1));
+                    u0[h] = _mm256_shuffle_epi8(lut[h][g / 4], q2k_index(ql[h], j, g % 4));
+                    u1[h] = _mm256_shuffle_epi8(lut[h][g / 4], q2k_index(qh[h], j, g % 4 + 1));
                 }
                 _Pragma("GCC unroll 4")
                 for (int t = 0; t < 4; t++) {
@@ -256,16 +273,16 @@ void quant_avx512_tile4_q5_k(KT_ARGS) {
 #define DOT_PACK01 _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 4, 5, 4, 5, 4, 5, 4, 5, 2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7)
 #define DOT_PACK23 _mm256_add_epi8(DOT_PACK01, _mm256_set1_epi8(8))
 
-/* is += the half's four chunk sums c0..c3 against activations q, times the half's scale words sch;
- * two vpdpwssd chains */
-#define DOT_HALF(is, is2, c0, c1, c2, c3, q, sch)                                                      \
+/* is, is2 += the half's four chunk sums c0..c3 against activations q, times the scale words
+ * w01 (groups of packs(S0, S1)) and w23; two vpdpwssd chains */
+#define DOT_HALF(is, is2, c0, c1, c2, c3, q, w01, w23)                                               \
     do {                                                                                             \
         const __m256i s0_ = _mm256_dpbusd_epi32(zero, c0, _mm256_loadu_si256((const __m256i *)(const void *)(q)));      \
         const __m256i s1_ = _mm256_dpbusd_epi32(zero, c1, _mm256_loadu_si256((const __m256i *)(const void *)((q) + 32)));  \
         const __m256i s2_ = _mm256_dpbusd_epi32(zero, c2, _mm256_loadu_si256((const __m256i *)(const void *)((q) + 64)));  \
         const __m256i s3_ = _mm256_dpbusd_epi32(zero, c3, _mm256_loadu_si256((const __m256i *)(const void *)((q) + 96)));  \
-        is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0_, s1_), _mm256_shuffle_epi8(sch, DOT_PACK01)); \
-        is2 = _mm256_dpwssd_epi32(is2, _mm256_packs_epi32(s2_, s3_), _mm256_shuffle_epi8(sch, DOT_PACK23)); \
+        is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0_, s1_), w01);                             \
+        is2 = _mm256_dpwssd_epi32(is2, _mm256_packs_epi32(s2_, s3_), w23);                           \
     } while (0)
 
 /* Q2_K: the 16 scales and mins as int16 from one load; the super-block's
@@ -279,14 +296,18 @@ float quant_avx512_dot_q2_k(const void *row, const void *act, int64_t n) {
     __m512 acc = _mm512_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
         const __m128i s = _mm_loadu_si128((const __m128i *)(const void *)b[i].scales);
-        const __m256i sc16 = _mm256_cvtepu8_epi16(_mm_and_si128(s, _mm_set1_epi8(0x0F)));
+        const __m256i sc8 = _mm256_broadcastsi128_si256(_mm_and_si128(s, _mm_set1_epi8(0x0F)));
         const __m256i mn16 = _mm256_cvtepu8_epi16(_mm_and_si128(_mm_srli_epi16(s, 4), _mm_set1_epi8(0x0F)));
         __m256i is = zero, is2 = zero;
         _Pragma("GCC unroll 2")
         for (int hf = 0; hf < 2; hf++) {
-            const __m256i sch = _mm256_broadcastsi128_si256(hf ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+            /* the scale words of DOT_HALF straight from the scale bytes (zero-extended by pshufb) */
+            const char g = (char)(8 * hf), z = -1;
+            const __m256i pat = _mm256_setr_epi8(g, z, g, z, g, z, g, z, g + 2, z, g + 2, z, g + 2, z, g + 2, z,
+                                                 g + 1, z, g + 1, z, g + 1, z, g + 1, z, g + 3, z, g + 3, z, g + 3, z, g + 3, z);
             const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qs + 32 * hf));
-            DOT_HALF(is, is2, bits(q, 0, 3), bits(q, 2, 3), bits(q, 4, 3), bits(q, 6, 3), a[i].qs + 128 * hf, sch);
+            DOT_HALF(is, is2, bits(q, 0, 3), bits(q, 2, 3), bits(q, 4, 3), bits(q, 6, 3), a[i].qs + 128 * hf,
+                     _mm256_shuffle_epi8(sc8, pat), _mm256_shuffle_epi8(sc8, _mm256_add_epi8(pat, _mm256_set1_epi16(4))));
         }
         const __m256i mins = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), mn16);
         const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)fc_rd32(b[i].d))), _mm_set1_ps(a[i].d));
@@ -319,7 +340,7 @@ float quant_avx512_dot_q3_k(const void *row, const void *act, int64_t n) {
             const __m256i c1 = or_and(bits(q, 2, 3), bit_to(hm, 4 * hf + 1, 2), bit2);
             const __m256i c2 = or_and(bits(q, 4, 3), bit_to(hm, 4 * hf + 2, 2), bit2);
             const __m256i c3 = or_and(bits(q, 6, 3), bit_to(hm, 4 * hf + 3, 2), bit2);
-            DOT_HALF(is, is2, c0, c1, c2, c3, a[i].qs + 128 * hf, sch);
+            DOT_HALF(is, is2, c0, c1, c2, c3, a[i].qs + 128 * hf, _mm256_shuffle_epi8(sch, DOT_PACK01), _mm256_shuffle_epi8(sch, DOT_PACK23));
         }
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is, is2)), acc);
     }
