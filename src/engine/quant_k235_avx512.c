@@ -15,9 +15,11 @@
  *         register, index code | 4 * (group % 4), four tables of 4 groups)
  *         and vpdpbusd accumulates straight into the super-block sum: no
  *         pack, no vpdpwssd per token.
- *   Q3_K  scales are signed: as Q6_K, two 16-element sums (<= 16 * 7 * 127)
- *         packed to int16 and one vpdpwssd with their scales; the codes
- *         (value + 4) join the 2 low bits and the hmask bit with vpternlog.
+ *   Q3_K  the same with signed scales: tables of 2 groups, c * sc where
+ *         sc >= 0 and (7 - c) * |sc| where sc < 0 (<= 7 * 32, unsigned), the
+ *         index (code value + 4) joins the 2 low bits and the hmask bit with
+ *         vpternlog; the difference from (c - 4) * sc (4 sc or -3 sc per
+ *         element) goes through the bsums.
  *   Q5_K  as Q4_K (32-element sums <= 8 products per lane, <= 8 * 31 * 127,
  *         inside int16), the fifth bit or'ed in with vpternlog.
  * The dots (generation, one row and one token) are the Q6_K dot's shape:
@@ -138,54 +140,68 @@ void quant_avx512_tile4_q2_k(KT_ARGS) {
     tile_store8(acc, out, out_stride);
 }
 
+/* Q3_K: table k of the rows in the lanes of a8 (|scales|) and neg8 (0xFF
+ * where the scale is negative), groups 2k, 2k + 1: byte 8 sel + c = c * sc
+ * of group 2k + sel if sc >= 0, else (7 - c) * |sc| (both <= 7 * 32, so
+ * unsigned). One vpmullw of the |sc| words by the byte pairs (c, c + 1),
+ * xor'ed with 7 where negative. */
+static inline __m256i q3k_lut(__m256i a8, __m256i neg8, int k) {
+    const char g = (char)(2 * k), h = (char)(2 * k + 1), z = -1;
+    const __m256i absw = _mm256_shuffle_epi8(a8, _mm256_broadcastsi128_si256(_mm_setr_epi8(g, z, g, z, g, z, g, z, h, z, h, z, h, z, h, z)));
+    const __m256i negw = _mm256_shuffle_epi8(neg8, _mm256_broadcastsi128_si256(_mm_setr_epi8(g, g, g, g, g, g, g, g, h, h, h, h, h, h, h, h)));
+    const __m256i c = _mm256_ternarylogic_epi32(_mm256_set1_epi64x(0x0706050403020100), negw, _mm256_set1_epi8(7), 0x78); /* a ^ (b & c) */
+    return _mm256_mullo_epi16(absw, c);
+}
+
+/* the table index of the 3-bit codes (bits 2j, 2j + 1 of q, bit k of hm as bit 2) in group sel (0, 1) */
+static inline __m256i q3k_index(__m256i q, __m256i hm, int j, int k, int sel) {
+    const __m256i lo = _mm256_ternarylogic_epi32(j ? _mm256_srli_epi16(q, 2 * j) : q, _mm256_set1_epi8(3), _mm256_set1_epi8((char)(8 * sel)), 0xEA); /* a & b | c */
+    return or_and(lo, bit_to(hm, k, 2), _mm256_set1_epi8(0x04));
+}
+
 void quant_avx512_tile4_q3_k(KT_ARGS) {
     KT_SETUP(blk_q3_k);
-    const __m256i zero = _mm256_setzero_si256(), bit2 = _mm256_set1_epi8(0x04);
+    const __m256i zero = _mm256_setzero_si256();
     for (int64_t i = 0; i < n / QK; i++) {
         const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
         const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
-        /* per row pair: the 16 signed scales as int16, groups 0..7 (sw[0]) and 8..15 (sw[1]);
-         * hmask bytes 0..15 (hm[h][0]) and 16..31 (hm[h][1]) */
-        __m256i sw[2][2], hm[2][2], is[4][2];
+        /* per row pair: the 8 tables, hmask bytes 0..15 (hm[h][0]) and 16..31 (hm[h][1]) */
+        __m256i lut[2][8], hm[2][2], is[4][2];
         _Pragma("GCC unroll 2")
         for (int h = 0; h < 2; h++) {
             const __m256i s8 = q3k_scales(rows2_16(p[2 * h], p[2 * h + 1], offsetof(blk_q3_k, scales) - 4));
-            const __m256i sgn = _mm256_cmpgt_epi8(zero, s8);
-            sw[h][0] = _mm256_unpacklo_epi8(s8, sgn);
-            sw[h][1] = _mm256_unpackhi_epi8(s8, sgn);
+            const __m256i neg = _mm256_cmpgt_epi8(zero, s8), a8 = _mm256_abs_epi8(s8);
+            _Pragma("GCC unroll 8")
+            for (int k = 0; k < 8; k++) lut[h][k] = q3k_lut(a8, neg, k);
             rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q3_k, hmask), &hm[h][0], &hm[h][1]);
-            /* codes are value + 4: start from -4 * sum_g sc_g bsum_g */
+            /* value * sc = entry - off: off = 4 sc (sc >= 0), -3 sc (< 0); start from -sum_g off_g bsum_g */
+            const __m256i off = _mm256_sub_epi8(_mm256_slli_epi16(a8, 2), _mm256_and_si256(a8, neg));
+            const __m256i olo = _mm256_unpacklo_epi8(off, zero), ohi = _mm256_unpackhi_epi8(off, zero);
             _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const __m256i off = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, sw[h][0], bc16(at[t]->bsums)), sw[h][1], bc16(at[t]->bsums + 8));
-                is[t][h] = _mm256_sub_epi32(zero, _mm256_slli_epi32(off, 2));
-            }
+            for (int t = 0; t < 4; t++)
+                is[t][h] = _mm256_sub_epi32(zero, _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, olo, bc16(at[t]->bsums)), ohi, bc16(at[t]->bsums + 8)));
         }
         _Pragma("GCC unroll 2")
         for (int hq = 0; hq < 2; hq++) {
             /* qs bytes 32hq + l, bits 2j, 2j + 1, and bit 4hq + j of hmask[l]: element 128hq + 32j + l,
-             * group 8hq + 2j + (l >= 16) */
+             * group 8hq + 2j + (l >= 16), table 4hq + j */
             __m256i ql[2], qh[2];
             _Pragma("GCC unroll 2")
             for (int h = 0; h < 2; h++) rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q3_k, qs) + 32 * (size_t)hq, &ql[h], &qh[h]);
             _Pragma("GCC unroll 4")
             for (int j = 0; j < 4; j++) {
-                __m256i c0[2], c1[2], sc[2];
+                __m256i u0[2], u1[2];
                 _Pragma("GCC unroll 2")
                 for (int h = 0; h < 2; h++) {
-                    c0[h] = or_and(bits(ql[h], 2 * j, 3), bit_to(hm[h][0], 4 * hq + j, 2), bit2);
-                    c1[h] = or_and(bits(qh[h], 2 * j, 3), bit_to(hm[h][1], 4 * hq + j, 2), bit2);
-                    sc[h] = words_ab(sw[h][hq], 2 * j, 2 * j + 1);
+                    u0[h] = _mm256_shuffle_epi8(lut[h][4 * hq + j], q3k_index(ql[h], hm[h][0], j, 4 * hq + j, 0));
+                    u1[h] = _mm256_shuffle_epi8(lut[h][4 * hq + j], q3k_index(qh[h], hm[h][1], j, 4 * hq + j, 1));
                 }
                 _Pragma("GCC unroll 4")
                 for (int t = 0; t < 4; t++) {
                     const int8_t *q = at[t]->qs + 128 * hq + 32 * j;
                     const __m256i a0 = bc16(q), a1 = bc16(q + 16);
                     _Pragma("GCC unroll 2")
-                    for (int h = 0; h < 2; h++) {
-                        const __m256i s0 = _mm256_dpbusd_epi32(zero, c0[h], a0), s1 = _mm256_dpbusd_epi32(zero, c1[h], a1);
-                        is[t][h] = _mm256_dpwssd_epi32(is[t][h], _mm256_packs_epi32(s0, s1), sc[h]);
-                    }
+                    for (int h = 0; h < 2; h++) is[t][h] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(is[t][h], u0[h], a0), u1[h], a1);
                 }
             }
         }
