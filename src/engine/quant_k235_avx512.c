@@ -169,6 +169,7 @@ void quant_avx512_tile4_q3_k(KT_ARGS) {
         __m256i lut[2][8], hm[2][2], is[4][2];
         _Pragma("GCC unroll 2")
         for (int h = 0; h < 2; h++) {
+            /* the 16 bytes before d (qs 60..63, then the scales) of each row */
             const __m256i s8 = q3k_scales(rows2_16(p[2 * h], p[2 * h + 1], offsetof(blk_q3_k, scales) - 4));
             const __m256i neg = _mm256_cmpgt_epi8(zero, s8), a8 = _mm256_abs_epi8(s8);
             _Pragma("GCC unroll 8")
@@ -341,8 +342,9 @@ float quant_avx512_dot_q3_k(const void *row, const void *act, int64_t n) {
     const __m256i zero = _mm256_setzero_si256(), bit2 = _mm256_set1_epi8(0x04);
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
-        const __m128i s8 = _mm256_castsi256_si128(q3k_scales(_mm256_castsi128_si256(
-            _mm_loadu_si128((const __m128i *)(const void *)(b[i].scales - 4)))));
+        /* the 16 bytes before d: qs 60..63, scales (inside the block) */
+        const uint8_t *sp = (const uint8_t *)&b[i] + offsetof(blk_q3_k, scales) - 4;
+        const __m128i s8 = _mm256_castsi256_si128(q3k_scales(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)sp))));
         const __m256i sc16 = _mm256_cvtepi8_epi16(s8);
         /* codes are value + 4: start from -4 * (bsums . scales) */
         __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), sc16), 2));
