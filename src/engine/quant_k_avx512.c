@@ -1,8 +1,8 @@
 /* quant_k_avx512 — AVX-512 VNNI tiles of Q4_K and Q6_K (compiled with the
  * AVX-512 flags, -mavx512vnni included; quant.c picks the AVX-512 table only
- * on CPUs with F, BW, VL, DQ and VNNI). Scalar twins: quant_k_ref.c; the
- * other K types stay the AVX2 ones (quant_k_avx2.c). Also the Q4_K and Q6_K
- * dots (generation), at the end.
+ * on CPUs with F, BW, VL, DQ and VNNI). Scalar twins: quant_k_ref.c; Q2_K,
+ * Q3_K, Q5_K: quant_k235_avx512.c; the other K types stay the AVX2 ones
+ * (quant_k_avx2.c). Also the Q4_K and Q6_K dots (generation), at the end.
  *
  * Layout: a 256-bit register holds 16 bytes of each of two weight rows
  * (128-bit lane x = row 2h + x of row pair h), so one vpdpbusd against a
