@@ -109,8 +109,9 @@ int quant_init(int isa) {
     /* The automatic choice is the best the CPU runs. The AVX-512 table holds
      * only what measured faster than AVX2 on the CPU we benchmark on (AMD
      * EPYC Zen 4, which splits 512-bit operations in two): the VNNI tiles
-     * (prompt processing 1.3-1.75x) and the VNNI Q4_K dot; the other dots
-     * are the AVX2 ones, so generation is not slower (BENCHMARKS.md). */
+     * (prompt processing 1.3-2.8x) and the VNNI dots of every K and IQ4
+     * type; the dots of the 4/5/8-bit types are the AVX2 ones, so generation
+     * is not slower (BENCHMARKS.md). */
     if (isa != QUANT_ISA_AUTO && isa >= QUANT_ISA_SCALAR && isa < want) want = isa;
     const char *cap = getenv("FITCHAT_ISA");
     if (cap && *cap) {

@@ -6,8 +6,8 @@
  * What is here: the float dots (masked tails, no element loop), the
  * dequantizers, the activation quantizer, and the VNNI 4x4 tiles of the
  * 4/5/8-bit types (prompt processing). The dots of those types are the
- * AVX2 ones (faster on Zen 4, see below); the K-quant rows come from
- * quant_k_avx512.c and quant_k_avx2.c.
+ * AVX2 ones (faster on Zen 4, see below); the K-quant and IQ4 rows come
+ * from quant_k_avx512.c, quant_k235_avx512.c and quant_iq4_avx512.c.
  * Every kernel has a scalar twin in quant_ref.c that test_quant.c compares.
  */
 #if defined(__x86_64__)
@@ -177,11 +177,7 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
  * Q8_0 weights are signed: the activations go in as unsigned a + 128 and
  * the sums start from -128 * (the weights' sums), so they stay exact. */
 
-/* 16 bytes at off of blocks x and y: [x | y] */
-static inline __m256i rows2_16(const uint8_t *x, const uint8_t *y, size_t off) {
-    return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)(y + off)), _mm_loadu_si128((const __m128i *)(const void *)(x + off)));
-}
-static inline __m256i bc16(const void *p) { return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p)); }
+/* rows2_16 and bc16: quant_x86.h */
 
 /* nibbles of blocks x, y: c0 = elements 0..15 (low nibbles), c1 = 16..31 */
 #define VCODES4(BT, x, y, c0, c1)                                                                 \

@@ -186,14 +186,13 @@ float quant_avx2_dot_q4_1(const void *row, const void *act, int64_t n);
 float quant_avx2_dot_q5_0(const void *row, const void *act, int64_t n);
 float quant_avx2_dot_q5_1(const void *row, const void *act, int64_t n);
 float quant_avx2_dot_q8_0(const void *row, const void *act, int64_t n);
-/* K-quant and IQ4 dots and the FC_ACT_Q8K quantizer (quant_k_avx2.c), shared
- * by the AVX-512 table for the same reason. */
+/* K-quant and IQ4 dots and the FC_ACT_Q8K quantizer (quant_k_avx2.c); the
+ * AVX-512 table shares the quantizer (its K dots are its own). */
 #define QUANT_K_AVX2_DECL(t) float quant_avx2_dot_##t(const void *row, const void *act, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX2_DECL)
 void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
 /* The AVX2 tiles of every K type (quant_k_avx2.c): Q2_K..Q6_K have their own
- * kernels, IQ4_NL and IQ4_XS are 16 dots. Both x86 tables take their K rows
- * from QUANT_K_ROWS_AVX2. */
+ * kernels, IQ4_NL and IQ4_XS are 16 dots. */
 #define QUANT_K_AVX2_TILE_DECL(t) \
     void quant_avx2_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
@@ -205,25 +204,19 @@ QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
     QUANT_K_ROW_AVX2(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),             \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 /* The AVX-512 table's K rows: the AVX-512 VNNI tiles and dots of
- * quant_k_avx512.c (Q4_K, Q6_K) and quant_iq4_avx512.c (IQ4_NL, IQ4_XS)
- * where there is one, else the AVX2 kernels. */
-void quant_avx512_tile4_q4_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-void quant_avx512_tile4_q6_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n);
-float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n);
-/* IQ4_NL and IQ4_XS (quant_iq4_avx512.c) */
-void quant_avx512_tile4_iq4_nl(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-void quant_avx512_tile4_iq4_xs(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-float quant_avx512_dot_iq4_nl(const void *row, const void *act, int64_t n);
-float quant_avx512_dot_iq4_xs(const void *row, const void *act, int64_t n);
-#define QUANT_K_ROW_AVX512(id, t, DOT) \
-    QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, DOT##t, quant_avx512_tile4_##t)
+ * quant_k_avx512.c (Q4_K, Q6_K), quant_k235_avx512.c (Q2_K, Q3_K, Q5_K) and
+ * quant_iq4_avx512.c (IQ4_NL, IQ4_XS): every K type has its own. */
+#define QUANT_K_AVX512_DECL(t)                                                                      \
+    void quant_avx512_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t); \
+    float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
+QUANT_K_TYPES(QUANT_K_AVX512_DECL)
+#define QUANT_K_ROW_AVX512(id, t) \
+    QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t, quant_avx512_tile4_##t)
 #define QUANT_K_ROWS_AVX512                                                                         \
-    QUANT_K_ROW_AVX2(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q3_K, q3_k),                 \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k, quant_avx512_dot_), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),               \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q6_K, q6_k, quant_avx512_dot_),                                    \
-    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl, quant_avx512_dot_),                                \
-    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs, quant_avx512_dot_)
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q3_K, q3_k),             \
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k),             \
+    QUANT_K_ROW_AVX512(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl),         \
+    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 
 #endif

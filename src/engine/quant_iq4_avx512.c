@@ -31,28 +31,6 @@ static inline __m256i levels_u8(void) {
     return _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels)),
                             _mm256_set1_epi8((char)0x80));
 }
-/* 16 bytes at off of blocks x and y: [x | y] */
-static inline __m256i rows2_16(const uint8_t *x, const uint8_t *y, size_t off) {
-    return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)(y + off)), _mm_loadu_si128((const __m128i *)(const void *)(x + off)));
-}
-/* 16 bytes at p in both 128-bit lanes (a plain load on Zen 4) */
-static inline __m256i bc16(const void *p) { return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p)); }
-/* lanes [f16 at off of block x x4 | of block y x4] as float */
-static inline __m256 rows2_f16(const uint8_t *x, const uint8_t *y, size_t off) {
-    const __m128 f = _mm_cvtph_ps(_mm_setr_epi32(fc_rd16(x + off), fc_rd16(y + off), 0, 0)); /* [x, 0, y, 0] */
-    return _mm256_permutevar8x32_ps(_mm256_castps128_ps256(f), _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2));
-}
-/* acc[t][h] lanes [row 2h: 4 partial sums | row 2h + 1: 4] -> out[t * out_stride + r] */
-static inline void tile_store8(const __m256 acc[4][2], float *out, size_t out_stride) {
-    for (int t = 0; t < 4; t++)
-        for (int h = 0; h < 2; h++) {
-            float v[8];
-            _mm256_storeu_ps(v, acc[t][h]);
-            out[(size_t)t * out_stride + 2 * h] = (v[0] + v[1]) + (v[2] + v[3]);
-            out[(size_t)t * out_stride + 2 * h + 1] = (v[4] + v[5]) + (v[6] + v[7]);
-        }
-}
-
 /* IQ4_XS: the 8 signed sub-block scales (6-bit codes minus 32) as int16 */
 static inline __m128i iq4xs_scales16(const blk_iq4_xs *b) {
     const uint32_t l = fc_rd32(b->scales_l);
@@ -63,14 +41,12 @@ static inline __m128i iq4xs_scales16(const blk_iq4_xs *b) {
     return _mm_sub_epi16(_mm_ternarylogic_epi32(lo, h, _mm_set1_epi16(0x30), 0xF8), _mm_set1_epi16(32)); /* lo | (h & 0x30) */
 }
 
-#define T_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
-
 /* ---- tiles ----------------------------------------------------------------------- */
 
 /* Per block and row pair: the codes of elements 0..15 (low nibbles) and
  * 16..31 (high) looked up once; per token: 128 * sum(a) by two vpdpbusd
  * of 0x80, negated, is where both row pairs' sums start. */
-void quant_avx512_tile4_iq4_nl(T_ARGS) {
+void quant_avx512_tile4_iq4_nl(KT_ARGS) {
     const uint8_t *br[4];
     const fc_block_q8 *ar[4];
     for (int r = 0; r < 4; r++) br[r] = (const uint8_t *)rows + (size_t)r * row_stride;
@@ -109,7 +85,7 @@ void quant_avx512_tile4_iq4_nl(T_ARGS) {
  * sub-block gives [row 2h: ls x4 | row 2h + 1: ls x4]) and -128 * scale
  * words against the bsums for the start of each token's sum; per
  * sub-block: two vpdpbusd, one vpmulld, one add per token and row pair. */
-void quant_avx512_tile4_iq4_xs(T_ARGS) {
+void quant_avx512_tile4_iq4_xs(KT_ARGS) {
     const blk_iq4_xs *br[4];
     const fc_block_q8k *ar[4];
     for (int r = 0; r < 4; r++) br[r] = (const blk_iq4_xs *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);

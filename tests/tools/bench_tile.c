@@ -26,7 +26,8 @@ enum { N = 2048, ROWS = 16, TOKS = 128 };
 int main(int argc, char **argv) {
     const double secs = argc > 1 ? atof(argv[1]) : 0.5;
     static const uint32_t all[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0,
-                                   GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K, GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS};
+                                   GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
+                                   GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS};
     static const int isas[] = {QUANT_ISA_AVX2, QUANT_ISA_AVX512};
     float *x = malloc((size_t)N * sizeof(float));
     uint8_t *w = malloc((size_t)ROWS * N * 2), *a = malloc((size_t)TOKS * N * 2);
