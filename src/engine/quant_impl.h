@@ -126,7 +126,7 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
 
 /* A row of a kernel table (quant_ref.c, quant_avx2.c, quant_avx512.c): the
  * type's facts, written once below, then one instruction set's kernels
- * (dot_rows is NULL in every table). */
+ * (dot_rows is NULL except in the AVX-512 Q4_K and Q6_K rows). */
 #define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4}
 /* name, elements per block, bytes per block, the activation format the dot wants */
 #define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
@@ -211,12 +211,18 @@ void quant_avx512_tile4_q4_k(const void *, size_t, const void *, size_t, int64_t
 void quant_avx512_tile4_q6_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n);
 float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n);
+void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
 #define QUANT_K_ROW_AVX512(id, t, DOT) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, DOT##t, quant_avx512_tile4_##t)
+/* the same with the AVX-512 dot and dot_rows (generation's two-stream rows) */
+#define QUANT_K_ROW_AVX512_ROWS(id, t)                                                                         \
+    [id] = {id, QUANT_FACTS_##id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t,          \
+            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t}
 #define QUANT_K_ROWS_AVX512                                                                         \
     QUANT_K_ROW_AVX2(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q3_K, q3_k),                 \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k, quant_avx512_dot_), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),               \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q6_K, q6_k, quant_avx512_dot_), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),           \
+    QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q5_K, q5_k),               \
+    QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),           \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 
