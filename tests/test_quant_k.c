@@ -254,6 +254,35 @@ static void test_simd_parity(void) {
 
 /* ---- FC_ACT_Q8K ---------------------------------------------------------------------- */
 
+/* dot_rows against the same ISA's dot, bit for bit, for 1..7 rows (the
+ * AVX-512 Q4_K / Q6_K dot_rows pair rows r and r + n_rows / 2, and the odd
+ * row goes alone): each row's float sum is the dot's, in the same order. */
+static void test_dot_rows_exact(void) {
+    enum { N = 1024, NR = 7 };
+    float *x = malloc(N * sizeof(float));
+    uint8_t *rows = malloc(NR * (N * 2 + 64)), *act = malloc(N * 2 + 64);
+    for (size_t k = 0; k < 2; k++)
+        for (int ki = 0; ki < N_KT; ki++) {
+            const quant_traits *ts = quant_get_isa(KT[ki].type, SIMD_ISAS[k]);
+            if (!ts) continue;
+            const size_t rb = (size_t)(N / ts->block_elems * ts->block_bytes) + 3; /* unaligned rows */
+            rng_seed(77 + 13 * (uint64_t)ki + k);
+            for (int r = 0; r < NR; r++) random_row(&KT[ki], ts, rows + r * rb, N, r % 5);
+            fill(x, N, 1);
+            act_of(ts, x, act, N);
+            for (int nr = 1; nr <= NR; nr++) {
+                float out[NR];
+                quant_dot_rows(ts, rows, rb, nr, act, N, out);
+                for (int r = 0; r < nr; r++) {
+                    const float want = ts->dot(rows + r * rb, act, N);
+                    CHECK_MSG(memcmp(&out[r], &want, sizeof want) == 0, "%s/%s dot_rows(%d) row %d: %.9g vs dot %.9g", ts->name,
+                              quant_isa_name(SIMD_ISAS[k]), nr, r, out[r], want);
+                }
+            }
+        }
+    free(x); free(rows); free(act);
+}
+
 static void test_act_q8k(void) {
     enum { N = 4096 };
     float *x = malloc(N * sizeof(float));
@@ -367,6 +396,7 @@ int main(void) {
     T_RUN(test_ref_dot_algebra);
     T_RUN(test_act_q8k);
     T_RUN(test_simd_parity);
+    T_RUN(test_dot_rows_exact);
     T_RUN(test_extremes);
     T_RUN(test_dispatch);
     return t_done();

@@ -172,6 +172,8 @@ typedef struct {
 } mm_batch;
 
 enum { ROW_BLOCK = 16 };
+/* rows per quant_dot_rows call of one token (8 KiB of results on the stack) */
+enum { DOT_ROWS_RUN = 2048 };
 
 /* Exact mode: each weight row is dequantized and dotted with the float
  * activations, so the only rounding left is float32's (reference checks). */
@@ -198,7 +200,26 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
     if (j->exact) { mm_rows_exact(j, r0, r1, n_tok); return; }
-    const quant_tile4_fn tile4 = n_tok >= 4 ? w->q->tile4 : NULL;
+    if (n_tok < 4) {
+        /* generation (one token) and tiny batches: long runs of rows per
+         * quant_dot_rows, whose AVX-512 Q4_K / Q6_K kernels read rows r and
+         * r + n / 2 as two sequential streams (faster from DRAM than one,
+         * quant_k_avx512.c); runs of 256 rows for 2-3 tokens, so the rows
+         * are still in L2 for the next token */
+        float o[DOT_ROWS_RUN];
+        const int run = n_tok == 1 ? DOT_ROWS_RUN : DOT_ROWS_RUN / 8;
+        for (int rb = r0; rb < r1; rb += run) {
+            const int re = rb + run < r1 ? rb + run : r1;
+            for (int t = 0; t < n_tok; t++) {
+                quant_dot_rows(w->q, rows + (size_t)rb * w->row_bytes, w->row_bytes, re - rb,
+                               (const uint8_t *)j->act + (size_t)t * j->act_stride, w->n_in, o);
+                float *y = j->dst + (size_t)t * j->dst_stride;
+                for (int r = rb; r < re; r++) mm_put(j, y, r, o[r - rb]);
+            }
+        }
+        return;
+    }
+    const quant_tile4_fn tile4 = w->q->tile4;
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
         int t = 0;

@@ -126,7 +126,7 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
 
 /* A row of a kernel table (quant_ref.c, quant_avx2.c, quant_avx512.c): the
  * type's facts, written once below, then one instruction set's kernels
- * (dot_rows is NULL in every table). */
+ * (dot_rows is NULL except in the AVX-512 Q4_K and Q6_K rows). */
 #define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4}
 /* name, elements per block, bytes per block, the activation format the dot wants */
 #define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
@@ -205,17 +205,24 @@ QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 /* The AVX-512 table's K rows: the AVX-512 VNNI tiles and dots of
  * quant_k_avx512.c (Q4_K, Q6_K), quant_k235_avx512.c (Q2_K, Q3_K, Q5_K) and
- * quant_iq4_avx512.c (IQ4_NL, IQ4_XS): every K type has its own. */
+ * quant_iq4_avx512.c (IQ4_NL, IQ4_XS): every K type has its own; Q4_K and
+ * Q6_K also a two-stream dot_rows (generation). */
 #define QUANT_K_AVX512_DECL(t)                                                                      \
     void quant_avx512_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t); \
     float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX512_DECL)
+void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
 #define QUANT_K_ROW_AVX512(id, t) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t, quant_avx512_tile4_##t)
+/* the same with dot_rows */
+#define QUANT_K_ROW_AVX512_ROWS(id, t)                                                                         \
+    [id] = {id, QUANT_FACTS_##id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t,          \
+            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t}
 #define QUANT_K_ROWS_AVX512                                                                         \
     QUANT_K_ROW_AVX512(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q3_K, q3_k),             \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k),             \
-    QUANT_K_ROW_AVX512(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl),         \
+    QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k),        \
+    QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl),    \
     QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 

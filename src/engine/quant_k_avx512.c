@@ -2,7 +2,8 @@
  * AVX-512 flags, -mavx512vnni included; quant.c picks the AVX-512 table only
  * on CPUs with F, BW, VL, DQ and VNNI). Scalar twins: quant_k_ref.c; Q2_K,
  * Q3_K, Q5_K: quant_k235_avx512.c; IQ4_NL, IQ4_XS: quant_iq4_avx512.c.
- * Also the Q4_K and Q6_K dots (generation), at the end.
+ * Also the Q4_K and Q6_K dots and two-stream dot_rows (generation), at the
+ * end.
  *
  * Layout: a 256-bit register holds 16 bytes of each of two weight rows
  * (128-bit lane x = row 2h + x of row pair h), so one vpdpbusd against a
@@ -173,6 +174,21 @@ void quant_avx512_tile4_q6_k(KT_ARGS) {
 
 /* ---- dots (one row, one token): VNNI -------------------------------------------- */
 
+/* Each dot is a per-super-block step (q4k_step, q6k_step) on a float
+ * accumulator: the dot runs it along one row, dot_rows along DOT_STREAMS
+ * rows at once, rows r and r + n_rows / 2 (generation calls dot_rows on
+ * runs of up to 2048 rows, cpu_stage.c mm_rows). Each row's steps are the
+ * dot's, in the same order, so dot_rows returns the dot's floats exactly.
+ * Why two rows half a run apart: one thread reads two long sequential
+ * streams from DRAM faster than one (more lines in flight; 300 MB of
+ * n = 2048 Q4_K rows: 1.25-1.3x the one-row rate), and the two rows' steps
+ * are independent chains that overlap where one waits. Neighbouring rows
+ * (r, r + 1) read 1152-byte pieces alternately from two places instead:
+ * 3x slower than one row, the prefetchers lose the stream (the multi-row
+ * dots dropped earlier, BENCHMARKS.md). Four streams measured the same as
+ * two; software prefetch 1 KiB / 4 KiB ahead in the streams was slower. */
+enum { DOT_STREAMS = 2 };
+
 /* Q4_K: per 32-byte chunk m of codes, the low nibbles (sub-block 2m) and
  * the high ones (2m + 1) each take one 256-bit vpdpbusd against their 32
  * activations (8 sums of 4 products, <= 4 * 15 * 127); the two results are
@@ -180,50 +196,96 @@ void quant_avx512_tile4_q6_k(KT_ARGS) {
  * one vpdpwssd applies both scales. The 6-bit scales and mins are unpacked
  * with six 128-bit ops into bytes [sc0..3, m0..3, sc4..7, m4..7], from which
  * one pshufb (zeroing the high bytes) gives each chunk's scale words and one
- * the doubled min words for the bsums; the super-block's scale sum and its
- * min sum go through one 512-bit convert and one fma against [d * d_a x8 |
- * dmin * d_a x8] (the d, dmin pair converted by one vcvtph2ps), and the two
- * halves of the accumulator are subtracted and summed once per row. */
+ * the doubled min words for the bsums. One vphaddd folds the 8 lanes of the
+ * super-block's scale sum and the 8 of its min sum into [S S M M | S S M M]
+ * (sums of at most 2 * 8 * 63 * 7620, inside int32), converted and fma'd
+ * against [d, d, dmin, dmin] * d_a (the d, dmin pair converted by one
+ * vcvtph2ps) in 256 bits: a 512-bit convert, permute and fma of the two
+ * 8-lane sums cost more (in cache 1.03-1.06x). The min lanes are subtracted
+ * once per row. */
+typedef struct {
+    __m256i low4, mn_words, pat[4];
+    __m128i sm_keep, srl_lo, srl_hi, m30;
+    __m256i dsel;
+} q4k_consts;
+
+static inline void q4k_setup(q4k_consts *c) {
+    c->low4 = _mm256_set1_epi8(0x0F);
+    c->mn_words = _mm256_setr_epi8(4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1,
+                                   12, -1, 12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1);
+    for (int m = 0; m < 4; m++) {
+        /* scale bytes of sub-blocks 2m, 2m + 1 in sm: 2m, 2m + 1 (m < 2) or 2m + 4, 2m + 5 */
+        const char w0 = (char)(m < 2 ? 2 * m : 2 * m + 4), w1 = (char)(w0 + 1), z = -1;
+        c->pat[m] = _mm256_setr_epi8(w0, z, w0, z, w0, z, w0, z, w1, z, w1, z, w1, z, w1, z,
+                                     w0, z, w0, z, w0, z, w0, z, w1, z, w1, z, w1, z, w1, z);
+    }
+    c->sm_keep = _mm_setr_epi32(0x3f3f3f3f, 0x3f3f3f3f, 0x0f0f0f0f, 0x0f0f0f0f);
+    c->srl_lo = _mm_setr_epi32(0, 0, 0, 4);
+    c->srl_hi = _mm_setr_epi32(32, 32, 2, 2);
+    c->m30 = _mm_set1_epi8(0x30);
+    c->dsel = _mm256_setr_epi32(0, 0, 1, 1, 0, 0, 1, 1); /* [d, d, dmin, dmin] x2 */
+}
+
+static inline __m256 q4k_step(const q4k_consts *c, const blk_q4_k *b, const fc_block_q8k *a, __m256 acc) {
+    const __m256i zero = _mm256_setzero_si256();
+    /* scales bytes u0, u1, u2 (the 4 bytes after are qs, unused) -> [sc0..3, m0..3, sc4..7, m4..7] */
+    const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)b->scales);
+    const __m128i lo6 = _mm_srlv_epi32(_mm_shuffle_epi32(x, _MM_SHUFFLE(2, 2, 1, 0)), c->srl_lo);
+    const __m128i hi2 = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 0, 0)), c->srl_hi), c->m30);
+    const __m128i sm = _mm_ternarylogic_epi32(c->sm_keep, lo6, hi2, 0xCA); /* keep ? lo6 : hi2 */
+    const __m256i sm2 = _mm256_broadcastsi128_si256(sm);
+    /* two chains of vpdpwssd (latency 4-5 each): one would bound the loop */
+    __m256i is[2] = {zero, zero};
+    _Pragma("GCC unroll 4")
+    for (int m = 0; m < 4; m++) {
+        const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b->qs + 32 * m));
+        const __m256i lo = _mm256_and_si256(q, c->low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), c->low4);
+        const int8_t *aq = a->qs + 64 * m;
+        const __m256i s0 = _mm256_dpbusd_epi32(zero, lo, _mm256_loadu_si256((const __m256i *)(const void *)aq));
+        const __m256i s1 = _mm256_dpbusd_epi32(zero, hi, _mm256_loadu_si256((const __m256i *)(const void *)(aq + 32)));
+        is[m & 1] = _mm256_dpwssd_epi32(is[m & 1], _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sm2, c->pat[m]));
+    }
+    /* mins: min j covers bsums 2j, 2j + 1 */
+    const __m256i mins = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums),
+                                           _mm256_shuffle_epi8(sm2, c->mn_words));
+    const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)fc_rd32(b->d))), _mm_set1_ps(a->d));
+    /* [scale sums 01, 23, min sums 01, 23 | 45, 67, 45, 67] */
+    const __m256i sums = _mm256_hadd_epi32(_mm256_add_epi32(is[0], is[1]), mins);
+    return _mm256_fmadd_ps(_mm256_permutexvar_ps(c->dsel, _mm256_castps128_ps256(dd)), _mm256_cvtepi32_ps(sums), acc);
+}
+
+/* the scale terms minus the min terms */
+static inline float q4k_sum(__m256 acc) { return hsum8(_mm256_mul_ps(acc, _mm256_setr_ps(1, 1, -1, -1, 1, 1, -1, -1))); }
+
 float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
     const blk_q4_k *b = row;
     const fc_block_q8k *a = act;
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    const __m128i sm_keep = _mm_setr_epi32(0x3f3f3f3f, 0x3f3f3f3f, 0x0f0f0f0f, 0x0f0f0f0f);
-    const __m256i mn_words = _mm256_setr_epi8(4, -1, 4, -1, 5, -1, 5, -1, 6, -1, 6, -1, 7, -1, 7, -1,
-                                              12, -1, 12, -1, 13, -1, 13, -1, 14, -1, 14, -1, 15, -1, 15, -1);
-    const __m512i dsel = _mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1);
-    __m512 acc = _mm512_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) {
-        /* scales bytes u0, u1, u2 (the 4 bytes after are qs, unused) -> [sc0..3, m0..3, sc4..7, m4..7] */
-        const __m128i x = _mm_loadu_si128((const __m128i *)(const void *)b[i].scales);
-        const __m128i lo6 = _mm_srlv_epi32(_mm_shuffle_epi32(x, _MM_SHUFFLE(2, 2, 1, 0)), _mm_setr_epi32(0, 0, 0, 4));
-        const __m128i hi2 = _mm_and_si128(_mm_srlv_epi32(_mm_shuffle_epi32(x, _MM_SHUFFLE(1, 0, 0, 0)), _mm_setr_epi32(32, 32, 2, 2)),
-                                          _mm_set1_epi8(0x30));
-        const __m128i sm = _mm_ternarylogic_epi32(sm_keep, lo6, hi2, 0xCA); /* keep ? lo6 : hi2 */
-        const __m256i sm2 = _mm256_broadcastsi128_si256(sm);
-        /* two chains of vpdpwssd (latency 4-5 each): one would bound the loop */
-        __m256i is[2] = {zero, zero};
-        _Pragma("GCC unroll 4")
-        for (int m = 0; m < 4; m++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qs + 32 * m));
-            const __m256i lo = _mm256_and_si256(q, low4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), low4);
-            const int8_t *aq = a[i].qs + 64 * m;
-            const __m256i s0 = _mm256_dpbusd_epi32(zero, lo, _mm256_loadu_si256((const __m256i *)(const void *)aq));
-            const __m256i s1 = _mm256_dpbusd_epi32(zero, hi, _mm256_loadu_si256((const __m256i *)(const void *)(aq + 32)));
-            /* scale bytes of sub-blocks 2m, 2m + 1 in sm: 2m, 2m + 1 (m < 2) or 2m + 4, 2m + 5 */
-            const char w0 = (char)(m < 2 ? 2 * m : 2 * m + 4), w1 = (char)(w0 + 1), z = -1;
-            const __m256i pat = _mm256_setr_epi8(w0, z, w0, z, w0, z, w0, z, w1, z, w1, z, w1, z, w1, z,
-                                                 w0, z, w0, z, w0, z, w0, z, w1, z, w1, z, w1, z, w1, z);
-            is[m & 1] = _mm256_dpwssd_epi32(is[m & 1], _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sm2, pat));
+    q4k_consts c;
+    q4k_setup(&c);
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) acc = q4k_step(&c, &b[i], &a[i], acc);
+    return q4k_sum(acc);
+}
+
+void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    const fc_block_q8k *a = act;
+    const int part = n_rows / DOT_STREAMS;
+    q4k_consts c;
+    q4k_setup(&c);
+    for (int r = 0; r < part; r++) {
+        const blk_q4_k *b[DOT_STREAMS];
+        __m256 acc[DOT_STREAMS];
+        for (int k = 0; k < DOT_STREAMS; k++) {
+            b[k] = (const blk_q4_k *)(const void *)((const uint8_t *)rows + (size_t)(r + k * part) * row_stride);
+            acc[k] = _mm256_setzero_ps();
         }
-        /* mins: min j covers bsums 2j, 2j + 1 */
-        const __m256i mins = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums),
-                                               _mm256_shuffle_epi8(sm2, mn_words));
-        const __m128 dd = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi32_si128((int)fc_rd32(b[i].d))), _mm_set1_ps(a[i].d));
-        const __m512i sums = _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_add_epi32(is[0], is[1])), mins, 1);
-        acc = _mm512_fmadd_ps(_mm512_permutexvar_ps(dsel, _mm512_castps128_ps512(dd)), _mm512_cvtepi32_ps(sums), acc);
+        for (int64_t i = 0; i < n / QK; i++) {
+            _Pragma("GCC unroll 4")
+            for (int k = 0; k < DOT_STREAMS; k++) acc[k] = q4k_step(&c, &b[k][i], &a[i], acc[k]);
+        }
+        for (int k = 0; k < DOT_STREAMS; k++) out[r + k * part] = q4k_sum(acc[k]);
     }
-    return hsum8(_mm256_sub_ps(_mm512_castps512_ps256(acc), _mm512_extractf32x8_ps(acc, 1)));
+    for (int r = DOT_STREAMS * part; r < n_rows; r++) out[r] = quant_avx512_dot_q4_k((const uint8_t *)rows + (size_t)r * row_stride, act, n);
 }
 
 /* Q6_K: 32 codes (value + 32) per 256-bit register in element order, so
@@ -231,45 +293,78 @@ float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
  * (8 sums of 4 products, <= 4 * 63 * 127), two chunks packed to int16 and
  * one vpdpwssd with their four scales; the offset 32 goes through the bsums
  * as in the AVX2 dot. */
+typedef struct {
+    __m256i low4, m30, p01, p23;
+} q6k_consts;
+
+static inline void q6k_setup(q6k_consts *c) {
+    c->low4 = _mm256_set1_epi8(0x0F);
+    c->m30 = _mm256_set1_epi8(0x30);
+    /* packs(S_c, S_c+1) of chunks c, c + 1 (c even): lane x words 0..3 = group 2c + x, 4..7 = group
+     * 2c + 2 + x; the scales of half hf are words 0..7 of sch in both lanes */
+    c->p01 = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 4, 5, 4, 5, 4, 5, 4, 5,
+                              2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7);
+    c->p23 = _mm256_add_epi8(c->p01, _mm256_set1_epi8(8));
+}
+
+static inline __m256 q6k_step(const q6k_consts *c, const blk_q6_k *b, const fc_block_q8k *a, __m256 acc) {
+    const __m256i zero = _mm256_setzero_si256();
+    const __m128i s8 = _mm_loadu_si128((const __m128i *)(const void *)b->scales);
+    const __m256i sc16 = _mm256_cvtepi8_epi16(s8);
+    /* codes are value + 32: start from -32 * (bsums . scales) */
+    __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), sc16), 5));
+    __m256i is2 = zero; /* a second vpdpwssd chain */
+    _Pragma("GCC unroll 2")
+    for (int hf = 0; hf < 2; hf++) {
+        const __m256i sch = _mm256_broadcastsi128_si256(hf ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
+        const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b->ql + 64 * hf));
+        const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b->ql + 64 * hf + 32));
+        const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(b->qh + 32 * hf));
+        const __m256i c0 = _mm256_ternarylogic_epi32(_mm256_and_si256(l0, c->low4), _mm256_slli_epi16(qh, 4), c->m30, 0xF8);
+        const __m256i c1 = _mm256_ternarylogic_epi32(_mm256_and_si256(l1, c->low4), _mm256_slli_epi16(qh, 2), c->m30, 0xF8);
+        const __m256i c2 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l0, 4), c->low4), qh, c->m30, 0xF8);
+        const __m256i c3 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l1, 4), c->low4), _mm256_srli_epi16(qh, 2), c->m30, 0xF8);
+        const int8_t *q = a->qs + 128 * hf;
+        const __m256i s0 = _mm256_dpbusd_epi32(zero, c0, _mm256_loadu_si256((const __m256i *)(const void *)q));
+        const __m256i s1 = _mm256_dpbusd_epi32(zero, c1, _mm256_loadu_si256((const __m256i *)(const void *)(q + 32)));
+        const __m256i s2 = _mm256_dpbusd_epi32(zero, c2, _mm256_loadu_si256((const __m256i *)(const void *)(q + 64)));
+        const __m256i s3 = _mm256_dpbusd_epi32(zero, c3, _mm256_loadu_si256((const __m256i *)(const void *)(q + 96)));
+        /* packs(s0, s1): lane x = [group 0 + x (4 words), group 2 + x (4 words)] of this half */
+        is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sch, c->p01));
+        is2 = _mm256_dpwssd_epi32(is2, _mm256_packs_epi32(s2, s3), _mm256_shuffle_epi8(sch, c->p23));
+    }
+    return _mm256_fmadd_ps(_mm256_set1_ps(a->d * f16(b->d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is, is2)), acc);
+}
+
 float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n) {
     const blk_q6_k *b = row;
     const fc_block_q8k *a = act;
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    /* packs(S_c, S_c+1) of chunks c, c + 1 (c even): lane x words 0..3 = group 2c + x, 4..7 = group
-     * 2c + 2 + x; the scales of half hf are words 0..7 of sc[hf] in both lanes */
+    q6k_consts c;
+    q6k_setup(&c);
     __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) {
-        const __m128i s8 = _mm_loadu_si128((const __m128i *)(const void *)b[i].scales);
-        const __m256i sc16 = _mm256_cvtepi8_epi16(s8);
-        /* codes are value + 32: start from -32 * (bsums . scales) */
-        __m256i is = _mm256_sub_epi32(zero, _mm256_slli_epi32(_mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[i].bsums), sc16), 5));
-        __m256i is2 = zero; /* a second vpdpwssd chain */
-        _Pragma("GCC unroll 2")
-        for (int hf = 0; hf < 2; hf++) {
-            const __m256i sch = _mm256_broadcastsi128_si256(hf ? _mm256_extracti128_si256(sc16, 1) : _mm256_castsi256_si128(sc16));
-            const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].ql + 64 * hf));
-            const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].ql + 64 * hf + 32));
-            const __m256i qh = _mm256_loadu_si256((const __m256i *)(const void *)(b[i].qh + 32 * hf));
-            const __m256i m30 = _mm256_set1_epi8(0x30);
-            const __m256i c0 = _mm256_ternarylogic_epi32(_mm256_and_si256(l0, low4), _mm256_slli_epi16(qh, 4), m30, 0xF8);
-            const __m256i c1 = _mm256_ternarylogic_epi32(_mm256_and_si256(l1, low4), _mm256_slli_epi16(qh, 2), m30, 0xF8);
-            const __m256i c2 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l0, 4), low4), qh, m30, 0xF8);
-            const __m256i c3 = _mm256_ternarylogic_epi32(_mm256_and_si256(_mm256_srli_epi16(l1, 4), low4), _mm256_srli_epi16(qh, 2), m30, 0xF8);
-            const int8_t *q = a[i].qs + 128 * hf;
-            const __m256i s0 = _mm256_dpbusd_epi32(zero, c0, _mm256_loadu_si256((const __m256i *)(const void *)q));
-            const __m256i s1 = _mm256_dpbusd_epi32(zero, c1, _mm256_loadu_si256((const __m256i *)(const void *)(q + 32)));
-            const __m256i s2 = _mm256_dpbusd_epi32(zero, c2, _mm256_loadu_si256((const __m256i *)(const void *)(q + 64)));
-            const __m256i s3 = _mm256_dpbusd_epi32(zero, c3, _mm256_loadu_si256((const __m256i *)(const void *)(q + 96)));
-            /* packs(s0, s1): lane x = [group 0 + x (4 words), group 2 + x (4 words)] of this half */
-            const __m256i p01 = _mm256_setr_epi8(0, 1, 0, 1, 0, 1, 0, 1, 4, 5, 4, 5, 4, 5, 4, 5,
-                                                 2, 3, 2, 3, 2, 3, 2, 3, 6, 7, 6, 7, 6, 7, 6, 7);
-            const __m256i p23 = _mm256_add_epi8(p01, _mm256_set1_epi8(8));
-            is = _mm256_dpwssd_epi32(is, _mm256_packs_epi32(s0, s1), _mm256_shuffle_epi8(sch, p01));
-            is2 = _mm256_dpwssd_epi32(is2, _mm256_packs_epi32(s2, s3), _mm256_shuffle_epi8(sch, p23));
-        }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is, is2)), acc);
-    }
+    for (int64_t i = 0; i < n / QK; i++) acc = q6k_step(&c, &b[i], &a[i], acc);
     return hsum8(acc);
+}
+
+void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    const fc_block_q8k *a = act;
+    const int part = n_rows / DOT_STREAMS;
+    q6k_consts c;
+    q6k_setup(&c);
+    for (int r = 0; r < part; r++) {
+        const blk_q6_k *b[DOT_STREAMS];
+        __m256 acc[DOT_STREAMS];
+        for (int k = 0; k < DOT_STREAMS; k++) {
+            b[k] = (const blk_q6_k *)(const void *)((const uint8_t *)rows + (size_t)(r + k * part) * row_stride);
+            acc[k] = _mm256_setzero_ps();
+        }
+        for (int64_t i = 0; i < n / QK; i++) {
+            _Pragma("GCC unroll 4")
+            for (int k = 0; k < DOT_STREAMS; k++) acc[k] = q6k_step(&c, &b[k][i], &a[i], acc[k]);
+        }
+        for (int k = 0; k < DOT_STREAMS; k++) out[r + k * part] = hsum8(acc[k]);
+    }
+    for (int r = DOT_STREAMS * part; r < n_rows; r++) out[r] = quant_avx512_dot_q6_k((const uint8_t *)rows + (size_t)r * row_stride, act, n);
 }
 
 #endif /* __x86_64__ */
