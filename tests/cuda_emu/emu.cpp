@@ -1,7 +1,8 @@
 /* emu — the CUDA host emulator's runtime: one emulated device in host
  * memory, and kernel launches run on the CPU.
  *
- * A launch runs its blocks one after another; the threads of a block are
+ * A launch runs its blocks one after another (every other launch in reverse
+ * order); the threads of a block are
  * fibers on one host thread (own stacks, our own x86-64 context switch, or
  * ucontext elsewhere). A pass runs every runnable thread until it reaches a
  * barrier or returns; then the barriers whose threads have all arrived are
@@ -32,7 +33,13 @@
 
 #include "cuda_runtime.h"
 
-#if !defined(__x86_64__)
+/* Our own context switch on x86-64 (no system call, unlike swapcontext's
+ * signal mask); ucontext elsewhere, or with -DFC_EMU_UCONTEXT. */
+#if defined(__x86_64__) && !defined(FC_EMU_UCONTEXT)
+#define FC_EMU_SWITCH_ASM 1
+#endif
+
+#if !defined(FC_EMU_SWITCH_ASM)
 #include <ucontext.h>
 #endif
 
@@ -86,7 +93,7 @@ struct fiber {
     uint3 tid;        /* its threadIdx */
     uint8_t *stack;
     size_t stagger;   /* the stack top's offset: stacks apart by whole pages would share cache sets */
-#if !defined(__x86_64__)
+#if !defined(FC_EMU_SWITCH_ASM)
     ucontext_t uc;
 #endif
 };
@@ -94,7 +101,7 @@ struct fiber {
 struct sched {
     fiber fib[MAX_THREADS];
     void *main_sp;
-#if !defined(__x86_64__)
+#if !defined(FC_EMU_SWITCH_ASM)
     ucontext_t main_uc;
 #endif
     int cur, n;
@@ -109,7 +116,7 @@ std::mutex launch_mu; /* __shared__ variables are statics: one launch at a time 
 
 } // namespace
 
-#if defined(__x86_64__)
+#if defined(FC_EMU_SWITCH_ASM)
 /* emu_switch(save, to): saves the callee-saved registers on this stack and
  * the stack pointer in *save, then resumes the stack to. */
 extern "C" void fc_emu_switch(void **save, void *to);
@@ -149,7 +156,7 @@ void switch_next(int from) {
         S->cur = to;
         threadIdx = S->fib[to].tid;
     }
-#if defined(__x86_64__)
+#if defined(FC_EMU_SWITCH_ASM)
     fc_emu_switch(save, to >= 0 ? S->fib[to].sp : S->main_sp);
 #else
     (void)save;
@@ -169,7 +176,7 @@ void fiber_reset(fiber &f) {
     f.state = RUN;
     f.site = nullptr;
     f.shfl = 0;
-#if defined(__x86_64__)
+#if defined(FC_EMU_SWITCH_ASM)
     /* a frame fc_emu_switch pops: six registers, then fiber_main as the return address */
     uintptr_t top = ((uintptr_t)f.stack + STACK - f.stagger) & ~(uintptr_t)15;
     void **sp = (void **)(top - 16);
@@ -329,12 +336,16 @@ void run_grid(const launch_cfg &c, void (*body)(void *), void *ctx) {
     gridDim = c.grid;
     for (int i = 0; i < (int)nt; i++)
         s->fib[i].tid = uint3{(unsigned)i % c.block.x, (unsigned)i / c.block.x % c.block.y, (unsigned)i / (c.block.x * c.block.y)};
-    for (unsigned z = 0; z < c.grid.z; z++)
-        for (unsigned y = 0; y < c.grid.y; y++)
-            for (unsigned x = 0; x < c.grid.x; x++) {
-                blockIdx = uint3{x, y, z};
-                run_block((int)nt);
-            }
+    /* blocks in order, or (every other launch) in reverse order: a kernel
+     * whose blocks depend on each other's writes sees both */
+    static uint64_t launches;
+    const bool reverse = launches++ & 1;
+    const uint64_t n_blocks = (uint64_t)c.grid.x * c.grid.y * c.grid.z;
+    for (uint64_t b = 0; b < n_blocks; b++) {
+        const uint64_t k = reverse ? n_blocks - 1 - b : b;
+        blockIdx = uint3{(unsigned)(k % c.grid.x), (unsigned)(k / c.grid.x % c.grid.y), (unsigned)(k / ((uint64_t)c.grid.x * c.grid.y))};
+        run_block((int)nt);
+    }
 }
 
 } // namespace fc_emu
