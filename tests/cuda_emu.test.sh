@@ -32,6 +32,8 @@ run() { # label, command...: its lines with [cuda-emu] after ok/FAIL/skip, its t
   rm -f "$log"
 }
 run test_cuda "$emu/tests/test_cuda"
+# again with each device allocation starting right after a guard page (reads before it fault)
+run "test_cuda, guard pages in front" env FITCHAT_CUDA_EMU_GUARD=front "$emu/tests/test_cuda"
 [ -x "$emu/tests/test_cuda_blocks" ] && run test_cuda_blocks "$emu/tests/test_cuda_blocks"
 run cuda.test.sh bash tests/cuda.test.sh "$emu"
 echo "@@ $pass $fail $skip"

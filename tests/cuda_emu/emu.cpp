@@ -16,7 +16,8 @@
  * misaligned __ldcs, a stack overflow (guard pages).
  *
  * Device memory: every cudaMalloc is its own mapping, its end against a
- * PROT_NONE page (so reading past the end faults), 16-byte aligned; the
+ * PROT_NONE page (so reading past the end faults), 16-byte aligned, or with
+ * FITCHAT_CUDA_EMU_GUARD=front its start after one (reading before it faults); the
  * device has EMU_TOTAL bytes, of which the context takes EMU_CONTEXT once
  * created, and cudaMemGetInfo reports what the allocations leave.
  */
@@ -56,7 +57,13 @@ constexpr int MAX_THREADS = 1024;
 /* ---- errors and memory ------------------------------------------------------ */
 
 std::mutex mem_mu;
-std::map<uintptr_t, size_t> allocs; /* start -> bytes */
+struct alloc_info {
+    size_t bytes;
+    uint8_t *map; /* its mapping, guard page included */
+    size_t map_len;
+};
+std::map<uintptr_t, alloc_info> allocs; /* by start */
+bool guard_front; /* FITCHAT_CUDA_EMU_GUARD=front: the guard page before the start, not after the end */
 size_t used;
 bool context;
 cudaError_t last_error = cudaSuccess;
@@ -72,12 +79,13 @@ void create_context() {
 }
 
 /* The allocation holding [p, p + n) (n 0: p may be its end), or allocs.end(). */
-std::map<uintptr_t, size_t>::iterator find_alloc(const void *p, size_t n) {
+std::map<uintptr_t, alloc_info>::iterator find_alloc(const void *p, size_t n) {
     const uintptr_t a = (uintptr_t)p;
     auto it = allocs.upper_bound(a);
     if (it == allocs.begin()) return allocs.end();
     --it;
-    if (a + n <= it->first + it->second && (n || a <= it->first + it->second)) return it;
+    const uintptr_t end = it->first + it->second.bytes;
+    if (a + n <= end && (n || a <= end)) return it;
     return allocs.end();
 }
 
@@ -386,19 +394,29 @@ cudaError_t cudaGetDeviceProperties(cudaDeviceProp *p, int ordinal) {
 
 cudaError_t cudaMalloc(void **p, size_t bytes) {
     std::lock_guard<std::mutex> g(mem_mu);
-    if (!page_size) page_size = (size_t)sysconf(_SC_PAGESIZE);
+    if (!page_size) {
+        page_size = (size_t)sysconf(_SC_PAGESIZE);
+        const char *gm = getenv("FITCHAT_CUDA_EMU_GUARD");
+        guard_front = gm && !strcmp(gm, "front");
+    }
     create_context();
     *p = nullptr;
     if (!bytes) return cudaSuccess;
     const size_t rounded = (bytes + 15) & ~(size_t)15;
     if (rounded > EMU_TOTAL - used) return set_error(cudaErrorMemoryAllocation);
-    const size_t pages = (rounded + page_size - 1) / page_size;
-    uint8_t *m = (uint8_t *)mmap(nullptr, (pages + 1) * page_size, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    const size_t pages = (rounded + page_size - 1) / page_size, len = (pages + 1) * page_size;
+    uint8_t *m = (uint8_t *)mmap(nullptr, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
     if (m == MAP_FAILED) return set_error(cudaErrorMemoryAllocation);
-    mprotect(m + pages * page_size, page_size, PROT_NONE); /* the guard page after the end */
-    uint8_t *start = m + pages * page_size - rounded;
+    uint8_t *start;
+    if (guard_front) { /* page-aligned start right after the guard page */
+        mprotect(m, page_size, PROT_NONE);
+        start = m + page_size;
+    } else { /* the end (rounded to 16 bytes) right before the guard page */
+        mprotect(m + pages * page_size, page_size, PROT_NONE);
+        start = m + pages * page_size - rounded;
+    }
     memset(start, 0xA5, rounded); /* uninitialised device memory is not zero */
-    allocs[(uintptr_t)start] = bytes;
+    allocs[(uintptr_t)start] = alloc_info{bytes, m, len};
     used += rounded;
     *p = start;
     return cudaSuccess;
@@ -406,16 +424,12 @@ cudaError_t cudaMalloc(void **p, size_t bytes) {
 
 cudaError_t cudaFree(void *p) {
     std::lock_guard<std::mutex> g(mem_mu);
-    if (!page_size) page_size = (size_t)sysconf(_SC_PAGESIZE);
     create_context();
     if (!p) return cudaSuccess;
     auto it = allocs.find((uintptr_t)p);
     if (it == allocs.end()) return set_error(cudaErrorInvalidDevicePointer);
-    const size_t rounded = (it->second + 15) & ~(size_t)15;
-    const size_t pages = (rounded + page_size - 1) / page_size;
-    uint8_t *m = (uint8_t *)p + rounded - pages * page_size;
-    munmap(m, (pages + 1) * page_size);
-    used -= rounded;
+    munmap(it->second.map, it->second.map_len);
+    used -= (it->second.bytes + 15) & ~(size_t)15;
     allocs.erase(it);
     return cudaSuccess;
 }
