@@ -107,8 +107,8 @@ asan:
 	@$(MAKE) --no-print-directory BUILD=build-asan CUDA=0 CUDA_EMU_TEST= OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
 
 cuda-emu:
-	@$(MAKE) --no-print-directory BUILD=build-cudaemu CUDA=emu CUDA_EMU_TEST= build-cudaemu/fitchat \
-	  build-cudaemu/tests/test_cuda build-cudaemu/tests/test_cuda_blocks build-cudaemu/tests/tools/cmp_logits
+	@$(MAKE) --no-print-directory BUILD=build-cudaemu CUDA=emu CUDA_EMU_TEST= all \
+	  build-cudaemu/tests/test_cuda build-cudaemu/tests/test_cuda_blocks
 
 test-cuda-emu: cuda-emu
 	@FITCHAT_CUDA_EMU_BUILD=build-cudaemu bash tests/cuda_emu.test.sh
