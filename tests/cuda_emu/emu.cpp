@@ -2,9 +2,9 @@
  * memory, and kernel launches run on the CPU.
  *
  * A launch runs its blocks one after another (every other launch in reverse
- * order); the threads of a block are
- * fibers on one host thread (own stacks, our own x86-64 context switch, or
- * ucontext elsewhere). A pass runs every runnable thread until it reaches a
+ * order); the threads of a block are fibers on one host thread (own stacks,
+ * our own x86-64 context switch, or ucontext elsewhere), which switch to
+ * each other directly. A pass runs every runnable thread until it reaches a
  * barrier or returns; then the barriers whose threads have all arrived are
  * released: a warp's (__syncwarp, shuffles) when its 32 lanes wait at the
  * same one, the block's (__syncthreads) when all its threads do. Each pass
@@ -21,7 +21,6 @@
  * device has EMU_TOTAL bytes, of which the context takes EMU_CONTEXT once
  * created, and cudaMemGetInfo reports what the allocations leave.
  */
-#include <signal.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
