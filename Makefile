@@ -6,6 +6,8 @@
 #   make check      make test, then make asan (what CI runs)
 #   make asan       the whole suite under AddressSanitizer + UBSan (build-asan/, always CUDA=0)
 #   make CUDA=0     CPU only even where nvcc is installed (default CUDA=auto, mk/cuda.mk)
+#   make cuda-emu   the CUDA backend on the CUDA host emulator (build-cudaemu/, no nvcc, no GPU)
+#   make test-cuda-emu   its tests alone (test_cuda, cuda.test.sh; also part of make test)
 #   make models     fetch and verify the default model into the cache
 #   make fuzz       libFuzzer target for the GGUF reader (clang)
 #   make bench      benchmarks (see bench/)
@@ -39,6 +41,11 @@ SO_LIB   := $(SO_SRC:tests/so/%.c=$(BUILD)/tests/so/%.so)
 # The CUDA backend: CUDA ?= auto (1 when nvcc is found), see mk/cuda.mk.
 include mk/cuda.mk
 
+# make test also runs the CUDA backend on the CUDA host emulator
+# (tests/cuda_emu.test.sh, built in this folder by make cuda-emu; about a
+# minute of CPU); CUDA_EMU_TEST= leaves it out (make asan does).
+CUDA_EMU_TEST ?= build-cudaemu
+
 # SIMD kernels: one file per instruction set, chosen at run time by the
 # dispatch table in src/engine (the scalar path is always built).
 ifeq ($(ARCH),x86_64)
@@ -49,7 +56,7 @@ AVX2_FLAGS   :=
 AVX512_FLAGS :=
 endif
 
-.PHONY: all test check asan models models-extra fuzz bench clean tools
+.PHONY: all test check asan cuda-emu test-cuda-emu models models-extra fuzz bench clean tools
 .SECONDARY:
 all: $(BUILD)/fitchat tools
 
@@ -88,8 +95,8 @@ $(BUILD)/tests/so/%.so: tests/so/%.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(CFLAGS) -fPIC -shared -o $@ $< $(SAN)
 
-test: $(BUILD)/fitchat $(TEST_BIN) $(CUDA_HOST_TEST) $(TOOL_BIN) $(SO_LIB)
-	@bash tests/run.sh $(BUILD)
+test: $(BUILD)/fitchat $(TEST_BIN) $(CUDA_HOST_TEST) $(TOOL_BIN) $(SO_LIB) $(if $(CUDA_EMU_TEST),cuda-emu)
+	@FITCHAT_CUDA_EMU_BUILD=$(CUDA_EMU_TEST) bash tests/run.sh $(BUILD)
 
 # The README's test command: the suite, then the suite under the sanitizers.
 check: test
@@ -98,7 +105,14 @@ check: test
 	  awk '{p += $$1; f += $$2; s += $$3} END {printf "check: %d passed, %d failed, %d skipped\n", p, f, s}'
 
 asan:
-	@$(MAKE) --no-print-directory BUILD=build-asan CUDA=0 OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+	@$(MAKE) --no-print-directory BUILD=build-asan CUDA=0 CUDA_EMU_TEST= OPT=-O1 SAN="-fsanitize=address,undefined -fno-omit-frame-pointer -fno-sanitize-recover=undefined" test
+
+cuda-emu:
+	@$(MAKE) --no-print-directory BUILD=build-cudaemu CUDA=emu CUDA_EMU_TEST= all \
+	  build-cudaemu/tests/test_cuda build-cudaemu/tests/test_cuda_blocks
+
+test-cuda-emu: cuda-emu
+	@FITCHAT_CUDA_EMU_BUILD=build-cudaemu bash tests/cuda_emu.test.sh
 
 models:
 	@bash scripts/fetch-model.sh
@@ -113,6 +127,6 @@ bench: $(BUILD)/fitchat
 	@bash bench/run-all.sh
 
 clean:
-	rm -rf build build-asan build-fuzz
+	rm -rf build build-asan build-fuzz build-cudaemu
 
 -include $(LIB_OBJ:.o=.d) $(TLIB_OBJ:.o=.d) $(TEST_BIN:%=%.d) $(TOOL_BIN:%=%.d) $(BUILD)/src/app/main.d

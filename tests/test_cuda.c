@@ -107,6 +107,36 @@ static void test_matmul(void) {
     free(wf); free(x); free(y); free(w);
 }
 
+/* Decode rows long enough that each warp of the matvec kernel takes several
+ * chunks (8192: 2 to 8 chunks per warp): the staging area is reused, which
+ * the __syncwarp after each chunk protects. */
+static void test_matvec_long_rows(void) {
+    if (!need_gpu()) return;
+    rng_seed(18);
+    const int64_t n_in = 8192, n_out = 5;
+    float *wf = malloc(sizeof(float) * n_in * n_out), *x = malloc(sizeof(float) * n_in), y[5];
+    uint8_t *w = malloc((size_t)n_in * n_out * 4);
+    for (int i = 0; i < N_TYPES; i++) {
+        const quant_traits *q = quant_get(TYPES[i]);
+        const size_t rb = (size_t)ggml_row_bytes(TYPES[i], n_in);
+        fill(wf, n_in * n_out, 0.5f);
+        fill(x, n_in, 1.0f);
+        for (int64_t r = 0; r < n_out; r++) q->quantize(wf + r * n_in, w + r * rb, n_in);
+        for (int64_t r = 0; r < n_out; r++) q->dequant(w + r * rb, wf + r * n_in, n_in);
+        fc_err err = {0};
+        if (cuda_test_matmul(TYPES[i], w, n_in, n_out, x, 1, y, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
+        for (int64_t r = 0; r < n_out; r++) {
+            double ref = 0, mag = 0;
+            for (int64_t e = 0; e < n_in; e++) {
+                ref += (double)wf[r * n_in + e] * x[e];
+                mag += fabs((double)wf[r * n_in + e] * x[e]);
+            }
+            CHECK_MSG(fabs(y[r] - ref) <= 1e-4 * mag + 1e-6, "%s row %lld: %.9g, CPU %.9g", q->name, (long long)r, y[r], ref);
+        }
+    }
+    free(wf); free(x); free(w);
+}
+
 static void test_rmsnorm(void) {
     if (!need_gpu()) return;
     rng_seed(13);
@@ -286,6 +316,7 @@ int main(void) {
     quant_init(QUANT_ISA_AUTO);
     T_RUN(test_dequant);
     T_RUN(test_matmul);
+    T_RUN(test_matvec_long_rows);
     T_RUN(test_rmsnorm);
     T_RUN(test_rope);
     T_RUN(test_glu);

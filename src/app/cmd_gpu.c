@@ -26,8 +26,10 @@ void gpu_print_table(FILE *out, const gpu_inventory *inv) {
     char why[256] = "";
     int n = cuda_device_count(why, sizeof why);
     if (!cuda_built()) fprintf(out, "CUDA backend: not built (make CUDA=1 where nvcc is installed); layers run on the CPU\n");
-    else if (n > 0) fprintf(out, "CUDA backend: built, %d device%s\n", n, n == 1 ? "" : "s");
-    else fprintf(out, "CUDA backend: built, 0 devices (%s); layers run on the CPU\n", why);
+    else if (n > 0) fprintf(out, "CUDA backend: built%s, %d device%s\n", cuda_emulated() ? " (host emulator)" : "", n,
+                            n == 1 ? "" : "s");
+    else fprintf(out, "CUDA backend: built%s, 0 devices (%s); layers run on the CPU\n",
+                 cuda_emulated() ? " (host emulator)" : "", why);
 }
 
 static void usage(FILE *out) {

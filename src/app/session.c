@@ -94,10 +94,10 @@ void session_memory_report(FILE *out, const fc_session *s) {
         if (!pd->n_layers && !pd->head) continue;
         const gpu_device *g = &s->inv.dev[pd->gpu];
         char label[160];
-        snprintf(label, sizeof label, "%s %d (%s), layers %u-%u%s", g->emulated ? "emulated GPU" : "GPU", g->index,
-                 g->name, pd->first_layer, pd->first_layer + pd->n_layers - 1, pd->head ? " + head" : "");
-        if (!pd->n_layers) snprintf(label, sizeof label, "%s %d (%s), head", g->emulated ? "emulated GPU" : "GPU",
-                                    g->index, g->name);
+        const char *kind = g->emulated ? "emulated GPU" : cuda_emulated() ? "CUDA host emulator GPU" : "GPU";
+        snprintf(label, sizeof label, "%s %d (%s), layers %u-%u%s", kind, g->index, g->name, pd->first_layer,
+                 pd->first_layer + pd->n_layers - 1, pd->head ? " + head" : "");
+        if (!pd->n_layers) snprintf(label, sizeof label, "%s %d (%s), head", kind, g->index, g->name);
         report_line(out, label, &pd->bytes, log->dev_total[i], engine_device_context_bytes(s->engine, i),
                     pd->kind == MEM_DEV_GPU);
     }
@@ -138,7 +138,7 @@ static int engine_devices(const fc_session *s, fc_engine_params *ep, fc_err *err
         fc_engine_device *v = &ep->dev[ep->n_dev++];
         *v = (fc_engine_device){.kind = pd->kind, .ordinal = g->index, .first_layer = pd->first_layer,
                                 .n_layers = pd->n_layers, .head = pd->head, .cap = g->emulated ? g->total : 0};
-        snprintf(v->name, sizeof v->name, "%s", g->name);
+        snprintf(v->name, sizeof v->name, "%s%s", g->name, !g->emulated && cuda_emulated() ? " (CUDA host emulator)" : "");
         if (g->emulated || (!pd->n_layers && !pd->head)) continue;
         if (n_cuda < 0) n_cuda = cuda_device_count(why, sizeof why);
         if (g->index >= n_cuda)

@@ -102,7 +102,7 @@ int attention_launch(cudaStream_t st, const attn_args *a, fc_err *err) {
         return fc_errf(err, FC_EINPUT, "CUDA attention: %d heads do not share %d KV heads evenly", a->n_head, a->n_head_kv);
     if (a->kv_rows <= 0) return fc_errf(err, FC_EINPUT, "CUDA attention: a KV cache of %d rows", a->kv_rows);
     const dim3 grid((unsigned)a->n_head, (unsigned)a->n_tok);
-    attention_kernel<<<grid, ATT_WARPS * 32, 0, st>>>(*a);
+    FC_LAUNCH(attention_kernel, grid, ATT_WARPS * 32, 0, st)(*a);
     CU_LAUNCHED(err, "attention");
     return 0;
 }

@@ -28,22 +28,28 @@ extern "C" {
 
 #define FC_HD __host__ __device__ __forceinline__
 
+/* The device side of the __host__ __device__ functions below: device code,
+ * and everything in the CUDA host emulator (whose intrinsics stand in). */
+#if defined(__CUDA_ARCH__) || defined(FC_CUDA_EMU)
+#define FC_DEVICE_PATH 1
+#endif
+
 FC_HD float fc_mul(float a, float b) {
-#ifdef __CUDA_ARCH__
+#ifdef FC_DEVICE_PATH
     return __fmul_rn(a, b);
 #else
     return a * b;
 #endif
 }
 FC_HD float fc_add(float a, float b) {
-#ifdef __CUDA_ARCH__
+#ifdef FC_DEVICE_PATH
     return __fadd_rn(a, b);
 #else
     return a + b;
 #endif
 }
 FC_HD float fc_sub(float a, float b) {
-#ifdef __CUDA_ARCH__
+#ifdef FC_DEVICE_PATH
     return __fsub_rn(a, b);
 #else
     return a - b;
@@ -54,7 +60,7 @@ FC_HD uint32_t rd16(const uint8_t *p) { return (uint32_t)p[0] | (uint32_t)p[1] <
 FC_HD uint32_t rd32(const uint8_t *p) { return rd16(p) | rd16(p + 2) << 16; }
 
 FC_HD float bits_to_f32(uint32_t u) {
-#ifdef __CUDA_ARCH__
+#ifdef FC_DEVICE_PATH
     return __uint_as_float(u);
 #else
     float f;
@@ -63,7 +69,7 @@ FC_HD float bits_to_f32(uint32_t u) {
 #endif
 }
 FC_HD uint32_t f32_to_bits(float f) {
-#ifdef __CUDA_ARCH__
+#ifdef FC_DEVICE_PATH
     return __float_as_uint(f);
 #else
     uint32_t u;
@@ -74,7 +80,7 @@ FC_HD uint32_t f32_to_bits(float f) {
 
 /* f16 -> f32, exact (the same values as quant.c's fc_f16_to_f32). */
 FC_HD float h2f(uint32_t h) {
-#ifdef __CUDA_ARCH__
+#ifdef FC_DEVICE_PATH
     return __half2float(__ushort_as_half((unsigned short)h));
 #else
     const uint32_t sign = (h & 0x8000u) << 16, exp = (h >> 10) & 0x1F, mant = h & 0x3FF;

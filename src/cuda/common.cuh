@@ -25,12 +25,22 @@
                            cudaGetErrorString(cu_rc_), __FILE__, __LINE__);                                     \
     } while (0)
 
-/* After a <<<>>> launch: a bad configuration shows up here. */
+/* FC_LAUNCH(kernel, grid, block, smem, stream)(args...): a kernel launch.
+ * Under nvcc, kernel<<<grid, block, smem, stream>>>(args...); in the CUDA
+ * host emulator (make CUDA=emu, tests/cuda_emu), a launcher object that runs
+ * the grid on the CPU. */
+#ifdef FC_CUDA_EMU
+#define FC_LAUNCH(kernel, grid, block, smem, stream) FC_EMU_LAUNCH(kernel, grid, block, smem, stream)
+#else
+#define FC_LAUNCH(kernel, grid, block, smem, stream) kernel<<<grid, block, smem, stream>>>
+#endif
+
+/* After a launch: a bad configuration shows up here. */
 #define CU_LAUNCHED(err, kernel) CU(err, cudaGetLastError(), "launching kernel " kernel)
 
 static inline int cdiv(int64_t a, int64_t b) { return (int)((a + b - 1) / b); }
 
-#ifdef __CUDACC__
+#if defined(__CUDACC__) || defined(FC_CUDA_EMU)
 __device__ __forceinline__ float warp_sum(float v) {
     for (int o = 16; o > 0; o >>= 1) v += __shfl_xor_sync(0xffffffffu, v, o);
     return v;

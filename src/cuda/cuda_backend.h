@@ -31,6 +31,10 @@ extern "C" {
 /* Whether this binary was built with the CUDA backend. */
 bool cuda_built(void);
 
+/* Whether that backend is the CUDA host emulator (make CUDA=emu,
+ * tests/cuda_emu): one emulated device, kernels run on the CPU. */
+bool cuda_emulated(void);
+
 /* Number of usable CUDA devices (0 with a reason in why: "built without
  * CUDA", "no CUDA driver", "no device"). Never fails otherwise. */
 int cuda_device_count(char *why, size_t cap);

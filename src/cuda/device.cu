@@ -18,6 +18,12 @@ extern "C" {
 
 bool cuda_built(void) { return true; }
 
+#ifdef FC_CUDA_EMU
+bool cuda_emulated(void) { return true; }
+#else
+bool cuda_emulated(void) { return false; }
+#endif
+
 int cuda_device_count(char *why, size_t cap) {
     int n = 0;
     const cudaError_t rc = cudaGetDeviceCount(&n);

@@ -98,7 +98,7 @@ int kv_round_launch(cudaStream_t st, uint32_t type, float *x, int n_rows, int64_
     if (kv_check(type, n, "kv round", err)) return -1;
     if (type == GGML_TYPE_F32 || n_rows <= 0) return 0;
     const int64_t upr = units(type, n), total = upr * n_rows;
-    kv_round_kernel<<<cdiv(total, 128), 128, 0, st>>>(type, x, n, upr, total);
+    FC_LAUNCH(kv_round_kernel, cdiv(total, 128), 128, 0, st)(type, x, n, upr, total);
     CU_LAUNCHED(err, "kv round");
     return 0;
 }
@@ -109,7 +109,7 @@ int kv_store_launch(cudaStream_t st, uint32_t type, const float *x, int n_rows, 
     if (n_rows <= 0) return 0;
     if (n_rows > kv_rows) return fc_errf(err, FC_EINPUT, "CUDA kv store: %d rows into a cache of %d", n_rows, kv_rows);
     const int64_t upr = units(type, n), total = upr * n_rows;
-    kv_store_kernel<<<cdiv(total, 128), 128, 0, st>>>(type, x, n, upr, total, cache, row_bytes, pos_first, kv_rows);
+    FC_LAUNCH(kv_store_kernel, cdiv(total, 128), 128, 0, st)(type, x, n, upr, total, cache, row_bytes, pos_first, kv_rows);
     CU_LAUNCHED(err, "kv store");
     return 0;
 }

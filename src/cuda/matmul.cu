@@ -112,7 +112,7 @@ int matmul_launch(cudaStream_t st, uint32_t type, const void *w, int64_t n_in, i
     switch (type) {
 #define MM_CASE(T)                                                                                           \
     case T:                                                                                                  \
-        matmul_kernel<T><<<grid, block, 0, st>>>(wb, row_bytes, (int)n_in, (int)n_out, x, x_stride, n_tok, bias, \
+        FC_LAUNCH(matmul_kernel<T>, grid, block, 0, st)(wb, row_bytes, (int)n_in, (int)n_out, x, x_stride, n_tok, bias, \
                                                  y, y_stride, accumulate);                                   \
         break;
         FC_FOR_EACH_TYPE(MM_CASE)
@@ -139,7 +139,7 @@ int dequant_launch(cudaStream_t st, uint32_t type, const void *row, int64_t n_to
     const dim3 grid((unsigned)cdiv(n_groups, 128)), block(128);
     const uint8_t *rb = (const uint8_t *)row;
     switch (type) {
-#define DQ_CASE(T) case T: dequant_kernel<T><<<grid, block, 0, st>>>(rb, n_groups, out); break;
+#define DQ_CASE(T) case T: FC_LAUNCH(dequant_kernel<T>, grid, block, 0, st)(rb, n_groups, out); break;
         FC_FOR_EACH_TYPE(DQ_CASE)
 #undef DQ_CASE
     default: return fc_errf(err, FC_EINPUT, "CUDA dequantize: type %s is not supported", ggml_type_name(type));

@@ -109,7 +109,7 @@ int matvec_launch(cudaStream_t st, uint32_t type, const void *w, int64_t n_in, i
     switch (type) {
 #define MV_CASE(T)                                                                                           \
     case T:                                                                                                  \
-        matvec_kernel<T><<<grid, block, 0, st>>>(wb, row_bytes, w_end, (int)n_in, (int)n_out, x, bias, y,    \
+        FC_LAUNCH(matvec_kernel<T>, grid, block, 0, st)(wb, row_bytes, w_end, (int)n_in, (int)n_out, x, bias, y,    \
                                                  accumulate);                                                \
         break;
         FC_FOR_EACH_TYPE(MV_CASE)

@@ -43,7 +43,7 @@ __global__ void __launch_bounds__(NORM_THREADS)
 int rmsnorm_launch(cudaStream_t st, const float *x, const float *w, float *out, int n_rows, int n, float eps,
                    bool add, fc_err *err) {
     if (n_rows <= 0) return 0;
-    rmsnorm_kernel<<<n_rows, NORM_THREADS, 0, st>>>(x, w, out, n, eps, add);
+    FC_LAUNCH(rmsnorm_kernel, n_rows, NORM_THREADS, 0, st)(x, w, out, n, eps, add);
     CU_LAUNCHED(err, "rmsnorm");
     return 0;
 }
@@ -71,7 +71,7 @@ int rope_launch(cudaStream_t st, float *v, int n_tok, int n_heads, int head_dim,
                 const double *inv_freq, int kind, fc_err *err) {
     if (n_tok <= 0 || n_rot < 2) return 0;
     if (n_rot > head_dim) return fc_errf(err, FC_EINPUT, "CUDA rope: n_rot %d exceeds the head dimension %d", n_rot, head_dim);
-    rope_kernel<<<n_tok, 64, 0, st>>>(v, n_heads, head_dim, n_rot, pos0, inv_freq, kind == ROPE_NEOX);
+    FC_LAUNCH(rope_kernel, n_tok, 64, 0, st)(v, n_heads, head_dim, n_rot, pos0, inv_freq, kind == ROPE_NEOX);
     CU_LAUNCHED(err, "rope");
     return 0;
 }
@@ -91,7 +91,7 @@ __global__ void glu_kernel(const float *g, const float *__restrict__ u, int64_t 
 int glu_launch(cudaStream_t st, const float *g, const float *u, int64_t n, int act, float *out, fc_err *err) {
     if (n <= 0) return 0;
     const int blocks = (int)(n / 256 + 1 < 4096 ? n / 256 + 1 : 4096);
-    glu_kernel<<<blocks, 256, 0, st>>>(g, u, n, act == 1, out);
+    FC_LAUNCH(glu_kernel, blocks, 256, 0, st)(g, u, n, act == 1, out);
     CU_LAUNCHED(err, "glu");
     return 0;
 }
@@ -104,7 +104,7 @@ __global__ void softcap_kernel(float *v, int64_t n, float cap) {
 int softcap_launch(cudaStream_t st, float *v, int64_t n, float cap, fc_err *err) {
     if (n <= 0 || !(cap > 0)) return 0;
     const int blocks = (int)(n / 256 + 1 < 4096 ? n / 256 + 1 : 4096);
-    softcap_kernel<<<blocks, 256, 0, st>>>(v, n, cap);
+    FC_LAUNCH(softcap_kernel, blocks, 256, 0, st)(v, n, cap);
     CU_LAUNCHED(err, "softcap");
     return 0;
 }

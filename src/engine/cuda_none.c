@@ -7,6 +7,7 @@
 #define NO_CUDA "this fitchat was built without CUDA (rebuild with make CUDA=1 where nvcc is installed)"
 
 bool cuda_built(void) { return false; }
+bool cuda_emulated(void) { return false; }
 
 int cuda_device_count(char *why, size_t cap) {
     if (why && cap) snprintf(why, cap, "built without CUDA");

@@ -1,0 +1,76 @@
+#!/usr/bin/env bash
+# The CUDA backend on the CUDA host emulator (make cuda-emu, build-cudaemu/):
+# the kernel parity tests (test_cuda), the block decoders (test_cuda_blocks)
+# the end-to-end check (cuda.test.sh) and tiny models of every architecture,
+# every kernel executed on the CPU
+# by tests/cuda_emu/emu.cpp. Results are real runs of the kernels' code and
+# count as passes, each labelled [cuda-emu]. Run by `make test` (which builds
+# the emulator first and names its folder in FITCHAT_CUDA_EMU_BUILD) and by
+# `make test-cuda-emu`; elsewhere (make asan, a folder not built) it reports
+# nothing. The argument (the suite's build folder) is not used.
+set -u
+emu=${FITCHAT_CUDA_EMU_BUILD:-}
+if [ -z "$emu" ] || [ ! -x "$emu/tests/test_cuda" ] || [ ! -x "$emu/fitchat" ]; then
+  echo "skip cuda_emu.test.sh: no emulator build in this run (make test-cuda-emu)"; echo "@@ 0 0 0"; exit 0
+fi
+cd "$(dirname "$0")/.."
+pass=0; fail=0; skip=0
+run() { # label, command...: its lines with [cuda-emu] after ok/FAIL/skip, its tally added
+  local log; log=$(mktemp)
+  local t0=$SECONDS
+  "${@:2}" >"$log" 2>&1
+  local rc=$?
+  sed -E '/^@@ /d; s/^(ok|FAIL|skip)( +)(\[cuda-emu\] )?/\1\2[cuda-emu] /' "$log"
+  local tally; tally=$(grep '^@@ ' "$log" | tail -n 1)
+  if [ -n "$tally" ]; then
+    read -r _ p f s <<<"$tally"
+    pass=$((pass + p)); fail=$((fail + f)); skip=$((skip + s))
+    [ "$rc" -ne 0 ] && [ "$f" -eq 0 ] && { echo "FAIL [cuda-emu] $1 exited $rc"; fail=$((fail + 1)); }
+  else
+    echo "FAIL [cuda-emu] $1 (exit $rc, no tally)"; fail=$((fail + 1))
+  fi
+  echo "   ($1 on the emulator: $((SECONDS - t0)) s)"
+  rm -f "$log"
+}
+run test_cuda "$emu/tests/test_cuda"
+# again with each device allocation starting right after a guard page (reads before it fault)
+run "test_cuda, guard pages in front" env FITCHAT_CUDA_EMU_GUARD=front "$emu/tests/test_cuda"
+[ -x "$emu/tests/test_cuda_blocks" ] && run test_cuda_blocks "$emu/tests/test_cuda_blocks"
+run cuda.test.sh bash tests/cuda.test.sh "$emu"
+
+# Every architecture the engine runs, as the tiny random-weight models of
+# tests/archs.test.sh (qwen2 biases, qwen3 Q/K norms, phi3, gemma3 post-norms,
+# GeGLU, two RoPE bases and a sliding window of 5 whose ring wraps, llama3
+# RoPE factors; Q8_0 and a Q4_K/Q6_K mix): all layers and the head on the
+# emulated GPU against the CPU, float activations and f32 KV, so only the
+# summation order differs (measured <= 1.3e-5): logits within 1e-4, greedy ids identical.
+archs() {
+  local py tmp t0=$SECONDS
+  if ! py=$(bash scripts/setup-venv.sh 2>/dev/null); then
+    echo "skip [cuda-emu] architectures: no Python venv (scripts/setup-venv.sh)"; skip=$((skip + 10)); return
+  fi
+  tmp=$(mktemp -d)
+  if ! "$py" tests/tools/make_arch_models.py "$tmp" >/dev/null 2>&1; then
+    echo "FAIL [cuda-emu] architectures: make_arch_models.py"; fail=$((fail + 1)); rm -rf "$tmp"; return
+  fi
+  local toks="1 5 9 33 200 17 88 4 250 100 3 7" f n res
+  for f in "$tmp"/*.gguf; do
+    n=$(basename "$f" .gguf)
+    if ! "$emu/fitchat" run -m "$f" --tokens "$toks" -n 8 --greedy --exact --kv-type f32 -ngl 0 \
+          --logits-out "$tmp/cpu.bin" --ids-out "$tmp/cpu.ids" >/dev/null 2>"$tmp/err" ||
+       ! FITCHAT_GPU=2GiB "$emu/fitchat" run -m "$f" --tokens "$toks" -n 8 --greedy --exact --kv-type f32 -ngl 99 \
+          --logits-out "$tmp/gpu.bin" --ids-out "$tmp/gpu.ids" >/dev/null 2>>"$tmp/err"; then
+      echo "FAIL [cuda-emu] $n, all layers on the GPU: $(tail -n 1 "$tmp/err")"; fail=$((fail + 1)); continue
+    fi
+    local v=$(( $(stat -c %s "$tmp/cpu.bin") / 4 / 12 ))
+    if res=$("$emu/tests/tools/cmp_logits" "$tmp/cpu.bin" "$tmp/gpu.bin" $v 1e-4) && cmp -s "$tmp/cpu.ids" "$tmp/gpu.ids"; then
+      echo "ok   [cuda-emu] $n, all layers on the GPU: logits within 1e-4 ($res), same greedy ids"; pass=$((pass + 1))
+    else
+      echo "FAIL [cuda-emu] $n, all layers on the GPU: $res; ids $(cat "$tmp/gpu.ids") vs CPU $(cat "$tmp/cpu.ids")"; fail=$((fail + 1))
+    fi
+  done
+  rm -rf "$tmp"
+  echo "   (architectures on the emulator: $((SECONDS - t0)) s)"
+}
+archs
+echo "@@ $pass $fail $skip"
