@@ -357,15 +357,18 @@ static void mm_task(void *ctx, int task, int thread) {
     }
 }
 
-/* Splits each job's rows into chunks: enough tasks to balance the threads
- * (4 per thread), rows a multiple of ROW_BLOCK. */
+/* Splits each job's rows into chunks: enough tasks to balance the threads,
+ * rows a multiple of ROW_BLOCK. Generation: 4 per thread (long runs of rows
+ * for the two-stream dots); prompts: 16 per thread, so that the last task
+ * handed out is short and threads finish together. */
 static int mm_plan(fc_cpu_stage *e, mm_batch *b) {
     int nt = pool_size(e->pool), total = 0;
+    const int per_thread = b->n_tok < 4 ? 4 : 16;
     int64_t all_rows = 0;
     for (int i = 0; i < b->n_jobs; i++) all_rows += b->jobs[i].w->n_out;
     for (int i = 0; i < b->n_jobs; i++) {
         mm_job *j = &b->jobs[i];
-        int64_t want = nt == 1 ? 1 : (int64_t)4 * nt * j->w->n_out / all_rows + 1;
+        int64_t want = nt == 1 ? 1 : (int64_t)per_thread * nt * j->w->n_out / all_rows + 1;
         int64_t rows = (j->w->n_out + want - 1) / want;
         rows = (rows + ROW_BLOCK - 1) / ROW_BLOCK * ROW_BLOCK;
         j->rows_per_task = (int)rows;
