@@ -80,6 +80,11 @@ typedef struct quant_traits {
     quant_tile4_fn tile4;         /* 4 rows x 4 activation rows, each weight
                                    * block unpacked once for four tokens;
                                    * NULL: quant_tile4 loops dot */
+    quant_tile4_fn tile8;         /* 4 rows x 8 activation rows (out[t *
+                                   * out_stride + r], t < 8), equal bit for bit
+                                   * to two tile4 calls (tokens 0..3, 4..7);
+                                   * NULL where the ISA has none (mm_rows then
+                                   * uses tile4) */
 } quant_traits;
 
 enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };

@@ -126,8 +126,8 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
 
 /* A row of a kernel table (quant_ref.c, quant_avx2.c, quant_avx512.c): the
  * type's facts, written once below, then one instruction set's kernels
- * (dot_rows is NULL except in the AVX-512 Q4_K and Q6_K rows). */
-#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4}
+ * (dot_rows and tile8 are NULL except in the AVX-512 Q4_K and Q6_K rows). */
+#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL}
 /* name, elements per block, bytes per block, the activation format the dot wants */
 #define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
 #define QUANT_FACTS_GGML_TYPE_F16    "F16", 1, 2, FC_ACT_F32
@@ -206,19 +206,21 @@ QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
 /* The AVX-512 table's K rows: the AVX-512 VNNI tiles and dots of
  * quant_k_avx512.c (Q4_K, Q6_K), quant_k235_avx512.c (Q2_K, Q3_K, Q5_K) and
  * quant_iq4_avx512.c (IQ4_NL, IQ4_XS): every K type has its own; Q4_K and
- * Q6_K also a two-stream dot_rows (generation). */
+ * Q6_K also a two-stream dot_rows (generation) and a 4x8 tile8 (prompts). */
 #define QUANT_K_AVX512_DECL(t)                                                                      \
     void quant_avx512_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t); \
     float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX512_DECL)
 void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
 void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+void quant_avx512_tile8_q4_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+void quant_avx512_tile8_q6_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 #define QUANT_K_ROW_AVX512(id, t) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t, quant_avx512_tile4_##t)
-/* the same with dot_rows */
+/* the same with dot_rows and tile8 */
 #define QUANT_K_ROW_AVX512_ROWS(id, t)                                                                         \
     [id] = {id, QUANT_FACTS_##id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t,          \
-            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t}
+            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t, quant_avx512_tile8_##t}
 #define QUANT_K_ROWS_AVX512                                                                         \
     QUANT_K_ROW_AVX512(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q3_K, q3_k),             \
     QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k),        \
