@@ -32,89 +32,37 @@
 
 #define QK FC_QK_K
 
-void quant_avx512_tile4_q4_k(KT_ARGS) {
-    KT_SETUP(blk_q4_k);
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    for (int64_t i = 0; i < n / QK; i++) {
-        const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
-        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
-        /* per row pair h: lane x = row 2h + x; scales as int16 words 0..7, mins likewise */
-        __m256i sc16[2], mn16[2];
-        _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256i sm = _mm256_set_m128i(k45_unpack(br[2 * h + 1][i].scales), k45_unpack(br[2 * h][i].scales));
-            sc16[h] = _mm256_unpacklo_epi8(sm, zero);
-            mn16[h] = _mm256_unpackhi_epi8(sm, zero);
-        }
-        __m256i is[4][2];
-        _Pragma("GCC unroll 4")
-        for (int t = 0; t < 4; t++) is[t][0] = is[t][1] = zero;
-        _Pragma("GCC unroll 4")
-        for (int m = 0; m < 4; m++) {
-            __m256i ca0[2], ca1[2], cb0[2], cb1[2], sc[2];
-            _Pragma("GCC unroll 2")
-            for (int h = 0; h < 2; h++) {
-                __m256i zlo, zhi;
-                rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, qs) + 32 * (size_t)m, &zlo, &zhi);
-                ca0[h] = _mm256_and_si256(zlo, low4);
-                ca1[h] = _mm256_and_si256(zhi, low4);
-                cb0[h] = _mm256_and_si256(_mm256_srli_epi16(zlo, 4), low4);
-                cb1[h] = _mm256_and_si256(_mm256_srli_epi16(zhi, 4), low4);
-                sc[h] = words_ab(sc16[h], 2 * m, 2 * m + 1);
-            }
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const int8_t *q = at[t]->qs + 64 * m;
-                const __m256i a0 = bc16(q), a1 = bc16(q + 16), b0 = bc16(q + 32), b1 = bc16(q + 48);
-                _Pragma("GCC unroll 2")
-                for (int h = 0; h < 2; h++) {
-                    const __m256i sa = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, ca0[h], a0), ca1[h], a1);
-                    const __m256i sb = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, cb0[h], b0), cb1[h], b1);
-                    is[t][h] = _mm256_dpwssd_epi32(is[t][h], _mm256_packs_epi32(sa, sb), sc[h]);
-                }
-            }
-        }
-        /* mins (min j covers bsums 2j, 2j + 1): words [m0 m0 m1 m1 m2 m2 m3 m3] against bsums 0..7,
-         * [m4 m4 .. m7 m7] against bsums 8..15 */
-        const __m256i plo = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7));
-        const __m256i phi = _mm256_add_epi8(plo, _mm256_set1_epi8(8));
-        _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256i mlo = _mm256_shuffle_epi8(mn16[h], plo), mhi = _mm256_shuffle_epi8(mn16[h], phi);
-            const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, d));
-            const __m256 dmin = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, dmin));
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const __m256i ms = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, mlo, bc16(at[t]->bsums)), mhi, bc16(at[t]->bsums + 8));
-                const __m256 da = _mm256_set1_ps(at[t]->d);
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, da), acc[t][h]);
-                acc[t][h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_mul_ps(dmin, da), acc[t][h]);
-            }
-        }
-    }
+/* The K tiles below are written once for nt tokens (4 or 8, a constant
+ * after inlining): quant_avx512_tile4_* and tile8_* are the same code.
+ * tile8 unpacks each weight chunk (nibble masks, row-pair permutes, scale
+ * words) once for eight tokens instead of four (AVX-512VL: ymm16..31 hold
+ * the sixteen int32 sums; the float accumulators are touched once per
+ * super-block, so their spills cost little): in cache ~10 % more MAC/s than
+ * tile4 on Zen 4, the vpdpbusd count per MAC being the same. Per (row,
+ * token) both run the same int32 lanes and float operations in the same
+ * order, so tile8's results are two tile4 calls' bit for bit. */
+
+/* acc of nt tokens -> out (tile_store8 per four tokens) */
+static inline void tile_store_nt(const __m256 acc[8][2], float *out, size_t out_stride, int nt) {
     tile_store8(acc, out, out_stride);
+    if (nt == 8) tile_store8(acc + 4, out + 4 * out_stride, out_stride);
 }
 
-/* Q4_K, 4 rows x 8 tokens: the tile above with eight tokens per unpack, so
- * the nibble masks, row-pair permutes and scale shuffles of each 32-byte
- * chunk are paid once per eight tokens (AVX-512VL: ymm16..31 hold the
- * sixteen int32 sums; the float accumulators are touched once per
- * super-block, so their spills cost little), and the mins take one
- * vpdpwssd per row pair and token instead of two (below). Per (row, token)
- * the same int32 lanes and float operations in the same order as
- * quant_avx512_tile4_q4_k: its results bit for bit, tokens 0..3 and 4..7
- * as two tile4 calls. In cache ~10% more MAC/s than tile4 on Zen 4: the
- * vpdpbusd count per MAC is the same, the unpack and min work halves. */
-void quant_avx512_tile8_q4_k(KT_ARGS) {
-    const blk_q4_k *br[4];
-    const fc_block_q8k *ar[8];
-    for (int r = 0; r < 4; r++) br[r] = (const blk_q4_k *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
-    for (int t = 0; t < 8; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
-    __m256 acc[8][2];
-    for (int t = 0; t < 8; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+/* Q4_K: per row pair, the 6-bit scales and mins as int16 words (k45_unpack);
+ * each 32-byte chunk m of qs holds sub-blocks 2m (low nibbles) and 2m + 1
+ * (high): four vpdpbusd give their two 16-element sums per lane, packed to
+ * int16 and multiplied by the two scale words with one vpdpwssd. Mins: min
+ * j covers bsums 2j, 2j + 1; their sums P_j once per token (vphaddw), as
+ * words [P0 P4 P1 P5 P2 P6 P3 P7] against the mins in the same order, so
+ * one vpdpwssd per row pair and token gives in int32 lane k m_k P_k +
+ * m_k+4 P_k+4. */
+static inline __attribute__((always_inline)) void q4k_tile(KT_ARGS, const int nt) {
+    KT_SETUP_NT(blk_q4_k, nt);
     const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m128i p04 = _mm_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
     for (int64_t i = 0; i < n / QK; i++) {
         const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
+        /* per row pair h: lane x = row 2h + x; scales as int16 words 0..7, mins likewise */
         __m256i sc16[2], mn16[2];
         _Pragma("GCC unroll 2")
         for (int h = 0; h < 2; h++) {
@@ -124,7 +72,7 @@ void quant_avx512_tile8_q4_k(KT_ARGS) {
         }
         __m256i is[8][2];
         _Pragma("GCC unroll 8")
-        for (int t = 0; t < 8; t++) is[t][0] = is[t][1] = zero;
+        for (int t = 0; t < nt; t++) is[t][0] = is[t][1] = zero;
         _Pragma("GCC unroll 4")
         for (int m = 0; m < 4; m++) {
             __m256i ca0[2], ca1[2], cb0[2], cb1[2], sc[2];
@@ -139,7 +87,7 @@ void quant_avx512_tile8_q4_k(KT_ARGS) {
                 sc[h] = words_ab(sc16[h], 2 * m, 2 * m + 1);
             }
             _Pragma("GCC unroll 8")
-            for (int t = 0; t < 8; t++) {
+            for (int t = 0; t < nt; t++) {
                 const int8_t *q = ar[t][i].qs + 64 * m;
                 const __m256i a0 = bc16(q), a1 = bc16(q + 16), b0 = bc16(q + 32), b1 = bc16(q + 48);
                 _Pragma("GCC unroll 2")
@@ -150,15 +98,9 @@ void quant_avx512_tile8_q4_k(KT_ARGS) {
                 }
             }
         }
-        /* mins: min j covers bsums 2j, 2j + 1; their sums P_j once per token
-         * (vphaddw, both row pairs), words [P0 P4 P1 P5 P2 P6 P3 P7] against
-         * mins in the same order, so one vpdpwssd per row pair and token
-         * (tile4: two) leaves in int32 lane k exactly tile4's m_k P_k +
-         * m_k+4 P_k+4, and the lanes' float sums are tile4's */
-        const __m128i p04 = _mm_setr_epi8(0, 1, 8, 9, 2, 3, 10, 11, 4, 5, 12, 13, 6, 7, 14, 15);
         __m256i bs2[8];
         _Pragma("GCC unroll 8")
-        for (int t = 0; t < 8; t++) {
+        for (int t = 0; t < nt; t++) {
             const int16_t *b = ar[t][i].bsums;
             const __m128i ps = _mm_hadd_epi16(_mm_loadu_si128((const __m128i *)(const void *)b), _mm_loadu_si128((const __m128i *)(const void *)(b + 8)));
             bs2[t] = _mm256_broadcastsi128_si256(_mm_shuffle_epi8(ps, p04));
@@ -169,18 +111,19 @@ void quant_avx512_tile8_q4_k(KT_ARGS) {
             const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, d));
             const __m256 dmin = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q4_k, dmin));
             _Pragma("GCC unroll 8")
-            for (int t = 0; t < 8; t++) {
-                const fc_block_q8k *a = &ar[t][i];
+            for (int t = 0; t < nt; t++) {
                 const __m256i ms = _mm256_dpwssd_epi32(zero, mn, bs2[t]);
-                const __m256 da = _mm256_set1_ps(a->d);
+                const __m256 da = _mm256_set1_ps(ar[t][i].d);
                 acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, da), acc[t][h]);
                 acc[t][h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_mul_ps(dmin, da), acc[t][h]);
             }
         }
     }
-    tile_store8(acc, out, out_stride);
-    tile_store8(acc + 4, out + 4 * out_stride, out_stride);
+    tile_store_nt(acc, out, out_stride, nt);
 }
+
+void quant_avx512_tile4_q4_k(KT_ARGS) { q4k_tile(rows, row_stride, act, act_stride, n, out, out_stride, 4); }
+void quant_avx512_tile8_q4_k(KT_ARGS) { q4k_tile(rows, row_stride, act, act_stride, n, out, out_stride, 8); }
 
 /* Q6_K codes (value + 32) of 16 elements: nibbles l (bits 0..3) or'ed with
  * bits 4, 5 of h (already shifted there): l | (h & 0x30) */
@@ -188,92 +131,15 @@ static inline __m256i q6_codes(__m256i l, __m256i h) {
     return _mm256_ternarylogic_epi32(l, h, _mm256_set1_epi8(0x30), 0xF8);
 }
 
-void quant_avx512_tile4_q6_k(KT_ARGS) {
-    KT_SETUP(blk_q6_k);
+/* Q6_K: per row pair the 16 signed scales as int16 words; each 32-element
+ * chunk is two 16-element sums per lane (vpdpbusd), packed and multiplied
+ * by its two scale words (vpdpwssd); the codes' offset 32 goes through the
+ * bsums first. */
+static inline __attribute__((always_inline)) void q6k_tile(KT_ARGS, const int nt) {
+    KT_SETUP_NT(blk_q6_k, nt);
     const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
     for (int64_t i = 0; i < n / QK; i++) {
         const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
-        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
-        /* per row pair: the 16 signed scales as int16, groups 0..7 (sw_lo) and 8..15 (sw_hi) */
-        __m256i sw_lo[2], sw_hi[2], is[4][2];
-        _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256i s8 = _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)br[2 * h + 1][i].scales),
-                                                _mm_loadu_si128((const __m128i *)(const void *)br[2 * h][i].scales));
-            const __m256i sgn = _mm256_cmpgt_epi8(zero, s8);
-            sw_lo[h] = _mm256_unpacklo_epi8(s8, sgn);
-            sw_hi[h] = _mm256_unpackhi_epi8(s8, sgn);
-            /* codes are value + 32: start from -32 * sum_g sc_g bsum_g */
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const __m256i off = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, sw_lo[h], bc16(at[t]->bsums)), sw_hi[h], bc16(at[t]->bsums + 8));
-                is[t][h] = _mm256_sub_epi32(zero, _mm256_slli_epi32(off, 5));
-            }
-        }
-        _Pragma("GCC unroll 2")
-        for (int hf = 0; hf < 2; hf++) {
-            /* chunk c (32 elements, groups 2c and 2c + 1 of this half): low bits
-             * from ql bytes 0..31 (c even) or 32..63 (c odd), low or high nibble
-             * (c < 2 or not); high bits from qh bits 2c, 2c + 1 */
-            __m256i qhlo[2], qhhi[2];
-            _Pragma("GCC unroll 2")
-            for (int h = 0; h < 2; h++) rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, qh) + 32 * (size_t)hf, &qhlo[h], &qhhi[h]);
-            _Pragma("GCC unroll 4")
-            for (int c = 0; c < 4; c++) {
-                __m256i clo[2], chi[2], sc[2];
-                _Pragma("GCC unroll 2")
-                for (int h = 0; h < 2; h++) {
-                    __m256i llo, lhi, hlo = qhlo[h], hhi = qhhi[h];
-                    rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, ql) + 64 * (size_t)hf + 32 * (size_t)(c & 1), &llo, &lhi);
-                    if (c >= 2) { llo = _mm256_srli_epi16(llo, 4); lhi = _mm256_srli_epi16(lhi, 4); }
-                    switch (c) {
-                    case 0: hlo = _mm256_slli_epi16(hlo, 4); hhi = _mm256_slli_epi16(hhi, 4); break;
-                    case 1: hlo = _mm256_slli_epi16(hlo, 2); hhi = _mm256_slli_epi16(hhi, 2); break;
-                    case 2: break;
-                    default: hlo = _mm256_srli_epi16(hlo, 2); hhi = _mm256_srli_epi16(hhi, 2); break;
-                    }
-                    clo[h] = q6_codes(_mm256_and_si256(llo, low4), hlo);
-                    chi[h] = q6_codes(_mm256_and_si256(lhi, low4), hhi);
-                    sc[h] = words_ab(hf ? sw_hi[h] : sw_lo[h], 2 * c, 2 * c + 1);
-                }
-                _Pragma("GCC unroll 4")
-                for (int t = 0; t < 4; t++) {
-                    const int8_t *q = at[t]->qs + 128 * hf + 32 * c;
-                    const __m256i a0 = bc16(q), a1 = bc16(q + 16);
-                    _Pragma("GCC unroll 2")
-                    for (int h = 0; h < 2; h++) {
-                        const __m256i s0 = _mm256_dpbusd_epi32(zero, clo[h], a0), s1 = _mm256_dpbusd_epi32(zero, chi[h], a1);
-                        is[t][h] = _mm256_dpwssd_epi32(is[t][h], _mm256_packs_epi32(s0, s1), sc[h]);
-                    }
-                }
-            }
-        }
-        _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, d));
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++)
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(at[t]->d)), acc[t][h]);
-        }
-    }
-    tile_store8(acc, out, out_stride);
-}
-
-/* Q6_K, 4 rows x 8 tokens: the tile above with eight tokens per unpack of
- * the codes and scale words (as quant_avx512_tile8_q4_k; the offset terms
- * have no pairs to merge); its results bit for bit, tokens 0..3 and 4..7 as
- * two tile4 calls. */
-void quant_avx512_tile8_q6_k(KT_ARGS) {
-    const blk_q6_k *br[4];
-    const fc_block_q8k *ar[8];
-    for (int r = 0; r < 4; r++) br[r] = (const blk_q6_k *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
-    for (int t = 0; t < 8; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
-    __m256 acc[8][2];
-    for (int t = 0; t < 8; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
-    const __m256i low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
-    for (int64_t i = 0; i < n / QK; i++) {
-        const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
-        const fc_block_q8k *const at[8] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i], &ar[4][i], &ar[5][i], &ar[6][i], &ar[7][i]};
         /* per row pair: the 16 signed scales as int16, groups 0..7 (sw_lo) and 8..15 (sw_hi) */
         __m256i sw_lo[2], sw_hi[2], is[8][2];
         _Pragma("GCC unroll 2")
@@ -285,8 +151,8 @@ void quant_avx512_tile8_q6_k(KT_ARGS) {
             sw_hi[h] = _mm256_unpackhi_epi8(s8, sgn);
             /* codes are value + 32: start from -32 * sum_g sc_g bsum_g */
             _Pragma("GCC unroll 8")
-            for (int t = 0; t < 8; t++) {
-                const __m256i off = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, sw_lo[h], bc16(at[t]->bsums)), sw_hi[h], bc16(at[t]->bsums + 8));
+            for (int t = 0; t < nt; t++) {
+                const __m256i off = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, sw_lo[h], bc16(ar[t][i].bsums)), sw_hi[h], bc16(ar[t][i].bsums + 8));
                 is[t][h] = _mm256_sub_epi32(zero, _mm256_slli_epi32(off, 5));
             }
         }
@@ -317,8 +183,8 @@ void quant_avx512_tile8_q6_k(KT_ARGS) {
                     sc[h] = words_ab(hf ? sw_hi[h] : sw_lo[h], 2 * c, 2 * c + 1);
                 }
                 _Pragma("GCC unroll 8")
-                for (int t = 0; t < 8; t++) {
-                    const int8_t *q = at[t]->qs + 128 * hf + 32 * c;
+                for (int t = 0; t < nt; t++) {
+                    const int8_t *q = ar[t][i].qs + 128 * hf + 32 * c;
                     const __m256i a0 = bc16(q), a1 = bc16(q + 16);
                     _Pragma("GCC unroll 2")
                     for (int h = 0; h < 2; h++) {
@@ -332,13 +198,15 @@ void quant_avx512_tile8_q6_k(KT_ARGS) {
         for (int h = 0; h < 2; h++) {
             const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q6_k, d));
             _Pragma("GCC unroll 8")
-            for (int t = 0; t < 8; t++)
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(at[t]->d)), acc[t][h]);
+            for (int t = 0; t < nt; t++)
+                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(ar[t][i].d)), acc[t][h]);
         }
     }
-    tile_store8(acc, out, out_stride);
-    tile_store8(acc + 4, out + 4 * out_stride, out_stride);
+    tile_store_nt(acc, out, out_stride, nt);
 }
+
+void quant_avx512_tile4_q6_k(KT_ARGS) { q6k_tile(rows, row_stride, act, act_stride, n, out, out_stride, 4); }
+void quant_avx512_tile8_q6_k(KT_ARGS) { q6k_tile(rows, row_stride, act, act_stride, n, out, out_stride, 8); }
 
 /* ---- dots (one row, one token): VNNI -------------------------------------------- */
 

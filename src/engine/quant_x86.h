@@ -91,12 +91,14 @@ static inline __m256 rows2_f16(const uint8_t *x, const uint8_t *y, size_t off) {
 /* the K tiles' arguments and setup: br[r] = row r's blocks, ar[t] = token t's, acc[t][h]
  * = float sums in the tile_store8 layout */
 #define KT_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
-#define KT_SETUP(BT)                                                                              \
+#define KT_SETUP(BT) KT_SETUP_NT(BT, 4)
+/* the same for nt tokens (at most 8) */
+#define KT_SETUP_NT(BT, nt)                                                                       \
     const BT *br[4];                                                                              \
-    const fc_block_q8k *ar[4];                                                                    \
+    const fc_block_q8k *ar[8];                                                                    \
     for (int r = 0; r < 4; r++) br[r] = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride); \
-    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
-    __m256 acc[4][2];                                                                             \
-    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps()
+    for (int t = 0; t < (nt); t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride); \
+    __m256 acc[8][2];                                                                             \
+    for (int t = 0; t < (nt); t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps()
 
 #endif
