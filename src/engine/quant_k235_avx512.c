@@ -74,6 +74,20 @@ static inline __m256i q2k_lut(__m256i sc8, int k) {
     return _mm256_mullo_epi16(_mm256_shuffle_epi8(sc8, pat), _mm256_set1_epi32(0x03020100));
 }
 
+/* The Q2_K / Q3_K tiles' inner step: is[t][h] += u0[h] . token t's
+ * activations [off, off + 16) + u1[h] . [off + 16, off + 32) (broadcast to
+ * both lanes), for the four tokens and both row pairs. */
+static inline __attribute__((always_inline)) void dpbusd_4tok(__m256i is[4][2], const __m256i u0[2], const __m256i u1[2],
+                                                              const fc_block_q8k *const at[4], int off) {
+    _Pragma("GCC unroll 4")
+    for (int t = 0; t < 4; t++) {
+        const int8_t *q = at[t]->qs + off;
+        const __m256i a0 = bc16(q), a1 = bc16(q + 16);
+        _Pragma("GCC unroll 2")
+        for (int h = 0; h < 2; h++) is[t][h] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(is[t][h], u0[h], a0), u1[h], a1);
+    }
+}
+
 /* the table index of the 2-bit codes at bits 2j, 2j + 1 of v in group sel (0..3) of a table */
 static inline __m256i q2k_index(__m256i v, int j, int sel) {
     return _mm256_ternarylogic_epi32(j ? _mm256_srli_epi16(v, 2 * j) : v, _mm256_set1_epi8(3), _mm256_set1_epi8((char)(4 * sel)), 0xEA); /* a & b | c */
@@ -116,13 +130,7 @@ void quant_avx512_tile4_q2_k(KT_ARGS) {
                     u0[h] = _mm256_shuffle_epi8(lut[h][g / 4], q2k_index(ql[h], j, g % 4));
                     u1[h] = _mm256_shuffle_epi8(lut[h][g / 4], q2k_index(qh[h], j, g % 4 + 1));
                 }
-                _Pragma("GCC unroll 4")
-                for (int t = 0; t < 4; t++) {
-                    const int8_t *q = at[t]->qs + 128 * hq + 32 * j;
-                    const __m256i a0 = bc16(q), a1 = bc16(q + 16);
-                    _Pragma("GCC unroll 2")
-                    for (int h = 0; h < 2; h++) is[t][h] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(is[t][h], u0[h], a0), u1[h], a1);
-                }
+                dpbusd_4tok(is, u0, u1, at, 128 * hq + 32 * j);
             }
         }
         _Pragma("GCC unroll 2")
@@ -197,13 +205,7 @@ void quant_avx512_tile4_q3_k(KT_ARGS) {
                     u0[h] = _mm256_shuffle_epi8(lut[h][4 * hq + j], q3k_index(ql[h], hm[h][0], j, 4 * hq + j, 0));
                     u1[h] = _mm256_shuffle_epi8(lut[h][4 * hq + j], q3k_index(qh[h], hm[h][1], j, 4 * hq + j, 1));
                 }
-                _Pragma("GCC unroll 4")
-                for (int t = 0; t < 4; t++) {
-                    const int8_t *q = at[t]->qs + 128 * hq + 32 * j;
-                    const __m256i a0 = bc16(q), a1 = bc16(q + 16);
-                    _Pragma("GCC unroll 2")
-                    for (int h = 0; h < 2; h++) is[t][h] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(is[t][h], u0[h], a0), u1[h], a1);
-                }
+                dpbusd_4tok(is, u0, u1, at, 128 * hq + 32 * j);
             }
         }
         _Pragma("GCC unroll 2")
