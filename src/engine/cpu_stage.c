@@ -196,6 +196,33 @@ static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
     }
 }
 
+/* Rows [rb, re) times tokens t, t + 1, ... in groups of nt (4 or 8) by the
+ * tile kernel (4 rows x nt tokens per call; each weight block is unpacked
+ * once for the nt tokens); leftover rows go through dot. Returns the first
+ * token not done (fewer than nt left). */
+static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int re, int t, int n_tok) {
+    const fc_weight *w = j->w;
+    const uint8_t *rows = w->data;
+    for (; t + nt <= n_tok; t += nt) {
+        const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+        int r = rb;
+        for (; r + 4 <= re; r += 4) {
+            float o[32];
+            tile(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
+            for (int tt = 0; tt < nt; tt++) {
+                float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
+                for (int i = 0; i < 4; i++) mm_put(j, y, r + i, o[4 * tt + i]);
+            }
+        }
+        for (; r < re; r++)
+            for (int tt = 0; tt < nt; tt++) {
+                float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
+                mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in));
+            }
+    }
+    return t;
+}
+
 static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
@@ -223,48 +250,10 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
         int t = 0;
-        if (tile8) {
-            /* 8 tokens x 4 rows per call where the ISA has it (results
-             * equal tile4's bit for bit); the rest as below */
-            for (; t + 8 <= n_tok; t += 8) {
-                const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
-                int r = rb;
-                for (; r + 4 <= re; r += 4) {
-                    float o[32];
-                    tile8(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
-                    for (int tt = 0; tt < 8; tt++) {
-                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                        for (int i = 0; i < 4; i++) mm_put(j, y, r + i, o[4 * tt + i]);
-                    }
-                }
-                for (; r < re; r++)
-                    for (int tt = 0; tt < 8; tt++) {
-                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                        mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in));
-                    }
-            }
-        }
-        if (tile4) {
-            /* 4 tokens x 4 rows per kernel call: each weight block is
-             * unpacked once for four tokens; leftover rows go through dot */
-            for (; t + 4 <= n_tok; t += 4) {
-                const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
-                int r = rb;
-                for (; r + 4 <= re; r += 4) {
-                    float o[16];
-                    tile4(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
-                    for (int tt = 0; tt < 4; tt++) {
-                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                        for (int i = 0; i < 4; i++) mm_put(j, y, r + i, o[4 * tt + i]);
-                    }
-                }
-                for (; r < re; r++)
-                    for (int tt = 0; tt < 4; tt++) {
-                        float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                        mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in));
-                    }
-            }
-        }
+        /* 8 tokens x 4 rows per call where the ISA has it (results equal
+         * tile4's bit for bit), then 4 tokens x 4 rows, then dots */
+        if (tile8) t = mm_tiles(j, tile8, 8, rb, re, t, n_tok);
+        if (tile4) t = mm_tiles(j, tile4, 4, rb, re, t, n_tok);
         for (; t < n_tok; t++) {
             const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
             float *y = j->dst + (size_t)t * j->dst_stride;

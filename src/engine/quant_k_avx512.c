@@ -210,6 +210,46 @@ void quant_avx512_tile8_q6_k(KT_ARGS) { q6k_tile(rows, row_stride, act, act_stri
 
 /* ---- dots (one row, one token): VNNI -------------------------------------------- */
 
+/* K_DOTS(t, BT, k, SUM) defines quant_avx512_dot_<t> and dot_rows_<t> from
+ * the per-super-block step k##_step (constants k##_consts, set up by
+ * k##_setup) and SUM, the accumulator's final sum: the dot runs the step
+ * along one row; dot_rows along rows r and r + part (part = n_rows /
+ * DOT_STREAMS) at once, the odd row by the dot; each row's steps are the
+ * dot's, in the same order. */
+#define K_DOTS(t, BT, k, SUM)                                                                               \
+    float quant_avx512_dot_##t(const void *row, const void *act, int64_t n) {                             \
+        const BT *b = row;                                                                                \
+        const fc_block_q8k *a = act;                                                                      \
+        k##_consts c;                                                                                     \
+        k##_setup(&c);                                                                                    \
+        __m256 acc = _mm256_setzero_ps();                                                                 \
+        for (int64_t i = 0; i < n / QK; i++) acc = k##_step(&c, &b[i], &a[i], acc);                       \
+        return SUM(acc);                                                                                  \
+    }                                                                                                     \
+    void quant_avx512_dot_rows_##t(const void *rows, size_t row_stride, int n_rows, const void *act,       \
+                                   int64_t n, float *out) {                                               \
+        const fc_block_q8k *a = act;                                                                      \
+        const int part = n_rows / DOT_STREAMS;                                                            \
+        k##_consts c;                                                                                     \
+        k##_setup(&c);                                                                                    \
+        for (int r = 0; r < part; r++) {                                                                  \
+            const BT *b[DOT_STREAMS];                                                                     \
+            __m256 acc[DOT_STREAMS];                                                                      \
+            for (int s = 0; s < DOT_STREAMS; s++) {                                                       \
+                b[s] = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + s * part) * row_stride); \
+                acc[s] = _mm256_setzero_ps();                                                             \
+            }                                                                                             \
+            for (int64_t i = 0; i < n / QK; i++) {                                                        \
+                _Pragma("GCC unroll 4")                                                                   \
+                for (int s = 0; s < DOT_STREAMS; s++) acc[s] = k##_step(&c, &b[s][i], &a[i], acc[s]);     \
+            }                                                                                             \
+            for (int s = 0; s < DOT_STREAMS; s++) out[r + s * part] = SUM(acc[s]);                        \
+        }                                                                                                 \
+        for (int r = DOT_STREAMS * part; r < n_rows; r++)                                                 \
+            out[r] = quant_avx512_dot_##t((const uint8_t *)rows + (size_t)r * row_stride, act, n);        \
+    }
+
+
 /* Each dot is a per-super-block step (q4k_step, q6k_step) on a float
  * accumulator: the dot runs it along one row, dot_rows along DOT_STREAMS
  * rows at once, rows r and r + n_rows / 2 (generation calls dot_rows on
@@ -293,36 +333,7 @@ static inline __m256 q4k_step(const q4k_consts *c, const blk_q4_k *b, const fc_b
 /* the scale terms minus the min terms */
 static inline float q4k_sum(__m256 acc) { return hsum8(_mm256_mul_ps(acc, _mm256_setr_ps(1, 1, -1, -1, 1, 1, -1, -1))); }
 
-float quant_avx512_dot_q4_k(const void *row, const void *act, int64_t n) {
-    const blk_q4_k *b = row;
-    const fc_block_q8k *a = act;
-    q4k_consts c;
-    q4k_setup(&c);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) acc = q4k_step(&c, &b[i], &a[i], acc);
-    return q4k_sum(acc);
-}
-
-void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
-    const fc_block_q8k *a = act;
-    const int part = n_rows / DOT_STREAMS;
-    q4k_consts c;
-    q4k_setup(&c);
-    for (int r = 0; r < part; r++) {
-        const blk_q4_k *b[DOT_STREAMS];
-        __m256 acc[DOT_STREAMS];
-        for (int k = 0; k < DOT_STREAMS; k++) {
-            b[k] = (const blk_q4_k *)(const void *)((const uint8_t *)rows + (size_t)(r + k * part) * row_stride);
-            acc[k] = _mm256_setzero_ps();
-        }
-        for (int64_t i = 0; i < n / QK; i++) {
-            _Pragma("GCC unroll 4")
-            for (int k = 0; k < DOT_STREAMS; k++) acc[k] = q4k_step(&c, &b[k][i], &a[i], acc[k]);
-        }
-        for (int k = 0; k < DOT_STREAMS; k++) out[r + k * part] = q4k_sum(acc[k]);
-    }
-    for (int r = DOT_STREAMS * part; r < n_rows; r++) out[r] = quant_avx512_dot_q4_k((const uint8_t *)rows + (size_t)r * row_stride, act, n);
-}
+K_DOTS(q4_k, blk_q4_k, q4k, q4k_sum)
 
 /* Q6_K: 32 codes (value + 32) per 256-bit register in element order, so
  * 128-bit lane x holds scale group 2c + x of chunk c; one vpdpbusd per chunk
@@ -372,35 +383,6 @@ static inline __m256 q6k_step(const q6k_consts *c, const blk_q6_k *b, const fc_b
     return _mm256_fmadd_ps(_mm256_set1_ps(a->d * f16(b->d)), _mm256_cvtepi32_ps(_mm256_add_epi32(is, is2)), acc);
 }
 
-float quant_avx512_dot_q6_k(const void *row, const void *act, int64_t n) {
-    const blk_q6_k *b = row;
-    const fc_block_q8k *a = act;
-    q6k_consts c;
-    q6k_setup(&c);
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / QK; i++) acc = q6k_step(&c, &b[i], &a[i], acc);
-    return hsum8(acc);
-}
-
-void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
-    const fc_block_q8k *a = act;
-    const int part = n_rows / DOT_STREAMS;
-    q6k_consts c;
-    q6k_setup(&c);
-    for (int r = 0; r < part; r++) {
-        const blk_q6_k *b[DOT_STREAMS];
-        __m256 acc[DOT_STREAMS];
-        for (int k = 0; k < DOT_STREAMS; k++) {
-            b[k] = (const blk_q6_k *)(const void *)((const uint8_t *)rows + (size_t)(r + k * part) * row_stride);
-            acc[k] = _mm256_setzero_ps();
-        }
-        for (int64_t i = 0; i < n / QK; i++) {
-            _Pragma("GCC unroll 4")
-            for (int k = 0; k < DOT_STREAMS; k++) acc[k] = q6k_step(&c, &b[k][i], &a[i], acc[k]);
-        }
-        for (int k = 0; k < DOT_STREAMS; k++) out[r + k * part] = hsum8(acc[k]);
-    }
-    for (int r = DOT_STREAMS * part; r < n_rows; r++) out[r] = quant_avx512_dot_q6_k((const uint8_t *)rows + (size_t)r * row_stride, act, n);
-}
+K_DOTS(q6_k, blk_q6_k, q6k, hsum8)
 
 #endif /* __x86_64__ */
