@@ -10,7 +10,8 @@
 # identical; fast mode (Q8/Q8K activations, default KV) within kquant.test.sh's
 # loose bounds (measured: 0.016-0.038 max with Q8_0, up to 0.42 max / 0.077
 # mean for gemma3 K-mix); both attention modes. The gemma3 prompt (12 tokens)
-# and its greedy run outgrow the window (5), so its KV ring wraps.
+# and its greedy run outgrow the window (5), so its KV ring wraps. Last, a
+# 600-token prompt (several batches and attention tiles) on gemma3 and llama3.
 # Under ASan (build dir containing "asan") a reduced set runs.
 set -u
 cd "$(dirname "$0")/.."
@@ -36,6 +37,16 @@ for arch in qwen2 qwen3 phi3 gemma3 llama3; do
       case "$build" in *asan*) [ "$w" = kmix ] || continue;; esac
       check "$arch $w fast $attn" "$arch-$w" 1.0 0.15 --attn "$attn"
     done
+  done
+done
+# A prompt of 600 tokens: two batches (512 + 88), so attention reads keys from
+# the cache and from the batch, over three tiles of 256 positions; gemma3's
+# ring of 5 rows wraps many times. Exact mode and f32 KV in both kernels.
+toks=$(awk 'BEGIN { for (i = 0; i < 600; i++) printf "%s%d", (i ? " " : ""), (i * 37 + 11) % 250 }')
+for arch in gemma3 llama3; do
+  for attn in flash plain; do
+    case "$build" in *asan*) [ "$attn" = flash ] || continue;; esac
+    check "$arch q8 exact $attn, 600 tokens" "$arch-q8" 1e-4 2e-5 --exact --kv-type f32 --attn "$attn"
   done
 done
 finish

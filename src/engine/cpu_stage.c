@@ -29,6 +29,7 @@
 #include "../plan/memory.h"
 #include "ops.h"
 #include "threads.h"
+#include "vecmath.h"
 
 struct fc_cpu_stage {
     fc_model model;                 /* CPU: the host model; emulated: the view of the copies */
@@ -38,10 +39,14 @@ struct fc_cpu_stage {
     struct { bool exact, flash; } p;
     fc_pool *pool;                  /* borrowed */
     fc_devmem *mem;                 /* borrowed */
-    /* KV cache of the stage's layers: n_ctx rows (or the window), each n_head_kv * head_dim values */
-    uint8_t **k_cache, **v_cache;   /* [n_layer] -> (kv_rows[il], k_row_bytes); NULL outside the range */
+    /* KV cache of the stage's layers: n_ctx positions (or the window), head
+     * by head: head h's row for position p (head_dim values in the KV type)
+     * at (h * kv_rows + p % kv_rows) * k_head_bytes, so a head's positions
+     * are one run of memory (attention reads them as one stream) */
+    uint8_t **k_cache, **v_cache;   /* [n_layer] -> (n_head_kv, kv_rows[il], head_dim); NULL outside the range */
     uint32_t *kv_rows;              /* [n_layer] mem_layer_ctx(): n_ctx, or the window (a ring) */
-    size_t k_row_bytes, v_row_bytes;
+    size_t k_row_bytes, v_row_bytes;   /* all heads of one position */
+    size_t k_head_bytes, v_head_bytes; /* one head of one position */
     const quant_traits *kq, *vq;
     /* work buffers (workbuf.h), one allocation each */
     void *buf[WB_COUNT];
@@ -58,6 +63,7 @@ struct fc_cpu_stage {
     size_t act_stride, act_q8k_off;
     float *scratch;  /* (n_threads, scratch_floats) attention scratch */
     size_t scratch_floats;
+    uint32_t att_rows;  /* flash attention's query rows per task at most (workbuf_att_rows) */
     float *logits;   /* (n_outputs, n_vocab) */
 };
 
@@ -77,6 +83,8 @@ fc_cpu_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_pool *pool
     e->vq = quant_get(sd->type_v);
     e->k_row_bytes = (size_t)ggml_row_bytes(sd->type_k, model_n_embd_k(d, 0));
     e->v_row_bytes = (size_t)ggml_row_bytes(sd->type_v, model_n_embd_v(d, 0));
+    e->k_head_bytes = (size_t)ggml_row_bytes(sd->type_k, d->head_dim_k);
+    e->v_head_bytes = (size_t)ggml_row_bytes(sd->type_v, d->head_dim_v);
 
     if (sd->kind == MEM_DEV_CPU) {
         /* Weights stay in the mapping: log them so totals compare with the plan. */
@@ -118,6 +126,7 @@ fc_cpu_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_pool *pool
     e->act_stride = (size_t)(wl.bytes[WB_ACT] / sd->n_batch);
     e->act_q8k_off = (size_t)wl.act_q8k_offset;
     e->scratch_floats = (size_t)(wl.bytes[WB_SCORES] / sizeof(float) / wp.n_threads);
+    e->att_rows = workbuf_att_rows(d);
     if (e->buf[WB_ROPE]) {
         /* the device's own copy of the RoPE tables; layers point into it */
         size_t half = d->n_rot / 2;
@@ -172,6 +181,9 @@ typedef struct {
 } mm_batch;
 
 enum { ROW_BLOCK = 16 };
+/* Prompts: tokens per round of a row block (their results are staged on
+ * the stack, then written out one row run per token) */
+enum { TOK_CHUNK = 16 };
 /* rows per quant_dot_rows call of one token (8 KiB of results on the stack) */
 enum { DOT_ROWS_RUN = 2048 };
 
@@ -196,31 +208,51 @@ static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
     }
 }
 
-/* Rows [rb, re) times tokens t, t + 1, ... in groups of nt (4 or 8) by the
- * tile kernel (4 rows x nt tokens per call; each weight block is unpacked
- * once for the nt tokens); leftover rows go through dot. Returns the first
- * token not done (fewer than nt left). */
-static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int re, int t, int n_tok) {
+/* Rows [rb, re) (at most ROW_BLOCK) times tokens t, t + 1, ... < t_end in
+ * groups of nt (4 or 8) by the tile kernel (4 rows x nt tokens per call;
+ * each weight block is unpacked once for the nt tokens); leftover rows go
+ * through dot. Results go to blk[(token - t0) * ROW_BLOCK + row - rb].
+ * Returns the first token not done (fewer than nt left). */
+static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int re, int t, int t_end,
+                    float *blk, int t0) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
-    for (; t + nt <= n_tok; t += nt) {
+    for (; t + nt <= t_end; t += nt) {
         const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+        float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;
         int r = rb;
         for (; r + 4 <= re; r += 4) {
             float o[32];
             tile(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
-            for (int tt = 0; tt < nt; tt++) {
-                float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                for (int i = 0; i < 4; i++) mm_put(j, y, r + i, o[4 * tt + i]);
-            }
+            for (int tt = 0; tt < nt; tt++) memcpy(ob + tt * ROW_BLOCK + (r - rb), o + 4 * tt, 4 * sizeof(float));
         }
         for (; r < re; r++)
-            for (int tt = 0; tt < nt; tt++) {
-                float *y = j->dst + (size_t)(t + tt) * j->dst_stride;
-                mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in));
-            }
+            for (int tt = 0; tt < nt; tt++)
+                ob[tt * ROW_BLOCK + (r - rb)] =
+                    w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in);
     }
     return t;
+}
+
+/* blk (tokens [t0, t1) x rows [rb, re), ROW_BLOCK apart) into dst: one
+ * run of contiguous floats per token row, written in one go after the
+ * tiles (scattered 16-byte stores into token rows a power of two apart
+ * were 3 % of a prompt's time) */
+static void mm_put_block(const mm_job *j, const float *blk, int rb, int re, int t0, int t1) {
+    const float *bias = j->w->bias;
+    for (int t = t0; t < t1; t++) {
+        const float *o = blk + (size_t)(t - t0) * ROW_BLOCK;
+        float *y = j->dst + (size_t)t * j->dst_stride + rb;
+        const int n = re - rb;
+        if (bias)
+            for (int i = 0; i < n; i++) y[i] = j->accumulate ? y[i] + (o[i] + bias[rb + i]) : o[i] + bias[rb + i];
+        else if (j->accumulate)
+            for (int i = 0; i < n; i++) y[i] += o[i];
+        else if (n == ROW_BLOCK)
+            memcpy(y, o, ROW_BLOCK * sizeof(float));
+        else
+            memcpy(y, o, (size_t)n * sizeof(float));
+    }
 }
 
 static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
@@ -247,89 +279,27 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
         return;
     }
     const quant_tile4_fn tile4 = w->q->tile4, tile8 = w->q->tile8;
+    float blk[TOK_CHUNK * ROW_BLOCK];
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
-        int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
-        int t = 0;
-        /* 8 tokens x 4 rows per call where the ISA has it (results equal
-         * tile4's bit for bit), then 4 tokens x 4 rows, then dots */
-        if (tile8) t = mm_tiles(j, tile8, 8, rb, re, t, n_tok);
-        if (tile4) t = mm_tiles(j, tile4, 4, rb, re, t, n_tok);
-        for (; t < n_tok; t++) {
-            const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
-            float *y = j->dst + (size_t)t * j->dst_stride;
-            for (int r = rb; r < re; r++) mm_put(j, y, r, w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in));
+        const int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
+        for (int t0 = 0; t0 < n_tok; t0 += TOK_CHUNK) {
+            const int t1 = t0 + TOK_CHUNK < n_tok ? t0 + TOK_CHUNK : n_tok;
+            int t = t0;
+            /* the chunk's result lines (one per token row, dst_stride apart:
+             * no stream the hardware prefetchers follow), for writing */
+            for (int tt = t0; tt < t1; tt++) __builtin_prefetch(j->dst + (size_t)tt * j->dst_stride + rb, 1, 3);
+            /* 8 tokens x 4 rows per call where the ISA has it (results
+             * equal tile4's bit for bit), then 4 tokens x 4 rows, then dots */
+            if (tile8) t = mm_tiles(j, tile8, 8, rb, re, t, t1, blk, t0);
+            if (tile4) t = mm_tiles(j, tile4, 4, rb, re, t, t1, blk, t0);
+            for (; t < t1; t++) {
+                const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
+                float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;
+                for (int r = rb; r < re; r++) ob[r - rb] = w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in);
+            }
+            mm_put_block(j, blk, rb, re, t0, t1);
         }
     }
-}
-
-/* exp(z) without libm, branch-free (vectorisable): z = n ln2 + r with
- * |r| <= ln2 / 2, a degree-6 polynomial for e^r (relative error ~2e-7), then
- * 2^n built in the exponent bits (n rounded by the 1.5 * 2^23 trick). z is clamped to [-87, 88] (finite results). */
-static inline float exp_fast(float z) {
-    z = z < -87.0f ? -87.0f : z > 88.0f ? 88.0f : z;
-    const float n = (z * 1.44269504089f + 12582912.0f) - 12582912.0f; /* round to nearest */
-    const float r = (z - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
-    float p = 1.0f / 720.0f;
-    p = p * r + 1.0f / 120.0f;
-    p = p * r + 1.0f / 24.0f;
-    p = p * r + 1.0f / 6.0f;
-    p = p * r + 0.5f;
-    p = p * r + 1.0f;
-    p = p * r + 1.0f;
-    union { uint32_t u; float f; } s = { .u = (uint32_t)((int32_t)n + 127) << 23 };
-    return p * s.f;
-}
-
-/* GELU, tanh form, for the fast (non-exact) mode: 0.5 x (1 + tanh u) =
- * x / (1 + e^(-2u)), u = sqrt(2/pi) (x + 0.044715 x^3). Exact mode keeps
- * libm's tanhf (the reference checks at 1e-6). */
-static inline float gelu_tanh_fast(float x) {
-    const float u2 = 1.5957691216f * (x + 0.044715f * x * x * x);
-    return x / (1.0f + exp_fast(-u2));
-}
-
-/* The fast GELU over a row, 8 lanes at a time (GCC vector extensions: the
- * same operations as gelu_tanh_fast, lane by lane; an AVX2 + FMA build of
- * the loop where the CPU has them, SSE2 pairs otherwise). g[r] = gelu(g[r])
- * * u[r] for r in [0, n). */
-typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-#define V8_SEL(m, a, b) ((v8f)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
-#define GELU_GLU_BODY                                                                              \
-    for (int r = 0; r < n; r += 8) {                                                               \
-        v8f x, y;                                                                                  \
-        if (r + 8 <= n) { memcpy(&x, g + r, sizeof x); memcpy(&y, u + r, sizeof y); }              \
-        else {                                                                                     \
-            x = y = (v8f){0};                                                                      \
-            memcpy(&x, g + r, (size_t)(n - r) * sizeof(float));                                    \
-            memcpy(&y, u + r, (size_t)(n - r) * sizeof(float));                                    \
-        }                                                                                          \
-        v8f z = -1.5957691216f * (x + 0.044715f * x * x * x);                                      \
-        z = V8_SEL(z < -87.0f, (v8f){0} - 87.0f, z);                                               \
-        z = V8_SEL(z > 88.0f, (v8f){0} + 88.0f, z);                                                \
-        const v8f nn = (z * 1.44269504089f + 12582912.0f) - 12582912.0f;                          \
-        const v8f rr = (z - nn * 0.693145751953125f) - nn * 1.428606765330187e-06f;                \
-        v8f p = (v8f){0} + 1.0f / 720.0f;                                                          \
-        p = p * rr + 1.0f / 120.0f;                                                                \
-        p = p * rr + 1.0f / 24.0f;                                                                 \
-        p = p * rr + 1.0f / 6.0f;                                                                  \
-        p = p * rr + 0.5f;                                                                         \
-        p = p * rr + 1.0f;                                                                         \
-        p = p * rr + 1.0f;                                                                         \
-        const v8i sc = (__builtin_convertvector(nn, v8i) + 127) << 23;                             \
-        const v8f out = x / (1.0f + p * (v8f)sc) * y;                                              \
-        if (r + 8 <= n) memcpy(g + r, &out, sizeof out);                                           \
-        else memcpy(g + r, &out, (size_t)(n - r) * sizeof(float));                                 \
-    }
-#if defined(__x86_64__)
-__attribute__((target("avx2,fma"))) static void glu_gelu_avx2(float *g, const float *u, int n) { GELU_GLU_BODY }
-#endif
-static void glu_gelu_plain(float *g, const float *u, int n) { GELU_GLU_BODY }
-static void glu_gelu(float *g, const float *u, int n) {
-#if defined(__x86_64__)
-    if (__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma")) { glu_gelu_avx2(g, u, n); return; }
-#endif
-    glu_gelu_plain(g, u, n);
 }
 
 static void mm_task(void *ctx, int task, int thread) {
@@ -343,13 +313,13 @@ static void mm_task(void *ctx, int task, int thread) {
         mm_rows(u, r0, r1, b->n_tok);
         for (int t = 0; t < b->n_tok; t++) {
             float *gv = g->dst + (size_t)t * g->dst_stride, *uv = u->dst + (size_t)t * u->dst_stride;
-            if (b->act == FFN_GELU_TANH && g->exact)
+            if (!g->exact)
+                vm_glu_fast(b->act == FFN_GELU_TANH, gv + r0, uv + r0, r1 - r0);
+            else if (b->act == FFN_GELU_TANH)
                 for (int r = r0; r < r1; r++) {
                     float x = gv[r];
                     gv[r] = 0.5f * x * (1.0f + tanhf(0.7978845608f * (x + 0.044715f * x * x * x))) * uv[r];
                 }
-            else if (b->act == FFN_GELU_TANH)
-                glu_gelu(gv + r0, uv + r0, r1 - r0);
             else
                 for (int r = r0; r < r1; r++) gv[r] = gv[r] / (1.0f + expf(-gv[r])) * uv[r];
         }
@@ -437,6 +407,7 @@ static void quantize_rows(fc_cpu_stage *e, const float *src, size_t stride, int6
 typedef struct {
     fc_cpu_stage *e;
     int il, n_tok, pos0;
+    int heads_per_task;     /* flash: query heads of one KV head per task */
 } att_job;
 
 /* Head kvh of position p's key (is_v false) or value, as floats: from this
@@ -448,14 +419,45 @@ static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, 
     int hd = (int)(is_v ? d->head_dim_v : d->head_dim_k);
     if (p >= j->pos0)
         return (is_v ? e->v : e->k) + (size_t)(p - j->pos0) * d->n_head_kv * hd + (size_t)kvh * hd;
-    const quant_traits *q = is_v ? e->vq : e->kq;
+    const size_t rows = e->kv_rows[j->il];
     const uint8_t *row = (is_v ? e->v_cache : e->k_cache)[j->il] +
-                         (size_t)(p % e->kv_rows[j->il]) * (is_v ? e->v_row_bytes : e->k_row_bytes);
-    q->dequant(row + (size_t)kvh * hd / q->block_elems * q->block_bytes, buf, hd);
+                         ((size_t)kvh * rows + (size_t)p % rows) * (is_v ? e->v_head_bytes : e->k_head_bytes);
+    (is_v ? e->vq : e->kq)->dequant(row, buf, hd);
     return buf;
 }
 
-static void att_task(void *ctx, int task, int thread) {
+/* Head kvh's keys (is_v false) or values of positions [p0, p0 + n) as
+ * floats, one row of head_dim per position, into dst: cached positions
+ * (< pos0) dequantized a run of ring rows per call, this batch's copied. */
+static void kv_run(const att_job *j, bool is_v, int p0, int n, int kvh, float *dst) {
+    const fc_cpu_stage *e = j->e;
+    const model_desc *d = e->d;
+    const size_t hd = is_v ? d->head_dim_v : d->head_dim_k, rows = e->kv_rows[j->il];
+    const size_t head_bytes = is_v ? e->v_head_bytes : e->k_head_bytes;
+    const uint8_t *base = (is_v ? e->v_cache : e->k_cache)[j->il] + (size_t)kvh * rows * head_bytes;
+    const quant_traits *q = is_v ? e->vq : e->kq;
+    int p = p0;
+    const int end = p0 + n, cached_end = end < j->pos0 ? end : j->pos0;
+    while (p < cached_end) {
+        const size_t row = (size_t)p % rows;
+        const int run = (int)(rows - row) < cached_end - p ? (int)(rows - row) : cached_end - p;
+        q->dequant(base + row * head_bytes, dst + (size_t)(p - p0) * hd, (int64_t)run * (int64_t)hd);
+        p += run;
+    }
+    const float *batch = (is_v ? e->v : e->k) + (size_t)kvh * hd;
+    for (; p < end; p++)
+        memcpy(dst + (size_t)(p - p0) * hd, batch + (size_t)(p - j->pos0) * d->n_head_kv * hd, hd * sizeof(float));
+}
+
+/* First position query position pos sees (sliding window: the last
+ * n_window positions, this one included). */
+static inline int att_first(const fc_layer *L, int pos) {
+    return L->n_window && pos + 1 > (int)L->n_window ? pos + 1 - (int)L->n_window : 0;
+}
+
+/* Plain attention, one task per (token, query head): all scores, then the
+ * softmax, then the weighted sum of values. */
+static void att_plain_task(void *ctx, int task, int thread) {
     const att_job *j = ctx;
     fc_cpu_stage *e = j->e;
     const model_desc *d = e->d;
@@ -463,57 +465,90 @@ static void att_task(void *ctx, int task, int thread) {
     int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v;
     int t = task / (int)d->n_head, h = task % (int)d->n_head;
     int kvh = h / (int)(d->n_head / d->n_head_kv);
-    int pos = j->pos0 + t, n_kv = pos + 1;
-    /* sliding window: the last n_window positions, this one included */
-    int first = L->n_window && pos + 1 > (int)L->n_window ? pos + 1 - (int)L->n_window : 0;
+    int pos = j->pos0 + t, n_kv = pos + 1, first = att_first(L, pos);
     const float *q = e->q + (size_t)t * d->n_head * hk + (size_t)h * hk;
     float *out = e->att + (size_t)t * d->n_head * hv + (size_t)h * hv;
     float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
     float *kbuf = scratch, *vbuf = scratch + hk, *scores = scratch + hk + hv;
     float scale = e->model.attn_scale;
+    float mx = -INFINITY;
+    for (int p = first; p < n_kv; p++) {
+        float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
+        scores[p - first] = s;
+        if (s > mx) mx = s;
+    }
+    double sum = 0;
+    for (int p = first; p < n_kv; p++) { scores[p - first] = expf(scores[p - first] - mx); sum += scores[p - first]; }
+    memset(out, 0, (size_t)hv * sizeof *out);
+    for (int p = first; p < n_kv; p++)
+        fc_axpy_f32(out, (float)(scores[p - first] / sum), kv_head(j, true, p, kvh, vbuf), hv);
+}
 
-    if (!e->p.flash) {
-        /* plain: all scores, then softmax, then the weighted sum of values */
-        float mx = -INFINITY;
-        for (int p = first; p < n_kv; p++) {
-            float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
-            scores[p - first] = s;
-            if (s > mx) mx = s;
+/* Flash attention, one task per (block of WORKBUF_ATT_TOKENS tokens, group
+ * of heads_per_task query heads of one KV head): over tiles of
+ * WORKBUF_FLASH_TILE positions, the keys and values of the tile are gathered
+ * once into the thread's scratch (kv_run), then each query row takes its
+ * scores, softmax weights against its running maximum and sum (online
+ * softmax) and weighted values (vecmath.h). Rows see positions [first, pos]. */
+static void att_flash_task(void *ctx, int task, int thread) {
+    enum { TILE = WORKBUF_FLASH_TILE, TB = WORKBUF_ATT_TOKENS };
+    const att_job *j = ctx;
+    fc_cpu_stage *e = j->e;
+    const model_desc *d = e->d;
+    const fc_layer *L = &e->model.layers[j->il];
+    const int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v, n_head = (int)d->n_head;
+    const int group = n_head / (int)d->n_head_kv, gs = j->heads_per_task, per_kv = group / gs;
+    const int per_block = (int)d->n_head_kv * per_kv;
+    const int tb = task / per_block, kvh = task % per_block / per_kv, h0 = kvh * group + task % per_kv * gs;
+    const int t0 = tb * TB, nt = j->n_tok - t0 < TB ? j->n_tok - t0 : TB, rows = gs * nt;
+    const int rmax = (int)e->att_rows;
+    float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
+    double *l = (double *)(void *)scratch;
+    float *m = scratch + 2 * rmax, *s = m + rmax, *kt = s + TILE, *vt = kt + (size_t)hk * TILE;
+    const float scale = e->model.attn_scale;
+    const int lo = att_first(L, j->pos0 + t0), hi = j->pos0 + t0 + nt; /* positions any row sees */
+    for (int r = 0; r < rows; r++) {
+        m[r] = -INFINITY;
+        l[r] = 0;
+        memset(e->att + (size_t)(t0 + r % nt) * n_head * hv + (size_t)(h0 + r / nt) * hv, 0, (size_t)hv * sizeof(float));
+    }
+    for (int p0 = lo; p0 < hi; p0 += TILE) {
+        const int n = hi - p0 < TILE ? hi - p0 : TILE;
+        kv_run(j, false, p0, n, kvh, kt);
+        kv_run(j, true, p0, n, kvh, vt);
+        for (int r = 0; r < rows; r++) {
+            const int t = t0 + r % nt, h = h0 + r / nt, pos = j->pos0 + t;
+            const int a = att_first(L, pos) > p0 ? att_first(L, pos) - p0 : 0;
+            const int b = pos + 1 - p0 < n ? pos + 1 - p0 : n;
+            if (a >= b) continue;
+            float *out = e->att + (size_t)t * n_head * hv + (size_t)h * hv;
+            vm_scores(e->q + (size_t)t * n_head * hk + (size_t)h * hk, kt, hk, a, b, scale, s);
+            const float corr = vm_softmax_tile(s, a, b, &m[r], &l[r], !e->p.exact);
+            vm_accum_v(out, corr, s, vt, hv, a, b);
         }
-        double sum = 0;
-        for (int p = first; p < n_kv; p++) { scores[p - first] = expf(scores[p - first] - mx); sum += scores[p - first]; }
-        memset(out, 0, (size_t)hv * sizeof *out);
-        for (int p = first; p < n_kv; p++)
-            fc_axpy_f32(out, (float)(scores[p - first] / sum), kv_head(j, true, p, kvh, vbuf), hv);
+    }
+    for (int r = 0; r < rows; r++) {
+        float *out = e->att + (size_t)(t0 + r % nt) * n_head * hv + (size_t)(h0 + r / nt) * hv;
+        const float inv = (float)(1.0 / l[r]);
+        for (int i = 0; i < hv; i++) out[i] *= inv;
+    }
+}
+
+/* Attention of n_tok query tokens at positions pos0... Flash: the largest
+ * head group (a divisor of the query heads per KV head) that still gives
+ * two tasks per thread, so generation (one token) keeps the threads busy. */
+static void attention(fc_cpu_stage *e, int il, int n_tok, int pos0) {
+    const model_desc *d = e->d;
+    att_job aj = {e, il, n_tok, pos0, 1};
+    if (!e->p.flash) {
+        pool_run(e->pool, att_plain_task, &aj, n_tok * (int)d->n_head);
         return;
     }
-    /* flash: tiles of scores with a running max and sum (online softmax) */
-    float m = -INFINITY;
-    double l = 0;
-    memset(out, 0, (size_t)hv * sizeof *out);
-    for (int p0 = first; p0 < n_kv; p0 += WORKBUF_FLASH_TILE) {
-        int p1 = p0 + WORKBUF_FLASH_TILE < n_kv ? p0 + WORKBUF_FLASH_TILE : n_kv;
-        float tmax = -INFINITY;
-        for (int p = p0; p < p1; p++) {
-            float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
-            scores[p - p0] = s;
-            if (s > tmax) tmax = s;
-        }
-        float m_new = tmax > m ? tmax : m;
-        float corr = expf(m - m_new); /* 0 on the first tile */
-        if (corr != 1.0f) {
-            for (int i = 0; i < hv; i++) out[i] *= corr;
-            l *= corr;
-        }
-        for (int p = p0; p < p1; p++) {
-            float w = expf(scores[p - p0] - m_new);
-            l += w;
-            fc_axpy_f32(out, w, kv_head(j, true, p, kvh, vbuf), hv);
-        }
-        m = m_new;
-    }
-    float inv = (float)(1.0 / l);
-    for (int i = 0; i < hv; i++) out[i] *= inv;
+    const int group = (int)(d->n_head / d->n_head_kv), blocks = (n_tok + WORKBUF_ATT_TOKENS - 1) / WORKBUF_ATT_TOKENS;
+    const int want = 2 * pool_size(e->pool);
+    for (int gs = group; gs >= 1; gs--)
+        if (group % gs == 0 && blocks * (int)d->n_head_kv * (group / gs) >= want) { aj.heads_per_task = gs; break; }
+    pool_run(e->pool, att_flash_task, &aj, blocks * (int)d->n_head_kv * (group / aj.heads_per_task));
 }
 
 /* ---- the forward pass ----------------------------------------------------- */
@@ -550,18 +585,20 @@ static void qk_task(void *ctx, int t, int thread) {
     kv_round(e->vq, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
 }
 
-/* Token t's key and value into the cache (row pos % rows). */
+/* Token t's key and value heads into the cache (rows pos % kv_rows). */
 static void store_task(void *ctx, int t, int thread) {
     (void)thread;
     const tok_job *j = ctx;
     fc_cpu_stage *e = j->e;
     const model_desc *d = e->d;
     t += j->first;
-    size_t row = (size_t)((j->pos0 + t) % (int)e->kv_rows[j->il]);
-    e->kq->quantize(e->k + (size_t)t * d->n_head_kv * d->head_dim_k, e->k_cache[j->il] + row * e->k_row_bytes,
-                    (int64_t)d->n_head_kv * d->head_dim_k);
-    e->vq->quantize(e->v + (size_t)t * d->n_head_kv * d->head_dim_v, e->v_cache[j->il] + row * e->v_row_bytes,
-                    (int64_t)d->n_head_kv * d->head_dim_v);
+    const size_t rows = e->kv_rows[j->il], row = (size_t)(j->pos0 + t) % rows;
+    for (size_t h = 0; h < d->n_head_kv; h++) {
+        e->kq->quantize(e->k + ((size_t)t * d->n_head_kv + h) * d->head_dim_k,
+                        e->k_cache[j->il] + (h * rows + row) * e->k_head_bytes, d->head_dim_k);
+        e->vq->quantize(e->v + ((size_t)t * d->n_head_kv + h) * d->head_dim_v,
+                        e->v_cache[j->il] + (h * rows + row) * e->v_head_bytes, d->head_dim_v);
+    }
 }
 
 typedef struct { fc_cpu_stage *e; const float *norm; int n_tok; } norm_job;
@@ -615,8 +652,7 @@ static void forward_layer(fc_cpu_stage *e, int il, int n_tok, int pos0) {
     mm_run(e, &b);
     tok_job tj = {e, il, pos0, 0};
     pool_run(e->pool, qk_task, &tj, n_tok);
-    att_job aj = {e, il, n_tok, pos0};
-    pool_run(e->pool, att_task, &aj, n_tok * (int)d->n_head);
+    attention(e, il, n_tok, pos0);
     /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
     tj.first = n_tok > (int)e->kv_rows[il] ? n_tok - (int)e->kv_rows[il] : 0;
     pool_run(e->pool, store_task, &tj, n_tok - tj.first);

@@ -230,8 +230,8 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
     if (p->type_v != PLAN_AUTO && mem_kv_type_check(d, (uint32_t)p->type_v, "KV_CACHE_QUANT (-ctv)", err)) return -1;
     c.flash = p->flash != 0;
     if (p->flash == PLAN_AUTO)
-        reason(r, "flash attention on: FLASH_ATTN auto, and the engine's tiled attention never materialises the "
-                  "n_ctx score matrix (smaller buffers, same results)");
+        reason(r, "flash attention on: FLASH_ATTN auto, and the engine's tiled attention reads each key and value "
+                  "once per group of query heads, without n_ctx score rows (faster, same results)");
     else
         reason(r, "flash attention %s: set by FLASH_ATTN / -fa", c.flash ? "on" : "off");
 

@@ -8,9 +8,24 @@ static const char *NAMES[WB_COUNT] = {"x", "xb", "q", "k", "v", "att", "ff_gate"
 
 const char *workbuf_name(int i) { return i >= 0 && i < WB_COUNT ? NAMES[i] : "?"; }
 
-/* Flash attention keeps, per thread, one query head's running output and a
- * tile of scores; plain attention materialises (n_head, n_batch, n_ctx). */
 #define FLASH_TILE WORKBUF_FLASH_TILE
+
+uint32_t workbuf_att_rows(const model_desc *d) {
+    uint32_t g = 1;
+    for (uint32_t il = 0; il < d->n_layer; il++) {
+        uint32_t kv = d->n_head_kv_l[il] ? d->n_head_kv_l[il] : 1;
+        uint32_t gl = (d->n_head_l[il] + kv - 1) / kv;
+        if (gl > g) g = gl;
+    }
+    if (d->n_head_kv && (d->n_head + d->n_head_kv - 1) / d->n_head_kv > g) g = (d->n_head + d->n_head_kv - 1) / d->n_head_kv;
+    return g * WORKBUF_ATT_TOKENS;
+}
+
+uint64_t workbuf_flash_floats(const model_desc *d) {
+    uint64_t r = workbuf_att_rows(d);
+    uint64_t n = 3 * r + FLASH_TILE + (uint64_t)FLASH_TILE * (d->head_dim_k + d->head_dim_v);
+    return (n + 15) / 16 * 16;
+}
 
 void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbuf_layout *out) {
     uint64_t nb = p->n_batch ? p->n_batch : 1, f = sizeof(float);
@@ -40,9 +55,14 @@ void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbu
      * mixes fall back to Q5_0/Q8_0 for some tensors). */
     out->act_q8k_offset = (widest / FC_QK8) * sizeof(fc_block_q8);
     out->bytes[WB_ACT] = nb * (out->act_q8k_offset + (widest / FC_QK_K) * sizeof(fc_block_q8k));
+    if (p->cuda) out->bytes[WB_ACT] = 0;
     uint32_t nt = p->n_threads ? p->n_threads : 1;
-    if (p->flash)
-        out->bytes[WB_SCORES] = (uint64_t)nt * (FLASH_TILE + d->head_dim_v + d->head_dim_k) * f;
+    /* flash: per thread, tiles of keys, values and scores (workbuf_flash_floats);
+     * plain attention materialises one query head's n_ctx scores per thread */
+    if (p->cuda)
+        out->bytes[WB_SCORES] = 0;
+    else if (p->flash)
+        out->bytes[WB_SCORES] = (uint64_t)nt * workbuf_flash_floats(d) * f;
     else
         out->bytes[WB_SCORES] = (uint64_t)nt * (p->n_ctx + d->head_dim_v + d->head_dim_k) * f;
     if (p->has_output) out->bytes[WB_LOGITS] = (uint64_t)(p->n_outputs ? p->n_outputs : 1) * d->n_vocab * f;

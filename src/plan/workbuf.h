@@ -15,6 +15,18 @@
 
 /* Positions per tile of the flash-style attention (scores kept per tile). */
 #define WORKBUF_FLASH_TILE 256
+/* Query tokens per flash attention task (with the query heads of one KV
+ * head: each key and value tile is built once for all of them). */
+#define WORKBUF_ATT_TOKENS 16
+
+/* Flash attention's query rows per task at most: WORKBUF_ATT_TOKENS times
+ * the largest number of query heads sharing a KV head. Its per-thread
+ * scratch (WB_SCORES), in floats: the rows' running sums (R doubles) and
+ * maxima (R floats), one row of scores (TILE), the key tile (TILE x
+ * head_dim_k) and the value tile (TILE x head_dim_v), the total
+ * rounded up to 16 floats (workbuf_flash_floats). */
+uint32_t workbuf_att_rows(const model_desc *d);
+uint64_t workbuf_flash_floats(const model_desc *d);
 
 typedef struct workbuf_params {
     uint32_t n_ctx;       /* context length in tokens */
@@ -24,6 +36,8 @@ typedef struct workbuf_params {
     bool has_output;      /* this device computes the output head (logits) */
     uint32_t n_outputs;   /* logit rows kept per call (1 normally, n_batch to dump all) */
     bool device;          /* a GPU or emulated device: also holds the RoPE tables (WB_ROPE) */
+    bool cuda;            /* the CUDA backend's kernels (a real GPU): float activations and
+                           * attention in registers, so no WB_ACT and no WB_SCORES */
 } workbuf_params;
 
 enum { WB_X, WB_XB, WB_Q, WB_K, WB_V, WB_ATT, WB_FF_GATE, WB_FF_UP, WB_ACT, WB_SCORES, WB_LOGITS, WB_ROPE, WB_COUNT };

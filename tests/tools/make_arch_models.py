@@ -69,7 +69,7 @@ def write(path, name, cfg, flavour, seed):
     hd, L = cfg["hd"], cfg["layers"]
     wr = gguf.GGUFWriter(path, arch)
     wr.add_name(f"{name}-tiny-{flavour}")
-    wr.add_context_length(256)
+    wr.add_context_length(1024)  # room for archs.test.sh's 600-token prompt
     wr.add_embedding_length(N_EMBD)
     wr.add_block_count(L)
     wr.add_feed_forward_length(N_FF)

@@ -1,0 +1,201 @@
+#include "vecmath.h"
+
+#include <math.h>
+#include <stdint.h>
+#include <string.h>
+
+/* Eight float lanes (GCC vector extensions). The bodies below are
+ * always_inline and written once; each public function calls them from an
+ * AVX2 build (target attribute) where the CPU has it, a portable build
+ * otherwise. -std=c11 leaves floating-point contraction off, so both builds
+ * round every operation alike. */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+#define INLINE static inline __attribute__((always_inline))
+/* v8f-returning helpers are always inlined: no call ever passes one, so
+ * GCC's note that the AVX calling convention differs does not apply */
+#pragma GCC diagnostic ignored "-Wpsabi"
+#define V8_SEL(m, a, b) ((v8f)(((v8i)(a) & (m)) | ((v8i)(b) & ~(m))))
+
+INLINE v8f ld8(const float *p) { v8f v; memcpy(&v, p, sizeof v); return v; }
+#define ST8(p, v)                               \
+    do {                                        \
+        const v8f st8_v_ = (v);                 \
+        memcpy((p), &st8_v_, sizeof st8_v_);    \
+    } while (0)
+INLINE v8f splat8(float x) { return (v8f){0} + x; }
+
+/* e^z without libm, branch-free: z clamped to [-87, 88] (finite results),
+ * z = n ln2 + r with |r| <= ln2 / 2 (n rounded by the 1.5 * 2^23 trick), a
+ * degree-6 polynomial for e^r (relative error ~2e-7), times 2^n built in the
+ * exponent bits. */
+INLINE v8f exp8(const v8f *zp) { /* by pointer: GCC notes every v8f parameter's ABI */
+    v8f z = *zp;
+    z = V8_SEL(z < -87.0f, splat8(-87.0f), z);
+    z = V8_SEL(z > 88.0f, splat8(88.0f), z);
+    const v8f n = (z * 1.44269504089f + 12582912.0f) - 12582912.0f;
+    const v8f r = (z - n * 0.693145751953125f) - n * 1.428606765330187e-06f;
+    v8f p = splat8(1.0f / 720.0f);
+    p = p * r + 1.0f / 120.0f;
+    p = p * r + 1.0f / 24.0f;
+    p = p * r + 1.0f / 6.0f;
+    p = p * r + 0.5f;
+    p = p * r + 1.0f;
+    p = p * r + 1.0f;
+    const v8i sc = (__builtin_convertvector(n, v8i) + 127) << 23;
+    return p * (v8f)sc;
+}
+
+INLINE float exp1(float z) {
+    const v8f v = splat8(z);
+    return exp8(&v)[0];
+}
+
+/* ---- gated activations ------------------------------------------------------ */
+
+/* act(x) = x / (1 + e^z): z = -x (SiLU) or z = -2 sqrt(2/pi) (x + 0.044715 x^3)
+ * (GELU, tanh form: 0.5 x (1 + tanh u) = x / (1 + e^(-2u))) */
+INLINE void glu_body(bool gelu, float *g, const float *u, int n) {
+    for (int r = 0; r < n; r += 8) {
+        v8f x = {0}, y = {0};
+        const size_t k = (size_t)(n - r < 8 ? n - r : 8) * sizeof(float);
+        memcpy(&x, g + r, k);
+        memcpy(&y, u + r, k);
+        const v8f z = gelu ? -1.5957691216f * (x + 0.044715f * x * x * x) : -x;
+        const v8f out = x / (1.0f + exp8(&z)) * y;
+        memcpy(g + r, &out, k);
+    }
+}
+
+/* ---- attention tiles -------------------------------------------------------- */
+
+/* ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) */
+INLINE float hsum8(const v8f *v) {
+    const v8f a = *v + __builtin_shuffle(*v, (v8i){4, 5, 6, 7, 0, 1, 2, 3});
+    const v8f b = a + __builtin_shuffle(a, (v8i){2, 3, 0, 1, 6, 7, 4, 5});
+    return b[0] + b[1];
+}
+
+/* Four positions at a time (four independent sums); the head's values in
+ * lanes of 8, a scalar tail where n_dim is not a multiple of 8. */
+INLINE void scores_body(const float *q, const float *k, int n_dim, int p0, int p1, float scale, float *s) {
+    const int n8 = n_dim & ~7;
+    int p = p0;
+    for (; p + 4 <= p1; p += 4) {
+        const float *k0 = k + (size_t)p * n_dim, *k1 = k0 + n_dim, *k2 = k1 + n_dim, *k3 = k2 + n_dim;
+        v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        for (int i = 0; i < n8; i += 8) {
+            const v8f qi = ld8(q + i);
+            a0 = a0 + qi * ld8(k0 + i);
+            a1 = a1 + qi * ld8(k1 + i);
+            a2 = a2 + qi * ld8(k2 + i);
+            a3 = a3 + qi * ld8(k3 + i);
+        }
+        float t0 = hsum8(&a0), t1 = hsum8(&a1), t2 = hsum8(&a2), t3 = hsum8(&a3);
+        for (int i = n8; i < n_dim; i++) {
+            t0 += q[i] * k0[i];
+            t1 += q[i] * k1[i];
+            t2 += q[i] * k2[i];
+            t3 += q[i] * k3[i];
+        }
+        s[p] = t0 * scale;
+        s[p + 1] = t1 * scale;
+        s[p + 2] = t2 * scale;
+        s[p + 3] = t3 * scale;
+    }
+    for (; p < p1; p++) {
+        const float *kp = k + (size_t)p * n_dim;
+        v8f a = {0};
+        for (int i = 0; i < n8; i += 8) a = a + ld8(q + i) * ld8(kp + i);
+        float t = hsum8(&a);
+        for (int i = n8; i < n_dim; i++) t += q[i] * kp[i];
+        s[p] = t * scale;
+    }
+}
+
+INLINE float softmax_body(float *s, int p0, int p1, float *m, double *l, bool fast) {
+    float tmax = -INFINITY;
+    for (int p = p0; p < p1; p++) tmax = s[p] > tmax ? s[p] : tmax;
+    const float m_old = *m, m_new = tmax > m_old ? tmax : m_old;
+    const float corr = m_old == -INFINITY ? 0.0f : fast ? exp1(m_old - m_new) : expf(m_old - m_new);
+    double sum = 0;
+    int p = p0;
+    if (fast)
+        for (; p + 8 <= p1; p += 8) {
+            const v8f z = ld8(s + p) - m_new, w = exp8(&z);
+            ST8(s + p, w);
+            sum += (double)((w[0] + w[1]) + (w[2] + w[3])) + (double)((w[4] + w[5]) + (w[6] + w[7]));
+        }
+    for (; p < p1; p++) {
+        s[p] = fast ? exp1(s[p] - m_new) : expf(s[p] - m_new);
+        sum += s[p];
+    }
+    *l = *l * corr + sum;
+    *m = m_new;
+    return corr;
+}
+
+INLINE void accum_v_body(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
+    int c = 0;
+    for (; c + 32 <= n_dim; c += 32) {
+        v8f a0 = ld8(out + c) * corr, a1 = ld8(out + c + 8) * corr, a2 = ld8(out + c + 16) * corr,
+            a3 = ld8(out + c + 24) * corr;
+        for (int p = p0; p < p1; p++) {
+            const v8f wp = splat8(w[p]);
+            const float *x = v + (size_t)p * n_dim + c;
+            a0 = a0 + wp * ld8(x);
+            a1 = a1 + wp * ld8(x + 8);
+            a2 = a2 + wp * ld8(x + 16);
+            a3 = a3 + wp * ld8(x + 24);
+        }
+        ST8(out + c, a0);
+        ST8(out + c + 8, a1);
+        ST8(out + c + 16, a2);
+        ST8(out + c + 24, a3);
+    }
+    for (; c < n_dim; c++) {
+        float a = out[c] * corr;
+        for (int p = p0; p < p1; p++) a = a + w[p] * v[(size_t)p * n_dim + c];
+        out[c] = a;
+    }
+}
+
+/* ---- the two builds and the dispatch ------------------------------------------ */
+
+#if defined(__x86_64__)
+#define AVX2_FN __attribute__((target("avx2,fma"))) static
+AVX2_FN void glu_avx2(bool gelu, float *g, const float *u, int n) { glu_body(gelu, g, u, n); }
+AVX2_FN void scores_avx2(const float *q, const float *k, int n_dim, int p0, int p1, float scale, float *s) {
+    scores_body(q, k, n_dim, p0, p1, scale, s);
+}
+AVX2_FN float softmax_avx2(float *s, int p0, int p1, float *m, double *l, bool fast) { return softmax_body(s, p0, p1, m, l, fast); }
+AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
+    accum_v_body(out, corr, w, v, n_dim, p0, p1);
+}
+static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+#define DISPATCH(avx2_call, plain_call) \
+    do {                                \
+        if (have_avx2()) avx2_call;     \
+        else plain_call;                \
+    } while (0)
+#else
+#define DISPATCH(avx2_call, plain_call) plain_call
+#endif
+
+void vm_glu_fast(bool gelu, float *g, const float *u, int n) {
+    DISPATCH(glu_avx2(gelu, g, u, n), glu_body(gelu, g, u, n));
+}
+
+void vm_scores(const float *q, const float *k, int n_dim, int p0, int p1, float scale, float *s) {
+    DISPATCH(scores_avx2(q, k, n_dim, p0, p1, scale, s), scores_body(q, k, n_dim, p0, p1, scale, s));
+}
+
+float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast) {
+    float corr;
+    DISPATCH(corr = softmax_avx2(s, p0, p1, m, l, fast), corr = softmax_body(s, p0, p1, m, l, fast));
+    return corr;
+}
+
+void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
+    DISPATCH(accum_v_avx2(out, corr, w, v, n_dim, p0, p1), accum_v_body(out, corr, w, v, n_dim, p0, p1));
+}
