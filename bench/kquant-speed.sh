@@ -9,6 +9,9 @@
 # llama.cpp: llama-cpp-python from $BENCH_PYTHON (a python with llama_cpp),
 # else .venv-bench as bench/engine-speed.sh builds it. $BASE_FITCHAT (another
 # fitchat binary, e.g. a build of the previous commit) joins the same rounds.
+# $DEPTH (e.g. 1024) adds, per model, a table of both tests with that many
+# tokens already in the context (attention over a long conversation; without
+# the base binary, which may predate `fitchat bench -d`).
 set -eu
 cd "$(dirname "$0")/.."
 build=${1:-build}; reps=${2:-5}; threads=${3:-1,2}
@@ -49,6 +52,12 @@ for m in "${models[@]}"; do
   echo "$table"
   echo
   # fraction of the bandwidth ceiling in generation: t/s x bytes per token / bandwidth
+  if [ "${DEPTH:-0}" -gt 0 ]; then
+    echo "With ${DEPTH} tokens already in the context (--depth ${DEPTH}):"
+    echo
+    "$py" bench/vs_llamacpp.py --fitchat "$build/fitchat" --model "$m" --threads "$threads" --reps "$reps" --depth "$DEPTH" 2>/dev/null
+    echo
+  fi
   echo "$table" | python3 -c "
 import re, sys
 bw = {'1': $bw1, '2': $bw2}

@@ -8,7 +8,9 @@ timed run). Runs are interleaved A B A B ... because this machine's speed
 drifts by 2-3x over minutes; medians of --reps runs are reported.
 
   bench/vs_llamacpp.py --fitchat build/fitchat --model M.gguf --threads 1,2 --reps 7
-Writes a Markdown table to stdout. --base OTHER_FITCHAT adds a third binary
+With --depth D both tests start with D tokens already in the context (filled
+before the clock starts; llama.cpp keeps them and drops the tested positions
+between runs, fitchat bench -d refills them per process). Writes a Markdown table to stdout. --base OTHER_FITCHAT adds a third binary
 (e.g. the commit before a change) to the same interleaved runs, with its
 column and the new/base ratio.
 """
@@ -46,11 +48,23 @@ class Llama:
         if not self.ctx:
             raise RuntimeError("llama.cpp: no context")
 
-    def clear(self):
-        if hasattr(L, "llama_get_memory"):
+    def clear(self, keep=0):
+        """Forgets the positions >= keep (all of them with keep 0)."""
+        if keep and hasattr(L, "llama_get_memory"):
+            L.llama_memory_seq_rm(L.llama_get_memory(self.ctx), 0, keep, -1)
+        elif keep:
+            fn("llama_kv_self_seq_rm", "llama_kv_cache_seq_rm")(self.ctx, 0, keep, -1)
+        elif hasattr(L, "llama_get_memory"):
             L.llama_memory_clear(L.llama_get_memory(self.ctx), True)
         else:
             fn("llama_kv_self_clear", "llama_kv_cache_clear")(self.ctx)
+
+    def fill(self, toks):
+        """The depth: toks in the context, untimed."""
+        self.clear()
+        if toks:
+            self.decode(toks)
+        self.depth = len(toks)
 
     def decode(self, toks):
         arr = (L.llama_token * len(toks))(*toks)
@@ -58,26 +72,30 @@ class Llama:
         if rc != 0:
             raise RuntimeError(f"llama_decode returned {rc}")
 
+    depth = 0
+
     def pp(self, toks):
-        self.clear()
+        self.clear(self.depth)
         t = time.perf_counter()
         self.decode(toks)
         return len(toks) / (time.perf_counter() - t)
 
     def tg(self, toks):
-        self.clear()
+        self.clear(self.depth)
         t = time.perf_counter()
         for tok in toks:
             self.decode([tok])
         return len(toks) / (time.perf_counter() - t)
 
 
-def fitchat_run(binary, model, threads, n_pp, n_tg):
-    out = subprocess.run([binary, "bench", "-m", model, "-t", str(threads), "-p", str(n_pp), "-n", str(n_tg), "-r", "1"],
-                         capture_output=True, text=True, check=True).stdout
+def fitchat_run(binary, model, threads, n_pp, n_tg, depth=0):
+    cmd = [binary, "bench", "-m", model, "-t", str(threads), "-p", str(n_pp), "-n", str(n_tg), "-r", "1"]
+    if depth:
+        cmd += ["-d", str(depth)]
+    out = subprocess.run(cmd, capture_output=True, text=True, check=True).stdout
     res = {}
     for line in out.splitlines():
-        m = re.search(r"\|\s*(pp|tg)(\d+)\s*\|\s*([\d.]+)", line)
+        m = re.search(r"\|\s*(pp|tg)(\d+)(?: @ d\d+)?\s*\|\s*([\d.]+)", line)
         if m:
             res[m.group(1)] = float(m.group(3))
     return res
@@ -100,19 +118,22 @@ def main():
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("-p", type=int, default=128)
     ap.add_argument("-n", type=int, default=64)
+    ap.add_argument("--depth", type=int, default=0, help="tokens already in the context when each test starts")
     ap.add_argument("--vocab", type=int, default=49152, help="token ids are drawn below this (the model's n_vocab or less)")
     a = ap.parse_args()
     rows = []
     for t in [int(x) for x in a.threads.split(",")]:
-        llm = Llama(a.model, t, max(a.p, a.n) + 16)
-        toks = tokens(max(a.p, a.n), a.vocab)
+        llm = Llama(a.model, t, a.depth + max(a.p, a.n) + 16)
+        all_toks = tokens(a.depth + max(a.p, a.n), a.vocab)
+        llm.fill(all_toks[:a.depth])
+        toks = all_toks[a.depth:]
         llm.pp(toks[:a.p]); llm.tg(toks[:a.n])  # warm-up
         r = {"fc_pp": [], "fc_tg": [], "ll_pp": [], "ll_tg": [], "bs_pp": [], "bs_tg": []}
         for _ in range(a.reps):
             if a.base:
-                f = fitchat_run(a.base, a.model, t, a.p, a.n)
+                f = fitchat_run(a.base, a.model, t, a.p, a.n, a.depth)
                 r["bs_pp"].append(f["pp"]); r["bs_tg"].append(f["tg"])
-            f = fitchat_run(a.fitchat, a.model, t, a.p, a.n)
+            f = fitchat_run(a.fitchat, a.model, t, a.p, a.n, a.depth)
             r["fc_pp"].append(f["pp"]); r["fc_tg"].append(f["tg"])
             r["ll_pp"].append(llm.pp(toks[:a.p])); r["ll_tg"].append(llm.tg(toks[:a.n]))
         med = {k: statistics.median(v) for k, v in r.items() if v}
@@ -122,13 +143,14 @@ def main():
     print(f"| threads | test |{base_h} fitchat t/s (median, min..max) | llama.cpp t/s (median, min..max) | ratio |" +
           (" new/base |" if a.base else ""))
     print("|---|---|---|---|---|" + ("---|---|" if a.base else ""))
+    at = f" @ d{a.depth}" if a.depth else ""
     for t, med, rng in rows:
         for test, n in (("pp", a.p), ("tg", a.n)):
             f, l = med[f"fc_{test}"], med[f"ll_{test}"]
             cell = lambda k: f"{med[k]:.1f} ({rng[k][0]:.1f}..{rng[k][1]:.1f})"
             base_c = f" {cell(f'bs_{test}')} |" if a.base else ""
             tail = f" {f / med[f'bs_{test}']:.2f}x |" if a.base else ""
-            print(f"| {t} | {test}{n} |{base_c} {cell(f'fc_{test}')} | {cell(f'll_{test}')} | {f / l:.2f}x |{tail}")
+            print(f"| {t} | {test}{n}{at} |{base_c} {cell(f'fc_{test}')} | {cell(f'll_{test}')} | {f / l:.2f}x |{tail}")
 
 
 if __name__ == "__main__":

@@ -50,4 +50,14 @@ for name in gemma-3-12b-q8_0 qwen2.5-7b-q4_k; do
   [ $rc -eq 2 ] && [[ "$err" != *"not supported"* ]] && ok "accepts the architecture of $name" || bad "$name: rc=$rc '$err'"
   rm -f "$tmp/$name.gguf"
 done
+# fitchat bench: a row per test with a rate, at depth too (-d: the tests start
+# after that many tokens in the context); a bad value exits 2 naming it
+out=$("$bin" bench -m "$m" -p 16 -n 4 -d 40 -t 1 -r 1 2>/dev/null); rc=$?
+[ $rc -eq 0 ] && grep -Eq '\| +pp16 @ d40 \| +[0-9.]+ \(' <<<"$out" && grep -Eq '\| +tg4 @ d40 \| +[0-9.]+ \(' <<<"$out" &&
+  ok "bench at depth 40: pp16 and tg4 rows" || bad "bench -d: rc=$rc '$out'"
+out=$("$bin" bench -m "$m" -p 8 -n 2 -t 1 -r 1 2>/dev/null); rc=$?
+[ $rc -eq 0 ] && grep -Eq '\| +pp8 \| +[0-9.]+ \(' <<<"$out" && grep -Eq '\| +tg2 \| +[0-9.]+ \(' <<<"$out" &&
+  ok "bench: pp8 and tg2 rows" || bad "bench: rc=$rc '$out'"
+err=$("$bin" bench -m "$m" -d -5 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *"-d -5"* ]] && ok "bench -d -5: exit 2 naming it" || bad "bench -d -5: rc=$rc '$err'"
 echo "@@ $pass $fail $skip"

@@ -1,7 +1,9 @@
 /* fitchat bench — prompt-processing and generation speed, llama-bench style:
  * ppN evaluates N tokens in one batch from an empty context, tgN generates N
- * tokens one at a time; each test runs -r times after one warm-up run and
- * prints the median tokens/s with the spread (min..max) and the peak RSS. */
+ * tokens one at a time; with -d D both start after D tokens already in the
+ * context (evaluated before the clock starts: attention at depth). Each test
+ * runs -r times after one warm-up run and prints the median tokens/s with
+ * the spread (min..max) and the peak RSS. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -28,9 +30,23 @@ static int cmp_d(const void *a, const void *b) {
     return x < y ? -1 : x > y;
 }
 
-/* One run of a test; returns tokens/s or -1 with err. */
-static double run_test(fc_engine *e, const int32_t *toks, int n, bool batch, fc_err *err) {
+/* Puts the first depth tokens in the context, in batches of n_batch: kept
+ * from the last run where the engine can rewind to them, else evaluated
+ * again. 0 or -1 with err. */
+static int fill_depth(fc_engine *e, const int32_t *toks, int depth, int n_batch, fc_err *err) {
+    engine_rewind(e, depth);
+    if (engine_n_past(e) == depth) return 0;
     engine_rewind(e, 0);
+    for (int i = 0; i < depth; i += n_batch)
+        if (engine_eval(e, toks + i, depth - i < n_batch ? depth - i : n_batch, NULL, err)) return -1;
+    return 0;
+}
+
+/* One run of a test (tokens toks[depth..depth + n) after the first depth in
+ * the context); returns tokens/s or -1 with err. */
+static double run_test(fc_engine *e, const int32_t *toks, int depth, int n_batch, int n, bool batch, fc_err *err) {
+    if (fill_depth(e, toks, depth, n_batch, err)) return -1;
+    toks += depth;
     double t0 = now_s();
     if (batch) {
         if (engine_eval(e, toks, n, NULL, err)) return -1;
@@ -56,7 +72,7 @@ static int parse_list(const char *s, int *out, int cap) {
 
 int cmd_bench(int argc, char **argv) {
     const char *model = NULL, *ts = NULL;
-    int n_pp = 128, n_tg = 64, reps = 5, n_ctx = 0;
+    int n_pp = 128, n_tg = 64, reps = 5, n_ctx = 0, depth = 0;
     uint32_t tk = GGML_TYPE_F16, tv = GGML_TYPE_F16;
     bool flash = true;
     int ngl = 0;
@@ -65,12 +81,13 @@ int cmd_bench(int argc, char **argv) {
     for (int i = 1; i < argc; i++) {
         const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) {
-            printf("usage: fitchat bench [-m MODEL] [-p N] [-n N] [-t T[,T...]] [-r REPS] [-ctk T] [-ctv T] [--attn flash|plain]\n"
+            printf("usage: fitchat bench [-m MODEL] [-p N] [-n N] [-d N] [-t T[,T...]] [-r REPS] [-ctk T] [-ctv T] [--attn flash|plain]\n"
                    "                     [-ngl N] [--gpu SPEC]\n"
                    "  -ngl N  the output head and the last N layers on the first GPU (default 0: all on the CPU)\n"
                    "  --gpu SPEC  the GPU (as for fitchat gpu; sim:SIZE emulates one in host memory)\n"
                    "  -p N   prompt-processing test of N tokens (0 = skip; default 128)\n"
                    "  -n N   generation test of N tokens (0 = skip; default 64)\n"
+                   "  -d N   depth: both tests start with N tokens already in the context (default 0)\n"
                    "  -t T   thread counts, comma separated (default: all cores)\n"
                    "  -r R   repetitions (default 5; median and min..max reported)\n");
             return 0;
@@ -84,6 +101,7 @@ int cmd_bench(int argc, char **argv) {
         else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) ts = v;
         else if ((!strcmp(a, "-p")) && num && x >= 0 && x <= 65536) n_pp = (int)x;
         else if ((!strcmp(a, "-n")) && num && x >= 0 && x <= 65536) n_tg = (int)x;
+        else if ((!strcmp(a, "-d")) && num && x >= 0 && x <= 1 << 20) depth = (int)x;
         else if ((!strcmp(a, "-r")) && num && x >= 1 && x <= 1000) reps = (int)x;
         else if ((!strcmp(a, "-c")) && num && x >= 1) n_ctx = (int)x;
         else if ((!strcmp(a, "-ngl")) && num && x >= 0 && x <= 100000) ngl = (int)x;
@@ -115,7 +133,7 @@ int cmd_bench(int argc, char **argv) {
     int rc = 0;
     int32_t *toks = NULL;
     if (!f || model_desc_load(f, &d, &err)) goto fail;
-    int need = (n_pp > n_tg ? n_pp : n_tg) + 1;
+    int need = depth + (n_pp > n_tg ? n_pp : n_tg) + 1;
     if (n_ctx < need) n_ctx = need;
     toks = malloc((size_t)need * sizeof *toks);
     if (!toks) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
@@ -138,11 +156,14 @@ int cmd_bench(int argc, char **argv) {
     }
     char size[32];
     const char *slash = strrchr(model, '/');
-    printf("| %-34s | %10s | %7s | %4s | %8s | %8s | %7s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", "test", "t/s (median, min..max)");
-    printf("|%.36s|%.12s|%.9s|%.6s|%.10s|%.10s|%.9s|%.24s|\n", "------------------------------------", "------------", "---------",
-           "------", "----------", "----------", "---------", "------------------------");
+    const int tw = depth ? 15 : 7; /* "tg64 @ d1024" */
+    printf("| %-34s | %10s | %7s | %4s | %8s | %8s | %*s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", tw, "test",
+           "t/s (median, min..max)");
+    printf("|%.36s|%.12s|%.9s|%.6s|%.10s|%.10s|%.*s|%.24s|\n", "------------------------------------", "------------", "---------",
+           "------", "----------", "----------", tw + 2, "-----------------", "------------------------");
     for (int ti = 0; ti < n_threads_list; ti++) {
-        fc_engine_params ep = {.n_ctx = (uint32_t)n_ctx, .n_batch = (uint32_t)(n_pp > 0 ? n_pp : 1), .n_threads = threads[ti] ? threads[ti] : 1,
+        const int n_batch = n_pp > 0 ? n_pp : depth > 0 ? (depth < 512 ? depth : 512) : 1;
+        fc_engine_params ep = {.n_ctx = (uint32_t)n_ctx, .n_batch = (uint32_t)n_batch, .n_threads = threads[ti] ? threads[ti] : 1,
                                .type_k = tk, .type_v = tv, .flash = flash, .n_dev = ngl > 0, .dev = {dev},
                                .progress = session_progress_stderr};
         fc_engine *e = engine_new(f, &d, &ep, &err);
@@ -151,16 +172,17 @@ int cmd_bench(int argc, char **argv) {
             int n = test == 0 ? n_pp : n_tg;
             if (n == 0) continue;
             double *r = malloc((size_t)reps * sizeof *r);
-            if (!r || run_test(e, toks, n, test == 0, &err) < 0) { free(r); engine_free(e); goto fail; } /* warm-up */
+            if (!r || run_test(e, toks, depth, n_batch, n, test == 0, &err) < 0) { free(r); engine_free(e); goto fail; } /* warm-up */
             for (int k = 0; k < reps; k++)
-                if ((r[k] = run_test(e, toks, n, test == 0, &err)) < 0) { free(r); engine_free(e); goto fail; }
+                if ((r[k] = run_test(e, toks, depth, n_batch, n, test == 0, &err)) < 0) { free(r); engine_free(e); goto fail; }
             qsort(r, (size_t)reps, sizeof *r, cmp_d);
-            char label[16], tps[64];
-            snprintf(label, sizeof label, "%s%d", test == 0 ? "pp" : "tg", n);
+            char label[32], tps[64];
+            if (depth) snprintf(label, sizeof label, "%s%d @ d%d", test == 0 ? "pp" : "tg", n, depth);
+            else snprintf(label, sizeof label, "%s%d", test == 0 ? "pp" : "tg", n);
             snprintf(tps, sizeof tps, "%.2f (%.2f..%.2f)", r[reps / 2], r[0], r[reps - 1]);
-            printf("| %-34.34s | %10s | %7d | %4d | %3s/%-4s | %8s | %7s | %22s |\n", slash ? slash + 1 : model,
+            printf("| %-34.34s | %10s | %7d | %4d | %3s/%-4s | %8s | %*s | %22s |\n", slash ? slash + 1 : model,
                    fmt_bytes(size, sizeof size, f->data_bytes), ep.n_threads, ngl, ggml_type_name(tk), ggml_type_name(tv),
-                   flash ? "flash" : "plain", label, tps);
+                   flash ? "flash" : "plain", tw, label, tps);
             fflush(stdout);
             free(r);
         }
