@@ -194,11 +194,26 @@ static void test_device_composition(void) {
     for (uint32_t i = 0; i < 10; i++) { w += l.m.layer_weights[i]; kv += 16 * MiB; }
     CHECK_EQ_U64(b.weights, w);
     CHECK_EQ_U64(b.kv, kv);
-    /* Plain attention materialises n_ctx scores; flash does not. */
-    c.flash = false;
-    uint64_t plain = mem_buffer_bytes(&l.d, &c, MEM_DEV_GPU, true);
-    c.flash = true;
-    CHECK(plain > mem_buffer_bytes(&l.d, &c, MEM_DEV_GPU, true));
+    /* Plain attention keeps n_ctx scores per thread, flash a tile of keys
+     * and values: at 131072 tokens plain needs more. A real GPU has neither
+     * (nor quantized activations); an emulated one runs the CPU code. */
+    mem_config lc = c;
+    lc.n_ctx = 131072;
+    lc.flash = false;
+    uint64_t plain = mem_buffer_bytes(&l.d, &lc, MEM_DEV_CPU, true);
+    lc.flash = true;
+    CHECK(plain > mem_buffer_bytes(&l.d, &lc, MEM_DEV_CPU, true));
+    workbuf_params gp = {.n_ctx = 4096, .n_batch = 512, .flash = true, .n_threads = 1, .has_output = true, .n_outputs = 1,
+                         .device = true, .cuda = true};
+    workbuf_layout_compute(&l.d, &gp, &wl);
+    CHECK_EQ_U64(wl.bytes[WB_SCORES], 0);
+    CHECK_EQ_U64(wl.bytes[WB_ACT], 0);
+    CHECK_EQ_U64(mem_buffer_bytes(&l.d, &c, MEM_DEV_GPU, true), wl.total);
+    gp.cuda = false; /* emulated: the CPU code, with the CPU's threads */
+    gp.n_threads = c.n_threads;
+    workbuf_layout_compute(&l.d, &gp, &wl);
+    CHECK(wl.bytes[WB_SCORES] > 0 && wl.bytes[WB_ACT] > 0);
+    CHECK_EQ_U64(mem_buffer_bytes(&l.d, &c, MEM_DEV_EMULATED, true), wl.total);
     mem_device_bytes(&l.m, &c, MEM_DEV_EMULATED, 20, 12, true, &b);
     CHECK_EQ_U64(b.fixed, 0);
     mem_device_bytes(&l.m, &c, MEM_DEV_GPU, 20, 12, true, &b);
@@ -240,8 +255,17 @@ static void test_tensor_held(void) {
                 }
                 CHECK_EQ_U64(held_cpu, cpu.weights);
                 CHECK_EQ_U64(held_dev, dev.weights);
-                uint64_t rope = 2 * (uint64_t)(l.d.n_rot / 2) * sizeof(double);
-                CHECK_EQ_U64(mem_buffer_bytes(&l.d, &c, (enum mem_dev_kind)kind, head) -
+                /* a device's buffers: the CPU's plus the RoPE tables, less the
+                 * quantized activations and attention scratch on a real GPU */
+                uint64_t rope = 2 * (uint64_t)(l.d.n_rot / 2) * sizeof(double), less = 0;
+                if (kind == MEM_DEV_GPU) {
+                    workbuf_params wp = {.n_ctx = c.n_ctx, .n_batch = c.n_batch, .flash = c.flash, .n_threads = 1,
+                                         .has_output = head, .n_outputs = 1};
+                    workbuf_layout wl;
+                    workbuf_layout_compute(&l.d, &wp, &wl);
+                    less = wl.bytes[WB_ACT] + wl.bytes[WB_SCORES];
+                }
+                CHECK_EQ_U64(mem_buffer_bytes(&l.d, &c, (enum mem_dev_kind)kind, head) + less -
                                  mem_buffer_bytes(&l.d, &c, MEM_DEV_CPU, head),
                              rope);
             }
@@ -263,6 +287,10 @@ static void test_kv_type_check(void) {
     CHECK(mem_kv_type_check(&l.d, GGML_TYPE_Q8_0, "KV_CACHE_QUANT", &e) < 0);
     CHECK(strstr(e.msg, "multiple of 32") != NULL);
     CHECK(mem_kv_type_check(&l.d, GGML_TYPE_F16, "KV_CACHE_QUANT", &e) == 0);
+    /* 32 KV heads of 80: rows of 2560 are whole blocks, the heads are not */
+    for (uint32_t i = 0; i < l.d.n_layer; i++) l.d.n_head_kv_l[i] = 32;
+    CHECK(mem_kv_type_check(&l.d, GGML_TYPE_Q4_0, "KV_CACHE_QUANT", &e) < 0);
+    CHECK(strstr(e.msg, "K 80") != NULL);
     unload(&l);
 }
 

@@ -8,9 +8,8 @@
  * per layer "k" and "v" (mem_kv_layer_{k,v}_bytes), then the work buffers of
  * workbuf_layout_compute() in index order. The fc_devmem owns them all:
  * devmem_release() frees them; cuda_stage_free() frees only host state and
- * the stream. WB_ACT and WB_SCORES are allocated (the plan counts them) but
- * unused: activations stay float and attention keeps its scores in
- * registers.
+ * the stream. There is no WB_ACT and no WB_SCORES (workbuf_params.cuda):
+ * activations stay float and attention keeps its scores in registers.
  *
  * One call: the hidden state (n_tok rows) is copied in once and out once;
  * the head's logits rows come back once. Everything runs on one stream; the

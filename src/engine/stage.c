@@ -12,6 +12,7 @@ workbuf_params stage_workbuf_params(const fc_stage_desc *sd) {
         .has_output = sd->kind == MEM_DEV_CPU || sd->head,
         .n_outputs = sd->n_outputs ? sd->n_outputs : 1,
         .device = sd->kind != MEM_DEV_CPU,
+        .cuda = sd->kind == MEM_DEV_GPU,
     };
 }
 

@@ -65,15 +65,14 @@ int mem_kv_type_check(const model_desc *d, uint32_t type, const char *what, fc_e
     if (!mem_kv_type_allowed(type))
         return fc_errf(err, FC_EINPUT, "%s = %s is not a KV cache type: allowed f32, f16, q8_0, q4_0", what,
                        ggml_type_name(type));
+    /* per head, not per row: the engines store and read each KV head as a
+     * run of whole blocks (a row of 32 heads of 80 values is 2560, a
+     * multiple of 32, but no head is) */
     const ggml_type_info *ti = ggml_type_get(type);
-    for (uint32_t il = 0; il < d->n_layer; il++) {
-        uint64_t wk = model_n_embd_k(d, il), wv = model_n_embd_v(d, il);
-        if (wk % ti->block_elems || wv % ti->block_elems)
-            return fc_errf(err, FC_EINPUT,
-                           "%s = %s needs KV rows that are a multiple of %u values, but layer %u has K %llu and V %llu",
-                           what, ggml_type_name(type), ti->block_elems, il, (unsigned long long)wk,
-                           (unsigned long long)wv);
-    }
+    if (d->head_dim_k % ti->block_elems || d->head_dim_v % ti->block_elems)
+        return fc_errf(err, FC_EINPUT,
+                       "%s = %s needs KV heads that are a multiple of %u values, but the model's heads have K %u and V %u",
+                       what, ggml_type_name(type), ti->block_elems, d->head_dim_k, d->head_dim_v);
     return 0;
 }
 
@@ -103,6 +102,7 @@ uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev
         .has_output = has_output,
         .n_outputs = c->n_outputs ? c->n_outputs : 1,
         .device = kind != MEM_DEV_CPU,
+        .cuda = kind == MEM_DEV_GPU,
     };
     workbuf_layout l;
     workbuf_layout_compute(d, &p, &l);
