@@ -499,7 +499,10 @@ static void att_flash_task(void *ctx, int task, int thread) {
     const int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v, n_head = (int)d->n_head;
     const int group = n_head / (int)d->n_head_kv, gs = j->heads_per_task, per_kv = group / gs;
     const int per_block = (int)d->n_head_kv * per_kv;
-    const int tb = task / per_block, kvh = task % per_block / per_kv, h0 = kvh * group + task % per_kv * gs;
+    /* the last token blocks (the most positions) first, so no thread is
+     * left with a long task at the end */
+    const int n_blocks = (j->n_tok + TB - 1) / TB, tb = n_blocks - 1 - task / per_block;
+    const int kvh = task % per_block / per_kv, h0 = kvh * group + task % per_kv * gs;
     const int t0 = tb * TB, nt = j->n_tok - t0 < TB ? j->n_tok - t0 : TB, rows = gs * nt;
     const int rmax = (int)e->att_rows;
     float *scratch = e->scratch + (size_t)thread * e->scratch_floats;

@@ -55,15 +55,19 @@ INLINE float exp1(float z) {
 
 /* act(x) = x / (1 + e^z): z = -x (SiLU) or z = -2 sqrt(2/pi) (x + 0.044715 x^3)
  * (GELU, tanh form: 0.5 x (1 + tanh u) = x / (1 + e^(-2u))) */
-INLINE void glu_body(bool gelu, float *g, const float *u, int n) {
+INLINE void glu_body(const bool gelu, float *g, const float *u, int n) {
     for (int r = 0; r < n; r += 8) {
-        v8f x = {0}, y = {0};
-        const size_t k = (size_t)(n - r < 8 ? n - r : 8) * sizeof(float);
-        memcpy(&x, g + r, k);
-        memcpy(&y, u + r, k);
+        v8f x, y;
+        if (r + 8 <= n) { x = ld8(g + r); y = ld8(u + r); }
+        else {
+            x = y = (v8f){0};
+            memcpy(&x, g + r, (size_t)(n - r) * sizeof(float));
+            memcpy(&y, u + r, (size_t)(n - r) * sizeof(float));
+        }
         const v8f z = gelu ? -1.5957691216f * (x + 0.044715f * x * x * x) : -x;
         const v8f out = x / (1.0f + exp8(&z)) * y;
-        memcpy(g + r, &out, k);
+        if (r + 8 <= n) ST8(g + r, out);
+        else memcpy(g + r, &out, (size_t)(n - r) * sizeof(float));
     }
 }
 
@@ -164,7 +168,11 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
 
 #if defined(__x86_64__)
 #define AVX2_FN __attribute__((target("avx2,fma"))) static
-AVX2_FN void glu_avx2(bool gelu, float *g, const float *u, int n) { glu_body(gelu, g, u, n); }
+/* gelu a constant in each body (no select inside the loop) */
+AVX2_FN void glu_avx2(bool gelu, float *g, const float *u, int n) {
+    if (gelu) glu_body(true, g, u, n);
+    else glu_body(false, g, u, n);
+}
 AVX2_FN void scores_avx2(const float *q, const float *k, int n_dim, int p0, int p1, float scale, float *s) {
     scores_body(q, k, n_dim, p0, p1, scale, s);
 }
@@ -182,8 +190,13 @@ static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin
 #define DISPATCH(avx2_call, plain_call) plain_call
 #endif
 
+static void glu_plain(bool gelu, float *g, const float *u, int n) {
+    if (gelu) glu_body(true, g, u, n);
+    else glu_body(false, g, u, n);
+}
+
 void vm_glu_fast(bool gelu, float *g, const float *u, int n) {
-    DISPATCH(glu_avx2(gelu, g, u, n), glu_body(gelu, g, u, n));
+    DISPATCH(glu_avx2(gelu, g, u, n), glu_plain(gelu, g, u, n));
 }
 
 void vm_scores(const float *q, const float *k, int n_dim, int p0, int p1, float scale, float *s) {
