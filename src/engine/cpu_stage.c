@@ -582,8 +582,10 @@ static void qk_task(void *ctx, int t, int thread) {
         for (uint32_t h = 0; h < d->n_head; h++) fc_rmsnorm(q + (size_t)h * hk, q + (size_t)h * hk, L->q_norm, hk, d->norm_eps);
     if (L->k_norm)
         for (uint32_t h = 0; h < d->n_head_kv; h++) fc_rmsnorm(k + (size_t)h * hk, k + (size_t)h * hk, L->k_norm, hk, d->norm_eps);
-    fc_rope(q, (int)d->n_head, hk, (int)d->n_rot, pos, L->rope_inv_freq, d->rope_type);
-    fc_rope(k, (int)d->n_head_kv, hk, (int)d->n_rot, pos, L->rope_inv_freq, d->rope_type);
+    float cs[d->n_rot > 0 ? d->n_rot : 1]; /* VLA: the position's cos, sin pairs, shared by q and k */
+    fc_rope_angles(cs, (int)d->n_rot, pos, L->rope_inv_freq);
+    fc_rope_apply(q, (int)d->n_head, hk, (int)d->n_rot, cs, d->rope_type);
+    fc_rope_apply(k, (int)d->n_head_kv, hk, (int)d->n_rot, cs, d->rope_type);
     kv_round(e->kq, k, (int64_t)d->n_head_kv * hk, e->k_row_bytes);
     kv_round(e->vq, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
 }

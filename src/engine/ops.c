@@ -3,16 +3,28 @@
 #include <math.h>
 
 void fc_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
-    double ss = 0;
-    for (int i = 0; i < n; i++) ss += (double)x[i] * x[i];
-    float scale = (float)(1.0 / sqrt(ss / n + eps));
-    for (int i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+    /* four independent chains: one double add chain bounded the loop */
+    double ss[4] = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4)
+        for (int k = 0; k < 4; k++) ss[k] += (double)x[i + k] * x[i + k];
+    for (; i < n; i++) ss[0] += (double)x[i] * x[i];
+    const double sum = (ss[0] + ss[1]) + (ss[2] + ss[3]);
+    float scale = (float)(1.0 / sqrt(sum / n + eps));
+    for (i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
 }
 
-void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const double *inv_freq, enum rope_kind kind) {
+void fc_rope_angles(float *cs, int n_rot, int pos, const double *inv_freq) {
     for (int i = 0; i < n_rot / 2; i++) {
         double theta = pos * inv_freq[i];
-        float c = (float)cos(theta), s = (float)sin(theta);
+        cs[2 * i] = (float)cos(theta);
+        cs[2 * i + 1] = (float)sin(theta);
+    }
+}
+
+void fc_rope_apply(float *v, int n_heads, int head_dim, int n_rot, const float *cs, enum rope_kind kind) {
+    for (int i = 0; i < n_rot / 2; i++) {
+        const float c = cs[2 * i], s = cs[2 * i + 1];
         int a = kind == ROPE_NORM ? 2 * i : i, b = kind == ROPE_NORM ? 2 * i + 1 : i + n_rot / 2;
         for (int h = 0; h < n_heads; h++) {
             float *hv = v + (size_t)h * head_dim;
@@ -21,4 +33,10 @@ void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const doub
             hv[b] = x0 * s + x1 * c;
         }
     }
+}
+
+void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const double *inv_freq, enum rope_kind kind) {
+    float cs[n_rot > 0 ? n_rot : 1]; /* VLA: n_rot <= head_dim floats */
+    fc_rope_angles(cs, n_rot, pos, inv_freq);
+    fc_rope_apply(v, n_heads, head_dim, n_rot, cs, kind);
 }

@@ -5,7 +5,8 @@
 
 #include "../model/arch.h"
 
-/* out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]; the sum of squares in double. */
+/* out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]; the sum of squares in double
+ * (four running sums of every fourth square, added at the end). */
 void fc_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
 
 /* Rotates the first n_rot dims of each of n_heads heads (head_dim apart) by
@@ -13,5 +14,12 @@ void fc_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
  * pairs dims (2i, 2i+1); ROPE_NEOX pairs (i, i + n_rot/2). Angles in double:
  * at position 8000 a float angle would be off by ~1e-3 rad. */
 void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const double *inv_freq, enum rope_kind kind);
+
+/* fc_rope in two steps, so that the queries and keys of one position share
+ * the sines and cosines: fc_rope_angles fills cs[2i] = cos, cs[2i + 1] = sin
+ * of pos * inv_freq[i] for i < n_rot / 2; fc_rope_apply rotates by them.
+ * fc_rope(v, ...) equals fc_rope_angles then fc_rope_apply, bit for bit. */
+void fc_rope_angles(float *cs, int n_rot, int pos, const double *inv_freq);
+void fc_rope_apply(float *v, int n_heads, int head_dim, int n_rot, const float *cs, enum rope_kind kind);
 
 #endif
