@@ -157,10 +157,10 @@ int cmd_bench(int argc, char **argv) {
     char size[32];
     const char *slash = strrchr(model, '/');
     const int tw = depth ? 15 : 7; /* "tg64 @ d1024" */
-    printf("| %-34s | %10s | %7s | %4s | %8s | %8s | %*s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", tw, "test",
+    printf("| %-34s | %10s | %7s | %4s | %9s | %8s | %*s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", tw, "test",
            "t/s (median, min..max)");
-    printf("|%.36s|%.12s|%.9s|%.6s|%.10s|%.10s|%.*s|%.24s|\n", "------------------------------------", "------------", "---------",
-           "------", "----------", "----------", tw + 2, "-----------------", "------------------------");
+    printf("|%.36s|%.12s|%.9s|%.6s|%.11s|%.10s|%.*s|%.24s|\n", "------------------------------------", "------------", "---------",
+           "------", "-----------", "----------", tw + 2, "-----------------", "------------------------");
     for (int ti = 0; ti < n_threads_list; ti++) {
         const int n_batch = n_pp > 0 ? n_pp : depth > 0 ? (depth < 512 ? depth : 512) : 1;
         fc_engine_params ep = {.n_ctx = (uint32_t)n_ctx, .n_batch = (uint32_t)n_batch, .n_threads = threads[ti] ? threads[ti] : 1,
@@ -180,7 +180,7 @@ int cmd_bench(int argc, char **argv) {
             if (depth) snprintf(label, sizeof label, "%s%d @ d%d", test == 0 ? "pp" : "tg", n, depth);
             else snprintf(label, sizeof label, "%s%d", test == 0 ? "pp" : "tg", n);
             snprintf(tps, sizeof tps, "%.2f (%.2f..%.2f)", r[reps / 2], r[0], r[reps - 1]);
-            printf("| %-34.34s | %10s | %7d | %4d | %3s/%-4s | %8s | %*s | %22s |\n", slash ? slash + 1 : model,
+            printf("| %-34.34s | %10s | %7d | %4d | %4s/%-4s | %8s | %*s | %22s |\n", slash ? slash + 1 : model,
                    fmt_bytes(size, sizeof size, f->data_bytes), ep.n_threads, ngl, ggml_type_name(tk), ggml_type_name(tv),
                    flash ? "flash" : "plain", tw, label, tps);
             fflush(stdout);
