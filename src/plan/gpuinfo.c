@@ -57,7 +57,8 @@ int gpu_override_parse(const char *spec, gpu_inventory *inv, fc_err *err) {
     if (!strncmp(s, "sim:", 4)) {
         if (size_field(spec, "sim", trim(s + 4), &g.total, err)) return -1;
         g.emulated = true;
-        snprintf(g.name, sizeof g.name, "emulated");
+        char size[32];
+        snprintf(g.name, sizeof g.name, "sim %s", fmt_bytes(size, sizeof size, g.total)); /* "sim 512 MiB" */
         have_total = true;
     } else if (!strchr(s, '=')) {
         if (size_field(spec, "total", s, &g.total, err)) return -1;
@@ -88,7 +89,6 @@ int gpu_override_parse(const char *spec, gpu_inventory *inv, fc_err *err) {
     if (g.free > g.total)
         return fc_errf(err, FC_EINPUT, "--gpu '%s': free = %llu is more than total = %llu", spec,
                        (unsigned long long)g.free, (unsigned long long)g.total);
-    if (g.emulated && !strstr(g.name, "emulated")) append(g.name, sizeof g.name, " (emulated)");
     inv->dev[inv->n++] = g;
     inv->source = GPU_SRC_OVERRIDE;
     return 0;

@@ -4,8 +4,9 @@
  * Sources, in order:
  * 1. overrides (--gpu flags, else the FITCHAT_GPU environment variable):
  *    "8GiB", "name=RTX 3070,total=8GiB,used=857MiB[,free=..][,uuid=..]",
- *    or "sim:512MiB" for a host-emulated device (labelled "emulated"
- *    everywhere). FITCHAT_GPU holds several, separated by ';'. With an
+ *    or "sim:512MiB" for a host-emulated device (named "sim 512 MiB";
+ *    every table and label marks emulated devices as such, a name=..,sim=1
+ *    device too). FITCHAT_GPU holds several, separated by ';'. With an
  *    override no GPU library is touched.
  * 2. NVML, loaded at run time with dlopen (libnvidia-ml.so.1, then
  *    libnvidia-ml.so; FITCHAT_NVML_LIB names another file), never linked;
