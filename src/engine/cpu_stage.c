@@ -239,19 +239,14 @@ static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int re
  * tiles (scattered 16-byte stores into token rows a power of two apart
  * were 3 % of a prompt's time) */
 static void mm_put_block(const mm_job *j, const float *blk, int rb, int re, int t0, int t1) {
-    const float *bias = j->w->bias;
+    const bool copy = !j->w->bias && !j->accumulate;
     for (int t = t0; t < t1; t++) {
-        const float *o = blk + (size_t)(t - t0) * ROW_BLOCK;
-        float *y = j->dst + (size_t)t * j->dst_stride + rb;
-        const int n = re - rb;
-        if (bias)
-            for (int i = 0; i < n; i++) y[i] = j->accumulate ? y[i] + (o[i] + bias[rb + i]) : o[i] + bias[rb + i];
-        else if (j->accumulate)
-            for (int i = 0; i < n; i++) y[i] += o[i];
-        else if (n == ROW_BLOCK)
-            memcpy(y, o, ROW_BLOCK * sizeof(float));
+        const float *o = blk + (size_t)(t - t0) * ROW_BLOCK; /* o[r - rb]: row r's result */
+        float *y = j->dst + (size_t)t * j->dst_stride;
+        if (copy && re - rb == ROW_BLOCK) memcpy(y + rb, o, ROW_BLOCK * sizeof(float)); /* inlined */
+        else if (copy) memcpy(y + rb, o, (size_t)(re - rb) * sizeof(float));
         else
-            memcpy(y, o, (size_t)n * sizeof(float));
+            for (int r = rb; r < re; r++) mm_put(j, y, r, o[r - rb]);
     }
 }
 
@@ -410,22 +405,6 @@ typedef struct {
     int heads_per_task;     /* flash: query heads of one KV head per task */
 } att_job;
 
-/* Head kvh of position p's key (is_v false) or value, as floats: from this
- * batch's rows of e->k / e->v (positions >= pos0, already rounded to the KV
- * type) or dequantized from the cache row p % rows into buf. */
-static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, float *buf) {
-    const fc_cpu_stage *e = j->e;
-    const model_desc *d = e->d;
-    int hd = (int)(is_v ? d->head_dim_v : d->head_dim_k);
-    if (p >= j->pos0)
-        return (is_v ? e->v : e->k) + (size_t)(p - j->pos0) * d->n_head_kv * hd + (size_t)kvh * hd;
-    const size_t rows = e->kv_rows[j->il];
-    const uint8_t *row = (is_v ? e->v_cache : e->k_cache)[j->il] +
-                         ((size_t)kvh * rows + (size_t)p % rows) * (is_v ? e->v_head_bytes : e->k_head_bytes);
-    (is_v ? e->vq : e->kq)->dequant(row, buf, hd);
-    return buf;
-}
-
 /* Head kvh's keys (is_v false) or values of positions [p0, p0 + n) as
  * floats, one row of head_dim per position, into dst: cached positions
  * (< pos0) dequantized a run of ring rows per call, this batch's copied. */
@@ -447,6 +426,13 @@ static void kv_run(const att_job *j, bool is_v, int p0, int n, int kvh, float *d
     const float *batch = (is_v ? e->v : e->k) + (size_t)kvh * hd;
     for (; p < end; p++)
         memcpy(dst + (size_t)(p - p0) * hd, batch + (size_t)(p - j->pos0) * d->n_head_kv * hd, hd * sizeof(float));
+}
+
+/* Head kvh of position p's key (is_v false) or value, as floats, in buf
+ * (plain attention). */
+static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, float *buf) {
+    kv_run(j, is_v, p, 1, kvh, buf);
+    return buf;
 }
 
 /* First position query position pos sees (sliding window: the last
@@ -510,31 +496,32 @@ static void att_flash_task(void *ctx, int task, int thread) {
     float *m = scratch + 2 * rmax, *s = m + rmax, *kt = s + TILE, *vt = kt + (size_t)hk * TILE;
     const float scale = e->model.attn_scale;
     const int lo = att_first(L, j->pos0 + t0), hi = j->pos0 + t0 + nt; /* positions any row sees */
+    /* row r: token t0 + r % nt, head h0 + r / nt; its output in e->att */
+#define ATT_OUT(r) (e->att + ((size_t)(t0 + (r) % nt) * n_head + (size_t)(h0 + (r) / nt)) * hv)
     for (int r = 0; r < rows; r++) {
         m[r] = -INFINITY;
         l[r] = 0;
-        memset(e->att + (size_t)(t0 + r % nt) * n_head * hv + (size_t)(h0 + r / nt) * hv, 0, (size_t)hv * sizeof(float));
+        memset(ATT_OUT(r), 0, (size_t)hv * sizeof(float));
     }
     for (int p0 = lo; p0 < hi; p0 += TILE) {
         const int n = hi - p0 < TILE ? hi - p0 : TILE;
         kv_run(j, false, p0, n, kvh, kt);
         kv_run(j, true, p0, n, kvh, vt);
         for (int r = 0; r < rows; r++) {
-            const int t = t0 + r % nt, h = h0 + r / nt, pos = j->pos0 + t;
-            const int a = att_first(L, pos) > p0 ? att_first(L, pos) - p0 : 0;
-            const int b = pos + 1 - p0 < n ? pos + 1 - p0 : n;
+            const int t = t0 + r % nt, h = h0 + r / nt, pos = j->pos0 + t, first = att_first(L, pos);
+            const int a = first > p0 ? first - p0 : 0, b = pos + 1 - p0 < n ? pos + 1 - p0 : n;
             if (a >= b) continue;
-            float *out = e->att + (size_t)t * n_head * hv + (size_t)h * hv;
-            vm_scores(e->q + (size_t)t * n_head * hk + (size_t)h * hk, kt, hk, a, b, scale, s);
+            vm_scores(e->q + ((size_t)t * n_head + (size_t)h) * hk, kt, hk, a, b, scale, s);
             const float corr = vm_softmax_tile(s, a, b, &m[r], &l[r], !e->p.exact);
-            vm_accum_v(out, corr, s, vt, hv, a, b);
+            vm_accum_v(ATT_OUT(r), corr, s, vt, hv, a, b);
         }
     }
     for (int r = 0; r < rows; r++) {
-        float *out = e->att + (size_t)(t0 + r % nt) * n_head * hv + (size_t)(h0 + r / nt) * hv;
+        float *out = ATT_OUT(r);
         const float inv = (float)(1.0 / l[r]);
         for (int i = 0; i < hv; i++) out[i] *= inv;
     }
+#undef ATT_OUT
 }
 
 /* Attention of n_tok query tokens at positions pos0... Flash: the largest

@@ -17,7 +17,6 @@ uint32_t workbuf_att_rows(const model_desc *d) {
         uint32_t gl = (d->n_head_l[il] + kv - 1) / kv;
         if (gl > g) g = gl;
     }
-    if (d->n_head_kv && (d->n_head + d->n_head_kv - 1) / d->n_head_kv > g) g = (d->n_head + d->n_head_kv - 1) / d->n_head_kv;
     return g * WORKBUF_ATT_TOKENS;
 }
 
