@@ -11,7 +11,7 @@ if [ -z "${FITCHAT_MODEL:-}" ]; then
   export FITCHAT_MODEL
 fi
 export FITCHAT_BUILD=$build
-export FITCHAT_TESTDATA=${FITCHAT_TESTDATA:-$(cd .. && pwd)/shared/testdata}
+export FITCHAT_TESTDATA=${FITCHAT_TESTDATA:-$(pwd)/tests/data/external}
 pass=0; fail=0; skip=0; broken=()
 run_one() {
   local name=$1; shift

@@ -21,7 +21,7 @@ bad() { echo "FAIL: $*"; fail=$((fail + 1)); }
 skp() { echo "skip: $*"; skip=$((skip + 1)); }
 finish() { echo "@@ $pass $fail $skip"; exit 0; }
 
-td=${FITCHAT_TESTDATA:-$(cd .. && pwd)/shared/testdata}/stories260K
+td=${FITCHAT_TESTDATA:-$(pwd)/tests/data/external}/stories260K
 if [ ! -f "$td/stories260K.bin" ] || [ ! -f "$td/tok512.bin" ]; then
   skp "stories260K test data not found in $td"
   finish

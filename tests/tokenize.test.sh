@@ -4,7 +4,7 @@
 set -u
 build=${1:-build}
 bin=$build/fitchat
-vocab=${FITCHAT_TESTDATA:-../shared/testdata}/tokenizer/ggml-vocab-gpt-2.gguf
+vocab=${FITCHAT_TESTDATA:-tests/data/external}/tokenizer/ggml-vocab-gpt-2.gguf
 pass=0; fail=0; skip=0
 check() { # name, expected, actual
   if [ "$2" == "$3" ]; then echo "ok   $1"; pass=$((pass + 1));

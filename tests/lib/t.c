@@ -64,7 +64,7 @@ const char *t_model_path(void) {
 
 const char *t_testdata(void) {
     const char *p = getenv("FITCHAT_TESTDATA");
-    return p && *p ? p : "../shared/testdata";
+    return p && *p ? p : "tests/data/external";
 }
 
 const char *t_tmpdir(void) {
