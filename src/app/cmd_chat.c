@@ -52,6 +52,7 @@ typedef struct chat_ui {
     fc_session *s;
     fc_chat *c;
     bool interactive;
+    bool tty_out;    /* stdout is a terminal: the reply's control bytes are shown as '?' */
 } chat_ui;
 
 static void note(const chat_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -66,9 +67,19 @@ static void note(const chat_ui *ui, const char *fmt, ...) {
     va_end(ap);
 }
 
+/* The reply as it streams. On a terminal, control bytes other than newline
+ * and tab become '?': the model's text must not move the cursor, clear the
+ * screen or set the window title. */
 static void emit_stdout(void *ctx, const char *text, size_t len) {
-    (void)ctx;
-    fwrite(text, 1, len, stdout);
+    const chat_ui *ui = ctx;
+    if (ui && ui->tty_out) {
+        for (size_t i = 0; i < len; i++) {
+            unsigned char ch = (unsigned char)text[i];
+            putchar((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f ? '?' : ch);
+        }
+    } else {
+        fwrite(text, 1, len, stdout);
+    }
     fflush(stdout);
 }
 
@@ -171,13 +182,13 @@ static int run_command(chat_ui *ui, const char *line) {
 static int answer(chat_ui *ui, const char *text) {
     fc_err err = {0};
     g_interrupt = 0;
-    int rc = chat_reply(ui->c, text, emit_stdout, NULL, &g_interrupt, &err);
+    int rc = chat_reply(ui->c, text, emit_stdout, ui, &g_interrupt, &err);
     const chat_stats *st = &ui->c->last;
     if (rc) {
         printf("\n");
         fflush(stdout);
         fprintf(stderr, "fitchat chat: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 0 : 1; /* a message too long is not fatal */
+        return err.code == FC_EINPUT ? 2 : 1; /* a message too long is not fatal */
     }
     printf("\n");
     fflush(stdout);
@@ -226,7 +237,7 @@ static int repl(chat_ui *ui) {
         }
         int rc = answer(ui, p[0] == '/' ? p + 1 : p);
         free(line);
-        if (rc) return rc;
+        if (rc == 1) return rc;
         if (ui->c->last.interrupted) n_ctrl_c = 1;
         printf("\n");
     }
@@ -240,19 +251,35 @@ static int piped(chat_ui *ui) {
     size_t cap = 0;
     ssize_t n;
     int rc = 0;
+    int n_line = 0, n_failed = 0, n_msgs = 0;
     while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
+        n_line++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
+        if (memchr(line, '\0', (size_t)n)) {
+            /* A C string would stop at the NUL and send half the line. */
+            fprintf(stderr, "fitchat chat: stdin line %d: contains a NUL byte; skipped\n", n_line);
+            n_failed++;
+            n_msgs++;
+            continue;
+        }
         const char *p = skip_space(line);
         if (!*p) continue;
         if (p[0] == '/' && p[1] != '/') {
             if (run_command(ui, p)) break;
             continue;
         }
+        n_msgs++;
         rc = answer(ui, p[0] == '/' ? p + 1 : p);
+        if (rc == 2) { n_failed++; rc = 0; }
         printf("\n");
         fflush(stdout);
     }
     free(line);
+    if (!rc && n_failed) {
+        /* Scripts piping messages in must see that some got no answer. */
+        fprintf(stderr, "fitchat chat: %d of %d message%s failed\n", n_failed, n_msgs, n_msgs == 1 ? "" : "s");
+        rc = 1;
+    }
     return rc;
 }
 
@@ -289,6 +316,7 @@ int cmd_chat(int argc, char **argv) {
         .note = interactive ? stdout : stderr,
         .s = &s,
         .interactive = interactive,
+        .tty_out = isatty(STDOUT_FILENO),
     };
     if (s.tmpl_guessed)
         fprintf(stderr, "fitchat chat: warning: the model's chat template is not one fitchat knows; using ChatML "
@@ -308,7 +336,7 @@ int cmd_chat(int argc, char **argv) {
     }
     if (cfg.prompt) {
         fc_err e2 = {0};
-        if (chat_reply(&c, cfg.prompt, emit_stdout, NULL, NULL, &e2)) {
+        if (chat_reply(&c, cfg.prompt, emit_stdout, &ui, NULL, &e2)) {
             fprintf(stderr, "fitchat chat: %s\n", e2.msg);
             rc = e2.code == FC_EINPUT ? 2 : 1;
         } else {
@@ -316,8 +344,8 @@ int cmd_chat(int argc, char **argv) {
             if (c.last.ctx_full) note(&ui, "(context full: the reply was cut)");
         }
     } else if (interactive) {
-        char line[600];
-        note(&ui, "fitchat — %s (%s template)", session_model_name(&s), tmpl_name(s.tmpl));
+        char line[600], name[200];
+        note(&ui, "fitchat — %s (%s template)", session_model_name(&s, name, sizeof name), tmpl_name(s.tmpl));
         note(&ui, "%s", session_plan_line(line, sizeof line, &s.plan, &s.inv));
         note(&ui, "/help for commands, Ctrl-C stops a reply, Ctrl-D exits");
         rc = repl(&ui);

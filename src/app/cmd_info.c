@@ -154,15 +154,6 @@ static const char *fmt_float(char *buf, size_t cap, float v) {
 
 /* --- human report -------------------------------------------------------- */
 
-/* A string from the file, safe to print on a terminal: control bytes (which
- * could move the cursor or recolour it) become '?', and it is cut to fit. */
-static const char *clean(char *buf, size_t cap, const char *s) {
-    size_t n = 0;
-    for (; *s && n + 1 < cap; s++) buf[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
-    buf[n] = '\0';
-    return buf;
-}
-
 static void print_human(const info_report *r, bool verbose) {
     const gguf_file *f = r->f;
     char b1[32], b2[32], b3[32];
@@ -175,7 +166,7 @@ static void print_human(const info_report *r, bool verbose) {
     printf("%-14s %s%s\n", "architecture", arch ? arch : "(none)",
            r->have_desc && !arch_runnable(&r->d) ? " (this build cannot run it; info and plan work)" : "");
     char cb[256];
-    if (name) printf("%-14s %s\n", "name", clean(cb, sizeof cb, name));
+    if (name) printf("%-14s %s\n", "name", fmt_printable(cb, sizeof cb, name));
 
     if (r->have_desc) {
         const model_desc *d = &r->d;
@@ -234,15 +225,15 @@ static void print_human(const info_report *r, bool verbose) {
         for (uint64_t i = 0; i < f->n_tensors; i++) {
             const gguf_tensor *t = &f->tensors[i];
             if (model_tensor_layer(t->name) >= 0) continue;
-            printf("  %-24s %-12s %-6s %12s\n", clean(cb, sizeof cb, t->name), outside_role(t->name), ggml_type_name(t->type),
+            printf("  %-24s %-12s %-6s %12s\n", fmt_printable(cb, sizeof cb, t->name), outside_role(t->name), ggml_type_name(t->type),
                    fmt_bytes(b1, sizeof b1, t->n_bytes));
         }
     }
 
     printf("\n%-14s ", "tokenizer");
     if (r->tok_model) {
-        printf("%s (%s)", clean(cb, sizeof cb, r->tok_model), tokenizer_kind(r->tok_model));
-        if (r->tok_pre) printf(", pre-tokenizer %s", clean(cb, sizeof cb, r->tok_pre));
+        printf("%s (%s)", fmt_printable(cb, sizeof cb, r->tok_model), tokenizer_kind(r->tok_model));
+        if (r->tok_pre) printf(", pre-tokenizer %s", fmt_printable(cb, sizeof cb, r->tok_pre));
         printf(", %" PRIu64 " tokens", r->n_tokens);
         if (r->n_merges) printf(", %" PRIu64 " merge%s", r->n_merges, r->n_merges == 1 ? "" : "s");
         printf("\n");
@@ -381,7 +372,13 @@ int cmd_info(int argc, char **argv) {
         if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
         else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = true;
         else if (!strcmp(a, "--json")) json = true;
-        else if ((!strcmp(a, "-m") || !strcmp(a, "--model")) && i + 1 < argc) path = argv[++i];
+        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
+            if (i + 1 >= argc) {
+                fprintf(stderr, "fitchat info: %s needs a value (the .gguf file)\n", a);
+                return FC_EINPUT;
+            }
+            path = argv[++i];
+        }
         else if (a[0] == '-' && a[1]) {
             fprintf(stderr, "fitchat info: unknown option '%s' (try fitchat info --help)\n", a);
             return FC_EINPUT;

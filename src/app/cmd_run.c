@@ -99,10 +99,19 @@ int cmd_run(int argc, char **argv) {
     bool eval_only = false;
     if (!args) { fprintf(stderr, "fitchat run: out of memory\n"); return 1; }
     for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "-n") || !strcmp(argv[i], "--n-predict")) && i + 1 < argc && !strcmp(argv[i + 1], "0")) {
+        bool is_n = !strcmp(argv[i], "-n") || !strcmp(argv[i], "--n-predict");
+        if (is_n && i + 1 < argc && !strcmp(argv[i + 1], "0")) {
             eval_only = true;
             i++;
             continue;
+        }
+        char *end;
+        if (is_n && i + 1 < argc && (strtol(argv[i + 1], &end, 10) < -1 || *end || end == argv[i + 1])) {
+            /* run's range differs from MAX_TOKENS' (0 is allowed here): say run's. */
+            fprintf(stderr, "fitchat run: %s %s: must be an integer >= 0 (0: evaluate the prompt only), or -1 (until the context is full)\n",
+                    argv[i], argv[i + 1]);
+            free(args);
+            return 2;
         }
         args[n_args++] = argv[i];
     }

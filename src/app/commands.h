@@ -8,6 +8,8 @@
 #ifndef FC_COMMANDS_H
 #define FC_COMMANDS_H
 
+#include <stdbool.h>
+
 int cmd_info(int argc, char **argv);     /* cmd_info.c: model summary */
 int cmd_gpu(int argc, char **argv);      /* cmd_gpu.c: GPU inventory */
 int cmd_plan(int argc, char **argv);     /* cmd_plan.c: memory plan */
@@ -17,7 +19,16 @@ int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
 int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
 
 /* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
- * into buf; returns buf, or NULL if it is not there (message in why). */
+ * into buf; returns buf, or NULL if it is not there or not verified (message
+ * in why; see model_check_record). */
 const char *default_model_path(char *buf, unsigned cap, char *why, unsigned why_cap);
+
+/* A cached model is checked once, when scripts/fetch-model.sh puts it in the
+ * cache: it hashes the file and writes PATH.verified ("sha256 size mtime").
+ * This compares the file's size and mtime with that record, so a model that
+ * changed since (corrupted, truncated, replaced) is noticed at start without
+ * hashing it again. Returns 0 when they match, or when there is no record
+ * and required is false (a model of the user's own); else -1 with why. */
+int model_check_record(const char *path, bool required, char *why, unsigned why_cap);
 
 #endif

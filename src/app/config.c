@@ -11,6 +11,7 @@
 
 #include "../format/ggml_types.h"
 #include "../text/template.h"
+#include "../util/file.h"
 #include "../util/fmt.h"
 #include "commands.h"
 
@@ -496,6 +497,10 @@ static const struct input *input_by_key(const char *key) {
 }
 
 int config_load_text(fc_config *cfg, const char *path, const char *text, size_t len, fc_err *err) {
+    size_t nul = json_nul_at(text, len);
+    if (nul != (size_t)-1)
+        return fc_errf(err, FC_EINPUT, "%s: line %d: %s is not allowed (it would cut the text short)", path,
+                       text_line_at(text, nul), text[nul] ? "a \\u0000 escape" : "a NUL byte");
     char *clean = clean_json(text, len);
     if (!clean) return fc_errf(err, FC_EFAIL, "%s: out of memory", path);
     const char *end = NULL;
@@ -545,7 +550,9 @@ int config_load_text(fc_config *cfg, const char *path, const char *text, size_t 
         int r = in->set(cfg, &v, o, &allowed);
         if (r == -2) rc = fc_errf(err, FC_EFAIL, "out of memory");
         else if (r) {
-            char *shown = cJSON_PrintUnformatted(item);
+            /* cJSON prints an infinite number (1e400) as null: say what it was. */
+            char *shown = cJSON_IsNumber(item) && !isfinite(item->valuedouble) ? strdup("(a number too large to represent)")
+                                                                               : cJSON_PrintUnformatted(item);
             rc = fc_errf(err, FC_EINPUT, "%s: %s = %.80s%s: must be %s", path, in->key, shown ? shown : "?",
                          shown && strlen(shown) > 80 ? "..." : "", allowed);
             free(shown);
@@ -556,24 +563,9 @@ int config_load_text(fc_config *cfg, const char *path, const char *text, size_t 
 }
 
 int config_load_file(fc_config *cfg, const char *path, fc_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fc_errf(err, FC_EINPUT, "%s: cannot open: %s", path, strerror(errno));
-    size_t cap = 1 << 12, len = 0;
-    char *buf = malloc(cap);
-    size_t got;
-    while (buf && (got = fread(buf + len, 1, cap - len, f)) > 0) {
-        len += got;
-        if (len == cap) {
-            if (cap >= (16u << 20)) { free(buf); fclose(f); return fc_errf(err, FC_EINPUT, "%s: larger than 16 MiB", path); }
-            char *p = realloc(buf, cap *= 2);
-            if (!p) { free(buf); buf = NULL; }
-            else buf = p;
-        }
-    }
-    bool failed = ferror(f);
-    fclose(f);
-    if (!buf) return fc_errf(err, FC_EFAIL, "%s: out of memory", path);
-    if (failed) { free(buf); return fc_errf(err, FC_EFAIL, "%s: read error", path); }
+    char *buf;
+    size_t len;
+    if (fc_read_file(path, 16u << 20, &buf, &len, err)) return -1;
     int rc = config_load_text(cfg, path, buf, len, err);
     free(buf);
     return rc;
@@ -581,7 +573,9 @@ int config_load_file(fc_config *cfg, const char *path, fc_err *err) {
 
 const char *config_find_file(char *buf, size_t cap) {
     struct stat st;
-    if (stat("modelconf.json", &st) == 0 && S_ISREG(st.st_mode)) {
+    /* Anything named modelconf.json counts, so that a directory or a FIFO
+     * of that name is an error when it is read, not silently passed over. */
+    if (lstat("modelconf.json", &st) == 0) {
         snprintf(buf, cap, "modelconf.json");
         return buf;
     }
@@ -589,7 +583,7 @@ const char *config_find_file(char *buf, size_t cap) {
     if (xdg && *xdg) snprintf(buf, cap, "%s/fitchat/modelconf.json", xdg);
     else if (home && *home) snprintf(buf, cap, "%s/.config/fitchat/modelconf.json", home);
     else return NULL;
-    return stat(buf, &st) == 0 && S_ISREG(st.st_mode) ? buf : NULL;
+    return lstat(buf, &st) == 0 ? buf : NULL;
 }
 
 /* ---- flags ---- */

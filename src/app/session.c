@@ -112,10 +112,13 @@ void session_progress_stderr(void *ctx, const char *device, uint64_t done, uint6
     fflush(stderr);
 }
 
-const char *session_model_name(const fc_session *s) {
-    if (s->desc.name[0]) return s->desc.name;
-    const char *p = s->model_path ? strrchr(s->model_path, '/') : NULL;
-    return p ? p + 1 : s->model_path ? s->model_path : "?";
+const char *session_model_name(const fc_session *s, char *buf, size_t cap) {
+    const char *name = s->desc.name;
+    if (!name[0]) {
+        const char *p = s->model_path ? strrchr(s->model_path, '/') : NULL;
+        name = p ? p + 1 : s->model_path ? s->model_path : "?";
+    }
+    return fmt_printable(buf, cap, name);
 }
 
 static uint64_t random_seed(void) {
@@ -207,6 +210,10 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
         char buf[1024], why[1200];
         if (!default_model_path(buf, sizeof buf, why, sizeof why) && !strcmp(buf, cfg->model))
             return fc_errf(err, FC_EINPUT, "%s", why);
+    }
+    {
+        char why[1200];
+        if (model_check_record(cfg->model, false, why, sizeof why)) return fc_errf(err, FC_EINPUT, "%s", why);
     }
     if (!(s->model_path = strdup(cfg->model))) return fc_errf(err, FC_EFAIL, "out of memory");
     if (!(s->file = gguf_open(s->model_path, err))) goto fail;

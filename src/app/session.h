@@ -93,7 +93,9 @@ void session_memory_report(FILE *out, const fc_session *s);
  * place on a terminal, for weights going to a GPU. */
 void session_progress_stderr(void *ctx, const char *device, uint64_t done, uint64_t total);
 
-/* A short model label: general.name, else the file's base name. */
-const char *session_model_name(const fc_session *s);
+/* A short model label into buf: general.name, else the file's base name,
+ * with control bytes replaced (a model file must not drive the terminal).
+ * Returns buf. */
+const char *session_model_name(const fc_session *s, char *buf, size_t cap);
 
 #endif

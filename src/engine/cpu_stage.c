@@ -438,7 +438,8 @@ static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, 
 /* First position query position pos sees (sliding window: the last
  * n_window positions, this one included). */
 static inline int att_first(const fc_layer *L, int pos) {
-    return L->n_window && pos + 1 > (int)L->n_window ? pos + 1 - (int)L->n_window : 0;
+    const int64_t n = (int64_t)pos + 1;
+    return L->n_window && n > (int64_t)L->n_window ? (int)(n - (int64_t)L->n_window) : 0;
 }
 
 /* Plain attention, one task per (token, query head): all scores, then the

@@ -67,7 +67,10 @@ int model_check_runnable(const model_desc *d, const char *path, fc_err *err) {
         return fc_errf(err, FC_EINPUT, "%s: architecture '%s'%s is not supported by the engine yet (fitchat plan can still plan it)",
                        path, d->arch, d->n_expert ? " with experts" : "");
     for (uint32_t il = 0; il < d->n_layer; il++) {
-        if (d->n_head_l[il] != d->n_head || d->n_head_kv_l[il] != d->n_head_kv || d->n_ff_l[il] != d->n_ff || !d->n_head_kv)
+        if (!d->n_head_kv_l[il])
+            return fc_errf(err, FC_EINPUT, "%s: layer %u has no KV heads (%s.attention.head_count_kv = 0); the engine needs at least one",
+                           path, il, d->arch);
+        if (d->n_head_l[il] != d->n_head || d->n_head_kv_l[il] != d->n_head_kv || d->n_ff_l[il] != d->n_ff)
             return fc_errf(err, FC_EINPUT, "%s: layer %u has different head or feed-forward sizes; not supported yet", path, il);
     }
     return 0;

@@ -14,6 +14,7 @@
 #include <unistd.h>
 
 #include "ggml_types.h"
+#include "../util/file.h"
 
 #define GGUF_MAX_NEST 8 /* arrays of arrays deeper than this are refused */
 
@@ -518,7 +519,10 @@ gguf_file *gguf_parse(const void *bytes, uint64_t len, const char *name, fc_err 
         }
         if (al->v.u64 == 0 || (al->v.u64 & (al->v.u64 - 1)) || al->v.u64 > (1u << 30)) {
             char msg[120];
-            snprintf(msg, sizeof msg, "general.alignment %" PRIu64 " is not a power of two", al->v.u64);
+            if (al->v.u64 && !(al->v.u64 & (al->v.u64 - 1)))
+                snprintf(msg, sizeof msg, "general.alignment %" PRIu64 " is larger than 2^30", al->v.u64);
+            else
+                snprintf(msg, sizeof msg, "general.alignment %" PRIu64 " is not a power of two", al->v.u64);
             bad(&c, al->offset, msg);
             goto fail;
         }
@@ -534,23 +538,9 @@ fail:
 }
 
 gguf_file *gguf_open(const char *path, fc_err *err) {
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
-    if (fd < 0) {
-        fc_errf(err, errno == ENOENT || errno == EACCES ? FC_EINPUT : FC_EFAIL, "%s: cannot open: %s", path,
-                strerror(errno));
-        return NULL;
-    }
     struct stat st;
-    if (fstat(fd, &st) != 0) {
-        fc_errf(err, FC_EFAIL, "%s: cannot stat: %s", path, strerror(errno));
-        close(fd);
-        return NULL;
-    }
-    if (!S_ISREG(st.st_mode)) {
-        fc_errf(err, FC_EINPUT, "%s: not a regular file", path);
-        close(fd);
-        return NULL;
-    }
+    int fd = fc_open_regular(path, &st, err);
+    if (fd < 0) return NULL;
     if (st.st_size == 0) {
         fc_errf(err, FC_EINPUT, "%s: offset 0: empty file", path);
         close(fd);

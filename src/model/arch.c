@@ -58,10 +58,15 @@ static int get_count(const gguf_file *f, const char *arch, const char *suffix, i
         *out = (uint32_t)def;
         return 0;
     }
+    /* Counts are used as int by the engine (positions, windows, rows):
+     * 2^30 leaves room for sums of two without overflow. */
     int64_t v = gguf_get_int(f, k, -1);
-    if (v < 0 || v > (int64_t)1 << 31)
-        return fc_errf(err, FC_EINPUT, "%s: %s must be a non-negative integer (got %s)", f->path, k,
-                       kv->type == GGUF_TYPE_STRING ? "a string" : "an out-of-range value");
+    if (v < 0 || v > (int64_t)1 << 30) {
+        if (kv->type == GGUF_TYPE_STRING)
+            return fc_errf(err, FC_EINPUT, "%s: %s must be a non-negative integer (got a string)", f->path, k);
+        return fc_errf(err, FC_EINPUT, "%s: %s = %lld is out of range (0..%lld)", f->path, k, (long long)v,
+                       (long long)1 << 30);
+    }
     *out = (uint32_t)v;
     return 0;
 }

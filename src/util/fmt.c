@@ -3,6 +3,7 @@
 #include <ctype.h>
 #include <errno.h>
 #include <math.h>
+#include <stdbool.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -45,4 +46,34 @@ int parse_bytes(const char *s, uint64_t *out) {
     if (b >= 18446744073709551615.0) return -1;
     *out = (uint64_t)(b + 0.5);
     return 0;
+}
+
+size_t json_nul_at(const char *s, size_t n) {
+    bool in_str = false;
+    for (size_t i = 0; i < n; i++) {
+        if (s[i] == '\0') return i;
+        if (!in_str) {
+            in_str = s[i] == '"';
+        } else if (s[i] == '"') {
+            in_str = false;
+        } else if (s[i] == '\\' && i + 1 < n) {
+            if (s[i + 1] == 'u' && i + 5 < n && s[i + 2] == '0' && s[i + 3] == '0' && s[i + 4] == '0' && s[i + 5] == '0')
+                return i;
+            i++;
+        }
+    }
+    return (size_t)-1;
+}
+
+int text_line_at(const char *s, size_t off) {
+    int line = 1;
+    for (size_t i = 0; i < off; i++) line += s[i] == '\n';
+    return line;
+}
+
+const char *fmt_printable(char *buf, size_t cap, const char *s) {
+    size_t n = 0;
+    for (; *s && n + 1 < cap; s++) buf[n++] = (unsigned char)*s < 0x20 || *s == 0x7f ? '?' : *s;
+    if (cap) buf[n] = '\0';
+    return buf;
 }
