@@ -205,14 +205,12 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     if (!o) o = &defaults;
     memset(s, 0, sizeof *s);
     if (!cfg->model || !*cfg->model) return fc_errf(err, FC_EINPUT, "no model: set MODEL in modelconf.json or pass -m FILE");
-    if (access(cfg->model, R_OK) != 0) {
-        /* The default model gets the message that says how to fetch it. */
+    {
+        /* The default model gets the message that says how to fetch it, and
+         * must have been verified; any model with a record must match it. */
         char buf[1024], why[1200];
         if (!default_model_path(buf, sizeof buf, why, sizeof why) && !strcmp(buf, cfg->model))
             return fc_errf(err, FC_EINPUT, "%s", why);
-    }
-    {
-        char why[1200];
         if (model_check_record(cfg->model, false, why, sizeof why)) return fc_errf(err, FC_EINPUT, "%s", why);
     }
     if (!(s->model_path = strdup(cfg->model))) return fc_errf(err, FC_EFAIL, "out of memory");
