@@ -53,6 +53,35 @@ if [ -z "$model" ] || [ ! -f "$model" ]; then
 fi
 chat=("$bin" chat -m "$model" --temp 0 -t 1 -n 2)
 
+# Host memory is planned: an explicit N_CTX whose CPU-side KV cannot fit is
+# one line before anything is allocated; N_CTX auto shrinks to the largest
+# multiple of 256 that fits (256 more would not), and the engine allocates
+# what that plan says.
+expect ram_explicit_ctx 2 'N_CTX 8388608 needs 180 GiB of host memory .* but 1.00 GiB set by --ram' -- "$bin" run -m "$model" --ram 1GiB -c 8388608 -p hi
+"$bin" plan -m "$model" --ram 100MiB -c auto --json >plan.json 2>/dev/null
+read -r nctx alloc <<<"$(python3 -c 'import json,sys; j=json.load(open("plan.json")); print(j["n_ctx"] if "n_ctx" in j else j["config"]["n_ctx"], j["host"]["allocated_bytes"])' 2>/dev/null)"
+if [ -n "${nctx:-}" ] && [ "$nctx" -lt 4096 ] && [ $((nctx % 256)) -eq 0 ] && [ "$alloc" -le $((100 << 20)) ] &&
+   ! "$bin" plan -m "$model" --ram 100MiB -c $((nctx + 256)) >/dev/null 2>&1; then ok "ram_auto_shrinks (n_ctx $nctx)"
+else bad "ram_auto_shrinks: n_ctx '${nctx:-}' allocated '${alloc:-}': $(head -c 300 plan.json)"; fi
+out=$("$bin" run -m "$model" --ram 100MiB -c auto -t 1 -p hi -n 1 --mem 2>&1 >/dev/null)
+if grep -q "KV f16, $nctx ctx" <<<"$out" && grep -q 'matches the plan to the byte' <<<"$out"; then ok ram_run_equals_plan
+else bad "ram_run_equals_plan: $out"; fi
+# The same through a real cgroup (v2 or v1), where this machine lets us make one.
+cgdir=""
+if [ -w /sys/fs/cgroup/cgroup.subtree_control ] && mkdir /sys/fs/cgroup/fitchat-test-$$ 2>/dev/null; then
+  cgdir=/sys/fs/cgroup/fitchat-test-$$; echo $((100 << 20)) >"$cgdir/memory.max" 2>/dev/null || cgdir=""
+elif [ -d /sys/fs/cgroup/memory ] && mkdir /sys/fs/cgroup/memory/fitchat-test-$$ 2>/dev/null; then
+  cgdir=/sys/fs/cgroup/memory/fitchat-test-$$; echo $((100 << 20)) >"$cgdir/memory.limit_in_bytes" 2>/dev/null || cgdir=""
+fi
+if [ -n "$cgdir" ]; then
+  out=$(bash -c 'echo $$ >"$1/cgroup.procs" && exec "$2" plan -m "$3" -c auto' _ "$cgdir" "$bin" "$model" 2>&1)
+  if grep -q 'of cgroup memory limit 100 MiB' <<<"$out" && grep -qE 'n_ctx [0-9]+: N_CTX auto gave 4096, but the CPU side would need' <<<"$out"; then ok cgroup_limit_planned
+  else bad "cgroup_limit_planned: $(grep -E 'allocates|n_ctx' <<<"$out" | head -3)"; fi
+  rmdir "$cgdir" 2>/dev/null
+else
+  skp "cgroup_limit_planned: cannot make a memory cgroup here"
+fi
+
 # /load of a device or an oversized file: one line, at once, the chat goes on.
 out=$(printf '/load /dev/zero\n/load fifo\n' | timeout 20 "${chat[@]}" 2>&1); rc=$?
 if [ $rc -eq 0 ] && grep -q '/dev/zero: is a character device' <<<"$out" && grep -q 'fifo: is a FIFO' <<<"$out"; then ok load_device_fifo

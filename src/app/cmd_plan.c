@@ -33,6 +33,8 @@ static void usage(FILE *out) {
             "  --fixed-cost SIZE    per-GPU CUDA context cost (default 300MiB; env FITCHAT_FIXED_COST)\n"
             "  --gpu SPEC           plan for this GPU instead of asking the driver (repeatable):\n"
             "                       8GiB | name=RTX 3070,total=8GiB,used=857MiB | sim:512MiB\n"
+            "  --ram SIZE           plan for this much host memory instead of MemAvailable / the cgroup limit\n"
+            "                       (env FITCHAT_RAM)\n"
             "  --json               machine-readable output\n");
 }
 
@@ -87,7 +89,7 @@ static const uint32_t KV_COLS[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0
 int cmd_plan(int argc, char **argv) {
     plan_params p;
     plan_params_default(&p);
-    const char *model = NULL, *specs[GPU_MAX_DEVICES];
+    const char *model = NULL, *ram = NULL, *specs[GPU_MAX_DEVICES];
     int n_specs = 0;
     bool json = false;
     long long v;
@@ -150,6 +152,10 @@ int cmd_plan(int argc, char **argv) {
         } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
             if (parse_int(val, 1, 4096, &v)) return bad_flag("N_THREADS (-t)", val, "1..4096");
             p.n_threads = (uint32_t)v;
+        } else if (!strcmp(a, "--ram")) {
+            uint64_t b;
+            if (parse_bytes(val, &b) || !b) return bad_flag("--ram", val, "a size such as 16GiB");
+            ram = val;
         } else if (!strcmp(a, "--gpu")) {
             if (n_specs == GPU_MAX_DEVICES) { fprintf(stderr, "fitchat plan: more than %d --gpu\n", GPU_MAX_DEVICES); return 2; }
             specs[n_specs++] = val;
@@ -167,7 +173,10 @@ int cmd_plan(int argc, char **argv) {
     fc_err err = {0};
     if (plan_params_validate(&p, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); return 2; }
     gpu_inventory inv;
-    if (gpu_inventory_get(specs, n_specs, &inv, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); return err.code == FC_EINPUT ? 2 : 1; }
+    if (gpu_inventory_get(specs, n_specs, &inv, &err) || (ram && host_memory_query(ram, &inv, &err))) {
+        fprintf(stderr, "fitchat plan: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
     gguf_file *f = gguf_open(model, &err);
     if (!f) { fprintf(stderr, "fitchat plan: %s\n", err.msg); return err.code == FC_EINPUT ? 2 : 1; }
     model_desc d;
@@ -273,6 +282,10 @@ int cmd_plan(int argc, char **argv) {
         cJSON_AddNumberToObject(c, "n_layers", r.cpu_layers);
         cJSON_AddBoolToObject(c, "output", !r.head_on_gpu);
         add_bytes(cJSON_AddObjectToObject(c, "planned_bytes"), &r.cpu);
+        cJSON *h = cJSON_AddObjectToObject(o, "host");
+        cJSON_AddNumberToObject(h, "available_bytes", (double)inv.host_avail);
+        cJSON_AddStringToObject(h, "source", inv.host_source);
+        cJSON_AddNumberToObject(h, "allocated_bytes", (double)plan_host_need(&r));
         cJSON *la = cJSON_AddArrayToObject(o, "layers");
         for (uint32_t il = 0; il < m.n_layer; il++) {
             cJSON *x = cJSON_CreateObject();
@@ -358,6 +371,9 @@ int cmd_plan(int argc, char **argv) {
                fmt_bytes(b1, sizeof b1, r.cpu.weights), fmt_bytes(b2, sizeof b2, r.cpu.kv),
                fmt_bytes(b3, sizeof b3, r.cpu.buffers), fmt_bytes(b4, sizeof b4, r.cpu.fixed),
                fmt_bytes(b5, sizeof b5, r.cpu.total));
+        if (inv.host_avail)
+            printf("  %-26s %10s allocates %s of %s\n", "", "", fmt_bytes(b1, sizeof b1, plan_host_need(&r)),
+                   inv.host_source);
     }
     printf("why:\n");
     for (int i = 0; i < r.n_reasons; i++) printf("  - %s\n", r.reasons[i]);

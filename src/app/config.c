@@ -308,6 +308,16 @@ static int add_gpu(fc_config *c, const cfg_val *v, fc_origin o, const char **all
     return 0;
 }
 
+static int set_ram(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a size such as 16GiB";
+    uint64_t b;
+    const char *s = val_str(v);
+    if (!s || parse_bytes(s, &b) || b == 0) return -1;
+    if (replace_str(&c->ram_spec, s)) return -2;
+    set_origin(c, FC_SET_RAM, o);
+    return 0;
+}
+
 /* ---- the one table: each input (file key and/or flags) and its setter ---- */
 
 static const struct input {
@@ -340,6 +350,7 @@ static const struct input {
     {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt"},
     {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)"},
     {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)"},
+    {NULL, {"--ram"}, set_ram, "SIZE", "host memory to plan with (default: MemAvailable / the cgroup limit)"},
     {NULL, {"--config"}, NULL, "FILE", "modelconf.json to read"},
 };
 #define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
@@ -381,6 +392,7 @@ void config_free(fc_config *cfg) {
     free(cfg->prompt);
     for (int i = 0; i < cfg->n_gpu_specs; i++) free(cfg->gpu_specs[i]);
     free(cfg->gpu_specs);
+    free(cfg->ram_spec);
     for (int i = 0; i < cfg->n_paths; i++) free(cfg->paths[i]);
     free(cfg->paths);
     for (int i = 0; i < cfg->n_warnings; i++) free(cfg->warnings[i]);
@@ -757,6 +769,7 @@ void config_print(FILE *out, const fc_config *c) {
     for (char *p = v; *p; p++) if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     print_line(out, "SYSTEM_PROMPT", v, o[FC_SET_SYSTEM_PROMPT]);
     for (int i = 0; i < c->n_gpu_specs; i++) print_line(out, "GPU", c->gpu_specs[i], o[FC_SET_GPU]);
+    if (c->ram_spec) print_line(out, "RAM", c->ram_spec, o[FC_SET_RAM]);
 }
 
 void config_print_flags(FILE *out) {

@@ -32,7 +32,7 @@ typedef enum fc_setting {
     FC_SET_N_CTX, FC_SET_N_CTX_MIN, FC_SET_N_CTX_MAX, FC_SET_FLASH_ATTN, FC_SET_VRAM_RESERVE,
     FC_SET_N_THREADS, FC_SET_N_BATCH, FC_SET_TEMPERATURE, FC_SET_TOP_K, FC_SET_TOP_P, FC_SET_MIN_P,
     FC_SET_REPEAT_PENALTY, FC_SET_SEED, FC_SET_MAX_TOKENS, FC_SET_SYSTEM_PROMPT, FC_SET_PROMPT,
-    FC_SET_GPU,
+    FC_SET_GPU, FC_SET_RAM,
     FC_SET_COUNT
 } fc_setting;
 
@@ -77,6 +77,7 @@ typedef struct fc_config {
     char *prompt;          /* -p: a first user message / the run prompt; NULL if none */
     char **gpu_specs;      /* --gpu SPEC, in order (n_gpu_specs); parsed by the GPU module */
     int n_gpu_specs;
+    char *ram_spec;        /* --ram SIZE: host memory to plan with instead of the measured (NULL: measure) */
 
     const char *config_path; /* the modelconf.json that was loaded (the last), NULL if none */
     char **paths;          /* every file loaded, in order (n_paths); owns what origins point at */

@@ -179,6 +179,7 @@ static int open_engine(fc_session *s, const fc_config *cfg, const session_opts *
         /* Fewer layers: what the GPUs' free memory allows now, and at least one fewer. */
         gpu_inventory fresh;
         if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, &fresh, err)) return -1;
+        if (cfg->ram_spec && host_memory_query(cfg->ram_spec, &fresh, err)) return -1;
         s->inv = fresh;
         plan_params retry = *pp;
         retry.layers = PLAN_AUTO;
@@ -226,6 +227,7 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     if (jinja && s->tmpl == TMPL_CHATML) s->default_system = tmpl_default_system(jinja);
 
     if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, &s->inv, err)) goto fail;
+    if (cfg->ram_spec && host_memory_query(cfg->ram_spec, &s->inv, err)) goto fail;
     if (mem_model_init(&s->mem, s->file, &s->desc, err)) goto fail;
     plan_params pp;
     plan_params_default(&pp);

@@ -294,7 +294,86 @@ int gpu_query(gpu_inventory *inv, fc_err *err) {
     return 0;
 }
 
+/* A "Key:   1234 kB" line of /proc/meminfo, in bytes (0 if absent). */
+static uint64_t meminfo(const char *text, const char *key) {
+    const char *p = strstr(text, key);
+    if (!p) return 0;
+    p += strlen(key);
+    unsigned long long kb = strtoull(p, NULL, 10);
+    return (uint64_t)kb << 10;
+}
+
+/* Reads a small text file into buf (NUL-terminated); -1 if unreadable. */
+static int read_small(const char *path, char *buf, size_t cap) {
+    FILE *f = fopen(path, "r");
+    if (!f) return -1;
+    size_t n = fread(buf, 1, cap - 1, f);
+    fclose(f);
+    buf[n] = '\0';
+    return 0;
+}
+
+int host_memory_query(const char *ram, gpu_inventory *inv, fc_err *err) {
+    char b1[32], b2[32];
+    inv->host_avail = 0;
+    inv->host_source[0] = '\0';
+    if (ram && *ram) {
+        if (parse_bytes(ram, &inv->host_avail) || inv->host_avail == 0)
+            return fc_errf(err, FC_EINPUT, "--ram / FITCHAT_RAM = '%s': must be a size such as 16GiB", ram);
+        inv->host_total = inv->host_avail;
+        snprintf(inv->host_source, sizeof inv->host_source, "%s set by --ram / FITCHAT_RAM",
+                 fmt_bytes(b1, sizeof b1, inv->host_avail));
+        return 0;
+    }
+    char text[8192];
+    if (read_small("/proc/meminfo", text, sizeof text) == 0) {
+        inv->host_total = meminfo(text, "MemTotal:");
+        inv->host_avail = meminfo(text, "MemAvailable:");
+        if (inv->host_avail)
+            snprintf(inv->host_source, sizeof inv->host_source, "MemAvailable %s of %s",
+                     fmt_bytes(b1, sizeof b1, inv->host_avail), fmt_bytes(b2, sizeof b2, inv->host_total));
+    }
+    /* The cgroup's limit: v2 ("0::/path": memory.max, "max" = none, and
+     * memory.current) or v1 ("N:memory:/path": memory.limit_in_bytes, a
+     * huge value = none, and memory.usage_in_bytes). */
+    char cg[2048], path[2400], v[64];
+    if (read_small("/proc/self/cgroup", cg, sizeof cg) == 0) {
+        for (char *save = NULL, *line = strtok_r(cg, "\n", &save); line; line = strtok_r(NULL, "\n", &save)) {
+            const char *rel, *dir, *fmax, *fcur;
+            if (!strncmp(line, "0::", 3)) {
+                rel = line + 3, dir = "/sys/fs/cgroup", fmax = "memory.max", fcur = "memory.current";
+            } else {
+                char *c1 = strchr(line, ':'), *c2 = c1 ? strchr(c1 + 1, ':') : NULL;
+                if (!c2 || (size_t)(c2 - c1 - 1) != 6 || strncmp(c1 + 1, "memory", 6)) continue;
+                rel = c2 + 1, dir = "/sys/fs/cgroup/memory", fmax = "memory.limit_in_bytes", fcur = "memory.usage_in_bytes";
+            }
+            if (!strcmp(rel, "/")) rel = "";
+            snprintf(path, sizeof path, "%s%s/%s", dir, rel, fmax);
+            if (read_small(path, v, sizeof v) != 0 || !strncmp(v, "max", 3)) continue;
+            uint64_t limit = strtoull(v, NULL, 10), used = 0;
+            if (!limit || limit >= (uint64_t)1 << 60) continue; /* v1's "no limit" is about 2^63 */
+            snprintf(path, sizeof path, "%s%s/%s", dir, rel, fcur);
+            if (read_small(path, v, sizeof v) == 0) used = strtoull(v, NULL, 10);
+            uint64_t room = limit > used ? limit - used : 0;
+            if (!inv->host_avail || room < inv->host_avail) {
+                inv->host_avail = room;
+                snprintf(inv->host_source, sizeof inv->host_source, "cgroup memory limit %s, %s in use",
+                         fmt_bytes(b1, sizeof b1, limit), fmt_bytes(b2, sizeof b2, used));
+            }
+        }
+    }
+    return 0;
+}
+
+static int gpu_inventory_devices(const char *const *specs, int n_specs, gpu_inventory *inv, fc_err *err);
+
 int gpu_inventory_get(const char *const *specs, int n_specs, gpu_inventory *inv, fc_err *err) {
+    int rc = gpu_inventory_devices(specs, n_specs, inv, err);
+    if (rc) return rc;
+    return host_memory_query(getenv("FITCHAT_RAM"), inv, err) ? fc_err_prefix(err, "FITCHAT_RAM") : 0;
+}
+
+static int gpu_inventory_devices(const char *const *specs, int n_specs, gpu_inventory *inv, fc_err *err) {
     memset(inv, 0, sizeof *inv);
     if (n_specs > 0) {
         for (int i = 0; i < n_specs; i++)

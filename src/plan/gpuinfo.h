@@ -49,6 +49,12 @@ typedef struct gpu_inventory {
     char library[256];                /* the library that answered, "" for override / none */
     char path[512];                   /* the fallback path taken, one line */
     char reason[512];                 /* n == 0: why there is no GPU, one line */
+    /* The host: memory this process may still take (0 = unknown, no check),
+     * and where that figure came from, one line ("MemAvailable", "cgroup
+     * memory.max 2.00 GiB, 310 MiB in use", "--ram"). */
+    uint64_t host_avail;
+    uint64_t host_total;              /* physical memory (MemTotal), 0 = unknown */
+    char host_source[200];
 } gpu_inventory;
 
 const char *gpu_source_name(enum gpu_source s); /* "override", "NVML", "CUDA runtime", "none" */
@@ -63,7 +69,14 @@ int gpu_override_parse(const char *spec, gpu_inventory *inv, fc_err *err);
 int gpu_query(gpu_inventory *inv, fc_err *err);
 
 /* The inventory the commands use: the specs if n_specs > 0, else
- * FITCHAT_GPU if set and non-empty, else gpu_query(). */
+ * FITCHAT_GPU if set and non-empty, else gpu_query(); then the host's
+ * memory (host_memory_query with FITCHAT_RAM). */
 int gpu_inventory_get(const char *const *specs, int n_specs, gpu_inventory *inv, fc_err *err);
+
+/* Fills inv's host fields: ram ("16GiB", from --ram or FITCHAT_RAM) if not
+ * NULL or empty, else min(MemAvailable of /proc/meminfo, the cgroup v2
+ * limit of this process minus its usage, where a limit is set). FC_EINPUT
+ * for a malformed ram. Unreadable files leave host_avail 0 (unknown). */
+int host_memory_query(const char *ram, gpu_inventory *inv, fc_err *err);
 
 #endif

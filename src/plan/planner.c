@@ -213,7 +213,8 @@ static uint32_t fit_with(search *s, const mem_config *c, bool *head_fits) {
     return max_layers(s, head_fits);
 }
 
-int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r, fc_err *err) {
+static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r,
+                            fc_err *err) {
     memset(r, 0, sizeof *r);
     if (plan_params_validate(p, err)) return -1;
     const model_desc *d = m->d;
@@ -420,4 +421,68 @@ uint64_t plan_gpu_total(const plan_result *r) {
     uint64_t t = 0;
     for (int j = 0; j < r->n_dev; j++) t += r->dev[j].bytes.total;
     return t;
+}
+
+uint64_t plan_host_need(const plan_result *r) {
+    uint64_t need = r->cpu.total - r->cpu.weights; /* the weights stay in the mapped file */
+    for (int j = 0; j < r->n_dev; j++)
+        if (r->dev[j].kind == MEM_DEV_EMULATED) need += r->dev[j].bytes.total; /* host memory too */
+    return need;
+}
+
+/* The host is a device too: what the process allocates on the CPU side (KV
+ * cache of the CPU layers, work buffers, emulated GPUs) must fit in the
+ * memory it may still take. An explicit N_CTX that does not fit is an
+ * error; an unset or auto N_CTX shrinks (steps of 256) until it fits. */
+int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r, fc_err *err) {
+    if (plan_compute_one(m, inv, p, r, err)) return -1;
+    uint64_t avail = inv ? inv->host_avail : 0;
+    if (!avail) return 0; /* unknown: nothing to check against */
+    uint64_t need = plan_host_need(r);
+    if (need <= avail) {
+        reason(r, "host memory: the CPU side allocates %s (KV %s, buffers %s%s) of %s", B(need), B(r->cpu.kv),
+               B(r->cpu.buffers), need > r->cpu.kv + r->cpu.buffers ? ", emulated GPUs" : "", inv->host_source);
+        if (inv->host_total && r->cpu.weights > inv->host_total)
+            warn(r, "the CPU's weights (%s, mapped from the file) are more than the host's memory (%s): they will be "
+                    "read from disk again and again", B(r->cpu.weights), B(inv->host_total));
+        return 0;
+    }
+    if (p->n_ctx > 0)
+        return fc_errf(err, FC_EINPUT,
+                       "N_CTX %lld needs %s of host memory (KV cache %s, buffers %s) but %s; lower N_CTX, quantize the "
+                       "KV cache (KV_CACHE_QUANT q8_0 or q4_0), or set N_CTX auto",
+                       (long long)p->n_ctx, B(need), B(r->cpu.kv), B(r->cpu.buffers), inv->host_source);
+    /* Shrink: the largest multiple of 256 below the chosen context that fits. */
+    plan_result *t = malloc(sizeof *t);
+    if (!t) return fc_errf(err, FC_EFAIL, "out of memory");
+    plan_params q = *p;
+    uint32_t chosen = r->cfg.n_ctx, lo = 0, hi = (chosen - 1) / 256; /* lo: fits (0 = none known) */
+    while (lo < hi) {
+        uint32_t mid = lo + (hi - lo + 1) / 2;
+        q.n_ctx = (int64_t)mid * 256;
+        if (plan_compute_one(m, inv, &q, t, err)) { free(t); return -1; }
+        if (plan_host_need(t) <= avail) lo = mid;
+        else hi = mid - 1;
+    }
+    if (lo == 0) {
+        q.n_ctx = 256;
+        int rc = plan_compute_one(m, inv, &q, t, err);
+        uint64_t need256 = rc ? 0 : plan_host_need(t);
+        free(t);
+        if (rc) return -1;
+        return fc_errf(err, FC_EINPUT, "even n_ctx 256 needs %s of host memory (buffers %s) but %s", B(need256),
+                       B(r->cpu.buffers), inv->host_source);
+    }
+    q.n_ctx = (int64_t)lo * 256;
+    if (plan_compute_one(m, inv, &q, r, err)) { free(t); return -1; }
+    free(t);
+    /* The inner plan says "set by N_CTX": say why instead. */
+    for (int i = 0; i < r->n_reasons; i++)
+        if (!strncmp(r->reasons[i], "n_ctx ", 6))
+            snprintf(r->reasons[i], PLAN_LINE, "n_ctx %u: N_CTX %s gave %u, but the CPU side would need %s of host "
+                     "memory; the largest context (steps of 256) that fits in %s", r->cfg.n_ctx,
+                     p->n_ctx == PLAN_AUTO ? "auto" : "not set", chosen, B(need), inv->host_source);
+    reason(r, "host memory: the CPU side allocates %s (KV %s, buffers %s) of %s", B(plan_host_need(r)), B(r->cpu.kv),
+           B(r->cpu.buffers), inv->host_source);
+    return 0;
 }

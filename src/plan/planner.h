@@ -94,12 +94,19 @@ int plan_params_validate(const plan_params *p, fc_err *err);
 /* Budget of GPU g under p (see the policy above). */
 uint64_t plan_budget(const gpu_device *g, const plan_params *p);
 
-/* Plans model m on the GPUs of inv (n may be 0). FC_EINPUT for invalid
+/* Plans model m on the GPUs of inv (n may be 0), and the host: the CPU
+ * side's allocations (KV of CPU layers, buffers, emulated GPUs; not the
+ * mapped weights) must fit in inv->host_avail when that is known. An
+ * explicit N_CTX that does not fit is FC_EINPUT; an unset or auto one
+ * shrinks to the largest multiple of 256 that fits. FC_EINPUT for invalid
  * params or a KV type the model's rows cannot use. */
 int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r, fc_err *err);
 
 /* Where layer il runs: index into r->dev, or -1 for the CPU. */
 int plan_layer_device(const plan_result *r, uint32_t il);
+
+/* Host memory the plan allocates (see plan_compute). */
+uint64_t plan_host_need(const plan_result *r);
 
 /* Bytes on all GPUs together. */
 uint64_t plan_gpu_total(const plan_result *r);
