@@ -452,8 +452,9 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
         else if (!strcmp(role->valuestring, "user")) r = TMPL_USER;
         else if (!strcmp(role->valuestring, "assistant")) r = TMPL_ASSISTANT;
         else {
+            char shown[64];
             rc = fc_errf(err, FC_EINPUT, "%s: message %d: role '%s' is not system, user or assistant", name, i,
-                         role->valuestring);
+                         fmt_printable(shown, sizeof shown, role->valuestring));
             break;
         }
         if (r == TMPL_SYSTEM && i > 0) {

@@ -548,8 +548,10 @@ int config_load_text(fc_config *cfg, const char *path, const char *text, size_t 
         const struct input *in = input_by_key(item->string);
         if (!in) {
             const char *near = suggest(item->string, false);
-            if (near) rc = add_warning(cfg, "%s: unknown key '%s' (did you mean '%s'?)", path, item->string, near);
-            else rc = add_warning(cfg, "%s: unknown key '%s' (ignored)", path, item->string);
+            char shown[80]; /* the key as typed, safe on a terminal and one line */
+            fmt_printable(shown, sizeof shown, item->string);
+            if (near) rc = add_warning(cfg, "%s: unknown key '%s' (did you mean '%s'?)", path, shown, near);
+            else rc = add_warning(cfg, "%s: unknown key '%s' (ignored)", path, shown);
             if (rc) rc = fc_errf(err, FC_EFAIL, "out of memory");
             continue;
         }

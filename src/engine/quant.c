@@ -8,6 +8,9 @@
 #include "quant.h"
 
 #include <stdlib.h>
+#if defined(__x86_64__) && defined(__clang__)
+#include <cpuid.h>
+#endif
 #include <string.h>
 #include <strings.h>
 
@@ -79,12 +82,18 @@ const char *quant_isa_name(int isa) {
 static int cpu_best_isa(void) {
 #if defined(__x86_64__)
     __builtin_cpu_init();
-    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-          __builtin_cpu_supports("f16c")))
+#if defined(__clang__) && __clang_major__ < 16 /* no "f16c" nor "avx512vnni" there: CPUID */
+    unsigned a, b, c, dx;
+    bool f16c = __get_cpuid(1, &a, &b, &c, &dx) && (c >> 29 & 1);
+    bool vnni = __get_cpuid_count(7, 0, &a, &b, &c, &dx) && (c >> 11 & 1);
+#else
+    bool f16c = __builtin_cpu_supports("f16c");
+    bool vnni = __builtin_cpu_supports("avx512vnni");
+#endif
+    if (!(__builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && f16c))
         return QUANT_ISA_SCALAR;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
-        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") &&
-        __builtin_cpu_supports("avx512vnni"))
+        __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && vnni)
         return QUANT_ISA_AVX512;
     return QUANT_ISA_AVX2;
 #else

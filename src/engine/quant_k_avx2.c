@@ -396,7 +396,7 @@ float quant_avx2_dot_iq4_nl(const void *row, const void *act, int64_t n) {
 void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n) {
     const __m256 sign = _mm256_set1_ps(-0.0f);
     const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
-    const int rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC;
+    enum { rnd = _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC }; /* a constant (clang requires one) */
     for (int64_t i = 0; i < n / QK; i++, x += QK) {
         __m256 m = _mm256_setzero_ps();
         for (int j = 0; j < QK; j += 8) m = _mm256_max_ps(m, _mm256_andnot_ps(sign, _mm256_loadu_ps(x + j)));

@@ -75,8 +75,13 @@ INLINE void glu_body(const bool gelu, float *g, const float *u, int n) {
 
 /* ((v0 + v4) + (v2 + v6)) + ((v1 + v5) + (v3 + v7)) */
 INLINE float hsum8(const v8f *v) {
+#if defined(__clang__) /* the fuzz build (make fuzz) compiles with clang */
+    const v8f a = *v + __builtin_shufflevector(*v, *v, 4, 5, 6, 7, 0, 1, 2, 3);
+    const v8f b = a + __builtin_shufflevector(a, a, 2, 3, 0, 1, 6, 7, 4, 5);
+#else
     const v8f a = *v + __builtin_shuffle(*v, (v8i){4, 5, 6, 7, 0, 1, 2, 3});
     const v8f b = a + __builtin_shuffle(a, (v8i){2, 3, 0, 1, 6, 7, 4, 5});
+#endif
     return b[0] + b[1];
 }
 
