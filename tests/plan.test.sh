@@ -43,12 +43,13 @@ check_err() { # name, expected substring, args...
   local msg; msg=$("$bin" "$@" 2>&1 >/dev/null); local rc=$?
   if [ $rc -eq 2 ] && grep -qF -- "$want" <<<"$msg"; then ok "$name"; else bad "$name (rc $rc: $msg)"; fi
 }
-check_err "bad -ngl" "LAYERS (-ngl) = 'x' is not valid: allowed \"auto\" or an integer >= 0" plan "$tmp/m.gguf" --gpu 8GiB -ngl x
-check_err "bad --target" "TARGET_VRAM_USAGE (--target) = '1.2' is not valid: allowed 0 < x <= 1" plan "$tmp/m.gguf" --gpu 8GiB --target 1.2
-check_err "bad -ctk" "KV_CACHE_QUANT (-ctk) = 'q5_1' is not valid: allowed auto, f32, f16, q8_0, q4_0" plan "$tmp/m.gguf" -ctk q5_1
-check_err "bad -c" "N_CTX (-c) = '0' is not valid: allowed \"auto\" or 1..16777216" plan "$tmp/m.gguf" -c 0
-check_err "bad -fa" "FLASH_ATTN (-fa) = 'maybe' is not valid: allowed auto, on, off" plan "$tmp/m.gguf" -fa maybe
-check_err "bad --vram-reserve" "VRAM_RESERVE (--vram-reserve) = 'lots'" plan "$tmp/m.gguf" --vram-reserve lots
+# fitchat plan reads its settings through the chat's loader: the same message per limit.
+check_err "bad -ngl" "-ngl x: must be \"auto\" or an integer >= 0" plan "$tmp/m.gguf" --gpu 8GiB -ngl x
+check_err "bad --target" "--target 1.2: must be a number with 0 < x <= 1" plan "$tmp/m.gguf" --gpu 8GiB --target 1.2
+check_err "bad -ctk" "-ctk q5_1: must be one of \"f16\", \"q8_0\", \"q4_0\", \"f32\", \"auto\"" plan "$tmp/m.gguf" -ctk q5_1
+check_err "bad -c" "-c 0: must be \"auto\" or an integer from 16 to" plan "$tmp/m.gguf" -c 0
+check_err "bad -fa" "--flash-attn maybe: must be \"auto\", \"on\", \"off\"" plan "$tmp/m.gguf" --flash-attn=maybe
+check_err "bad --vram-reserve" "--vram-reserve lots: must be a size" plan "$tmp/m.gguf" --vram-reserve lots
 check_err "bad --gpu" "total = '8XB' is not a size" gpu --gpu 8XB
 check_err "bad model" "$tmp/none.gguf: cannot open" plan "$tmp/none.gguf" --gpu 8GiB
 

@@ -13,50 +13,52 @@
 #include "../util/fmt.h"
 #include "cmd_gpu.h"
 #include "commands.h"
+#include "config.h"
+#include "session.h"
 
 #define MiBf(x) ((double)(x) / 1048576.0)
 
 static void usage(FILE *out) {
     fprintf(out,
-            "usage: fitchat plan [OPTIONS] MODEL.gguf\n\n"
-            "Plans GPU offloading and memory for a model (nothing is loaded).\n"
-            "  -m, --model PATH     the model (or give it as the argument)\n"
-            "  -ngl N|auto          LAYERS: layers on the GPU (default auto)\n"
-            "  -c N|auto            N_CTX: context length (default: trained, capped at 4096)\n"
-            "  -ctk, -ctv TYPE      KV_CACHE_QUANT for K / V: f16, q8_0, q4_0, f32 or auto (default f16)\n"
-            "  -fa on|off|auto      FLASH_ATTN (default auto = on)\n"
-            "  --target X           TARGET_VRAM_USAGE, 0 < X <= 1 or a percentage (default 0.8)\n"
-            "  --vram-reserve SIZE  VRAM_RESERVE: leave SIZE free on each GPU (e.g. 1.5GiB)\n"
+            "usage: fitchat plan [OPTIONS] [MODEL.gguf]\n\n"
+            "Plans GPU offloading and memory for a model (nothing is loaded). It reads the same\n"
+            "settings as the chat (defaults, then modelconf.json: ./, $XDG_CONFIG_HOME/fitchat/ or\n"
+            "--config FILE, then flags), so in a folder with a modelconf.json it plans what `fitchat chat`\n"
+            "and `fitchat run` will run there.\n"
+            "  MODEL                the model (else MODEL / -m, else the default model)\n"
             "  --ctx-min N, --ctx-max N   N_CTX_MIN / N_CTX_MAX for -c auto (default 4096 / 32768)\n"
-            "  -b N                 batch size (default 512)\n"
-            "  -t N                 CPU threads (sizes the CPU scratch; default 1)\n"
-            "  --fixed-cost SIZE    per-GPU CUDA context cost (default 300MiB; env FITCHAT_FIXED_COST)\n"
-            "  --gpu SPEC           plan for this GPU instead of asking the driver (repeatable):\n"
-            "                       8GiB | name=RTX 3070,total=8GiB,used=857MiB | sim:512MiB\n"
-            "  --ram SIZE           plan for this much host memory instead of MemAvailable / the cgroup limit\n"
-            "                       (env FITCHAT_RAM)\n"
-            "  --json               machine-readable output\n");
+            "  --fixed-cost SIZE    per-GPU CUDA context cost to plan with (default: measured or 300MiB;\n"
+            "                       env FITCHAT_FIXED_COST)\n"
+            "  --json               machine-readable output\n"
+            "  -h, --help           this text\n\n"
+            "Settings (modelconf.json keys in brackets):\n");
+    config_print_flags(out);
+    fprintf(out, "\n--gpu SPEC plans for a described GPU instead of asking the driver: 8GiB |\n"
+                 "name=RTX 3070,total=8GiB,used=857MiB | sim:512MiB. --ram SIZE likewise for the host.\n");
 }
 
-static int bad_flag(const char *flag, const char *val, const char *allowed) {
-    fprintf(stderr, "fitchat plan: %s = '%s' is not valid: allowed %s\n", flag, val, allowed);
-    return 2;
-}
+typedef struct plan_flags {
+    bool json, help;
+    const char *model;       /* positional MODEL */
+    int64_t fixed_cost;      /* -1: the default */
+} plan_flags;
 
-static int parse_int(const char *s, long long lo, long long hi, long long *out) {
-    char *end;
-    errno = 0;
-    long long v = strtoll(s, &end, 10);
-    if (!*s || *end || errno || v < lo || v > hi) return -1;
-    *out = v;
-    return 0;
-}
-
-static int parse_kv(const char *s, int32_t *out) {
-    if (!strcmp(s, "auto")) { *out = PLAN_AUTO; return 0; }
-    int t = ggml_type_from_name(s);
-    if (t < 0 || !mem_kv_type_allowed((uint32_t)t)) return -1;
-    *out = t;
+static int plan_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
+    plan_flags *fl = ctx;
+    const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
+    if (!strcmp(a, "--json")) { fl->json = true; return 1; }
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fl->help = true; return 1; }
+    if (!strcmp(a, "--fixed-cost")) {
+        uint64_t b;
+        if (!val || parse_bytes(val, &b)) return fc_errf(err, FC_EINPUT, "--fixed-cost: needs a size such as 300MiB");
+        fl->fixed_cost = (int64_t)b;
+        return 2;
+    }
+    if (a[0] != '-') {
+        if (fl->model) return fc_errf(err, FC_EINPUT, "more than one model given ('%s', '%s')", fl->model, a);
+        fl->model = a;
+        return 1;
+    }
     return 0;
 }
 
@@ -87,102 +89,74 @@ static const uint32_t KV_COLS[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0
 #define N_KV_COLS 3
 
 int cmd_plan(int argc, char **argv) {
-    plan_params p;
-    plan_params_default(&p);
-    const char *model = NULL, *ram = NULL, *specs[GPU_MAX_DEVICES];
-    int n_specs = 0;
-    bool json = false;
-    long long v;
+    plan_flags fl = {.fixed_cost = -1};
+    fc_config cfg;
+    fc_err err = {0};
     const char *fc_env = getenv("FITCHAT_FIXED_COST");
     if (fc_env && *fc_env) {
         uint64_t b;
-        if (parse_bytes(fc_env, &b)) return bad_flag("FITCHAT_FIXED_COST", fc_env, "a size such as 300MiB");
-        p.fixed_cost = (int64_t)b;
-    }
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        if (!strcmp(a, "--json")) { json = true; continue; }
-        if (a[0] != '-') {
-            if (model) { fprintf(stderr, "fitchat plan: more than one model given ('%s', '%s')\n", model, a); return 2; }
-            model = a;
-            continue;
-        }
-        if (!val) { fprintf(stderr, "fitchat plan: unknown option or missing value for '%s'\n", a); usage(stderr); return 2; }
-        i++;
-        if (!strcmp(a, "-m") || !strcmp(a, "--model")) model = val;
-        else if (!strcmp(a, "-ngl") || !strcmp(a, "--n-gpu-layers")) {
-            if (!strcmp(val, "auto")) p.layers = PLAN_AUTO;
-            else if (parse_int(val, 0, 1 << 30, &v)) return bad_flag("LAYERS (-ngl)", val, "\"auto\" or an integer >= 0");
-            else p.layers = (int32_t)v;
-        } else if (!strcmp(a, "-c") || !strcmp(a, "--ctx-size")) {
-            if (!strcmp(val, "auto")) p.n_ctx = PLAN_AUTO;
-            else if (parse_int(val, 1, PLAN_N_CTX_LIMIT, &v)) return bad_flag("N_CTX (-c)", val, "\"auto\" or 1..16777216");
-            else p.n_ctx = v;
-        } else if (!strcmp(a, "-ctk") || !strcmp(a, "--cache-type-k")) {
-            if (parse_kv(val, &p.type_k)) return bad_flag("KV_CACHE_QUANT (-ctk)", val, "auto, f32, f16, q8_0, q4_0");
-        } else if (!strcmp(a, "-ctv") || !strcmp(a, "--cache-type-v")) {
-            if (parse_kv(val, &p.type_v)) return bad_flag("KV_CACHE_QUANT (-ctv)", val, "auto, f32, f16, q8_0, q4_0");
-        } else if (!strcmp(a, "-fa") || !strcmp(a, "--flash-attn")) {
-            if (!strcmp(val, "auto")) p.flash = PLAN_AUTO;
-            else if (!strcmp(val, "on") || !strcmp(val, "1")) p.flash = 1;
-            else if (!strcmp(val, "off") || !strcmp(val, "0")) p.flash = 0;
-            else return bad_flag("FLASH_ATTN (-fa)", val, "auto, on, off");
-        } else if (!strcmp(a, "--target")) {
-            char *end;
-            double t = strtod(val, &end);
-            if (end != val && *end == '%' && !end[1]) t /= 100, end++;
-            if (end == val || *end || !(t > 0 && t <= 1)) return bad_flag("TARGET_VRAM_USAGE (--target)", val, "0 < x <= 1 (or 1%..100%)");
-            p.target = t;
-        } else if (!strcmp(a, "--vram-reserve")) {
-            if (parse_bytes(val, &p.vram_reserve)) return bad_flag("VRAM_RESERVE (--vram-reserve)", val, "a size such as 1.5GiB");
-        } else if (!strcmp(a, "--fixed-cost")) {
-            uint64_t b;
-            if (parse_bytes(val, &b)) return bad_flag("FIXED_COST (--fixed-cost)", val, "a size such as 300MiB");
-            p.fixed_cost = (int64_t)b;
-        } else if (!strcmp(a, "--ctx-min")) {
-            if (parse_int(val, 1, PLAN_N_CTX_LIMIT, &v)) return bad_flag("N_CTX_MIN (--ctx-min)", val, "1..16777216");
-            p.n_ctx_min = (uint32_t)v;
-        } else if (!strcmp(a, "--ctx-max")) {
-            if (parse_int(val, 1, PLAN_N_CTX_LIMIT, &v)) return bad_flag("N_CTX_MAX (--ctx-max)", val, "1..16777216");
-            p.n_ctx_max = (uint32_t)v;
-        } else if (!strcmp(a, "-b") || !strcmp(a, "--batch-size")) {
-            if (parse_int(val, 1, 65536, &v)) return bad_flag("N_BATCH (-b)", val, "1..65536");
-            p.n_batch = (uint32_t)v;
-        } else if (!strcmp(a, "-t") || !strcmp(a, "--threads")) {
-            if (parse_int(val, 1, 4096, &v)) return bad_flag("N_THREADS (-t)", val, "1..4096");
-            p.n_threads = (uint32_t)v;
-        } else if (!strcmp(a, "--ram")) {
-            uint64_t b;
-            if (parse_bytes(val, &b) || !b) return bad_flag("--ram", val, "a size such as 16GiB");
-            ram = val;
-        } else if (!strcmp(a, "--gpu")) {
-            if (n_specs == GPU_MAX_DEVICES) { fprintf(stderr, "fitchat plan: more than %d --gpu\n", GPU_MAX_DEVICES); return 2; }
-            specs[n_specs++] = val;
-        } else {
-            fprintf(stderr, "fitchat plan: unknown option '%s'\n", a);
-            usage(stderr);
+        if (parse_bytes(fc_env, &b)) {
+            fprintf(stderr, "fitchat plan: FITCHAT_FIXED_COST = '%s' is not valid: allowed a size such as 300MiB\n", fc_env);
             return 2;
         }
+        fl.fixed_cost = (int64_t)b;
     }
-    char defpath[1024], why[512];
-    if (!model && !(model = default_model_path(defpath, sizeof defpath, why, sizeof why))) {
-        fprintf(stderr, "fitchat plan: no model given and the default model is not there (%s)\n", why);
-        return 2;
+    /* --ctx-min / --ctx-max are N_CTX_MIN / N_CTX_MAX, keys without a chat flag. */
+    char **args = malloc((size_t)(argc + 1) * sizeof *args);
+    if (!args) { fprintf(stderr, "fitchat plan: out of memory\n"); return 1; }
+    int n_args = 0;
+    const char *ctx_min = NULL, *ctx_max = NULL;
+    for (int i = 1; i < argc; i++) {
+        if ((!strcmp(argv[i], "--ctx-min") || !strcmp(argv[i], "--ctx-max")) && i + 1 < argc) {
+            *(argv[i][7] == 'i' ? &ctx_min : &ctx_max) = argv[i + 1]; /* --ctx-m[i]n */
+            i++;
+            continue;
+        }
+        args[n_args++] = argv[i];
     }
-    fc_err err = {0};
-    if (plan_params_validate(&p, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); return 2; }
-    gpu_inventory inv;
-    if (gpu_inventory_get(specs, n_specs, &inv, &err) || (ram && host_memory_query(ram, &inv, &err))) {
+    int lrc = config_load(&cfg, n_args, args, plan_extra, &fl, &err);
+    free(args);
+    if (lrc) {
         fprintf(stderr, "fitchat plan: %s\n", err.msg);
         return err.code == FC_EINPUT ? 2 : 1;
     }
+    if (fl.help) {
+        usage(stdout);
+        config_free(&cfg);
+        return 0;
+    }
+    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat plan: warning: %s\n", cfg.warnings[i]);
+    if ((ctx_min && config_set_key(&cfg, "N_CTX_MIN", ctx_min, "--ctx-min", &err)) ||
+        (ctx_max && config_set_key(&cfg, "N_CTX_MAX", ctx_max, "--ctx-max", &err)) ||
+        (fl.model && config_set_key(&cfg, "MODEL", fl.model, "MODEL", &err)) || config_validate(&cfg, &err)) {
+        fprintf(stderr, "fitchat plan: %s\n", err.msg);
+        config_free(&cfg);
+        return 2;
+    }
+    char defpath[1024], why[1200];
+    if (!default_model_path(defpath, sizeof defpath, why, sizeof why) && !strcmp(defpath, cfg.model)) {
+        fprintf(stderr, "fitchat plan: %s\n", why);
+        config_free(&cfg);
+        return 2;
+    }
+    const char *model = cfg.model;
+    plan_params p;
+    session_plan_params(&cfg, false, &p);
+    if (fl.fixed_cost >= 0) p.fixed_cost = fl.fixed_cost;
+    bool json = fl.json;
+    if (plan_params_validate(&p, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); config_free(&cfg); return 2; }
+    gpu_inventory inv;
+    if (session_inventory(&cfg, &inv, &err)) {
+        fprintf(stderr, "fitchat plan: %s\n", err.msg);
+        config_free(&cfg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
     gguf_file *f = gguf_open(model, &err);
-    if (!f) { fprintf(stderr, "fitchat plan: %s\n", err.msg); return err.code == FC_EINPUT ? 2 : 1; }
+    if (!f) { fprintf(stderr, "fitchat plan: %s\n", err.msg); config_free(&cfg); return err.code == FC_EINPUT ? 2 : 1; }
     model_desc d;
     mem_model m;
     int rc = 0;
-    if (model_desc_load(f, &d, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); gguf_close(f); return 2; }
+    if (model_desc_load(f, &d, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); gguf_close(f); config_free(&cfg); return 2; }
     if (mem_model_init(&m, f, &d, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); rc = 2; goto out_desc; }
 
     plan_result r;
@@ -399,5 +373,6 @@ out:
 out_desc:
     model_desc_free(&d);
     gguf_close(f);
+    config_free(&cfg);
     return rc;
 }

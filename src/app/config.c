@@ -118,8 +118,17 @@ static int set_layers(fc_config *c, const cfg_val *v, fc_origin o, const char **
 
 static int set_target(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     double d;
-    *allowed = "a number with 0 < x <= 1";
-    if (!val_num(v, &d) || !(d > 0 && d <= 1)) return -1;
+    *allowed = "a number with 0 < x <= 1 (or a percentage, 1%..100%)";
+    const char *s = val_str(v);
+    size_t n = s ? strlen(s) : 0;
+    if (n > 1 && s[n - 1] == '%') { /* "80%" */
+        char *end;
+        d = strtod(s, &end) / 100;
+        if (end != s + n - 1) return -1;
+    } else if (!val_num(v, &d)) {
+        return -1;
+    }
+    if (!(d > 0 && d <= 1)) return -1;
     c->target = d;
     set_origin(c, FC_SET_TARGET, o);
     return 0;
@@ -635,6 +644,17 @@ static const struct input *match_flag(int argc, char **argv, int i, const char *
     } else if (i + 1 < argc) { *value = argv[i + 1]; *n_args = 2; }
     else { *value = NULL; *n_args = 0; }
     return in;
+}
+
+int config_set_key(fc_config *cfg, const char *key, const char *value, const char *origin, fc_err *err) {
+    const struct input *in = input_by_key(key);
+    if (!in || !in->set) return fc_errf(err, FC_EINPUT, "%s: no such setting", key);
+    cfg_val v = {NULL, value};
+    const char *allowed = "";
+    int r = in->set(cfg, &v, (fc_origin){FC_SRC_FLAG, origin}, &allowed);
+    if (r == -2) return fc_errf(err, FC_EFAIL, "out of memory");
+    if (r) return fc_errf(err, FC_EINPUT, "%s %s: must be %s", origin, value, allowed);
+    return 0;
 }
 
 int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err) {

@@ -119,6 +119,11 @@ int config_load_text(fc_config *cfg, const char *path, const char *text, size_t 
 /* Applies flags on top of cfg. --config is accepted and ignored here (config_load uses it). */
 int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err);
 
+/* Sets one modelconf key from a string, as a flag would (origin: flag `origin`), with the
+ * key's own validation and message. For commands whose flags map onto keys that have no
+ * chat flag (fitchat plan --ctx-min). */
+int config_set_key(fc_config *cfg, const char *key, const char *value, const char *origin, fc_err *err);
+
 /* Checks the settings that depend on each other (N_CTX_MIN <= N_CTX_MAX, N_CTX within them
  * when given); config_load calls it last. */
 int config_validate(const fc_config *cfg, fc_err *err);

@@ -127,6 +127,27 @@ static uint64_t random_seed(void) {
     return (uint64_t)ts.tv_sec * 1000000007ull ^ (uint64_t)ts.tv_nsec ^ ((uint64_t)getpid() << 32);
 }
 
+void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp) {
+    plan_params_default(pp);
+    pp->layers = cfg->n_gpu_layers == FC_LAYERS_AUTO ? PLAN_AUTO : cfg->n_gpu_layers;
+    pp->target = cfg->target;
+    pp->type_k = cfg->kv_type_k == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_k;
+    pp->type_v = cfg->kv_type_v == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_v;
+    pp->n_ctx = cfg->n_ctx == FC_CTX_AUTO ? PLAN_AUTO : cfg->n_ctx; /* FC_CTX_MODEL = 0 = the planner's default */
+    pp->n_ctx_min = (uint32_t)cfg->n_ctx_min;
+    pp->n_ctx_max = (uint32_t)cfg->n_ctx_max;
+    pp->flash = cfg->flash_attn == FC_FA_AUTO ? PLAN_AUTO : cfg->flash_attn == FC_FA_ON ? 1 : 0;
+    pp->vram_reserve = cfg->vram_reserve;
+    pp->n_batch = (uint32_t)cfg->n_batch;
+    pp->n_threads = (uint32_t)cfg->n_threads;
+    pp->all_logits = all_logits;
+}
+
+int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err) {
+    if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, inv, err)) return -1;
+    return cfg->ram_spec ? host_memory_query(cfg->ram_spec, inv, err) : 0;
+}
+
 /* The engine's devices from the plan, index for index (idle ones hold
  * nothing), so the allocation log's device numbers are the plan's. A
  * device given by numbers (--gpu 8GiB) stands for the CUDA device of the
@@ -178,8 +199,7 @@ static int open_engine(fc_session *s, const fc_config *cfg, const session_opts *
         if (e2.code != FC_ENOMEM || (failed == 0 && !s->plan.head_on_gpu)) { *err = e2; return -1; }
         /* Fewer layers: what the GPUs' free memory allows now, and at least one fewer. */
         gpu_inventory fresh;
-        if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, &fresh, err)) return -1;
-        if (cfg->ram_spec && host_memory_query(cfg->ram_spec, &fresh, err)) return -1;
+        if (session_inventory(cfg, &fresh, err)) return -1;
         s->inv = fresh;
         plan_params retry = *pp;
         retry.layers = PLAN_AUTO;
@@ -226,23 +246,10 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     else s->tmpl = tmpl_detect(jinja, &s->tmpl_guessed);
     if (jinja && s->tmpl == TMPL_CHATML) s->default_system = tmpl_default_system(jinja);
 
-    if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, &s->inv, err)) goto fail;
-    if (cfg->ram_spec && host_memory_query(cfg->ram_spec, &s->inv, err)) goto fail;
+    if (session_inventory(cfg, &s->inv, err)) goto fail;
     if (mem_model_init(&s->mem, s->file, &s->desc, err)) goto fail;
     plan_params pp;
-    plan_params_default(&pp);
-    pp.layers = cfg->n_gpu_layers == FC_LAYERS_AUTO ? PLAN_AUTO : cfg->n_gpu_layers;
-    pp.target = cfg->target;
-    pp.type_k = cfg->kv_type_k == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_k;
-    pp.type_v = cfg->kv_type_v == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_v;
-    pp.n_ctx = cfg->n_ctx == FC_CTX_AUTO ? PLAN_AUTO : cfg->n_ctx; /* FC_CTX_MODEL = 0 = the planner's default */
-    pp.n_ctx_min = (uint32_t)cfg->n_ctx_min;
-    pp.n_ctx_max = (uint32_t)cfg->n_ctx_max;
-    pp.flash = cfg->flash_attn == FC_FA_AUTO ? PLAN_AUTO : cfg->flash_attn == FC_FA_ON ? 1 : 0;
-    pp.vram_reserve = cfg->vram_reserve;
-    pp.n_batch = (uint32_t)cfg->n_batch;
-    pp.n_threads = (uint32_t)cfg->n_threads;
-    pp.all_logits = o->all_logits;
+    session_plan_params(cfg, o->all_logits, &pp);
     if (plan_params_validate(&pp, err) || plan_compute(&s->mem, &s->inv, &pp, &s->plan, err)) goto fail;
     if (open_engine(s, cfg, o, &pp, err)) goto fail;
 

@@ -76,6 +76,14 @@ typedef struct session_opts {
 int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, fc_err *err);
 void session_close(fc_session *s);
 
+/* The plan's inputs from the settings: the one conversion every command
+ * uses (chat, run and plan plan the same thing from the same settings). */
+void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp);
+
+/* The GPU inventory (cfg's --gpu specs, else FITCHAT_GPU, else the driver)
+ * and the host's memory (--ram, else FITCHAT_RAM, else measured). */
+int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err);
+
 /* The banner's one-line summary of a plan into buf (always terminated);
  * returns buf. With GPUs:
  *   "24/32 layers on RTX 3070, KV q8_0, 8192 ctx, 6.1 of 8.0 GiB"

@@ -2,7 +2,7 @@
  * device (the CPU, a host-emulated GPU, a CUDA GPU) is allocated through
  * here and recorded in one allocation log, so that "what the plan says" and
  * "what the engine holds" are compared number for number (tests, `fitchat
- * run --verbose`, scripts/gpu-check.sh).
+ * run --mem`, /stats in the chat, scripts/gpu-check.sh).
  *
  * A device may have a cap: an emulated GPU has exactly its size, so going
  * past it fails the way cudaMalloc fails on a full card (FC_ENOMEM with the
