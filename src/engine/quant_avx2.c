@@ -35,7 +35,13 @@ static inline __m256i fifth_bits(const uint8_t *qh) {
     const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
                                             2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
     const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+#if defined(__clang__) /* clang's intrinsic is a plain float dereference: qh is not 4-byte aligned (UBSan) */
+    uint32_t bits;
+    memcpy(&bits, qh, 4);
+    __m256i v = _mm256_set1_epi32((int)bits);
+#else
     __m256i v = _mm256_castps_si256(_mm256_broadcast_ss((const float *)(const void *)qh));
+#endif
     v = _mm256_shuffle_epi8(v, spread);
     v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
     return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
