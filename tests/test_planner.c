@@ -372,12 +372,14 @@ static void test_bad_params(void) {
     BAD(p.target = -0.2, "TARGET_VRAM_USAGE", "-0.2", "0 < x <= 1");
     BAD(p.type_k = GGML_TYPE_Q4_K, "KV_CACHE_QUANT (-ctk)", "Q4_K", "auto, f32, f16, q8_0, q4_0");
     BAD(p.type_v = GGML_TYPE_Q5_0, "KV_CACHE_QUANT (-ctv)", "Q5_0", "f16");
-    BAD(p.n_ctx = -7, "N_CTX (-c)", "-7", "\"auto\" or 1..16777216");
-    BAD(p.n_ctx = 1ll << 30, "N_CTX (-c)", "1073741824", "1..16777216");
+    BAD(p.n_ctx = -7, "N_CTX (-c)", "-7", "\"auto\" or 16..16777216");
+    BAD(p.n_ctx = 1ll << 30, "N_CTX (-c)", "1073741824", "16..16777216");
+    BAD(p.n_ctx = 15, "N_CTX (-c)", "15", "16..16777216");
     BAD(p.n_ctx_min = 50000, "N_CTX_MIN", "50000", "N_CTX_MAX (32768)");
     BAD(p.n_ctx_max = 0, "N_CTX_MAX", "0", "1..16777216");
     BAD(p.flash = 3, "FLASH_ATTN (-fa)", "3", "auto, on, off");
-    BAD(p.n_batch = 0, "N_BATCH (-b)", "0", "1..65536");
+    BAD(p.n_batch = 0, "N_BATCH (-b)", "0", "1..8192");
+    BAD(p.n_batch = 8193, "N_BATCH (-b)", "8193", "1..8192"); /* the engine's limit, the config's too */
     BAD(p.fixed_cost = -9, "FIXED_COST (--fixed-cost)", "-9", ">= 0");
     plan_params_default(&p);
     CHECK(plan_params_validate(&p, &e) == 0);

@@ -16,6 +16,7 @@
 #include "../model/arch.h"
 #include "../util/fmt.h"
 #include "../plan/gpuinfo.h"
+#include "../plan/memory.h"
 #include "commands.h"
 #include "session.h"
 
@@ -108,8 +109,8 @@ int cmd_bench(int argc, char **argv) {
         else if (!strcmp(a, "--gpu") && n_gpu_specs < GPU_MAX_DEVICES) gpu_specs[n_gpu_specs++] = v;
         else if (!strcmp(a, "-ctk") || !strcmp(a, "-ctv")) {
             int t = ggml_type_from_name(v);
-            if (t != GGML_TYPE_F32 && t != GGML_TYPE_F16 && t != GGML_TYPE_Q8_0 && t != GGML_TYPE_Q4_0) {
-                fprintf(stderr, "fitchat bench: %s %s: KV type must be f32, f16, q8_0 or q4_0\n", a, v);
+            if (t < 0 || !mem_kv_type_allowed((uint32_t)t)) {
+                fprintf(stderr, "fitchat bench: %s %s: KV type must be " FC_KV_TYPE_NAMES "\n", a, v);
                 return 2;
             }
             if (!strcmp(a, "-ctk")) tk = (uint32_t)t; else tv = (uint32_t)t;

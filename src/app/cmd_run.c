@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "../format/ggml_types.h"
+#include "../plan/memory.h"
 #include "commands.h"
 #include "config.h"
 #include "session.h"
@@ -59,8 +60,8 @@ static int extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
     else if (!strcmp(f, "--ids-out")) a->ids_out = v;
     else if (!strcmp(f, "--kv-type")) {
         int t = ggml_type_from_name(v);
-        if (t != GGML_TYPE_F32 && t != GGML_TYPE_F16 && t != GGML_TYPE_Q8_0 && t != GGML_TYPE_Q4_0)
-            return fc_errf(err, FC_EINPUT, "--kv-type %s: must be f32, f16, q8_0 or q4_0", v);
+        if (t < 0 || !mem_kv_type_allowed((uint32_t)t))
+            return fc_errf(err, FC_EINPUT, "--kv-type %s: must be " FC_KV_TYPE_NAMES, v);
         a->cfg->kv_type_k = a->cfg->kv_type_v = t;
         a->cfg->origin[FC_SET_KV_TYPE_K] = a->cfg->origin[FC_SET_KV_TYPE_V] = (fc_origin){FC_SRC_FLAG, "--kv-type"};
     } else {

@@ -10,12 +10,12 @@
 #include <unistd.h>
 
 #include "../format/ggml_types.h"
+#include "../plan/memory.h"
 #include "../text/template.h"
 #include "../util/file.h"
 #include "../util/fmt.h"
 #include "commands.h"
 
-#define N_CTX_LIMIT (1 << 30)
 #define INT_EXACT_LIMIT 9007199254740992.0 /* 2^53: every integer below is exact in a double */
 
 /* ---- values: one JSON item or one flag's text, validated by the same setters ---- */
@@ -118,8 +118,10 @@ static int set_layers(fc_config *c, const cfg_val *v, fc_origin o, const char **
 
 static int set_target(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     double d;
-    *allowed = "a number with 0 < x <= 1 (or a percentage, 1%..100%)";
-    const char *s = val_str(v);
+    /* A flag may say "80%" too (fitchat plan always took it); the file takes numbers. */
+    bool flag = o.src == FC_SRC_FLAG;
+    *allowed = flag ? "a number with 0 < x <= 1 (or a percentage, 1%..100%)" : "a number with 0 < x <= 1";
+    const char *s = flag ? val_str(v) : NULL;
     size_t n = s ? strlen(s) : 0;
     if (n > 1 && s[n - 1] == '%') { /* "80%" */
         char *end;
@@ -180,19 +182,19 @@ static int set_int_range(fc_config *c, const cfg_val *v, fc_origin o, fc_setting
 }
 
 static int set_n_ctx(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "\"auto\" or an integer from 16 to 1073741824";
+    *allowed = "\"auto\" or an integer from 16 to 16777216";
     if (val_is(v, "auto")) { c->n_ctx = FC_CTX_AUTO; set_origin(c, FC_SET_N_CTX, o); return 0; }
-    return set_int_range(c, v, o, FC_SET_N_CTX, &c->n_ctx, 16, N_CTX_LIMIT);
+    return set_int_range(c, v, o, FC_SET_N_CTX, &c->n_ctx, FC_N_CTX_MIN, FC_N_CTX_MAX);
 }
 
 static int set_n_ctx_min(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "an integer from 16 to 1073741824";
-    return set_int_range(c, v, o, FC_SET_N_CTX_MIN, &c->n_ctx_min, 16, N_CTX_LIMIT);
+    *allowed = "an integer from 16 to 16777216";
+    return set_int_range(c, v, o, FC_SET_N_CTX_MIN, &c->n_ctx_min, FC_N_CTX_MIN, FC_N_CTX_MAX);
 }
 
 static int set_n_ctx_max(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "an integer from 16 to 1073741824";
-    return set_int_range(c, v, o, FC_SET_N_CTX_MAX, &c->n_ctx_max, 16, N_CTX_LIMIT);
+    *allowed = "an integer from 16 to 16777216";
+    return set_int_range(c, v, o, FC_SET_N_CTX_MAX, &c->n_ctx_max, FC_N_CTX_MIN, FC_N_CTX_MAX);
 }
 
 static int set_flash_attn(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
@@ -224,13 +226,13 @@ static int set_vram_reserve(fc_config *c, const cfg_val *v, fc_origin o, const c
 }
 
 static int set_threads(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "an integer from 1 to 4096";
-    return set_int_range(c, v, o, FC_SET_N_THREADS, &c->n_threads, 1, 4096);
+    *allowed = "an integer from 1 to 1024";
+    return set_int_range(c, v, o, FC_SET_N_THREADS, &c->n_threads, 1, FC_N_THREADS_MAX);
 }
 
 static int set_batch(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "an integer from 1 to 8192";
-    return set_int_range(c, v, o, FC_SET_N_BATCH, &c->n_batch, 1, 8192);
+    return set_int_range(c, v, o, FC_SET_N_BATCH, &c->n_batch, 1, FC_N_BATCH_MAX);
 }
 
 /* A number in a range into *slot. */
@@ -382,7 +384,7 @@ int config_init(fc_config *cfg, fc_err *err) {
     cfg->n_ctx_max = 32768;
     cfg->flash_attn = FC_FA_AUTO;
     cfg->vram_reserve = FC_VRAM_RESERVE_DEFAULT;
-    cfg->n_threads = cores >= 1 && cores <= 4096 ? (int)cores : 1;
+    cfg->n_threads = cores < 1 ? 1 : cores > FC_N_THREADS_MAX ? (int)FC_N_THREADS_MAX : (int)cores;
     cfg->n_batch = 512;
     cfg->temperature = 0.7;
     cfg->top_k = 40;

@@ -94,7 +94,7 @@ static int stage_check(const fc_stage_desc *sd, fc_err *err) {
     const model_desc *d = sd->d;
     const uint32_t kt[2] = {sd->type_k, sd->type_v};
     for (int i = 0; i < 2; i++)
-        if (kt[i] != GGML_TYPE_F32 && kt[i] != GGML_TYPE_F16 && kt[i] != GGML_TYPE_Q8_0 && kt[i] != GGML_TYPE_Q4_0)
+        if (!mem_kv_type_allowed(kt[i]))
             return fc_errf(err, FC_EINPUT, "CUDA stage: KV type %s is not supported", ggml_type_name(kt[i]));
     if (d->head_dim_k % 32 || d->head_dim_v % 32 || d->head_dim_k > 256 || d->head_dim_v > 256)
         return fc_errf(err, FC_EINPUT, "CUDA stage: head dims %u/%u are not supported (multiples of 32 up to 256)",

@@ -36,9 +36,7 @@ struct fc_engine {
     int n_past;
 };
 
-static bool kv_type_ok(uint32_t t) {
-    return t == GGML_TYPE_F32 || t == GGML_TYPE_F16 || t == GGML_TYPE_Q8_0 || t == GGML_TYPE_Q4_0;
-}
+static bool kv_type_ok(uint32_t t) { return mem_kv_type_allowed(t); }
 
 /* Devices must cover the last layers contiguously, the head on the last. */
 static int check_devices(const model_desc *d, const fc_engine_params *p, uint32_t *cpu_layers, fc_err *err) {
@@ -70,9 +68,9 @@ static void progress_thunk(void *ctx, uint64_t done, uint64_t total) {
 }
 
 fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_params *p, fc_err *err) {
-    if (p->n_ctx < 1 || p->n_ctx > (1u << 24)) { fc_errf(err, FC_EINPUT, "context size %u is out of range (1..16777216)", p->n_ctx); return NULL; }
-    if (p->n_batch < 1 || p->n_batch > 8192) { fc_errf(err, FC_EINPUT, "batch size %u is out of range (1..8192)", p->n_batch); return NULL; }
-    if (p->n_threads < 1 || p->n_threads > 1024) { fc_errf(err, FC_EINPUT, "thread count %d is out of range (1..1024)", p->n_threads); return NULL; }
+    if (p->n_ctx < 1 || p->n_ctx > FC_N_CTX_MAX) { fc_errf(err, FC_EINPUT, "context size %u is out of range (1..%u)", p->n_ctx, FC_N_CTX_MAX); return NULL; }
+    if (p->n_batch < 1 || p->n_batch > FC_N_BATCH_MAX) { fc_errf(err, FC_EINPUT, "batch size %u is out of range (1..%u)", p->n_batch, FC_N_BATCH_MAX); return NULL; }
+    if (p->n_threads < 1 || (unsigned)p->n_threads > FC_N_THREADS_MAX) { fc_errf(err, FC_EINPUT, "thread count %d is out of range (1..%u)", p->n_threads, FC_N_THREADS_MAX); return NULL; }
     if (!kv_type_ok(p->type_k) || !kv_type_ok(p->type_v)) {
         fc_errf(err, FC_EINPUT, "KV cache type %s is not supported (use f32, f16, q8_0 or q4_0)",
                 ggml_type_name(kv_type_ok(p->type_k) ? p->type_v : p->type_k));

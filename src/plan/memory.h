@@ -128,4 +128,14 @@ bool mem_tensor_held(const model_desc *d, const char *name, enum mem_dev_kind ki
 void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first,
                       uint32_t n_layers, bool head, mem_bytes *out);
 
+/* The run's limits, defined here once: the config validates against them,
+ * the planner plans within them, the engine and the CUDA stage refuse
+ * anything outside (one message per limit, whatever the command). */
+#define FC_N_CTX_MIN 16u            /* tokens of context */
+#define FC_N_CTX_MAX (1u << 24)
+#define FC_N_BATCH_MAX 8192u        /* tokens per forward call */
+#define FC_N_THREADS_MAX 1024u      /* CPU threads */
+/* The KV cache types (mem_kv_type_allowed), for messages. */
+#define FC_KV_TYPE_NAMES "f32, f16, q8_0 or q4_0"
+
 #endif

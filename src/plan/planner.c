@@ -38,9 +38,9 @@ int plan_params_validate(const plan_params *p, fc_err *err) {
         return fc_errf(err, FC_EINPUT, "TARGET_VRAM_USAGE (--target) = %g is out of range: allowed 0 < x <= 1",
                        p->target);
     if (check_kv_param(p->type_k, "-ctk", err) || check_kv_param(p->type_v, "-ctv", err)) return -1;
-    if (p->n_ctx < PLAN_AUTO || p->n_ctx > PLAN_N_CTX_LIMIT)
-        return fc_errf(err, FC_EINPUT, "N_CTX (-c) = %lld is out of range: allowed \"auto\" or 1..%u",
-                       (long long)p->n_ctx, PLAN_N_CTX_LIMIT);
+    if (p->n_ctx < PLAN_AUTO || (p->n_ctx > 0 && p->n_ctx < FC_N_CTX_MIN) || p->n_ctx > FC_N_CTX_MAX)
+        return fc_errf(err, FC_EINPUT, "N_CTX (-c) = %lld is out of range: allowed \"auto\" or %u..%u",
+                       (long long)p->n_ctx, FC_N_CTX_MIN, FC_N_CTX_MAX);
     if (p->n_ctx_max < 1 || p->n_ctx_max > PLAN_N_CTX_LIMIT)
         return fc_errf(err, FC_EINPUT, "N_CTX_MAX = %u is out of range: allowed 1..%u", p->n_ctx_max, PLAN_N_CTX_LIMIT);
     if (p->n_ctx_min < 1 || p->n_ctx_min > p->n_ctx_max)
@@ -48,13 +48,14 @@ int plan_params_validate(const plan_params *p, fc_err *err) {
                        p->n_ctx_max);
     if (p->flash < PLAN_AUTO || p->flash > 1)
         return fc_errf(err, FC_EINPUT, "FLASH_ATTN (-fa) = %d is out of range: allowed auto, on, off", (int)p->flash);
-    if (p->n_batch < 1 || p->n_batch > 65536)
-        return fc_errf(err, FC_EINPUT, "N_BATCH (-b) = %u is out of range: allowed 1..65536", p->n_batch);
+    if (p->n_batch < 1 || p->n_batch > FC_N_BATCH_MAX)
+        return fc_errf(err, FC_EINPUT, "N_BATCH (-b) = %u is out of range: allowed 1..%u", p->n_batch, FC_N_BATCH_MAX);
     if (p->fixed_cost < -1)
         return fc_errf(err, FC_EINPUT, "FIXED_COST (--fixed-cost) = %lld is out of range: allowed bytes >= 0",
                        (long long)p->fixed_cost);
-    if (p->n_threads > 4096)
-        return fc_errf(err, FC_EINPUT, "N_THREADS (-t) = %u is out of range: allowed 1..4096", p->n_threads);
+    if (p->n_threads > FC_N_THREADS_MAX)
+        return fc_errf(err, FC_EINPUT, "N_THREADS (-t) = %u is out of range: allowed 1..%u", p->n_threads,
+                       FC_N_THREADS_MAX);
     return 0;
 }
 

@@ -36,7 +36,7 @@
 #define PLAN_N_CTX_DEFAULT_CAP 4096u              /* N_CTX unset: trained context capped here */
 #define PLAN_N_CTX_MIN_DEFAULT 4096u
 #define PLAN_N_CTX_MAX_DEFAULT 32768u
-#define PLAN_N_CTX_LIMIT (1u << 24)
+#define PLAN_N_CTX_LIMIT FC_N_CTX_MAX
 #define PLAN_N_BATCH_DEFAULT 512u
 #define PLAN_MAX_LINES 24
 #define PLAN_LINE 320
