@@ -146,16 +146,28 @@ while b"\n> " not in out and time.time() < deadline:
     if r:
         try: out += os.read(fd, 4096)
         except OSError: break
-os.write(fd, b"\x04")
-time.sleep(0.5)
-try:
-    while select.select([fd], [], [], 1)[0]:
-        d = os.read(fd, 4096)
-        if not d: break
-        out += d
-except OSError:
-    pass
-os.waitpid(pid, 0)
+# Ctrl-D until it exits (one sent before readline reads may be eaten), at most 20 s.
+status = None
+for _ in range(40):
+    try:
+        os.write(fd, b"\x04")
+    except OSError:
+        pass
+    t_end = time.time() + 0.5
+    while time.time() < t_end:
+        r, _, _ = select.select([fd], [], [], 0.1)
+        if r:
+            try:
+                d = os.read(fd, 4096)
+            except OSError:
+                d = b""
+            out += d
+    done, status = os.waitpid(pid, os.WNOHANG)
+    if done:
+        break
+else:
+    os.kill(pid, 9)
+    os.waitpid(pid, 0)
 ok = b"\n> " in out and b"\x1b" not in out and b"?[2J?]0;pwned?" in out
 print("ok" if ok else "FAIL %r" % out[:300])
 PY
