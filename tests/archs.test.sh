@@ -12,7 +12,8 @@
 # mean for gemma3 K-mix); both attention modes. The gemma3 prompt (12 tokens)
 # and its greedy run outgrow the window (5), so its KV ring wraps. Last, a
 # 600-token prompt (several batches and attention tiles) on gemma3 and llama3.
-# Under ASan (build dir containing "asan") a reduced set runs.
+# The same checks with FITCHAT_ISA=scalar (portable kernels). Under ASan
+# (build dir containing "asan") a reduced set runs.
 set -u
 cd "$(dirname "$0")/.."
 . tests/lib/refsetup.sh "${1:-build}" 1
@@ -39,6 +40,17 @@ for arch in qwen2 qwen3 phi3 gemma3 llama3; do
     done
   done
 done
+# Once more with the portable kernels (FITCHAT_ISA=scalar: the scalar block
+# kernels and the portable float loops of vecmath.c), exact and fast, so the
+# builds that machines without AVX2 run are checked against the reference too.
+case "$build" in *asan*) ;; *)
+  for arch in qwen2 qwen3 phi3 gemma3 llama3; do
+    for w in q8 kmix; do
+      FITCHAT_ISA=scalar check "$arch $w exact flash, portable kernels" "$arch-$w" 1e-4 2e-5 --exact --kv-type f32 --attn flash
+      FITCHAT_ISA=scalar check "$arch $w fast flash, portable kernels" "$arch-$w" 1.0 0.15 --attn flash
+    done
+  done;;
+esac
 # A prompt of 600 tokens: two batches (512 + 88), so attention reads keys from
 # the cache and from the batch, over three tiles of 256 positions; gemma3's
 # ring of 5 rows wraps many times. Exact mode and f32 KV in both kernels.

@@ -1,11 +1,16 @@
 /* RoPE pairings and scaling, RMSNorm, and the sampler, against values
  * computed here independently (complex rotation in double, explicit
- * distributions). */
+ * distributions); the float vector loops of src/engine/vecmath.c: the AVX2
+ * build equals the portable one bit for bit (the twin test) and both are
+ * close to a float64 reference. */
 #include <complex.h>
+#include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../src/engine/ops.h"
+#include "../src/engine/quant.h"
+#include "../src/engine/vecmath.h"
 #include "../src/engine/sampler.h"
 #include "lib/t.h"
 
@@ -146,6 +151,80 @@ static void test_repeat_penalty(void) {
     sampler_free(s);
 }
 
+/* Every vecmath loop, once per build, on lengths with and without a tail of
+ * fewer than 8 floats; returns all outputs concatenated into out. */
+static int vm_all(float *out, unsigned seed) {
+    int n_out = 0;
+    static const int lens[] = {1, 7, 8, 13, 64, 67};
+    for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+        const int n = lens[li], dim = 40, p1 = n;
+        float g[80], u[80], q[40], k[67 * 40], v[67 * 40], sc[67], acc[40];
+        unsigned r = seed + (unsigned)li;
+        for (int i = 0; i < n; i++) { g[i] = 4 * frand(&r); u[i] = frand(&r); }
+        for (int i = 0; i < dim; i++) { q[i] = frand(&r); acc[i] = frand(&r); }
+        for (int i = 0; i < n * dim; i++) { k[i] = frand(&r); v[i] = frand(&r); }
+        for (int gelu = 0; gelu < 2; gelu++) {
+            float gg[80];
+            memcpy(gg, g, sizeof gg);
+            vm_glu_fast(gelu, gg, u, n);
+            memcpy(out + n_out, gg, (size_t)n * sizeof *gg);
+            n_out += n;
+        }
+        vm_scores(q, k, dim, 0, p1, 0.125f, sc);
+        memcpy(out + n_out, sc, (size_t)n * sizeof *sc);
+        n_out += n;
+        for (int fast = 0; fast < 2; fast++) {
+            float s2[67], m = -INFINITY;
+            double l = 0;
+            memcpy(s2, sc, sizeof s2);
+            float corr = vm_softmax_tile(s2, 0, p1, &m, &l, fast);
+            out[n_out++] = corr;
+            out[n_out++] = m;
+            out[n_out++] = (float)l;
+            memcpy(out + n_out, s2, (size_t)n * sizeof *s2);
+            n_out += n;
+            float a2[40];
+            memcpy(a2, acc, sizeof a2);
+            vm_accum_v(a2, 0.5f, s2, v, dim, 0, p1);
+            memcpy(out + n_out, a2, sizeof a2);
+            n_out += dim;
+        }
+    }
+    return n_out;
+}
+
+static void test_vecmath_twins(void) {
+    static float plain[4096], simd[4096];
+    vm_init(false);
+    int n = vm_all(plain, 7);
+    if (!vm_init(true)) {
+        t_skip("this CPU has no AVX2 + FMA: only the portable build runs");
+    } else {
+        int n2 = vm_all(simd, 7);
+        CHECK_EQ_INT(n, n2);
+        int first = -1;
+        for (int i = 0; i < n && first < 0; i++)
+            if (memcmp(&plain[i], &simd[i], sizeof(float)) != 0) first = i;
+        CHECK_MSG(first < 0, "AVX2 and portable builds differ first at output %d: %.9g vs %.9g", first,
+                  first >= 0 ? plain[first] : 0, first >= 0 ? simd[first] : 0);
+    }
+    /* Both against float64: scores and the SiLU of the first length-13 block. */
+    unsigned r = 7 + 3;
+    float g[80], u[80];
+    for (int i = 0; i < 13; i++) { g[i] = 4 * frand(&r); u[i] = frand(&r); }
+    for (int b = 0; b < 2; b++) {
+        vm_init(b);
+        float gg[13];
+        memcpy(gg, g, sizeof gg);
+        vm_glu_fast(false, gg, u, 13);
+        for (int i = 0; i < 13; i++) {
+            double x = g[i], want = x / (1 + exp(-x)) * u[i];
+            CHECK_MSG(fabs(gg[i] - want) <= 1e-5 * (1 + fabs(want)), "SiLU build %d at %d: %.9g vs %.9g", b, i, gg[i], want);
+        }
+    }
+    quant_init(QUANT_ISA_AUTO); /* back to what the engine would choose */
+}
+
 int main(void) {
     T_RUN(test_rope_normal);
     T_RUN(test_rope_neox);
@@ -157,5 +236,6 @@ int main(void) {
     T_RUN(test_distribution);
     T_RUN(test_top_p_and_min_p_filter);
     T_RUN(test_repeat_penalty);
+    T_RUN(test_vecmath_twins);
     return t_done();
 }

@@ -15,6 +15,7 @@
 #include <strings.h>
 
 #include "quant_impl.h"
+#include "vecmath.h"
 
 static const quant_kernels *active = &quant_kernels_ref;
 
@@ -132,6 +133,7 @@ int quant_init(int isa) {
     const quant_kernels *k = kernels_of(want);
     while (!k && want > QUANT_ISA_SCALAR) k = kernels_of(--want);
     active = k ? k : &quant_kernels_ref;
+    vm_init(want >= QUANT_ISA_AVX2); /* the float loops follow the kernels' ISA */
     return want;
 }
 

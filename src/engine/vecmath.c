@@ -186,13 +186,28 @@ AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v
     accum_v_body(out, corr, w, v, n_dim, p0, p1);
 }
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
+/* 1: the AVX2 build, 0: the portable one; chosen by vm_init (quant_init
+ * calls it with the kernels' ISA, so FITCHAT_ISA caps both), else the CPU. */
+static int vm_simd = -1;
+static bool use_avx2(void) {
+    if (vm_simd < 0) vm_simd = have_avx2();
+    return vm_simd;
+}
 #define DISPATCH(avx2_call, plain_call) \
     do {                                \
-        if (have_avx2()) avx2_call;     \
+        if (use_avx2()) avx2_call;      \
         else plain_call;                \
     } while (0)
+int vm_init(bool simd) {
+    vm_simd = simd && have_avx2();
+    return vm_simd;
+}
 #else
 #define DISPATCH(avx2_call, plain_call) plain_call
+int vm_init(bool simd) {
+    (void)simd;
+    return 0;
+}
 #endif
 
 static void glu_plain(bool gelu, float *g, const float *u, int n) {

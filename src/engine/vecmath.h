@@ -4,6 +4,10 @@
  *
  * Each function has an AVX2 + FMA build, picked at run time where the CPU
  * has them, and a portable one (GCC vector extensions; SSE2 on x86-64).
+ * The two builds give bit-identical results (the same bodies compiled
+ * twice, no contraction under -std=c11; tests/test_ops.c checks it), so the
+ * choice is a matter of speed alone. quant_init() selects the build with
+ * the kernels' ISA, so FITCHAT_ISA=scalar runs the portable loops too.
  * "fast" variants use a polynomial e^x (relative error ~2e-7); the exact
  * mode of the engine keeps libm's expf / tanhf. Pure, thread-safe.
  */
@@ -11,6 +15,11 @@
 #define FC_VECMATH_H
 
 #include <stdbool.h>
+
+/* Selects the AVX2 build (simd, where the CPU has AVX2 and FMA) or the
+ * portable one for every later call; returns 1 if the AVX2 build is in use.
+ * Not thread-safe: call before the loops run (quant_init does). */
+int vm_init(bool simd);
 
 /* g[r] = act(g[r]) * u[r] for r in [0, n): SiLU (gelu false) or GELU in its
  * tanh form, with the polynomial e^x. */
