@@ -684,6 +684,43 @@ static void test_real_blocks(void) {
     fclose(ef);
 }
 
+/* dot_rows (where an ISA has one: the two-stream kernels of the 4/5/8-bit
+ * types) returns each row's dot bit for bit, for every row count (odd ones
+ * leave a row to the dot), short rows (one block: no four-block step) and
+ * long ones, unaligned row strides. */
+static void test_dot_rows_exact(void) {
+    static const int64_t lens[] = {32, 96, 576, 1056};
+    enum { NR = 7 };
+    int n_checked = 0;
+    for (size_t k = 0; k < sizeof SIMD_ISAS / sizeof SIMD_ISAS[0]; k++)
+        for (int ti = 0; ti < N_TYPES; ti++) {
+            const quant_traits *ts = quant_get_isa(ALL_TYPES[ti], SIMD_ISAS[k]);
+            if (!ts || !ts->dot_rows) continue;
+            for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
+                const int64_t n = lens[li];
+                const size_t rb = (size_t)(n / ts->block_elems * ts->block_bytes) + 3;
+                uint8_t *rows = malloc(NR * rb), *act = malloc((size_t)n * 4 + 64);
+                float *x = malloc((size_t)n * sizeof(float));
+                rng_seed(91 + 7 * (uint64_t)ti + li);
+                for (int r = 0; r < NR; r++) random_row(ts, rows + r * rb, n, r % 3);
+                fill(x, n, 1);
+                act_of(ts, x, act, n);
+                for (int nr = 1; nr <= NR; nr++) {
+                    float out[NR];
+                    quant_dot_rows(ts, rows, rb, nr, act, n, out);
+                    for (int r = 0; r < nr; r++) {
+                        const float want = ts->dot(rows + r * rb, act, n);
+                        CHECK_MSG(memcmp(&out[r], &want, sizeof want) == 0, "%s/%s n=%lld dot_rows(%d) row %d: %.9g vs dot %.9g",
+                                  ts->name, quant_isa_name(SIMD_ISAS[k]), (long long)n, nr, r, out[r], want);
+                    }
+                }
+                n_checked++;
+                free(rows); free(act); free(x);
+            }
+        }
+    if (!n_checked) t_skip("no ISA with a dot_rows for these types on this CPU");
+}
+
 int main(void) {
     quant_init(QUANT_ISA_AUTO);
     T_RUN(test_f16_exhaustive);
@@ -694,6 +731,7 @@ int main(void) {
     T_RUN(test_ref_dot_algebra);
     T_RUN(test_simd_parity);
     T_RUN(test_tile4);
+    T_RUN(test_dot_rows_exact);
     T_RUN(test_extremes);
     T_RUN(test_act_parity);
     T_RUN(test_dispatch);

@@ -76,77 +76,142 @@ static inline __m256 scales4(__m128i dm, const fc_block_q8 *a) {
     return _mm256_mul_ps(_mm256_cvtph_ps(dm), _mm256_castsi256_ps(_mm256_set_m128i(a23, a01)));
 }
 
-/* d and m of blocks i..i+3 as eight halves: for "_1" types the two f16
- * fields are adjacent at the start of the block; for "_0" types d is
- * duplicated and the offset -k*d applied through the K vector. */
-#define DM_PAIR(i) (int)fc_rd32((const uint8_t *)&b[i])
-#define DM_DUP(i) (int)((uint32_t)fc_rd16(b[i].d) * 0x10001u)
-
-/* One loop for the four 4/5-bit types: CODES(i) yields the unsigned codes of
- * block i, DM(i) its (d, m) halves, K the factors applied to them ({1, 1}
- * for "_1" types, {1, -k} for "_0"), D(i)/M(i) the scalar forms for the
- * last blocks. Four blocks per step: the integer sums go through one FMA
- * each with their broadcast scale; the min terms add up in lanes 1, 3, 5, 7
- * of macc and are summed once at the end. */
-#define DOT_Q_LOOP(BT, CODES, DM, K, D, M)                                          \
-    const BT *b = row;                                                               \
-    const fc_block_q8 *a = act;                                                      \
-    const int64_t nb = n / FC_QK;                                                    \
-    const __m256 k = K;                                                              \
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps(), macc = acc0;      \
-    int64_t i = 0;                                                                   \
-    for (; i + 3 < nb; i += 4) {                                                     \
-        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(i), DM(i + 1), DM(i + 2), DM(i + 3)), &a[i]), k); \
-        const __m256 p0 = dot_u8_s8(CODES(i), act_qs(&a[i]));                        \
-        const __m256 p1 = dot_u8_s8(CODES(i + 1), act_qs(&a[i + 1]));                \
-        const __m256 p2 = dot_u8_s8(CODES(i + 2), act_qs(&a[i + 2]));                \
-        const __m256 p3 = dot_u8_s8(CODES(i + 3), act_qs(&a[i + 3]));                \
-        acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(0)), p0, acc0); \
-        acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(2)), p1, acc1); \
-        acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(4)), p2, acc0); \
-        acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(6)), p3, acc1); \
-        macc = _mm256_add_ps(macc, sc);                                              \
-    }                                                                                \
-    float mins = hsum8(_mm256_blend_ps(_mm256_setzero_ps(), macc, 0xAA));           \
-    for (; i < nb; i++) {                                                            \
-        const __m256 p0 = dot_u8_s8(CODES(i), act_qs(&a[i]));                        \
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(D(i) * a[i].d), p0, acc0);             \
-        mins += M(i) * a[i].s;                                                       \
-    }                                                                                \
-    return hsum8(_mm256_add_ps(acc0, acc1)) + mins
-
-#define CODES4(i) nibbles(b[i].qs)
-#define CODES5(i) _mm256_or_si256(nibbles(b[i].qs), fifth_bits(b[i].qh))
-#define D16(i) f16(b[i].d)
-#define M16(i) f16(b[i].m)
-#define M_Q4_0(i) (-8.0f * f16(b[i].d))
-#define M_Q5_0(i) (-16.0f * f16(b[i].d))
+/* Codes, and d and m of blocks, of block array B: for "_1" types the two
+ * f16 fields are adjacent at the start of the block (DM_PAIR); for "_0"
+ * types d is duplicated (DM_DUP) and the offset -k*d applied through the K
+ * vector. Shared by the dots and the tiles. */
+#define CODES4(B, i) nibbles((B)[i].qs)
+#define CODES5(B, i) _mm256_or_si256(nibbles((B)[i].qs), fifth_bits((B)[i].qh))
+#define CODES8(B, i) _mm256_loadu_si256((const __m256i *)(B)[i].qs)
+#define DM_PAIR(B, i) (int)fc_rd32((const uint8_t *)&(B)[i])
+#define DM_DUP(B, i) (int)((uint32_t)fc_rd16((B)[i].d) * 0x10001u)
+#define D16(B, i) f16((B)[i].d)
+#define M16(B, i) f16((B)[i].m)
+#define M_Q4_0(B, i) (-8.0f * f16((B)[i].d))
+#define M_Q5_0(B, i) (-16.0f * f16((B)[i].d))
 #define K_ONE _mm256_set1_ps(1.0f)
 #define K_Q4_0 _mm256_setr_ps(1, -8, 1, -8, 1, -8, 1, -8)
 #define K_Q5_0 _mm256_setr_ps(1, -16, 1, -16, 1, -16, 1, -16)
 
-float quant_avx2_dot_q4_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0); }
-float quant_avx2_dot_q4_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16); }
-float quant_avx2_dot_q5_0(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0); }
-float quant_avx2_dot_q5_1(const void *row, const void *act, int64_t n) { DOT_Q_LOOP(blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16); }
+/* One row's running sums: two FMA chains and the min terms (lanes 1, 3, 5,
+ * 7 of macc). */
+typedef struct {
+    __m256 acc0, acc1, macc;
+} dot_acc;
+
+/* DOT_Q(t, BT, CODES, DM, K, D, M) defines, for the four 4/5-bit types:
+ *   t##_step4   four blocks of one row: the integer sums go through one FMA
+ *               each with their broadcast scale, the min terms into macc;
+ *   t##_finish  the last blocks (scalar scales) and the row's sum;
+ *   quant_avx2_dot_##t       one row;
+ *   quant_avx2_dot_rows_##t  rows r and r + n_rows / 2 in lockstep (two
+ *               streams far apart keep more loads in flight than one: the
+ *               generation path; short rows also pay the set-up once), the
+ *               odd row by the dot. Each row takes the dot's steps in the
+ *               dot's order, so dot_rows returns the dot's floats exactly. */
+#define DOT_Q(t, BT, CODES, DM, K, D, M)                                                                  \
+    static inline void t##_step4(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) {  \
+        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(b, i), DM(b, i + 1), DM(b, i + 2), DM(b, i + 3)), &a[i]), k); \
+        const __m256 p0 = dot_u8_s8(CODES(b, i), act_qs(&a[i]));                                       \
+        const __m256 p1 = dot_u8_s8(CODES(b, i + 1), act_qs(&a[i + 1]));                               \
+        const __m256 p2 = dot_u8_s8(CODES(b, i + 2), act_qs(&a[i + 2]));                               \
+        const __m256 p3 = dot_u8_s8(CODES(b, i + 3), act_qs(&a[i + 3]));                               \
+        s->acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(0)), p0, s->acc0);      \
+        s->acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(2)), p1, s->acc1);      \
+        s->acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(4)), p2, s->acc0);      \
+        s->acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(6)), p3, s->acc1);      \
+        s->macc = _mm256_add_ps(s->macc, sc);                                                           \
+    }                                                                                                   \
+    static inline float t##_finish(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, int64_t nb) { \
+        float mins = hsum8(_mm256_blend_ps(_mm256_setzero_ps(), s->macc, 0xAA));                        \
+        for (; i < nb; i++) {                                                                           \
+            const __m256 p0 = dot_u8_s8(CODES(b, i), act_qs(&a[i]));                                   \
+            s->acc0 = _mm256_fmadd_ps(_mm256_set1_ps(D(b, i) * a[i].d), p0, s->acc0);                   \
+            mins += M(b, i) * a[i].s;                                                                   \
+        }                                                                                               \
+        return hsum8(_mm256_add_ps(s->acc0, s->acc1)) + mins;                                           \
+    }                                                                                                   \
+    float quant_avx2_dot_##t(const void *row, const void *act, int64_t n) {                             \
+        const BT *b = row;                                                                              \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        const __m256 k = K;                                                                             \
+        dot_acc s = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};                    \
+        int64_t i = 0;                                                                                  \
+        for (; i + 3 < nb; i += 4) t##_step4(&s, b, a, i, k);                                           \
+        return t##_finish(&s, b, a, i, nb);                                                             \
+    }                                                                                                   \
+    void quant_avx2_dot_rows_##t(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
+                                 float *out) {                                                          \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        const __m256 k = K;                                                                             \
+        const int part = n_rows / 2;                                                                    \
+        for (int r = 0; r < part; r++) {                                                                \
+            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
+            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
+            dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;      \
+            int64_t i = 0;                                                                              \
+            for (; i + 3 < nb; i += 4) {                                                                \
+                t##_step4(&s0, b0, a, i, k);                                                            \
+                t##_step4(&s1, b1, a, i, k);                                                            \
+            }                                                                                           \
+            out[r] = t##_finish(&s0, b0, a, i, nb);                                                     \
+            out[r + part] = t##_finish(&s1, b1, a, i, nb);                                              \
+        }                                                                                               \
+        for (int r = 2 * part; r < n_rows; r++)                                                         \
+            out[r] = quant_avx2_dot_##t((const uint8_t *)rows + (size_t)r * row_stride, act, n);       \
+    }
+
+DOT_Q(q4_0, blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0)
+DOT_Q(q4_1, blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16)
+DOT_Q(q5_0, blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0)
+DOT_Q(q5_1, blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16)
+
+/* Q8_0: signed codes, no min term; pairs of blocks on two FMA chains. */
+static inline void q8_0_step2(dot_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i) {
+    const __m256 p0 = dot_s8_s8(CODES8(b, i), act_qs(&a[i]));
+    const __m256 p1 = dot_s8_s8(CODES8(b, i + 1), act_qs(&a[i + 1]));
+    s->acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, s->acc0);
+    s->acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i + 1].d) * a[i + 1].d), p1, s->acc1);
+}
+
+static inline float q8_0_finish(dot_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i, int64_t nb) {
+    if (i < nb) {
+        const __m256 p0 = dot_s8_s8(CODES8(b, i), act_qs(&a[i]));
+        s->acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, s->acc0);
+    }
+    return hsum8(_mm256_add_ps(s->acc0, s->acc1));
+}
 
 float quant_avx2_dot_q8_0(const void *row, const void *act, int64_t n) {
     const blk_q8_0 *b = row;
     const fc_block_q8 *a = act;
     const int64_t nb = n / FC_QK;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    dot_acc s = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
     int64_t i = 0;
-    for (; i + 1 < nb; i += 2) {
-        const __m256 p0 = dot_s8_s8(_mm256_loadu_si256((const __m256i *)b[i].qs), act_qs(&a[i]));
-        const __m256 p1 = dot_s8_s8(_mm256_loadu_si256((const __m256i *)b[i + 1].qs), act_qs(&a[i + 1]));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, acc0);
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i + 1].d) * a[i + 1].d), p1, acc1);
+    for (; i + 1 < nb; i += 2) q8_0_step2(&s, b, a, i);
+    return q8_0_finish(&s, b, a, i, nb);
+}
+
+/* Rows r and r + n_rows / 2 in lockstep, as DOT_Q's dot_rows. */
+void quant_avx2_dot_rows_q8_0(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    const fc_block_q8 *a = act;
+    const int64_t nb = n / FC_QK;
+    const int part = n_rows / 2;
+    for (int r = 0; r < part; r++) {
+        const blk_q8_0 *b0 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
+        const blk_q8_0 *b1 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride);
+        dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;
+        int64_t i = 0;
+        for (; i + 1 < nb; i += 2) {
+            q8_0_step2(&s0, b0, a, i);
+            q8_0_step2(&s1, b1, a, i);
+        }
+        out[r] = q8_0_finish(&s0, b0, a, i, nb);
+        out[r + part] = q8_0_finish(&s1, b1, a, i, nb);
     }
-    if (i < nb) {
-        const __m256 p0 = dot_s8_s8(_mm256_loadu_si256((const __m256i *)b[i].qs), act_qs(&a[i]));
-        acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, acc0);
-    }
-    return hsum8(_mm256_add_ps(acc0, acc1));
+    for (int r = 2 * part; r < n_rows; r++) out[r] = quant_avx2_dot_q8_0((const uint8_t *)rows + (size_t)r * row_stride, act, n);
 }
 
 /* ---- dots against FC_ACT_F32 ----------------------------------------------- */
@@ -279,18 +344,12 @@ static inline void tile_store(__m256 acc01, __m256 acc23, float *out, size_t out
     }                                                                                         \
     tile_store(acc01, acc23, out, out_stride)
 
-#define TCODES4(B, i) nibbles(B[i].qs)
-#define TCODES5(B, i) _mm256_or_si256(nibbles(B[i].qs), fifth_bits(B[i].qh))
-#define TCODES8(B, i) _mm256_loadu_si256((const __m256i *)B[i].qs)
-#define TDM_PAIR(B, i) (int)fc_rd32((const uint8_t *)&B[i])
-#define TDM_DUP(B, i) (int)((uint32_t)fc_rd16(B[i].d) * 0x10001u)
-
 #define TILE_ARGS const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride
-void quant_avx2_tile4_q4_0(TILE_ARGS) { TILE_Q_LOOP(blk_q4_0, TCODES4, isum4_u, TDM_DUP, K_Q4_0, 1); }
-void quant_avx2_tile4_q4_1(TILE_ARGS) { TILE_Q_LOOP(blk_q4_1, TCODES4, isum4_u, TDM_PAIR, K_ONE, 1); }
-void quant_avx2_tile4_q5_0(TILE_ARGS) { TILE_Q_LOOP(blk_q5_0, TCODES5, isum4_u, TDM_DUP, K_Q5_0, 1); }
-void quant_avx2_tile4_q5_1(TILE_ARGS) { TILE_Q_LOOP(blk_q5_1, TCODES5, isum4_u, TDM_PAIR, K_ONE, 1); }
-void quant_avx2_tile4_q8_0(TILE_ARGS) { TILE_Q_LOOP(blk_q8_0, TCODES8, isum4_s, TDM_DUP, K_ONE, 0); }
+void quant_avx2_tile4_q4_0(TILE_ARGS) { TILE_Q_LOOP(blk_q4_0, CODES4, isum4_u, DM_DUP, K_Q4_0, 1); }
+void quant_avx2_tile4_q4_1(TILE_ARGS) { TILE_Q_LOOP(blk_q4_1, CODES4, isum4_u, DM_PAIR, K_ONE, 1); }
+void quant_avx2_tile4_q5_0(TILE_ARGS) { TILE_Q_LOOP(blk_q5_0, CODES5, isum4_u, DM_DUP, K_Q5_0, 1); }
+void quant_avx2_tile4_q5_1(TILE_ARGS) { TILE_Q_LOOP(blk_q5_1, CODES5, isum4_u, DM_PAIR, K_ONE, 1); }
+void quant_avx2_tile4_q8_0(TILE_ARGS) { TILE_Q_LOOP(blk_q8_0, CODES8, isum4_s, DM_DUP, K_ONE, 0); }
 
 /* Plain-float weights: two rows at a time times the four tokens, eight
  * accumulators (enough independent FMA chains); each 8-weight load (and f16
@@ -427,11 +486,11 @@ static const quant_traits AVX2[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
     QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
     QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_tile4_q4_0),
-    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_tile4_q4_1),
-    QUANT_ROW(GGML_TYPE_Q5_0, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_tile4_q5_0),
-    QUANT_ROW(GGML_TYPE_Q5_1, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_tile4_q5_1),
-    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_tile4_q8_0),
+    QUANT_ROW_DR(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_dot_rows_q4_0, quant_avx2_tile4_q4_0),
+    QUANT_ROW_DR(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_dot_rows_q4_1, quant_avx2_tile4_q4_1),
+    QUANT_ROW_DR(GGML_TYPE_Q5_0, quant_ref_dequant_q5_0, quant_ref_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_dot_rows_q5_0, quant_avx2_tile4_q5_0),
+    QUANT_ROW_DR(GGML_TYPE_Q5_1, quant_ref_dequant_q5_1, quant_ref_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_dot_rows_q5_1, quant_avx2_tile4_q5_1),
+    QUANT_ROW_DR(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_dot_rows_q8_0, quant_avx2_tile4_q8_0),
     /* K-quants and IQ4 (quant_k_avx2.c) */
     QUANT_K_ROWS_AVX2,
 };

@@ -267,11 +267,11 @@ static const quant_traits AVX512[GGML_TYPE_COUNT] = {
     QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
     QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
     QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    QUANT_ROW(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx2_dot_q4_0, tile4_q4_0),
-    QUANT_ROW(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx2_dot_q4_1, tile4_q4_1),
-    QUANT_ROW(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, quant_avx2_dot_q5_0, tile4_q5_0),
-    QUANT_ROW(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, quant_avx2_dot_q5_1, tile4_q5_1),
-    QUANT_ROW(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx2_dot_q8_0, tile4_q8_0),
+    QUANT_ROW_DR(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx2_dot_q4_0, quant_avx2_dot_rows_q4_0, tile4_q4_0),
+    QUANT_ROW_DR(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx2_dot_q4_1, quant_avx2_dot_rows_q4_1, tile4_q4_1),
+    QUANT_ROW_DR(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, quant_avx2_dot_q5_0, quant_avx2_dot_rows_q5_0, tile4_q5_0),
+    QUANT_ROW_DR(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, quant_avx2_dot_q5_1, quant_avx2_dot_rows_q5_1, tile4_q5_1),
+    QUANT_ROW_DR(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx2_dot_q8_0, quant_avx2_dot_rows_q8_0, tile4_q8_0),
     /* K-quants and IQ4 (quant_k_avx2.c, quant_k_avx512.c) */
     QUANT_K_ROWS_AVX512,
 };

@@ -126,8 +126,11 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
 
 /* A row of a kernel table (quant_ref.c, quant_avx2.c, quant_avx512.c): the
  * type's facts, written once below, then one instruction set's kernels
- * (dot_rows and tile8 are NULL except in the AVX-512 Q4_K and Q6_K rows). */
+ * (dot_rows and tile8 NULL; QUANT_ROW_DR with a dot_rows: the AVX2 rows of
+ * the 4/5/8-bit types, the AVX-512 Q4_K and Q6_K rows). */
 #define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL}
+#define QUANT_ROW_DR(id, dequant, quantize, dot, dot_rows, tile4) \
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL}
 /* name, elements per block, bytes per block, the activation format the dot wants */
 #define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
 #define QUANT_FACTS_GGML_TYPE_F16    "F16", 1, 2, FC_ACT_F32
@@ -186,6 +189,14 @@ float quant_avx2_dot_q4_1(const void *row, const void *act, int64_t n);
 float quant_avx2_dot_q5_0(const void *row, const void *act, int64_t n);
 float quant_avx2_dot_q5_1(const void *row, const void *act, int64_t n);
 float quant_avx2_dot_q8_0(const void *row, const void *act, int64_t n);
+/* Their two-stream dot_rows (rows r and r + n_rows / 2; the dot's floats exactly). */
+#define QUANT_AVX2_DOT_ROWS_DECL(t) \
+    void quant_avx2_dot_rows_##t(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+QUANT_AVX2_DOT_ROWS_DECL(q4_0)
+QUANT_AVX2_DOT_ROWS_DECL(q4_1)
+QUANT_AVX2_DOT_ROWS_DECL(q5_0)
+QUANT_AVX2_DOT_ROWS_DECL(q5_1)
+QUANT_AVX2_DOT_ROWS_DECL(q8_0)
 /* K-quant and IQ4 dots and the FC_ACT_Q8K quantizer (quant_k_avx2.c); the
  * AVX-512 table shares the quantizer (its K dots are its own). */
 #define QUANT_K_AVX2_DECL(t) float quant_avx2_dot_##t(const void *row, const void *act, int64_t n);
