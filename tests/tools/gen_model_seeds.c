@@ -93,22 +93,13 @@ static void vocab_bpe(gw_file *g, const char *pre) {
     gw_kv_str(g, "tokenizer.chat_template", "{% for m in messages %}<|im_start|>{{ m.role }}\n{{ m.content }}<|im_end|>\n{% endfor %}");
 }
 
-/* Weights: Q8_0 blocks with scale 1/64 (f16 0x2400) and small codes; norms 1. */
+/* The header, then small deterministic bytes as the tensors' data. */
 static void write(const char *dir, const char *name, gw_file *g) {
     gw_buf o = gw_header(g);
     size_t start = o.n, end = o.n + g->data_end;
+    /* any bytes are valid Q8_0 / F32 data, which is all the fuzzer needs */
     while (o.n < end) gw_u8(&o, (uint8_t)((o.n - start) * 37 % 7) - 3);
-    /* Overwrite: every 34-byte Q8_0 block would need its scale at its own
-     * offset; tensors start aligned, so fill per tensor is not tracked here:
-     * any bytes are valid Q8_0 / F32 data, which is all the fuzzer needs. */
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *fp = fopen(path, "wb");
-    if (!fp || fwrite(o.b, 1, o.n, fp) != o.n) { fprintf(stderr, "gen_model_seeds: cannot write %s\n", path); exit(1); }
-    fclose(fp);
-    printf("%s: %zu bytes\n", path, o.n);
-    free(o.b);
-    gw_free(g);
+    gw_save("gen_model_seeds", dir, name, &o, g);
 }
 
 static void layers(gw_file *g, int n_layer, int gemma, int bias) {

@@ -12,14 +12,7 @@ static void write_seed(const char *dir, const char *name, gw_file *g, int with_d
         size_t end = o.n + g->data_end; /* the file ends where the last tensor ends */
         while (o.n < end) gw_u8(&o, (uint8_t)(o.n * 13));
     }
-    char path[1024];
-    snprintf(path, sizeof path, "%s/%s", dir, name);
-    FILE *fp = fopen(path, "wb");
-    if (!fp || fwrite(o.b, 1, o.n, fp) != o.n) { fprintf(stderr, "gen_seeds: cannot write %s\n", path); exit(1); }
-    fclose(fp);
-    printf("%s: %zu bytes\n", path, o.n);
-    free(o.b);
-    gw_free(g);
+    gw_save("gen_seeds", dir, name, &o, g);
 }
 
 static void all_scalars(gw_file *g) {

@@ -89,4 +89,17 @@ static inline gw_buf gw_header(const gw_file *g) {
 
 static inline void gw_free(gw_file *g) { free(g->kv.b); free(g->ti.b); }
 
+/* Writes o to DIR/NAME, says so on stdout, frees o and g; exits (naming the
+ * tool) when the file cannot be written. For the seed writers. */
+static inline void gw_save(const char *tool, const char *dir, const char *name, gw_buf *o, gw_file *g) {
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    FILE *fp = fopen(path, "wb");
+    if (!fp || fwrite(o->b, 1, o->n, fp) != o->n) { fprintf(stderr, "%s: cannot write %s\n", tool, path); exit(1); }
+    fclose(fp);
+    printf("%s: %zu bytes\n", path, o->n);
+    free(o->b);
+    gw_free(g);
+}
+
 #endif
