@@ -243,7 +243,7 @@ for s in "${made[@]}"; do
   fi
   for ngl in 0 $half $L; do
     t=$SECONDS
-    if [ $emu -eq 1 ]; then args=(-p 8 -n 2 -r 1)
+    if [ $emu -eq 1 ]; then args=(-p 4 -n 1 -r 1)
     elif [ "$ngl" -eq 0 ]; then args=(-p 128 -n 16 -r 1) # the CPU alone: a reference, kept short
     else args=(-p 512 -n 128 -r "$REPS"); fi
     res=$("$bin" bench -m "$m" "${args[@]}" -ngl $ngl 2>&1)
