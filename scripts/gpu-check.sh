@@ -118,8 +118,10 @@ if [ $emu -eq 1 ]; then
   grep -q "built (host emulator), [1-9]" <<<"$line" || { row gpu "FAILED: $line"; exit 1; }
   # the emulated device's size as GPU 0 of the plan (no NVML to list it)
   export FITCHAT_GPU=2GiB
-  gpu_name="CUDA host emulator"; driver="-"; bw=0; smi=0
-  row gpu "$gpu_name, 2 GiB, no nvidia-smi, no bandwidth ($(since $t) s)"
+  gpu_name="CUDA host emulator"; driver="-"; bw=0
+  # an nvidia-smi on the PATH is sampled as on a GPU (tests/gpu_check.test.sh puts a fake one there)
+  smi=0; command -v nvidia-smi >/dev/null 2>&1 && smi=1
+  row gpu "$gpu_name, 2 GiB, $([ $smi -eq 1 ] && echo "nvidia-smi $(command -v nvidia-smi)" || echo "no nvidia-smi"), no bandwidth ($(since $t) s)"
 else
   grep -q "^CUDA backend: built, [1-9]" <<<"$line" || { row gpu "FAILED: no usable GPU: ${line:-fitchat gpu failed} (gpu.log)"; exit 1; }
   smi=0; command -v nvidia-smi >/dev/null 2>&1 && smi=1
@@ -209,18 +211,27 @@ for s in "${made[@]}"; do
   for ngl in $((L / 4)) $half $L; do
     t=$SECONDS
     log=$(mktemp)
+    idle=0; [ $smi -eq 1 ] && idle=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 2>/dev/null | head -1)
+    idle=${idle:-0}
     "$bin" run -m "$m" -p "Once upon a time" -n $n_mem --temp 0 -ngl $ngl --mem >/dev/null 2>"$log" &
     pid=$!
-    peak=0
+    # the process's own line in nvidia-smi; in a container its pid may not be
+    # ours (another pid namespace), then the device's used memory above idle
+    peak=0; dpeak=0
     while kill -0 $pid 2>/dev/null; do
       if [ $smi -eq 1 ]; then
         u=$(nvidia-smi --query-compute-apps=pid,used_memory --format=csv,noheader,nounits 2>/dev/null | awk -F', *' -v p=$pid '$1 == p {print $2}')
         [ -n "$u" ] && [ "$u" -gt "$peak" ] && peak=$u
+        u=$(nvidia-smi --query-gpu=memory.used --format=csv,noheader,nounits -i 0 2>/dev/null | head -1)
+        [ -n "$u" ] && [ $((u - idle)) -gt "$dpeak" ] && dpeak=$((u - idle))
       fi
       sleep 0.1
+      [ $((SECONDS - t)) -gt 120 ] && kill $pid 2>/dev/null # stuck: the row says it failed
     done
     wait $pid; rc=$?
-    { echo "== $s, -ngl $ngl (exit $rc, nvidia-smi peak $peak MiB)"; cat "$log"; } >>"$L_MEM"
+    how_smi="process"
+    [ "$peak" -eq 0 ] && { peak=$dpeak; how_smi="device used above idle"; }
+    { echo "== $s, -ngl $ngl (exit $rc, nvidia-smi peak $peak MiB, $how_smi)"; cat "$log"; } >>"$L_MEM"
     dev=$(grep -E "^(CUDA host emulator )?GPU [0-9]" "$log" | head -1)
     rm -f "$log"
     if [ $rc -ne 0 ] || [ -z "$dev" ]; then row memory "FAILED: $s, $ngl of $L layers: exit $rc (memory.log)"; fail=1; continue; fi
@@ -232,7 +243,7 @@ for s in "${made[@]}"; do
     if grep -q "matches the plan to the byte" <<<"$dev"; then alloc="allocated = planned"; else alloc="allocated DIFFERS"; fail=1; fi
     if [ $smi -eq 1 ]; then
       expect=$(( planned + $(to_bytes <<<"${ctx:-0 B}") ))
-      smitxt="nvidia-smi $peak MiB (planned + context $(mib $expect) MiB, $(awk -v a="$peak" -v b="$(mib $expect)" 'BEGIN { printf "%+d", a - b }') MiB)"
+      smitxt="nvidia-smi $peak MiB ($how_smi; planned + context $(mib $expect) MiB, $(awk -v a="$peak" -v b="$(mib $expect)" 'BEGIN { printf "%+d", a - b }') MiB)"
     else
       smitxt="nvidia-smi n/a"
     fi
@@ -245,8 +256,9 @@ for s in "${made[@]}"; do
     t=$SECONDS
     if [ $emu -eq 1 ]; then args=(-p 4 -n 1 -r 1)
     elif [ "$ngl" -eq 0 ]; then args=(-p 128 -n 16 -r 1) # the CPU alone: a reference, kept short
+    elif [ "$ngl" -lt "$L" ]; then args=(-p 512 -n 128 -r 1) # the CPU's half dominates: once (after the warm-up)
     else args=(-p 512 -n 128 -r "$REPS"); fi
-    res=$("$bin" bench -m "$m" "${args[@]}" -ngl $ngl 2>&1)
+    res=$(timeout 180 "$bin" bench -m "$m" "${args[@]}" -ngl $ngl 2>&1)
     rc=$?
     { echo "== $s, -ngl $ngl ${args[*]} (exit $rc)"; echo "$res"; } >>"$L_SPEED"
     pp=$(awk -F'|' '$8 ~ /pp/ {split($9, a, " "); print a[1]}' <<<"$res")

@@ -12,7 +12,7 @@
 # minute and a half on 2 busy cores. The argument (the suite's build folder)
 # is not used.
 set -u
-N_CHECKS=6
+N_CHECKS=7
 emu=${FITCHAT_CUDA_EMU_BUILD:-}
 cd "$(dirname "$0")/.."
 repo=$(pwd)
@@ -32,10 +32,21 @@ if ! git clone -q "$repo" "$tmp/clone" 2>"$tmp/err"; then
 fi
 git ls-files -z -co --exclude-standard | tar --null --ignore-failed-read -T - -cf - 2>/dev/null | tar -xf - -C "$tmp/clone"
 for f in "${carried[@]}"; do mkdir -p "$(dirname "$tmp/clone/build-cudaemu/$f")"; cp "$emu/$f" "$tmp/clone/build-cudaemu/$f"; done
-mkdir -p "$tmp/home" "$tmp/out"
+mkdir -p "$tmp/home" "$tmp/out" "$tmp/bin"
+# a stand-in nvidia-smi, so the memory rows' sampling and arithmetic run too:
+# each fitchat of the clone holds 100 MiB, the device 50 MiB more than idle
+cat >"$tmp/bin/nvidia-smi" <<EOF
+#!/usr/bin/env bash
+case "\$*" in
+  *query-compute-apps*) for p in \$(pgrep -f "^build-cudaemu/fitchat run"); do echo "\$p, 100"; done;;
+  *memory.used*) echo 50;;
+  *) echo "fake nvidia-smi (tests/gpu_check.test.sh)";;
+esac
+EOF
+chmod +x "$tmp/bin/nvidia-smi"
 t0=$SECONDS
 (cd "$tmp/clone" && env -u FITCHAT_MODEL -u FITCHAT_TESTDATA -u FITCHAT_GPU -u FITCHAT_BUILD \
-   HOME="$tmp/home" XDG_CACHE_HOME="$tmp/home/.cache" PIP_INDEX_URL=http://127.0.0.1:9/ \
+   PATH="$tmp/bin:$PATH" HOME="$tmp/home" XDG_CACHE_HOME="$tmp/home/.cache" PIP_INDEX_URL=http://127.0.0.1:9/ \
    OUT="$tmp/out" JOBS=2 GPU_CHECK_MODELS="$tmp/models" bash scripts/gpu-check.sh --emu) >"$tmp/log" 2>&1
 rc=$?
 secs=$((SECONDS - t0))
@@ -55,6 +66,9 @@ n=$(find "$tmp/out" -type f | wc -l)
 # nothing fetched, nothing cached: the empty home stays empty
 n=$(find "$tmp/home" -type f | wc -l)
 [ "$n" -eq 0 ] && ok "nothing written under the empty HOME (no model fetched or cached)" || bad "$n files under HOME: $(find "$tmp/home" -type f | head -3 | tr '\n' ' ')"
+n=$(grep -c "^| memory   | .*nvidia-smi 100 MiB (process; planned + context" "$tmp/out/summary.txt")
+[ "$n" -eq 6 ] && ok "every memory row has the process's nvidia-smi bytes (a stand-in nvidia-smi)" ||
+  bad "$n of 6 memory rows have the stand-in nvidia-smi's 100 MiB"
 grep -q "^| build    | CUDA host emulator: build-cudaemu/ as it is" "$tmp/out/summary.txt" &&
   ok "the carried emulator build was used as it is" || bad "the build row: $(grep '^| build' "$tmp/out/summary.txt")"
 echo "@@ $pass $fail 0"
