@@ -2,8 +2,10 @@
 # gpu-check — everything the CUDA backend promises, checked on a machine with
 # an NVIDIA GPU from the repository alone (no model download, no network), in
 # well under 8 minutes on a 16-core machine with an H100/H200:
-#   build    make CUDA=1 -j$(nproc) (nvcc on the PATH), else the build/ carried
-#            here, said which (sources hash in build/gpu-check.stamp);
+#   build    build/ as it is when gpu-check built it from these very sources
+#            (a hash of them in build/gpu-check.stamp: a carried build), else
+#            make CUDA=1 -j$(nproc) when nvcc is on the PATH, else the carried
+#            build/ anyway, said which;
 #   gpu      fitchat gpu and nvidia-smi: the card, driver and memory bandwidth;
 #   models   random-weight Llama GGUFs written on the spot by
 #            tests/tools/gen_llama_1b from the repository's vocabulary
@@ -86,7 +88,12 @@ else
   B=build
   need=("$B/fitchat" "$B/tests/test_cuda" "$B/tests/tools/gen_llama_1b" "$B/tests/tools/cmp_logits")
   hash=$(src_hash)
-  if command -v nvcc >/dev/null 2>&1; then
+  have=1; for f in "${need[@]}"; do [ -x "$f" ] || have=0; done
+  stamp=$(cat "$B/gpu-check.stamp" 2>/dev/null)
+  if [ $have -eq 1 ] && [ "$stamp" = "$hash" ] && "$B/fitchat" gpu 2>/dev/null | grep -q "^CUDA backend: built,"; then
+    # a build/ this script made from these very sources (carried here, or an earlier run)
+    how="build/ as it is: built by gpu-check from these sources (stamp $hash)"
+  elif command -v nvcc >/dev/null 2>&1; then
     nv=$(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')
     if make -j"$JOBS" CUDA=1 all "$B/tests/test_cuda" >"$L_BUILD" 2>&1; then
       echo "$hash" >"$B/gpu-check.stamp"
@@ -95,14 +102,9 @@ else
       row build "FAILED: make CUDA=1 with nvcc $nv (build.log)"; exit 1
     fi
   else
-    have=1; for f in "${need[@]}"; do [ -x "$f" ] || have=0; done
     [ $have -eq 1 ] || { row build "FAILED: no nvcc on the PATH and no carried build/ (${need[*]})"; exit 1; }
-    stamp=$(cat "$B/gpu-check.stamp" 2>/dev/null)
-    if [ "$stamp" = "$hash" ]; then
-      how="no nvcc: the carried build/, built from these sources"
-    else
-      how="no nvcc: the carried build/, built from OTHER sources (stamp ${stamp:-absent}, sources $hash)"
-    fi
+    if [ -z "$stamp" ]; then how="no nvcc: the carried build/, from unknown sources (no gpu-check stamp)"
+    else how="no nvcc: the carried build/, built from OTHER sources (stamp $stamp, these $hash)"; fi
   fi
 fi
 row build "$how ($(since $t) s)"
