@@ -25,7 +25,7 @@
 # Each phase prints its row of the summary as it ends (so a run cut short still
 # reports) and appends it to $OUT/summary.txt; the logs go beside it (8 files
 # at most). The 8B's memory and speed rows are skipped when the run has
-# already used GPU_CHECK_BUDGET_S (default 330) seconds.
+# already used GPU_CHECK_BUDGET_S (default 300) seconds.
 # Usage: bash scripts/gpu-check.sh [--emu] [--build-only]
 #   --emu         the CUDA host emulator (make cuda-emu, build-cudaemu/ used as
 #                 it is when complete): the kernels run on the CPU, small shapes
@@ -49,7 +49,7 @@ for a in "$@"; do
 done
 JOBS=${JOBS:-$(nproc)}
 REPS=${REPS:-3}
-BUDGET=${GPU_CHECK_BUDGET_S:-330}
+BUDGET=${GPU_CHECK_BUDGET_S:-300}
 T0=$SECONDS
 out=${OUT:-}
 [ -n "$out" ] || out=$(mktemp -d /tmp/gpu-check.XXXXXX)
