@@ -23,6 +23,9 @@ for f in "${carried[@]}"; do
     echo "skip gpu_check.test.sh: no emulator build with $f (make cuda-emu; make test names it)"; echo "@@ 0 0 $N_CHECKS"; exit 0
   fi
 done
+if ! git -C "$repo" rev-parse --git-dir >/dev/null 2>&1; then
+  echo "skip gpu_check.test.sh: $repo is not a git checkout (the test clones it)"; echo "@@ 0 0 $N_CHECKS"; exit 0
+fi
 pass=0; fail=0
 ok() { echo "ok   [cuda-emu] $1"; pass=$((pass + 1)); }
 bad() { echo "FAIL [cuda-emu] $1"; fail=$((fail + 1)); }
