@@ -10,6 +10,9 @@
 # labelled [cuda-emu], on a GPU override of the emulated device's size (no
 # NVML to list it) and with FITCHAT_CUDA_EMU_N (default 4) generated tokens
 # instead of 32, which the emulator would take minutes for.
+# FITCHAT_MODEL may name another model (scripts/gpu-check.sh passes a tiny
+# random-weight Llama): its layers and vocabulary are read with fitchat info,
+# the prompt is FITCHAT_CUDA_PROMPT (default: a SmolLM2 chat turn).
 set -u
 build=${1:-build}
 bin=$build/fitchat
@@ -34,7 +37,12 @@ elif ! grep -q "built, [1-9]" <<<"$line"; then
   echo "skip cuda.test.sh: no GPU (${line:-CUDA backend: unknown})"; echo "@@ 0 0 $N_CHECKS"; exit 0
 fi
 m=$FITCHAT_MODEL
-L=30; V=49152
+L=$("$bin" info "$m" 2>/dev/null | awk '$1 == "layers" {print $2 + 0; exit}')
+V=$("$bin" info "$m" 2>/dev/null | awk '$1 == "vocabulary" {print $2 + 0; exit}')
+if [ -z "$L" ] || [ -z "$V" ] || [ "$L" -lt 1 ]; then
+  echo "FAIL ${tag}cuda.test.sh: cannot read the layers and vocabulary of $m"; echo "@@ 0 1 $((N_CHECKS - 1))"; exit 1
+fi
+H=$((L / 2))
 # relative to the row's largest |logit|: the GPU sums in a different order
 # and keeps the batch's K/V rounded like the CPU; 1e-3 is ~30x what float32
 # reordering gives on this model and ~50x below the 8-bit activation error.
@@ -46,7 +54,7 @@ L=30; V=49152
 # are within the tolerance (cmp_logits).
 TOL=${FITCHAT_CUDA_TOL:-1e-3}
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
-prompt=$'<|im_start|>user\nWhat is the capital of France? Answer in one sentence.<|im_end|>\n<|im_start|>assistant\n'
+prompt=${FITCHAT_CUDA_PROMPT:-$'<|im_start|>user\nWhat is the capital of France? Answer in one sentence.<|im_end|>\n<|im_start|>assistant\n'}
 for kv in f16 q8_0; do
   "$bin" run -m "$m" -p "$prompt" -n $N_GEN --greedy --exact --kv-type $kv -ngl 0 --logits-out "$tmp/cpu.bin" \
     --ids-out "$tmp/cpu.ids" >/dev/null 2>"$tmp/err" || { bad "CPU run ($kv): $(cat "$tmp/err")"; continue; }
@@ -54,7 +62,7 @@ for kv in f16 q8_0; do
     --logits-out "$tmp/scalar.bin" >/dev/null 2>"$tmp/err" || { bad "CPU scalar run ($kv): $(cat "$tmp/err")"; continue; }
   spread=$("$cmp" "$tmp/cpu.bin" "$tmp/scalar.bin" $V 0 | sed -n 's/.*max relative difference \([^,]*\),.*/\1/p')
   tol=$(awk -v t="$TOL" -v s="${spread:-0}" 'BEGIN { printf "%.3g", (2 * s > t ? 2 * s : t) }')
-  for ngl in 0 15 30; do
+  for ngl in 0 $H $L; do
     what="$ngl of $L layers on the GPU, KV $kv"
     "$bin" run -m "$m" -p "$prompt" -n $N_GEN --greedy --exact --kv-type $kv -ngl $ngl --logits-out "$tmp/gpu.bin" \
       --ids-out "$tmp/gpu.ids" >/dev/null 2>"$tmp/err" || { bad "$what: run failed: $(cat "$tmp/err")"; continue; }
@@ -63,7 +71,7 @@ for kv in f16 q8_0; do
     cmp -s "$tmp/cpu.ids" "$tmp/gpu.ids" && ok "$what: same greedy generation" || bad "$what: generation differs: $(cat "$tmp/gpu.ids") vs $(cat "$tmp/cpu.ids")"
   done
 done
-for ngl in 0 15 30; do
+for ngl in 0 $H $L; do
   "$bin" run -m "$m" -p "$prompt" -n 4 --greedy -ngl $ngl --mem >/dev/null 2>"$tmp/err"
   n=$(grep -c "matches the plan to the byte" "$tmp/err")
   want=$(( ngl > 0 ? 2 : 1 ))

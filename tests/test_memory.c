@@ -294,6 +294,31 @@ static void test_kv_type_check(void) {
     unload(&l);
 }
 
+/* The table of measured CUDA contexts: GPU name exact, driver by major
+ * version (a dot boundary), the most specific row first; the repository's
+ * own table holds no measurement yet, so every GPU gets the constant. */
+static void test_cuda_context_table(void) {
+    static const mem_cuda_context rows[] = {
+        {NULL, "550", 1},
+        {"NVIDIA H200", "550", 500},
+        {"NVIDIA H200", "550.54", 510},
+        {"NVIDIA H100 80GB HBM3", "", 400},
+    };
+    const size_t n = sizeof rows / sizeof rows[0];
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H200", "550.90.07") == &rows[1]);
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H200", "550.54.15") == &rows[2]);
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H200", "5501.1") == NULL); /* "550" is not a prefix of 5501 */
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H200", "535.104.05") == NULL);
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H200 NVL", "550.54.15") == NULL);
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H100 80GB HBM3", "CUDA 12.4") == &rows[3]);
+    CHECK(mem_cuda_context_find(rows, n, NULL, "550") == NULL);
+    CHECK(mem_cuda_context_find(rows, n, "NVIDIA H200", NULL) == NULL);
+    const mem_cuda_context *used = &rows[0];
+    CHECK_EQ_U64(mem_cuda_fixed_cost("NVIDIA H200", "550.54.15", &used), MEM_CUDA_FIXED_COST);
+    CHECK(used == NULL);
+    CHECK_EQ_U64(mem_cuda_fixed_cost(NULL, NULL, NULL), MEM_CUDA_FIXED_COST);
+}
+
 int main(void) {
     T_RUN(test_mistral_q4_k_m);
     T_RUN(test_llama2_7b);
@@ -304,5 +329,6 @@ int main(void) {
     T_RUN(test_device_composition);
     T_RUN(test_tensor_held);
     T_RUN(test_kv_type_check);
+    T_RUN(test_cuda_context_table);
     return t_done();
 }

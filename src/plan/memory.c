@@ -47,6 +47,40 @@ void mem_model_free(mem_model *m) {
     m->layer_weights = NULL;
 }
 
+/* CUDA contexts measured on real GPUs by scripts/gpu-check.sh (its
+ * "context" row prints the line to add here), one row per GPU model and
+ * driver major version. No GPU has been measured yet: the row below is the
+ * format, with a NULL name so that it never matches; never add a number that
+ * was not measured. */
+static const mem_cuda_context MEM_CUDA_CONTEXTS[] = {
+    {NULL, "550", 0}, /* format: {"NVIDIA H200", "550", 524288000}, gpu-check YYYY-MM-DD */
+};
+
+/* Whether version starts with prefix followed by a dot or its end. */
+static bool driver_matches(const char *version, const char *prefix) {
+    size_t n = strlen(prefix);
+    return strncmp(version, prefix, n) == 0 && (version[n] == '\0' || version[n] == '.' || n == 0);
+}
+
+const mem_cuda_context *mem_cuda_context_find(const mem_cuda_context *rows, size_t n, const char *gpu,
+                                              const char *driver) {
+    const mem_cuda_context *best = NULL;
+    if (!gpu || !driver) return NULL;
+    for (size_t i = 0; i < n; i++) {
+        if (!rows[i].gpu || !rows[i].driver || strcmp(rows[i].gpu, gpu) != 0) continue;
+        if (!driver_matches(driver, rows[i].driver)) continue;
+        if (!best || strlen(rows[i].driver) > strlen(best->driver)) best = &rows[i];
+    }
+    return best;
+}
+
+uint64_t mem_cuda_fixed_cost(const char *gpu, const char *driver, const mem_cuda_context **measured) {
+    const mem_cuda_context *row =
+        mem_cuda_context_find(MEM_CUDA_CONTEXTS, sizeof MEM_CUDA_CONTEXTS / sizeof MEM_CUDA_CONTEXTS[0], gpu, driver);
+    if (measured) *measured = row;
+    return row ? row->bytes : MEM_CUDA_FIXED_COST;
+}
+
 bool mem_kv_type_allowed(uint32_t type) {
     return type == GGML_TYPE_F32 || type == GGML_TYPE_F16 || type == GGML_TYPE_Q8_0 || type == GGML_TYPE_Q4_0;
 }

@@ -30,6 +30,7 @@
 #define FC_MEMORY_H
 
 #include <stdbool.h>
+#include <stddef.h>
 #include <stdint.h>
 
 #include "../format/ggml_types.h"
@@ -37,10 +38,32 @@
 #include "../model/arch.h"
 #include "../util/err.h"
 
-/* CUDA context + cuBLAS/cuBLASLt workspaces per GPU. An estimate: TO BE
- * MEASURED ON A REAL GPU (driver and card dependent; llama.cpp users report
- * 250–450 MiB). Overridable with --fixed-cost / FITCHAT_FIXED_COST. */
+/* CUDA context per GPU where it has not been measured. An estimate
+ * (driver and card dependent; llama.cpp users report 250–450 MiB); the
+ * fallback of mem_cuda_fixed_cost(). Overridable with --fixed-cost /
+ * FITCHAT_FIXED_COST. */
 #define MEM_CUDA_FIXED_COST ((uint64_t)300 << 20)
+
+/* One measured CUDA context: what creating it took on a GPU of this name
+ * (as NVML and nvidia-smi give it, "NVIDIA H200") under a driver whose
+ * version starts with `driver` up to a dot ("550" matches "550.54.15"; ""
+ * matches any driver). scripts/gpu-check.sh prints the row to add. */
+typedef struct mem_cuda_context {
+    const char *gpu;
+    const char *driver;
+    uint64_t bytes;
+} mem_cuda_context;
+
+/* The measured row of rows[0..n) for (gpu, driver): the most specific
+ * driver match, NULL when none. gpu and driver may be NULL (no match). */
+const mem_cuda_context *mem_cuda_context_find(const mem_cuda_context *rows, size_t n, const char *gpu,
+                                              const char *driver);
+
+/* The fixed cost of a GPU: its measurement in the repository's table
+ * (src/plan/memory.c, MEM_CUDA_CONTEXTS; docs/gpu.md lists the measured
+ * GPUs), else MEM_CUDA_FIXED_COST. *measured (if not NULL) gets the row used,
+ * or NULL for the constant. */
+uint64_t mem_cuda_fixed_cost(const char *gpu, const char *driver, const mem_cuda_context **measured);
 
 enum mem_dev_kind {
     MEM_DEV_CPU = 0,

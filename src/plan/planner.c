@@ -228,6 +228,23 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
     c.n_threads = p->n_threads ? p->n_threads : 1;
     c.n_outputs = p->all_logits ? p->n_batch : 1;
     c.fixed_cost = p->fixed_cost < 0 ? MEM_CUDA_FIXED_COST : (uint64_t)p->fixed_cost;
+    if (p->fixed_cost < 0 && inv) {
+        /* a measured context per GPU model and driver where the repository has
+         * one (mem_cuda_fixed_cost); one cost for all GPUs: the largest */
+        const mem_cuda_context *used = NULL;
+        uint64_t most = 0;
+        for (int i = 0; i < inv->n; i++) {
+            if (inv->dev[i].emulated) continue;
+            const mem_cuda_context *row = NULL;
+            const uint64_t b = mem_cuda_fixed_cost(inv->dev[i].name, inv->driver, &row);
+            if (b >= most) { most = b; used = row; }
+        }
+        if (used) {
+            c.fixed_cost = most;
+            reason(r, "CUDA context per GPU %s: measured on %s with driver %s (instead of the constant %s)", B(most),
+                   used->gpu, used->driver, B(MEM_CUDA_FIXED_COST));
+        }
+    }
     if (p->type_k != PLAN_AUTO && mem_kv_type_check(d, (uint32_t)p->type_k, "KV_CACHE_QUANT (-ctk)", err)) return -1;
     if (p->type_v != PLAN_AUTO && mem_kv_type_check(d, (uint32_t)p->type_v, "KV_CACHE_QUANT (-ctv)", err)) return -1;
     c.flash = p->flash != 0;
