@@ -228,18 +228,42 @@ int chat_n_turns(const fc_chat *c) {
     return n;
 }
 
-/* The conversation rendered and tokenized (with the assistant's opening). */
-static int render_tokens(const fc_chat *c, int32_t **toks, fc_err *err) {
+int chat_tokenize_prompt(const tokenizer *tok, const char *text, const unsigned char *lit, size_t len, int32_t **toks,
+                         bool *thinks, fc_err *err) {
+    /* A Jinja template that writes bos_token itself: the tokenizer adds BOS already. */
+    size_t skip = 0;
+    bool add_bos = tok_add_bos(tok);
+    int32_t bos = tok_bos(tok);
+    if (bos >= 0) {
+        const char *bt = tok_text(tok, bos);
+        size_t bl = strlen(bt);
+        if (bl && bl <= len && !memcmp(text, bt, bl) && !(lit && memchr(lit, 1, bl))) {
+            skip = bl;
+            add_bos = true; /* the template asked for it */
+        }
+    }
+    size_t end = len;
+    while (end > skip && (text[end - 1] == '\n' || text[end - 1] == ' ')) end--;
+    if (thinks) *thinks = end - skip >= 7 && !memcmp(text + end - 7, "<think>", 7);
+    return tok_encode_masked(tok, text + skip, len - skip, lit ? lit + skip : NULL, add_bos, toks, err);
+}
+
+/* The conversation rendered and tokenized (with the assistant's opening). Message text stays
+ * text: control tokens are parsed only in the template's own text (tok_encode_masked). */
+static int render_tokens(fc_chat *c, int32_t **toks, fc_err *err) {
     tmpl_msg *m = malloc(((size_t)c->n_msgs + 1) * sizeof *m);
     if (!m) return fc_errf(err, FC_EFAIL, "out of memory");
     for (int i = 0; i < c->n_msgs; i++) m[i] = (tmpl_msg){c->msgs[i].role, c->msgs[i].content};
     char *text = NULL;
-    int rc = tmpl_render(c->tmpl, m, c->n_msgs, true, &text, err);
+    unsigned char *lit = NULL;
+    size_t len = 0;
+    int rc = c->ct ? tmpl_chat_render(c->ct, m, c->n_msgs, true, &text, &lit, &len, err)
+                   : tmpl_render_masked(c->tmpl, m, c->n_msgs, true, &text, &lit, &len, err);
     free(m);
     if (rc) return -1;
-    /* Control tokens in the rendered text (<|im_start|> ...) are parsed as such. */
-    int n = tok_encode(c->tok, text, strlen(text), tok_add_bos(c->tok), true, toks, err);
+    int n = chat_tokenize_prompt(c->tok, text, lit, len, toks, &c->reply_thinks, err);
     free(text);
+    free(lit);
     return n;
 }
 

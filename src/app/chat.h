@@ -103,7 +103,9 @@ typedef struct fc_chat {
     fc_engine *engine;      /* borrowed */
     const tokenizer *tok;   /* borrowed */
     fc_sampler *sampler;    /* borrowed */
-    enum tmpl_kind tmpl;
+    enum tmpl_kind tmpl;    /* the built-in family (stop strings; rendering when ct is NULL) */
+    tmpl_chat *ct;          /* borrowed, may be NULL: the chat template (Jinja, falls back to a family) */
+    bool reply_thinks;      /* the last rendered prompt ends inside "<think>": the reply starts thinking */
     int max_tokens;         /* >= 1, or -1: until the end of the turn */
     chat_msg *msgs;         /* [n_msgs]; msgs[0] is the system prompt if it has role SYSTEM */
     int n_msgs, cap_msgs;
@@ -111,6 +113,14 @@ typedef struct fc_chat {
     int n_cache, cap_cache;
     chat_stats last;        /* of the last reply */
 } fc_chat;
+
+/* A rendered prompt text[0..len) with its literal mask (NULL: none) to the tokens the model
+ * sees: control tokens only in the template's own text (tok_encode_masked), one BOS (a
+ * template that writes bos_token itself gets it once, not twice). *thinks (may be NULL):
+ * the prompt ends with "<think>", so the reply starts inside the model's thinking.
+ * Returns the count (tokens in *toks, caller frees) or -1 with err. */
+int chat_tokenize_prompt(const tokenizer *tok, const char *text, const unsigned char *lit, size_t len, int32_t **toks,
+                         bool *thinks, fc_err *err);
 
 /* The engine's cache is cleared (engine_rewind(e, 0)). */
 int chat_init(fc_chat *c, fc_engine *e, const tokenizer *tok, fc_sampler *s, enum tmpl_kind tmpl, int max_tokens,

@@ -52,6 +52,8 @@ typedef struct chat_ui {
     fc_session *s;
     fc_chat *c;
     bool interactive;
+    bool show_thinking;
+    bool warned_template; /* the chat template's warning has been shown */
 } chat_ui;
 
 static void note(const chat_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -66,9 +68,48 @@ static void note(const chat_ui *ui, const char *fmt, ...) {
     va_end(ap);
 }
 
-static void emit_stdout(void *ctx, const char *text, size_t len) {
-    (void)ctx;
-    fwrite(text, 1, len, stdout);
+/* A reasoning model's reply: the text between <think> and </think> (from the start of the
+ * reply when the prompt already opened <think>) is shown dimmed, or hidden (THINKING=hide).
+ * A tag split over several pieces is held back until it is known. */
+typedef struct think_out {
+    const fc_chat *c;
+    bool show, color, started, in_think;
+    char pend[16];
+    size_t n_pend;
+} think_out;
+
+static void think_put(think_out *t, const char *s, size_t n) {
+    if (!n || (t->in_think && !t->show)) return;
+    if (t->in_think && t->color) fputs("\x1b[2m", stdout);
+    fwrite(s, 1, n, stdout);
+    if (t->in_think && t->color) fputs("\x1b[0m", stdout);
+}
+
+static void emit_think(void *ctx, const char *text, size_t len) {
+    think_out *t = ctx;
+    if (!t->started) { t->started = true; t->in_think = t->c->reply_thinks; }
+    for (size_t i = 0; i < len; i++) {
+        t->pend[t->n_pend++] = text[i];
+        const char *tag = t->in_think ? "</think>" : "<think>";
+        size_t tl = strlen(tag);
+        if (t->n_pend <= tl && !memcmp(t->pend, tag, t->n_pend)) {
+            if (t->n_pend < tl) continue;
+            think_put(t, t->pend, t->n_pend); /* the tag itself, in the style of the thinking */
+            t->in_think = !t->in_think;
+            t->n_pend = 0;
+            continue;
+        }
+        /* not a tag: the first byte goes out, the rest may still start one */
+        think_put(t, t->pend, 1);
+        memmove(t->pend, t->pend + 1, --t->n_pend);
+        while (t->n_pend && t->pend[0] != '<') { think_put(t, t->pend, 1); memmove(t->pend, t->pend + 1, --t->n_pend); }
+    }
+    fflush(stdout);
+}
+
+static void think_flush(think_out *t) {
+    think_put(t, t->pend, t->n_pend);
+    t->n_pend = 0;
     fflush(stdout);
 }
 
@@ -171,8 +212,14 @@ static int run_command(chat_ui *ui, const char *line) {
 static int answer(chat_ui *ui, const char *text) {
     fc_err err = {0};
     g_interrupt = 0;
-    int rc = chat_reply(ui->c, text, emit_stdout, NULL, &g_interrupt, &err);
+    think_out th = {.c = ui->c, .show = ui->show_thinking, .color = ui->color};
+    int rc = chat_reply(ui->c, text, emit_think, &th, &g_interrupt, &err);
+    think_flush(&th);
     const chat_stats *st = &ui->c->last;
+    if (!ui->warned_template && ui->s->chat_tmpl.warning[0]) {
+        ui->warned_template = true;
+        fprintf(stderr, "fitchat chat: warning: %s\n", ui->s->chat_tmpl.warning);
+    }
     if (rc) {
         printf("\n");
         fflush(stdout);
@@ -289,8 +336,11 @@ int cmd_chat(int argc, char **argv) {
         .note = interactive ? stdout : stderr,
         .s = &s,
         .interactive = interactive,
+        .show_thinking = cfg.show_thinking,
+        .warned_template = s.chat_tmpl.warning[0] != 0,
     };
-    if (s.tmpl_guessed)
+    if (s.chat_tmpl.warning[0]) fprintf(stderr, "fitchat chat: warning: %s\n", s.chat_tmpl.warning);
+    if (s.tmpl_guessed && !s.chat_tmpl.jinja)
         fprintf(stderr, "fitchat chat: warning: the model's chat template is not one fitchat knows; using ChatML "
                         "(set MODEL_TYPE or --model-type to one of %s)\n", tmpl_names());
     for (int i = 0; i < s.n_notices; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.notices[i]);
@@ -299,6 +349,7 @@ int cmd_chat(int argc, char **argv) {
     fc_chat c;
     int rc = 0;
     chat_init(&c, s.engine, s.tok, s.sampler, s.tmpl, s.max_tokens, &err);
+    c.ct = &s.chat_tmpl;
     ui.c = &c;
     const char *sys = cfg.system_prompt ? cfg.system_prompt : s.default_system;
     if (chat_set_system(&c, sys, &err)) {
@@ -308,7 +359,10 @@ int cmd_chat(int argc, char **argv) {
     }
     if (cfg.prompt) {
         fc_err e2 = {0};
-        if (chat_reply(&c, cfg.prompt, emit_stdout, NULL, NULL, &e2)) {
+        think_out th = {.c = &c, .show = cfg.show_thinking, .color = ui.color};
+        int r = chat_reply(&c, cfg.prompt, emit_think, &th, NULL, &e2);
+        think_flush(&th);
+        if (r) {
             fprintf(stderr, "fitchat chat: %s\n", e2.msg);
             rc = e2.code == FC_EINPUT ? 2 : 1;
         } else {
@@ -317,7 +371,8 @@ int cmd_chat(int argc, char **argv) {
         }
     } else if (interactive) {
         char line[600];
-        note(&ui, "fitchat — %s (%s template)", session_model_name(&s), tmpl_name(s.tmpl));
+        char tl[1600];
+        note(&ui, "fitchat — %s (%s)", session_model_name(&s), session_template_line(tl, sizeof tl, &s.chat_tmpl, &cfg));
         note(&ui, "%s", session_plan_line(line, sizeof line, &s.plan, &s.inv));
         note(&ui, "/help for commands, Ctrl-C stops a reply, Ctrl-D exits");
         rc = repl(&ui);

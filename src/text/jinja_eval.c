@@ -873,7 +873,7 @@ static void exec_for(jctx *c, const jnode *n, jscope *s) {
         jlist *kept = jx_list(c, items->n);
         jscope *fs = scope_new(c, s);
         if (!kept || !fs) return;
-        for (size_t i = 0; i < items->n && !c->failed; i++) {
+        for (size_t i = 0; i < items->n && step(c, n); i++) {
             fs->n = 0;
             if (!assign(c, n, fs, items->v[i])) return;
             jv ok = eval(c, n->b, fs);
@@ -887,10 +887,12 @@ static void exec_for(jctx *c, const jnode *n, jscope *s) {
     loop->items = items;
     jv lv = {.t = JV_LOOP};
     lv.u.loop = loop;
-    for (size_t i = 0; i < items->n && !c->failed; i++) {
+    jscope *body = scope_new(c, s); /* one scope, emptied for each iteration */
+    for (size_t i = 0; i < items->n && body && !c->failed; i++) {
         loop->index0 = (int64_t)i;
-        jscope *body = scope_new(c, s);
-        if (!body || !scope_set(c, body, "loop", lv) || !assign(c, n, body, items->v[i])) return;
+        body->n = 0;
+        if (!step(c, n)) return; /* an empty body still counts */
+        if (!scope_set(c, body, "loop", lv) || !assign(c, n, body, items->v[i])) return;
         exec_body(c, &n->body, body);
         if (c->flow == 1) { c->flow = 0; break; }
         c->flow = 0;
