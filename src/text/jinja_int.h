@@ -18,9 +18,16 @@ enum {
     JINJA_MAX_NEST = 128,             /* parser: nested expressions / blocks */
     JINJA_MAX_DEPTH = 64,             /* macro calls within macro calls */
 };
-#define JINJA_MAX_STEPS 20000000L     /* evaluated nodes per rendering */
+/* (the fuzz target builds with smaller ones, -D...) */
+#ifndef JINJA_MAX_STEPS
+#define JINJA_MAX_STEPS 20000000L     /* evaluated nodes and loop iterations per rendering */
+#endif
+#ifndef JINJA_MAX_OUTPUT
 #define JINJA_MAX_OUTPUT (64u << 20)  /* bytes of output (and of any one string) */
+#endif
+#ifndef JINJA_MAX_MEMORY
 #define JINJA_MAX_MEMORY (512u << 20) /* bytes of values per rendering */
+#endif
 
 typedef struct jarena {
     struct jchunk *head;
