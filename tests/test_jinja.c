@@ -132,6 +132,26 @@ static void test_hostile(void) {
     expect_error("{% set ns = namespace(s='x') %}{% for i in range(40) %}{% set ns.s = ns.s ~ ns.s %}{% endfor %}", NULL,
                  "MiB");
     expect_error("{{ range(1000000) | length }}", NULL, "Range too big");
+    /* recursion through nested blocks in a recursive macro: bounded before the C stack */
+    char *blocks = malloc(8000);
+    size_t b = (size_t)sprintf(blocks, "{%% macro f(n) %%}");
+    for (int i = 0; i < 120; i++) b += (size_t)sprintf(blocks + b, "{%% if 1 %%}");
+    b += (size_t)sprintf(blocks + b, "{%% if n > 0 %%}{{ f(n - 1) }}{%% endif %%}");
+    for (int i = 0; i < 120; i++) b += (size_t)sprintf(blocks + b, "{%% endif %%}");
+    sprintf(blocks + b, "{%% endmacro %%}{{ f(60) }}");
+    expect_error(blocks, NULL, "nests evaluation more than");
+    free(blocks);
+    /* a value nested 5000 deep: compared (unequal past the bound), printed and serialised with an error */
+    const char *nest = "{% set ns = namespace(x=1) %}{% for i in range(5000) %}{% set ns.x = [ns.x] %}{% endfor %}";
+    char buf[300];
+    snprintf(buf, sizeof buf, "%s{{ ns.x == ns.x }}", nest);
+    expect(buf, NULL, "False");
+    snprintf(buf, sizeof buf, "%s{{ ns.x }}", nest);
+    expect_error(buf, NULL, "nested too deeply to print");
+    snprintf(buf, sizeof buf, "%s{{ ns.x | tojson }}", nest);
+    expect_error(buf, NULL, "nested more than 100 deep");
+    snprintf(buf, sizeof buf, "%s{{ [ns.x] < [ns.x] }}", nest);
+    expect_error(buf, NULL, "not supported between");
     expect_error("{{ 9223372036854775807 + 1 }}", NULL, "overflow");
 }
 

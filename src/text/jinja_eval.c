@@ -160,7 +160,12 @@ static bool is_num(jv v) { return v.t == JV_INT || v.t == JV_FLOAT || v.t == JV_
 static double num(jv v) { return v.t == JV_FLOAT ? v.u.f : v.t == JV_INT ? (double)v.u.i : v.u.b; }
 static int64_t inum(jv v) { return v.t == JV_INT ? v.u.i : v.u.b; }
 
-bool jx_equal(jv a, jv b) {
+static bool equal(jv a, jv b, int depth);
+bool jx_equal(jv a, jv b) { return equal(a, b, 0); }
+
+/* values nested deeper than JINJA_MAX_VALUE_NEST compare unequal (no deep recursion) */
+static bool equal(jv a, jv b, int depth) {
+    if (depth > JINJA_MAX_VALUE_NEST) return false;
     if (is_num(a) && is_num(b)) {
         if (a.t != JV_FLOAT && b.t != JV_FLOAT) return inum(a) == inum(b);
         return num(a) == num(b);
@@ -172,13 +177,13 @@ bool jx_equal(jv a, jv b) {
     case JV_LIST:
         if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return false;
         for (size_t i = 0; i < a.u.l->n; i++)
-            if (!jx_equal(a.u.l->v[i], b.u.l->v[i])) return false;
+            if (!equal(a.u.l->v[i], b.u.l->v[i], depth + 1)) return false;
         return true;
     case JV_DICT:
         if (a.u.d->n != b.u.d->n) return false;
         for (size_t i = 0; i < a.u.d->n; i++) {
             jv *o = jx_dict_get(b.u.d, a.u.d->k[i]);
-            if (!o || !jx_equal(a.u.d->v[i], *o)) return false;
+            if (!o || !equal(a.u.d->v[i], *o, depth + 1)) return false;
         }
         return true;
     case JV_MACRO: return a.u.mac == b.u.mac;
@@ -188,7 +193,6 @@ bool jx_equal(jv a, jv b) {
 }
 
 int jx_compare(jctx *c, jv a, jv b, bool *ok) {
-    (void)c;
     *ok = true;
     if (is_num(a) && is_num(b)) {
         if (a.t != JV_FLOAT && b.t != JV_FLOAT) return inum(a) < inum(b) ? -1 : inum(a) > inum(b);
@@ -202,7 +206,10 @@ int jx_compare(jctx *c, jv a, jv b, bool *ok) {
     if (a.t == JV_LIST && b.t == JV_LIST) {
         for (size_t i = 0; i < a.u.l->n && i < b.u.l->n; i++) {
             if (jx_equal(a.u.l->v[i], b.u.l->v[i])) continue;
-            return jx_compare(c, a.u.l->v[i], b.u.l->v[i], ok);
+            if (++c->vdepth > JINJA_MAX_VALUE_NEST) { c->vdepth--; *ok = false; return 0; }
+            int r = jx_compare(c, a.u.l->v[i], b.u.l->v[i], ok);
+            c->vdepth--;
+            return r;
         }
         return a.u.l->n < b.u.l->n ? -1 : a.u.l->n > b.u.l->n;
     }
@@ -274,7 +281,7 @@ static void repr_str(jbuf *b, jv v) {
 }
 
 void jx_repr(jctx *c, jbuf *b, jv v) {
-    if (++c->depth > 200) { c->depth--; jx_fail(c, "a value nested too deeply to print"); return; }
+    if (++c->vdepth > JINJA_MAX_VALUE_NEST) { c->vdepth--; jx_fail(c, "a value nested too deeply to print"); return; }
     switch (v.t) {
     case JV_STR: repr_str(b, v); break;
     case JV_LIST: {
@@ -299,7 +306,7 @@ void jx_repr(jctx *c, jbuf *b, jv v) {
     }
     default: jx_write(c, b, v); break;
     }
-    c->depth--;
+    c->vdepth--;
 }
 
 void jx_write(jctx *c, jbuf *b, jv v) {
@@ -715,7 +722,17 @@ static jv call(jctx *c, const jnode *n, jscope *s, jv caller) {
     }
 }
 
+static jv eval_node(jctx *c, const jnode *n, jscope *s);
+
 static jv eval(jctx *c, const jnode *n, jscope *s) {
+    if (c->nest >= JINJA_MAX_EVAL_NEST) { jx_fail(c, "the template nests evaluation more than %d deep", JINJA_MAX_EVAL_NEST); return jx_undef(NULL); }
+    c->nest++;
+    jv v = eval_node(c, n, s);
+    c->nest--;
+    return v;
+}
+
+static jv eval_node(jctx *c, const jnode *n, jscope *s) {
     if (!step(c, n)) return jx_undef(NULL);
     switch (n->kind) {
     case E_LIT: return n->val;
@@ -918,7 +935,16 @@ static jv apply_chain(jctx *c, const jnode *f, jscope *s, jv v) {
     return jl_filter(c, f->str, v, args, f->args.n, f->kwnames, kw, f->kwargs.n);
 }
 
+static void exec_node(jctx *c, const jnode *n, jscope *s);
+
 static void exec_stmt(jctx *c, const jnode *n, jscope *s) {
+    if (c->nest >= JINJA_MAX_EVAL_NEST) { jx_fail(c, "the template nests evaluation more than %d deep", JINJA_MAX_EVAL_NEST); return; }
+    c->nest++;
+    exec_node(c, n, s);
+    c->nest--;
+}
+
+static void exec_node(jctx *c, const jnode *n, jscope *s) {
     if (!step(c, n)) return;
     switch (n->kind) {
     case N_TEXT: jb_put(c->out, n->str, NULL, n->len); if (c->out->over) output(c, jx_none()); break;

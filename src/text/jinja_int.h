@@ -17,6 +17,9 @@
 enum {
     JINJA_MAX_NEST = 128,             /* parser: nested expressions / blocks */
     JINJA_MAX_DEPTH = 64,             /* macro calls within macro calls */
+    JINJA_MAX_EVAL_NEST = 1500,       /* statements and expressions evaluated within each other:
+                                       * bounds the C stack (about 2 MB at -O0 with ASan) */
+    JINJA_MAX_VALUE_NEST = 200,       /* lists / dicts inside each other when compared or printed */
 };
 /* (the fuzz target builds with smaller ones, -D...) */
 #ifndef JINJA_MAX_STEPS
@@ -166,6 +169,8 @@ typedef struct jctx {
     bool failed;
     int flow; /* 0, or the pending break (1) / continue (2) */
     int depth;
+    int nest; /* evaluation recursion, see JINJA_MAX_EVAL_NEST */
+    int vdepth; /* value recursion (printing, comparing), see JINJA_MAX_VALUE_NEST */
     long steps;
     int line; /* of the node being evaluated, for error messages */
     jbuf *out;
