@@ -153,6 +153,55 @@ int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx) {
     return st->text ? 0 : -1;
 }
 
+/* ---- a reasoning model's thinking ---- */
+
+void chat_think_init(chat_think *t, const bool *starts_thinking, chat_emit_fn answer, chat_emit_fn thinking,
+                     void *ctx) {
+    memset(t, 0, sizeof *t);
+    t->answer = answer;
+    t->thinking = thinking;
+    t->ctx = ctx;
+    t->starts_thinking = starts_thinking;
+}
+
+static void think_out(chat_think *t, const char *s, size_t n) {
+    if (!n) return;
+    if (!t->in_think) t->answer(t->ctx, s, n);
+    else if (t->thinking) t->thinking(t->ctx, s, n);
+}
+
+void chat_think_push(void *ctx, const char *text, size_t len) {
+    chat_think *t = ctx;
+    if (!t->started) {
+        t->started = true;
+        t->in_think = t->starts_thinking && *t->starts_thinking;
+    }
+    for (size_t i = 0; i < len; i++) {
+        t->pend[t->n_pend++] = text[i];
+        const char *tag = t->in_think ? "</think>" : "<think>";
+        size_t tl = strlen(tag);
+        if (t->n_pend <= tl && !memcmp(t->pend, tag, t->n_pend)) {
+            if (t->n_pend < tl) continue;
+            if (!t->in_think) t->in_think = true; /* the tags belong to the thinking */
+            think_out(t, t->pend, t->n_pend);
+            if (!strcmp(tag, "</think>")) t->in_think = false;
+            t->n_pend = 0;
+            continue;
+        }
+        /* not the tag: out go the bytes before the next '<' (which may start one) */
+        size_t k = 1;
+        while (k < t->n_pend && t->pend[k] != '<') k++;
+        think_out(t, t->pend, k);
+        memmove(t->pend, t->pend + k, t->n_pend - k);
+        t->n_pend -= k;
+    }
+}
+
+void chat_think_finish(chat_think *t) {
+    think_out(t, t->pend, t->n_pend);
+    t->n_pend = 0;
+}
+
 /* ---- the conversation ---- */
 
 int chat_init(fc_chat *c, fc_engine *e, const tokenizer *tok, fc_sampler *s, enum tmpl_kind tmpl, int max_tokens,

@@ -79,6 +79,28 @@ int chat_stream_push(chat_stream *st, const char *piece, size_t n, chat_emit_fn 
  * U+FFFD, a partial stop string as the text it is). 0, or -1 out of memory. */
 int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx);
 
+/* ---- a reasoning model's thinking ---- */
+
+/* Splits reply text into thinking (between "<think>" and "</think>", tags included; from the
+ * start of the reply when *starts_thinking, read at the first piece: the prompt opened
+ * <think>) and answer. Each goes to its own callback; thinking NULL drops it (hidden).
+ * A tag split over pieces is held back until it is known. */
+typedef struct chat_think {
+    chat_emit_fn answer, thinking; /* thinking may be NULL */
+    void *ctx;
+    const bool *starts_thinking;   /* may be NULL */
+    bool started, in_think;
+    char pend[16];
+    size_t n_pend;
+} chat_think;
+
+void chat_think_init(chat_think *t, const bool *starts_thinking, chat_emit_fn answer, chat_emit_fn thinking,
+                     void *ctx);
+/* A chat_emit_fn: ctx is the chat_think. */
+void chat_think_push(void *t, const char *text, size_t len);
+/* The reply ended: what was held back goes out. */
+void chat_think_finish(chat_think *t);
+
 /* ---- the conversation ---- */
 
 typedef struct chat_msg {

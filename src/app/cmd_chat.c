@@ -68,48 +68,18 @@ static void note(const chat_ui *ui, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* A reasoning model's reply: the text between <think> and </think> (from the start of the
- * reply when the prompt already opened <think>) is shown dimmed, or hidden (THINKING=hide).
- * A tag split over several pieces is held back until it is known. */
-typedef struct think_out {
-    const fc_chat *c;
-    bool show, color, started, in_think;
-    char pend[16];
-    size_t n_pend;
-} think_out;
-
-static void think_put(think_out *t, const char *s, size_t n) {
-    if (!n || (t->in_think && !t->show)) return;
-    if (t->in_think && t->color) fputs("\x1b[2m", stdout);
-    fwrite(s, 1, n, stdout);
-    if (t->in_think && t->color) fputs("\x1b[0m", stdout);
-}
-
-static void emit_think(void *ctx, const char *text, size_t len) {
-    think_out *t = ctx;
-    if (!t->started) { t->started = true; t->in_think = t->c->reply_thinks; }
-    for (size_t i = 0; i < len; i++) {
-        t->pend[t->n_pend++] = text[i];
-        const char *tag = t->in_think ? "</think>" : "<think>";
-        size_t tl = strlen(tag);
-        if (t->n_pend <= tl && !memcmp(t->pend, tag, t->n_pend)) {
-            if (t->n_pend < tl) continue;
-            think_put(t, t->pend, t->n_pend); /* the tag itself, in the style of the thinking */
-            t->in_think = !t->in_think;
-            t->n_pend = 0;
-            continue;
-        }
-        /* not a tag: the first byte goes out, the rest may still start one */
-        think_put(t, t->pend, 1);
-        memmove(t->pend, t->pend + 1, --t->n_pend);
-        while (t->n_pend && t->pend[0] != '<') { think_put(t, t->pend, 1); memmove(t->pend, t->pend + 1, --t->n_pend); }
-    }
+static void emit_stdout(void *ctx, const char *text, size_t len) {
+    (void)ctx;
+    fwrite(text, 1, len, stdout);
     fflush(stdout);
 }
 
-static void think_flush(think_out *t) {
-    think_put(t, t->pend, t->n_pend);
-    t->n_pend = 0;
+/* A reasoning model's thinking, dimmed on a terminal. */
+static void emit_dim(void *ctx, const char *text, size_t len) {
+    const bool *color = ctx;
+    if (*color) fputs("\x1b[2m", stdout);
+    fwrite(text, 1, len, stdout);
+    if (*color) fputs("\x1b[0m", stdout);
     fflush(stdout);
 }
 
@@ -212,9 +182,10 @@ static int run_command(chat_ui *ui, const char *line) {
 static int answer(chat_ui *ui, const char *text) {
     fc_err err = {0};
     g_interrupt = 0;
-    think_out th = {.c = ui->c, .show = ui->show_thinking, .color = ui->color};
-    int rc = chat_reply(ui->c, text, emit_think, &th, &g_interrupt, &err);
-    think_flush(&th);
+    chat_think th;
+    chat_think_init(&th, &ui->c->reply_thinks, emit_stdout, ui->show_thinking ? emit_dim : NULL, &ui->color);
+    int rc = chat_reply(ui->c, text, chat_think_push, &th, &g_interrupt, &err);
+    chat_think_finish(&th);
     const chat_stats *st = &ui->c->last;
     if (!ui->warned_template && ui->s->chat_tmpl.warning[0]) {
         ui->warned_template = true;
@@ -359,9 +330,10 @@ int cmd_chat(int argc, char **argv) {
     }
     if (cfg.prompt) {
         fc_err e2 = {0};
-        think_out th = {.c = &c, .show = cfg.show_thinking, .color = ui.color};
-        int r = chat_reply(&c, cfg.prompt, emit_think, &th, NULL, &e2);
-        think_flush(&th);
+        chat_think th;
+        chat_think_init(&th, &c.reply_thinks, emit_stdout, cfg.show_thinking ? emit_dim : NULL, &ui.color);
+        int r = chat_reply(&c, cfg.prompt, chat_think_push, &th, NULL, &e2);
+        chat_think_finish(&th);
         if (r) {
             fprintf(stderr, "fitchat chat: %s\n", e2.msg);
             rc = e2.code == FC_EINPUT ? 2 : 1;
