@@ -591,10 +591,10 @@ jv jl_filter(jctx *c, const char *name, jv v, jv *args, int n, const char **kwn,
             for (int64_t i = 0; i < w && i < 1024; i++) jb_putc(&ind, ' ', 0);
         }
         if (jx_truthy(first)) jb_put(&b, ind.s, ind.m, ind.len);
-        /* lines as str.splitlines() on s + "\n" */
+        /* the lines of str.splitlines(s + "\n"): the text after the last newline is a line,
+         * even when empty */
         size_t i = 0;
-        bool first_line = true;
-        while (i < v.len) {
+        for (bool first_line = true;; first_line = false) {
             size_t e = i;
             while (e < v.len && v.u.str.s[e] != '\n' && v.u.str.s[e] != '\r') e++;
             if (!first_line) {
@@ -602,10 +602,9 @@ jv jl_filter(jctx *c, const char *name, jv v, jv *args, int n, const char **kwn,
                 if (e > i || jx_truthy(blank)) jb_put(&b, ind.s, ind.m, ind.len);
             }
             jb_put(&b, v.u.str.s + i, v.u.str.m ? v.u.str.m + i : NULL, e - i);
-            first_line = false;
-            i = e + (e < v.len && v.u.str.s[e] == '\r' && e + 1 < v.len && v.u.str.s[e + 1] == '\n' ? 2 : 1);
+            if (e >= v.len) break;
+            i = e + (v.u.str.s[e] == '\r' && e + 1 < v.len && v.u.str.s[e + 1] == '\n' ? 2 : 1);
         }
-        if (jx_truthy(blank) && v.len && (v.u.str.s[v.len - 1] == '\n' || v.u.str.s[v.len - 1] == '\r') && 0) {}
         jb_free(&ind);
         return jx_from_buf(c, &b);
     }
