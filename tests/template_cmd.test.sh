@@ -42,8 +42,9 @@ if [ -f "$smol" ]; then
     "$bin" template -m "$smol" --chat-template-file "$data/ye-NX-llama.cpp/google-gemma-2-2b-it.jinja" --messages "$tmp/sys.json" >/dev/null 2>"$tmp/err"; rc=$?
     check "raise_exception exit 2" 2 "$rc"
     check "template's own message" yes "$(grep -q 'google-gemma-2-2b-it.jinja line 1: System role not supported' "$tmp/err" && echo yes)"
-    out=$("$bin" template -m "$smol" --chat-template-file "$data/llama.cpp/LFM2.5-8B-A1B.jinja" 2>"$tmp/err")
-    check "unsupported construct: warning" yes "$(grep -q "warning: LFM2.5-8B-A1B.jinja line 67: unsupported tag 'generation'; using the built-in chatml format" "$tmp/err" && echo yes)"
+    printf '{%% for m in messages %%}<|im_start|>{{ m.role }}\n{{ m.content | wordwrap(40) }}<|im_end|>\n{%% endfor %%}' > "$tmp/ww.jinja"
+    out=$("$bin" template -m "$smol" --chat-template-file "$tmp/ww.jinja" 2>"$tmp/err")
+    check "unsupported construct: warning" yes "$(grep -q "warning: ww.jinja line 2: unknown filter 'wordwrap'; using the built-in chatml format" "$tmp/err" && echo yes)"
     check "unsupported construct: built-in family" $'<|im_start|>user\nHello<|im_end|>\n<|im_start|>assistant' "$out"
   else
     echo "skip template files: $data not found"; skip=$((skip + 1))

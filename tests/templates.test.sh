@@ -14,9 +14,8 @@ cases=tests/data/templates/cases.json
 tool=$build/tests/tools/render_template
 py=${FITCHAT_PYTHON:-.venv/bin/python}
 pass=0; fail=0; skip=0
-# Known differences, each with its reason (template file name, case or *):
-#   LFM2.5-8B-A1B: {% generation %} is transformers' own tag; jinja2 fails to parse it and so
-#   does fitchat (both fail: compared like any other error).
+# The reference includes transformers' {% generation %} tag (LFM2.5-8B-A1B uses it).
+# Known differences, each with its reason (KNOWN["template-basename:case"]="why"): none.
 declare -A KNOWN=()
 if [ ! -x "$tool" ]; then echo "skip: $tool not built"; echo "@@ 0 0 1"; exit 0; fi
 if ! "$py" -c 'import jinja2' 2>/dev/null; then echo "skip: $py has no jinja2 (tests/reference/requirements.txt)"; echo "@@ 0 0 1"; exit 0; fi
@@ -55,5 +54,5 @@ while IFS= read -r -d '' f; do
   if [ $bad -eq 0 ]; then echo "ok   $name ($nc cases)"; pass=$((pass + 1)); n_same=$((n_same + 1));
   else fail=$((fail + 1)); fi
 done < <(find "$data" -name '*.jinja' -print0 | sort -z)
-echo "templates identical on every case: $n_same of $n_tmpl ($(jq '.cases | length' "$cases" 2>/dev/null || echo '?') cases each)"
+echo "templates identical on every case: $n_same of $n_tmpl ($("$py" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$cases") cases each)"
 echo "@@ $pass $fail $skip"

@@ -70,6 +70,7 @@ static void test_basics(void) {
            NULL, "1");
     expect("{% set x %}  block {{ 1 }}  {% endset %}[{{ x | trim }}]", NULL, "[block 1]");
     expect("{% filter upper %}abc{% endfilter %}", NULL, "ABC");
+    expect("a{% generation %}b{% endgeneration %}c", NULL, "abc"); /* transformers' tag */
     expect("{{ strftime_now('%Y-%m-%d') }}", NULL, "2024-07-26");
     expect("line\r\n{% if true %}\r\nx\r\n{% endif %}\r\n", NULL, "line\nx\n"); /* CRLF reads as LF; the last newline goes */
     expect("{{ messages | selectattr('role', 'equalto', 'user') | map(attribute='content') | join('+') }}",
@@ -101,7 +102,7 @@ static void test_errors(void) {
     expect_error("{% if x %}never closed", NULL, "missing {% endif %}");
     expect_error("a\nb\n{{ raise_exception('System role not supported') }}", NULL, "line 3: System role not supported");
     expect_error("{{ x | wordwrap }}", NULL, "unknown filter 'wordwrap'");
-    expect_error("{% generation %}x{% endgeneration %}", NULL, "unsupported tag 'generation'");
+    expect_error("{% include 'other.jinja' %}", NULL, "unsupported tag 'include'"); /* no I/O */
     expect_error("{{ messages[0].content.foo.bar }}", "{\"messages\": [{}]}", "has no attribute");
     expect_error("{{ 1 + 'a' }}", NULL, "unsupported operand");
     expect_error("{{ [1] | tojson(indent=2) | length }}{{ (x for x in y) }}", NULL, "line 1");

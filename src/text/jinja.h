@@ -10,7 +10,8 @@
  *
  * Supported: text, {{ }}, {% %}, {# #}, whitespace control (-, +), if/elif/else, for (tuple
  * targets, else, filtered loops, loop.*), break/continue, set (tuple, namespace attribute,
- * block set), macro/call/caller, filter blocks; literals, arithmetic, comparisons, in,
+ * block set), macro/call/caller, filter blocks, transformers' {% generation %} (renders its
+ * body); literals, arithmetic, comparisons, in,
  * and/or/not, inline if, ~, attributes, subscripts, slices; the filters, tests and str/dict
  * methods listed in jinja_lib.c. Anything else is a one-line FC_EINPUT error naming the
  * template line and the construct ("line 12: unknown filter 'wordwrap'").

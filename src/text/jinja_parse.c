@@ -934,6 +934,12 @@ static jnode *parse_tag(jparser *p, int line) {
         if (!n) return NULL;
         if (!(n->a = parse_filter_chain(p, line))) return NULL;
         if (!expect_end(p) || !parse_stmt_body(p, &n->body, ends, &found) || !expect_end(p)) return NULL;
+    } else if (is_name(t, "generation")) { /* transformers' tag: renders its body */
+        static const char *const ends[] = {"endgeneration", NULL};
+        n = mk(p, N_IF, line);
+        if (!n || !(n->a = mk(p, E_LIT, line))) return NULL;
+        n->a->val = jx_bool(true);
+        if (!expect_end(p) || !parse_stmt_body(p, &n->body, ends, &found) || !expect_end(p)) return NULL;
     } else if (is_name(t, "break") || is_name(t, "continue")) {
         n = mk(p, is_name(t, "break") ? N_BREAK : N_CONTINUE, line);
         if (!n || !expect_end(p)) return NULL;

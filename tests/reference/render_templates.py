@@ -2,9 +2,11 @@
 
 Renders one Jinja chat template over every case of a cases file with Python's jinja2 set up
 as Hugging Face transformers' apply_chat_template does: ImmutableSandboxedEnvironment(
-trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols]), tojson = json.dumps
+trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, AssistantTracker]), tojson = json.dumps
 (ensure_ascii=False, no HTML escaping), globals raise_exception and strftime_now (the time is
-pinned by the cases file's "now", seconds since the epoch, UTC).
+pinned by the cases file's "now", seconds since the epoch, UTC), and transformers' own
+{% generation %} ... {% endgeneration %} tag (its AssistantTracker extension: the block renders
+its body; transformers only records where it was).
 
 usage: render_templates.py TEMPLATE CASES.json OUTDIR
 writes OUTDIR/<case>.out (the rendered text, bytes) or OUTDIR/<case>.err (one line: the
@@ -16,8 +18,23 @@ import sys
 from datetime import datetime, timezone
 
 import jinja2
-from jinja2.ext import loopcontrols
+from jinja2 import nodes
+from jinja2.ext import Extension, loopcontrols
 from jinja2.sandbox import ImmutableSandboxedEnvironment
+
+
+class AssistantTracker(Extension):
+    """transformers' {% generation %} tag, without the index tracking (not part of the text)."""
+
+    tags = {"generation"}
+
+    def parse(self, parser):
+        lineno = next(parser.stream).lineno
+        body = parser.parse_statements(["name:endgeneration"], drop_needle=True)
+        return nodes.CallBlock(self.call_method("_render", []), [], [], body).set_lineno(lineno)
+
+    def _render(self, caller):
+        return caller()
 
 
 def main():
@@ -35,7 +52,7 @@ def main():
     def strftime_now(fmt):
         return now.strftime(fmt)
 
-    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols])
+    env = ImmutableSandboxedEnvironment(trim_blocks=True, lstrip_blocks=True, extensions=[loopcontrols, AssistantTracker])
     env.filters["tojson"] = tojson
     env.globals["raise_exception"] = raise_exception
     env.globals["strftime_now"] = strftime_now
