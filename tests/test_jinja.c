@@ -107,6 +107,7 @@ static void test_errors(void) {
     expect_error("{{ 1 + 'a' }}", NULL, "unsupported operand");
     expect_error("{{ [1] | tojson(indent=2) | length }}{{ (x for x in y) }}", NULL, "line 1");
     expect_error("{{ 'unterminated }}", NULL, "unterminated string");
+    expect_error("{{ raise_exception('two\\nlines \\x1b[31mred') }}", NULL, "line 1: two lines  [31mred");
     expect_error("{% set l = [] %}{{ l.append(1) }}", NULL, "unsafe");
 }
 

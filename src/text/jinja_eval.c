@@ -42,6 +42,7 @@ int jx_fail(jctx *c, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    jinja_clean_msg(msg);
     return fc_errf(c->err, FC_EINPUT, "%s line %d: %s", c->t->name, c->line, msg);
 }
 

@@ -87,6 +87,10 @@ void jb_puts(jbuf *b, const char *s);
 void jb_putc(jbuf *b, char c, unsigned char m);
 void jb_free(jbuf *b);
 
+/* Makes an error message one printable line: control characters (a template's own
+ * raise_exception text may hold newlines or escape sequences) become spaces. */
+void jinja_clean_msg(char *s);
+
 /* AST */
 enum jkind {
     /* statements */

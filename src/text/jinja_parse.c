@@ -67,6 +67,11 @@ typedef struct jparser {
     int nest;
 } jparser;
 
+void jinja_clean_msg(char *s) {
+    for (; *s; s++)
+        if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = ' ';
+}
+
 static int perr(jparser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(jparser *p, int line, const char *fmt, ...) {
     if (p->failed) return -1;
@@ -76,6 +81,7 @@ static int perr(jparser *p, int line, const char *fmt, ...) {
     va_start(ap, fmt);
     vsnprintf(msg, sizeof msg, fmt, ap);
     va_end(ap);
+    jinja_clean_msg(msg);
     return fc_errf(p->err, FC_EINPUT, "%s line %d: %s", p->t->name, line, msg);
 }
 
@@ -957,6 +963,7 @@ jinja_tmpl *jinja_parse(const char *src, size_t len, const char *name, fc_err *e
     if (!t) { fc_errf(err, FC_EFAIL, "out of memory parsing a template"); return NULL; }
     t->ar.limit = JINJA_MAX_MEMORY;
     snprintf(t->name, sizeof t->name, "%s", name && *name ? name : "chat template");
+    jinja_clean_msg(t->name);
     jparser p = {.t = t, .err = err};
     /* CRLF and CR -> LF, then one trailing newline goes (keep_trailing_newline=False) */
     p.src = ja_alloc(&t->ar, len + 1);
