@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Chat-template conformance: every template in $FITCHAT_TESTDATA/templates rendered over the
+# Chat-template conformance: every template in $FITCHAT_TESTDATA/templates (54 real ones) and in
+# tests/data/templates/constructs (small ones that exercise each supported construct) rendered over the
 # conversations of tests/data/templates/cases.json by fitchat's Jinja interpreter
 # (build/tests/tools/render_template) and by Python's jinja2 set up as Hugging Face
 # transformers does (tests/reference/render_templates.py, from the venv); the texts must be
@@ -23,7 +24,7 @@ if [ ! -d "$data" ]; then echo "skip: no templates in $data"; echo "@@ 0 0 1"; e
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n_tmpl=0; n_same=0
 while IFS= read -r -d '' f; do
-  name=${f#"$data"/}
+  name=${f#"$data"/}; name=${name#tests/data/templates/}
   [ -n "$filter" ] && [[ "$name" != *"$filter"* ]] && continue
   n_tmpl=$((n_tmpl + 1))
   d=$tmp/$n_tmpl; mkdir -p "$d/py" "$d/c"
@@ -53,6 +54,6 @@ while IFS= read -r -d '' f; do
   done
   if [ $bad -eq 0 ]; then echo "ok   $name ($nc cases)"; pass=$((pass + 1)); n_same=$((n_same + 1));
   else fail=$((fail + 1)); fi
-done < <(find "$data" -name '*.jinja' -print0 | sort -z)
+done < <(find "$data" tests/data/templates/constructs -name '*.jinja' -print0 | sort -z)
 echo "templates identical on every case: $n_same of $n_tmpl ($("$py" -c 'import json, sys; print(len(json.load(open(sys.argv[1]))["cases"]))' "$cases") cases each)"
 echo "@@ $pass $fail $skip"

@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "jinja_int.h"
+#include "unicode.h"
 
 /* ---- string builder ---- */
 
@@ -241,7 +242,7 @@ static void write_float(jbuf *b, double f) {
     char out[64];
     int k = 0;
     if (neg) out[k++] = '-';
-    if (exp >= -5 && exp < 16) {
+    if (exp >= -4 && exp < 16) {
         if (exp < 0) {
             out[k++] = '0'; out[k++] = '.';
             for (int i = 0; i < -exp - 1; i++) out[k++] = '0';
@@ -261,22 +262,35 @@ static void write_float(jbuf *b, double f) {
     jb_puts(b, out);
 }
 
+/* Python's str.isprintable() for one code point */
+static bool py_printable(uint32_t cp) {
+    if (cp == ' ') return true;
+    int k = ucp_class(cp);
+    return k != UCP_CONTROL && k != UCP_UNDEFINED && k != UCP_SEPARATOR;
+}
+
+/* Python's repr of a str: quotes, escapes, non-printable code points as \xhh / \uhhhh / \Uhhhhhhhh */
 static void repr_str(jbuf *b, jv v) {
     bool has_sq = memchr(v.u.str.s, '\'', v.len) != NULL, has_dq = memchr(v.u.str.s, '"', v.len) != NULL;
     char q = has_sq && !has_dq ? '"' : '\'';
     jb_putc(b, q, 0);
-    for (size_t i = 0; i < v.len; i++) {
-        unsigned char ch = (unsigned char)v.u.str.s[i];
+    for (size_t i = 0; i < v.len;) {
+        uint32_t cp;
+        size_t k = utf8_decode(v.u.str.s + i, v.len - i, &cp);
         unsigned char m = v.u.str.m ? v.u.str.m[i] : 0;
-        char esc[8];
-        if (ch == (unsigned char)q || ch == '\\') { jb_putc(b, '\\', m); jb_putc(b, (char)ch, m); }
-        else if (ch == '\n') { jb_putc(b, '\\', m); jb_putc(b, 'n', m); }
-        else if (ch == '\r') { jb_putc(b, '\\', m); jb_putc(b, 'r', m); }
-        else if (ch == '\t') { jb_putc(b, '\\', m); jb_putc(b, 't', m); }
-        else if (ch < 0x20 || ch == 0x7f) {
-            snprintf(esc, sizeof esc, "\\x%02x", ch);
-            for (int k = 0; esc[k]; k++) jb_putc(b, esc[k], m);
-        } else jb_putc(b, (char)ch, m);
+        char esc[16];
+        const char *e = NULL;
+        if (cp == (uint32_t)q || cp == '\\') { esc[0] = '\\'; esc[1] = (char)cp; esc[2] = 0; e = esc; }
+        else if (cp == '\n') e = "\\n";
+        else if (cp == '\r') e = "\\r";
+        else if (cp == '\t') e = "\\t";
+        else if (!py_printable(cp)) {
+            snprintf(esc, sizeof esc, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)cp);
+            e = esc;
+        }
+        if (e) for (; *e; e++) jb_putc(b, *e, m);
+        else jb_put(b, v.u.str.s + i, v.u.str.m ? v.u.str.m + i : NULL, k);
+        i += k;
     }
     jb_putc(b, q, 0);
 }
@@ -657,6 +671,7 @@ jv jx_call_macro(jctx *c, jv fn, jv *args, int n_args, const char **kwnames, jv 
     jlist *varargs = jx_list(c, 0);
     jdict *kwextra = jx_dict(c);
     if (!varargs || !kwextra) return jx_undef(NULL);
+    varargs->tuple = true;
     for (int i = 0; i < n_args; i++) {
         if (i < np) { if (!scope_set(c, s, def->names[i], args[i])) return jx_undef(NULL); }
         else if (!jx_list_push(c, varargs, args[i])) return jx_undef(NULL);

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "jinja_int.h"
+#include "unicode.h"
 
 enum { JF_RANGE, JF_NAMESPACE, JF_RAISE, JF_STRFTIME, JF_DICT, JF_COUNT };
 static const char *const GLOBALS[JF_COUNT] = {"range", "namespace", "raise_exception", "strftime_now", "dict"};
@@ -572,7 +573,17 @@ jv jl_filter(jctx *c, const char *name, jv v, jv *args, int n, const char **kwn,
     if (!strcmp(name, "lower")) return recase(c, v, 1);
     if (!strcmp(name, "capitalize")) return recase(c, v, 2);
     if (!strcmp(name, "title")) return recase(c, v, 3);
-    if (!strcmp(name, "wordcount")) { jv w = split(c, v, none, -1); return c->failed ? w : jx_int((int64_t)w.u.l->n); }
+    if (!strcmp(name, "wordcount")) { /* len(re.findall(r"\w+", s)): \w is letters, numbers, '_' */
+        int64_t words = 0;
+        bool in_word = false;
+        for (size_t i = 0, k; i < v.len; i += k) {
+            uint32_t cp = cp_at(v.u.str.s, v.len, i, &k);
+            bool w = cp == '_' || ucp_is_letter(cp) || ucp_is_number(cp);
+            words += w && !in_word;
+            in_word = w;
+        }
+        return jx_int(words);
+    }
     if (!strcmp(name, "replace")) {
         jv old = ARG(0, "old", none), new = ARG(1, "new", none), cnt = ARG(2, "count", none);
         int64_t k = -1;
@@ -626,8 +637,9 @@ bool jl_test(jctx *c, const char *name, jv v, jv *args, int n) {
     if (!strcmp(name, "true")) return v.t == JV_BOOL && v.u.b;
     if (!strcmp(name, "false")) return v.t == JV_BOOL && !v.u.b;
     if (!strcmp(name, "mapping")) return v.t == JV_DICT;
-    if (!strcmp(name, "sequence")) return v.t == JV_LIST || v.t == JV_STR || v.t == JV_DICT;
-    if (!strcmp(name, "iterable")) return v.t == JV_LIST || v.t == JV_STR || v.t == JV_DICT;
+    /* jinja2's Undefined has a length and iterates (as empty) */
+    if (!strcmp(name, "sequence")) return v.t == JV_LIST || v.t == JV_STR || v.t == JV_DICT || v.t == JV_UNDEF;
+    if (!strcmp(name, "iterable")) return v.t == JV_LIST || v.t == JV_STR || v.t == JV_DICT || v.t == JV_UNDEF;
     if (!strcmp(name, "callable")) return v.t == JV_MACRO || v.t == JV_FUNC || v.t == JV_METHOD;
     if (!strcmp(name, "equalto") || !strcmp(name, "eq") || !strcmp(name, "==") || !strcmp(name, "sameas"))
         return jx_equal(v, a) && (strcmp(name, "sameas") || v.t == a.t);
