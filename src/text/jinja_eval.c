@@ -1,4 +1,5 @@
-/* jinja_eval — values, scopes and the evaluator. See jinja.h and jinja_int.h. */
+/* jinja_eval — scopes, attributes and items, and the evaluator of expressions and
+ * statements. See jinja.h and jinja_int.h. */
 #include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
@@ -8,381 +9,11 @@
 #include "jinja_int.h"
 #include "unicode.h"
 
-/* ---- string builder ---- */
-
-void jb_put(jbuf *b, const char *s, const unsigned char *m, size_t n) {
-    if (b->over || !n) return;
-    if (b->len + n > JINJA_MAX_OUTPUT) { b->over = true; return; }
-    if (b->len + n + 1 > b->cap) {
-        size_t cap = b->cap ? b->cap : 256;
-        while (cap < b->len + n + 1) cap *= 2;
-        char *ns = realloc(b->s, cap);
-        if (ns) b->s = ns;
-        unsigned char *nm = ns ? realloc(b->m, cap) : NULL;
-        if (!ns || !nm) { b->over = true; return; }
-        b->m = nm;
-        b->cap = cap;
-    }
-    memcpy(b->s + b->len, s, n);
-    if (m) memcpy(b->m + b->len, m, n);
-    else memset(b->m + b->len, 0, n);
-    b->len += n;
-    b->s[b->len] = 0;
-}
-void jb_puts(jbuf *b, const char *s) { jb_put(b, s, NULL, strlen(s)); }
-void jb_putc(jbuf *b, char c, unsigned char m) { jb_put(b, &c, &m, 1); }
-void jb_free(jbuf *b) { free(b->s); free(b->m); *b = (jbuf){0}; }
-
-/* ---- values ---- */
-
-int jx_fail(jctx *c, const char *fmt, ...) {
-    if (c->failed) return -1;
-    c->failed = true;
-    char msg[768];
-    va_list ap;
-    va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
-    va_end(ap);
-    jinja_clean_msg(msg);
-    return fc_errf(c->err, FC_EINPUT, "%s line %d: %s", c->t->name, c->line, msg);
-}
-
-static void oom(jctx *c) { jx_fail(c, "the template needs more than %u MiB of memory", JINJA_MAX_MEMORY >> 20); }
-
-jv jx_int(int64_t i) { jv v = {.t = JV_INT}; v.u.i = i; return v; }
-jv jx_float(double f) { jv v = {.t = JV_FLOAT}; v.u.f = f; return v; }
-jv jx_bool(bool b) { jv v = {.t = JV_BOOL}; v.u.b = b; return v; }
-jv jx_none(void) { return (jv){.t = JV_NONE}; }
-jv jx_undef(const char *hint) { jv v = {.t = JV_UNDEF}; v.u.uhint = hint; return v; }
-jv jx_cstr(const char *s) { jv v = {.t = JV_STR, .len = (uint32_t)strlen(s)}; v.u.str.s = s; return v; }
-
-jv jx_str(jctx *c, const char *s, const unsigned char *m, size_t n) {
-    if (n > JINJA_MAX_OUTPUT) { jx_fail(c, "a string of %zu bytes is too long", n); return jx_undef(NULL); }
-    jv v = {.t = JV_STR, .len = (uint32_t)n};
-    char *d = ja_alloc(&c->ar, n + 1);
-    if (!d) { oom(c); return jx_undef(NULL); }
-    if (n) memcpy(d, s, n);
-    v.u.str.s = d;
-    bool any = false;
-    for (size_t i = 0; m && i < n && !any; i++) any = m[i];
-    if (any) {
-        unsigned char *dm = ja_alloc(&c->ar, n);
-        if (!dm) { oom(c); return jx_undef(NULL); }
-        memcpy(dm, m, n);
-        v.u.str.m = dm;
-    }
-    return v;
-}
-
-jv jx_from_buf(jctx *c, jbuf *b) {
-    if (b->over) { jb_free(b); jx_fail(c, "a string grew past %u MiB", JINJA_MAX_OUTPUT >> 20); return jx_undef(NULL); }
-    jv v = jx_str(c, b->s ? b->s : "", b->m, b->len);
-    jb_free(b);
-    return v;
-}
-
-jlist *jx_list(jctx *c, size_t cap) {
-    jlist *l = ja_alloc(&c->ar, sizeof *l);
-    if (l && cap) {
-        l->v = ja_alloc(&c->ar, cap * sizeof *l->v);
-        l->cap = l->v ? cap : 0;
-    }
-    if (!l || c->ar.oom) oom(c);
-    return l;
-}
-
-bool jx_list_push(jctx *c, jlist *l, jv v) {
-    if (l->n == l->cap) {
-        size_t cap = l->cap ? l->cap * 2 : 4;
-        jv *nv = ja_alloc(&c->ar, cap * sizeof *nv);
-        if (!nv) { oom(c); return false; }
-        if (l->n) memcpy(nv, l->v, l->n * sizeof *nv);
-        l->v = nv;
-        l->cap = cap;
-    }
-    l->v[l->n++] = v;
-    return true;
-}
-
-jdict *jx_dict(jctx *c) {
-    jdict *d = ja_alloc(&c->ar, sizeof *d);
-    if (!d) oom(c);
-    return d;
-}
-
-jv *jx_dict_get(jdict *d, jv k) {
-    for (size_t i = 0; i < d->n; i++)
-        if (jx_equal(d->k[i], k)) return &d->v[i];
-    return NULL;
-}
-
-jv jx_dict_getstr(jdict *d, const char *key) {
-    jv *v = jx_dict_get(d, jx_cstr(key));
-    return v ? *v : jx_undef(NULL);
-}
-
-bool jx_dict_set(jctx *c, jdict *d, jv k, jv v) {
-    jv *old = jx_dict_get(d, k);
-    if (old) { *old = v; return true; }
-    if (d->n == d->cap) {
-        size_t cap = d->cap ? d->cap * 2 : 4;
-        jv *nk = ja_alloc(&c->ar, cap * sizeof *nk), *nv = ja_alloc(&c->ar, cap * sizeof *nv);
-        if (!nk || !nv) { oom(c); return false; }
-        if (d->n) { memcpy(nk, d->k, d->n * sizeof *nk); memcpy(nv, d->v, d->n * sizeof *nv); }
-        d->k = nk; d->v = nv; d->cap = cap;
-    }
-    d->k[d->n] = k;
-    d->v[d->n++] = v;
-    return true;
-}
-
-const char *jx_typename(jv v) {
-    static const char *const names[] = {"undefined", "NoneType", "bool", "int", "float", "str", "list",
-                                        "dict", "macro", "LoopContext", "function", "method"};
-    if (v.t == JV_LIST && v.u.l->tuple) return "tuple";
-    if (v.t == JV_LIST && v.u.l->gen) return "generator";
-    if (v.t == JV_DICT && v.u.d->ns) return "Namespace";
-    return names[v.t];
-}
-
-bool jx_truthy(jv v) {
-    switch (v.t) {
-    case JV_UNDEF: case JV_NONE: return false;
-    case JV_BOOL: return v.u.b;
-    case JV_INT: return v.u.i != 0;
-    case JV_FLOAT: return v.u.f != 0;
-    case JV_STR: return v.len > 0;
-    case JV_LIST: return v.u.l->gen || v.u.l->n > 0;
-    case JV_DICT: return v.u.d->n > 0;
-    default: return true;
-    }
-}
-
-static bool is_num(jv v) { return v.t == JV_INT || v.t == JV_FLOAT || v.t == JV_BOOL; }
-static double num(jv v) { return v.t == JV_FLOAT ? v.u.f : v.t == JV_INT ? (double)v.u.i : v.u.b; }
-static int64_t inum(jv v) { return v.t == JV_INT ? v.u.i : v.u.b; }
-
-static bool equal(jv a, jv b, int depth);
-bool jx_equal(jv a, jv b) { return equal(a, b, 0); }
-
-/* values nested deeper than JINJA_MAX_VALUE_NEST compare unequal (no deep recursion) */
-static bool equal(jv a, jv b, int depth) {
-    if (depth > JINJA_MAX_VALUE_NEST) return false;
-    if (is_num(a) && is_num(b)) {
-        if (a.t != JV_FLOAT && b.t != JV_FLOAT) return inum(a) == inum(b);
-        return num(a) == num(b);
-    }
-    if (a.t != b.t) return false;
-    switch (a.t) {
-    case JV_UNDEF: case JV_NONE: return true;
-    case JV_STR: return a.len == b.len && !memcmp(a.u.str.s, b.u.str.s, a.len);
-    case JV_LIST:
-        if (a.u.l->n != b.u.l->n || a.u.l->tuple != b.u.l->tuple) return false;
-        for (size_t i = 0; i < a.u.l->n; i++)
-            if (!equal(a.u.l->v[i], b.u.l->v[i], depth + 1)) return false;
-        return true;
-    case JV_DICT:
-        if (a.u.d->n != b.u.d->n) return false;
-        for (size_t i = 0; i < a.u.d->n; i++) {
-            jv *o = jx_dict_get(b.u.d, a.u.d->k[i]);
-            if (!o || !equal(a.u.d->v[i], *o, depth + 1)) return false;
-        }
-        return true;
-    case JV_MACRO: return a.u.mac == b.u.mac;
-    case JV_FUNC: return a.u.fn == b.u.fn;
-    default: return false;
-    }
-}
-
-int jx_compare(jctx *c, jv a, jv b, bool *ok) {
-    *ok = true;
-    if (is_num(a) && is_num(b)) {
-        if (a.t != JV_FLOAT && b.t != JV_FLOAT) return inum(a) < inum(b) ? -1 : inum(a) > inum(b);
-        return num(a) < num(b) ? -1 : num(a) > num(b);
-    }
-    if (a.t == JV_STR && b.t == JV_STR) { /* UTF-8 byte order is code point order */
-        size_t n = a.len < b.len ? a.len : b.len;
-        int r = memcmp(a.u.str.s, b.u.str.s, n);
-        return r ? (r < 0 ? -1 : 1) : a.len < b.len ? -1 : a.len > b.len;
-    }
-    if (a.t == JV_LIST && b.t == JV_LIST) {
-        for (size_t i = 0; i < a.u.l->n && i < b.u.l->n; i++) {
-            if (jx_equal(a.u.l->v[i], b.u.l->v[i])) continue;
-            if (++c->vdepth > JINJA_MAX_VALUE_NEST) { c->vdepth--; *ok = false; return 0; }
-            int r = jx_compare(c, a.u.l->v[i], b.u.l->v[i], ok);
-            c->vdepth--;
-            return r;
-        }
-        return a.u.l->n < b.u.l->n ? -1 : a.u.l->n > b.u.l->n;
-    }
-    *ok = false;
-    return 0;
-}
-
-/* Python's repr of a float: the shortest digits that read back, exponent form outside
- * 1e-4 <= |x| < 1e16. */
-static void write_float(jbuf *b, double f) {
-    char buf[64];
-    if (isnan(f)) { jb_puts(b, "nan"); return; }
-    if (isinf(f)) { jb_puts(b, f < 0 ? "-inf" : "inf"); return; }
-    int prec;
-    for (prec = 0; prec < 17; prec++) {
-        snprintf(buf, sizeof buf, "%.*e", prec, f);
-        if (strtod(buf, NULL) == f) break;
-    }
-    snprintf(buf, sizeof buf, "%.*e", prec, f);
-    char digits[32];
-    int nd = 0;
-    const char *q = buf;
-    bool neg = *q == '-';
-    if (neg) q++;
-    for (; *q && *q != 'e'; q++) if (*q != '.') digits[nd++] = *q;
-    int exp = atoi(q + 1);
-    while (nd > 1 && digits[nd - 1] == '0') nd--;
-    char out[64];
-    int k = 0;
-    if (neg) out[k++] = '-';
-    if (exp >= -4 && exp < 16) {
-        if (exp < 0) {
-            out[k++] = '0'; out[k++] = '.';
-            for (int i = 0; i < -exp - 1; i++) out[k++] = '0';
-            for (int i = 0; i < nd; i++) out[k++] = digits[i];
-        } else {
-            for (int i = 0; i <= exp; i++) out[k++] = i < nd ? digits[i] : '0';
-            out[k++] = '.';
-            if (nd > exp + 1) for (int i = exp + 1; i < nd; i++) out[k++] = digits[i];
-            else out[k++] = '0';
-        }
-        out[k] = 0;
-    } else {
-        out[k++] = digits[0];
-        if (nd > 1) { out[k++] = '.'; for (int i = 1; i < nd; i++) out[k++] = digits[i]; }
-        snprintf(out + k, sizeof out - (size_t)k, "e%c%02d", exp < 0 ? '-' : '+', exp < 0 ? -exp : exp);
-    }
-    jb_puts(b, out);
-}
-
-/* Python's str.isprintable() for one code point */
-static bool py_printable(uint32_t cp) {
-    if (cp == ' ') return true;
-    int k = ucp_class(cp);
-    return k != UCP_CONTROL && k != UCP_UNDEFINED && k != UCP_SEPARATOR;
-}
-
-/* Python's repr of a str: quotes, escapes, non-printable code points as \xhh / \uhhhh / \Uhhhhhhhh */
-static void repr_str(jbuf *b, jv v) {
-    bool has_sq = memchr(v.u.str.s, '\'', v.len) != NULL, has_dq = memchr(v.u.str.s, '"', v.len) != NULL;
-    char q = has_sq && !has_dq ? '"' : '\'';
-    jb_putc(b, q, 0);
-    for (size_t i = 0; i < v.len;) {
-        uint32_t cp;
-        size_t k = utf8_decode(v.u.str.s + i, v.len - i, &cp);
-        unsigned char m = v.u.str.m ? v.u.str.m[i] : 0;
-        char esc[16];
-        const char *e = NULL;
-        if (cp == (uint32_t)q || cp == '\\') { esc[0] = '\\'; esc[1] = (char)cp; esc[2] = 0; e = esc; }
-        else if (cp == '\n') e = "\\n";
-        else if (cp == '\r') e = "\\r";
-        else if (cp == '\t') e = "\\t";
-        else if (!py_printable(cp)) {
-            snprintf(esc, sizeof esc, cp < 0x100 ? "\\x%02x" : cp < 0x10000 ? "\\u%04x" : "\\U%08x", (unsigned)cp);
-            e = esc;
-        }
-        if (e) for (; *e; e++) jb_putc(b, *e, m);
-        else jb_put(b, v.u.str.s + i, v.u.str.m ? v.u.str.m + i : NULL, k);
-        i += k;
-    }
-    jb_putc(b, q, 0);
-}
-
-void jx_repr(jctx *c, jbuf *b, jv v) {
-    if (++c->vdepth > JINJA_MAX_VALUE_NEST) { c->vdepth--; jx_fail(c, "a value nested too deeply to print"); return; }
-    switch (v.t) {
-    case JV_STR: repr_str(b, v); break;
-    case JV_LIST: {
-        jlist *l = v.u.l;
-        jb_puts(b, l->tuple ? "(" : "[");
-        for (size_t i = 0; i < l->n; i++) { if (i) jb_puts(b, ", "); jx_repr(c, b, l->v[i]); }
-        jb_puts(b, l->tuple ? (l->n == 1 ? ",)" : ")") : "]");
-        break;
-    }
-    case JV_DICT: {
-        jdict *d = v.u.d;
-        if (d->ns) { jb_puts(b, "<Namespace {"); }
-        else jb_puts(b, "{");
-        for (size_t i = 0; i < d->n; i++) {
-            if (i) jb_puts(b, ", ");
-            jx_repr(c, b, d->k[i]);
-            jb_puts(b, ": ");
-            jx_repr(c, b, d->v[i]);
-        }
-        jb_puts(b, d->ns ? "}>" : "}");
-        break;
-    }
-    default: jx_write(c, b, v); break;
-    }
-    c->vdepth--;
-}
-
-void jx_write(jctx *c, jbuf *b, jv v) {
-    char buf[32];
-    switch (v.t) {
-    case JV_UNDEF: break;
-    case JV_NONE: jb_puts(b, "None"); break;
-    case JV_BOOL: jb_puts(b, v.u.b ? "True" : "False"); break;
-    case JV_INT: snprintf(buf, sizeof buf, "%lld", (long long)v.u.i); jb_puts(b, buf); break;
-    case JV_FLOAT: write_float(b, v.u.f); break;
-    case JV_STR: jb_put(b, v.u.str.s, v.u.str.m, v.len); break;
-    case JV_LIST: case JV_DICT:
-        if (v.t == JV_LIST && v.u.l->gen) { jx_fail(c, "printing a generator (add |list)"); break; }
-        jx_repr(c, b, v);
-        break;
-    case JV_MACRO: jb_puts(b, "<Macro>"); break;
-    case JV_LOOP: jb_puts(b, "<LoopContext>"); break;
-    default: jb_puts(b, "<function>"); break;
-    }
-}
-
-jv jx_tostr(jctx *c, jv v) {
-    if (v.t == JV_STR) return v;
-    jbuf b = {0};
-    jx_write(c, &b, v);
-    return jx_from_buf(c, &b);
-}
-
-jlist *jx_iter(jctx *c, jv v) {
-    switch (v.t) {
-    case JV_LIST: return v.u.l;
-    case JV_UNDEF: return jx_list(c, 0);
-    case JV_DICT: {
-        jlist *l = jx_list(c, v.u.d->n);
-        for (size_t i = 0; l && i < v.u.d->n; i++) l->v[l->n++] = v.u.d->k[i];
-        return l;
-    }
-    case JV_STR: { /* code points */
-        jlist *l = jx_list(c, v.len);
-        for (size_t i = 0; l && i < v.len;) {
-            size_t k = 1;
-            while (i + k < v.len && ((unsigned char)v.u.str.s[i + k] & 0xC0) == 0x80) k++;
-            jv s = {.t = JV_STR, .len = (uint32_t)k};
-            s.u.str.s = v.u.str.s + i;
-            s.u.str.m = v.u.str.m ? v.u.str.m + i : NULL;
-            l->v[l->n++] = s;
-            i += k;
-        }
-        return l;
-    }
-    default:
-        jx_fail(c, "'%s' object is not iterable", jx_typename(v));
-        return NULL;
-    }
-}
-
 /* ---- scopes ---- */
 
 static jscope *scope_new(jctx *c, jscope *parent) {
     jscope *s = ja_alloc(&c->ar, sizeof *s);
-    if (!s) { oom(c); return NULL; }
+    if (!s) { jx_oom(c); return NULL; }
     s->parent = parent;
     return s;
 }
@@ -401,7 +32,7 @@ static bool scope_set(jctx *c, jscope *s, const char *name, jv v) {
         int cap = s->cap ? s->cap * 2 : 8;
         const char **nn = ja_alloc(&c->ar, (size_t)cap * sizeof *nn);
         jv *nv = ja_alloc(&c->ar, (size_t)cap * sizeof *nv);
-        if (!nn || !nv) { oom(c); return false; }
+        if (!nn || !nv) { jx_oom(c); return false; }
         if (s->n) { memcpy(nn, s->names, (size_t)s->n * sizeof *nn); memcpy(nv, s->vals, (size_t)s->n * sizeof *nv); }
         s->names = nn; s->vals = nv; s->cap = cap;
     }
@@ -470,7 +101,7 @@ jv jx_getattr(jctx *c, jv obj, const char *name) {
     }
     if (jl_is_method(obj, name)) {
         jmethod *m = ja_alloc(&c->ar, sizeof *m);
-        if (!m) { oom(c); return jx_undef(NULL); }
+        if (!m) { jx_oom(c); return jx_undef(NULL); }
         m->self = obj;
         m->name = name;
         jv v = {.t = JV_METHOD};
@@ -497,7 +128,7 @@ jv jx_getitem(jctx *c, jv obj, jv key) {
         return jx_undef(NULL);
     }
     if ((obj.t == JV_LIST || obj.t == JV_STR) && (key.t == JV_INT || key.t == JV_BOOL)) {
-        int64_t n = obj.t == JV_LIST ? (int64_t)obj.u.l->n : cp_count(obj), i = inum(key);
+        int64_t n = obj.t == JV_LIST ? (int64_t)obj.u.l->n : cp_count(obj), i = jx_inum(key);
         if (i < 0) i += n;
         if (i < 0 || i >= n) return jx_undef("an index out of range");
         if (obj.t == JV_LIST) return obj.u.l->v[i];
@@ -524,10 +155,10 @@ static jv slice(jctx *c, jv obj, jv from, jv to, jv step) {
         }
     }
     int64_t n = obj.t == JV_LIST ? (int64_t)obj.u.l->n : cp_count(obj);
-    int64_t st = step.t == JV_INT || step.t == JV_BOOL ? inum(step) : 1;
+    int64_t st = step.t == JV_INT || step.t == JV_BOOL ? jx_inum(step) : 1;
     if (st == 0) { jx_fail(c, "slice step cannot be zero"); return jx_undef(NULL); }
     bool has_a = from.t == JV_INT || from.t == JV_BOOL, has_b = to.t == JV_INT || to.t == JV_BOOL;
-    int64_t a = has_a ? inum(from) : st > 0 ? 0 : n - 1, b = has_b ? inum(to) : st > 0 ? n : -1;
+    int64_t a = has_a ? jx_inum(from) : st > 0 ? 0 : n - 1, b = has_b ? jx_inum(to) : st > 0 ? n : -1;
     if (has_a) { if (a < 0) a += n; if (a < 0) a = st > 0 ? 0 : -1; if (a >= n) a = st > 0 ? n : n - 1; }
     if (has_b) { if (b < 0) b += n; if (b < 0) b = st > 0 ? 0 : -1; if (b >= n) b = st > 0 ? n : n - 1; }
     if (obj.t == JV_STR && st == 1) {
@@ -593,14 +224,14 @@ static jv arith(jctx *c, int op, jv a, jv b) {
         for (int64_t i = 0; i < k; i++) jb_put(&sb, s.u.str.s, s.u.str.m, s.len);
         return jx_from_buf(c, &sb);
     }
-    if (!is_num(a) || !is_num(b)) {
+    if (!jx_is_num(a) || !jx_is_num(b)) {
         static const char *const sym[] = {"+", "-", "*", "/", "//", "%", "**"};
         jx_fail(c, "unsupported operand types for %s: '%s' and '%s'", sym[op], jx_typename(a), jx_typename(b));
         return jx_undef(NULL);
     }
     bool ints = a.t != JV_FLOAT && b.t != JV_FLOAT;
-    int64_t x = ints ? inum(a) : 0, y = ints ? inum(b) : 0, r;
-    double fa = num(a), fb = num(b);
+    int64_t x = ints ? jx_inum(a) : 0, y = ints ? jx_inum(b) : 0, r;
+    double fa = jx_num(a), fb = jx_num(b);
     switch (op) {
     case OP_ADD: if (ints) { if (__builtin_add_overflow(x, y, &r)) break; return jx_int(r); } return jx_float(fa + fb);
     case OP_SUB: if (ints) { if (__builtin_sub_overflow(x, y, &r)) break; return jx_int(r); } return jx_float(fa - fb);
@@ -655,7 +286,7 @@ static bool contains(jctx *c, jv hay, jv needle) {
 static bool eval_args(jctx *c, const jnode *n, jscope *s, jv **args, jv **kw) {
     *args = n->args.n ? ja_alloc(&c->ar, (size_t)n->args.n * sizeof **args) : NULL;
     *kw = n->kwargs.n ? ja_alloc(&c->ar, (size_t)n->kwargs.n * sizeof **kw) : NULL;
-    if ((n->args.n && !*args) || (n->kwargs.n && !*kw)) { oom(c); return false; }
+    if ((n->args.n && !*args) || (n->kwargs.n && !*kw)) { jx_oom(c); return false; }
     for (int i = 0; i < n->args.n && !c->failed; i++) (*args)[i] = eval(c, n->args.v[i], s);
     for (int i = 0; i < n->kwargs.n && !c->failed; i++) (*kw)[i] = eval(c, n->kwargs.v[i], s);
     return !c->failed;
@@ -720,7 +351,7 @@ static jv call(jctx *c, const jnode *n, jscope *s, jv caller) {
     case JV_MACRO: {
         if (caller.t == JV_MACRO) {
             jmacro *m = ja_alloc(&c->ar, sizeof *m);
-            if (!m) { oom(c); return jx_undef(NULL); }
+            if (!m) { jx_oom(c); return jx_undef(NULL); }
             *m = *fn.u.mac;
             m->caller = caller;
             fn.u.mac = m;
@@ -792,11 +423,11 @@ static jv eval_node(jctx *c, const jnode *n, jscope *s) {
     case E_NEG: case E_POS: {
         jv v = eval(c, n->a, s);
         if (c->failed) return v;
-        if (!is_num(v)) { jx_fail(c, "bad operand type for unary %c: '%s'", n->kind == E_NEG ? '-' : '+', jx_typename(v)); return v; }
+        if (!jx_is_num(v)) { jx_fail(c, "bad operand type for unary %c: '%s'", n->kind == E_NEG ? '-' : '+', jx_typename(v)); return v; }
         if (n->kind == E_POS) return v.t == JV_BOOL ? jx_int(v.u.b) : v;
         if (v.t == JV_FLOAT) return jx_float(-v.u.f);
-        if (inum(v) == INT64_MIN) { jx_fail(c, "integer overflow"); return v; }
-        return jx_int(-inum(v));
+        if (jx_inum(v) == INT64_MIN) { jx_fail(c, "integer overflow"); return v; }
+        return jx_int(-jx_inum(v));
     }
     case E_NOT: { jv v = eval(c, n->a, s); return jx_bool(!jx_truthy(v)); }
     case E_AND: { jv a = eval(c, n->a, s); return !jx_truthy(a) || c->failed ? a : eval(c, n->b, s); }
@@ -916,7 +547,7 @@ static void exec_for(jctx *c, const jnode *n, jscope *s) {
         items = kept;
     }
     jloop *loop = ja_alloc(&c->ar, sizeof *loop);
-    if (!loop) { oom(c); return; }
+    if (!loop) { jx_oom(c); return; }
     loop->items = items;
     jv lv = {.t = JV_LOOP};
     lv.u.loop = loop;
@@ -995,7 +626,7 @@ static void exec_node(jctx *c, const jnode *n, jscope *s) {
     }
     case N_MACRO: {
         jmacro *m = ja_alloc(&c->ar, sizeof *m);
-        if (!m) { oom(c); break; }
+        if (!m) { jx_oom(c); break; }
         m->def = n;
         m->closure = s;
         jv v = {.t = JV_MACRO};
@@ -1005,7 +636,7 @@ static void exec_node(jctx *c, const jnode *n, jscope *s) {
     }
     case N_CALLBLOCK: {
         jmacro *m = ja_alloc(&c->ar, sizeof *m);
-        if (!m) { oom(c); break; }
+        if (!m) { jx_oom(c); break; }
         m->def = n; /* caller(): the block's body with the call block's parameters */
         m->closure = s;
         jv caller = {.t = JV_MACRO};
@@ -1037,7 +668,7 @@ static jv from_json(jctx *c, const cJSON *j, bool outside, int depth) {
         v.u.str.s = j->valuestring;
         if (outside && n) {
             unsigned char *m = ja_alloc(&c->ar, n);
-            if (!m) { oom(c); return jx_undef(NULL); }
+            if (!m) { jx_oom(c); return jx_undef(NULL); }
             memset(m, 1, n);
             v.u.str.m = m;
         }

@@ -1,4 +1,4 @@
-/* jinja_int — what jinja_parse.c, jinja_eval.c and jinja_lib.c share: the arena, values,
+/* jinja_int — what jinja_parse.c, jinja_value.c, jinja_eval.c and jinja_lib.c share: the arena, values,
  * the string builder, AST nodes and the evaluation context. Not a public header.
  *
  * Memory: a template's AST lives in its own arena; a rendering's values live in another,
@@ -182,7 +182,7 @@ typedef struct jctx {
     time_t now;
 } jctx;
 
-/* jinja_eval.c */
+/* jinja_value.c */
 int jx_fail(jctx *c, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
 jv jx_str(jctx *c, const char *s, const unsigned char *m, size_t n); /* copies */
 jv jx_cstr(const char *s);                                           /* borrows a static string */
@@ -205,6 +205,12 @@ void jx_write(jctx *c, jbuf *b, jv v);         /* str(v) */
 void jx_repr(jctx *c, jbuf *b, jv v);          /* repr(v) */
 jv jx_tostr(jctx *c, jv v);
 jlist *jx_iter(jctx *c, jv v);                 /* items of an iterable, NULL + error if not */
+void jx_oom(jctx *c); /* fails with the memory limit's message */
+static inline bool jx_is_num(jv v) { return v.t == JV_INT || v.t == JV_FLOAT || v.t == JV_BOOL; }
+static inline double jx_num(jv v) { return v.t == JV_FLOAT ? v.u.f : v.t == JV_INT ? (double)v.u.i : v.u.b; }
+static inline int64_t jx_inum(jv v) { return v.t == JV_INT ? v.u.i : v.u.b; } /* int or bool */
+
+/* jinja_eval.c */
 jv jx_getattr(jctx *c, jv obj, const char *name);
 jv jx_getitem(jctx *c, jv obj, jv key);
 jv jx_call_macro(jctx *c, jv fn, jv *args, int n_args, const char **kwnames, jv *kwargs, int n_kw);
