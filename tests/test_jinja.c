@@ -13,6 +13,7 @@
 #include "../src/text/jinja.h"
 #include "../src/text/template.h"
 #include "../src/text/tokenizer.h"
+#include "lib/gguf_write.h"
 #include "lib/t.h"
 
 /* Renders src with data (JSON text, outside) and own (JSON text); returns the output or NULL
@@ -225,7 +226,43 @@ static void test_masked_tokenization(void) {
     gguf_close(f);
 }
 
+/* Every end-of-generation id the file declares ends a reply: eos, eot and eom by key, whatever
+ * their text. */
+static void test_eog_from_metadata(void) {
+    static const char *const toks[] = {"<unk>", "<s>", "</s>", "<|my_eom|>", "<|my_eot|>", "a", "b"};
+    const int n = (int)(sizeof toks / sizeof toks[0]);
+    int32_t types[7] = {2, 3, 3, 3, 3, 1, 1};
+    float scores[7] = {0, 0, 0, 0, 0, -1, -2};
+    gguf_writer *w = gw_new();
+    gw_kv_str(w, "general.architecture", "llama");
+    gw_kv_str(w, "tokenizer.ggml.model", "llama");
+    gw_kv_arr_str(w, "tokenizer.ggml.tokens", (uint64_t)n, toks, NULL);
+    gw_kv_arr(w, "tokenizer.ggml.token_type", GGUF_TYPE_INT32, (uint64_t)n, types);
+    gw_kv_arr(w, "tokenizer.ggml.scores", GGUF_TYPE_FLOAT32, (uint64_t)n, scores);
+    gw_kv_u32(w, "tokenizer.ggml.eos_token_id", 2);
+    gw_kv_u32(w, "tokenizer.ggml.eom_token_id", 3);
+    gw_kv_u32(w, "tokenizer.ggml.eot_token_id", 4);
+    char path[512];
+    snprintf(path, sizeof path, "%s/eog.gguf", t_tmpdir());
+    fc_err e = {0};
+    CHECK_MSG(gw_write_file(w, path, NULL, &e) == 0, "%s", e.msg);
+    gw_free(w);
+    gguf_file *f = gguf_open(path, &e);
+    tokenizer *tok = f ? tok_load(f, &e) : NULL;
+    CHECK_MSG(tok != NULL, "%s", e.msg);
+    if (tok) {
+        CHECK(tok_is_eog(tok, 2));
+        CHECK(tok_is_eog(tok, 3));
+        CHECK(tok_is_eog(tok, 4));
+        CHECK(!tok_is_eog(tok, 1));
+        CHECK(!tok_is_eog(tok, 5));
+    }
+    tok_free(tok);
+    gguf_close(f);
+}
+
 int main(void) {
+    T_RUN(test_eog_from_metadata);
     T_RUN(test_basics);
     T_RUN(test_mask);
     T_RUN(test_errors);
