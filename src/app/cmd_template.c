@@ -120,7 +120,7 @@ int cmd_template(int argc, char **argv) {
     bool had_jinja = ct.jinja != NULL;
     if (tmpl_chat_render(&ct, msgs ? msgs : &hello, n, !fl.no_gen, &text, &lit, &len, &err)) goto fail;
     if (had_jinja && !ct.jinja) { /* the template failed on this conversation: that is its answer */
-        fprintf(stderr, "fitchat template: %s\n", ct.warning);
+        fprintf(stderr, "fitchat template: %s\n", ct.failure);
         rc = 2;
         goto out;
     }

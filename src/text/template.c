@@ -326,6 +326,7 @@ int tmpl_chat_init(tmpl_chat *t, const char *src, size_t len, const char *source
     const char *base = strrchr(t->source, '/');
     t->jinja = jinja_parse(src, len, base ? base + 1 : t->source, &e);
     if (!t->jinja) {
+        snprintf(t->failure, sizeof t->failure, "%s", e.msg);
         snprintf(t->warning, sizeof t->warning, "%s; using the built-in %s format", e.msg, tmpl_name(kind));
         return 0;
     }
@@ -370,6 +371,7 @@ int tmpl_chat_render(tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generat
         cJSON_Delete(own);
         if (rc == 0) return 0;
         if (e.code == FC_EFAIL) return fc_errf(err, FC_EFAIL, "%s", e.msg);
+        snprintf(t->failure, sizeof t->failure, "%s", e.msg);
         snprintf(t->warning, sizeof t->warning, "%s; using the built-in %s format", e.msg, tmpl_name(t->kind));
         jinja_free(t->jinja);
         t->jinja = NULL;

@@ -108,6 +108,7 @@ typedef struct tmpl_chat {
     char *bos, *eos;      /* bos_token / eos_token given to the template (owned) */
     char source[512];     /* where the Jinja template came from ("tokenizer.chat_template", a file) */
     char warning[1200];   /* why the Jinja template is not (or no longer) used; "" if it is */
+    char failure[1024];   /* the template's own error behind warning ("NAME line N: msg") */
     time_t now;           /* strftime_now's time; 0: the clock at each rendering */
 } tmpl_chat;
 
