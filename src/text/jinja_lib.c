@@ -1,6 +1,7 @@
 /* jinja_lib — the filters, tests, methods and globals that chat templates use, each as
  * jinja2 3.x / Python 3 define it (with Hugging Face's tojson). Case mapping (upper, lower,
- * title, capitalize) is ASCII only: other letters pass through unchanged. */
+ * title, capitalize) uses the simple one-to-one Unicode cases plus the common characters whose
+ * upper case is two (U+00DF -> "SS", ligatures); title case is upper case. */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -79,24 +80,55 @@ static jv strip(jv s, int which, jv chars) {
     return sub(s, a, b);
 }
 
-static char up(char c) { return c >= 'a' && c <= 'z' ? (char)(c - 32) : c; }
-static char low(char c) { return c >= 'A' && c <= 'Z' ? (char)(c + 32) : c; }
+/* Simple case mapping of one code point (Python's one-to-one cases; the few that become two
+ * characters, like U+00DF to "SS", keep the character). Upper case is the inverse of the
+ * lower-case table: the smallest code point whose lower case is cp. */
+static uint32_t cp_lower(uint32_t cp) { return ucp_to_lower(cp); }
+static uint32_t cp_upper(uint32_t cp) {
+    if (cp < 0x80) return cp >= 'a' && cp <= 'z' ? cp - 32 : cp;
+    if (ucp_class(cp) != UCP_LETTER) return cp;
+    for (size_t i = 0; i < ucp_n_lower; i++)
+        if (ucp_lower[i].to == cp && ucp_lower[i].from != cp) return ucp_lower[i].from;
+    return cp;
+}
+static bool cp_cased_letter(uint32_t cp) { return ucp_class(cp) == UCP_LETTER; }
+
+/* Python's upper cases that are several characters (the common ones) */
+static const char *upper_special(uint32_t cp) {
+    switch (cp) {
+    case 0xDF: return "SS";
+    case 0x149: return "\xCA\xBCN";
+    case 0xFB00: return "FF";
+    case 0xFB01: return "FI";
+    case 0xFB02: return "FL";
+    case 0xFB03: return "FFI";
+    case 0xFB04: return "FFL";
+    case 0xFB05: case 0xFB06: return "ST";
+    default: return NULL;
+    }
+}
 
 /* mode 0 upper, 1 lower, 2 capitalize, 3 jinja title, 4 str.title */
 static jv recase(jctx *c, jv s, int mode) {
     jbuf b = {0};
     bool start = true;
-    for (size_t i = 0; i < s.len; i++) {
-        char ch = s.u.str.s[i], o;
-        if (mode == 0) o = up(ch);
-        else if (mode == 1) o = low(ch);
-        else if (mode == 2) o = i == 0 ? up(ch) : low(ch);
+    for (size_t i = 0, k; i < s.len; i += k) {
+        uint32_t cp = cp_at(s.u.str.s, s.len, i, &k), o;
+        if (mode == 0) o = cp_upper(cp);
+        else if (mode == 1) o = cp_lower(cp);
+        else if (mode == 2) o = i == 0 ? cp_upper(cp) : cp_lower(cp);
         else {
-            o = start ? up(ch) : low(ch);
-            if (mode == 3) start = ch == '-' || ch == '(' || ch == '{' || ch == '[' || ch == '<' || py_space((unsigned char)ch);
-            else start = !((ch >= 'a' && ch <= 'z') || (ch >= 'A' && ch <= 'Z') || (unsigned char)ch >= 0x80);
+            o = start ? cp_upper(cp) : cp_lower(cp);
+            if (mode == 3) start = cp == '-' || cp == '(' || cp == '{' || cp == '[' || cp == '<' || py_space(cp);
+            else start = !cp_cased_letter(cp);
         }
-        jb_putc(&b, o, s.u.str.m ? s.u.str.m[i] : 0);
+        unsigned char m = s.u.str.m ? s.u.str.m[i] : 0;
+        const char *sp = o != cp && o == cp_upper(cp) ? upper_special(cp) : NULL;
+        if (sp) { for (; *sp; sp++) jb_putc(&b, *sp, m); continue; }
+        if (o == cp) { jb_put(&b, s.u.str.s + i, s.u.str.m ? s.u.str.m + i : NULL, k); continue; }
+        char enc[4];
+        size_t n = utf8_encode(o, enc);
+        for (size_t j = 0; j < n; j++) jb_putc(&b, enc[j], m);
     }
     return jx_from_buf(c, &b);
 }
