@@ -372,7 +372,43 @@ static void test_interrupt(void) {
     session_close(&s);
 }
 
+/* Two sinks: answer and thinking; the reply given in pieces of every size from 1 to 9 bytes. */
+typedef struct think_sinks { char answer[256], thinking[256]; size_t na, nt; } think_sinks;
+static void to_answer(void *ctx, const char *t, size_t n) {
+    think_sinks *s = ctx;
+    if (s->na + n < sizeof s->answer) { memcpy(s->answer + s->na, t, n); s->na += n; s->answer[s->na] = 0; }
+}
+static void to_thinking(void *ctx, const char *t, size_t n) {
+    think_sinks *s = ctx;
+    if (s->nt + n < sizeof s->thinking) { memcpy(s->thinking + s->nt, t, n); s->nt += n; s->thinking[s->nt] = 0; }
+}
+
+static void test_think_split(void) {
+    struct { const char *reply; bool starts; const char *answer, *thinking; } c[] = {
+        {"<think>\nLet me see: 2<3.\n</think>\n\nIt is 4 <b>.", false, "\n\nIt is 4 <b>.", "<think>\nLet me see: 2<3.\n</think>"},
+        {"7 times 6 is 42.\n</think>\n\n42", true, "\n\n42", "7 times 6 is 42.\n</think>"},
+        {"no thinking <thin at all </think>", false, "no thinking <thin at all </think>", ""},
+        {"<think>cut off <", false, "", "<think>cut off <"},
+    };
+    for (size_t i = 0; i < sizeof c / sizeof c[0]; i++) {
+        for (size_t piece = 1; piece <= 9; piece++) {
+            for (int hide = 0; hide < 2; hide++) {
+                think_sinks s = {0};
+                chat_think t;
+                chat_think_init(&t, &c[i].starts, to_answer, hide ? NULL : to_thinking, &s);
+                size_t n = strlen(c[i].reply);
+                for (size_t k = 0; k < n; k += piece) chat_think_push(&t, c[i].reply + k, n - k < piece ? n - k : piece);
+                chat_think_finish(&t);
+                CHECK_MSG(!strcmp(s.answer, c[i].answer), "case %zu piece %zu: answer [%s]", i, piece, s.answer);
+                CHECK_MSG(!strcmp(s.thinking, hide ? "" : c[i].thinking), "case %zu piece %zu: thinking [%s]", i, piece,
+                          s.thinking);
+            }
+        }
+    }
+}
+
 int main(void) {
+    T_RUN(test_think_split);
     T_RUN(test_utf8_split);
     T_RUN(test_utf8_invalid);
     T_RUN(test_stop_split);

@@ -266,6 +266,10 @@ static void test_default_model_json(void) {
     CHECK_EQ_U64(w.n_tokens, 49152);
     CHECK_EQ_U64(num(tok, "n_merges"), w.n_merges);
     CHECK_STR(str(cJSON_GetObjectItem(j, "chat_template"), "name"), "chatml");
+    CHECK_MSG(cJSON_IsString(cJSON_GetObjectItem(j, "chat_prompt")) &&
+                  !strcmp(cJSON_GetObjectItem(j, "chat_prompt")->valuestring,
+                          "Jinja template (tokenizer.chat_template), built-in chatml as fallback"),
+              "chat_prompt is not the Jinja path");
     cJSON_Delete(j);
     free(out);
 }
@@ -309,6 +313,7 @@ static void test_default_model_human(void) {
     CHECK_CONTAINS(out, "token_embd.weight        embeddings   Q8_0");
     CHECK_CONTAINS(out, "tokenizer      gpt2 (byte-level BPE), pre-tokenizer smollm, 49152 tokens, 48900 merges\n");
     CHECK_CONTAINS(out, "chat template  chatml");
+    CHECK_CONTAINS(out, "chat prompt    Jinja template (tokenizer.chat_template), built-in chatml as fallback\n");
     free(out);
     /* Without -v: no per-layer lines. */
     snprintf(args, sizeof args, "info '%s'", model);

@@ -156,6 +156,55 @@ int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx) {
     return st->text ? 0 : -1;
 }
 
+/* ---- a reasoning model's thinking ---- */
+
+void chat_think_init(chat_think *t, const bool *starts_thinking, chat_emit_fn answer, chat_emit_fn thinking,
+                     void *ctx) {
+    memset(t, 0, sizeof *t);
+    t->answer = answer;
+    t->thinking = thinking;
+    t->ctx = ctx;
+    t->starts_thinking = starts_thinking;
+}
+
+static void think_out(chat_think *t, const char *s, size_t n) {
+    if (!n) return;
+    if (!t->in_think) t->answer(t->ctx, s, n);
+    else if (t->thinking) t->thinking(t->ctx, s, n);
+}
+
+void chat_think_push(void *ctx, const char *text, size_t len) {
+    chat_think *t = ctx;
+    if (!t->started) {
+        t->started = true;
+        t->in_think = t->starts_thinking && *t->starts_thinking;
+    }
+    for (size_t i = 0; i < len; i++) {
+        t->pend[t->n_pend++] = text[i];
+        const char *tag = t->in_think ? "</think>" : "<think>";
+        size_t tl = strlen(tag);
+        if (t->n_pend <= tl && !memcmp(t->pend, tag, t->n_pend)) {
+            if (t->n_pend < tl) continue;
+            if (!t->in_think) t->in_think = true; /* the tags belong to the thinking */
+            think_out(t, t->pend, t->n_pend);
+            if (!strcmp(tag, "</think>")) t->in_think = false;
+            t->n_pend = 0;
+            continue;
+        }
+        /* not the tag: out go the bytes before the next '<' (which may start one) */
+        size_t k = 1;
+        while (k < t->n_pend && t->pend[k] != '<') k++;
+        think_out(t, t->pend, k);
+        memmove(t->pend, t->pend + k, t->n_pend - k);
+        t->n_pend -= k;
+    }
+}
+
+void chat_think_finish(chat_think *t) {
+    think_out(t, t->pend, t->n_pend);
+    t->n_pend = 0;
+}
+
 /* ---- the conversation ---- */
 
 int chat_init(fc_chat *c, fc_engine *e, const tokenizer *tok, fc_sampler *s, enum tmpl_kind tmpl, int max_tokens,
@@ -231,9 +280,31 @@ int chat_n_turns(const fc_chat *c) {
     return n;
 }
 
+int chat_tokenize_prompt(const tokenizer *tok, const char *text, const unsigned char *lit, size_t len, int32_t **toks,
+                         bool *thinks, fc_err *err) {
+    /* A Jinja template that writes bos_token itself: the tokenizer adds BOS already. */
+    size_t skip = 0;
+    bool add_bos = tok_add_bos(tok);
+    int32_t bos = tok_bos(tok);
+    if (bos >= 0) {
+        const char *bt = tok_text(tok, bos);
+        size_t bl = strlen(bt);
+        if (bl && bl <= len && !memcmp(text, bt, bl) && !(lit && memchr(lit, 1, bl))) {
+            skip = bl;
+            add_bos = true; /* the template asked for it */
+        }
+    }
+    size_t end = len;
+    while (end > skip && (text[end - 1] == '\n' || text[end - 1] == ' ')) end--;
+    if (thinks) *thinks = end - skip >= 7 && !memcmp(text + end - 7, "<think>", 7);
+    return tok_encode_masked(tok, text + skip, len - skip, lit ? lit + skip : NULL, add_bos, toks, err);
+}
+
 /* The conversation rendered and tokenized (with the assistant's opening):
- * the system message (if any) and the messages from index `from` on. */
-static int render_tokens_from(const fc_chat *c, int from, int32_t **toks, fc_err *err) {
+ * the system message (if any) and the messages from index `from` on.
+ * Message text stays text: control tokens are parsed only in the
+ * template's own text (tok_encode_masked). */
+static int render_tokens_from(fc_chat *c, int from, int32_t **toks, fc_err *err) {
     int sys = has_system(c) ? 1 : 0;
     if (from < sys) from = sys;
     int n = sys + c->n_msgs - from;
@@ -243,12 +314,15 @@ static int render_tokens_from(const fc_chat *c, int from, int32_t **toks, fc_err
     if (sys) m[k++] = (tmpl_msg){c->msgs[0].role, c->msgs[0].content};
     for (int i = from; i < c->n_msgs; i++) m[k++] = (tmpl_msg){c->msgs[i].role, c->msgs[i].content};
     char *text = NULL;
-    int rc = tmpl_render(c->tmpl, m, k, true, &text, err);
+    unsigned char *lit = NULL;
+    size_t len = 0;
+    int rc = c->ct ? tmpl_chat_render(c->ct, m, k, true, &text, &lit, &len, err)
+                   : tmpl_render_masked(c->tmpl, m, k, true, &text, &lit, &len, err);
     free(m);
     if (rc) return -1;
-    /* Control tokens in the rendered text (<|im_start|> ...) are parsed as such. */
-    int nt = tok_encode(c->tok, text, strlen(text), tok_add_bos(c->tok), true, toks, err);
+    int nt = chat_tokenize_prompt(c->tok, text, lit, len, toks, &c->reply_thinks, err);
     free(text);
+    free(lit);
     return nt;
 }
 

@@ -79,6 +79,28 @@ int chat_stream_push(chat_stream *st, const char *piece, size_t n, chat_emit_fn 
  * U+FFFD, a partial stop string as the text it is). 0, or -1 out of memory. */
 int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx);
 
+/* ---- a reasoning model's thinking ---- */
+
+/* Splits reply text into thinking (between "<think>" and "</think>", tags included; from the
+ * start of the reply when *starts_thinking, read at the first piece: the prompt opened
+ * <think>) and answer. Each goes to its own callback; thinking NULL drops it (hidden).
+ * A tag split over pieces is held back until it is known. */
+typedef struct chat_think {
+    chat_emit_fn answer, thinking; /* thinking may be NULL */
+    void *ctx;
+    const bool *starts_thinking;   /* may be NULL */
+    bool started, in_think;
+    char pend[16];
+    size_t n_pend;
+} chat_think;
+
+void chat_think_init(chat_think *t, const bool *starts_thinking, chat_emit_fn answer, chat_emit_fn thinking,
+                     void *ctx);
+/* A chat_emit_fn: ctx is the chat_think. */
+void chat_think_push(void *t, const char *text, size_t len);
+/* The reply ended: what was held back goes out. */
+void chat_think_finish(chat_think *t);
+
 /* ---- the conversation ---- */
 
 typedef struct chat_msg {
@@ -103,7 +125,9 @@ typedef struct fc_chat {
     fc_engine *engine;      /* borrowed */
     const tokenizer *tok;   /* borrowed */
     fc_sampler *sampler;    /* borrowed */
-    enum tmpl_kind tmpl;
+    enum tmpl_kind tmpl;    /* the built-in family (stop strings; rendering when ct is NULL) */
+    tmpl_chat *ct;          /* borrowed, may be NULL: the chat template (Jinja, falls back to a family) */
+    bool reply_thinks;      /* the last rendered prompt ends inside "<think>": the reply starts thinking */
     int max_tokens;         /* >= 1, or -1: until the end of the turn */
     chat_msg *msgs;         /* [n_msgs]; msgs[0] is the system prompt if it has role SYSTEM */
     int n_msgs, cap_msgs;
@@ -111,6 +135,14 @@ typedef struct fc_chat {
     int n_cache, cap_cache;
     chat_stats last;        /* of the last reply */
 } fc_chat;
+
+/* A rendered prompt text[0..len) with its literal mask (NULL: none) to the tokens the model
+ * sees: control tokens only in the template's own text (tok_encode_masked), one BOS (a
+ * template that writes bos_token itself gets it once, not twice). *thinks (may be NULL):
+ * the prompt ends with "<think>", so the reply starts inside the model's thinking.
+ * Returns the count (tokens in *toks, caller frees) or -1 with err. */
+int chat_tokenize_prompt(const tokenizer *tok, const char *text, const unsigned char *lit, size_t len, int32_t **toks,
+                         bool *thinks, fc_err *err);
 
 /* The engine's cache is cleared (engine_rewind(e, 0)). */
 int chat_init(fc_chat *c, fc_engine *e, const tokenizer *tok, fc_sampler *s, enum tmpl_kind tmpl, int max_tokens,

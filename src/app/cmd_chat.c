@@ -53,6 +53,8 @@ typedef struct chat_ui {
     fc_chat *c;
     bool interactive;
     bool tty_out;    /* stdout is a terminal: the reply's control bytes are shown as '?' */
+    bool show_thinking;
+    bool warned_template; /* the chat template's warning has been shown */
 } chat_ui;
 
 static void note(const chat_ui *ui, const char *fmt, ...) __attribute__((format(printf, 2, 3)));
@@ -67,12 +69,11 @@ static void note(const chat_ui *ui, const char *fmt, ...) {
     va_end(ap);
 }
 
-/* The reply as it streams. On a terminal, control bytes other than newline
- * and tab become '?': the model's text must not move the cursor, clear the
- * screen or set the window title. */
-static void emit_stdout(void *ctx, const char *text, size_t len) {
-    const chat_ui *ui = ctx;
-    if (ui && ui->tty_out) {
+/* The model's text as it streams. On a terminal, control bytes other than
+ * newline and tab become '?': the model's text must not move the cursor,
+ * clear the screen or set the window title. */
+static void put_model_text(const chat_ui *ui, const char *text, size_t len) {
+    if (ui->tty_out) {
         for (size_t i = 0; i < len; i++) {
             unsigned char ch = (unsigned char)text[i];
             putchar((ch < 0x20 && ch != '\n' && ch != '\t') || ch == 0x7f ? '?' : ch);
@@ -80,6 +81,20 @@ static void emit_stdout(void *ctx, const char *text, size_t len) {
     } else {
         fwrite(text, 1, len, stdout);
     }
+}
+
+/* The answer (ctx: the chat_ui). */
+static void emit_stdout(void *ctx, const char *text, size_t len) {
+    put_model_text(ctx, text, len);
+    fflush(stdout);
+}
+
+/* A reasoning model's thinking, dimmed on a terminal (ctx: the chat_ui). */
+static void emit_dim(void *ctx, const char *text, size_t len) {
+    const chat_ui *ui = ctx;
+    if (ui->color) fputs("\x1b[2m", stdout);
+    put_model_text(ui, text, len);
+    if (ui->color) fputs("\x1b[0m", stdout);
     fflush(stdout);
 }
 
@@ -182,8 +197,15 @@ static int run_command(chat_ui *ui, const char *line) {
 static int answer(chat_ui *ui, const char *text) {
     fc_err err = {0};
     g_interrupt = 0;
-    int rc = chat_reply(ui->c, text, emit_stdout, ui, &g_interrupt, &err);
+    chat_think th;
+    chat_think_init(&th, &ui->c->reply_thinks, emit_stdout, ui->show_thinking ? emit_dim : NULL, ui);
+    int rc = chat_reply(ui->c, text, chat_think_push, &th, &g_interrupt, &err);
+    chat_think_finish(&th);
     const chat_stats *st = &ui->c->last;
+    if (!ui->warned_template && ui->s->chat_tmpl.warning[0]) {
+        ui->warned_template = true;
+        fprintf(stderr, "fitchat chat: warning: %s\n", ui->s->chat_tmpl.warning);
+    }
     if (rc) {
         printf("\n");
         fflush(stdout);
@@ -317,8 +339,11 @@ int cmd_chat(int argc, char **argv) {
         .s = &s,
         .interactive = interactive,
         .tty_out = isatty(STDOUT_FILENO),
+        .show_thinking = cfg.show_thinking,
+        .warned_template = s.chat_tmpl.warning[0] != 0,
     };
-    if (s.tmpl_guessed)
+    if (s.chat_tmpl.warning[0]) fprintf(stderr, "fitchat chat: warning: %s\n", s.chat_tmpl.warning);
+    if (s.tmpl_guessed && !s.chat_tmpl.jinja)
         fprintf(stderr, "fitchat chat: warning: the model's chat template is not one fitchat knows; using ChatML "
                         "(set MODEL_TYPE or --model-type to one of %s)\n", tmpl_names());
     for (int i = 0; i < s.n_notices; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.notices[i]);
@@ -327,6 +352,7 @@ int cmd_chat(int argc, char **argv) {
     fc_chat c;
     int rc = 0;
     chat_init(&c, s.engine, s.tok, s.sampler, s.tmpl, s.max_tokens, &err);
+    c.ct = &s.chat_tmpl;
     ui.c = &c;
     const char *sys = cfg.system_prompt ? cfg.system_prompt : s.default_system;
     if (chat_set_system(&c, sys, &err)) {
@@ -336,7 +362,11 @@ int cmd_chat(int argc, char **argv) {
     }
     if (cfg.prompt) {
         fc_err e2 = {0};
-        if (chat_reply(&c, cfg.prompt, emit_stdout, &ui, NULL, &e2)) {
+        chat_think th;
+        chat_think_init(&th, &c.reply_thinks, emit_stdout, cfg.show_thinking ? emit_dim : NULL, &ui);
+        int r = chat_reply(&c, cfg.prompt, chat_think_push, &th, NULL, &e2);
+        chat_think_finish(&th);
+        if (r) {
             fprintf(stderr, "fitchat chat: %s\n", e2.msg);
             rc = e2.code == FC_EINPUT ? 2 : 1;
         } else {
@@ -345,7 +375,9 @@ int cmd_chat(int argc, char **argv) {
         }
     } else if (interactive) {
         char line[600], name[200];
-        note(&ui, "fitchat — %s (%s template)", session_model_name(&s, name, sizeof name), tmpl_name(s.tmpl));
+        char tl[1600];
+        note(&ui, "fitchat — %s (%s)", session_model_name(&s, name, sizeof name),
+             session_template_line(tl, sizeof tl, &s.chat_tmpl, &cfg));
         note(&ui, "%s", session_plan_line(line, sizeof line, &s.plan, &s.inv));
         note(&ui, "/help for commands, Ctrl-C stops a reply, Ctrl-D exits");
         rc = repl(&ui);

@@ -14,9 +14,13 @@
 #include "../format/ggml_types.h"
 #include "../format/gguf.h"
 #include "../model/arch.h"
+#include "../text/template.h"
+#include "../text/tokenizer.h"
 #include "../util/err.h"
 #include "../util/fmt.h"
 #include "commands.h"
+#include "config.h"
+#include "session.h"
 
 typedef struct {
     uint32_t count;
@@ -39,18 +43,14 @@ typedef struct {
     uint64_t n_tokens, n_merges;
     const char *template_name; /* NULL when the file has no chat template */
     uint64_t template_len;
+    char chat_path[1600];      /* which path the chat takes (session_template_line), "" for no tokenizer */
 } info_report;
 
-/* The chat template's family, by markers that each family's Jinja text
- * contains. A template module will replace this; keep it one function. */
+/* The chat template's family, by markers that each family's Jinja text contains. */
 static const char *template_family(const char *t) {
-    if (strstr(t, "<|im_start|>")) return "chatml";
-    if (strstr(t, "<|start_header_id|>")) return "llama3";
-    if (strstr(t, "<start_of_turn>")) return "gemma";
-    if (strstr(t, "<|user|>") && strstr(t, "<|end|>")) return "phi3";
-    if (strstr(t, "<|user|>")) return "zephyr";
-    if (strstr(t, "[INST]")) return strstr(t, "<<SYS>>") ? "llama2" : "mistral";
-    return "unrecognised";
+    bool guessed;
+    enum tmpl_kind k = tmpl_detect(t, &guessed);
+    return guessed ? "unrecognised" : tmpl_name(k);
 }
 
 static const char *tokenizer_kind(const char *model) {
@@ -109,6 +109,18 @@ static int report_build(info_report *r, const gguf_file *f) {
         r->template_name = template_family(tmpl->v.str);
         r->template_len = tmpl->str_len;
     }
+    /* the chat's choice with the defaults (modelconf's MODEL_TYPE / CHAT_TEMPLATE_FILE aside) */
+    tokenizer *tok = r->tok_model ? tok_load(f, &e) : NULL;
+    fc_config cfg;
+    tmpl_chat ct;
+    if (tok && config_init(&cfg, &e) == 0) {
+        if (session_chat_template(&ct, f, tok, &cfg, NULL, &e) == 0) {
+            session_template_line(r->chat_path, sizeof r->chat_path, &ct, &cfg);
+            tmpl_chat_free(&ct);
+        }
+        config_free(&cfg);
+    }
+    tok_free(tok);
     return 0;
 }
 
@@ -242,6 +254,7 @@ static void print_human(const info_report *r, bool verbose) {
     }
     if (r->template_name) printf("%-14s %s (%" PRIu64 " bytes)\n", "chat template", r->template_name, r->template_len);
     else printf("%-14s (none)\n", "chat template");
+    if (r->chat_path[0]) printf("%-14s %s\n", "chat prompt", fmt_printable(cb, sizeof cb, r->chat_path));
     if (!r->have_desc && f->n_tensors == 0 && r->desc_err[0] && verbose)
         printf("%-14s none (%s)\n", "hparams", r->desc_err);
 }
@@ -351,6 +364,9 @@ static void print_json(const info_report *r) {
     }
     fputs(",\n  \"chat_template\": ", o);
     if (r->template_name) fprintf(o, "{\"name\": \"%s\", \"bytes\": %" PRIu64 "}", r->template_name, r->template_len);
+    else fputs("null", o);
+    fputs(",\n  \"chat_prompt\": ", o);
+    if (r->chat_path[0]) json_str(o, r->chat_path);
     else fputs("null", o);
     fputs("\n}\n", o);
 }

@@ -17,6 +17,7 @@ int cmd_tokenize(int argc, char **argv); /* cmd_tokenize.c */
 int cmd_run(int argc, char **argv);      /* cmd_run.c: raw completion */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
 int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
+int cmd_template(int argc, char **argv); /* cmd_template.c: the rendered chat prompt */
 
 /* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
  * into buf; returns buf, or NULL if it is not there or not verified (message

@@ -301,6 +301,24 @@ static int set_system(fc_config *c, const cfg_val *v, fc_origin o, const char **
     return 0;
 }
 
+static int set_chat_template_file(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a file name";
+    const char *s = val_str(v);
+    if (!s) return -1;
+    if (replace_str(&c->chat_template_file, *s ? s : NULL)) return -2;
+    set_origin(c, FC_SET_CHAT_TEMPLATE_FILE, o);
+    return 0;
+}
+
+static int set_thinking(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "show or hide";
+    const char *s = val_str(v);
+    if (!s || (strcmp(s, "show") && strcmp(s, "hide"))) return -1;
+    c->show_thinking = !strcmp(s, "show");
+    set_origin(c, FC_SET_THINKING, o);
+    return 0;
+}
+
 static int set_prompt(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "a string";
     if (replace_str(&c->prompt, val_str(v))) return -2;
@@ -359,6 +377,8 @@ static const struct input {
     {"SEED", {"-s", "--seed"}, set_seed, "N", "random seed (-1: random)"},
     {"MAX_TOKENS", {"-n", "--n-predict"}, set_max_tokens, "N", "tokens per reply (-1: until the end of the turn)"},
     {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt"},
+    {"CHAT_TEMPLATE_FILE", {"--chat-template-file"}, set_chat_template_file, "FILE", "Jinja chat template to use instead of the model's"},
+    {"THINKING", {"--thinking"}, set_thinking, "show|hide", "a reasoning model's thinking: shown dimmed, or hidden"},
     {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)"},
     {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)"},
     {NULL, {"--ram"}, set_ram, "SIZE", "host memory to plan with (default: MemAvailable / the cgroup limit)"},
@@ -393,6 +413,7 @@ int config_init(fc_config *cfg, fc_err *err) {
     cfg->repeat_penalty = 1.1;
     cfg->seed = -1;
     cfg->max_tokens = -1;
+    cfg->show_thinking = true;
     return 0;
 }
 
@@ -401,6 +422,7 @@ void config_free(fc_config *cfg) {
     free(cfg->model);
     free(cfg->system_prompt);
     free(cfg->prompt);
+    free(cfg->chat_template_file);
     for (int i = 0; i < cfg->n_gpu_specs; i++) free(cfg->gpu_specs[i]);
     free(cfg->gpu_specs);
     free(cfg->ram_spec);
@@ -792,6 +814,9 @@ void config_print(FILE *out, const fc_config *c) {
     else snprintf(v, sizeof v, "(none)");
     for (char *p = v; *p; p++) if (*p == '\n' || *p == '\r' || *p == '\t') *p = ' ';
     print_line(out, "SYSTEM_PROMPT", v, o[FC_SET_SYSTEM_PROMPT]);
+    print_line(out, "CHAT_TEMPLATE_FILE", c->chat_template_file ? c->chat_template_file : "(none: the model's)",
+               o[FC_SET_CHAT_TEMPLATE_FILE]);
+    print_line(out, "THINKING", c->show_thinking ? "show" : "hide", o[FC_SET_THINKING]);
     for (int i = 0; i < c->n_gpu_specs; i++) print_line(out, "GPU", c->gpu_specs[i], o[FC_SET_GPU]);
     if (c->ram_spec) print_line(out, "RAM", c->ram_spec, o[FC_SET_RAM]);
 }

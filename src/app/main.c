@@ -15,6 +15,7 @@ static const struct {
     {"plan", cmd_plan, "plan GPU offloading and memory for a model"},
     {"gpu", cmd_gpu, "list the GPUs and their memory"},
     {"tokenize", cmd_tokenize, "print the token ids of a text"},
+    {"template", cmd_template, "print the prompt the chat template renders"},
     {"bench", cmd_bench, "measure prompt and generation speed"},
 };
 

@@ -240,10 +240,10 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     if (model_check_runnable(&s->desc, s->model_path, err)) goto fail;
     if (!(s->tok = tok_load(s->file, err))) goto fail;
 
-    /* The chat template: MODEL_TYPE wins, else the model's own. */
+    /* The chat template: MODEL_TYPE wins, else a template file, else the model's own. */
     const char *jinja = gguf_get_str(s->file, "tokenizer.chat_template", NULL);
-    if (cfg->model_type >= 0 && cfg->model_type < TMPL_COUNT) s->tmpl = (enum tmpl_kind)cfg->model_type;
-    else s->tmpl = tmpl_detect(jinja, &s->tmpl_guessed);
+    if (session_chat_template(&s->chat_tmpl, s->file, s->tok, cfg, &s->tmpl_guessed, err)) goto fail;
+    s->tmpl = s->chat_tmpl.kind;
     if (jinja && s->tmpl == TMPL_CHATML) s->default_system = tmpl_default_system(jinja);
 
     if (session_inventory(cfg, &s->inv, err)) goto fail;
@@ -282,6 +282,63 @@ void session_close(fc_session *s) {
     model_desc_free(&s->desc);
     gguf_close(s->file);
     free(s->default_system);
+    tmpl_chat_free(&s->chat_tmpl);
     free(s->model_path);
     memset(s, 0, sizeof *s);
+}
+
+int session_chat_template(tmpl_chat *t, const gguf_file *f, const tokenizer *tok, const fc_config *cfg, bool *guessed,
+                          fc_err *err) {
+    const char *model_jinja = gguf_get_str(f, "tokenizer.chat_template", NULL);
+    const char *arch = gguf_get_str(f, "general.architecture", NULL);
+    const char *bos = tok && tok_bos(tok) >= 0 ? tok_text(tok, tok_bos(tok)) : "";
+    const char *eos = tok && tok_eos(tok) >= 0 ? tok_text(tok, tok_eos(tok)) : "";
+    bool dummy;
+    if (!guessed) guessed = &dummy;
+    *guessed = false;
+    if (cfg->model_type >= 0 && cfg->model_type < TMPL_COUNT)
+        return tmpl_chat_init(t, NULL, 0, "MODEL_TYPE", (enum tmpl_kind)cfg->model_type, bos, eos, err);
+    char *file_text = NULL;
+    size_t len = 0;
+    const char *src = model_jinja, *source = "tokenizer.chat_template";
+    if (cfg->chat_template_file) {
+        FILE *fp = fopen(cfg->chat_template_file, "rb");
+        if (!fp) return fc_errf(err, FC_EINPUT, "%s: cannot open the chat template file", cfg->chat_template_file);
+        size_t cap = 1 << 16;
+        file_text = malloc(cap);
+        for (size_t k; file_text && (k = fread(file_text + len, 1, cap - len - 1, fp)) > 0;) {
+            len += k;
+            if (len > (8u << 20)) { fclose(fp); free(file_text); return fc_errf(err, FC_EINPUT, "%s: a chat template of more than 8 MiB", cfg->chat_template_file); }
+            if (cap - len < 2) { char *q = realloc(file_text, cap *= 2); if (!q) { free(file_text); file_text = NULL; } else file_text = q; }
+        }
+        bool bad = ferror(fp);
+        fclose(fp);
+        if (!file_text) return fc_errf(err, FC_EFAIL, "out of memory reading %s", cfg->chat_template_file);
+        if (bad) { free(file_text); return fc_errf(err, FC_EINPUT, "%s: read error", cfg->chat_template_file); }
+        file_text[len] = 0;
+        src = file_text;
+        source = cfg->chat_template_file;
+    } else if (src) {
+        len = strlen(src);
+    }
+    bool detected = false, by_arch = false;
+    enum tmpl_kind kind = tmpl_detect(src, &detected);
+    detected = !detected;
+    if (!detected) kind = tmpl_from_arch(arch, &by_arch);
+    *guessed = !detected && !by_arch;
+    int rc = tmpl_chat_init(t, src, len, source, kind, bos, eos, err);
+    free(file_text);
+    return rc;
+}
+
+const char *session_template_line(char *buf, size_t cap, const tmpl_chat *t, const fc_config *cfg) {
+    if (cfg->model_type >= 0 && cfg->model_type < TMPL_COUNT)
+        snprintf(buf, cap, "built-in %s format (MODEL_TYPE)", tmpl_name(t->kind));
+    else if (t->jinja)
+        snprintf(buf, cap, "Jinja template (%s), built-in %s as fallback", t->source, tmpl_name(t->kind));
+    else if (t->warning[0])
+        snprintf(buf, cap, "built-in %s format (%s)", tmpl_name(t->kind), t->warning);
+    else
+        snprintf(buf, cap, "built-in %s format (the model has no chat template)", tmpl_name(t->kind));
+    return buf;
 }

@@ -53,8 +53,9 @@ typedef struct fc_session {
     fc_engine *engine;
     fc_sampler *sampler;
     fc_sampler_params sampling; /* as given to the sampler (seed resolved) */
-    enum tmpl_kind tmpl;       /* the chat template in use */
-    bool tmpl_guessed;         /* no MODEL_TYPE and the model's template was not recognised */
+    enum tmpl_kind tmpl;       /* the built-in family (fallback, stop strings) */
+    bool tmpl_guessed;         /* no MODEL_TYPE, no template and an unknown architecture: chatml is a guess */
+    tmpl_chat chat_tmpl;       /* what the chat renders: the Jinja template, else the family */
     char *default_system;      /* the template's own default system prompt, or NULL */
     int max_tokens;            /* MAX_TOKENS: >= 1, or -1 until the end of the turn */
     int n_notices;             /* what the session had to do differently, for the user */
@@ -83,6 +84,19 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
 /* The GPU inventory (cfg's --gpu specs, else FITCHAT_GPU, else the driver)
  * and the host's memory (--ram, else FITCHAT_RAM, else measured). */
 int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err);
+
+/* The chat template for a model (see README "Chat templates"): MODEL_TYPE forces a built-in
+ * family; else CHAT_TEMPLATE_FILE, else the model's tokenizer.chat_template, rendered by the
+ * Jinja interpreter with the family recognised in it (else the architecture's) as fallback;
+ * a GGUF without a template gets its architecture's family. *guessed (may be NULL): no
+ * family is known and chatml is a guess. Errors: an unreadable CHAT_TEMPLATE_FILE. */
+int session_chat_template(tmpl_chat *t, const gguf_file *f, const tokenizer *tok, const fc_config *cfg, bool *guessed,
+                          fc_err *err);
+
+/* One line saying which path the chat takes, for `fitchat info` and the banner:
+ * "Jinja template (tokenizer.chat_template), built-in chatml as fallback" or
+ * "built-in gemma format (MODEL_TYPE)". */
+const char *session_template_line(char *buf, size_t cap, const tmpl_chat *t, const fc_config *cfg);
 
 /* The banner's one-line summary of a plan into buf (always terminated);
  * returns buf. With GPUs:

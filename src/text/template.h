@@ -32,8 +32,11 @@
 #define FC_TEMPLATE_H
 
 #include <stdbool.h>
+#include <stddef.h>
+#include <time.h>
 
 #include "../util/err.h"
+#include "jinja.h"
 
 enum tmpl_kind {
     TMPL_CHATML,
@@ -85,6 +88,46 @@ const char *tmpl_names(void);
  * an FC_EINPUT error. add_generation_prompt appends the opening of the assistant's turn. */
 int tmpl_render(enum tmpl_kind kind, const tmpl_msg *msgs, int n, bool add_generation_prompt,
                 char **out, fc_err *err);
+
+/* tmpl_render with the literal mask: *literal (if not NULL; malloc'd, *len bytes, caller
+ * frees) is 1 on the bytes that came from message text, 0 on the family's own markers, for
+ * tok_encode_masked. */
+int tmpl_render_masked(enum tmpl_kind kind, const tmpl_msg *msgs, int n, bool add_generation_prompt,
+                       char **out, unsigned char **literal, size_t *len, fc_err *err);
+
+/* The family of a model by its general.architecture, for a GGUF without a chat template
+ * (gemma, gemma2, gemma3 -> gemma; phi3 -> phi3; qwen2, qwen3, smollm3 -> chatml). Unknown
+ * architectures give chatml with *known = false. */
+enum tmpl_kind tmpl_from_arch(const char *arch, bool *known);
+
+/* ---- the chat's template: the model's own Jinja template, else a built-in family ---- */
+
+typedef struct tmpl_chat {
+    enum tmpl_kind kind;  /* the built-in family: the fallback, and its stop strings */
+    jinja_tmpl *jinja;    /* the Jinja template rendered, or NULL: the family is */
+    char *bos, *eos;      /* bos_token / eos_token given to the template (owned) */
+    char source[512];     /* where the Jinja template came from ("tokenizer.chat_template", a file) */
+    char warning[1200];   /* why the Jinja template is not (or no longer) used; "" if it is */
+    char failure[1024];   /* the template's own error behind warning ("NAME line N: msg") */
+    time_t now;           /* strftime_now's time; 0: the clock at each rendering */
+} tmpl_chat;
+
+/* Sets up t: src[0..len) (NULL: none) is parsed and test-rendered with one user message;
+ * if either fails, t->warning says why (naming source and the construct) and the family
+ * kind is used instead. Never fails except out of memory (-1 with err). bos / eos may be
+ * NULL (""). */
+int tmpl_chat_init(tmpl_chat *t, const char *src, size_t len, const char *source, enum tmpl_kind kind,
+                   const char *bos, const char *eos, fc_err *err);
+void tmpl_chat_free(tmpl_chat *t); /* NULL ok */
+
+/* Renders the conversation with the Jinja template (messages as {role, content} with roles
+ * "system", "user", "assistant"; add_generation_prompt; bos_token; eos_token; tools and
+ * documents as none, as Hugging Face passes them) or the family.
+ * If the Jinja template fails (raise_exception, an unsupported construct), t->warning is
+ * set and the family renders this and every later conversation. Outputs as
+ * tmpl_render_masked (literal may be NULL). */
+int tmpl_chat_render(tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generation_prompt, char **out,
+                     unsigned char **literal, size_t *len, fc_err *err);
 
 /* The end-of-turn markers of kind as text (NULL-terminated static list): generation stops
  * on them as well as on the model's EOS token. */

@@ -39,6 +39,7 @@ static const char *const EOT_TEXTS[] = {
 static const char *const EOG_TEXTS[] = {
     "<|eot_id|>", "<|im_end|>", "<|end|>", "<|return|>", "<|call|>", "<end_of_turn>", "<|endoftext|>",
     "<|eom_id|>", "<EOT>", "_<EOT>", "<|end_of_text|>", "<end_of_utterance>",
+    "<\xEF\xBD\x9C" "end\xE2\x96\x81of\xE2\x96\x81sentence\xEF\xBD\x9C>", /* DeepSeek */
 };
 
 static int cmp_u64(const void *a, const void *b) {
@@ -272,6 +273,13 @@ tokenizer *tok_load(const gguf_file *f, fc_err *err) {
         t->eot = strtab_find(&t->vocab, EOT_TEXTS[i], strlen(EOT_TEXTS[i]));
     if (t->eos >= 0) t->eog[t->eos] = 1;
     if (t->eot >= 0) t->eog[t->eot] = 1;
+    /* every end-of-generation id the file declares (eom: Llama 3.1 tool calls) */
+    static const char *const EOG_KEYS[] = {"tokenizer.ggml.eom_token_id", "tokenizer.ggml.eot_token_id",
+                                           "tokenizer.ggml.eos_token_id"};
+    for (size_t i = 0; i < sizeof EOG_KEYS / sizeof EOG_KEYS[0]; i++) {
+        int32_t id = special_id(f, EOG_KEYS[i], n, -1);
+        if (id >= 0) t->eog[id] = 1;
+    }
     for (size_t i = 0; i < sizeof EOG_TEXTS / sizeof EOG_TEXTS[0]; i++) {
         int32_t id = strtab_find(&t->vocab, EOG_TEXTS[i], strlen(EOG_TEXTS[i]));
         if (id >= 0) t->eog[id] = 1;
@@ -350,12 +358,18 @@ static bool frag_push(frags *fs, frag f) {
 }
 
 /* Splits the raw fragments at every occurrence of each special token, the
- * longest tokens first (llama.cpp's tokenizer_st_partition). */
-static bool split_specials(const tokenizer *t, const char *text, bool parse_special, frags *fs) {
+ * longest tokens first (llama.cpp's tokenizer_st_partition). With a literal
+ * mask, a control/unknown token is recognised only where none of its bytes
+ * is literal (message text); user-defined tokens are recognised everywhere,
+ * as without parse_special. */
+static bool split_specials(const tokenizer *t, const char *text, bool parse_special, const unsigned char *literal,
+                           frags *fs) {
     frags next = {0};
     for (size_t k = 0; k < t->n_specials; k++) {
         int32_t id = t->specials[k];
-        if (!parse_special && t->type[id] != TT_USER_DEFINED) continue;
+        bool user = t->type[id] == TT_USER_DEFINED;
+        if (!parse_special && !user) continue;
+        const unsigned char *mask = user ? NULL : literal;
         const char *tok = t->text_arena + t->text_off[id];
         size_t tlen = t->text_len[id];
         bool found = false;
@@ -369,16 +383,21 @@ static bool split_specials(const tokenizer *t, const char *text, bool parse_spec
                 if (!frag_push(&next, f)) goto oom;
                 continue;
             }
-            size_t p = f.start;
+            size_t p = f.start, seg = f.start;
             for (;;) {
                 const char *hit = memmem(text + p, f.end - p, tok, tlen);
                 if (!hit) break;
                 size_t h = (size_t)(hit - text);
-                if (h > p && !frag_push(&next, (frag){p, h, -1})) goto oom;
+                if (mask) { /* message text: not a token here */
+                    bool lit = false;
+                    for (size_t j = h; j < h + tlen && !lit; j++) lit = mask[j] != 0;
+                    if (lit) { p = h + 1; continue; }
+                }
+                if (h > seg && !frag_push(&next, (frag){seg, h, -1})) goto oom;
                 if (!frag_push(&next, (frag){h, h + tlen, id})) goto oom;
-                p = h + tlen;
+                p = seg = h + tlen;
             }
-            if (p < f.end && !frag_push(&next, (frag){p, f.end, -1})) goto oom;
+            if (seg < f.end && !frag_push(&next, (frag){seg, f.end, -1})) goto oom;
         }
         frags tmp = *fs; *fs = next; next = tmp;
     }
@@ -389,15 +408,15 @@ oom:
     return false;
 }
 
-int tok_encode(const tokenizer *t, const char *text, size_t len, bool add_bos, bool parse_special,
-               int32_t **out, fc_err *err) {
+static int encode(const tokenizer *t, const char *text, size_t len, const unsigned char *literal, bool add_bos,
+                  bool parse_special, int32_t **out, fc_err *err) {
     *out = NULL;
     if (len >= (1u << 30)) return fc_errf(err, FC_EINPUT, "text of %zu bytes is too long to tokenize", len);
     idvec ids = {0};
     frags fs = {0};
     if (add_bos && t->bos >= 0 && !idvec_push(&ids, t->bos)) goto oom;
     if (len && !frag_push(&fs, (frag){0, len, -1})) goto oom;
-    if (!split_specials(t, text, parse_special, &fs)) goto oom;
+    if (!split_specials(t, text, parse_special, literal, &fs)) goto oom;
     bool prev_special = true; /* SentencePiece: a space in front of the text and after tokens */
     for (size_t i = 0; i < fs.n; i++) {
         frag f = fs.v[i];
@@ -421,6 +440,16 @@ oom:
     free(fs.v);
     free(ids.v);
     return fc_errf(err, FC_EFAIL, "out of memory tokenizing %zu bytes", len);
+}
+
+int tok_encode(const tokenizer *t, const char *text, size_t len, bool add_bos, bool parse_special,
+               int32_t **out, fc_err *err) {
+    return encode(t, text, len, NULL, add_bos, parse_special, out, err);
+}
+
+int tok_encode_masked(const tokenizer *t, const char *text, size_t len, const unsigned char *literal, bool add_bos,
+                      int32_t **out, fc_err *err) {
+    return encode(t, text, len, literal, add_bos, true, out, err);
 }
 
 const char *tok_piece(const tokenizer *t, int32_t id, bool special, size_t *len) {

@@ -45,6 +45,16 @@ void tok_free(tokenizer *t); /* NULL ok */
 int tok_encode(const tokenizer *t, const char *text, size_t len, bool add_bos, bool parse_special,
                int32_t **out, fc_err *err);
 
+/* Like tok_encode with parse_special, but literal[i] != 0 marks byte i as message text
+ * (literal: len bytes, or NULL for none): a control/unknown token is recognised only where
+ * none of the bytes it covers is literal, so a user who types "<|im_start|>" gets those
+ * characters as text, not a new turn. The text between recognised tokens is encoded as
+ * whole fragments across template/message boundaries (as llama.cpp does), so a prompt
+ * without special text in its messages encodes exactly as tok_encode(parse_special=true).
+ * User-defined tokens (type 4) are recognised everywhere, as in tok_encode. */
+int tok_encode_masked(const tokenizer *t, const char *text, size_t len, const unsigned char *literal, bool add_bos,
+                      int32_t **out, fc_err *err);
+
 /* The bytes token id stands for when printing output: byte-level BPE pieces
  * mapped back to raw bytes, SentencePiece "▁" -> " " and "<0x0A>" -> the byte;
  * control/unknown tokens -> "" unless special is true (then their text);

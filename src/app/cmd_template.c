@@ -1,0 +1,146 @@
+/* fitchat template — the prompt text the chat would give the model, for diffing.
+ *
+ *   fitchat template [-m MODEL] [--chat-template-file FILE] [--model-type NAME]
+ *                    [--messages FILE.json] [--no-generation-prompt]
+ *
+ * Writes exactly the rendered prompt (the template's output, nothing added) to standard
+ * output and "N tokens" (as the chat tokenizes it: one BOS, control tokens only in the
+ * template's own text) to standard error. The template is chosen as the chat chooses it
+ * (session_chat_template, modelconf.json included); when the Jinja template cannot be used,
+ * the warning goes to stderr and the built-in family renders. A template error
+ * (raise_exception) exits 2 with the template's message.
+ *
+ * FILE.json: a list of {"role": "system"|"user"|"assistant", "content": "..."} or an object
+ * with such a list under "messages"; default: one user message "Hello". */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <cjson/cJSON.h>
+
+#include "../format/gguf.h"
+#include "../text/template.h"
+#include "../text/tokenizer.h"
+#include "chat.h"
+#include "commands.h"
+#include "config.h"
+#include "session.h"
+
+typedef struct template_flags {
+    const char *messages;
+    bool no_gen, help;
+} template_flags;
+
+static int template_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
+    template_flags *fl = ctx;
+    if (!strcmp(argv[i], "--no-generation-prompt")) { fl->no_gen = true; return 1; }
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { fl->help = true; return 1; }
+    if (!strcmp(argv[i], "--messages")) {
+        if (i + 1 >= argc) { fc_errf(err, FC_EINPUT, "--messages needs a file name"); return -1; }
+        fl->messages = argv[i + 1];
+        return 2;
+    }
+    return 0;
+}
+
+static void usage(FILE *o) {
+    fprintf(o, "usage: fitchat template [-m MODEL] [--chat-template-file FILE] [--model-type NAME]\n"
+               "                        [--messages FILE.json] [--no-generation-prompt]\n"
+               "Writes the rendered prompt to stdout and its token count to stderr.\n"
+               "  --messages FILE.json    [{\"role\": ..., \"content\": ...}, ...] or {\"messages\": [...]}\n"
+               "                          (default: one user message \"Hello\")\n"
+               "  --no-generation-prompt  without the opening of the assistant's turn\n");
+}
+
+/* Reads FILE.json into msgs (contents point into *root; caller deletes root, frees msgs). */
+static int read_messages(const char *path, cJSON **root, tmpl_msg **msgs, int *n, fc_err *err) {
+    FILE *f = fopen(path, "rb");
+    if (!f) return fc_errf(err, FC_EINPUT, "%s: cannot open", path);
+    size_t cap = 1 << 16, len = 0;
+    char *text = malloc(cap);
+    for (size_t k; text && (k = fread(text + len, 1, cap - len - 1, f)) > 0;) {
+        len += k;
+        if (cap - len < 2) { char *q = realloc(text, cap *= 2); if (!q) { free(text); text = NULL; } else text = q; }
+    }
+    fclose(f);
+    if (!text) return fc_errf(err, FC_EFAIL, "out of memory reading %s", path);
+    text[len] = 0;
+    const char *end = NULL;
+    *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
+    if (!*root) {
+        size_t off = end && end >= text ? (size_t)(end - text) : 0;
+        int line = 1;
+        for (size_t i = 0; i < off && i < len; i++) line += text[i] == '\n';
+        free(text);
+        return fc_errf(err, FC_EINPUT, "%s line %d: not valid JSON", path, line);
+    }
+    free(text);
+    const cJSON *list = cJSON_IsObject(*root) ? cJSON_GetObjectItemCaseSensitive(*root, "messages") : *root;
+    if (!cJSON_IsArray(list)) return fc_errf(err, FC_EINPUT, "%s: expected a list of messages (or \"messages\": [...])", path);
+    *n = cJSON_GetArraySize(list);
+    *msgs = calloc((size_t)*n + 1, sizeof **msgs);
+    if (!*msgs) return fc_errf(err, FC_EFAIL, "out of memory");
+    int i = 0;
+    const cJSON *m;
+    cJSON_ArrayForEach(m, list) {
+        const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
+        const char *content = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content"));
+        if (!role || (strcmp(role, "system") && strcmp(role, "user") && strcmp(role, "assistant")))
+            return fc_errf(err, FC_EINPUT, "%s: message %d: \"role\" must be \"system\", \"user\" or \"assistant\"", path, i);
+        if (!content) return fc_errf(err, FC_EINPUT, "%s: message %d: \"content\" must be a string", path, i);
+        (*msgs)[i++] = (tmpl_msg){role[0] == 's' ? TMPL_SYSTEM : role[0] == 'u' ? TMPL_USER : TMPL_ASSISTANT, content};
+    }
+    return 0;
+}
+
+int cmd_template(int argc, char **argv) {
+    template_flags fl = {0};
+    fc_config cfg;
+    fc_err err = {0};
+    if (config_load(&cfg, argc - 1, argv + 1, template_extra, &fl, &err)) {
+        fprintf(stderr, "fitchat template: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
+    if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
+    int rc = 0;
+    cJSON *root = NULL;
+    tmpl_msg *msgs = NULL, hello = {TMPL_USER, "Hello"};
+    int n = 1;
+    gguf_file *f = NULL;
+    tokenizer *tok = NULL;
+    tmpl_chat ct = {0};
+    char *text = NULL;
+    unsigned char *lit = NULL;
+    int32_t *toks = NULL;
+    size_t len = 0;
+    if (fl.messages && read_messages(fl.messages, &root, &msgs, &n, &err)) goto fail;
+    if (!(f = gguf_open(cfg.model, &err)) || !(tok = tok_load(f, &err))) goto fail;
+    if (session_chat_template(&ct, f, tok, &cfg, NULL, &err)) goto fail;
+    if (ct.warning[0]) fprintf(stderr, "fitchat template: warning: %s\n", ct.warning);
+    bool had_jinja = ct.jinja != NULL;
+    if (tmpl_chat_render(&ct, msgs ? msgs : &hello, n, !fl.no_gen, &text, &lit, &len, &err)) goto fail;
+    if (had_jinja && !ct.jinja) { /* the template failed on this conversation: that is its answer */
+        fprintf(stderr, "fitchat template: %s\n", ct.failure);
+        rc = 2;
+        goto out;
+    }
+    int nt = chat_tokenize_prompt(tok, text, lit, len, &toks, NULL, &err);
+    if (nt < 0) goto fail;
+    if (fwrite(text, 1, len, stdout) != len || fflush(stdout)) { fprintf(stderr, "fitchat template: write error\n"); rc = 1; goto out; }
+    fprintf(stderr, "%d tokens\n", nt);
+    goto out;
+fail:
+    fprintf(stderr, "fitchat template: %s\n", err.msg);
+    rc = err.code == FC_EINPUT ? 2 : 1;
+out:
+    free(toks);
+    free(text);
+    free(lit);
+    tmpl_chat_free(&ct);
+    tok_free(tok);
+    gguf_close(f);
+    free(msgs);
+    cJSON_Delete(root);
+    config_free(&cfg);
+    return rc;
+}
