@@ -7,6 +7,7 @@
 #include <string.h>
 
 #include "../src/app/chat.h"
+#include "../src/app/generate.h"
 #include "../src/app/session.h"
 #include "../src/format/ggml_types.h"
 #include "lib/t.h"
@@ -22,7 +23,7 @@ typedef struct sink {
 
 static void sink_emit(void *ctx, const char *text, size_t len) {
     sink *s = ctx;
-    if (!chat_utf8_valid(text, len)) s->all_valid = false;
+    if (!txt_utf8_valid(text, len)) s->all_valid = false;
     if (s->len + len < sizeof s->buf) {
         memcpy(s->buf + s->len, text, len);
         s->len += len;
@@ -41,111 +42,111 @@ static void sink_init(sink *s) {
 static void test_utf8_split(void) {
     /* é (2 bytes), € (3), 😀 (4), then ASCII: pushed one byte at a time. */
     const char *text = "a\xC3\xA9 \xE2\x82\xAC \xF0\x9F\x98\x80 z";
-    chat_stream st;
-    chat_stream_init(&st, NULL);
+    txt_stream st;
+    txt_stream_init(&st, NULL);
     sink s;
     sink_init(&s);
     for (size_t i = 0; text[i]; i++) {
-        CHECK_EQ_INT(chat_stream_push(&st, text + i, 1, sink_emit, &s), 0);
+        CHECK_EQ_INT(txt_stream_push(&st, text + i, 1, sink_emit, &s), 0);
         /* Never more than the complete characters so far. */
-        CHECK(chat_utf8_valid(s.buf, s.len));
+        CHECK(txt_utf8_valid(s.buf, s.len));
     }
-    CHECK_EQ_INT(chat_stream_finish(&st, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_finish(&st, sink_emit, &s), 0);
     CHECK(s.all_valid);
     CHECK_STR(s.buf, text);
     CHECK_STR(st.text, text);
-    chat_stream_free(&st);
+    txt_stream_free(&st);
 
     /* Byte pieces that split a character across tokens the way byte-level BPE does. */
-    chat_stream_init(&st, NULL);
+    txt_stream_init(&st, NULL);
     sink_init(&s);
-    chat_stream_push(&st, "x\xF0\x9F", 3, sink_emit, &s);
+    txt_stream_push(&st, "x\xF0\x9F", 3, sink_emit, &s);
     CHECK_STR(s.buf, "x");
-    chat_stream_push(&st, "\x98", 1, sink_emit, &s);
+    txt_stream_push(&st, "\x98", 1, sink_emit, &s);
     CHECK_STR(s.buf, "x");
-    chat_stream_push(&st, "\x80y", 2, sink_emit, &s);
+    txt_stream_push(&st, "\x80y", 2, sink_emit, &s);
     CHECK_STR(s.buf, "x\xF0\x9F\x98\x80y");
-    chat_stream_free(&st);
+    txt_stream_free(&st);
 }
 
 static void test_utf8_invalid(void) {
     char out[64];
     size_t o = 0;
     /* A lone continuation byte and an overlong encoding become U+FFFD each byte. */
-    size_t used = chat_utf8_take("a\x80" "b\xC0\xAF", 5, false, out, &o);
+    size_t used = txt_utf8_take("a\x80" "b\xC0\xAF", 5, false, out, &o);
     CHECK_EQ_INT(used, 5);
     CHECK(o == 11 && !memcmp(out, "a\xEF\xBF\xBD" "b\xEF\xBF\xBD\xEF\xBF\xBD", 11));
     /* An incomplete tail is held back, or replaced when final. */
-    used = chat_utf8_take("ab\xE2\x82", 4, false, out, &o);
+    used = txt_utf8_take("ab\xE2\x82", 4, false, out, &o);
     CHECK_EQ_INT(used, 2);
     CHECK_EQ_INT(o, 2);
-    used = chat_utf8_take("ab\xE2\x82", 4, true, out, &o);
+    used = txt_utf8_take("ab\xE2\x82", 4, true, out, &o);
     CHECK_EQ_INT(used, 4);
     CHECK(o == 5 && !memcmp(out, "ab\xEF\xBF\xBD", 5));
     /* A lead byte followed by ASCII: the lead is invalid, the ASCII survives. */
-    used = chat_utf8_take("\xE2z", 2, false, out, &o);
+    used = txt_utf8_take("\xE2z", 2, false, out, &o);
     CHECK_EQ_INT(used, 2);
     CHECK(o == 4 && !memcmp(out, "\xEF\xBF\xBDz", 4));
-    CHECK(chat_utf8_valid("\xED\x9F\xBF", 3));  /* U+D7FF */
-    CHECK(!chat_utf8_valid("\xED\xA0\x80", 3)); /* a surrogate */
-    CHECK(!chat_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
+    CHECK(txt_utf8_valid("\xED\x9F\xBF", 3));  /* U+D7FF */
+    CHECK(!txt_utf8_valid("\xED\xA0\x80", 3)); /* a surrogate */
+    CHECK(!txt_utf8_valid("\xF4\x90\x80\x80", 4)); /* > U+10FFFF */
 
     /* The stream never emits invalid text, even when the model produces it. */
-    chat_stream st;
-    chat_stream_init(&st, NULL);
+    txt_stream st;
+    txt_stream_init(&st, NULL);
     sink s;
     sink_init(&s);
-    chat_stream_push(&st, "ok\xFF", 3, sink_emit, &s);
-    chat_stream_push(&st, "\xE2\x82", 2, sink_emit, &s);
-    chat_stream_finish(&st, sink_emit, &s);
+    txt_stream_push(&st, "ok\xFF", 3, sink_emit, &s);
+    txt_stream_push(&st, "\xE2\x82", 2, sink_emit, &s);
+    txt_stream_finish(&st, sink_emit, &s);
     CHECK(s.all_valid);
     CHECK_STR(s.buf, "ok\xEF\xBF\xBD\xEF\xBF\xBD");
-    chat_stream_free(&st);
+    txt_stream_free(&st);
 }
 
 /* ---- stop strings ---- */
 
 static void test_stop_split(void) {
     static const char *const stops[] = {"<|im_end|>", "</s>", NULL};
-    chat_stream st;
+    txt_stream st;
     sink s;
     /* Split over three tokens: nothing of it is shown, the text before it is. */
-    chat_stream_init(&st, stops);
+    txt_stream_init(&st, stops);
     sink_init(&s);
-    CHECK_EQ_INT(chat_stream_push(&st, "Hello <|", 8, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, "Hello <|", 8, sink_emit, &s), 0);
     CHECK_STR(s.buf, "Hello ");
-    CHECK_EQ_INT(chat_stream_push(&st, "im_e", 4, sink_emit, &s), 0);
-    CHECK_EQ_INT(chat_stream_push(&st, "nd|> more", 9, sink_emit, &s), 1);
+    CHECK_EQ_INT(txt_stream_push(&st, "im_e", 4, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, "nd|> more", 9, sink_emit, &s), 1);
     CHECK_STR(s.buf, "Hello ");
     CHECK_STR(st.text, "Hello ");
     CHECK(st.stopped);
-    CHECK_EQ_INT(chat_stream_push(&st, "x", 1, sink_emit, &s), 1);
-    CHECK_EQ_INT(chat_stream_finish(&st, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, "x", 1, sink_emit, &s), 1);
+    CHECK_EQ_INT(txt_stream_finish(&st, sink_emit, &s), 0);
     CHECK_STR(s.buf, "Hello ");
-    chat_stream_free(&st);
+    txt_stream_free(&st);
 
     /* A held-back prefix that turns out not to be a stop string is shown after all. */
-    chat_stream_init(&st, stops);
+    txt_stream_init(&st, stops);
     sink_init(&s);
-    CHECK_EQ_INT(chat_stream_push(&st, "a </", 4, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, "a </", 4, sink_emit, &s), 0);
     CHECK_STR(s.buf, "a ");
-    CHECK_EQ_INT(chat_stream_push(&st, "b> c", 4, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, "b> c", 4, sink_emit, &s), 0);
     CHECK_STR(s.buf, "a </b> c");
     /* ... and at the end of the reply. */
-    CHECK_EQ_INT(chat_stream_push(&st, " <|im", 5, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, " <|im", 5, sink_emit, &s), 0);
     CHECK_STR(s.buf, "a </b> c ");
-    CHECK_EQ_INT(chat_stream_finish(&st, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_finish(&st, sink_emit, &s), 0);
     CHECK_STR(s.buf, "a </b> c <|im");
-    chat_stream_free(&st);
+    txt_stream_free(&st);
 
     /* The stop string inside one piece, with a multi-byte character before it. */
-    chat_stream_init(&st, stops);
+    txt_stream_init(&st, stops);
     sink_init(&s);
-    CHECK_EQ_INT(chat_stream_push(&st, "caf\xC3", 4, sink_emit, &s), 0);
-    CHECK_EQ_INT(chat_stream_push(&st, "\xA9</s>tail", 9, sink_emit, &s), 1);
+    CHECK_EQ_INT(txt_stream_push(&st, "caf\xC3", 4, sink_emit, &s), 0);
+    CHECK_EQ_INT(txt_stream_push(&st, "\xA9</s>tail", 9, sink_emit, &s), 1);
     CHECK_STR(s.buf, "caf\xC3\xA9");
     CHECK(s.all_valid);
-    chat_stream_free(&st);
+    txt_stream_free(&st);
 }
 
 /* ---- save / load ---- */
@@ -372,6 +373,84 @@ static void test_interrupt(void) {
     session_close(&s);
 }
 
+/* session_generate's stop rules on the real model (greedy): max tokens (the
+ * last token shown, not evaluated: the history stays what the cache holds),
+ * a stop string (the text ends before it, taken from an earlier greedy
+ * reply), the context full, an interrupt before the first token. */
+static void test_generate_stops(void) {
+    fc_session s;
+    fc_chat c;
+    if (!open_model(&s, &c, "64", "8")) return;
+    fc_err e = {0};
+    int32_t *prompt = NULL;
+    const char *text = "The capital of France is";
+    int np = tok_encode(s.tok, text, strlen(text), tok_add_bos(s.tok), false, &prompt, &e);
+    CHECK(np > 0);
+    gen_history h = {0};
+    gen_result r;
+    sink out;
+    /* max tokens */
+    engine_rewind(s.engine, 0);
+    CHECK(engine_eval(s.engine, prompt, np, NULL, &e) == 0);
+    h.n = 0;
+    CHECK(gen_history_reserve(&h, np, &e) == 0);
+    memcpy(h.ids, prompt, (size_t)np * sizeof *prompt);
+    h.n = np;
+    sink_init(&out);
+    gen_params gp = {.max_tokens = 5, .emit = sink_emit, .emit_ctx = &out};
+    CHECK(session_generate(s.engine, s.tok, s.sampler, &h, &gp, &r, &e) == 0);
+    CHECK_EQ_INT(r.stop, GEN_MAX_TOKENS);
+    CHECK_EQ_INT(r.n_gen, 5);
+    CHECK_EQ_INT(h.n, np + 4);
+    CHECK_EQ_INT(engine_n_past(s.engine), h.n);
+    CHECK_EQ_INT((int)r.text_len, (int)out.len);
+    char first[256];
+    snprintf(first, sizeof first, "%s", r.text);
+    free(r.text);
+    /* a stop string from the middle of that reply */
+    size_t fl = strlen(first);
+    CHECK_MSG(fl >= 6, "reply '%s' too short", first);
+    if (fl >= 6) {
+        char stop[8];
+        memcpy(stop, first + fl / 2, 3);
+        stop[3] = 0;
+        const char *stops[] = {stop, NULL};
+        engine_rewind(s.engine, 0);
+        CHECK(engine_eval(s.engine, prompt, np, NULL, &e) == 0);
+        h.n = np;
+        sink_init(&out);
+        gen_params gs = {.max_tokens = 5, .stops = stops, .emit = sink_emit, .emit_ctx = &out};
+        CHECK(session_generate(s.engine, s.tok, s.sampler, &h, &gs, &r, &e) == 0);
+        CHECK_EQ_INT(r.stop, GEN_STOP_STRING);
+        const char *at = strstr(first, stop);
+        CHECK_MSG(at && r.text_len == (size_t)(at - first) && !strncmp(r.text, first, r.text_len),
+                  "'%s' with stop '%s' gave '%s'", first, stop, r.text);
+        free(r.text);
+    }
+    /* the context full (64), no end-of-generation stop */
+    engine_rewind(s.engine, 0);
+    CHECK(engine_eval(s.engine, prompt, np, NULL, &e) == 0);
+    h.n = np;
+    gen_params gc = {.max_tokens = -1};
+    CHECK(session_generate(s.engine, s.tok, s.sampler, &h, &gc, &r, &e) == 0);
+    CHECK_EQ_INT(r.stop, GEN_CTX_FULL);
+    CHECK_EQ_INT(h.n, 64);
+    CHECK_EQ_INT(r.n_gen, 64 - np + 1);
+    free(r.text);
+    /* interrupted at once */
+    volatile sig_atomic_t stop_now = 1;
+    gen_params gi = {.max_tokens = 5, .interrupt = &stop_now};
+    CHECK(session_generate(s.engine, s.tok, s.sampler, &h, &gi, &r, &e) == 0);
+    CHECK_EQ_INT(r.stop, GEN_INTERRUPTED);
+    CHECK_EQ_INT(r.n_gen, 0);
+    CHECK(r.text && r.text_len == 0);
+    free(r.text);
+    free(h.ids);
+    free(prompt);
+    chat_free(&c);
+    session_close(&s);
+}
+
 /* Two sinks: answer and thinking; the reply given in pieces of every size from 1 to 9 bytes. */
 typedef struct think_sinks { char answer[256], thinking[256]; size_t na, nt; } think_sinks;
 static void to_answer(void *ctx, const char *t, size_t n) {
@@ -418,5 +497,6 @@ int main(void) {
     T_RUN(test_reset_same_reply);
     T_RUN(test_overflow);
     T_RUN(test_interrupt);
+    T_RUN(test_generate_stops);
     return t_done();
 }

@@ -8,6 +8,7 @@
 #include <time.h>
 
 #include "../util/file.h"
+#include "generate.h"
 #include "../util/fmt.h"
 
 static double now_s(void) {
@@ -16,149 +17,9 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
-/* ---- UTF-8 ---- */
-
-/* The sequence at s[0..n): 1 with *len when valid, 0 when valid so far but cut
- * short by n, -1 when s[0] does not start a valid sequence. */
-static int utf8_seq(const unsigned char *s, size_t n, size_t *len) {
-    unsigned char c = s[0], lo = 0x80, hi = 0xBF;
-    size_t need;
-    if (c < 0x80) { *len = 1; return 1; }
-    if (c >= 0xC2 && c <= 0xDF) need = 2;
-    else if (c >= 0xE0 && c <= 0xEF) {
-        need = 3;
-        if (c == 0xE0) lo = 0xA0; /* overlong */
-        if (c == 0xED) hi = 0x9F; /* surrogates */
-    } else if (c >= 0xF0 && c <= 0xF4) {
-        need = 4;
-        if (c == 0xF0) lo = 0x90; /* overlong */
-        if (c == 0xF4) hi = 0x8F; /* > U+10FFFF */
-    } else return -1;
-    for (size_t i = 1; i < need; i++) {
-        if (i >= n) return 0;
-        unsigned char b = s[i];
-        if (i == 1 ? (b < lo || b > hi) : (b < 0x80 || b > 0xBF)) return -1;
-    }
-    *len = need;
-    return 1;
-}
-
-size_t chat_utf8_take(const char *in, size_t n, bool final, char *out, size_t *out_len) {
-    const unsigned char *s = (const unsigned char *)in;
-    size_t i = 0, o = 0;
-    while (i < n) {
-        size_t len = 0;
-        int r = utf8_seq(s + i, n - i, &len);
-        if (r == 0 && !final) break;
-        if (r == 1) {
-            memcpy(out + o, s + i, len);
-            o += len;
-            i += len;
-        } else {
-            /* Invalid, or incomplete at the very end: U+FFFD for the lead byte;
-             * an incomplete tail becomes one U+FFFD. */
-            memcpy(out + o, "\xEF\xBF\xBD", 3);
-            o += 3;
-            i += r == 0 ? n - i : 1;
-        }
-    }
-    *out_len = o;
-    return i;
-}
-
-bool chat_utf8_valid(const char *s, size_t n) {
-    size_t i = 0;
-    while (i < n) {
-        size_t len = 0;
-        if (utf8_seq((const unsigned char *)s + i, n - i, &len) != 1) return false;
-        i += len;
-    }
-    return true;
-}
-
-/* ---- the streaming filter ---- */
-
-void chat_stream_init(chat_stream *st, const char *const *stops) {
-    memset(st, 0, sizeof *st);
-    st->stops = stops;
-}
-
-void chat_stream_free(chat_stream *st) {
-    if (!st) return;
-    free(st->raw);
-    free(st->text);
-    memset(st, 0, sizeof *st);
-}
-
-static int grow(char **buf, size_t *cap, size_t need) {
-    if (need <= *cap) return 0;
-    size_t c = *cap ? *cap : 256;
-    while (c < need) c *= 2;
-    char *p = realloc(*buf, c);
-    if (!p) return -1;
-    *buf = p;
-    *cap = c;
-    return 0;
-}
-
-/* Emits raw[raw_done..limit) as valid UTF-8 (holding back an incomplete
- * character unless final). */
-static int stream_emit(chat_stream *st, size_t limit, bool final, chat_emit_fn emit, void *ctx) {
-    if (limit <= st->raw_done) return 0;
-    size_t n = limit - st->raw_done, out = 0;
-    if (grow(&st->text, &st->text_cap, st->text_len + 3 * n + 1)) return -1;
-    st->raw_done += chat_utf8_take(st->raw + st->raw_done, n, final, st->text + st->text_len, &out);
-    if (out && emit) emit(ctx, st->text + st->text_len, out);
-    st->text_len += out;
-    st->text[st->text_len] = '\0';
-    return 0;
-}
-
-static const char *find_bytes(const char *hay, size_t n, const char *needle, size_t k) {
-    if (k == 0 || k > n) return NULL;
-    for (size_t i = 0; i + k <= n; i++)
-        if (hay[i] == needle[0] && !memcmp(hay + i, needle, k)) return hay + i;
-    return NULL;
-}
-
-int chat_stream_push(chat_stream *st, const char *piece, size_t n, chat_emit_fn emit, void *ctx) {
-    if (st->stopped) return 1;
-    if (grow(&st->raw, &st->raw_cap, st->raw_len + n + 1)) return -1;
-    memcpy(st->raw + st->raw_len, piece, n);
-    st->raw_len += n;
-    /* A stop string never starts before raw_done: text that could begin one
-     * is held back until it is known. */
-    const char *pend = st->raw + st->raw_done;
-    size_t n_pend = st->raw_len - st->raw_done;
-    const char *first = NULL;
-    for (int i = 0; st->stops && st->stops[i]; i++) {
-        const char *p = find_bytes(pend, n_pend, st->stops[i], strlen(st->stops[i]));
-        if (p && (!first || p < first)) first = p;
-    }
-    if (first) {
-        st->stopped = true;
-        if (stream_emit(st, (size_t)(first - st->raw), true, emit, ctx)) return -1;
-        return 1;
-    }
-    size_t hold = 0;
-    for (int i = 0; st->stops && st->stops[i]; i++) {
-        size_t k = strlen(st->stops[i]);
-        for (size_t j = k > 1 ? k - 1 : 0; j > hold; j--)
-            if (j <= n_pend && !memcmp(st->raw + st->raw_len - j, st->stops[i], j)) { hold = j; break; }
-    }
-    return stream_emit(st, st->raw_len - hold, false, emit, ctx);
-}
-
-int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx) {
-    if (st->stopped) return 0;
-    if (stream_emit(st, st->raw_len, true, emit, ctx)) return -1;
-    if (!st->text && grow(&st->text, &st->text_cap, 1) == 0) st->text[0] = '\0';
-    return st->text ? 0 : -1;
-}
-
 /* ---- a reasoning model's thinking ---- */
 
-void chat_think_init(chat_think *t, const bool *starts_thinking, chat_emit_fn answer, chat_emit_fn thinking,
+void chat_think_init(chat_think *t, const bool *starts_thinking, txt_emit_fn answer, txt_emit_fn thinking,
                      void *ctx) {
     memset(t, 0, sizeof *t);
     t->answer = answer;
@@ -432,7 +293,7 @@ int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt
     return 0;
 }
 
-int chat_reply(fc_chat *c, const char *user, chat_emit_fn emit, void *ctx, const volatile sig_atomic_t *interrupt,
+int chat_reply(fc_chat *c, const char *user, txt_emit_fn emit, void *ctx, const volatile sig_atomic_t *interrupt,
                fc_err *err) {
     chat_stats *st = &c->last;
     if (chat_push(c, TMPL_USER, user, err)) return -1;
@@ -440,32 +301,32 @@ int chat_reply(fc_chat *c, const char *user, chat_emit_fn emit, void *ctx, const
         msg_remove(c, c->n_msgs - 1, 1);
         return -1;
     }
-    chat_stream stream;
-    chat_stream_init(&stream, tmpl_stop_strings(c->tmpl));
-    int n_ctx = engine_n_ctx(c->engine), rc = 0;
-    double t0 = now_s();
-    while (!st->interrupted) {
-        if (interrupt && *interrupt) { st->interrupted = true; break; }
-        if (c->max_tokens > 0 && st->n_gen >= c->max_tokens) { st->max_tokens = true; break; }
-        int32_t tok = sampler_sample(c->sampler, engine_logits(c->engine), c->cache, c->n_cache);
-        if (tok_is_eog(c->tok, tok)) break;
-        st->n_gen++;
-        size_t len = 0;
-        const char *piece = tok_piece(c->tok, tok, false, &len);
-        int r = chat_stream_push(&stream, piece, len, emit, ctx);
-        if (r < 0) { rc = fc_errf(err, FC_EFAIL, "out of memory"); break; }
-        if (r > 0) break;
-        if (c->n_cache >= n_ctx) { st->ctx_full = true; break; }
-        if (cache_reserve(c, c->n_cache + 1, err) || engine_eval(c->engine, &tok, 1, NULL, err)) { rc = -1; break; }
-        c->cache[c->n_cache++] = tok;
-    }
-    st->gen_s = now_s() - t0;
-    if (chat_stream_finish(&stream, emit, ctx) && !rc) rc = fc_errf(err, FC_EFAIL, "out of memory");
+    /* The tokens in the cache are the history session_generate samples
+     * against and extends. */
+    gen_history hist = {c->cache, c->n_cache, c->cap_cache};
+    gen_params gp = {
+        .max_tokens = c->max_tokens,
+        .stop_at_eog = true,
+        .stops = tmpl_stop_strings(c->tmpl),
+        .emit = emit,
+        .emit_ctx = ctx,
+        .interrupt = interrupt,
+    };
+    gen_result gr;
+    int rc = session_generate(c->engine, c->tok, c->sampler, &hist, &gp, &gr, err);
+    c->cache = hist.ids;
+    c->n_cache = hist.n;
+    c->cap_cache = hist.cap;
+    st->n_gen = gr.n_gen;
+    st->gen_s = gr.seconds;
+    st->interrupted = gr.stop == GEN_INTERRUPTED;
+    st->max_tokens = gr.stop == GEN_MAX_TOKENS;
+    st->ctx_full = gr.stop == GEN_CTX_FULL;
     if (rc == 0) {
-        if (st->interrupted && stream.text_len == 0) msg_remove(c, c->n_msgs - 1, 1);
-        else rc = chat_push(c, TMPL_ASSISTANT, stream.text, err);
+        if (st->interrupted && gr.text_len == 0) msg_remove(c, c->n_msgs - 1, 1);
+        else rc = chat_push(c, TMPL_ASSISTANT, gr.text, err);
     } else msg_remove(c, c->n_msgs - 1, 1);
-    chat_stream_free(&stream);
+    free(gr.text);
     return rc;
 }
 
@@ -535,7 +396,7 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
             rc = fc_errf(err, FC_EINPUT, "%s: message %d: a system message can only come first", name, i);
             break;
         }
-        if (!chat_utf8_valid(content->valuestring, strlen(content->valuestring))) {
+        if (!txt_utf8_valid(content->valuestring, strlen(content->valuestring))) {
             rc = fc_errf(err, FC_EINPUT, "%s: message %d: content is not valid UTF-8", name, i);
             break;
         }

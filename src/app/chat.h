@@ -38,46 +38,10 @@
 
 #include "../engine/engine.h"
 #include "../engine/sampler.h"
+#include "../text/stream.h"
 #include "../text/template.h"
 #include "../text/tokenizer.h"
 #include "../util/err.h"
-
-/* Receives each piece of reply text as it becomes safe to show: valid,
- * complete UTF-8 (never a partial multi-byte character), never part of a
- * stop string. Not NUL-terminated. */
-typedef void (*chat_emit_fn)(void *ctx, const char *text, size_t len);
-
-/* ---- UTF-8 ---- */
-
-/* Copies in[0..n) to out as valid UTF-8: each invalid byte becomes U+FFFD
- * (EF BF BD). An incomplete sequence at the end is left unconsumed unless
- * final (then it becomes U+FFFD too). out needs room for 3 * n bytes.
- * Returns the bytes of in consumed; *out_len receives the bytes written. */
-size_t chat_utf8_take(const char *in, size_t n, bool final, char *out, size_t *out_len);
-
-/* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
-bool chat_utf8_valid(const char *s, size_t n);
-
-/* ---- the streaming filter: pieces in, safe text out ---- */
-
-typedef struct chat_stream {
-    const char *const *stops; /* NULL-terminated stop strings, borrowed (may be NULL) */
-    char *raw;                /* [raw_len] bytes of the pieces so far */
-    size_t raw_len, raw_cap;
-    size_t raw_done;          /* raw[0..raw_done) has been emitted */
-    char *text;               /* [text_len] what was emitted: valid UTF-8, NUL-terminated */
-    size_t text_len, text_cap;
-    bool stopped;             /* a stop string was found; nothing more is emitted */
-} chat_stream;
-
-void chat_stream_init(chat_stream *st, const char *const *stops);
-void chat_stream_free(chat_stream *st);
-/* Adds one token's bytes. Returns 1 when a stop string completed (the text
- * before it has been emitted), 0 to go on, -1 when out of memory. */
-int chat_stream_push(chat_stream *st, const char *piece, size_t n, chat_emit_fn emit, void *ctx);
-/* The reply ended: emits what was held back (an incomplete character as
- * U+FFFD, a partial stop string as the text it is). 0, or -1 out of memory. */
-int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx);
 
 /* ---- a reasoning model's thinking ---- */
 
@@ -86,7 +50,7 @@ int chat_stream_finish(chat_stream *st, chat_emit_fn emit, void *ctx);
  * <think>) and answer. Each goes to its own callback; thinking NULL drops it (hidden).
  * A tag split over pieces is held back until it is known. */
 typedef struct chat_think {
-    chat_emit_fn answer, thinking; /* thinking may be NULL */
+    txt_emit_fn answer, thinking; /* thinking may be NULL */
     void *ctx;
     const bool *starts_thinking;   /* may be NULL */
     bool started, in_think;
@@ -94,9 +58,9 @@ typedef struct chat_think {
     size_t n_pend;
 } chat_think;
 
-void chat_think_init(chat_think *t, const bool *starts_thinking, chat_emit_fn answer, chat_emit_fn thinking,
+void chat_think_init(chat_think *t, const bool *starts_thinking, txt_emit_fn answer, txt_emit_fn thinking,
                      void *ctx);
-/* A chat_emit_fn: ctx is the chat_think. */
+/* A txt_emit_fn: ctx is the chat_think. */
 void chat_think_push(void *t, const char *text, size_t len);
 /* The reply ended: what was held back goes out. */
 void chat_think_finish(chat_think *t);
@@ -170,7 +134,7 @@ int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt
  * to emit) and appends it as the assistant's message. An interrupted reply
  * keeps the text shown so far (an empty one removes the user message too).
  * On error the user message is removed again. Stats in c->last. */
-int chat_reply(fc_chat *c, const char *user, chat_emit_fn emit, void *ctx, const volatile sig_atomic_t *interrupt,
+int chat_reply(fc_chat *c, const char *user, txt_emit_fn emit, void *ctx, const volatile sig_atomic_t *interrupt,
                fc_err *err);
 
 /* The conversation as JSON:

@@ -11,6 +11,7 @@
 #include "../plan/memory.h"
 #include "commands.h"
 #include "config.h"
+#include "generate.h"
 #include "session.h"
 
 typedef struct {
@@ -89,6 +90,28 @@ static void usage(void) {
     config_print_flags(stdout);
 }
 
+/* The generated ids (for --ids-out), printed as they come in token mode. */
+typedef struct run_out {
+    int32_t *ids;
+    int n;
+    bool print_ids;
+} run_out;
+
+static void on_token(void *ctx, int32_t id) {
+    run_out *o = ctx;
+    o->ids[o->n++] = id;
+    if (o->print_ids) {
+        printf(o->n > 1 ? " %d" : "%d", id);
+        fflush(stdout);
+    }
+}
+
+static void emit_text(void *ctx, const char *text, size_t len) {
+    (void)ctx;
+    fwrite(text, 1, len, stdout);
+    fflush(stdout);
+}
+
 int cmd_run(int argc, char **argv) {
     fc_config cfg;
     fc_err err = {0};
@@ -128,7 +151,9 @@ int cmd_run(int argc, char **argv) {
     if (a.greedy) { cfg.temperature = 0; cfg.repeat_penalty = 1; }
     int rc = 0;
     fc_session s = {0};
-    int32_t *prompt = NULL, *ids = NULL;
+    int32_t *prompt = NULL;
+    gen_history hist = {0};
+    run_out ro = {0};
     int n_prompt = 0;
     float *all = NULL;
     if (!a.tokens_s == !cfg.prompt) {
@@ -173,29 +198,32 @@ int cmd_run(int argc, char **argv) {
             goto fail;
         }
     }
-    if (!(ids = malloc(((size_t)n_prompt + n_predict + 1) * sizeof *ids))) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
-    memcpy(ids, prompt, (size_t)n_prompt * sizeof *ids);
-    int n = n_prompt;
-    for (int i = 0; i < n_predict; i++) {
-        int32_t next = sampler_sample(s.sampler, engine_logits(s.engine), ids, n);
-        ids[n++] = next;
-        if (a.tokens_s) {
-            printf("%d%c", next, i + 1 == n_predict ? '\n' : ' ');
-        } else {
-            if (tok_is_eog(s.tok, next)) break;
-            size_t len;
-            const char *piece = tok_piece(s.tok, next, false, &len);
-            fwrite(piece, 1, len, stdout);
-        }
-        fflush(stdout);
-        if (i + 1 < n_predict && engine_eval(s.engine, &next, 1, NULL, &err)) goto fail;
+    /* The prompt is in the cache; session_generate samples, prints and
+     * evaluates the rest (run_out collects the ids for --ids-out). */
+    ro = (run_out){.print_ids = a.tokens_s != NULL};
+    if (!(ro.ids = malloc(((size_t)n_predict + 1) * sizeof *ro.ids))) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
+    hist.ids = prompt;
+    hist.n = hist.cap = n_prompt;
+    prompt = NULL;
+    if (n_predict > 0) {
+        gen_params gp = {
+            .max_tokens = n_predict,
+            .stop_at_eog = !a.tokens_s, /* token mode prints exactly -n ids */
+            .emit = a.tokens_s ? NULL : emit_text,
+            .on_token = on_token,
+            .token_ctx = &ro,
+        };
+        gen_result gr;
+        if (session_generate(s.engine, s.tok, s.sampler, &hist, &gp, &gr, &err)) goto fail;
+        free(gr.text);
+        if (a.tokens_s && ro.n) printf("\n");
+        if (!a.tokens_s) printf("\n");
     }
-    if (!a.tokens_s && n_predict > 0) printf("\n");
     if (a.ids_out) {
         FILE *o = fopen(a.ids_out, "w");
         if (!o) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(errno)); goto fail; }
-        for (int i = n_prompt; i < n; i++) fprintf(o, "%d%c", ids[i], i + 1 == n ? '\n' : ' ');
-        if (n == n_prompt) fputc('\n', o);
+        for (int i = 0; i < ro.n; i++) fprintf(o, "%d%c", ro.ids[i], i + 1 == ro.n ? '\n' : ' ');
+        if (ro.n == 0) fputc('\n', o);
         if (fclose(o)) { fc_errf(&err, FC_EFAIL, "%s: cannot write", a.ids_out); goto fail; }
     }
     goto done;
@@ -204,7 +232,8 @@ fail:
     fprintf(stderr, "fitchat run: %s\n", err.msg);
     rc = err.code == FC_EINPUT ? 2 : 1;
 done:
-    free(ids);
+    free(ro.ids);
+    free(hist.ids);
     free(all);
     free(prompt);
     session_close(&s);
