@@ -5,9 +5,10 @@
  * no GPU too ("no GPU: <reason>"): skipped, never passed.
  *
  * Error budgets (and why):
- * - dequantize, KV store: exact. The device decodes with the CPU's float
+ * - dequantize, KV store, KV rotation: exact. The device decodes with the CPU's float
  *   operations in the CPU's order (no FMA contraction) and quantizes KV rows
- *   with the CPU's rules.
+ *   with the CPU's rules; the rotation does the CPU twin's butterflies
+ *   (fc_kv_rotate_ref) with unfused float operations.
  * - matrix products: |gpu - ref| <= 1e-4 * sum_i |w_i x_i| + 1e-6, ref the
  *   CPU-dequantized rows dotted with x in double. The weights decode exactly;
  *   what differs is the float summation order (worst case n * 2^-24 of the
@@ -227,6 +228,28 @@ static void test_kv_store(void) {
     }
 }
 
+/* The KV rotation (kvrot.h) against its CPU twin, forward and inverse,
+ * for power-of-two heads and ones made of several chunks (80, 96, 192). */
+static void test_kv_rotate(void) {
+    if (!need_gpu()) return;
+    rng_seed(17);
+    static const int dims[] = {32, 64, 80, 96, 128, 192, 256, 512};
+    enum { N_VEC = 37 };
+    static float x[N_VEC * 512], want[N_VEC * 512];
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
+        for (int inv = 0; inv < 2; inv++) {
+            const int hd = dims[di], n = N_VEC * hd;
+            fill(x, n, 3.0f);
+            x[5] = 200.0f; /* an outlier channel, as in real keys */
+            memcpy(want, x, sizeof(float) * (size_t)n);
+            fc_kv_rotate_ref(want, N_VEC, hd, inv);
+            fc_err err = {0};
+            if (cuda_test_kv_rotate(x, N_VEC, hd, inv, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
+            CHECK_MSG(memcmp(x, want, sizeof(float) * (size_t)n) == 0, "head dim %d, %s: differs from fc_kv_rotate_ref", hd,
+                      inv ? "inverse" : "forward");
+        }
+}
+
 /* Straightforward attention in double over dequantized rows. */
 static void ref_attention(const float *q, const float *k, const float *v, int n_tok, int pos0, int n_head, int n_head_kv,
                           int hd, uint32_t n_window, float scale, float *out) {
@@ -321,6 +344,7 @@ int main(void) {
     T_RUN(test_rope);
     T_RUN(test_glu);
     T_RUN(test_kv_store);
+    T_RUN(test_kv_rotate);
     T_RUN(test_attention);
     T_RUN(test_no_gpu_reports);
     return t_done();

@@ -1,12 +1,14 @@
-/* RoPE pairings and scaling, RMSNorm, and the sampler, against values
- * computed here independently (complex rotation in double, explicit
- * distributions). */
+/* RoPE pairings and scaling, RMSNorm, the KV rotation and the sampler,
+ * against values computed here independently (complex rotation in double,
+ * the rotation as an explicit matrix, explicit distributions). */
 #include <complex.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/engine/kvrot.h"
 #include "../src/engine/ops.h"
 #include "../src/engine/sampler.h"
+#include "../src/engine/vecmath.h"
 #include "lib/t.h"
 
 static float frand(unsigned *s) { *s = *s * 1103515245u + 12345u; return (float)((*s >> 8) & 0xffff) / 32768.0f - 1.0f; }
@@ -73,6 +75,55 @@ static void logits_fixture(float *l) {
     unsigned s = 3;
     for (int i = 0; i < NV; i++) l[i] = frand(&s) * 3;
     l[123] = 9; l[456] = 8.5f; l[789] = 8;
+}
+
+/* The KV rotation (kvrot.h) as an explicit matrix in double: chunk c of n
+ * values maps x to y[c + i] = sum_j (-1)^popcount(i & j) D[c + j] x[c + j] /
+ * sqrt(n) (Sylvester's Hadamard matrix, the fast transform's natural
+ * order). The reference must match it, its inverse must undo it, dot
+ * products (q . k: the attention scores) must survive it, and the SIMD
+ * build must equal the reference bit for bit. */
+static void test_kv_rotate(void) {
+    static const int dims[] = {1, 2, 4, 8, 16, 32, 64, 80, 96, 128, 192, 256};
+    unsigned s = 11;
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        enum { NV = 3, MAXD = 256 };
+        const int hd = dims[di], n = kvrot_chunk(hd);
+        CHECK(n >= 1 && hd % n == 0 && (n & (n - 1)) == 0 && (hd / n) % 2 == 1);
+        CHECK_MSG(fabs((double)kvrot_scale(n) - 1.0 / sqrt(n)) < 1e-7, "scale for %d", n);
+        float x[NV * MAXD], y[NV * MAXD], z[NV * MAXD];
+        for (int i = 0; i < NV * hd; i++) x[i] = frand(&s);
+        x[hd > 5 ? 5 : 0] = 40.0f; /* an outlier channel */
+        memcpy(y, x, sizeof(float) * NV * hd);
+        fc_kv_rotate_ref(y, NV, hd, false);
+        for (int v = 0; v < NV; v++)
+            for (int c = 0; c < hd; c += n)
+                for (int i = 0; i < n; i++) {
+                    double want = 0;
+                    for (int j = 0; j < n; j++)
+                        want += (__builtin_popcount((unsigned)(i & j)) % 2 ? -1.0 : 1.0) * kvrot_sign(c + j) * x[v * hd + c + j];
+                    want /= sqrt(n);
+                    CHECK_MSG(fabs(y[v * hd + c + i] - want) < 1e-5 * (1 + fabs(want)), "hd %d element %d: %g vs %g", hd,
+                              c + i, y[v * hd + c + i], want);
+                }
+        /* scores survive: (R x0) . (R x1) = x0 . x1 */
+        double d0 = 0, d1 = 0;
+        for (int i = 0; i < hd; i++) { d0 += (double)x[i] * x[hd + i]; d1 += (double)y[i] * y[hd + i]; }
+        CHECK_MSG(fabs(d0 - d1) < 1e-4 * (1 + fabs(d0)), "hd %d: dot %g, rotated %g", hd, d0, d1);
+        memcpy(z, y, sizeof(float) * NV * hd);
+        fc_kv_rotate_ref(z, NV, hd, true);
+        for (int i = 0; i < NV * hd; i++) CHECK_MSG(fabsf(z[i] - x[i]) < 1e-5f * (1 + fabsf(x[i])), "hd %d: inverse at %d", hd, i);
+        for (int inv = 0; inv < 2; inv++) {
+            float a[NV * MAXD], b[NV * MAXD];
+            memcpy(a, inv ? y : x, sizeof(float) * NV * hd);
+            memcpy(b, a, sizeof(float) * NV * hd);
+            fc_kv_rotate_ref(a, NV, hd, inv);
+            vm_kv_rotate(b, NV, hd, inv);
+            CHECK_MSG(memcmp(a, b, sizeof(float) * NV * hd) == 0, "hd %d %s: vm_kv_rotate differs from the reference", hd,
+                      inv ? "inverse" : "forward");
+        }
+    }
+    CHECK(kvrot_on(GGML_TYPE_Q4_0) && kvrot_on(GGML_TYPE_Q8_0) && !kvrot_on(GGML_TYPE_F16) && !kvrot_on(GGML_TYPE_F32));
 }
 
 static void test_greedy_and_topk1(void) {
@@ -152,6 +203,7 @@ int main(void) {
     T_RUN(test_rope_linear_scaling_and_partial);
     T_RUN(test_rope_position_zero_is_identity);
     T_RUN(test_rmsnorm);
+    T_RUN(test_kv_rotate);
     T_RUN(test_greedy_and_topk1);
     T_RUN(test_seed_reproducible);
     T_RUN(test_distribution);

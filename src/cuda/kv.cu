@@ -4,11 +4,22 @@
  * Q4_0 d = signed max / -8 and truncation of x * id + 8.5), written with
  * unfused float operations so the rows are bit for bit the CPU's. One thread
  * per 32-value block (F32/F16: per value); rows are a few KiB.
+ * The rotation of quantized heads (kvrot.h): one block of KVROT_THREADS
+ * threads per head vector, the head in shared memory, one butterfly stage
+ * at a time (a pair per thread, __syncthreads between stages), the same
+ * float operations as ops.c's fc_kv_rotate_ref.
  */
 #include "blocks.cuh"
 #include "c_api.cuh"
 #include "common.cuh"
 #include "kernels.cuh"
+
+extern "C" {
+#include "../engine/kvrot.h"
+}
+
+#define KVROT_THREADS 64
+#define KVROT_MAXD 1024 /* head dims the rotation kernel takes */
 
 __device__ __forceinline__ uint16_t f32_to_f16_bits(float f) { return __half_as_ushort(__float2half_rn(f)); }
 
@@ -80,6 +91,37 @@ __global__ void kv_store_kernel(uint32_t type, const float *__restrict__ x, int6
     case GGML_TYPE_Q8_0: quant_block(type, xr + 32 * u, row + 34 * u); break;
     default: quant_block(type, xr + 32 * u, row + 18 * u); break;
     }
+}
+
+/* Head vector blockIdx.x of head_dim floats, chunks of n (kvrot_chunk). */
+__global__ void __launch_bounds__(KVROT_THREADS) kv_rotate_kernel(float *x, int head_dim, int n, float scale, bool inverse) {
+    __shared__ float h[KVROT_MAXD];
+    float *xv = x + (size_t)blockIdx.x * head_dim;
+    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS) h[i] = inverse ? xv[i] : fc_mul(xv[i], kvrot_sign(i));
+    __syncthreads();
+    for (int span = 1; span < n; span *= 2) {
+        /* pair j: chunk j / (n / 2), then its (span-group, offset) */
+        for (int j = threadIdx.x; j < head_dim / 2; j += KVROT_THREADS) {
+            const int c = j / (n / 2), jj = j % (n / 2);
+            const int i = c * n + jj / span * 2 * span + jj % span;
+            const float a = h[i], b = h[i + span];
+            h[i] = fc_add(a, b);
+            h[i + span] = fc_sub(a, b);
+        }
+        __syncthreads();
+    }
+    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS)
+        xv[i] = inverse ? fc_mul(fc_mul(h[i], scale), kvrot_sign(i)) : fc_mul(h[i], scale);
+}
+
+int kv_rotate_launch(cudaStream_t st, float *x, int n_vec, int head_dim, bool inverse, fc_err *err) {
+    if (head_dim <= 0 || head_dim > KVROT_MAXD)
+        return fc_errf(err, FC_EINPUT, "CUDA kv rotate: head dim %d is not supported (1..%d)", head_dim, KVROT_MAXD);
+    if (n_vec <= 0) return 0;
+    const int n = kvrot_chunk(head_dim);
+    FC_LAUNCH(kv_rotate_kernel, n_vec, KVROT_THREADS, 0, st)(x, head_dim, n, kvrot_scale(n), inverse);
+    CU_LAUNCHED(err, "kv rotate");
+    return 0;
 }
 
 static int kv_check(uint32_t type, int64_t n, const char *what, fc_err *err) {

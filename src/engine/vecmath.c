@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kvrot.h"
+
 /* Eight float lanes (GCC vector extensions). The bodies below are
  * always_inline and written once; each public function calls them from an
  * AVX2 build (target attribute) where the CPU has it, a portable build
@@ -164,6 +166,62 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
     }
 }
 
+/* ---- KV rotation -------------------------------------------------------------- */
+
+/* One butterfly stage of span h < 8 inside a vector of 8: lane i (bit h of
+ * i clear) gets x[i] + x[i + h], lane i + h gets x[i] - x[i + h] (b - x
+ * there: the partner b is x[i]), the scalar reference's very operations. */
+#define KVROT_STAGE(v, perm, lo)                          \
+    do {                                                  \
+        const v8f b_ = __builtin_shuffle((v), (perm));    \
+        (v) = V8_SEL((lo), (v) + b_, b_ - (v));           \
+    } while (0)
+
+INLINE void kv_rotate_body(float *x, int n_vec, int head_dim, bool inverse) {
+    const int n = kvrot_chunk(head_dim);
+    const float scale = kvrot_scale(n);
+    for (int v = 0; v < n_vec; v++) {
+        float *h = x + (size_t)v * head_dim;
+        if (!inverse)
+            for (int i = 0; i < head_dim; i++) h[i] *= kvrot_sign(i);
+        for (int c = 0; c < head_dim; c += n) {
+            float *p = h + c;
+            if (n < 8) { /* tiny heads: the scalar loops */
+                for (int span = 1; span < n; span *= 2)
+                    for (int i = 0; i < n; i += 2 * span)
+                        for (int j = i; j < i + span; j++) {
+                            const float a = p[j], b = p[j + span];
+                            p[j] = a + b;
+                            p[j + span] = a - b;
+                        }
+                continue;
+            }
+            for (int i = 0; i < n; i += 8) { /* spans 1, 2, 4: inside each group of 8 */
+                v8f a = ld8(p + i);
+                KVROT_STAGE(a, ((v8i){1, 0, 3, 2, 5, 4, 7, 6}), ((v8i){-1, 0, -1, 0, -1, 0, -1, 0}));
+                KVROT_STAGE(a, ((v8i){2, 3, 0, 1, 6, 7, 4, 5}), ((v8i){-1, -1, 0, 0, -1, -1, 0, 0}));
+                KVROT_STAGE(a, ((v8i){4, 5, 6, 7, 0, 1, 2, 3}), ((v8i){-1, -1, -1, -1, 0, 0, 0, 0}));
+                ST8(p + i, a);
+            }
+            for (int span = 8; span < n; span *= 2)
+                for (int i = 0; i < n; i += 2 * span)
+                    for (int j = i; j < i + span; j += 8) {
+                        const v8f a = ld8(p + j), b = ld8(p + j + span);
+                        ST8(p + j, a + b);
+                        ST8(p + j + span, a - b);
+                    }
+        }
+        int i = 0;
+        for (; i + 8 <= head_dim; i += 8) {
+            v8f a = ld8(h + i) * scale;
+            if (inverse)
+                for (int k = 0; k < 8; k++) a[k] *= kvrot_sign(i + k);
+            ST8(h + i, a);
+        }
+        for (; i < head_dim; i++) h[i] = inverse ? h[i] * scale * kvrot_sign(i) : h[i] * scale;
+    }
+}
+
 /* ---- the two builds and the dispatch ------------------------------------------ */
 
 #if defined(__x86_64__)
@@ -179,6 +237,9 @@ AVX2_FN void scores_avx2(const float *q, const float *k, int n_dim, int p0, int 
 AVX2_FN float softmax_avx2(float *s, int p0, int p1, float *m, double *l, bool fast) { return softmax_body(s, p0, p1, m, l, fast); }
 AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     accum_v_body(out, corr, w, v, n_dim, p0, p1);
+}
+AVX2_FN void kv_rotate_avx2(float *x, int n_vec, int head_dim, bool inverse) {
+    kv_rotate_body(x, n_vec, head_dim, inverse);
 }
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #define DISPATCH(avx2_call, plain_call) \
@@ -211,4 +272,8 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast) 
 
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     DISPATCH(accum_v_avx2(out, corr, w, v, n_dim, p0, p1), accum_v_body(out, corr, w, v, n_dim, p0, p1));
+}
+
+void vm_kv_rotate(float *x, int n_vec, int head_dim, bool inverse) {
+    DISPATCH(kv_rotate_avx2(x, n_vec, head_dim, inverse), kv_rotate_body(x, n_vec, head_dim, inverse));
 }
