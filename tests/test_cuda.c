@@ -220,34 +220,32 @@ static void test_kv_store(void) {
         for (int rep = 0; rep < 4; rep++) {
             fill(x, N, rep == 0 ? 1e-3f : rep == 1 ? 300.0f : 1.0f);
             if (rep == 3) for (int i = 0; i < 64; i++) x[i] = 0.0f; /* zero blocks: d = 0 */
-            q->quantize(x, want, N);
+            quant_kv_quantizer(KV_TYPES[k])(x, want, N);
             fc_err err = {0};
             if (cuda_test_kv_store(KV_TYPES[k], x, N, got, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
-            CHECK_MSG(memcmp(got, want, bytes) == 0, "%s rep %d: the row differs from the CPU quantizer's", q->name, rep);
+            CHECK_MSG(memcmp(got, want, bytes) == 0, "%s rep %d: the row differs from the CPU's KV quantizer's", q->name, rep);
         }
     }
 }
 
-/* The KV rotation (kvrot.h) against its CPU twin, forward and inverse,
- * for power-of-two heads and ones made of several chunks (80, 96, 192). */
+/* The KV rotation (kvrot.h) against its CPU twin, for power-of-two heads
+ * and ones made of several chunks (80, 96, 192). */
 static void test_kv_rotate(void) {
     if (!need_gpu()) return;
     rng_seed(17);
     static const int dims[] = {32, 64, 80, 96, 128, 192, 256, 512};
     enum { N_VEC = 37 };
     static float x[N_VEC * 512], want[N_VEC * 512];
-    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++)
-        for (int inv = 0; inv < 2; inv++) {
-            const int hd = dims[di], n = N_VEC * hd;
-            fill(x, n, 3.0f);
-            x[5] = 200.0f; /* an outlier channel, as in real keys */
-            memcpy(want, x, sizeof(float) * (size_t)n);
-            fc_kv_rotate_ref(want, N_VEC, hd, inv);
-            fc_err err = {0};
-            if (cuda_test_kv_rotate(x, N_VEC, hd, inv, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
-            CHECK_MSG(memcmp(x, want, sizeof(float) * (size_t)n) == 0, "head dim %d, %s: differs from fc_kv_rotate_ref", hd,
-                      inv ? "inverse" : "forward");
-        }
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        const int hd = dims[di], n = N_VEC * hd;
+        fill(x, n, 3.0f);
+        x[5] = 200.0f; /* an outlier channel, as in real keys */
+        memcpy(want, x, sizeof(float) * (size_t)n);
+        fc_kv_rotate_ref(want, N_VEC, hd);
+        fc_err err = {0};
+        if (cuda_test_kv_rotate(x, N_VEC, hd, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
+        CHECK_MSG(memcmp(x, want, sizeof(float) * (size_t)n) == 0, "head dim %d: differs from fc_kv_rotate_ref", hd);
+    }
 }
 
 /* Straightforward attention in double over dequantized rows. */

@@ -78,10 +78,10 @@ static void logits_fixture(float *l) {
 }
 
 /* The KV rotation (kvrot.h) as an explicit matrix in double: chunk c of n
- * values maps x to y[c + i] = sum_j (-1)^popcount(i & j) D[c + j] x[c + j] /
- * sqrt(n) (Sylvester's Hadamard matrix, the fast transform's natural
- * order). The reference must match it, its inverse must undo it, dot
- * products (q . k: the attention scores) must survive it, and the SIMD
+ * values maps x to y[c + i] = sum_j (-1)^popcount(i & j) x[c + j] / sqrt(n)
+ * (Sylvester's Hadamard matrix, the fast transform's natural order). The
+ * reference must match it, applied twice give x back, keep dot products
+ * (q . k: the attention scores) and spread an outlier channel; the SIMD
  * build must equal the reference bit for bit. */
 static void test_kv_rotate(void) {
     static const int dims[] = {1, 2, 4, 8, 16, 32, 64, 80, 96, 128, 192, 256};
@@ -93,34 +93,36 @@ static void test_kv_rotate(void) {
         CHECK_MSG(fabs((double)kvrot_scale(n) - 1.0 / sqrt(n)) < 1e-7, "scale for %d", n);
         float x[NV * MAXD], y[NV * MAXD], z[NV * MAXD];
         for (int i = 0; i < NV * hd; i++) x[i] = frand(&s);
-        x[hd > 5 ? 5 : 0] = 40.0f; /* an outlier channel */
+        const int out_at = hd > 5 ? 5 : 0;
+        x[out_at] = 40.0f; /* an outlier channel */
         memcpy(y, x, sizeof(float) * NV * hd);
-        fc_kv_rotate_ref(y, NV, hd, false);
+        fc_kv_rotate_ref(y, NV, hd);
         for (int v = 0; v < NV; v++)
             for (int c = 0; c < hd; c += n)
                 for (int i = 0; i < n; i++) {
                     double want = 0;
-                    for (int j = 0; j < n; j++)
-                        want += (__builtin_popcount((unsigned)(i & j)) % 2 ? -1.0 : 1.0) * kvrot_sign(c + j) * x[v * hd + c + j];
+                    for (int j = 0; j < n; j++) want += (__builtin_popcount((unsigned)(i & j)) % 2 ? -1.0 : 1.0) * x[v * hd + c + j];
                     want /= sqrt(n);
                     CHECK_MSG(fabs(y[v * hd + c + i] - want) < 1e-5 * (1 + fabs(want)), "hd %d element %d: %g vs %g", hd,
                               c + i, y[v * hd + c + i], want);
                 }
+        /* the outlier's chunk: no value keeps more than 40 / sqrt(n) + the rest */
+        if (n >= 32)
+            for (int i = 0; i < n; i++) CHECK(fabsf(y[out_at / n * n + i]) < 40.0f / sqrtf((float)n) + 6.0f);
         /* scores survive: (R x0) . (R x1) = x0 . x1 */
         double d0 = 0, d1 = 0;
         for (int i = 0; i < hd; i++) { d0 += (double)x[i] * x[hd + i]; d1 += (double)y[i] * y[hd + i]; }
         CHECK_MSG(fabs(d0 - d1) < 1e-4 * (1 + fabs(d0)), "hd %d: dot %g, rotated %g", hd, d0, d1);
         memcpy(z, y, sizeof(float) * NV * hd);
-        fc_kv_rotate_ref(z, NV, hd, true);
-        for (int i = 0; i < NV * hd; i++) CHECK_MSG(fabsf(z[i] - x[i]) < 1e-5f * (1 + fabsf(x[i])), "hd %d: inverse at %d", hd, i);
-        for (int inv = 0; inv < 2; inv++) {
+        fc_kv_rotate_ref(z, NV, hd);
+        for (int i = 0; i < NV * hd; i++) CHECK_MSG(fabsf(z[i] - x[i]) < 1e-5f * (1 + fabsf(x[i])), "hd %d: R R x at %d", hd, i);
+        for (int twice = 0; twice < 2; twice++) {
             float a[NV * MAXD], b[NV * MAXD];
-            memcpy(a, inv ? y : x, sizeof(float) * NV * hd);
+            memcpy(a, twice ? y : x, sizeof(float) * NV * hd);
             memcpy(b, a, sizeof(float) * NV * hd);
-            fc_kv_rotate_ref(a, NV, hd, inv);
-            vm_kv_rotate(b, NV, hd, inv);
-            CHECK_MSG(memcmp(a, b, sizeof(float) * NV * hd) == 0, "hd %d %s: vm_kv_rotate differs from the reference", hd,
-                      inv ? "inverse" : "forward");
+            fc_kv_rotate_ref(a, NV, hd);
+            vm_kv_rotate(b, NV, hd);
+            CHECK_MSG(memcmp(a, b, sizeof(float) * NV * hd) == 0, "hd %d: vm_kv_rotate differs from the reference", hd);
         }
     }
     CHECK(kvrot_on(GGML_TYPE_Q4_0) && kvrot_on(GGML_TYPE_Q8_0) && !kvrot_on(GGML_TYPE_F16) && !kvrot_on(GGML_TYPE_F32));

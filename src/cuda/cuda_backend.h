@@ -80,7 +80,7 @@ int cuda_test_glu(const float *g, const float *u, int64_t n, int act, float *out
 int cuda_test_kv_store(uint32_t type, const float *x, int64_t n, void *row, fc_err *err);
 /* The KV rotation (src/engine/kvrot.h) of n_vec head vectors in place
  * (twin: fc_kv_rotate_ref, equal bit for bit) */
-int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, bool inverse, fc_err *err);
+int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, fc_err *err);
 /* Attention of n_tok queries (positions pos0..) over n_kv = pos0 + n_tok
  * cached positions, causal, GQA (n_head / n_head_kv), optional window,
  * K/V rows (n_kv rows of n_head_kv * head_dim) already in type_k / type_v.

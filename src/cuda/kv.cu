@@ -1,7 +1,7 @@
 /* kv — the KV cache rows on the device: rounding new keys and values to
  * what the cache gives back, and storing them. The quantizers are the CPU's
- * (quant_ref.c: f16 round to nearest even; Q8_0 d = amax / 127 and roundf;
- * Q4_0 d = signed max / -8 and truncation of x * id + 8.5), written with
+ * (quant_kv_quantizer: f16 round to nearest even; Q8_0 d = amax / 127 and
+ * roundf; Q4_0 kvrot.h's least-squares scale, rint to levels), written with
  * unfused float operations so the rows are bit for bit the CPU's. One thread
  * per 32-value block (F32/F16: per value); rows are a few KiB.
  * The rotation of quantized heads (kvrot.h): one block of KVROT_THREADS
@@ -33,22 +33,13 @@ __device__ void quant_block(uint32_t type, const float *x, uint8_t *b) {
         b[0] = (uint8_t)dh;
         b[1] = (uint8_t)(dh >> 8);
         for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)roundf(fc_mul(x[j], id));
-    } else {
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < 32; j++)
-            if (amax < fabsf(x[j])) {
-                amax = fabsf(x[j]);
-                max = x[j];
-            }
-        const float d = max / -8, id = d != 0.0f ? 1.0f / d : 0.0f;
-        const uint16_t dh = f32_to_f16_bits(d);
+    } else { /* quant_kv_quantize_q4_0: kvrot.h's least-squares scale */
+        const uint16_t dh = f32_to_f16_bits(kvq_q4_0_scale(x));
+        const float d = __half2float(__ushort_as_half(dh)), id = d != 0.0f ? 1.0f / d : 0.0f;
         b[0] = (uint8_t)dh;
         b[1] = (uint8_t)(dh >> 8);
-        for (int j = 0; j < 16; j++) {
-            const int q0 = min(15, (int)fc_add(fc_mul(x[j], id), 8.5f));
-            const int q1 = min(15, (int)fc_add(fc_mul(x[j + 16], id), 8.5f));
-            b[2 + j] = (uint8_t)(q0 | (q1 << 4));
-        }
+        for (int j = 0; j < 16; j++)
+            b[2 + j] = (uint8_t)((kvq_level4(fc_mul(x[j], id)) + 8) | ((kvq_level4(fc_mul(x[j + 16], id)) + 8) << 4));
     }
 }
 
@@ -94,13 +85,13 @@ __global__ void kv_store_kernel(uint32_t type, const float *__restrict__ x, int6
 }
 
 /* Head vector blockIdx.x of head_dim floats, chunks of n (kvrot_chunk). */
-__global__ void __launch_bounds__(KVROT_THREADS) kv_rotate_kernel(float *x, int head_dim, int n, float scale, bool inverse) {
+__global__ void __launch_bounds__(KVROT_THREADS) kv_rotate_kernel(float *x, int head_dim, int n, float scale) {
     __shared__ float h[KVROT_MAXD];
     float *xv = x + (size_t)blockIdx.x * head_dim;
-    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS) h[i] = inverse ? xv[i] : fc_mul(xv[i], kvrot_sign(i));
+    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS) h[i] = xv[i];
     __syncthreads();
     for (int span = 1; span < n; span *= 2) {
-        /* pair j: chunk j / (n / 2), then its (span-group, offset) */
+        /* pair j: chunk j / (n / 2), then its (span group, offset) */
         for (int j = threadIdx.x; j < head_dim / 2; j += KVROT_THREADS) {
             const int c = j / (n / 2), jj = j % (n / 2);
             const int i = c * n + jj / span * 2 * span + jj % span;
@@ -110,16 +101,15 @@ __global__ void __launch_bounds__(KVROT_THREADS) kv_rotate_kernel(float *x, int 
         }
         __syncthreads();
     }
-    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS)
-        xv[i] = inverse ? fc_mul(fc_mul(h[i], scale), kvrot_sign(i)) : fc_mul(h[i], scale);
+    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS) xv[i] = fc_mul(h[i], scale);
 }
 
-int kv_rotate_launch(cudaStream_t st, float *x, int n_vec, int head_dim, bool inverse, fc_err *err) {
+int kv_rotate_launch(cudaStream_t st, float *x, int n_vec, int head_dim, fc_err *err) {
     if (head_dim <= 0 || head_dim > KVROT_MAXD)
         return fc_errf(err, FC_EINPUT, "CUDA kv rotate: head dim %d is not supported (1..%d)", head_dim, KVROT_MAXD);
     if (n_vec <= 0) return 0;
     const int n = kvrot_chunk(head_dim);
-    FC_LAUNCH(kv_rotate_kernel, n_vec, KVROT_THREADS, 0, st)(x, head_dim, n, kvrot_scale(n), inverse);
+    FC_LAUNCH(kv_rotate_kernel, n_vec, KVROT_THREADS, 0, st)(x, head_dim, n, kvrot_scale(n));
     CU_LAUNCHED(err, "kv rotate");
     return 0;
 }

@@ -158,13 +158,13 @@ fail:
     return -1;
 }
 
-extern "C" int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, bool inverse, fc_err *err) {
+extern "C" int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, fc_err *err) {
     scratch s;
     if (scratch_begin(&s, err)) return -1;
     const size_t bytes = sizeof(float) * (size_t)n_vec * head_dim;
     void *dx;
     TRYP(dx = scratch_put(&s, x, bytes, err));
-    TRY(kv_rotate_launch(0, (float *)dx, n_vec, head_dim, inverse, err));
+    TRY(kv_rotate_launch(0, (float *)dx, n_vec, head_dim, err));
     TRY(scratch_get(x, dx, bytes, "kv rotate", err));
     scratch_end(&s);
     return 0;

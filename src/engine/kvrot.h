@@ -1,4 +1,5 @@
-/* kvrot — the rotation of KV head vectors that are stored quantized.
+/* kvrot — how KV head vectors are stored quantized: rotated, and (Q4_0)
+ * with a least-squares block scale.
  *
  * Why: a Q4_0 / Q8_0 block has one scale per 32 values, and the keys of
  * small models carry a few outlier channels (SmolLM2: |k| 20x the block's
@@ -6,18 +7,18 @@
  * round to few levels. An orthogonal rotation R spreads every channel over
  * the whole head; the scores are unchanged in exact arithmetic when the
  * queries get the same rotation ((R q) . (R k) = q . k), and the attention
- * output of rotated values is R out, which R^T takes back. llama.cpp does
- * the same (attn_rot_k, a Hadamard rotation); we add fixed random signs
- * (R = H D / sqrt(n), D a diagonal of +-1): with them no input direction
- * stays a single Hadamard row, which measurably lowers the Q4_0 cost on
- * SmolLM2 (BENCHMARKS.md, "KV cache quality").
+ * output of rotated values is R out, which R^T = R takes back. llama.cpp
+ * does the same (attn_rot_k, a Hadamard rotation). Random sign flips
+ * before the transform (R = H D / sqrt(n), as in QuaRot) were measured and
+ * did not help here (SmolLM2 q4_0 KL 0.074 with them, 0.068 without;
+ * Gemma 3 0.111 and 0.112), so R is the plain normalised Hadamard matrix.
  *
  * The rotation: a head of head_dim values is split into chunks of
  * kvrot_chunk(head_dim) values, the largest power of two that divides
  * head_dim (head dims that are not a power of two, such as 80 or 96, get
- * several chunks); each chunk c gets x -> H_n (D x) / sqrt(n) with the fast
- * Walsh-Hadamard transform, D[i] = kvrot_sign(i) over the head's index i.
- * The inverse is x -> D (H_n x) / sqrt(n). The butterflies (a + b, a - b)
+ * several chunks); each chunk gets x -> H_n x / sqrt(n) with the fast
+ * Walsh-Hadamard transform (Sylvester's H_n, symmetric and H_n H_n = n I,
+ * so the rotation is its own inverse). The butterflies (a + b, a - b)
  * run in stages of span 1, 2, 4, ... n/2; every backend (ops.c's scalar
  * reference, vecmath.c's SIMD, src/cuda/kv.cu) does exactly these float
  * operations, so their results are equal bit for bit.
@@ -25,11 +26,26 @@
  * When: K is rotated (and the queries with it) when type_k is a block
  * type (kvrot_on), V when type_v is; f16 / f32 caches are never rotated.
  * The cache holds the same number of bytes either way (the plan is
- * unchanged). Header only, pure; C and CUDA include it.
+ * unchanged).
+ *
+ * The Q4_0 scale of a KV block (kvq_q4_0_scale): ggml's Q4_0 takes
+ * d = max / -8 (the value of largest magnitude lands exactly on level -8),
+ * which wastes levels when one value stands out. We try the 19 inverse
+ * scales -(8 + 0.1 k) / max, k = -9..9, round x to levels in [-8, 7] with
+ * each, take the least-squares d = sum(x l) / sum(l^2) of those levels and
+ * keep the one of least squared error (ggml's make_qx_quants search, there
+ * used for the K-quants' sub-blocks; clipping the scale as QuaRot does for
+ * its KV cache). The block is still a plain Q4_0 block (same bytes, same
+ * dequantization); only the quantizer differs.
+ *
+ * Header only, pure; C and CUDA include it. KVQ_MUL / KVQ_ADD keep the
+ * device from contracting products and sums into FMAs, so the search
+ * gives the CPU's result bit for bit.
  */
 #ifndef FC_KVROT_H
 #define FC_KVROT_H
 
+#include <math.h>
 #include <stdbool.h>
 #include <stdint.h>
 
@@ -57,16 +73,45 @@ KVROT_FN float kvrot_scale(int n) {
     return k % 2 ? s * 0.70710678118654752f : s;                /* one rounding for odd k */
 }
 
-/* D[i]: +1 or -1 for index i of a head, a fixed pseudo-random pattern (a
- * 32-bit integer hash; not a Walsh function, which H would only permute). */
-KVROT_FN float kvrot_sign(int i) {
-    uint32_t h = (uint32_t)i * 0x9E3779B1u + 0x7F4A7C15u;
-    h ^= h >> 16;
-    h *= 0x85EBCA6Bu;
-    h ^= h >> 13;
-    h *= 0xC2B2AE35u;
-    h ^= h >> 16;
-    return h & 1u ? -1.0f : 1.0f;
+#ifdef __CUDA_ARCH__
+#define KVQ_MUL(a, b) __fmul_rn((a), (b))
+#define KVQ_ADD(a, b) __fadd_rn((a), (b))
+#else
+#define KVQ_MUL(a, b) ((a) * (b))
+#define KVQ_ADD(a, b) ((a) + (b))
+#endif
+
+/* Round to nearest (ties to even), clamped to the Q4_0 levels [-8, 7]. */
+KVROT_FN int kvq_level4(float v) {
+    const float r = rintf(v);
+    return r < -8.0f ? -8 : r > 7.0f ? 7 : (int)r;
+}
+
+/* The Q4_0 scale of one KV block of 32 values (before its rounding to
+ * f16); 0 for a block of zeros. */
+KVROT_FN float kvq_q4_0_scale(const float *x) {
+    float amax = 0.0f, max = 0.0f;
+    for (int j = 0; j < 32; j++)
+        if (amax < fabsf(x[j])) {
+            amax = fabsf(x[j]);
+            max = x[j];
+        }
+    float best = 0.0f, d = 0.0f;
+    if (max == 0.0f) return 0.0f;
+    for (int k = -9; k <= 9; k++) {
+        const float iscale = -KVQ_ADD(8.0f, KVQ_MUL(0.1f, (float)k)) / max;
+        float sumlx = 0.0f, suml2 = 0.0f;
+        for (int j = 0; j < 32; j++) {
+            const int l = kvq_level4(KVQ_MUL(iscale, x[j]));
+            sumlx = KVQ_ADD(sumlx, KVQ_MUL(x[j], (float)l));
+            suml2 = KVQ_ADD(suml2, (float)(l * l));
+        }
+        if (suml2 > 0.0f && KVQ_MUL(sumlx, sumlx) > KVQ_MUL(best, suml2)) {
+            d = sumlx / suml2;
+            best = KVQ_MUL(d, sumlx);
+        }
+    }
+    return d;
 }
 
 #endif

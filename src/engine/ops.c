@@ -43,13 +43,11 @@ void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const doub
     fc_rope_apply(v, n_heads, head_dim, n_rot, cs, kind);
 }
 
-void fc_kv_rotate_ref(float *x, int n_vec, int head_dim, bool inverse) {
+void fc_kv_rotate_ref(float *x, int n_vec, int head_dim) {
     const int n = kvrot_chunk(head_dim);
     const float scale = kvrot_scale(n);
     for (int v = 0; v < n_vec; v++) {
         float *h = x + (size_t)v * head_dim;
-        if (!inverse)
-            for (int i = 0; i < head_dim; i++) h[i] *= kvrot_sign(i);
         for (int c = 0; c < head_dim; c += n)
             for (int span = 1; span < n; span *= 2)
                 for (int i = c; i < c + n; i += 2 * span)
@@ -58,6 +56,6 @@ void fc_kv_rotate_ref(float *x, int n_vec, int head_dim, bool inverse) {
                         h[j] = a + b;
                         h[j + span] = a - b;
                     }
-        for (int i = 0; i < head_dim; i++) h[i] = inverse ? h[i] * scale * kvrot_sign(i) : h[i] * scale;
+        for (int i = 0; i < head_dim; i++) h[i] *= scale;
     }
 }

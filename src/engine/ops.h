@@ -4,8 +4,6 @@
 #ifndef FC_OPS_H
 #define FC_OPS_H
 
-#include <stdbool.h>
-
 #include "../model/arch.h"
 
 /* out[i] = x[i] / sqrt(mean(x^2) + eps) * w[i]; the sum of squares in double
@@ -25,9 +23,9 @@ void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const doub
 void fc_rope_angles(float *cs, int n_rot, int pos, const double *inv_freq);
 void fc_rope_apply(float *v, int n_heads, int head_dim, int n_rot, const float *cs, enum rope_kind kind);
 
-/* The KV rotation (kvrot.h) of n_vec head vectors of head_dim floats in
- * place (inverse: its transpose). Scalar reference of vm_kv_rotate and of
- * the CUDA kernel (kv.cu); all three agree bit for bit. */
-void fc_kv_rotate_ref(float *x, int n_vec, int head_dim, bool inverse);
+/* The KV rotation (kvrot.h, its own inverse) of n_vec head vectors of
+ * head_dim floats in place. Scalar reference of vm_kv_rotate and of the
+ * CUDA kernel (kv.cu); all three agree bit for bit. */
+void fc_kv_rotate_ref(float *x, int n_vec, int head_dim);
 
 #endif

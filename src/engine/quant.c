@@ -135,6 +135,12 @@ const quant_traits *quant_get(uint32_t type) { return row_of(active, type); }
 const quant_traits *quant_get_ref(uint32_t type) { return row_of(&quant_kernels_ref, type); }
 const quant_traits *quant_get_isa(uint32_t type, int isa) { return row_of(kernels_of(isa), type); }
 
+quant_quantize_fn quant_kv_quantizer(uint32_t type) {
+    if (type == GGML_TYPE_Q4_0) return quant_kv_quantize_q4_0;
+    const quant_traits *t = quant_get(type);
+    return t ? t->quantize : NULL;
+}
+
 const quant_ops *quant_get_ops(int isa) {
     const quant_kernels *k = kernels_of(isa);
     return k ? &k->ops : NULL;

@@ -177,13 +177,11 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
         (v) = V8_SEL((lo), (v) + b_, b_ - (v));           \
     } while (0)
 
-INLINE void kv_rotate_body(float *x, int n_vec, int head_dim, bool inverse) {
+INLINE void kv_rotate_body(float *x, int n_vec, int head_dim) {
     const int n = kvrot_chunk(head_dim);
     const float scale = kvrot_scale(n);
     for (int v = 0; v < n_vec; v++) {
         float *h = x + (size_t)v * head_dim;
-        if (!inverse)
-            for (int i = 0; i < head_dim; i++) h[i] *= kvrot_sign(i);
         for (int c = 0; c < head_dim; c += n) {
             float *p = h + c;
             if (n < 8) { /* tiny heads: the scalar loops */
@@ -212,13 +210,8 @@ INLINE void kv_rotate_body(float *x, int n_vec, int head_dim, bool inverse) {
                     }
         }
         int i = 0;
-        for (; i + 8 <= head_dim; i += 8) {
-            v8f a = ld8(h + i) * scale;
-            if (inverse)
-                for (int k = 0; k < 8; k++) a[k] *= kvrot_sign(i + k);
-            ST8(h + i, a);
-        }
-        for (; i < head_dim; i++) h[i] = inverse ? h[i] * scale * kvrot_sign(i) : h[i] * scale;
+        for (; i + 8 <= head_dim; i += 8) ST8(h + i, ld8(h + i) * scale);
+        for (; i < head_dim; i++) h[i] *= scale;
     }
 }
 
@@ -238,9 +231,7 @@ AVX2_FN float softmax_avx2(float *s, int p0, int p1, float *m, double *l, bool f
 AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     accum_v_body(out, corr, w, v, n_dim, p0, p1);
 }
-AVX2_FN void kv_rotate_avx2(float *x, int n_vec, int head_dim, bool inverse) {
-    kv_rotate_body(x, n_vec, head_dim, inverse);
-}
+AVX2_FN void kv_rotate_avx2(float *x, int n_vec, int head_dim) { kv_rotate_body(x, n_vec, head_dim); }
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #define DISPATCH(avx2_call, plain_call) \
     do {                                \
@@ -274,6 +265,6 @@ void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_di
     DISPATCH(accum_v_avx2(out, corr, w, v, n_dim, p0, p1), accum_v_body(out, corr, w, v, n_dim, p0, p1));
 }
 
-void vm_kv_rotate(float *x, int n_vec, int head_dim, bool inverse) {
-    DISPATCH(kv_rotate_avx2(x, n_vec, head_dim, inverse), kv_rotate_body(x, n_vec, head_dim, inverse));
+void vm_kv_rotate(float *x, int n_vec, int head_dim) {
+    DISPATCH(kv_rotate_avx2(x, n_vec, head_dim), kv_rotate_body(x, n_vec, head_dim));
 }

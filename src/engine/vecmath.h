@@ -32,9 +32,9 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast);
  * in [0, n_dim). */
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1);
 
-/* The KV rotation (kvrot.h) of n_vec head vectors of head_dim floats in
- * place; inverse: its transpose. Equal bit for bit to fc_kv_rotate_ref
- * (ops.h): the same butterflies in the same stages, eight lanes at a time. */
-void vm_kv_rotate(float *x, int n_vec, int head_dim, bool inverse);
+/* The KV rotation (kvrot.h, its own inverse) of n_vec head vectors of
+ * head_dim floats in place. Equal bit for bit to fc_kv_rotate_ref (ops.h):
+ * the same butterflies in the same stages, eight lanes at a time. */
+void vm_kv_rotate(float *x, int n_vec, int head_dim);
 
 #endif
