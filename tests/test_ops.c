@@ -128,6 +128,28 @@ static void test_kv_rotate(void) {
     CHECK(kvrot_on(GGML_TYPE_Q4_0) && kvrot_on(GGML_TYPE_Q8_0) && !kvrot_on(GGML_TYPE_F16) && !kvrot_on(GGML_TYPE_F32));
 }
 
+/* The SIMD least-squares Q4_0 scales equal kvrot.h's scalar search bit for
+ * bit: random blocks, blocks with an outlier, zeros, tiny and huge values,
+ * and blocks already on a grid of levels. */
+static void test_kvq_scales(void) {
+    enum { NB = 64 };
+    static float x[NB * 32], d[NB];
+    unsigned s = 5;
+    for (int b = 0; b < NB; b++) {
+        const float scale = b % 8 == 0 ? 1e-6f : b % 8 == 1 ? 3e4f : 1.0f;
+        for (int j = 0; j < 32; j++) x[b * 32 + j] = frand(&s) * scale;
+        if (b % 4 == 2) x[b * 32 + b % 32] *= 9.0f;
+        if (b % 16 == 3) memset(x + b * 32, 0, 32 * sizeof(float));
+        if (b % 16 == 5)
+            for (int j = 0; j < 32; j++) x[b * 32 + j] = (float)(j % 15 - 7) * 0.125f; /* levels -7..7 */
+    }
+    vm_kvq_q4_0_scales(x, NB, d);
+    for (int b = 0; b < NB; b++) {
+        const float want = kvq_q4_0_scale(x + b * 32);
+        CHECK_MSG(memcmp(&want, &d[b], sizeof want) == 0, "block %d: %.9g, scalar %.9g", b, d[b], want);
+    }
+}
+
 static void test_greedy_and_topk1(void) {
     float l[NV];
     logits_fixture(l);
@@ -206,6 +228,7 @@ int main(void) {
     T_RUN(test_rope_position_zero_is_identity);
     T_RUN(test_rmsnorm);
     T_RUN(test_kv_rotate);
+    T_RUN(test_kvq_scales);
     T_RUN(test_greedy_and_topk1);
     T_RUN(test_seed_reproducible);
     T_RUN(test_distribution);

@@ -680,6 +680,13 @@ static void test_kv_q4_0(void) {
             e_ref += (double)(b[i] - x[i]) * (b[i] - x[i]);
         }
         CHECK_MSG(e_kv < (outlier ? 0.97 : 0.9) * e_ref, "outlier %d: squared error %g, ggml's rule %g", outlier, e_kv, e_ref);
+        /* what the cache gives back quantizes to the same bytes (the
+         * engines round the batch's keys, then store the rounded ones) */
+        static uint8_t row2[N];
+        quant_kv_quantize_q4_0(x, row, N);
+        q->dequant(row, a, N);
+        quant_kv_quantize_q4_0(a, row2, N);
+        CHECK_MSG(memcmp(row, row2, (size_t)ggml_row_bytes(GGML_TYPE_Q4_0, N)) == 0, "outlier %d: not idempotent", outlier);
     }
 }
 

@@ -34,12 +34,15 @@ __device__ void quant_block(uint32_t type, const float *x, uint8_t *b) {
         b[1] = (uint8_t)(dh >> 8);
         for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)roundf(fc_mul(x[j], id));
     } else { /* quant_kv_quantize_q4_0: kvrot.h's least-squares scale */
-        const uint16_t dh = f32_to_f16_bits(kvq_q4_0_scale(x));
-        const float d = __half2float(__ushort_as_half(dh)), id = d != 0.0f ? 1.0f / d : 0.0f;
+        uint16_t dh = f32_to_f16_bits(kvq_q4_0_scale(x));
+        bool flip;
+        if (!kvq_q4_0_levels(x, __half2float(__ushort_as_half(dh)), b + 2, &flip)) {
+            dh = f32_to_f16_bits(kvq_signed_max(x) / -8);
+            kvq_q4_0_levels(x, __half2float(__ushort_as_half(dh)), b + 2, &flip);
+        }
+        if (flip) dh ^= 0x8000u;
         b[0] = (uint8_t)dh;
         b[1] = (uint8_t)(dh >> 8);
-        for (int j = 0; j < 16; j++)
-            b[2 + j] = (uint8_t)((kvq_level4(fc_mul(x[j], id)) + 8) | ((kvq_level4(fc_mul(x[j + 16], id)) + 8) << 4));
     }
 }
 

@@ -30,12 +30,13 @@
  *
  * The Q4_0 scale of a KV block (kvq_q4_0_scale): ggml's Q4_0 takes
  * d = max / -8 (the value of largest magnitude lands exactly on level -8),
- * which wastes levels when one value stands out. We try the 19 inverse
- * scales -(8 + 0.1 k) / max, k = -9..9, round x to levels in [-8, 7] with
- * each, take the least-squares d = sum(x l) / sum(l^2) of those levels and
- * keep the one of least squared error (ggml's make_qx_quants search, there
- * used for the K-quants' sub-blocks; clipping the scale as QuaRot does for
- * its KV cache). The block is still a plain Q4_0 block (same bytes, same
+ * which wastes levels when one value stands out. We try the inverse
+ * scales -(8 + 0.1 k) / max, k = -9..9 (kvq_cand), round x to levels in
+ * [-8, 7] with each, take the
+ * least-squares d = sum(x l) / sum(l^2) of those levels and keep the one
+ * of least squared error (ggml's make_qx_quants search, there used for
+ * the K-quants' sub-blocks; a clipped scale, as QuaRot uses for its KV
+ * cache). The block is still a plain Q4_0 block (same bytes, same
  * dequantization); only the quantizer differs.
  *
  * Header only, pure; C and CUDA include it. KVQ_MUL / KVQ_ADD keep the
@@ -81,30 +82,49 @@ KVROT_FN float kvrot_scale(int n) {
 #define KVQ_ADD(a, b) ((a) + (b))
 #endif
 
-/* Round to nearest (ties to even), clamped to the Q4_0 levels [-8, 7]. */
+/* Round to nearest (ties to even), clamped to the Q4_0 levels [-8, 7].
+ * Adding and taking away 1.5 * 2^23 rounds any |v| < 2^22 (larger ones
+ * only need their sign here), with no libm call; NaN goes to -8. */
 KVROT_FN int kvq_level4(float v) {
-    const float r = rintf(v);
-    return r < -8.0f ? -8 : r > 7.0f ? 7 : (int)r;
+    const float r = KVQ_ADD(KVQ_ADD(v, 12582912.0f), -12582912.0f);
+    return r >= -8.0f ? (r <= 7.0f ? (int)r : 7) : -8;
 }
 
-/* The Q4_0 scale of one KV block of 32 values (before its rounding to
- * f16); 0 for a block of zeros. */
-KVROT_FN float kvq_q4_0_scale(const float *x) {
+/* The candidates of kvq_q4_0_scale: the block's value of largest
+ * magnitude goes to level -(8 + 0.1 k), k = -9..9. (Stronger clipping,
+ * down to level -1, lowers the squared error of some blocks further but
+ * raised SmolLM2's q4_0 KL from 0.068 to 0.086: the large values of the
+ * keys are the ones attention needs.) */
+#define KVQ_N_CAND 19
+KVROT_FN float kvq_cand(int i) { return KVQ_ADD(8.0f, KVQ_MUL(0.1f, (float)(i - 9))); }
+
+/* The value of largest magnitude, with its sign (the first one). */
+KVROT_FN float kvq_signed_max(const float *x) {
     float amax = 0.0f, max = 0.0f;
     for (int j = 0; j < 32; j++)
         if (amax < fabsf(x[j])) {
             amax = fabsf(x[j]);
             max = x[j];
         }
-    float best = 0.0f, d = 0.0f;
+    return max;
+}
+
+/* The Q4_0 scale of one KV block of 32 values (before its rounding to
+ * f16); 0 for a block of zeros. Each candidate's sums run over the values
+ * in order (vecmath.c vectorises over candidates instead; summing in
+ * eight lanes of values measurably changed which candidate won near ties
+ * and raised SmolLM2's q4_0 KL from 0.068 to 0.083). */
+KVROT_FN float kvq_q4_0_scale(const float *x) {
+    const float max = kvq_signed_max(x);
     if (max == 0.0f) return 0.0f;
-    for (int k = -9; k <= 9; k++) {
-        const float iscale = -KVQ_ADD(8.0f, KVQ_MUL(0.1f, (float)k)) / max;
+    float best = 0.0f, d = 0.0f;
+    for (int c = 0; c < KVQ_N_CAND; c++) {
+        const float iscale = -kvq_cand(c) / max;
         float sumlx = 0.0f, suml2 = 0.0f;
         for (int j = 0; j < 32; j++) {
-            const int l = kvq_level4(KVQ_MUL(iscale, x[j]));
-            sumlx = KVQ_ADD(sumlx, KVQ_MUL(x[j], (float)l));
-            suml2 = KVQ_ADD(suml2, (float)(l * l));
+            const float l = (float)kvq_level4(KVQ_MUL(iscale, x[j]));
+            sumlx = KVQ_ADD(sumlx, KVQ_MUL(x[j], l));
+            suml2 = KVQ_ADD(suml2, KVQ_MUL(l, l));
         }
         if (suml2 > 0.0f && KVQ_MUL(sumlx, sumlx) > KVQ_MUL(best, suml2)) {
             d = sumlx / suml2;
@@ -112,6 +132,30 @@ KVROT_FN float kvq_q4_0_scale(const float *x) {
         }
     }
     return d;
+}
+
+/* The 16 bytes of levels of one Q4_0 KV block at scale dq (an f16
+ * value). Returns false when no level reaches -8, -7 or 7: the caller then
+ * takes ggml's scale max / -8 instead (rare). *flip: every level lies in
+ * [-7, 7] and dq < 0, so the levels were negated and the caller stores
+ * -dq. With these two rules every stored block has a level of magnitude 7
+ * or 8 and d >= 0 unless it needs level -8, and quantizing what the cache
+ * gives back finds the same bytes (candidates 7.1 and 8 reproduce it
+ * exactly): the engines round the batch's keys first and store the
+ * rounded keys after attention. */
+KVROT_FN bool kvq_q4_0_levels(const float *x, float dq, uint8_t *qs, bool *flip) {
+    const float id = dq != 0.0f ? 1.0f / dq : 0.0f;
+    int l[32];
+    bool has_m8 = false, big = false;
+    for (int j = 0; j < 32; j++) {
+        l[j] = kvq_level4(KVQ_MUL(x[j], id));
+        has_m8 |= l[j] == -8;
+        big |= l[j] <= -7 || l[j] >= 7;
+    }
+    *flip = dq < 0.0f && !has_m8;
+    for (int j = 0; j < 16; j++)
+        qs[j] = (uint8_t)(((*flip ? -l[j] : l[j]) + 8) | (((*flip ? -l[j + 16] : l[j + 16]) + 8) << 4));
+    return big;
 }
 
 #endif

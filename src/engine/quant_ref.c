@@ -13,7 +13,6 @@
 #include <float.h>
 #include <math.h>
 
-#include "kvrot.h"
 #include "quant_impl.h"
 
 /* ---- F32, F16, BF16 ---------------------------------------------------- */
@@ -107,20 +106,6 @@ void quant_ref_quantize_q4_0(const float *x, void *row, int64_t n) {
             const int q1 = imin(15, (int)(x[j + 16] * id + 8.5f));
             y[i].qs[j] = (uint8_t)(q0 | (q1 << 4));
         }
-    }
-}
-
-/* Q4_0 for the KV cache: the least-squares scale of kvrot.h, then every
- * value to its nearest level at the f16-rounded scale (the CUDA twin:
- * kv.cu's quant_block). */
-void quant_kv_quantize_q4_0(const float *x, void *row, int64_t n) {
-    blk_q4_0 *y = row;
-    for (int64_t i = 0; i < n / FC_QK; i++, x += FC_QK) {
-        const uint16_t dh = fc_f32_to_f16(kvq_q4_0_scale(x));
-        const float d = fc_f16_to_f32(dh), id = d != 0.0f ? 1.0f / d : 0.0f;
-        fc_wr16(y[i].d, dh);
-        for (int j = 0; j < 16; j++)
-            y[i].qs[j] = (uint8_t)((kvq_level4(x[j] * id) + 8) | ((kvq_level4(x[j + 16] * id) + 8) << 4));
     }
 }
 

@@ -215,6 +215,36 @@ INLINE void kv_rotate_body(float *x, int n_vec, int head_dim) {
     }
 }
 
+/* kvq_q4_0_scale (kvrot.h) with eight candidates in one vector: each
+ * lane runs one candidate's sums over the values in order, the very float
+ * operations of the scalar search; the winner is then picked in candidate
+ * order with the same strict comparison. */
+INLINE void kvq_scales_body(const float *x, int n_blocks, float *d) {
+    for (int b = 0; b < n_blocks; b++, x += 32) {
+        const float max = kvq_signed_max(x);
+        d[b] = 0.0f;
+        if (max == 0.0f) continue;
+        float best = 0.0f;
+        for (int c0 = 0; c0 < KVQ_N_CAND; c0 += 8) {
+            v8f iscale;
+            for (int q = 0; q < 8; q++) iscale[q] = -kvq_cand(c0 + q < KVQ_N_CAND ? c0 + q : KVQ_N_CAND - 1) / max;
+            v8f lx = {0}, l2 = {0};
+            for (int j = 0; j < 32; j++) {
+                const v8f xj = splat8(x[j]);
+                const v8f r = (iscale * xj + 12582912.0f) - 12582912.0f;
+                const v8f l = V8_SEL(r >= -8.0f, V8_SEL(r <= 7.0f, r, splat8(7.0f)), splat8(-8.0f));
+                lx = lx + xj * l;
+                l2 = l2 + l * l;
+            }
+            for (int q = 0; q < 8 && c0 + q < KVQ_N_CAND; q++)
+                if (l2[q] > 0.0f && lx[q] * lx[q] > best * l2[q]) {
+                    d[b] = lx[q] / l2[q];
+                    best = d[b] * lx[q];
+                }
+        }
+    }
+}
+
 /* ---- the two builds and the dispatch ------------------------------------------ */
 
 #if defined(__x86_64__)
@@ -232,6 +262,7 @@ AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v
     accum_v_body(out, corr, w, v, n_dim, p0, p1);
 }
 AVX2_FN void kv_rotate_avx2(float *x, int n_vec, int head_dim) { kv_rotate_body(x, n_vec, head_dim); }
+AVX2_FN void kvq_scales_avx2(const float *x, int n_blocks, float *d) { kvq_scales_body(x, n_blocks, d); }
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 #define DISPATCH(avx2_call, plain_call) \
     do {                                \
@@ -267,4 +298,8 @@ void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_di
 
 void vm_kv_rotate(float *x, int n_vec, int head_dim) {
     DISPATCH(kv_rotate_avx2(x, n_vec, head_dim), kv_rotate_body(x, n_vec, head_dim));
+}
+
+void vm_kvq_q4_0_scales(const float *x, int n_blocks, float *d) {
+    DISPATCH(kvq_scales_avx2(x, n_blocks, d), kvq_scales_body(x, n_blocks, d));
 }

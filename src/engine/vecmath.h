@@ -32,6 +32,11 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast);
  * in [0, n_dim). */
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1);
 
+/* d[b] = kvq_q4_0_scale(x + 32 b) for b < n_blocks (kvrot.h: the
+ * least-squares Q4_0 scale of a KV block), equal to it bit for bit: the
+ * same eight lanes, one vector. */
+void vm_kvq_q4_0_scales(const float *x, int n_blocks, float *d);
+
 /* The KV rotation (kvrot.h, its own inverse) of n_vec head vectors of
  * head_dim floats in place. Equal bit for bit to fc_kv_rotate_ref (ops.h):
  * the same butterflies in the same stages, eight lanes at a time. */
