@@ -226,8 +226,11 @@ INLINE void kvq_scales_body(const float *x, int n_blocks, float *d) {
         if (max == 0.0f) continue;
         float best = 0.0f;
         for (int c0 = 0; c0 < KVQ_N_CAND; c0 += 8) {
-            v8f iscale;
-            for (int q = 0; q < 8; q++) iscale[q] = -kvq_cand(c0 + q < KVQ_N_CAND ? c0 + q : KVQ_N_CAND - 1) / max;
+            /* kvq_cand lane by lane (past the last: the last again), then one division */
+            v8f k = {0, 1, 2, 3, 4, 5, 6, 7};
+            k = k + (float)c0;
+            k = V8_SEL(k < (float)KVQ_N_CAND, k, splat8((float)(KVQ_N_CAND - 1)));
+            const v8f iscale = -((k - 9.0f) * 0.1f + 8.0f) / max;
             v8f lx = {0}, l2 = {0};
             for (int j = 0; j < 32; j++) {
                 const v8f xj = splat8(x[j]);
