@@ -135,8 +135,8 @@ KVROT_FN float kvq_q4_0_scale(const float *x) {
 }
 
 /* The 16 bytes of levels of one Q4_0 KV block at scale dq (an f16
- * value). Returns false when no level reaches -8, -7 or 7: the caller then
- * takes ggml's scale max / -8 instead (rare). *flip: every level lies in
+ * value). Returns false when no level reaches -8, -7 or 7 (and dq is not
+ * 0): the caller then takes ggml's scale max / -8 instead (rare). *flip: every level lies in
  * [-7, 7] and dq < 0, so the levels were negated and the caller stores
  * -dq. With these two rules every stored block has a level of magnitude 7
  * or 8 and d >= 0 unless it needs level -8, and quantizing what the cache
@@ -155,7 +155,7 @@ KVROT_FN bool kvq_q4_0_levels(const float *x, float dq, uint8_t *qs, bool *flip)
     *flip = dq < 0.0f && !has_m8;
     for (int j = 0; j < 16; j++)
         qs[j] = (uint8_t)(((*flip ? -l[j] : l[j]) + 8) | (((*flip ? -l[j + 16] : l[j + 16]) + 8) << 4));
-    return big;
+    return big || dq == 0.0f; /* a block of zeros keeps d = +0 */
 }
 
 #endif
