@@ -5,9 +5,10 @@
  * no GPU too ("no GPU: <reason>"): skipped, never passed.
  *
  * Error budgets (and why):
- * - dequantize, KV store: exact. The device decodes with the CPU's float
+ * - dequantize, KV store, KV rotation: exact. The device decodes with the CPU's float
  *   operations in the CPU's order (no FMA contraction) and quantizes KV rows
- *   with the CPU's rules.
+ *   with the CPU's rules; the rotation does the CPU twin's butterflies
+ *   (fc_kv_rotate_ref) with unfused float operations.
  * - matrix products: |gpu - ref| <= 1e-4 * sum_i |w_i x_i| + 1e-6, ref the
  *   CPU-dequantized rows dotted with x in double. The weights decode exactly;
  *   what differs is the float summation order (worst case n * 2^-24 of the
@@ -219,11 +220,31 @@ static void test_kv_store(void) {
         for (int rep = 0; rep < 4; rep++) {
             fill(x, N, rep == 0 ? 1e-3f : rep == 1 ? 300.0f : 1.0f);
             if (rep == 3) for (int i = 0; i < 64; i++) x[i] = 0.0f; /* zero blocks: d = 0 */
-            q->quantize(x, want, N);
+            quant_kv_quantizer(KV_TYPES[k])(x, want, N);
             fc_err err = {0};
             if (cuda_test_kv_store(KV_TYPES[k], x, N, got, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
-            CHECK_MSG(memcmp(got, want, bytes) == 0, "%s rep %d: the row differs from the CPU quantizer's", q->name, rep);
+            CHECK_MSG(memcmp(got, want, bytes) == 0, "%s rep %d: the row differs from the CPU's KV quantizer's", q->name, rep);
         }
+    }
+}
+
+/* The KV rotation (kvrot.h) against its CPU twin, for power-of-two heads
+ * and ones made of several chunks (80, 96, 192). */
+static void test_kv_rotate(void) {
+    if (!need_gpu()) return;
+    rng_seed(17);
+    static const int dims[] = {32, 64, 80, 96, 128, 192, 256, 512};
+    enum { N_VEC = 37 };
+    static float x[N_VEC * 512], want[N_VEC * 512];
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        const int hd = dims[di], n = N_VEC * hd;
+        fill(x, n, 3.0f);
+        x[5] = 200.0f; /* an outlier channel, as in real keys */
+        memcpy(want, x, sizeof(float) * (size_t)n);
+        fc_kv_rotate_ref(want, N_VEC, hd);
+        fc_err err = {0};
+        if (cuda_test_kv_rotate(x, N_VEC, hd, &err)) { t_fail(__FILE__, __LINE__, "%s", err.msg); continue; }
+        CHECK_MSG(memcmp(x, want, sizeof(float) * (size_t)n) == 0, "head dim %d: differs from fc_kv_rotate_ref", hd);
     }
 }
 
@@ -321,6 +342,7 @@ int main(void) {
     T_RUN(test_rope);
     T_RUN(test_glu);
     T_RUN(test_kv_store);
+    T_RUN(test_kv_rotate);
     T_RUN(test_attention);
     T_RUN(test_no_gpu_reports);
     return t_done();

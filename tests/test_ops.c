@@ -1,13 +1,15 @@
-/* RoPE pairings and scaling, RMSNorm, and the sampler, against values
- * computed here independently (complex rotation in double, explicit
- * distributions); the float vector loops of src/engine/vecmath.c: the AVX2
- * build equals the portable one bit for bit (the twin test) and both are
- * close to a float64 reference. */
+/* RoPE pairings and scaling, RMSNorm, the KV rotation and the sampler,
+ * against values computed here independently (complex rotation in double,
+ * the rotation as an explicit matrix, explicit distributions); the float
+ * vector loops of src/engine/vecmath.c: the AVX2 build equals the portable
+ * one bit for bit (the twin test) and both are close to a float64
+ * reference. */
 #include <complex.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
+#include "../src/engine/kvrot.h"
 #include "../src/engine/ops.h"
 #include "../src/engine/quant.h"
 #include "../src/engine/vecmath.h"
@@ -78,6 +80,79 @@ static void logits_fixture(float *l) {
     unsigned s = 3;
     for (int i = 0; i < NV; i++) l[i] = frand(&s) * 3;
     l[123] = 9; l[456] = 8.5f; l[789] = 8;
+}
+
+/* The KV rotation (kvrot.h) as an explicit matrix in double: chunk c of n
+ * values maps x to y[c + i] = sum_j (-1)^popcount(i & j) x[c + j] / sqrt(n)
+ * (Sylvester's Hadamard matrix, the fast transform's natural order). The
+ * reference must match it, applied twice give x back, keep dot products
+ * (q . k: the attention scores) and spread an outlier channel; the SIMD
+ * build must equal the reference bit for bit. */
+static void test_kv_rotate(void) {
+    static const int dims[] = {1, 2, 4, 8, 16, 32, 64, 80, 96, 128, 192, 256};
+    unsigned s = 11;
+    for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+        enum { NV = 3, MAXD = 256 };
+        const int hd = dims[di], n = kvrot_chunk(hd);
+        CHECK(n >= 1 && hd % n == 0 && (n & (n - 1)) == 0 && (hd / n) % 2 == 1);
+        CHECK_MSG(fabs((double)kvrot_scale(n) - 1.0 / sqrt(n)) < 1e-7, "scale for %d", n);
+        float x[NV * MAXD], y[NV * MAXD], z[NV * MAXD];
+        for (int i = 0; i < NV * hd; i++) x[i] = frand(&s);
+        const int out_at = hd > 5 ? 5 : 0;
+        x[out_at] = 40.0f; /* an outlier channel */
+        memcpy(y, x, sizeof(float) * NV * hd);
+        fc_kv_rotate_ref(y, NV, hd);
+        for (int v = 0; v < NV; v++)
+            for (int c = 0; c < hd; c += n)
+                for (int i = 0; i < n; i++) {
+                    double want = 0;
+                    for (int j = 0; j < n; j++) want += (__builtin_popcount((unsigned)(i & j)) % 2 ? -1.0 : 1.0) * x[v * hd + c + j];
+                    want /= sqrt(n);
+                    CHECK_MSG(fabs(y[v * hd + c + i] - want) < 1e-5 * (1 + fabs(want)), "hd %d element %d: %g vs %g", hd,
+                              c + i, y[v * hd + c + i], want);
+                }
+        /* the outlier's chunk: no value keeps more than 40 / sqrt(n) + the rest */
+        if (n >= 32)
+            for (int i = 0; i < n; i++) CHECK(fabsf(y[out_at / n * n + i]) < 40.0f / sqrtf((float)n) + 6.0f);
+        /* scores survive: (R x0) . (R x1) = x0 . x1 */
+        double d0 = 0, d1 = 0;
+        for (int i = 0; i < hd; i++) { d0 += (double)x[i] * x[hd + i]; d1 += (double)y[i] * y[hd + i]; }
+        CHECK_MSG(fabs(d0 - d1) < 1e-4 * (1 + fabs(d0)), "hd %d: dot %g, rotated %g", hd, d0, d1);
+        memcpy(z, y, sizeof(float) * NV * hd);
+        fc_kv_rotate_ref(z, NV, hd);
+        for (int i = 0; i < NV * hd; i++) CHECK_MSG(fabsf(z[i] - x[i]) < 1e-5f * (1 + fabsf(x[i])), "hd %d: R R x at %d", hd, i);
+        for (int twice = 0; twice < 2; twice++) {
+            float a[NV * MAXD], b[NV * MAXD];
+            memcpy(a, twice ? y : x, sizeof(float) * NV * hd);
+            memcpy(b, a, sizeof(float) * NV * hd);
+            fc_kv_rotate_ref(a, NV, hd);
+            vm_kv_rotate(b, NV, hd);
+            CHECK_MSG(memcmp(a, b, sizeof(float) * NV * hd) == 0, "hd %d: vm_kv_rotate differs from the reference", hd);
+        }
+    }
+    CHECK(kvrot_on(GGML_TYPE_Q4_0) && kvrot_on(GGML_TYPE_Q8_0) && !kvrot_on(GGML_TYPE_F16) && !kvrot_on(GGML_TYPE_F32));
+}
+
+/* The SIMD least-squares Q4_0 scales equal kvrot.h's scalar search bit for
+ * bit: random blocks, blocks with an outlier, zeros, tiny and huge values,
+ * and blocks already on a grid of levels. */
+static void test_kvq_scales(void) {
+    enum { NB = 64 };
+    static float x[NB * 32], d[NB];
+    unsigned s = 5;
+    for (int b = 0; b < NB; b++) {
+        const float scale = b % 8 == 0 ? 1e-6f : b % 8 == 1 ? 3e4f : 1.0f;
+        for (int j = 0; j < 32; j++) x[b * 32 + j] = frand(&s) * scale;
+        if (b % 4 == 2) x[b * 32 + b % 32] *= 9.0f;
+        if (b % 16 == 3) memset(x + b * 32, 0, 32 * sizeof(float));
+        if (b % 16 == 5)
+            for (int j = 0; j < 32; j++) x[b * 32 + j] = (float)(j % 15 - 7) * 0.125f; /* levels -7..7 */
+    }
+    vm_kvq_q4_0_scales(x, NB, d);
+    for (int b = 0; b < NB; b++) {
+        const float want = kvq_q4_0_scale(x + b * 32);
+        CHECK_MSG(memcmp(&want, &d[b], sizeof want) == 0, "block %d: %.9g, scalar %.9g", b, d[b], want);
+    }
 }
 
 static void test_greedy_and_topk1(void) {
@@ -231,6 +306,8 @@ int main(void) {
     T_RUN(test_rope_linear_scaling_and_partial);
     T_RUN(test_rope_position_zero_is_identity);
     T_RUN(test_rmsnorm);
+    T_RUN(test_kv_rotate);
+    T_RUN(test_kvq_scales);
     T_RUN(test_greedy_and_topk1);
     T_RUN(test_seed_reproducible);
     T_RUN(test_distribution);

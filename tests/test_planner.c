@@ -258,6 +258,17 @@ static void test_kv_auto(void) {
     CHECK_EQ_INT(r.cfg.type_v, best_t);
     CHECK_EQ_INT(r.n_gpu_layers, best);
     CHECK(has_line(r.reasons, r.n_reasons, "least compressed"));
+    /* the reason names each type's recorded quality cost and the bound */
+    char kl[64];
+    snprintf(kl, sizeof kl, "q4_0 (KL %.3g)", PLAN_KV_KL_Q4_0);
+    CHECK(has_line(r.reasons, r.n_reasons, kl));
+    snprintf(kl, sizeof kl, "at most KL %.3g", PLAN_KV_AUTO_MAX_KL);
+    CHECK(has_line(r.reasons, r.n_reasons, kl));
+    CHECK(plan_kv_cost(GGML_TYPE_F16) == 0 && plan_kv_cost(GGML_TYPE_F32) == 0);
+    CHECK(plan_kv_cost(GGML_TYPE_Q8_0) > 0 && plan_kv_cost(GGML_TYPE_Q8_0) < plan_kv_cost(GGML_TYPE_Q4_0));
+    CHECK(plan_kv_cost(GGML_TYPE_Q4_K) < 0);
+    /* every type auto may take is under the bound (q4_0 only since the rotation) */
+    CHECK(plan_kv_cost(GGML_TYPE_Q4_0) <= PLAN_KV_AUTO_MAX_KL);
     /* An explicit V type stays; only K is decided. */
     p.type_v = GGML_TYPE_Q8_0;
     CHECK(plan_compute(m, &small, &p, &r, &e) == 0);

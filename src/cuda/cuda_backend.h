@@ -78,6 +78,9 @@ int cuda_test_rope(float *v, int n_tok, int n_heads, int head_dim, int n_rot, in
 int cuda_test_glu(const float *g, const float *u, int64_t n, int act, float *out, fc_err *err);
 /* KV row store: quantize n values into a row of type (F32/F16/Q8_0/Q4_0) */
 int cuda_test_kv_store(uint32_t type, const float *x, int64_t n, void *row, fc_err *err);
+/* The KV rotation (src/engine/kvrot.h) of n_vec head vectors in place
+ * (twin: fc_kv_rotate_ref, equal bit for bit) */
+int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, fc_err *err);
 /* Attention of n_tok queries (positions pos0..) over n_kv = pos0 + n_tok
  * cached positions, causal, GQA (n_head / n_head_kv), optional window,
  * K/V rows (n_kv rows of n_head_kv * head_dim) already in type_k / type_v.

@@ -54,6 +54,10 @@ int kv_round_launch(cudaStream_t st, uint32_t type, float *x, int n_rows, int64_
 int kv_store_launch(cudaStream_t st, uint32_t type, const float *x, int n_rows, int64_t n, uint8_t *cache,
                     size_t row_bytes, int pos_first, int kv_rows, fc_err *err);
 
+/* The KV rotation (src/engine/kvrot.h, its own inverse) of n_vec head
+ * vectors of head_dim floats (at most 1024) in place. */
+int kv_rotate_launch(cudaStream_t st, float *x, int n_vec, int head_dim, fc_err *err);
+
 /* attention.cu: online-softmax attention of n_tok queries at positions
  * pos0.. over positions [first, pos] each (causal; first = pos + 1 - n_window
  * with a window). Positions >= pos0 come from k_new / v_new (this batch,

@@ -1,14 +1,25 @@
 /* kv — the KV cache rows on the device: rounding new keys and values to
  * what the cache gives back, and storing them. The quantizers are the CPU's
- * (quant_ref.c: f16 round to nearest even; Q8_0 d = amax / 127 and roundf;
- * Q4_0 d = signed max / -8 and truncation of x * id + 8.5), written with
+ * (quant_kv_quantizer: f16 round to nearest even; Q8_0 d = amax / 127 and
+ * roundf; Q4_0 kvrot.h's least-squares scale, rint to levels), written with
  * unfused float operations so the rows are bit for bit the CPU's. One thread
  * per 32-value block (F32/F16: per value); rows are a few KiB.
+ * The rotation of quantized heads (kvrot.h): one block of KVROT_THREADS
+ * threads per head vector, the head in shared memory, one butterfly stage
+ * at a time (a pair per thread, __syncthreads between stages), the same
+ * float operations as ops.c's fc_kv_rotate_ref.
  */
 #include "blocks.cuh"
 #include "c_api.cuh"
 #include "common.cuh"
 #include "kernels.cuh"
+
+extern "C" {
+#include "../engine/kvrot.h"
+}
+
+#define KVROT_THREADS 64
+#define KVROT_MAXD 1024 /* head dims the rotation kernel takes */
 
 __device__ __forceinline__ uint16_t f32_to_f16_bits(float f) { return __half_as_ushort(__float2half_rn(f)); }
 
@@ -22,22 +33,16 @@ __device__ void quant_block(uint32_t type, const float *x, uint8_t *b) {
         b[0] = (uint8_t)dh;
         b[1] = (uint8_t)(dh >> 8);
         for (int j = 0; j < 32; j++) b[2 + j] = (uint8_t)(int8_t)roundf(fc_mul(x[j], id));
-    } else {
-        float amax = 0.0f, max = 0.0f;
-        for (int j = 0; j < 32; j++)
-            if (amax < fabsf(x[j])) {
-                amax = fabsf(x[j]);
-                max = x[j];
-            }
-        const float d = max / -8, id = d != 0.0f ? 1.0f / d : 0.0f;
-        const uint16_t dh = f32_to_f16_bits(d);
+    } else { /* quant_kv_quantize_q4_0: kvrot.h's least-squares scale */
+        uint16_t dh = f32_to_f16_bits(kvq_q4_0_scale(x));
+        bool flip;
+        if (!kvq_q4_0_levels(x, __half2float(__ushort_as_half(dh)), b + 2, &flip)) {
+            dh = f32_to_f16_bits(kvq_signed_max(x) / -8);
+            kvq_q4_0_levels(x, __half2float(__ushort_as_half(dh)), b + 2, &flip);
+        }
+        if (flip) dh ^= 0x8000u;
         b[0] = (uint8_t)dh;
         b[1] = (uint8_t)(dh >> 8);
-        for (int j = 0; j < 16; j++) {
-            const int q0 = min(15, (int)fc_add(fc_mul(x[j], id), 8.5f));
-            const int q1 = min(15, (int)fc_add(fc_mul(x[j + 16], id), 8.5f));
-            b[2 + j] = (uint8_t)(q0 | (q1 << 4));
-        }
     }
 }
 
@@ -80,6 +85,36 @@ __global__ void kv_store_kernel(uint32_t type, const float *__restrict__ x, int6
     case GGML_TYPE_Q8_0: quant_block(type, xr + 32 * u, row + 34 * u); break;
     default: quant_block(type, xr + 32 * u, row + 18 * u); break;
     }
+}
+
+/* Head vector blockIdx.x of head_dim floats, chunks of n (kvrot_chunk). */
+__global__ void __launch_bounds__(KVROT_THREADS) kv_rotate_kernel(float *x, int head_dim, int n, float scale) {
+    __shared__ float h[KVROT_MAXD];
+    float *xv = x + (size_t)blockIdx.x * head_dim;
+    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS) h[i] = xv[i];
+    __syncthreads();
+    for (int span = 1; span < n; span *= 2) {
+        /* pair j: chunk j / (n / 2), then its (span group, offset) */
+        for (int j = threadIdx.x; j < head_dim / 2; j += KVROT_THREADS) {
+            const int c = j / (n / 2), jj = j % (n / 2);
+            const int i = c * n + jj / span * 2 * span + jj % span;
+            const float a = h[i], b = h[i + span];
+            h[i] = fc_add(a, b);
+            h[i + span] = fc_sub(a, b);
+        }
+        __syncthreads();
+    }
+    for (int i = threadIdx.x; i < head_dim; i += KVROT_THREADS) xv[i] = fc_mul(h[i], scale);
+}
+
+int kv_rotate_launch(cudaStream_t st, float *x, int n_vec, int head_dim, fc_err *err) {
+    if (head_dim <= 0 || head_dim > KVROT_MAXD)
+        return fc_errf(err, FC_EINPUT, "CUDA kv rotate: head dim %d is not supported (1..%d)", head_dim, KVROT_MAXD);
+    if (n_vec <= 0) return 0;
+    const int n = kvrot_chunk(head_dim);
+    FC_LAUNCH(kv_rotate_kernel, n_vec, KVROT_THREADS, 0, st)(x, head_dim, n, kvrot_scale(n));
+    CU_LAUNCHED(err, "kv rotate");
+    return 0;
 }
 
 static int kv_check(uint32_t type, int64_t n, const char *what, fc_err *err) {

@@ -24,6 +24,10 @@
 #include "common.cuh"
 #include "kernels.cuh"
 
+extern "C" {
+#include "../engine/kvrot.h"
+}
+
 #define PROGRESS_STEP ((uint64_t)64 << 20)
 
 struct fc_cuda_stage {
@@ -286,6 +290,11 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     if (rope_launch(s->st, q, n_tok, n_head, hk, (int)d->n_rot, pos0, rope, d->rope_type, err) ||
         rope_launch(s->st, k, n_tok, n_head_kv, hk, (int)d->n_rot, pos0, rope, d->rope_type, err))
         return -1;
+    /* quantized caches hold rotated heads (src/engine/kvrot.h): keys with the queries, values */
+    if (kvrot_on(s->sd.type_k) && (kv_rotate_launch(s->st, q, n_tok * n_head, hk, err) ||
+                                   kv_rotate_launch(s->st, k, n_tok * n_head_kv, hk, err)))
+        return -1;
+    if (kvrot_on(s->sd.type_v) && kv_rotate_launch(s->st, v, n_tok * n_head_kv, hv, err)) return -1;
     if (kv_round_launch(s->st, s->sd.type_k, k, n_tok, kv_wk, err) || kv_round_launch(s->st, s->sd.type_v, v, n_tok, kv_wv, err))
         return -1;
     attn_args a;
@@ -310,6 +319,7 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     a.scale = s->view.attn_scale;
     a.out = att;
     if (attention_launch(s->st, &a, err)) return fc_err_prefix(err, "layer %d", il);
+    if (kvrot_on(s->sd.type_v) && kv_rotate_launch(s->st, att, n_tok * n_head, hv, err)) return -1; /* R R out = out */
     /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
     const int first_t = n_tok > (int)s->kv_rows[i] ? n_tok - (int)s->kv_rows[i] : 0;
     if (kv_store_launch(s->st, s->sd.type_k, k + first_t * kv_wk, n_tok - first_t, kv_wk, s->k_cache[i], s->k_row_bytes[i],

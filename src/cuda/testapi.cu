@@ -158,6 +158,21 @@ fail:
     return -1;
 }
 
+extern "C" int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, fc_err *err) {
+    scratch s;
+    if (scratch_begin(&s, err)) return -1;
+    const size_t bytes = sizeof(float) * (size_t)n_vec * head_dim;
+    void *dx;
+    TRYP(dx = scratch_put(&s, x, bytes, err));
+    TRY(kv_rotate_launch(0, (float *)dx, n_vec, head_dim, err));
+    TRY(scratch_get(x, dx, bytes, "kv rotate", err));
+    scratch_end(&s);
+    return 0;
+fail:
+    scratch_end(&s);
+    return -1;
+}
+
 extern "C" int cuda_test_attention(const float *q, const void *k_rows, const void *v_rows, uint32_t type_k,
                                    uint32_t type_v, int n_tok, int pos0, int n_head, int n_head_kv, int head_dim,
                                    uint32_t n_window, float scale, float *out, fc_err *err) {

@@ -13,7 +13,9 @@
  * its own earlier tokens still need, attention reads the batch's keys and
  * values from the work buffers (rounded to the KV type first, so they equal
  * what the cache would give back) and older ones from the cache; the batch
- * is stored after attention.
+ * is stored after attention. A cache of a block type (Q8_0, Q4_0) holds
+ * rotated heads (kvrot.h): keys with the queries after RoPE, values before
+ * the store and the attention output back after the weighted sum.
  *
  * Parallelism: each step that touches weights is one pool_run over chunks of
  * weight rows (every thread streams its own rows; decoding is bound by memory
@@ -27,6 +29,7 @@
 #include <string.h>
 
 #include "../plan/memory.h"
+#include "kvrot.h"
 #include "ops.h"
 #include "threads.h"
 #include "vecmath.h"
@@ -48,6 +51,8 @@ struct fc_cpu_stage {
     size_t k_row_bytes, v_row_bytes;   /* all heads of one position */
     size_t k_head_bytes, v_head_bytes; /* one head of one position */
     const quant_traits *kq, *vq;
+    quant_quantize_fn k_quantize, v_quantize; /* quant_kv_quantizer(type_k / type_v) */
+    bool rot_k, rot_v;              /* kvrot_on(type_k / type_v): heads stored rotated */
     /* work buffers (workbuf.h), one allocation each */
     void *buf[WB_COUNT];
     float *x;        /* (n_batch, n_embd) residual stream */
@@ -81,6 +86,10 @@ fc_cpu_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_pool *pool
     e->mem = m;
     e->kq = quant_get(sd->type_k);
     e->vq = quant_get(sd->type_v);
+    e->k_quantize = quant_kv_quantizer(sd->type_k);
+    e->v_quantize = quant_kv_quantizer(sd->type_v);
+    e->rot_k = kvrot_on(sd->type_k);
+    e->rot_v = kvrot_on(sd->type_v);
     e->k_row_bytes = (size_t)ggml_row_bytes(sd->type_k, model_n_embd_k(d, 0));
     e->v_row_bytes = (size_t)ggml_row_bytes(sd->type_v, model_n_embd_v(d, 0));
     e->k_head_bytes = (size_t)ggml_row_bytes(sd->type_k, d->head_dim_k);
@@ -547,15 +556,16 @@ static void attention(fc_cpu_stage *e, int il, int n_tok, int pos0) {
 typedef struct { fc_cpu_stage *e; int il, pos0, first; } tok_job; /* tokens first + task */
 
 /* Rounds n values in place to what a cache row of type q gives back. */
-static void kv_round(const quant_traits *q, float *v, int64_t n, size_t row_bytes) {
+static void kv_round(const quant_traits *q, quant_quantize_fn quantize, float *v, int64_t n, size_t row_bytes) {
     if (q->type == GGML_TYPE_F32) return;
     uint8_t row[row_bytes]; /* VLA: one KV row, a few KiB */
-    q->quantize(v, row, n);
+    quantize(v, row, n);
     q->dequant(row, v, n);
 }
 
-/* Per token: the per-head Q/K norms, RoPE, and the new keys and values
- * rounded to the KV type (attention reads them from e->k / e->v). */
+/* Per token: the per-head Q/K norms, RoPE, the rotation of quantized KV
+ * heads (queries with the keys), and the new keys and values rounded to
+ * the KV type (attention reads them from e->k / e->v). */
 static void qk_task(void *ctx, int t, int thread) {
     (void)thread;
     const tok_job *j = ctx;
@@ -574,8 +584,13 @@ static void qk_task(void *ctx, int t, int thread) {
     fc_rope_angles(cs, (int)d->n_rot, pos, L->rope_inv_freq);
     fc_rope_apply(q, (int)d->n_head, hk, (int)d->n_rot, cs, d->rope_type);
     fc_rope_apply(k, (int)d->n_head_kv, hk, (int)d->n_rot, cs, d->rope_type);
-    kv_round(e->kq, k, (int64_t)d->n_head_kv * hk, e->k_row_bytes);
-    kv_round(e->vq, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
+    if (e->rot_k) {
+        vm_kv_rotate(q, (int)d->n_head, hk);
+        vm_kv_rotate(k, (int)d->n_head_kv, hk);
+    }
+    if (e->rot_v) vm_kv_rotate(v, (int)d->n_head_kv, (int)d->head_dim_v);
+    kv_round(e->kq, e->k_quantize, k, (int64_t)d->n_head_kv * hk, e->k_row_bytes);
+    kv_round(e->vq, e->v_quantize, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
 }
 
 /* Token t's key and value heads into the cache (rows pos % kv_rows). */
@@ -587,11 +602,20 @@ static void store_task(void *ctx, int t, int thread) {
     t += j->first;
     const size_t rows = e->kv_rows[j->il], row = (size_t)(j->pos0 + t) % rows;
     for (size_t h = 0; h < d->n_head_kv; h++) {
-        e->kq->quantize(e->k + ((size_t)t * d->n_head_kv + h) * d->head_dim_k,
+        e->k_quantize(e->k + ((size_t)t * d->n_head_kv + h) * d->head_dim_k,
                         e->k_cache[j->il] + (h * rows + row) * e->k_head_bytes, d->head_dim_k);
-        e->vq->quantize(e->v + ((size_t)t * d->n_head_kv + h) * d->head_dim_v,
+        e->v_quantize(e->v + ((size_t)t * d->n_head_kv + h) * d->head_dim_v,
                         e->v_cache[j->il] + (h * rows + row) * e->v_head_bytes, d->head_dim_v);
     }
+}
+
+/* Token t's attention output back from the rotated values (kvrot.h: the
+ * rotation is its own inverse). */
+static void unrotate_task(void *ctx, int t, int thread) {
+    (void)thread;
+    const fc_cpu_stage *e = ctx;
+    const model_desc *d = e->d;
+    vm_kv_rotate(e->att + (size_t)t * d->n_head * d->head_dim_v, (int)d->n_head, (int)d->head_dim_v);
 }
 
 typedef struct { fc_cpu_stage *e; const float *norm; int n_tok; } norm_job;
@@ -646,6 +670,7 @@ static void forward_layer(fc_cpu_stage *e, int il, int n_tok, int pos0) {
     tok_job tj = {e, il, pos0, 0};
     pool_run(e->pool, qk_task, &tj, n_tok);
     attention(e, il, n_tok, pos0);
+    if (e->rot_v) pool_run(e->pool, unrotate_task, e, n_tok);
     /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
     tj.first = n_tok > (int)e->kv_rows[il] ? n_tok - (int)e->kv_rows[il] : 0;
     pool_run(e->pool, store_task, &tj, n_tok - tj.first);

@@ -62,6 +62,10 @@ int cuda_test_kv_store(uint32_t type, const float *x, int64_t n, void *row, fc_e
     (void)type; (void)x; (void)n; (void)row;
     return fc_errf(err, FC_EFAIL, NO_CUDA);
 }
+int cuda_test_kv_rotate(float *x, int n_vec, int head_dim, fc_err *err) {
+    (void)x; (void)n_vec; (void)head_dim;
+    return fc_errf(err, FC_EFAIL, NO_CUDA);
+}
 int cuda_test_attention(const float *q, const void *k_rows, const void *v_rows, uint32_t type_k, uint32_t type_v,
                         int n_tok, int pos0, int n_head, int n_head_kv, int head_dim, uint32_t n_window, float scale,
                         float *out, fc_err *err) {

@@ -2,6 +2,8 @@
 
 #include <math.h>
 
+#include "kvrot.h"
+
 void fc_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
     /* four independent chains: one double add chain bounded the loop */
     double ss[4] = {0, 0, 0, 0};
@@ -39,4 +41,21 @@ void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const doub
     float cs[n_rot > 0 ? n_rot : 1]; /* VLA: n_rot <= head_dim floats */
     fc_rope_angles(cs, n_rot, pos, inv_freq);
     fc_rope_apply(v, n_heads, head_dim, n_rot, cs, kind);
+}
+
+void fc_kv_rotate_ref(float *x, int n_vec, int head_dim) {
+    const int n = kvrot_chunk(head_dim);
+    const float scale = kvrot_scale(n);
+    for (int v = 0; v < n_vec; v++) {
+        float *h = x + (size_t)v * head_dim;
+        for (int c = 0; c < head_dim; c += n)
+            for (int span = 1; span < n; span *= 2)
+                for (int i = c; i < c + n; i += 2 * span)
+                    for (int j = i; j < i + span; j++) {
+                        const float a = h[j], b = h[j + span];
+                        h[j] = a + b;
+                        h[j + span] = a - b;
+                    }
+        for (int i = 0; i < head_dim; i++) h[i] *= scale;
+    }
 }

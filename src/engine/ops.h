@@ -1,5 +1,6 @@
 /* ops — the per-token operations of the forward pass that are not matrix
- * products: RMSNorm and rotary position embeddings. Pure, thread-safe. */
+ * products: RMSNorm, rotary position embeddings, and the scalar reference
+ * of the KV rotation (kvrot.h). Pure, thread-safe. */
 #ifndef FC_OPS_H
 #define FC_OPS_H
 
@@ -21,5 +22,10 @@ void fc_rope(float *v, int n_heads, int head_dim, int n_rot, int pos, const doub
  * fc_rope(v, ...) equals fc_rope_angles then fc_rope_apply, bit for bit. */
 void fc_rope_angles(float *cs, int n_rot, int pos, const double *inv_freq);
 void fc_rope_apply(float *v, int n_heads, int head_dim, int n_rot, const float *cs, enum rope_kind kind);
+
+/* The KV rotation (kvrot.h, its own inverse) of n_vec head vectors of
+ * head_dim floats in place. Scalar reference of vm_kv_rotate and of the
+ * CUDA kernel (kv.cu); all three agree bit for bit. */
+void fc_kv_rotate_ref(float *x, int n_vec, int head_dim);
 
 #endif

@@ -14,6 +14,7 @@
 #include <string.h>
 #include <strings.h>
 
+#include "kvrot.h"
 #include "quant_impl.h"
 #include "vecmath.h"
 
@@ -145,6 +146,36 @@ static const quant_traits *row_of(const quant_kernels *k, uint32_t type) {
 const quant_traits *quant_get(uint32_t type) { return row_of(active, type); }
 const quant_traits *quant_get_ref(uint32_t type) { return row_of(&quant_kernels_ref, type); }
 const quant_traits *quant_get_isa(uint32_t type, int isa) { return row_of(kernels_of(isa), type); }
+
+/* Q4_0 for the KV cache: kvrot.h's least-squares scale of each block
+ * (vm_kvq_q4_0_scales, eight lanes at a time), then every value to its
+ * nearest level at the f16-rounded scale (kvq_q4_0_levels; the CUDA twin:
+ * kv.cu's quant_block). */
+void quant_kv_quantize_q4_0(const float *x, void *row, int64_t n) {
+    enum { CHUNK = 64 };
+    blk_q4_0 *y = row;
+    float d[CHUNK];
+    for (int64_t b0 = 0; b0 < n / FC_QK; b0 += CHUNK) {
+        const int nb = n / FC_QK - b0 < CHUNK ? (int)(n / FC_QK - b0) : CHUNK;
+        vm_kvq_q4_0_scales(x + b0 * FC_QK, nb, d);
+        for (int b = 0; b < nb; b++) {
+            const float *xb = x + (b0 + b) * FC_QK;
+            uint16_t dh = fc_f32_to_f16(d[b]);
+            bool flip;
+            if (!kvq_q4_0_levels(xb, fc_f16_to_f32(dh), y[b0 + b].qs, &flip)) {
+                dh = fc_f32_to_f16(kvq_signed_max(xb) / -8);
+                kvq_q4_0_levels(xb, fc_f16_to_f32(dh), y[b0 + b].qs, &flip);
+            }
+            fc_wr16(y[b0 + b].d, flip ? (uint16_t)(dh ^ 0x8000u) : dh);
+        }
+    }
+}
+
+quant_quantize_fn quant_kv_quantizer(uint32_t type) {
+    if (type == GGML_TYPE_Q4_0) return quant_kv_quantize_q4_0;
+    const quant_traits *t = quant_get(type);
+    return t ? t->quantize : NULL;
+}
 
 const quant_ops *quant_get_ops(int isa) {
     const quant_kernels *k = kernels_of(isa);

@@ -135,6 +135,12 @@ typedef struct quant_ops {
 } quant_ops;
 const quant_ops *quant_get_ops(int isa);
 
+/* The quantizer of a KV cache row of this type: Q4_0's own
+ * (quant_kv_quantize_q4_0, kvrot.h's least-squares scale), every other
+ * type's traits quantizer. NULL for a type the engine cannot run. */
+quant_quantize_fn quant_kv_quantizer(uint32_t type);
+void quant_kv_quantize_q4_0(const float *x, void *row, int64_t n);
+
 /* Half and bfloat16 conversions (round to nearest even). */
 float fc_f16_to_f32(uint16_t h);
 uint16_t fc_f32_to_f16(float f);

@@ -4,6 +4,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "kvrot.h"
+
 /* Eight float lanes (GCC vector extensions). The bodies below are
  * always_inline and written once; each public function calls them from an
  * AVX2 build (target attribute) where the CPU has it, a portable build
@@ -169,6 +171,88 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
     }
 }
 
+/* ---- KV rotation -------------------------------------------------------------- */
+
+/* One butterfly stage of span h < 8 inside a vector of 8: lane i (bit h of
+ * i clear) gets x[i] + x[i + h], lane i + h gets x[i] - x[i + h] (b - x
+ * there: the partner b is x[i]), the scalar reference's very operations. */
+#define KVROT_STAGE(v, perm, lo)                          \
+    do {                                                  \
+        const v8f b_ = __builtin_shuffle((v), (perm));    \
+        (v) = V8_SEL((lo), (v) + b_, b_ - (v));           \
+    } while (0)
+
+INLINE void kv_rotate_body(float *x, int n_vec, int head_dim) {
+    const int n = kvrot_chunk(head_dim);
+    const float scale = kvrot_scale(n);
+    for (int v = 0; v < n_vec; v++) {
+        float *h = x + (size_t)v * head_dim;
+        for (int c = 0; c < head_dim; c += n) {
+            float *p = h + c;
+            if (n < 8) { /* tiny heads: the scalar loops */
+                for (int span = 1; span < n; span *= 2)
+                    for (int i = 0; i < n; i += 2 * span)
+                        for (int j = i; j < i + span; j++) {
+                            const float a = p[j], b = p[j + span];
+                            p[j] = a + b;
+                            p[j + span] = a - b;
+                        }
+                continue;
+            }
+            for (int i = 0; i < n; i += 8) { /* spans 1, 2, 4: inside each group of 8 */
+                v8f a = ld8(p + i);
+                KVROT_STAGE(a, ((v8i){1, 0, 3, 2, 5, 4, 7, 6}), ((v8i){-1, 0, -1, 0, -1, 0, -1, 0}));
+                KVROT_STAGE(a, ((v8i){2, 3, 0, 1, 6, 7, 4, 5}), ((v8i){-1, -1, 0, 0, -1, -1, 0, 0}));
+                KVROT_STAGE(a, ((v8i){4, 5, 6, 7, 0, 1, 2, 3}), ((v8i){-1, -1, -1, -1, 0, 0, 0, 0}));
+                ST8(p + i, a);
+            }
+            for (int span = 8; span < n; span *= 2)
+                for (int i = 0; i < n; i += 2 * span)
+                    for (int j = i; j < i + span; j += 8) {
+                        const v8f a = ld8(p + j), b = ld8(p + j + span);
+                        ST8(p + j, a + b);
+                        ST8(p + j + span, a - b);
+                    }
+        }
+        int i = 0;
+        for (; i + 8 <= head_dim; i += 8) ST8(h + i, ld8(h + i) * scale);
+        for (; i < head_dim; i++) h[i] *= scale;
+    }
+}
+
+/* kvq_q4_0_scale (kvrot.h) with eight candidates in one vector: each
+ * lane runs one candidate's sums over the values in order, the very float
+ * operations of the scalar search; the winner is then picked in candidate
+ * order with the same strict comparison. */
+INLINE void kvq_scales_body(const float *x, int n_blocks, float *d) {
+    for (int b = 0; b < n_blocks; b++, x += 32) {
+        const float max = kvq_signed_max(x);
+        d[b] = 0.0f;
+        if (max == 0.0f) continue;
+        float best = 0.0f;
+        for (int c0 = 0; c0 < KVQ_N_CAND; c0 += 8) {
+            /* kvq_cand lane by lane (past the last: the last again), then one division */
+            v8f k = {0, 1, 2, 3, 4, 5, 6, 7};
+            k = k + (float)c0;
+            k = V8_SEL(k < (float)KVQ_N_CAND, k, splat8((float)(KVQ_N_CAND - 1)));
+            const v8f iscale = -((k - 9.0f) * 0.1f + 8.0f) / max;
+            v8f lx = {0}, l2 = {0};
+            for (int j = 0; j < 32; j++) {
+                const v8f xj = splat8(x[j]);
+                const v8f r = (iscale * xj + 12582912.0f) - 12582912.0f;
+                const v8f l = V8_SEL(r >= -8.0f, V8_SEL(r <= 7.0f, r, splat8(7.0f)), splat8(-8.0f));
+                lx = lx + xj * l;
+                l2 = l2 + l * l;
+            }
+            for (int q = 0; q < 8 && c0 + q < KVQ_N_CAND; q++)
+                if (l2[q] > 0.0f && lx[q] * lx[q] > best * l2[q]) {
+                    d[b] = lx[q] / l2[q];
+                    best = d[b] * lx[q];
+                }
+        }
+    }
+}
+
 /* ---- the two builds and the dispatch ------------------------------------------ */
 
 #if defined(__x86_64__)
@@ -185,6 +269,8 @@ AVX2_FN float softmax_avx2(float *s, int p0, int p1, float *m, double *l, bool f
 AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     accum_v_body(out, corr, w, v, n_dim, p0, p1);
 }
+AVX2_FN void kv_rotate_avx2(float *x, int n_vec, int head_dim) { kv_rotate_body(x, n_vec, head_dim); }
+AVX2_FN void kvq_scales_avx2(const float *x, int n_blocks, float *d) { kvq_scales_body(x, n_blocks, d); }
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 /* 1: the AVX2 build, 0: the portable one; chosen by vm_init (quant_init
  * calls it with the kernels' ISA, so FITCHAT_ISA caps both), else the CPU. */
@@ -231,4 +317,12 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast) 
 
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     DISPATCH(accum_v_avx2(out, corr, w, v, n_dim, p0, p1), accum_v_body(out, corr, w, v, n_dim, p0, p1));
+}
+
+void vm_kv_rotate(float *x, int n_vec, int head_dim) {
+    DISPATCH(kv_rotate_avx2(x, n_vec, head_dim), kv_rotate_body(x, n_vec, head_dim));
+}
+
+void vm_kvq_q4_0_scales(const float *x, int n_blocks, float *d) {
+    DISPATCH(kvq_scales_avx2(x, n_blocks, d), kvq_scales_body(x, n_blocks, d));
 }

@@ -1,6 +1,6 @@
 /* vecmath — the float vector loops of the CPU forward pass that are not
- * matrix products: the gated feed-forward activations and the inner steps
- * of tiled (flash-style) attention.
+ * matrix products: the gated feed-forward activations, the inner steps
+ * of tiled (flash-style) attention and the rotation of quantized KV heads.
  *
  * Each function has an AVX2 + FMA build, picked at run time where the CPU
  * has them, and a portable one (GCC vector extensions; SSE2 on x86-64).
@@ -40,5 +40,15 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast);
 /* out[i] = out[i] * corr + sum_{p in [p0, p1)} w[p] v[p * n_dim + i] for i
  * in [0, n_dim). */
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1);
+
+/* d[b] = kvq_q4_0_scale(x + 32 b) for b < n_blocks (kvrot.h: the
+ * least-squares Q4_0 scale of a KV block), equal to it bit for bit: the
+ * same eight lanes, one vector. */
+void vm_kvq_q4_0_scales(const float *x, int n_blocks, float *d);
+
+/* The KV rotation (kvrot.h, its own inverse) of n_vec head vectors of
+ * head_dim floats in place. Equal bit for bit to fc_kv_rotate_ref (ops.h):
+ * the same butterflies in the same stages, eight lanes at a time. */
+void vm_kv_rotate(float *x, int n_vec, int head_dim);
 
 #endif

@@ -208,6 +208,22 @@ __attribute__((format(printf, 2, 3))) static void warn(plan_result *r, const cha
 
 static const uint32_t KV_AUTO_ORDER[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0}; /* least compressed first */
 
+/* The recorded quality cost of each KV type (planner.h): mean KL of the
+ * next-token distribution from f16's, nats per token, the worse of the two
+ * models of tests/kvquality.test.sh (BENCHMARKS.md, "KV cache quality"). */
+static const struct { uint32_t type; double kl; } KV_COST[] = {
+    {GGML_TYPE_F32, 0.0},
+    {GGML_TYPE_F16, 0.0},
+    {GGML_TYPE_Q8_0, PLAN_KV_KL_Q8_0},
+    {GGML_TYPE_Q4_0, PLAN_KV_KL_Q4_0},
+};
+
+double plan_kv_cost(uint32_t type) {
+    for (size_t i = 0; i < sizeof KV_COST / sizeof KV_COST[0]; i++)
+        if (KV_COST[i].type == type) return KV_COST[i].kl;
+    return -1;
+}
+
 /* Layers that fit with config c (and the want cap); fills *head_fits. */
 static uint32_t fit_with(search *s, const mem_config *c, bool *head_fits) {
     search_config(s, c);
@@ -309,12 +325,21 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
         for (size_t i = 0; i < sizeof KV_AUTO_ORDER / sizeof KV_AUTO_ORDER[0]; i++) {
             uint32_t t = KV_AUTO_ORDER[i];
             if (mem_kv_type_check(d, t, "", NULL)) continue;
+            const double kl = plan_kv_cost(t);
+            if (kl > PLAN_KV_AUTO_MAX_KL) { /* too lossy for auto */
+                if (len < (int)sizeof line)
+                    len += snprintf(line + len, sizeof line - (size_t)len, " %s (KL %.3g) over the bound;",
+                                    mem_kv_type_name(t), kl);
+                continue;
+            }
             mem_config cc = c;
             cc.type_k = p->type_k == PLAN_AUTO ? t : (uint32_t)p->type_k;
             cc.type_v = p->type_v == PLAN_AUTO ? t : (uint32_t)p->type_v;
             uint32_t fit = s.n ? fit_with(&s, &cc, &head_fits) : 0;
             if (fit > want) fit = want;
-            if (len < (int)sizeof line)
+            if (len < (int)sizeof line && kl > 0)
+                len += snprintf(line + len, sizeof line - (size_t)len, " %s (KL %.3g) -> %u layers;", mem_kv_type_name(t), kl, fit);
+            else if (len < (int)sizeof line)
                 len += snprintf(line + len, sizeof line - (size_t)len, " %s -> %u layers;", mem_kv_type_name(t), fit);
             if (best < 0 || fit > best_fit) { best = (int)t; best_fit = fit; }
         }
@@ -324,7 +349,8 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
         }
         c.type_k = p->type_k == PLAN_AUTO ? (uint32_t)best : (uint32_t)p->type_k;
         c.type_v = p->type_v == PLAN_AUTO ? (uint32_t)best : (uint32_t)p->type_v;
-        reason(r, "%s %s is the least compressed with the most layers on the GPU%s", line, mem_kv_type_name((uint32_t)best),
+        reason(r, "%s %s is the least compressed with the most layers on the GPU among types whose measured cost is "
+                  "at most KL %.3g%s", line, mem_kv_type_name((uint32_t)best), PLAN_KV_AUTO_MAX_KL,
                s.n ? "" : " (no GPU: f16 keeps full precision)");
     }
 

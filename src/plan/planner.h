@@ -15,7 +15,8 @@
  *   fit, a warning gives the numbers and the largest N that fits;
  * - "auto" values (PLAN_AUTO) are decided, explicit values never changed:
  *   KV type auto = the least compressed of f16, q8_0, q4_0 that puts the
- *   most layers on the GPU; n_ctx auto = the largest context (multiple of
+ *   most layers on the GPU, among the types whose recorded quality cost
+ *   (plan_kv_cost) is at most PLAN_KV_AUTO_MAX_KL; n_ctx auto = the largest context (multiple of
  *   256, or the cap) up to min(trained, n_ctx_max) that keeps the wanted
  *   layers on the GPU, never below min(n_ctx_min, trained); flash auto = on;
  * - no GPU: every layer on the CPU, one reason line, never an error.
@@ -40,6 +41,18 @@
 #define PLAN_N_BATCH_DEFAULT 512u
 #define PLAN_MAX_LINES 24
 #define PLAN_LINE 320
+
+/* What a KV cache type costs in quality, as recorded: the mean KL
+ * divergence (nats per token) of the next-token distribution from f16's,
+ * teacher-forced on the first 1024 tokens of GPL-3, the worse of
+ * SmolLM2-135M and Gemma 3 270M (tests/kvquality.test.sh measures it and
+ * fails above its per-model bounds; BENCHMARKS.md has the table). */
+#define PLAN_KV_KL_Q8_0 0.008
+#define PLAN_KV_KL_Q4_0 0.112
+/* KV_CACHE_QUANT auto never takes a type that costs more than this: about
+ * what llama.cpp's q4_0 KV costs on Gemma 3 270M (0.139). fitchat's q4_0
+ * without the rotation (0.23 on SmolLM2) would be over it. */
+#define PLAN_KV_AUTO_MAX_KL 0.15
 
 typedef struct plan_params {
     int32_t layers;        /* LAYERS / -ngl: PLAN_AUTO, or N >= 0 (N > n_layer = all) */
@@ -83,6 +96,10 @@ typedef struct plan_result {
     char reasons[PLAN_MAX_LINES][PLAN_LINE];  /* one line per decision */
     char warnings[PLAN_MAX_LINES][PLAN_LINE];
 } plan_result;
+
+/* The recorded quality cost of a KV type (PLAN_KV_KL_*; 0 for f16 and
+ * f32), or -1 for a type that is not a KV type. */
+double plan_kv_cost(uint32_t type);
 
 /* Defaults: everything auto except target 0.8, KV f16, n_ctx default,
  * flash auto, n_batch 512, fixed cost the constant. */
