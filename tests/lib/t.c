@@ -62,6 +62,19 @@ const char *t_model_path(void) {
     return access(buf, R_OK) == 0 ? buf : NULL;
 }
 
+bool t_wanted(const char *name) {
+    const char *only = getenv("T_ONLY");
+    if (!only || !*only) return true;
+    size_t n = strlen(name);
+    for (const char *p = only; *p;) {
+        const char *e = strchr(p, ',');
+        size_t k = e ? (size_t)(e - p) : strlen(p);
+        if (k == n && !strncmp(p, name, n)) return true;
+        p += k + (e ? 1 : 0);
+    }
+    return false;
+}
+
 const char *t_testdata(void) {
     const char *p = getenv("FITCHAT_TESTDATA");
     return p && *p ? p : "tests/data/external";

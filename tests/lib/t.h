@@ -6,6 +6,10 @@
  * "skip". t_done() prints the machine-readable tally "@@ P F S" that
  * tests/run.sh sums into the closing "N passed, N failed, N skipped" line,
  * and returns the exit status. Single-threaded.
+ *
+ * One test by name: T_ONLY=test_interrupt build/tests/test_chat (a
+ * comma-separated list of names; the others do not run and are not
+ * counted).
  */
 #ifndef FC_T_H
 #define FC_T_H
@@ -22,15 +26,18 @@ void t_skip(const char *fmt, ...) __attribute__((format(printf, 1, 2)));
 bool t_failed(void);
 int t_done(void);
 
+/* Whether the test named name runs (env T_ONLY, see above). */
+bool t_wanted(const char *name);
+
 /* Paths: the default model (env FITCHAT_MODEL, else the cache path) and the
- * shared test data folder (env FITCHAT_TESTDATA, else ../shared/testdata).
+ * test data folder (env FITCHAT_TESTDATA, else tests/data/external).
  * t_model_path() returns NULL if the file is absent. */
 const char *t_model_path(void);
 const char *t_testdata(void);
 /* A fresh temporary directory for this test binary (removed by t_done). */
 const char *t_tmpdir(void);
 
-#define T_RUN(fn) do { t_begin(#fn); fn(); t_end(); } while (0)
+#define T_RUN(fn) do { if (t_wanted(#fn)) { t_begin(#fn); fn(); t_end(); } } while (0)
 
 #define CHECK(c) do { if (!(c)) t_fail(__FILE__, __LINE__, "CHECK(%s)", #c); } while (0)
 #define CHECK_MSG(c, ...) do { if (!(c)) t_fail(__FILE__, __LINE__, __VA_ARGS__); } while (0)
