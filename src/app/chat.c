@@ -244,15 +244,13 @@ static int fit_context(fc_chat *c, int n_ctx, int reserve, int32_t **toks, int *
     return fc_errf(err, FC_EINPUT, "the conversation takes %d tokens but the context holds %d (raise N_CTX / -c)", n, n_ctx);
 }
 
+/* Room for n tokens in the cache list (the chat's gen_history). */
 static int cache_reserve(fc_chat *c, int n, fc_err *err) {
-    if (n <= c->cap_cache) return 0;
-    int cap = c->cap_cache ? c->cap_cache : 256;
-    while (cap < n) cap *= 2;
-    int32_t *p = realloc(c->cache, (size_t)cap * sizeof *p);
-    if (!p) return fc_errf(err, FC_EFAIL, "out of memory");
-    c->cache = p;
-    c->cap_cache = cap;
-    return 0;
+    gen_history h = {c->cache, c->n_cache, c->cap_cache};
+    int rc = gen_history_reserve(&h, n, err);
+    c->cache = h.ids;
+    c->cap_cache = h.cap;
+    return rc;
 }
 
 int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt, fc_err *err) {
