@@ -6,6 +6,8 @@
 #include "../cuda/cuda_backend.h"
 #include "../util/fmt.h"
 #include "commands.h"
+#include "config.h"
+#include "session.h"
 
 void gpu_print_table(FILE *out, const gpu_inventory *inv) {
     char a[32], b[32], c[32];
@@ -23,6 +25,8 @@ void gpu_print_table(FILE *out, const gpu_inventory *inv) {
         fprintf(out, "  no GPU: %s\n", inv->reason);
     }
     fprintf(out, "  path: %s\n", inv->path);
+    if (inv->host_avail) fprintf(out, "host memory: %s\n", inv->host_source);
+    else fprintf(out, "host memory: unknown (no MemAvailable, no cgroup limit): the CPU side is not checked\n");
     char why[256] = "";
     int n = cuda_device_count(why, sizeof why);
     if (!cuda_built()) fprintf(out, "CUDA backend: not built (make CUDA=1 where nvcc is installed); layers run on the CPU\n");
@@ -33,35 +37,45 @@ void gpu_print_table(FILE *out, const gpu_inventory *inv) {
 }
 
 static void usage(FILE *out) {
-    fprintf(out, "usage: fitchat gpu [--gpu SPEC]...\n\n"
-                 "Lists the GPUs (NVML, else the CUDA runtime) and their memory.\n"
+    fprintf(out, "usage: fitchat gpu [--gpu SPEC]... [--ram SIZE]\n\n"
+                 "Lists the GPUs (NVML, else the CUDA runtime) and their memory, and the host memory the\n"
+                 "planner counts the CPU side against. Reads the same settings as the chat (modelconf.json,\n"
+                 "--config FILE).\n"
                  "  --gpu SPEC   use this GPU instead of asking the driver (repeatable):\n"
                  "               8GiB | name=RTX 3070,total=8GiB,used=857MiB | sim:512MiB (emulated)\n"
-                 "environment: FITCHAT_GPU (specs separated by ';'), FITCHAT_NVML_LIB, FITCHAT_CUDART_LIB\n");
+                 "  --ram SIZE   plan with this much host memory instead of MemAvailable / the cgroup limit\n"
+                 "environment: FITCHAT_GPU (specs separated by ';'), FITCHAT_RAM, FITCHAT_NVML_LIB, FITCHAT_CUDART_LIB\n");
+}
+
+static int gpu_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
+    (void)argc;
+    (void)err;
+    if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) { *(bool *)ctx = true; return 1; }
+    return 0;
 }
 
 int cmd_gpu(int argc, char **argv) {
-    const char *specs[GPU_MAX_DEVICES];
-    int n_specs = 0;
-    for (int i = 1; i < argc; i++) {
-        if (!strcmp(argv[i], "-h") || !strcmp(argv[i], "--help")) {
-            usage(stdout);
-            return 0;
-        } else if (!strcmp(argv[i], "--gpu") && i + 1 < argc) {
-            if (n_specs == GPU_MAX_DEVICES) {
-                fprintf(stderr, "fitchat gpu: more than %d --gpu\n", GPU_MAX_DEVICES);
-                return 2;
-            }
-            specs[n_specs++] = argv[++i];
-        } else {
-            fprintf(stderr, "fitchat gpu: unknown or incomplete option '%s'\n", argv[i]);
-            usage(stderr);
-            return 2;
-        }
+    fc_config cfg;
+    fc_err err = {0};
+    bool help = false;
+    if (config_load(&cfg, argc - 1, argv + 1, gpu_extra, &help, &err)) {
+        fprintf(stderr, "fitchat gpu: %s\n", err.msg);
+        return err.code == FC_EINPUT ? 2 : 1;
+    }
+    if (help) {
+        usage(stdout);
+        config_free(&cfg);
+        return 0;
+    }
+    if (cfg.n_gpu_specs > GPU_MAX_DEVICES) {
+        fprintf(stderr, "fitchat gpu: more than %d --gpu\n", GPU_MAX_DEVICES);
+        config_free(&cfg);
+        return 2;
     }
     gpu_inventory inv;
-    fc_err err = {0};
-    if (gpu_inventory_get(specs, n_specs, &inv, &err)) {
+    int rc = session_inventory(&cfg, &inv, &err);
+    config_free(&cfg);
+    if (rc) {
         fprintf(stderr, "fitchat gpu: %s\n", err.msg);
         return err.code == FC_EINPUT ? 2 : 1;
     }
