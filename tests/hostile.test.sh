@@ -35,7 +35,7 @@ printf '{"SYSTEM_PROMPT": "a\\u0000b"}\n' >nul.json
 expect nul_escape_config 2 'nul.json: line 1: a \\u0000 escape is not allowed' -- "$bin" --config nul.json --print-config
 printf '{"TARGET_VRAM_USAGE": 1e400}\n' >big.json
 expect infinite_number 2 'TARGET_VRAM_USAGE = \(a number too large to represent\)' -- "$bin" --config big.json --print-config
-expect info_m_no_value 2 'info: -m needs a value' -- "$bin" info -m
+expect info_m_no_value 2 'info: -m: needs a value' -- "$bin" info -m
 expect run_n_negative 2 'must be an integer >= 0 \(0: evaluate the prompt only\)' -- "$bin" run -n -5 -p hi
 
 model=${FITCHAT_MODEL:-}

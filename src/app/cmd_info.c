@@ -71,7 +71,7 @@ static const char *outside_role(const char *name) {
     return "other";
 }
 
-static int report_build(info_report *r, const gguf_file *f) {
+static int report_build(info_report *r, const gguf_file *f, const fc_config *cfg) {
     memset(r, 0, sizeof *r);
     r->f = f;
     fc_err e = {0};
@@ -109,16 +109,12 @@ static int report_build(info_report *r, const gguf_file *f) {
         r->template_name = template_family(tmpl->v.str);
         r->template_len = tmpl->str_len;
     }
-    /* the chat's choice with the defaults (modelconf's MODEL_TYPE / CHAT_TEMPLATE_FILE aside) */
+    /* the chat's choice with these settings (MODEL_TYPE, CHAT_TEMPLATE_FILE) */
     tokenizer *tok = r->tok_model ? tok_load(f, &e) : NULL;
-    fc_config cfg;
     tmpl_chat ct;
-    if (tok && config_init(&cfg, &e) == 0) {
-        if (session_chat_template(&ct, f, tok, &cfg, NULL, &e) == 0) {
-            session_template_line(r->chat_path, sizeof r->chat_path, &ct, &cfg);
-            tmpl_chat_free(&ct);
-        }
-        config_free(&cfg);
+    if (tok && session_chat_template(&ct, f, tok, cfg, NULL, &e) == 0) {
+        session_template_line(r->chat_path, sizeof r->chat_path, &ct, cfg);
+        tmpl_chat_free(&ct);
     }
     tok_free(tok);
     return 0;
@@ -380,34 +376,45 @@ static void usage(FILE *o) {
                "  --json       print the same facts as JSON, for scripts\n");
 }
 
-int cmd_info(int argc, char **argv) {
-    bool verbose = false, json = false;
-    const char *path = NULL;
-    for (int i = 1; i < argc; i++) {
-        const char *a = argv[i];
-        if (!strcmp(a, "-h") || !strcmp(a, "--help")) { usage(stdout); return 0; }
-        else if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) verbose = true;
-        else if (!strcmp(a, "--json")) json = true;
-        else if (!strcmp(a, "-m") || !strcmp(a, "--model")) {
-            if (i + 1 >= argc) {
-                fprintf(stderr, "fitchat info: %s needs a value (the .gguf file)\n", a);
-                return FC_EINPUT;
-            }
-            path = argv[++i];
-        }
-        else if (a[0] == '-' && a[1]) {
-            fprintf(stderr, "fitchat info: unknown option '%s' (try fitchat info --help)\n", a);
-            return FC_EINPUT;
-        } else if (path) {
-            fprintf(stderr, "fitchat info: more than one model given ('%s' and '%s')\n", path, a);
-            return FC_EINPUT;
-        } else path = a;
+typedef struct info_flags {
+    bool verbose, json, help;
+    const char *path; /* positional MODEL */
+} info_flags;
+
+static int info_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
+    (void)argc;
+    info_flags *fl = ctx;
+    const char *a = argv[i];
+    if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fl->help = true; return 1; }
+    if (!strcmp(a, "-v") || !strcmp(a, "--verbose")) { fl->verbose = true; return 1; }
+    if (!strcmp(a, "--json")) { fl->json = true; return 1; }
+    if (a[0] != '-' || !a[1]) {
+        if (fl->path) return fc_errf(err, FC_EINPUT, "more than one model given ('%s' and '%s')", fl->path, a);
+        fl->path = a;
+        return 1;
     }
+    return 0;
+}
+
+int cmd_info(int argc, char **argv) {
+    /* The same settings as the chat (modelconf.json, flags): MODEL names the
+     * default file, MODEL_TYPE / CHAT_TEMPLATE_FILE the chat prompt line. */
+    info_flags fl = {0};
+    fc_config cfg;
+    fc_err cerr = {0};
+    if (config_load(&cfg, argc - 1, argv + 1, info_extra, &fl, &cerr)) {
+        fprintf(stderr, "fitchat info: %s\n", cerr.msg);
+        return cerr.code == FC_EINPUT ? FC_EINPUT : FC_EFAIL;
+    }
+    if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
+    bool verbose = fl.verbose, json = fl.json;
+    const char *path = fl.path ? fl.path : cfg.origin[FC_SET_MODEL].src != FC_SRC_DEFAULT ? cfg.model : NULL;
     char buf[1024], why[1200];
     if (!path) {
         path = default_model_path(buf, sizeof buf, why, sizeof why);
         if (!path) {
             fprintf(stderr, "fitchat info: %s\n", why);
+            config_free(&cfg);
             return FC_EINPUT;
         }
     }
@@ -415,10 +422,13 @@ int cmd_info(int argc, char **argv) {
     gguf_file *f = gguf_open(path, &err);
     if (!f) {
         fprintf(stderr, "fitchat info: %s\n", err.msg);
+        config_free(&cfg);
         return err.code ? err.code : FC_EFAIL;
     }
     info_report r;
-    if (report_build(&r, f)) {
+    int built = report_build(&r, f, &cfg);
+    config_free(&cfg);
+    if (built) {
         fprintf(stderr, "fitchat info: %s: out of memory\n", path);
         report_free(&r);
         gguf_close(f);
