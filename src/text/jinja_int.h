@@ -8,6 +8,7 @@
 #ifndef FC_JINJA_INT_H
 #define FC_JINJA_INT_H
 
+#include <stdarg.h>
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
@@ -90,6 +91,10 @@ void jb_free(jbuf *b);
 /* Makes an error message one printable line: control characters (a template's own
  * raise_exception text may hold newlines or escape sequences) become spaces. */
 void jinja_clean_msg(char *s);
+/* The one error of a rendering or parse: "NAME line N: message" (the message
+ * made one printable line) into err as FC_EINPUT, once: *failed is set and a
+ * later call only returns -1. Returns -1. */
+int jinja_verr(fc_err *err, bool *failed, const char *name, int line, const char *fmt, va_list ap);
 
 /* AST */
 enum jkind {

@@ -72,17 +72,22 @@ void jinja_clean_msg(char *s) {
         if ((unsigned char)*s < 0x20 || *s == 0x7f) *s = ' ';
 }
 
+int jinja_verr(fc_err *err, bool *failed, const char *name, int line, const char *fmt, va_list ap) {
+    if (*failed) return -1;
+    *failed = true;
+    char msg[768];
+    vsnprintf(msg, sizeof msg, fmt, ap);
+    jinja_clean_msg(msg);
+    return fc_errf(err, FC_EINPUT, "%s line %d: %s", name, line, msg);
+}
+
 static int perr(jparser *p, int line, const char *fmt, ...) __attribute__((format(printf, 3, 4)));
 static int perr(jparser *p, int line, const char *fmt, ...) {
-    if (p->failed) return -1;
-    p->failed = true;
-    char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = jinja_verr(p->err, &p->failed, p->t->name, line, fmt, ap);
     va_end(ap);
-    jinja_clean_msg(msg);
-    return fc_errf(p->err, FC_EINPUT, "%s line %d: %s", p->t->name, line, msg);
+    return rc;
 }
 
 static bool push_tok(jparser *p, jtok t) {

@@ -37,15 +37,11 @@ void jb_free(jbuf *b) { free(b->s); free(b->m); *b = (jbuf){0}; }
 /* ---- values ---- */
 
 int jx_fail(jctx *c, const char *fmt, ...) {
-    if (c->failed) return -1;
-    c->failed = true;
-    char msg[768];
     va_list ap;
     va_start(ap, fmt);
-    vsnprintf(msg, sizeof msg, fmt, ap);
+    int rc = jinja_verr(c->err, &c->failed, c->t->name, c->line, fmt, ap);
     va_end(ap);
-    jinja_clean_msg(msg);
-    return fc_errf(c->err, FC_EINPUT, "%s line %d: %s", c->t->name, c->line, msg);
+    return rc;
 }
 
 void jx_oom(jctx *c) { jx_fail(c, "the template needs more than %u MiB of memory", JINJA_MAX_MEMORY >> 20); }
