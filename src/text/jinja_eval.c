@@ -55,14 +55,6 @@ static size_t cp_offset(jv s, int64_t k) {
     return i;
 }
 
-static jv substr(jv s, size_t from, size_t to) {
-    jv r = s;
-    r.len = (uint32_t)(to - from);
-    r.u.str.s = s.u.str.s + from;
-    r.u.str.m = s.u.str.m ? s.u.str.m + from : NULL;
-    return r;
-}
-
 jv jx_getattr(jctx *c, jv obj, const char *name) {
     switch (obj.t) {
     case JV_UNDEF:
@@ -132,7 +124,7 @@ jv jx_getitem(jctx *c, jv obj, jv key) {
         if (i < 0) i += n;
         if (i < 0 || i >= n) return jx_undef("an index out of range");
         if (obj.t == JV_LIST) return obj.u.l->v[i];
-        return substr(obj, cp_offset(obj, i), cp_offset(obj, i + 1));
+        return jv_substr(obj, cp_offset(obj, i), cp_offset(obj, i + 1));
     }
     if (obj.t == JV_UNDEF) {
         jx_fail(c, "%s has no item", obj.u.uhint ? obj.u.uhint : "undefined value");
@@ -163,7 +155,7 @@ static jv slice(jctx *c, jv obj, jv from, jv to, jv step) {
     if (has_b) { if (b < 0) b += n; if (b < 0) b = st > 0 ? 0 : -1; if (b >= n) b = st > 0 ? n : n - 1; }
     if (obj.t == JV_STR && st == 1) {
         if (b < a) b = a;
-        return substr(obj, cp_offset(obj, a), cp_offset(obj, b));
+        return jv_substr(obj, cp_offset(obj, a), cp_offset(obj, b));
     }
     jlist *items = jx_iter(c, obj);
     jlist *out = items ? jx_list(c, 0) : NULL;

@@ -70,6 +70,16 @@ typedef struct jv {
     } u;
 } jv;
 
+/* The bytes [from, to) of string s, sharing its storage (and its mask of
+ * message bytes). */
+static inline jv jv_substr(jv s, size_t from, size_t to) {
+    jv r = s;
+    r.len = (uint32_t)(to - from);
+    r.u.str.s = s.u.str.s + from;
+    r.u.str.m = s.u.str.m ? s.u.str.m + from : NULL;
+    return r;
+}
+
 /* gen: the result of map/select/reject/...: a Python generator (always true, no len, not
  * JSON-serializable, not subscriptable; |list makes a list of it) */
 typedef struct jlist { jv *v; size_t n, cap; bool tuple, gen; } jlist;

@@ -55,14 +55,6 @@ static bool in_chars(uint32_t c, jv chars) {
     return false;
 }
 
-static jv sub(jv s, size_t a, size_t b) {
-    jv r = s;
-    r.len = (uint32_t)(b - a);
-    r.u.str.s = s.u.str.s + a;
-    r.u.str.m = s.u.str.m ? s.u.str.m + a : NULL;
-    return r;
-}
-
 /* strip: which 1 left, 2 right, 3 both; chars undefined/none: whitespace */
 static jv strip(jv s, int which, jv chars) {
     bool ws = chars.t != JV_STR;
@@ -77,7 +69,7 @@ static jv strip(jv s, int which, jv chars) {
         if (!(ws ? py_space(c) : in_chars(c, chars))) break;
         b -= k;
     }
-    return sub(s, a, b);
+    return jv_substr(s, a, b);
 }
 
 /* Simple case mapping of one code point (Python's one-to-one cases; the few that become two
@@ -172,13 +164,13 @@ static jv split(jctx *c, jv s, jv sep, int64_t maxsplit) {
             while (i < s.len && py_space(cp_at(s.u.str.s, s.len, i, &k))) i += k;
             if (i >= s.len) break;
             if (maxsplit >= 0 && (int64_t)l->n >= maxsplit) {
-                jv rest = strip(sub(s, i, s.len), 2, jx_none());
+                jv rest = strip(jv_substr(s, i, s.len), 2, jx_none());
                 jx_list_push(c, l, rest);
                 break;
             }
             size_t j = i;
             while (j < s.len && !py_space(cp_at(s.u.str.s, s.len, j, &k))) j += k;
-            if (!jx_list_push(c, l, sub(s, i, j))) break;
+            if (!jx_list_push(c, l, jv_substr(s, i, j))) break;
             i = j;
         }
         return list_val(l);
@@ -187,9 +179,9 @@ static jv split(jctx *c, jv s, jv sep, int64_t maxsplit) {
     size_t i = 0;
     for (;;) {
         const char *hit = maxsplit < 0 || (int64_t)l->n < maxsplit ? memmem(s.u.str.s + i, s.len - i, sep.u.str.s, sep.len) : NULL;
-        if (!hit) { jx_list_push(c, l, sub(s, i, s.len)); break; }
+        if (!hit) { jx_list_push(c, l, jv_substr(s, i, s.len)); break; }
         size_t h = (size_t)(hit - s.u.str.s);
-        if (!jx_list_push(c, l, sub(s, i, h))) break;
+        if (!jx_list_push(c, l, jv_substr(s, i, h))) break;
         i = h + sep.len;
     }
     return list_val(l);
@@ -863,7 +855,7 @@ jv jl_method(jctx *c, jv self, const char *name, jv *args, int n, const char **k
         for (size_t i = 0; l && i < s.len;) {
             size_t e = i;
             while (e < s.len && s.u.str.s[e] != '\n' && s.u.str.s[e] != '\r') e++;
-            if (!jx_list_push(c, l, sub(s, i, e))) break;
+            if (!jx_list_push(c, l, jv_substr(s, i, e))) break;
             i = e + (e + 1 < s.len && s.u.str.s[e] == '\r' && s.u.str.s[e + 1] == '\n' ? 2 : 1);
         }
         return l ? list_val(l) : jx_undef(NULL);

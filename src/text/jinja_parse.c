@@ -715,29 +715,21 @@ static jnode *parse_not(jparser *p) {
     return parse_compare(p);
 }
 
-static jnode *parse_and(jparser *p) {
-    jnode *n = parse_not(p);
-    while (n && is_name(peek(p), "and")) {
+/* operand (word operand)*, left-associative: "and" over "not", "or" over "and". */
+static jnode *parse_chain(jparser *p, const char *word, int kind, jnode *(*operand)(jparser *)) {
+    jnode *n = operand(p);
+    while (n && is_name(peek(p), word)) {
         int line = next(p)->line;
-        jnode *b = parse_not(p);
-        jnode *x = b ? mk(p, E_AND, line) : NULL;
+        jnode *b = operand(p);
+        jnode *x = b ? mk(p, kind, line) : NULL;
         if (!x) return NULL;
         x->a = n; x->b = b; n = x;
     }
     return n;
 }
 
-static jnode *parse_or(jparser *p) {
-    jnode *n = parse_and(p);
-    while (n && is_name(peek(p), "or")) {
-        int line = next(p)->line;
-        jnode *b = parse_and(p);
-        jnode *x = b ? mk(p, E_OR, line) : NULL;
-        if (!x) return NULL;
-        x->a = n; x->b = b; n = x;
-    }
-    return n;
-}
+static jnode *parse_and(jparser *p) { return parse_chain(p, "and", E_AND, parse_not); }
+static jnode *parse_or(jparser *p) { return parse_chain(p, "or", E_OR, parse_and); }
 
 static jnode *parse_expr(jparser *p) {
     int line = peek(p)->line;
