@@ -230,9 +230,9 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
         /* The default model gets the message that says how to fetch it, and
          * must have been verified; any model with a record must match it. */
         char buf[1024], why[1200];
-        if (!default_model_path(buf, sizeof buf, why, sizeof why) && !strcmp(buf, cfg->model))
+        const char *def = default_model_path(buf, sizeof buf, why, sizeof why); /* buf: the path, found or not */
+        if (!strcmp(buf, cfg->model) ? !def : model_check_record(cfg->model, false, why, sizeof why) != 0)
             return fc_errf(err, FC_EINPUT, "%s", why);
-        if (model_check_record(cfg->model, false, why, sizeof why)) return fc_errf(err, FC_EINPUT, "%s", why);
     }
     if (!(s->model_path = strdup(cfg->model))) return fc_errf(err, FC_EFAIL, "out of memory");
     if (!(s->file = gguf_open(s->model_path, err))) goto fail;
