@@ -187,8 +187,30 @@ static void test_allocation_equals_plan(void) {
     }
 }
 
-/* Emulated devices at the engine level: the log per device equals
- * mem_device_bytes() for the device's range, a cap one byte short fails with
+/* Walks a manifest against the allocation log: the entries of `device`
+ * must be its items, one for one, in order (the fixed cost is the device's
+ * context, not a stage allocation). */
+typedef struct { const fc_alloc_log *log; int device, next, bad, n; } log_walk;
+
+static int check_item(void *ctx, const mem_item *it) {
+    log_walk *w = ctx;
+    if (it->kind == MEM_ITEM_FIXED) return 0;
+    while (w->next < w->log->n && w->log->entries[w->next].device != w->device) w->next++;
+    w->n++;
+    if (w->next >= w->log->n) { w->bad++; return 0; }
+    const fc_alloc_entry *a = &w->log->entries[w->next++];
+    enum fc_alloc_kind k = it->kind == MEM_ITEM_WEIGHTS ? ALLOC_WEIGHTS : it->kind == MEM_ITEM_BUFFER ? ALLOC_BUFFER : ALLOC_KV;
+    if (a->kind != k || a->layer != it->layer || strcmp(a->what, it->name) || a->bytes != it->bytes || a->mapped != it->mapped) {
+        if (!w->bad) fprintf(stderr, "  item %d: log %s layer %d %llu, manifest %s layer %d %llu\n", w->n, a->what, a->layer,
+                             (unsigned long long)a->bytes, it->name, it->layer, (unsigned long long)it->bytes);
+        w->bad++;
+    }
+    return 0;
+}
+
+/* Emulated devices at the engine level: the log per device is the
+ * device's manifest item for item (and so its sums are mem_device_bytes()
+ * for the device's range), a cap one byte short fails with
  * FC_ENOMEM naming the device, and bad device ranges are refused. */
 static void test_emulated_devices(void) {
     if (!F) { t_skip("default model absent (make models)"); return; }
@@ -215,6 +237,18 @@ static void test_emulated_devices(void) {
             CHECK_EQ_U64(got[i][ALLOC_BUFFER], want[i].buffers);
         }
         CHECK_EQ_INT(engine_cpu_layers(e), 10);
+        /* item for item, in order, and nothing else on any device */
+        struct { int dev; enum mem_dev_kind kind; uint32_t first, n; bool head; } range[3] = {
+            {FC_DEV_CPU, MEM_DEV_CPU, 0, 10, false}, {0, MEM_DEV_EMULATED, 10, 12, false}, {1, MEM_DEV_EMULATED, 22, 8, true}};
+        int items = 0;
+        for (int i = 0; i < 3; i++) {
+            log_walk w = {log, range[i].dev, 0, 0, 0};
+            mem_manifest(&mm, &c, range[i].kind, range[i].first, range[i].n, range[i].head, check_item, &w);
+            CHECK_MSG(w.bad == 0, "device %d: %d of %d items differ from the log", range[i].dev, w.bad, w.n);
+            CHECK(w.n > 20);
+            items += w.n;
+        }
+        CHECK_EQ_INT(log->n, items);
         engine_free(e);
     }
     /* and it computes what the CPU alone computes, to the bit */

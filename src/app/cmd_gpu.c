@@ -3,7 +3,7 @@
 
 #include <string.h>
 
-#include "../cuda/cuda_backend.h"
+#include "../engine/stage.h"
 #include "../util/fmt.h"
 #include "commands.h"
 #include "config.h"
@@ -28,12 +28,12 @@ void gpu_print_table(FILE *out, const gpu_inventory *inv) {
     if (inv->host_avail) fprintf(out, "host memory: %s\n", inv->host_source);
     else fprintf(out, "host memory: unknown (no MemAvailable, no cgroup limit): the CPU side is not checked\n");
     char why[256] = "";
-    int n = cuda_device_count(why, sizeof why);
-    if (!cuda_built()) fprintf(out, "CUDA backend: not built (make CUDA=1 where nvcc is installed); layers run on the CPU\n");
-    else if (n > 0) fprintf(out, "CUDA backend: built%s, %d device%s\n", cuda_emulated() ? " (host emulator)" : "", n,
+    int n = backend_cuda.device_count(why, sizeof why);
+    if (!backend_cuda.built()) fprintf(out, "CUDA backend: not built (make CUDA=1 where nvcc is installed); layers run on the CPU\n");
+    else if (n > 0) fprintf(out, "CUDA backend: built%s, %d device%s\n", backend_cuda.host_emulator() ? " (host emulator)" : "", n,
                             n == 1 ? "" : "s");
     else fprintf(out, "CUDA backend: built%s, 0 devices (%s); layers run on the CPU\n",
-                 cuda_emulated() ? " (host emulator)" : "", why);
+                 backend_cuda.host_emulator() ? " (host emulator)" : "", why);
 }
 
 static void usage(FILE *out) {

@@ -30,6 +30,9 @@ static void usage(FILE *out) {
             "  --fixed-cost SIZE    per-GPU CUDA context cost to plan with (default: measured or 300MiB;\n"
             "                       env FITCHAT_FIXED_COST)\n"
             "  --json               machine-readable output\n"
+            "  --items              every item the plan places on each device (the allocation manifest:\n"
+            "                       tensors, KV halves, work buffers, fixed cost), in the order the\n"
+            "                       engine allocates them\n"
             "  -h, --help           this text\n\n"
             "Settings (modelconf.json keys in brackets):\n");
     config_print_flags(out);
@@ -38,7 +41,7 @@ static void usage(FILE *out) {
 }
 
 typedef struct plan_flags {
-    bool json, help;
+    bool json, help, items;
     const char *model;       /* positional MODEL */
     int64_t fixed_cost;      /* -1: the default */
 } plan_flags;
@@ -47,6 +50,7 @@ static int plan_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
     plan_flags *fl = ctx;
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--json")) { fl->json = true; return 1; }
+    if (!strcmp(a, "--items")) { fl->items = true; return 1; }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fl->help = true; return 1; }
     if (!strcmp(a, "--fixed-cost")) {
         uint64_t b;
@@ -73,6 +77,30 @@ static uint64_t gpu_total_mem(const gpu_inventory *inv) {
     uint64_t t = 0;
     for (int i = 0; i < inv->n; i++) t += inv->dev[i].total;
     return t;
+}
+
+/* The manifest of one device, as JSON items or text lines. */
+typedef struct { cJSON *arr; const char *device; } items_out;
+
+static int item_json(void *ctx, const mem_item *it) {
+    items_out *o = ctx;
+    cJSON *x = cJSON_CreateObject();
+    cJSON_AddStringToObject(x, "kind", mem_item_kind_name(it->kind));
+    cJSON_AddNumberToObject(x, "layer", it->layer);
+    cJSON_AddStringToObject(x, "name", it->name);
+    cJSON_AddNumberToObject(x, "bytes", (double)it->bytes);
+    if (it->kind == MEM_ITEM_WEIGHTS) cJSON_AddBoolToObject(x, "mapped", it->mapped);
+    cJSON_AddItemToArray(o->arr, x);
+    return 0;
+}
+
+static int item_text(void *ctx, const mem_item *it) {
+    const items_out *o = ctx;
+    char b[32], layer[16] = "-";
+    if (it->layer >= 0) snprintf(layer, sizeof layer, "%d", it->layer);
+    printf("  %-20.20s %-8s %5s  %-36s %12s%s\n", o->device, mem_item_kind_name(it->kind), layer, it->name,
+           fmt_bytes(b, sizeof b, it->bytes), it->mapped ? "  (mapped)" : "");
+    return 0;
 }
 
 static void add_bytes(cJSON *o, const mem_bytes *b) {
@@ -250,12 +278,20 @@ int cmd_plan(int argc, char **argv) {
             cJSON_AddBoolToObject(x, "output", pd->head);
             add_bytes(cJSON_AddObjectToObject(x, "planned_bytes"), &pd->bytes);
             cJSON_AddNumberToObject(x, "headroom_bytes", (double)pd->headroom);
+            if (fl.items) {
+                items_out io = {cJSON_AddArrayToObject(x, "items"), NULL};
+                mem_manifest(&m, &r.cfg, pd->kind, pd->first_layer, pd->n_layers, pd->head, item_json, &io);
+            }
             cJSON_AddItemToArray(da, x);
         }
         cJSON *c = cJSON_AddObjectToObject(o, "cpu");
         cJSON_AddNumberToObject(c, "n_layers", r.cpu_layers);
         cJSON_AddBoolToObject(c, "output", !r.head_on_gpu);
         add_bytes(cJSON_AddObjectToObject(c, "planned_bytes"), &r.cpu);
+        if (fl.items) {
+            items_out io = {cJSON_AddArrayToObject(c, "items"), NULL};
+            mem_manifest(&m, &r.cfg, MEM_DEV_CPU, 0, r.cpu_layers, !r.head_on_gpu, item_json, &io);
+        }
         cJSON *h = cJSON_AddObjectToObject(o, "host");
         cJSON_AddNumberToObject(h, "available_bytes", (double)inv.host_avail);
         cJSON_AddStringToObject(h, "source", inv.host_source);
@@ -348,6 +384,18 @@ int cmd_plan(int argc, char **argv) {
         if (inv.host_avail)
             printf("  %-26s %10s allocates %s of %s\n", "", "", fmt_bytes(b1, sizeof b1, plan_host_need(&r)),
                    inv.host_source);
+    }
+    if (fl.items) {
+        printf("items (the allocation manifest, in allocation order):\n");
+        for (int j = 0; j < r.n_dev; j++) {
+            const plan_device *pd = &r.dev[j];
+            char name[32];
+            snprintf(name, sizeof name, "GPU %d", inv.dev[pd->gpu].index);
+            items_out io = {NULL, name};
+            mem_manifest(&m, &r.cfg, pd->kind, pd->first_layer, pd->n_layers, pd->head, item_text, &io);
+        }
+        items_out io = {NULL, "CPU"};
+        mem_manifest(&m, &r.cfg, MEM_DEV_CPU, 0, r.cpu_layers, !r.head_on_gpu, item_text, &io);
     }
     printf("why:\n");
     for (int i = 0; i < r.n_reasons; i++) printf("  - %s\n", r.reasons[i]);

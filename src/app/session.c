@@ -7,7 +7,7 @@
 #include <unistd.h>
 
 #include "../format/ggml_types.h"
-#include "../cuda/cuda_backend.h"
+#include "../engine/stage.h"
 #include "../util/fmt.h"
 #include "commands.h"
 
@@ -94,7 +94,7 @@ void session_memory_report(FILE *out, const fc_session *s) {
         if (!pd->n_layers && !pd->head) continue;
         const gpu_device *g = &s->inv.dev[pd->gpu];
         char label[160];
-        const char *kind = g->emulated ? "emulated GPU" : cuda_emulated() ? "CUDA host emulator GPU" : "GPU";
+        const char *kind = g->emulated ? "emulated GPU" : backend_cuda.host_emulator() ? "CUDA host emulator GPU" : "GPU";
         snprintf(label, sizeof label, "%s %d (%s), layers %u-%u%s", kind, g->index, g->name, pd->first_layer,
                  pd->first_layer + pd->n_layers - 1, pd->head ? " + head" : "");
         if (!pd->n_layers) snprintf(label, sizeof label, "%s %d (%s), head", kind, g->index, g->name);
@@ -162,9 +162,9 @@ static int engine_devices(const fc_session *s, fc_engine_params *ep, fc_err *err
         fc_engine_device *v = &ep->dev[ep->n_dev++];
         *v = (fc_engine_device){.kind = pd->kind, .ordinal = g->index, .first_layer = pd->first_layer,
                                 .n_layers = pd->n_layers, .head = pd->head, .cap = g->emulated ? g->total : 0};
-        snprintf(v->name, sizeof v->name, "%s%s", g->name, !g->emulated && cuda_emulated() ? " (CUDA host emulator)" : "");
+        snprintf(v->name, sizeof v->name, "%s%s", g->name, !g->emulated && backend_cuda.host_emulator() ? " (CUDA host emulator)" : "");
         if (g->emulated || (!pd->n_layers && !pd->head)) continue;
-        if (n_cuda < 0) n_cuda = cuda_device_count(why, sizeof why);
+        if (n_cuda < 0) n_cuda = backend_cuda.device_count(why, sizeof why);
         if (g->index >= n_cuda)
             return fc_errf(err, FC_EINPUT,
                            "GPU %d \"%s\" (from %s) has no CUDA device behind it (%s): plan with it using `fitchat "

@@ -1,5 +1,5 @@
-/* cuda_backend — the CUDA stage and the kernel entry points its parity tests
- * call. C linkage; implemented in src/cuda/ *.cu when fitchat is built with
+/* cuda_backend — the CUDA device functions behind backend_cuda (stage.h)
+ * and the kernel entry points its parity tests call. C linkage; implemented in src/cuda/ *.cu when fitchat is built with
  * CUDA (make CUDA=1, the default when nvcc is found), else by
  * src/engine/cuda_none.c, whose functions say "built without CUDA".
  *
@@ -47,18 +47,8 @@ int cuda_device_init(int ordinal, uint64_t *context_bytes, fc_err *err);
 /* Raw device memory for fc_devmem (ctx: pointer to an int holding the ordinal). */
 extern const fc_devmem_ops cuda_devmem_ops;
 
-typedef struct fc_cuda_stage fc_cuda_stage;
-
-/* progress(ctx, done_bytes, total_bytes) is called while weights upload (may be NULL). */
-typedef void (*cuda_progress_fn)(void *ctx, uint64_t done, uint64_t total);
-
-fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m, cuda_progress_fn progress,
-                              void *progress_ctx, fc_err *err);
-void cuda_stage_free(fc_cuda_stage *s);
-
-/* Same contract as cpu_stage_eval: x is host memory (n_tok, n_embd), in and out. */
-int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
-                    fc_err *err);
+/* The CUDA stage is backend_cuda (src/engine/stage.h), defined in stage.cu,
+ * or in cuda_none.c where it says "built without CUDA". */
 
 /* ---- kernel entry points for the parity tests (tests/test_cuda.c) --------
  * Each uploads its host inputs, runs one kernel, downloads the result.

@@ -31,6 +31,7 @@ extern "C" {
 #define PROGRESS_STEP ((uint64_t)64 << 20)
 
 struct fc_cuda_stage {
+    fc_stage base;              /* the backend table (stage.h) */
     fc_stage_desc sd;
     const model_desc *d;
     int ordinal;
@@ -42,6 +43,7 @@ struct fc_cuda_stage {
     size_t *k_row_bytes, *v_row_bytes;
     void *buf[WB_COUNT];        /* workbuf.h; row strides follow each layer's widths */
     uint32_t n_outputs;         /* logits rows WB_LOGITS holds */
+    fc_stage_mem held;          /* what stage_allocate gave (host arrays owned) */
 };
 
 /* ---- upload with progress: wraps the fc_devmem's ops while weights upload ---- */
@@ -49,7 +51,7 @@ struct fc_cuda_stage {
 typedef struct progress_ctx {
     const fc_devmem_ops *ops;
     void *ctx;
-    cuda_progress_fn fn;
+    void (*fn)(void *, uint64_t, uint64_t);
     void *fn_ctx;
     uint64_t done, total, last;
 } progress_ctx;
@@ -72,16 +74,6 @@ static int pw_upload(void *c, void *dst, const void *src, uint64_t bytes) {
 }
 static const fc_devmem_ops progress_ops = {pw_alloc, pw_free, pw_upload, pw_free_now};
 
-/* Bytes of the tensors stage_upload_weights copies (for progress only). */
-static uint64_t weight_bytes(const fc_stage_desc *sd) {
-    uint64_t total = 0;
-    for (uint64_t i = 0; i < sd->file->n_tensors; i++) {
-        const gguf_tensor *t = &sd->file->tensors[i];
-        if (mem_tensor_held(sd->d, t->name, sd->kind, sd->first, sd->n_layers, sd->head)) total += t->n_bytes;
-    }
-    return total;
-}
-
 /* ---- creation -------------------------------------------------------------- */
 
 static int check_weight(const fc_weight *w, const char *what, int il, fc_err *err) {
@@ -96,7 +88,7 @@ static int check_weight(const fc_weight *w, const char *what, int il, fc_err *er
 
 static int stage_check(const fc_stage_desc *sd, fc_err *err) {
     const model_desc *d = sd->d;
-    const uint32_t kt[2] = {sd->type_k, sd->type_v};
+    const uint32_t kt[2] = {sd->cfg.type_k, sd->cfg.type_v};
     for (int i = 0; i < 2; i++)
         if (!mem_kv_type_allowed(kt[i]))
             return fc_errf(err, FC_EINPUT, "CUDA stage: KV type %s is not supported", ggml_type_name(kt[i]));
@@ -108,8 +100,10 @@ static int stage_check(const fc_stage_desc *sd, fc_err *err) {
     return 0;
 }
 
-fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m, cuda_progress_fn progress,
-                              void *progress_ctx_arg, fc_err *err) {
+static void cuda_stage_free(fc_stage *st);
+
+static fc_stage *cuda_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *err) {
+    const int ordinal = sd->ordinal;
     if (stage_check(sd, err)) return NULL;
     char why[256] = "";
     if (cuda_device_count(why, sizeof why) <= ordinal) {
@@ -118,6 +112,7 @@ fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m
     }
     fc_cuda_stage *s = (fc_cuda_stage *)calloc(1, sizeof *s);
     if (!s) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
+    s->base.be = &backend_cuda;
     s->sd = *sd;
     s->d = sd->d;
     s->ordinal = ordinal;
@@ -148,20 +143,22 @@ fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m
         }
     }
 
-    /* (a) weights, with progress every ~64 MiB */
+    /* the manifest through the device's allocator, with progress every
+     * ~64 MiB while the weights upload */
     {
-        progress_ctx pc = {m->ops, m->ctx, progress, progress_ctx_arg, 0, weight_bytes(sd), 0};
+        progress_ctx pc = {m->ops, m->ctx, sd->progress, sd->progress_ctx, 0, stage_upload_bytes(sd), 0};
         const fc_devmem_ops *ops = m->ops;
         void *ctx = m->ctx;
         m->ops = &progress_ops;
         m->ctx = &pc;
-        const int rc = stage_upload_weights(sd, m, &s->view, err);
+        const int rc = stage_allocate(sd, m, &s->held, err);
         m->ops = ops;
         m->ctx = ctx;
         if (rc) goto fail;
-        s->have_view = true;
-        if (progress) progress(progress_ctx_arg, pc.total, pc.total);
+        if (sd->progress) sd->progress(sd->progress_ctx, pc.total, pc.total);
     }
+    if (stage_weights_view(sd, &s->held, &s->view, err)) goto fail;
+    s->have_view = true;
     for (uint32_t i = 0; i < nl; i++) {
         const fc_layer *L = &s->view.layers[sd->first + i];
         const int il = (int)(sd->first + i);
@@ -173,36 +170,24 @@ fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m
     }
     if (sd->head && check_weight(&s->view.output, "output", -1, err)) goto fail;
 
-    /* (b) KV cache, per layer */
+    /* KV cache per layer (rows of the layer's widths) and the work buffers */
     for (uint32_t i = 0; i < nl; i++) {
         const uint32_t il = sd->first + i;
-        s->kv_rows[i] = mem_layer_ctx(d, il, sd->n_ctx);
-        s->k_row_bytes[i] = (size_t)kv_row_bytes(sd->type_k, (int64_t)model_n_embd_k(d, il));
-        s->v_row_bytes[i] = (size_t)kv_row_bytes(sd->type_v, (int64_t)model_n_embd_v(d, il));
-        const uint64_t kb = mem_kv_layer_k_bytes(d, il, sd->n_ctx, sd->type_k);
-        const uint64_t vb = mem_kv_layer_v_bytes(d, il, sd->n_ctx, sd->type_v);
-        if (kb < (uint64_t)s->kv_rows[i] * s->k_row_bytes[i] || vb < (uint64_t)s->kv_rows[i] * s->v_row_bytes[i]) {
-            fc_errf(err, FC_EFAIL, "CUDA stage: layer %u: the memory model's KV bytes (%llu/%llu) are less than %u rows need",
-                    il, (unsigned long long)kb, (unsigned long long)vb, s->kv_rows[i]);
+        s->kv_rows[i] = mem_layer_ctx(d, il, sd->cfg.n_ctx);
+        s->k_row_bytes[i] = (size_t)kv_row_bytes(sd->cfg.type_k, (int64_t)model_n_embd_k(d, il));
+        s->v_row_bytes[i] = (size_t)kv_row_bytes(sd->cfg.type_v, (int64_t)model_n_embd_v(d, il));
+        if (mem_kv_layer_k_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_k) < (uint64_t)s->kv_rows[i] * s->k_row_bytes[i] ||
+            mem_kv_layer_v_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_v) < (uint64_t)s->kv_rows[i] * s->v_row_bytes[i]) {
+            fc_errf(err, FC_EFAIL, "CUDA stage: layer %u: the memory model's KV bytes are less than %u rows need", il,
+                    s->kv_rows[i]);
             goto fail;
         }
-        s->k_cache[i] = (uint8_t *)devmem_alloc(m, ALLOC_KV, (int)il, "k", kb, err);
-        if (!s->k_cache[i]) goto fail;
-        s->v_cache[i] = (uint8_t *)devmem_alloc(m, ALLOC_KV, (int)il, "v", vb, err);
-        if (!s->v_cache[i]) goto fail;
+        s->k_cache[i] = s->held.k[il];
+        s->v_cache[i] = s->held.v[il];
     }
-
-    /* (c) work buffers, in index order */
+    for (int i = 0; i < WB_COUNT; i++) s->buf[i] = s->held.buf[i];
+    s->n_outputs = sd->cfg.n_outputs ? sd->cfg.n_outputs : 1;
     {
-        const workbuf_params wp = stage_workbuf_params(sd);
-        workbuf_layout wl;
-        workbuf_layout_compute(d, &wp, &wl);
-        for (int i = 0; i < WB_COUNT; i++) {
-            if (!wl.bytes[i]) continue;
-            s->buf[i] = devmem_alloc(m, ALLOC_BUFFER, -1, workbuf_name(i), wl.bytes[i], err);
-            if (!s->buf[i]) goto fail;
-        }
-        s->n_outputs = wp.n_outputs ? wp.n_outputs : 1;
         const size_t half = d->n_rot / 2;
         if (half && !s->buf[WB_ROPE]) {
             fc_errf(err, FC_EFAIL, "CUDA stage: the work-buffer layout has no RoPE tables (workbuf_params.device unset)");
@@ -220,13 +205,14 @@ fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m
             }
         }
     }
-    return s;
+    return &s->base;
 fail:
-    cuda_stage_free(s);
+    cuda_stage_free(&s->base);
     return NULL;
 }
 
-void cuda_stage_free(fc_cuda_stage *s) {
+static void cuda_stage_free(fc_stage *st) {
+    fc_cuda_stage *s = (fc_cuda_stage *)st;
     if (!s) return;
     if (s->st) {
         cudaSetDevice(s->ordinal);
@@ -235,6 +221,7 @@ void cuda_stage_free(fc_cuda_stage *s) {
         cudaGetLastError();
     }
     if (s->have_view) stage_view_free(&s->view);
+    stage_mem_free(&s->held);
     free(s->k_cache);
     free(s->v_cache);
     free(s->kv_rows);
@@ -291,11 +278,11 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
         rope_launch(s->st, k, n_tok, n_head_kv, hk, (int)d->n_rot, pos0, rope, d->rope_type, err))
         return -1;
     /* quantized caches hold rotated heads (src/engine/kvrot.h): keys with the queries, values */
-    if (kvrot_on(s->sd.type_k) && (kv_rotate_launch(s->st, q, n_tok * n_head, hk, err) ||
+    if (kvrot_on(s->sd.cfg.type_k) && (kv_rotate_launch(s->st, q, n_tok * n_head, hk, err) ||
                                    kv_rotate_launch(s->st, k, n_tok * n_head_kv, hk, err)))
         return -1;
-    if (kvrot_on(s->sd.type_v) && kv_rotate_launch(s->st, v, n_tok * n_head_kv, hv, err)) return -1;
-    if (kv_round_launch(s->st, s->sd.type_k, k, n_tok, kv_wk, err) || kv_round_launch(s->st, s->sd.type_v, v, n_tok, kv_wv, err))
+    if (kvrot_on(s->sd.cfg.type_v) && kv_rotate_launch(s->st, v, n_tok * n_head_kv, hv, err)) return -1;
+    if (kv_round_launch(s->st, s->sd.cfg.type_k, k, n_tok, kv_wk, err) || kv_round_launch(s->st, s->sd.cfg.type_v, v, n_tok, kv_wv, err))
         return -1;
     attn_args a;
     memset(&a, 0, sizeof a);
@@ -304,8 +291,8 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     a.v_new = v;
     a.k_cache = s->k_cache[i];
     a.v_cache = s->v_cache[i];
-    a.type_k = s->sd.type_k;
-    a.type_v = s->sd.type_v;
+    a.type_k = s->sd.cfg.type_k;
+    a.type_v = s->sd.cfg.type_v;
     a.k_row_bytes = s->k_row_bytes[i];
     a.v_row_bytes = s->v_row_bytes[i];
     a.kv_rows = (int)s->kv_rows[i];
@@ -319,12 +306,12 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     a.scale = s->view.attn_scale;
     a.out = att;
     if (attention_launch(s->st, &a, err)) return fc_err_prefix(err, "layer %d", il);
-    if (kvrot_on(s->sd.type_v) && kv_rotate_launch(s->st, att, n_tok * n_head, hv, err)) return -1; /* R R out = out */
+    if (kvrot_on(s->sd.cfg.type_v) && kv_rotate_launch(s->st, att, n_tok * n_head, hv, err)) return -1; /* R R out = out */
     /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
     const int first_t = n_tok > (int)s->kv_rows[i] ? n_tok - (int)s->kv_rows[i] : 0;
-    if (kv_store_launch(s->st, s->sd.type_k, k + first_t * kv_wk, n_tok - first_t, kv_wk, s->k_cache[i], s->k_row_bytes[i],
+    if (kv_store_launch(s->st, s->sd.cfg.type_k, k + first_t * kv_wk, n_tok - first_t, kv_wk, s->k_cache[i], s->k_row_bytes[i],
                         pos0 + first_t, (int)s->kv_rows[i], err) ||
-        kv_store_launch(s->st, s->sd.type_v, v + first_t * kv_wv, n_tok - first_t, kv_wv, s->v_cache[i], s->v_row_bytes[i],
+        kv_store_launch(s->st, s->sd.cfg.type_v, v + first_t * kv_wv, n_tok - first_t, kv_wv, s->v_cache[i], s->v_row_bytes[i],
                         pos0 + first_t, (int)s->kv_rows[i], err))
         return -1;
     if (residual(s, &L->wo, att, att_w, L->attn_post_norm, n_tok, il, err)) return -1;
@@ -337,12 +324,14 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     return residual(s, &L->w_down, gate, n_ff, L->ffn_post_norm, n_tok, il, err);
 }
 
-int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits, fc_err *err) {
+static int cuda_stage_eval(fc_stage *st, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
+                           fc_err *err) {
+    fc_cuda_stage *s = (fc_cuda_stage *)st;
     const model_desc *d = s->d;
     if (n_tok <= 0) return 0;
-    if ((uint32_t)n_tok > s->sd.n_batch || pos0 < 0 || (int64_t)pos0 + n_tok > (int64_t)s->sd.n_ctx)
+    if ((uint32_t)n_tok > s->sd.cfg.n_batch || pos0 < 0 || (int64_t)pos0 + n_tok > (int64_t)s->sd.cfg.n_ctx)
         return fc_errf(err, FC_EINPUT, "CUDA stage: %d tokens at position %d do not fit (batch %u, context %u)", n_tok, pos0,
-                       s->sd.n_batch, s->sd.n_ctx);
+                       s->sd.cfg.n_batch, s->sd.cfg.n_ctx);
     const bool want_logits = s->sd.head && logits && n_out > 0; /* n_out 0: a batch before the last */
     if (want_logits && (out_first < 0 || out_first + n_out > n_tok || (uint32_t)n_out > s->n_outputs))
         return fc_errf(err, FC_EINPUT, "CUDA stage: logits rows %d..%d of %d (at most %u)", out_first, out_first + n_out, n_tok,
@@ -376,3 +365,8 @@ int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_fir
     CU(err, cudaStreamSynchronize(s->st), "running the layers (a kernel failed)");
     return 0;
 }
+
+extern "C" const fc_backend backend_cuda = {
+    "cuda", MEM_DEV_GPU, &cuda_devmem_ops, cuda_device_init, cuda_stage_new, cuda_stage_eval, cuda_stage_free,
+    cuda_device_count, cuda_built, cuda_emulated,
+};

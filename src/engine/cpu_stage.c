@@ -34,7 +34,8 @@
 #include "threads.h"
 #include "vecmath.h"
 
-struct fc_cpu_stage {
+typedef struct fc_cpu_stage {
+    fc_stage base;                  /* the backend table (stage.h) */
     fc_model model;                 /* CPU: the host model; emulated: the view of the copies */
     bool own_view;                  /* model.layers was allocated by stage_upload_weights */
     const model_desc *d;
@@ -70,71 +71,59 @@ struct fc_cpu_stage {
     size_t scratch_floats;
     uint32_t att_rows;  /* flash attention's query rows per task at most (workbuf_att_rows) */
     float *logits;   /* (n_outputs, n_vocab) */
-};
+    fc_stage_mem mem_held;          /* what stage_allocate gave (host arrays owned) */
+} fc_cpu_stage;
 
 /* ---- allocation ---------------------------------------------------------- */
 
-fc_cpu_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_pool *pool, fc_err *err) {
+static void cpu_stage_free(fc_stage *s);
+
+static fc_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *err) {
     const model_desc *d = sd->d;
     fc_cpu_stage *e = calloc(1, sizeof *e);
     if (!e) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
+    e->base.be = stage_backend(sd->kind);
     e->d = d;
     e->sd = *sd;
     e->p.exact = sd->exact;
-    e->p.flash = sd->flash;
-    e->pool = pool;
+    e->p.flash = sd->cfg.flash;
+    e->pool = sd->pool;
     e->mem = m;
-    e->kq = quant_get(sd->type_k);
-    e->vq = quant_get(sd->type_v);
-    e->k_quantize = quant_kv_quantizer(sd->type_k);
-    e->v_quantize = quant_kv_quantizer(sd->type_v);
-    e->rot_k = kvrot_on(sd->type_k);
-    e->rot_v = kvrot_on(sd->type_v);
-    e->k_row_bytes = (size_t)ggml_row_bytes(sd->type_k, model_n_embd_k(d, 0));
-    e->v_row_bytes = (size_t)ggml_row_bytes(sd->type_v, model_n_embd_v(d, 0));
-    e->k_head_bytes = (size_t)ggml_row_bytes(sd->type_k, d->head_dim_k);
-    e->v_head_bytes = (size_t)ggml_row_bytes(sd->type_v, d->head_dim_v);
+    e->kq = quant_get(sd->cfg.type_k);
+    e->vq = quant_get(sd->cfg.type_v);
+    e->k_quantize = quant_kv_quantizer(sd->cfg.type_k);
+    e->v_quantize = quant_kv_quantizer(sd->cfg.type_v);
+    e->rot_k = kvrot_on(sd->cfg.type_k);
+    e->rot_v = kvrot_on(sd->cfg.type_v);
+    e->k_row_bytes = (size_t)ggml_row_bytes(sd->cfg.type_k, model_n_embd_k(d, 0));
+    e->v_row_bytes = (size_t)ggml_row_bytes(sd->cfg.type_v, model_n_embd_v(d, 0));
+    e->k_head_bytes = (size_t)ggml_row_bytes(sd->cfg.type_k, d->head_dim_k);
+    e->v_head_bytes = (size_t)ggml_row_bytes(sd->cfg.type_v, d->head_dim_v);
 
+    /* the manifest: the CPU logs its weights in the mapping, an emulated
+     * device copies them; then KV and buffers */
+    if (stage_allocate(sd, m, &e->mem_held, err)) goto fail;
+    const fc_stage_mem *sm = &e->mem_held;
     if (sd->kind == MEM_DEV_CPU) {
-        /* Weights stay in the mapping: log them so totals compare with the plan. */
         e->model = *sd->model;
-        const gguf_file *f = sd->file;
-        for (uint64_t i = 0; i < f->n_tensors; i++)
-            if (mem_tensor_held(d, f->tensors[i].name, MEM_DEV_CPU, sd->first, sd->n_layers, sd->head) &&
-                devmem_log_mapped(m, model_tensor_layer(f->tensors[i].name), f->tensors[i].name, f->tensors[i].n_bytes, err))
-                goto fail;
     } else {
-        if (stage_upload_weights(sd, m, &e->model, err)) { stage_view_free(&e->model); goto fail; }
+        if (stage_weights_view(sd, sm, &e->model, err)) { stage_view_free(&e->model); goto fail; }
         e->own_view = true;
     }
-
-    e->k_cache = calloc(d->n_layer, sizeof *e->k_cache);
-    e->v_cache = calloc(d->n_layer, sizeof *e->v_cache);
+    e->k_cache = sm->k;
+    e->v_cache = sm->v;
     e->kv_rows = calloc(d->n_layer, sizeof *e->kv_rows);
-    if (!e->k_cache || !e->v_cache || !e->kv_rows) { fc_errf(err, FC_EFAIL, "out of memory"); goto fail; }
-    for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) {
-        e->kv_rows[il] = mem_layer_ctx(d, il, sd->n_ctx);
-        /* the memory model's numbers, so the log equals the plan */
-        e->k_cache[il] = devmem_alloc(m, ALLOC_KV, (int)il, "k", mem_kv_layer_k_bytes(d, il, sd->n_ctx, sd->type_k), err);
-        if (!e->k_cache[il]) goto fail;
-        e->v_cache[il] = devmem_alloc(m, ALLOC_KV, (int)il, "v", mem_kv_layer_v_bytes(d, il, sd->n_ctx, sd->type_v), err);
-        if (!e->v_cache[il]) goto fail;
-    }
+    if (!e->kv_rows) { fc_errf(err, FC_EFAIL, "out of memory"); goto fail; }
+    for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) e->kv_rows[il] = mem_layer_ctx(d, il, sd->cfg.n_ctx);
 
-    workbuf_params wp = stage_workbuf_params(sd);
-    workbuf_layout wl;
-    workbuf_layout_compute(d, &wp, &wl);
-    for (int i = 0; i < WB_COUNT; i++) {
-        if (!wl.bytes[i]) continue;
-        e->buf[i] = devmem_alloc(m, ALLOC_BUFFER, -1, workbuf_name(i), wl.bytes[i], err);
-        if (!e->buf[i]) goto fail;
-    }
+    const workbuf_layout *wl = &sm->wl;
+    for (int i = 0; i < WB_COUNT; i++) e->buf[i] = sm->buf[i];
     e->x = e->buf[WB_X]; e->xb = e->buf[WB_XB]; e->q = e->buf[WB_Q]; e->k = e->buf[WB_K]; e->v = e->buf[WB_V];
     e->att = e->buf[WB_ATT]; e->gate = e->buf[WB_FF_GATE]; e->up = e->buf[WB_FF_UP]; e->act = e->buf[WB_ACT];
     e->scratch = e->buf[WB_SCORES]; e->logits = e->buf[WB_LOGITS];
-    e->act_stride = (size_t)(wl.bytes[WB_ACT] / sd->n_batch);
-    e->act_q8k_off = (size_t)wl.act_q8k_offset;
-    e->scratch_floats = (size_t)(wl.bytes[WB_SCORES] / sizeof(float) / wp.n_threads);
+    e->act_stride = (size_t)(wl->bytes[WB_ACT] / sd->cfg.n_batch);
+    e->act_q8k_off = (size_t)wl->act_q8k_offset;
+    e->scratch_floats = (size_t)(wl->bytes[WB_SCORES] / sizeof(float) / (sd->cfg.n_threads ? sd->cfg.n_threads : 1));
     e->att_rows = workbuf_att_rows(d);
     if (e->buf[WB_ROPE]) {
         /* the device's own copy of the RoPE tables; layers point into it */
@@ -147,24 +136,24 @@ fc_cpu_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_pool *pool
             L->rope_inv_freq = L->rope_inv_freq == sd->model->rope_inv_freq_swa && sd->model->rope_inv_freq_swa ? rope + half : rope;
         }
     }
-    return e;
+    return &e->base;
 fail:
-    cpu_stage_free(e);
+    cpu_stage_free(&e->base);
     return NULL;
 }
 
-void cpu_stage_free(fc_cpu_stage *e) {
+static void cpu_stage_free(fc_stage *s) {
+    fc_cpu_stage *e = (fc_cpu_stage *)s;
     if (!e) return;
     /* memory belongs to the devmem (released by the engine) */
-    free(e->k_cache);
-    free(e->v_cache);
+    stage_mem_free(&e->mem_held);
     free(e->kv_rows);
     if (e->own_view) stage_view_free(&e->model);
     free(e);
 }
 
-float *cpu_stage_x(fc_cpu_stage *s) { return s->x; }
-float *cpu_stage_logits(fc_cpu_stage *s) { return s->logits; }
+float *cpu_stage_x(fc_stage *s) { return ((fc_cpu_stage *)s)->x; }
+float *cpu_stage_logits(fc_stage *s) { return ((fc_cpu_stage *)s)->logits; }
 
 /* ---- matrix x vectors ----------------------------------------------------- */
 
@@ -705,9 +694,10 @@ static void forward_output(fc_cpu_stage *e, int first, int n_out) {
         for (size_t i = 0; i < (size_t)n_out * d->n_vocab; i++) e->logits[i] = cap * tanhf(e->logits[i] / cap);
 }
 
-int cpu_stage_eval(fc_cpu_stage *e, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
-                   fc_err *err) {
+static int cpu_stage_eval(fc_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
+                          fc_err *err) {
     (void)err;
+    fc_cpu_stage *e = (fc_cpu_stage *)s;
     const model_desc *d = e->d;
     size_t row = (size_t)d->n_embd * sizeof(float);
     if (x != e->x) memcpy(e->x, x, (size_t)n_tok * row);  /* the hidden state crosses in */
@@ -720,3 +710,23 @@ int cpu_stage_eval(fc_cpu_stage *e, float *x, int n_tok, int pos0, int out_first
     }
     return 0;
 }
+
+static int cpu_device_count(char *why, size_t cap) {
+    (void)why; (void)cap;
+    return 1;
+}
+static bool no_emulator(void) { return false; }
+static bool built(void) { return true; }
+
+const fc_backend backend_cpu = {
+    .name = "cpu", .kind = MEM_DEV_CPU, .mem = &devmem_host_ops, .device_init = NULL,
+    .stage_new = cpu_stage_new, .eval = cpu_stage_eval, .stage_free = cpu_stage_free,
+    .device_count = cpu_device_count, .built = built, .host_emulator = no_emulator,
+};
+
+/* A GPU emulated in host memory: the CPU code over copies in a capped arena. */
+const fc_backend backend_emulated = {
+    .name = "emulated", .kind = MEM_DEV_EMULATED, .mem = &devmem_host_ops, .device_init = NULL,
+    .stage_new = cpu_stage_new, .eval = cpu_stage_eval, .stage_free = cpu_stage_free,
+    .device_count = cpu_device_count, .built = built, .host_emulator = no_emulator,
+};

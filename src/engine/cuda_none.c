@@ -26,17 +26,21 @@ static int none_upload(void *ctx, void *dst, const void *src, uint64_t bytes) { 
 static uint64_t none_free_now(void *ctx) { (void)ctx; return 0; }
 const fc_devmem_ops cuda_devmem_ops = {none_alloc, none_free, none_upload, none_free_now};
 
-fc_cuda_stage *cuda_stage_new(const fc_stage_desc *sd, int ordinal, fc_devmem *m, cuda_progress_fn progress,
-                              void *progress_ctx, fc_err *err) {
-    (void)sd; (void)ordinal; (void)m; (void)progress; (void)progress_ctx;
+static fc_stage *none_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *err) {
+    (void)sd; (void)m;
     fc_errf(err, FC_EFAIL, NO_CUDA);
     return NULL;
 }
-void cuda_stage_free(fc_cuda_stage *s) { (void)s; }
-int cuda_stage_eval(fc_cuda_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits, fc_err *err) {
+static void none_stage_free(fc_stage *s) { (void)s; }
+static int none_eval(fc_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits, fc_err *err) {
     (void)s; (void)x; (void)n_tok; (void)pos0; (void)out_first; (void)n_out; (void)logits;
     return fc_errf(err, FC_EFAIL, NO_CUDA);
 }
+const fc_backend backend_cuda = {
+    .name = "cuda", .kind = MEM_DEV_GPU, .mem = &cuda_devmem_ops, .device_init = cuda_device_init,
+    .stage_new = none_stage_new, .eval = none_eval, .stage_free = none_stage_free,
+    .device_count = cuda_device_count, .built = cuda_built, .host_emulator = cuda_emulated,
+};
 
 int cuda_test_matmul(uint32_t type, const void *w, int64_t n_in, int64_t n_out, const float *x, int n_tok, float *y, fc_err *err) {
     (void)type; (void)w; (void)n_in; (void)n_out; (void)x; (void)n_tok; (void)y;

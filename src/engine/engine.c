@@ -5,7 +5,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../cuda/cuda_backend.h"
 #include "../plan/memory.h"
 #include "stage.h"
 #include "threads.h"
@@ -16,8 +15,7 @@ typedef struct {
     int ordinal;                /* ctx of cuda_devmem_ops */
     uint64_t context_bytes;
     const fc_engine_params *p;  /* for the progress callback */
-    fc_cpu_stage *emu;          /* MEM_DEV_EMULATED */
-    fc_cuda_stage *cuda;        /* MEM_DEV_GPU */
+    fc_stage *stage;            /* NULL: an idle device */
 } engine_dev;
 
 struct fc_engine {
@@ -26,8 +24,9 @@ struct fc_engine {
     fc_engine_params p;
     fc_pool *pool;
     fc_alloc_log log;
+    mem_model mm;               /* the manifests every stage allocates */
     fc_devmem cpu_mem;
-    fc_cpu_stage *cpu;
+    fc_stage *cpu;
     uint32_t cpu_layers;
     engine_dev dev[GPU_MAX_DEVICES];
     int n_dev;
@@ -95,14 +94,17 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     for (uint32_t il = 0; il < d->n_layer; il++) e->ring |= mem_layer_ctx(d, il, p->n_ctx) < p->n_ctx;
     if (!(e->pool = pool_new(p->n_threads))) { fc_errf(err, FC_EFAIL, "out of memory (thread pool)"); goto fail; }
 
+    if (mem_model_init(&e->mm, f, d, err)) goto fail;
+
     bool head_on_dev = false;
     for (int i = 0; i < p->n_dev; i++) head_on_dev |= p->dev[i].head;
     fc_stage_desc sd = {
-        .file = f, .d = d, .model = &e->model, .kind = MEM_DEV_CPU, .first = 0, .n_layers = cpu_layers,
-        .head = !head_on_dev, .n_ctx = p->n_ctx, .n_batch = p->n_batch, .type_k = p->type_k, .type_v = p->type_v,
-        .flash = p->flash, .exact = p->exact, .n_threads = p->n_threads, .n_outputs = p->all_logits ? p->n_batch : 1,
+        .file = f, .d = d, .model = &e->model, .mm = &e->mm, .kind = MEM_DEV_CPU, .first = 0, .n_layers = cpu_layers,
+        .head = !head_on_dev, .exact = p->exact, .pool = e->pool,
+        .cfg = {.n_ctx = p->n_ctx, .n_batch = p->n_batch, .type_k = p->type_k, .type_v = p->type_v, .flash = p->flash,
+                .n_threads = (uint32_t)p->n_threads, .n_outputs = p->all_logits ? p->n_batch : 1},
     };
-    if (!(e->cpu = cpu_stage_new(&sd, &e->cpu_mem, e->pool, err))) goto fail;
+    if (!(e->cpu = backend_cpu.stage_new(&sd, &e->cpu_mem, err))) goto fail;
     e->x = cpu_stage_x(e->cpu);
     e->logits = cpu_stage_logits(e->cpu);
 
@@ -112,23 +114,22 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
         v->p = &e->p;
         e->n_dev = i + 1;
         if (!v->dev.n_layers && !v->dev.head) continue; /* an idle GPU holds nothing */
+        const fc_backend *be = stage_backend(v->dev.kind);
         char label[128];
         fc_stage_desc ds = sd;
         ds.kind = v->dev.kind;
         ds.first = v->dev.first_layer;
         ds.n_layers = v->dev.n_layers;
         ds.head = v->dev.head;
-        if (v->dev.kind == MEM_DEV_EMULATED) {
-            snprintf(label, sizeof label, "emulated GPU %d (%s)", i, v->dev.name);
-            devmem_init(&v->mem, i, label, v->dev.cap ? v->dev.cap : UINT64_MAX, &e->log, &devmem_host_ops, NULL);
-            if (!(v->emu = cpu_stage_new(&ds, &v->mem, e->pool, err))) goto fail;
-        } else {
-            snprintf(label, sizeof label, "GPU %d (%s)", v->dev.ordinal, v->dev.name);
-            v->ordinal = v->dev.ordinal;
-            if (cuda_device_init(v->ordinal, &v->context_bytes, err)) goto fail;
-            devmem_init(&v->mem, i, label, UINT64_MAX, &e->log, &cuda_devmem_ops, &v->ordinal);
-            if (!(v->cuda = cuda_stage_new(&ds, v->ordinal, &v->mem, progress_thunk, v, err))) goto fail;
-        }
+        ds.ordinal = v->ordinal = v->dev.ordinal;
+        ds.progress = progress_thunk;
+        ds.progress_ctx = v;
+        if (v->dev.kind == MEM_DEV_EMULATED) snprintf(label, sizeof label, "emulated GPU %d (%s)", i, v->dev.name);
+        else snprintf(label, sizeof label, "GPU %d (%s)", v->dev.ordinal, v->dev.name);
+        if (be->device_init && be->device_init(v->ordinal, &v->context_bytes, err)) goto fail;
+        uint64_t cap = v->dev.kind == MEM_DEV_EMULATED && v->dev.cap ? v->dev.cap : UINT64_MAX;
+        devmem_init(&v->mem, i, label, cap, &e->log, be->mem, &v->ordinal);
+        if (!(v->stage = be->stage_new(&ds, &v->mem, err))) goto fail;
     }
     return e;
 fail:
@@ -139,14 +140,15 @@ fail:
 void engine_free(fc_engine *e) {
     if (!e) return;
     for (int i = e->n_dev - 1; i >= 0; i--) {
-        cpu_stage_free(e->dev[i].emu);
-        cuda_stage_free(e->dev[i].cuda);
-        devmem_release(&e->dev[i].mem);
+        engine_dev *v = &e->dev[i];
+        if (v->stage) v->stage->be->stage_free(v->stage);
+        devmem_release(&v->mem);
     }
-    cpu_stage_free(e->cpu);
+    if (e->cpu) e->cpu->be->stage_free(e->cpu);
     devmem_release(&e->cpu_mem);
     pool_free(e->pool);
     alloc_log_free(&e->log);
+    mem_model_free(&e->mm);
     model_free(&e->model);
     free(e);
 }
@@ -175,13 +177,10 @@ void engine_rewind(fc_engine *e, int n_past) {
 /* Every stage in order over the batch in e->x; the head's logits of rows
  * [out_first, out_first + n_out) land in e->logits. */
 static int run_stages(fc_engine *e, int nb, int out_first, int n_out, fc_err *err) {
-    if (cpu_stage_eval(e->cpu, e->x, nb, e->n_past, out_first, n_out, e->logits, err)) return -1;
+    if (e->cpu->be->eval(e->cpu, e->x, nb, e->n_past, out_first, n_out, e->logits, err)) return -1;
     for (int i = 0; i < e->n_dev; i++) {
-        engine_dev *v = &e->dev[i];
-        int rc = 0;
-        if (v->emu) rc = cpu_stage_eval(v->emu, e->x, nb, e->n_past, out_first, n_out, e->logits, err);
-        else if (v->cuda) rc = cuda_stage_eval(v->cuda, e->x, nb, e->n_past, out_first, n_out, e->logits, err);
-        if (rc) return -1;
+        fc_stage *st = e->dev[i].stage;
+        if (st && st->be->eval(st, e->x, nb, e->n_past, out_first, n_out, e->logits, err)) return -1;
     }
     return 0;
 }

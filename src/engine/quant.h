@@ -32,6 +32,7 @@
 #include <stdint.h>
 
 #include "../format/ggml_types.h"
+#include "../plan/workbuf.h"
 
 enum fc_act_type { FC_ACT_F32 = 0, FC_ACT_Q8 = 1, FC_ACT_Q8K = 2 };
 
@@ -50,6 +51,9 @@ typedef struct {
     int16_t bsums[FC_QK_K / 16]; /* sums of qs in groups of 16 */
 } fc_block_q8k;
 _Static_assert(sizeof(fc_block_q8k) == 292, "fc_block_q8k is 292 bytes");
+/* the work buffers are sized from the planner's copy of these sizes */
+_Static_assert(sizeof(fc_block_q8) == WORKBUF_ACT_Q8_BYTES && FC_QK8 == WORKBUF_ACT_Q8_ELEMS, "WORKBUF_ACT_Q8_*");
+_Static_assert(sizeof(fc_block_q8k) == WORKBUF_ACT_Q8K_BYTES && FC_QK_K == WORKBUF_ACT_Q8K_ELEMS, "WORKBUF_ACT_Q8K_*");
 
 /* Dequantize n values of a row into out. */
 typedef void (*quant_dequant_fn)(const void *row, float *out, int64_t n);

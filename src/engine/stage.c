@@ -1,22 +1,85 @@
+/* stage — the allocation walk and the weights view every backend shares (stage.h). */
 #include "stage.h"
 
 #include <stdlib.h>
 #include <string.h>
 
-workbuf_params stage_workbuf_params(const fc_stage_desc *sd) {
-    return (workbuf_params){
-        .n_ctx = sd->n_ctx,
-        .n_batch = sd->n_batch,
-        .flash = sd->flash,
-        .n_threads = sd->kind == MEM_DEV_GPU ? 1u : (uint32_t)(sd->n_threads > 0 ? sd->n_threads : 1),
-        .has_output = sd->kind == MEM_DEV_CPU || sd->head,
-        .n_outputs = sd->n_outputs ? sd->n_outputs : 1,
-        .device = sd->kind != MEM_DEV_CPU,
-        .cuda = sd->kind == MEM_DEV_GPU,
-    };
+typedef struct {
+    const fc_stage_desc *sd;
+    fc_devmem *m;
+    fc_stage_mem *out;
+    fc_err *err;
+} alloc_walk;
+
+static enum fc_alloc_kind alloc_kind(enum mem_item_kind k) {
+    return k == MEM_ITEM_WEIGHTS ? ALLOC_WEIGHTS : k == MEM_ITEM_BUFFER ? ALLOC_BUFFER : ALLOC_KV;
 }
 
-/* Host ranges of the copied tensors and where their copies are. */
+static int alloc_item(void *ctx, const mem_item *it) {
+    alloc_walk *w = ctx;
+    fc_stage_mem *o = w->out;
+    if (it->kind == MEM_ITEM_FIXED) return 0; /* the device's context: created with it */
+    if (it->kind == MEM_ITEM_WEIGHTS) {
+        const gguf_tensor *t = &w->sd->file->tensors[it->tensor];
+        if (it->mapped) {
+            o->tensor[it->tensor] = (void *)t->data;
+            return devmem_log_mapped(w->m, it->layer, it->name, it->bytes, w->err);
+        }
+        void *p = devmem_upload(w->m, ALLOC_WEIGHTS, it->layer, it->name, t->data, it->bytes, w->err);
+        if (!p && it->bytes) return -1;
+        o->tensor[it->tensor] = p;
+        o->upload_bytes += it->bytes;
+        return 0;
+    }
+    void *p = devmem_alloc(w->m, alloc_kind(it->kind), it->layer, it->name, it->bytes, w->err);
+    if (!p && it->bytes) return -1;
+    if (it->kind == MEM_ITEM_KV_K) o->k[it->layer] = p;
+    else if (it->kind == MEM_ITEM_KV_V) o->v[it->layer] = p;
+    else o->buf[it->wb] = p;
+    return 0;
+}
+
+int stage_allocate(const fc_stage_desc *sd, fc_devmem *m, fc_stage_mem *out, fc_err *err) {
+    const model_desc *d = sd->d;
+    memset(out, 0, sizeof *out);
+    out->tensor = calloc(sd->file->n_tensors ? sd->file->n_tensors : 1, sizeof *out->tensor);
+    out->k = calloc(d->n_layer ? d->n_layer : 1, sizeof *out->k);
+    out->v = calloc(d->n_layer ? d->n_layer : 1, sizeof *out->v);
+    if (!out->tensor || !out->k || !out->v) {
+        stage_mem_free(out);
+        return fc_errf(err, FC_EFAIL, "out of memory");
+    }
+    workbuf_params wp = mem_workbuf_params(&sd->cfg, sd->kind, sd->kind == MEM_DEV_CPU || sd->head);
+    workbuf_layout_compute(d, &wp, &out->wl);
+    alloc_walk w = {sd, m, out, err};
+    if (mem_manifest(sd->mm, &sd->cfg, sd->kind, sd->first, sd->n_layers, sd->head, alloc_item, &w)) {
+        stage_mem_free(out);
+        return -1;
+    }
+    return 0;
+}
+
+void stage_mem_free(fc_stage_mem *sm) {
+    if (!sm) return;
+    free(sm->tensor);
+    free(sm->k);
+    free(sm->v);
+    sm->tensor = NULL;
+    sm->k = sm->v = NULL;
+}
+
+static int sum_upload(void *ctx, const mem_item *it) {
+    if (it->kind == MEM_ITEM_WEIGHTS && !it->mapped) *(uint64_t *)ctx += it->bytes;
+    return 0;
+}
+
+uint64_t stage_upload_bytes(const fc_stage_desc *sd) {
+    uint64_t total = 0;
+    mem_manifest(sd->mm, &sd->cfg, sd->kind, sd->first, sd->n_layers, sd->head, sum_upload, &total);
+    return total;
+}
+
+/* Host ranges of the held tensors and where their copies are. */
 typedef struct { const uint8_t *host; uint64_t bytes; uint8_t *dev; } copy_map;
 
 static const void *remap(const copy_map *map, int n, const void *host) {
@@ -32,20 +95,15 @@ static void remap_weight(fc_weight *w, const copy_map *map, int n) {
     w->bias = remap(map, n, w->bias);
 }
 
-int stage_upload_weights(const fc_stage_desc *sd, fc_devmem *m, fc_model *view, fc_err *err) {
+int stage_weights_view(const fc_stage_desc *sd, const fc_stage_mem *sm, fc_model *view, fc_err *err) {
     const gguf_file *f = sd->file;
     const model_desc *d = sd->d;
     memset(view, 0, sizeof *view);
     copy_map *map = calloc(f->n_tensors ? f->n_tensors : 1, sizeof *map);
     if (!map) return fc_errf(err, FC_EFAIL, "out of memory");
     int n = 0;
-    for (uint64_t i = 0; i < f->n_tensors; i++) {
-        const gguf_tensor *t = &f->tensors[i];
-        if (!mem_tensor_held(d, t->name, sd->kind, sd->first, sd->n_layers, sd->head)) continue;
-        void *dev = devmem_upload(m, ALLOC_WEIGHTS, model_tensor_layer(t->name), t->name, t->data, t->n_bytes, err);
-        if (!dev && t->n_bytes) { free(map); return -1; }
-        map[n++] = (copy_map){t->data, t->n_bytes, dev};
-    }
+    for (uint64_t i = 0; i < f->n_tensors; i++)
+        if (sm->tensor[i]) map[n++] = (copy_map){f->tensors[i].data, f->tensors[i].n_bytes, sm->tensor[i]};
     *view = *sd->model;
     view->layers = calloc(d->n_layer, sizeof *view->layers);
     if (!view->layers) { free(map); return fc_errf(err, FC_EFAIL, "out of memory"); }
@@ -77,4 +135,13 @@ void stage_view_free(fc_model *view) {
     if (!view) return;
     free(view->layers);
     view->layers = NULL;
+}
+
+const fc_backend *stage_backend(enum mem_dev_kind kind) {
+    switch (kind) {
+    case MEM_DEV_CPU: return &backend_cpu;
+    case MEM_DEV_EMULATED: return &backend_emulated;
+    case MEM_DEV_GPU: return &backend_cuda;
+    }
+    return NULL;
 }

@@ -5,13 +5,28 @@
 
 #include "workbuf.h"
 
+enum mem_role mem_tensor_role(const char *name, int *layer) {
+    int il = model_tensor_layer(name);
+    if (layer) *layer = il;
+    if (il >= 0) return MEM_ROLE_LAYER;
+    if (!strcmp(name, "token_embd.weight")) return MEM_ROLE_EMBD;
+    if (!strcmp(name, "output.weight")) return MEM_ROLE_OUTPUT;
+    if (!strncmp(name, "output_norm.", 12)) return MEM_ROLE_OUTPUT_NORM;
+    return MEM_ROLE_SHARED;
+}
+
 int mem_model_init(mem_model *m, const gguf_file *f, const model_desc *d, fc_err *err) {
     memset(m, 0, sizeof *m);
     m->d = d;
+    m->file = f;
     m->n_layer = d->n_layer;
     m->file_size = f->size;
-    m->layer_weights = calloc(d->n_layer, sizeof *m->layer_weights);
-    if (!m->layer_weights) return fc_errf(err, FC_EFAIL, "out of memory");
+    m->layer_weights = calloc(d->n_layer ? d->n_layer : 1, sizeof *m->layer_weights);
+    m->role = calloc(f->n_tensors ? f->n_tensors : 1, sizeof *m->role);
+    if (!m->layer_weights || !m->role) {
+        mem_model_free(m);
+        return fc_errf(err, FC_EFAIL, "out of memory");
+    }
     for (uint64_t i = 0; i < f->n_tensors; i++) {
         const gguf_tensor *t = &f->tensors[i];
         m->data_bytes += t->n_bytes;
@@ -19,22 +34,23 @@ int mem_model_init(mem_model *m, const gguf_file *f, const model_desc *d, fc_err
             m->type_count[t->type]++;
             m->type_bytes[t->type] += t->n_bytes;
         }
-        int il = model_tensor_layer(t->name);
-        if (il >= 0) {
+        int il;
+        enum mem_role role = mem_tensor_role(t->name, &il);
+        m->role[i] = (uint8_t)role;
+        switch (role) {
+        case MEM_ROLE_LAYER:
             if ((uint32_t)il >= d->n_layer) {
+                fc_errf(err, FC_EINPUT, "%s: tensor '%s' names layer %d but the model has %u layers", f->path, t->name,
+                        il, d->n_layer);
                 mem_model_free(m);
-                return fc_errf(err, FC_EINPUT, "%s: tensor '%s' names layer %d but the model has %u layers", f->path,
-                               t->name, il, d->n_layer);
+                return -1;
             }
             m->layer_weights[il] += t->n_bytes;
-        } else if (!strcmp(t->name, "token_embd.weight")) {
-            m->token_embd = t->n_bytes;
-        } else if (!strcmp(t->name, "output.weight")) {
-            m->output = t->n_bytes;
-        } else if (!strncmp(t->name, "output_norm.", 12)) {
-            m->output_norm += t->n_bytes;
-        } else {
-            m->shared += t->n_bytes;
+            break;
+        case MEM_ROLE_EMBD: m->token_embd = t->n_bytes; break;
+        case MEM_ROLE_OUTPUT: m->output = t->n_bytes; break;
+        case MEM_ROLE_OUTPUT_NORM: m->output_norm += t->n_bytes; break;
+        case MEM_ROLE_SHARED: m->shared += t->n_bytes; break;
         }
     }
     if (!gguf_tensor_find(f, "output.weight")) m->output = m->token_embd; /* tied: the device gets a copy */
@@ -44,7 +60,9 @@ int mem_model_init(mem_model *m, const gguf_file *f, const model_desc *d, fc_err
 void mem_model_free(mem_model *m) {
     if (!m) return;
     free(m->layer_weights);
+    free(m->role);
     m->layer_weights = NULL;
+    m->role = NULL;
 }
 
 /* CUDA contexts measured on real GPUs by scripts/gpu-check.sh (its
@@ -127,8 +145,8 @@ uint64_t mem_kv_layer_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, ui
     return mem_kv_layer_k_bytes(d, il, n_ctx, type_k) + mem_kv_layer_v_bytes(d, il, n_ctx, type_v);
 }
 
-uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev_kind kind, bool has_output) {
-    workbuf_params p = {
+workbuf_params mem_workbuf_params(const mem_config *c, enum mem_dev_kind kind, bool has_output) {
+    return (workbuf_params){
         .n_ctx = c->n_ctx,
         .n_batch = c->n_batch,
         .flash = c->flash,
@@ -138,47 +156,109 @@ uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev
         .device = kind != MEM_DEV_CPU,
         .cuda = kind == MEM_DEV_GPU,
     };
-    workbuf_layout l;
-    workbuf_layout_compute(d, &p, &l);
-    return l.total;
+}
+
+/* Whether a device holds a tensor of this role (layer il for layer tensors). */
+static bool role_held(enum mem_role role, int il, bool tied, enum mem_dev_kind kind, uint32_t first, uint32_t n_layers,
+                      bool head) {
+    switch (role) {
+    case MEM_ROLE_LAYER: return il >= 0 && (uint32_t)il >= first && (uint32_t)il - first < n_layers;
+    case MEM_ROLE_EMBD: return kind == MEM_DEV_CPU || (head && tied); /* a device's tied head is a copy */
+    case MEM_ROLE_OUTPUT:
+    case MEM_ROLE_OUTPUT_NORM: return head;
+    case MEM_ROLE_SHARED: return n_layers > 0;
+    }
+    return false;
 }
 
 bool mem_tensor_held(const model_desc *d, const char *name, enum mem_dev_kind kind, uint32_t first, uint32_t n_layers,
                      bool head) {
-    int il = model_tensor_layer(name);
-    if (il >= 0) return (uint32_t)il >= first && (uint32_t)il - first < n_layers;
-    bool embd = !strcmp(name, "token_embd.weight"), out = !strcmp(name, "output.weight");
-    bool out_norm = !strncmp(name, "output_norm.", 12);
-    if (kind == MEM_DEV_CPU) {
-        if (embd) return true;
-        if (out || out_norm) return head;
-    } else {
-        if (embd) return head && d->tied_output;
-        if (out || out_norm) return head;
+    int il;
+    enum mem_role role = mem_tensor_role(name, &il);
+    return role_held(role, il, d->tied_output, kind, first, n_layers, head);
+}
+
+/* The buffer items of a device of this kind. */
+static int buffer_items(const model_desc *d, const mem_config *c, enum mem_dev_kind kind, bool has_output,
+                        mem_item_fn fn, void *ctx) {
+    workbuf_params p = mem_workbuf_params(c, kind, has_output);
+    workbuf_layout l;
+    workbuf_layout_compute(d, &p, &l);
+    for (int i = 0; i < WB_COUNT; i++) {
+        if (!l.bytes[i]) continue;
+        mem_item it = {.kind = MEM_ITEM_BUFFER, .layer = -1, .name = workbuf_name(i), .bytes = l.bytes[i], .tensor = -1, .wb = i};
+        int rc = fn(ctx, &it);
+        if (rc) return rc;
     }
-    return n_layers > 0; /* shared: with the layers */
+    return 0;
+}
+
+int mem_manifest(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first, uint32_t n_layers,
+                 bool head, mem_item_fn fn, void *ctx) {
+    const model_desc *d = m->d;
+    const gguf_file *f = m->file;
+    if (first > m->n_layer) first = m->n_layer;
+    if (n_layers > m->n_layer - first) n_layers = m->n_layer - first;
+    if (kind != MEM_DEV_CPU && n_layers == 0 && !head) return 0; /* an idle GPU holds nothing */
+    int rc;
+    for (uint64_t i = 0; i < f->n_tensors; i++) {
+        const gguf_tensor *t = &f->tensors[i];
+        enum mem_role role = (enum mem_role)m->role[i];
+        int il = role == MEM_ROLE_LAYER ? model_tensor_layer(t->name) : -1;
+        if (!role_held(role, il, d->tied_output, kind, first, n_layers, head)) continue;
+        mem_item it = {.kind = MEM_ITEM_WEIGHTS, .layer = il, .name = t->name, .bytes = t->n_bytes,
+                       .mapped = kind == MEM_DEV_CPU, .role = role, .tensor = (int64_t)i, .wb = -1};
+        if ((rc = fn(ctx, &it))) return rc;
+    }
+    for (uint32_t il = first; il < first + n_layers; il++) {
+        mem_item k = {.kind = MEM_ITEM_KV_K, .layer = (int)il, .name = "k",
+                      .bytes = mem_kv_layer_k_bytes(d, il, c->n_ctx, c->type_k), .tensor = -1, .wb = -1};
+        if ((rc = fn(ctx, &k))) return rc;
+        mem_item v = {.kind = MEM_ITEM_KV_V, .layer = (int)il, .name = "v",
+                      .bytes = mem_kv_layer_v_bytes(d, il, c->n_ctx, c->type_v), .tensor = -1, .wb = -1};
+        if ((rc = fn(ctx, &v))) return rc;
+    }
+    /* The CPU always holds a logits buffer: a GPU head's logits come back to it. */
+    if ((rc = buffer_items(d, c, kind, kind == MEM_DEV_CPU || head, fn, ctx))) return rc;
+    if (kind == MEM_DEV_GPU) {
+        mem_item it = {.kind = MEM_ITEM_FIXED, .layer = -1, .name = "CUDA context", .bytes = c->fixed_cost, .tensor = -1, .wb = -1};
+        if ((rc = fn(ctx, &it))) return rc;
+    }
+    return 0;
+}
+
+const char *mem_item_kind_name(enum mem_item_kind k) {
+    switch (k) {
+    case MEM_ITEM_WEIGHTS: return "weights";
+    case MEM_ITEM_KV_K: return "kv k";
+    case MEM_ITEM_KV_V: return "kv v";
+    case MEM_ITEM_BUFFER: return "buffer";
+    case MEM_ITEM_FIXED: return "fixed";
+    }
+    return "?";
+}
+
+static int add_item(void *ctx, const mem_item *it) {
+    mem_bytes *b = ctx;
+    switch (it->kind) {
+    case MEM_ITEM_WEIGHTS: b->weights += it->bytes; break;
+    case MEM_ITEM_KV_K:
+    case MEM_ITEM_KV_V: b->kv += it->bytes; break;
+    case MEM_ITEM_BUFFER: b->buffers += it->bytes; break;
+    case MEM_ITEM_FIXED: b->fixed += it->bytes; break;
+    }
+    b->total += it->bytes;
+    return 0;
+}
+
+uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev_kind kind, bool has_output) {
+    mem_bytes b = {0};
+    buffer_items(d, c, kind, has_output, add_item, &b);
+    return b.buffers;
 }
 
 void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first,
                       uint32_t n_layers, bool head, mem_bytes *out) {
     memset(out, 0, sizeof *out);
-    if (first > m->n_layer) first = m->n_layer;
-    if (n_layers > m->n_layer - first) n_layers = m->n_layer - first;
-    if (kind != MEM_DEV_CPU && n_layers == 0 && !head) return; /* an idle GPU holds nothing */
-    for (uint32_t il = first; il < first + n_layers; il++) {
-        out->weights += m->layer_weights[il];
-        out->kv += mem_kv_layer_bytes(m->d, il, c->n_ctx, c->type_k, c->type_v);
-    }
-    if (n_layers) out->weights += m->shared;
-    if (kind == MEM_DEV_CPU) {
-        out->weights += m->token_embd;
-        /* Tied head on the CPU is the embedding table itself: no copy. */
-        if (head) out->weights += (m->d->tied_output ? 0 : m->output) + m->output_norm;
-    } else if (head) {
-        out->weights += m->output + m->output_norm;
-    }
-    /* The CPU always holds a logits buffer: a GPU head's logits come back to it. */
-    out->buffers = mem_buffer_bytes(m->d, c, kind, kind == MEM_DEV_CPU || head);
-    out->fixed = kind == MEM_DEV_GPU ? c->fixed_cost : 0;
-    out->total = out->weights + out->kv + out->buffers + out->fixed;
+    mem_manifest(m, c, kind, first, n_layers, head, add_item, out);
 }

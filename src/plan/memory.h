@@ -1,30 +1,42 @@
 /* memory — the memory model: every byte the engine will hold on a device,
- * computed by the functions the planner uses to decide what fits
- * (DESIGN.md, "The memory model"). One source of truth: the engine's
- * allocator calls mem_device_bytes() for what it is about to allocate and
- * must log exactly these numbers.
+ * listed item by item in one manifest that the planner sums and the engine
+ * allocates (DESIGN.md, "The memory model").
+ *
+ * The allocation manifest (mem_manifest) is the one place that says what a
+ * device holds when it runs layers [first, first + n_layers) and maybe the
+ * head. Each item has a kind (weights, KV keys, KV values, work buffer,
+ * fixed cost), a layer, a name and its bytes, in the order the engine
+ * allocates them. mem_device_bytes() and the planner's per-layer and
+ * per-device sums add its items up; each engine stage allocates by walking
+ * the same manifest through its device's allocator (stage_allocate,
+ * src/engine/stage.h), so the allocation log equals the plan by
+ * construction; `fitchat plan --json --items` prints it.
  *
  * What goes where:
- * - weights of layer N = sum of the exact bytes of the tensors "blk.N.*"
- *   (from the GGUF tensor table, never file size / layer count);
+ * - weights of layer N = the exact bytes of the tensors "blk.N.*" (from the
+ *   GGUF tensor table, never file size / layer count); the CPU reads its
+ *   weights in place from the mapping (items marked mapped), a device holds
+ *   copies;
  * - token embeddings (token_embd.weight) always stay on the CPU (a row
  *   gather); the output head (output.weight, or token_embd.weight when the
- *   embeddings are tied: then the device gets a copy) travels with the final
+ *   embeddings are tied: then a device gets a copy) travels with the final
  *   norm (output_norm.*); other tensors outside the layers (e.g. Llama 3's
- *   rope_freqs) are "shared": copied to every device that runs a layer;
+ *   rope_freqs) are "shared": on every device that runs a layer;
  * - KV cache of layer N = n_ctx_layer × (row of n_head_kv × head_dim_k in
  *   type_k + row of n_head_kv × head_dim_v in type_v), n_ctx_layer capped at
  *   the window on sliding-window layers;
- * - work buffers: workbuf_layout_compute() (src/plan/workbuf.h), the same
- *   function the engine allocates from; the CPU always has them (it gathers
- *   the embeddings, and the logits come back to it), a GPU only when it runs
- *   a layer or the head; devices also hold the RoPE tables (WB_ROPE);
+ * - work buffers: workbuf_layout_compute() (src/plan/workbuf.h) for the
+ *   device's kind; the CPU always has them (it gathers the embeddings, and
+ *   the logits come back to it), a GPU only when it runs a layer or the
+ *   head; devices also hold the RoPE tables (WB_ROPE);
  * - a fixed cost per GPU that runs anything (CUDA context, cuBLAS
- *   workspace): MEM_CUDA_FIXED_COST unless overridden. Emulated devices
+ *   workspace): measured (mem_cuda_fixed_cost) or MEM_CUDA_FIXED_COST;
+ *   created with the device, not allocated by a stage. Emulated devices
  *   (host memory pretending to be a GPU) have no fixed cost.
  *
- * A mem_model is built once per file (it owns one array); everything else is
- * pure and thread-safe. Errors: FC_EINPUT naming the tensor or type.
+ * A mem_model is built once per file (it owns its arrays and borrows the
+ * file); everything else is pure and thread-safe. Errors: FC_EINPUT naming
+ * the tensor or type.
  */
 #ifndef FC_MEMORY_H
 #define FC_MEMORY_H
@@ -37,6 +49,7 @@
 #include "../format/gguf.h"
 #include "../model/arch.h"
 #include "../util/err.h"
+#include "workbuf.h"
 
 /* CUDA context per GPU where it has not been measured. An estimate
  * (driver and card dependent; llama.cpp users report 250–450 MiB); the
@@ -71,9 +84,15 @@ enum mem_dev_kind {
     MEM_DEV_EMULATED = 2, /* host-emulated device ("sim:"): no fixed cost */
 };
 
+/* What a tensor is to the memory model (mem_tensor_role). */
+enum mem_role { MEM_ROLE_LAYER, MEM_ROLE_EMBD, MEM_ROLE_OUTPUT, MEM_ROLE_OUTPUT_NORM, MEM_ROLE_SHARED };
+
 typedef struct mem_model {
     const model_desc *d;      /* borrowed; must outlive the mem_model */
+    const gguf_file *file;    /* borrowed; must outlive the mem_model */
     uint32_t n_layer;
+    uint8_t *role;            /* [file->n_tensors] enum mem_role of each tensor */
+    /* sums over the roles (the manifest of one device holding everything) */
     uint64_t *layer_weights;  /* [n_layer] bytes of the tensors blk.N.* */
     uint64_t token_embd;      /* token_embd.weight; on the CPU */
     uint64_t output;          /* the head: output.weight, or token_embd.weight if tied */
@@ -133,8 +152,11 @@ uint64_t mem_kv_layer_k_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, 
 uint64_t mem_kv_layer_v_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, uint32_t type_v);
 
 /* Work-buffer bytes of one device of the given kind (has_output: it
- * computes the logits). Calls workbuf_layout_compute(). */
+ * computes the logits): the sum of its manifest's buffer items. */
 uint64_t mem_buffer_bytes(const model_desc *d, const mem_config *c, enum mem_dev_kind kind, bool has_output);
+
+/* The role of a tensor by its name; *layer gets N for "blk.N.*", else -1. */
+enum mem_role mem_tensor_role(const char *name, int *layer);
 
 /* Whether a device of this kind running layers [first, first + n_layers)
  * (and the head if head) holds tensor `name`, by the rules above: the CPU
@@ -145,11 +167,45 @@ bool mem_tensor_held(const model_desc *d, const char *name, enum mem_dev_kind ki
                      bool head);
 
 /* Everything a device holds when it runs layers [first, first + n_layers)
- * and, if head, the output head. For MEM_DEV_CPU the token embeddings are
- * included and the buffers always counted; a GPU that runs nothing holds
- * nothing. */
+ * and, if head, the output head: the sums of mem_manifest()'s items by kind
+ * (mapped weights included in weights). */
 void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first,
                       uint32_t n_layers, bool head, mem_bytes *out);
+
+/* ---- the allocation manifest -------------------------------------------- */
+
+enum mem_item_kind { MEM_ITEM_WEIGHTS, MEM_ITEM_KV_K, MEM_ITEM_KV_V, MEM_ITEM_BUFFER, MEM_ITEM_FIXED };
+
+typedef struct mem_item {
+    enum mem_item_kind kind;
+    int layer;            /* -1 outside the layers */
+    const char *name;     /* the tensor's name (the file's), "k", "v", workbuf_name(), "CUDA context" */
+    uint64_t bytes;
+    bool mapped;          /* weights the CPU reads in place: logged, not allocated */
+    enum mem_role role;   /* weights: what the tensor is */
+    int64_t tensor;       /* weights: index in the file's tensor table; else -1 */
+    int wb;               /* buffers: the WB_* index; else -1 */
+} mem_item;
+
+/* Called for each item in allocation order; a non-zero return stops the
+ * walk and is returned by mem_manifest. */
+typedef int (*mem_item_fn)(void *ctx, const mem_item *it);
+
+/* The items of a device of this kind running layers [first, first +
+ * n_layers) and, if head, the output head: the weights in the file's
+ * tensor order, then "k" and "v" of each layer, then the work buffers in
+ * WB_* order, then the fixed cost (GPU only). A GPU that runs nothing has
+ * no items; the CPU always has its embeddings and buffers. The range is
+ * clamped to the model. Returns 0 or fn's first non-zero return. */
+int mem_manifest(const mem_model *m, const mem_config *c, enum mem_dev_kind kind, uint32_t first, uint32_t n_layers,
+                 bool head, mem_item_fn fn, void *ctx);
+
+/* The work-buffer parameters of a device of this kind (has_output: it
+ * computes the logits): the one conversion from a mem_config. */
+workbuf_params mem_workbuf_params(const mem_config *c, enum mem_dev_kind kind, bool has_output);
+
+/* "weights", "kv k", "kv v", "buffer", "fixed". */
+const char *mem_item_kind_name(enum mem_item_kind k);
 
 /* The run's limits, defined here once: the config validates against them,
  * the planner plans within them, the engine and the CUDA stage refuse

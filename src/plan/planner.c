@@ -78,16 +78,29 @@ typedef struct {
     enum mem_dev_kind kind[GPU_MAX_DEVICES];
     uint64_t budget[GPU_MAX_DEVICES];
     uint64_t *prefix;                      /* [n_layer + 1] sum of weights + KV of layers < i */
+    uint64_t shared, head;                 /* a device's shared tensors; its head (output, norm) */
     uint64_t buf[3][2];                    /* buffers [kind][has_output] */
 } search;
 
+/* Sums a device manifest's items into the search's parts: prefix[il + 1]
+ * gets layer il's, the rest goes to shared or head. */
+static int search_item(void *ctx, const mem_item *it) {
+    search *s = ctx;
+    if (it->layer >= 0) s->prefix[it->layer + 1] += it->bytes;
+    else if (it->kind == MEM_ITEM_WEIGHTS && it->role == MEM_ROLE_SHARED) s->shared += it->bytes;
+    else if (it->kind == MEM_ITEM_WEIGHTS) s->head += it->bytes;
+    return 0;
+}
+
+/* The sizes of config c: sums over the manifest of a device that would hold
+ * every layer and the head, so that dev_cost() of any range is O(1). */
 static void search_config(search *s, const mem_config *c) {
     s->c = *c;
     const mem_model *m = s->m;
-    s->prefix[0] = 0;
-    for (uint32_t il = 0; il < m->n_layer; il++)
-        s->prefix[il + 1] = s->prefix[il] + m->layer_weights[il] +
-                            mem_kv_layer_bytes(m->d, il, c->n_ctx, c->type_k, c->type_v);
+    memset(s->prefix, 0, (m->n_layer + 1) * sizeof *s->prefix);
+    s->shared = s->head = 0;
+    mem_manifest(m, c, MEM_DEV_EMULATED, 0, m->n_layer, true, search_item, s);
+    for (uint32_t il = 0; il < m->n_layer; il++) s->prefix[il + 1] += s->prefix[il];
     for (int k = 0; k < 3; k++)
         for (int h = 0; h < 2; h++) s->buf[k][h] = mem_buffer_bytes(m->d, c, (enum mem_dev_kind)k, h);
 }
@@ -96,8 +109,8 @@ static void search_config(search *s, const mem_config *c) {
 static uint64_t dev_cost(const search *s, int j, uint32_t first, uint32_t k, bool head) {
     if (!k && !head) return 0;
     uint64_t b = s->prefix[first + k] - s->prefix[first];
-    if (k) b += s->m->shared;
-    if (head) b += s->m->output + s->m->output_norm;
+    if (k) b += s->shared;
+    if (head) b += s->head;
     b += s->buf[s->kind[j]][head];
     if (s->kind[j] == MEM_DEV_GPU) b += s->c.fixed_cost;
     return b;
@@ -122,7 +135,7 @@ static void split_proportional(const search *s, uint32_t L, bool head, uint32_t 
         if (j > s->last) continue;
         bool h = head && j == s->last;
         uint64_t base = s->buf[s->kind[j]][h] + (s->kind[j] == MEM_DEV_GPU ? s->c.fixed_cost : 0) +
-                        (h ? s->m->output + s->m->output_norm : 0);
+                        (h ? s->head : 0);
         room[j] = s->budget[j] > base ? s->budget[j] - base : 0;
         total += room[j];
     }

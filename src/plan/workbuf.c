@@ -2,8 +2,6 @@
 
 #include <stddef.h>
 
-#include "../engine/quant.h"
-
 static const char *NAMES[WB_COUNT] = {"x", "xb", "q", "k", "v", "att", "ff_gate", "ff_up", "act_q", "scores", "logits", "rope"};
 
 const char *workbuf_name(int i) { return i >= 0 && i < WB_COUNT ? NAMES[i] : "?"; }
@@ -38,7 +36,7 @@ void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbu
     uint64_t widest = d->n_embd;
     if (max_ff > widest) widest = max_ff;
     if (att_w > widest) widest = att_w;
-    widest = (widest + FC_QK8 - 1) / FC_QK8 * FC_QK8;
+    widest = (widest + WORKBUF_ACT_Q8_ELEMS - 1) / WORKBUF_ACT_Q8_ELEMS * WORKBUF_ACT_Q8_ELEMS;
     for (int i = 0; i < WB_COUNT; i++) out->bytes[i] = 0;
     out->bytes[WB_X] = nb * d->n_embd * f;
     out->bytes[WB_XB] = nb * d->n_embd * f;
@@ -52,8 +50,8 @@ void workbuf_layout_compute(const model_desc *d, const workbuf_params *p, workbu
      * (legacy quants, IQ4_NL) then FC_ACT_Q8K (K-quants, IQ4_XS), because
      * weights sharing an input may want different forms (llama.cpp's K-quant
      * mixes fall back to Q5_0/Q8_0 for some tensors). */
-    out->act_q8k_offset = (widest / FC_QK8) * sizeof(fc_block_q8);
-    out->bytes[WB_ACT] = nb * (out->act_q8k_offset + (widest / FC_QK_K) * sizeof(fc_block_q8k));
+    out->act_q8k_offset = (widest / WORKBUF_ACT_Q8_ELEMS) * WORKBUF_ACT_Q8_BYTES;
+    out->bytes[WB_ACT] = nb * (out->act_q8k_offset + (widest / WORKBUF_ACT_Q8K_ELEMS) * WORKBUF_ACT_Q8K_BYTES);
     if (p->cuda) out->bytes[WB_ACT] = 0;
     uint32_t nt = p->n_threads ? p->n_threads : 1;
     /* flash: per thread, tiles of keys, values and scores (workbuf_flash_floats);

@@ -13,6 +13,17 @@
 
 #include "../model/arch.h"
 
+/* The quantized activation rows the CPU code keeps per token (WB_ACT):
+ * blocks of WORKBUF_ACT_Q8_ELEMS values in WORKBUF_ACT_Q8_BYTES (a float
+ * scale, its sum and the int8 values: FC_ACT_Q8 for legacy quants) and of
+ * WORKBUF_ACT_Q8K_ELEMS in WORKBUF_ACT_Q8K_BYTES (K-quants). Sizes only;
+ * the block layouts are the kernels' (src/engine/quant.h asserts they
+ * agree). */
+#define WORKBUF_ACT_Q8_ELEMS 32u
+#define WORKBUF_ACT_Q8_BYTES 40u
+#define WORKBUF_ACT_Q8K_ELEMS 256u
+#define WORKBUF_ACT_Q8K_BYTES 292u
+
 /* Positions per tile of the flash-style attention (scores kept per tile). */
 #define WORKBUF_FLASH_TILE 256
 /* Query tokens per flash attention task (with the query heads of one KV
