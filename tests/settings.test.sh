@@ -66,4 +66,34 @@ grep -q '^ok\|^FAIL' <<<"$out" || fail=$((fail + 1))
 b2=$(python3 -c 'import json,sys; print(json.load(open("plan.json"))["cpu"]["planned_bytes"]["buffers"])')
 b1=$("$bin" plan --gpu "$gpu" -t 1 --json | python3 -c 'import json,sys; print(json.load(sys.stdin)["cpu"]["planned_bytes"]["buffers"])')
 if [ "$b2" -gt "$b1" ]; then ok "plan reads N_THREADS ($b1 bytes of buffers at 1 thread, $b2 at 2)"; else bad "plan reads N_THREADS: $b1 vs $b2"; fi
+# bench in the same folder runs what the chat runs: the file's LAYERS and KV types.
+out=$("$bin" bench --gpu "$gpu" -p 8 -n 2 -r 1 2>&1); rc=$?
+if [ $rc -eq 0 ] && grep -Eq '\| +2 \| +20 \| +Q8_0/Q8_0 \|.*\| +tg2 \|' <<<"$out"; then ok "bench reads the file: 20 layers on the GPU, KV q8_0, 2 threads"
+else bad "bench reads the file: rc=$rc $out"; fi
+# The manifest (--items): every device's items add up to its planned bytes
+# by kind, KV halves one per layer, and the CPU's weights are mapped.
+"$bin" plan --gpu "$gpu" --json --items >items.json 2>items.err || bad "plan --items: $(cat items.err)"
+out=$(python3 - items.json <<'PY'
+import json, sys
+o = json.load(open(sys.argv[1]))
+res = []
+devs = [("CPU", o["cpu"], 0, o["cpu"]["n_layers"])] + [("GPU %d" % d["gpu"], d, d["first_layer"], d["n_layers"]) for d in o["devices"]]
+for name, d, first, n in devs:
+    items = d["items"]
+    sums = {"weights": 0, "kv": 0, "buffers": 0, "fixed": 0}
+    for it in items:
+        sums[{"weights": "weights", "kv k": "kv", "kv v": "kv", "buffer": "buffers", "fixed": "fixed"}[it["kind"]]] += it["bytes"]
+    pb = d["planned_bytes"]
+    ok = all(sums[k] == pb[k] for k in sums) and sum(sums.values()) == pb["total"]
+    print(("ok   " if ok else "FAIL ") + "%s: %d items add up to the planned bytes %s" % (name, len(items), "" if ok else str((sums, pb))))
+    kl = sorted(it["layer"] for it in items if it["kind"] == "kv k")
+    ok = kl == list(range(first, first + n))
+    print(("ok   " if ok else "FAIL ") + "%s: one KV item per layer %d..%d" % (name, first, first + n - 1))
+cpu_w = [it for it in o["cpu"]["items"] if it["kind"] == "weights"]
+ok = cpu_w and all(it["mapped"] for it in cpu_w) and any(it["name"] == "token_embd.weight" for it in cpu_w)
+print(("ok   " if ok else "FAIL ") + "CPU weights are mapped, token embeddings among them")
+PY
+)
+echo "$out"
+pass=$((pass + $(grep -c '^ok' <<<"$out"))); fail=$((fail + $(grep -c '^FAIL' <<<"$out")))
 finish
