@@ -152,10 +152,9 @@ int cmd_bench(int argc, char **argv) {
     }
     if (bf.help) { usage(); free(rest); return 0; }
     fc_config cfg;
-    int rc = config_load(&cfg, n_rest, rest, NULL, NULL, &err);
+    int rc = cmd_load_settings("bench", &cfg, n_rest, rest, NULL, NULL);
     free(rest);
-    if (rc) { fprintf(stderr, "fitchat bench: %s\n", err.msg); return 2; }
-    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat bench: warning: %s\n", cfg.warnings[i]);
+    if (rc) return rc;
     int threads[16], n_threads_list = 1;
     threads[0] = cfg.origin[FC_SET_N_THREADS].src != FC_SRC_DEFAULT ? cfg.n_threads : fc_n_cores();
     if (bf.threads && (n_threads_list = parse_list(bf.threads, threads, 16)) <= 0) {

@@ -309,11 +309,8 @@ int cmd_chat(int argc, char **argv) {
     chat_flags fl = {0};
     fc_config cfg;
     fc_err err = {0};
-    if (config_load(&cfg, argc - 1, argv + 1, chat_extra, &fl, &err)) {
-        fprintf(stderr, "fitchat chat: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 2 : 1;
-    }
-    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat chat: warning: %s\n", cfg.warnings[i]);
+    int lrc = cmd_load_settings("chat", &cfg, argc - 1, argv + 1, chat_extra, &fl);
+    if (lrc) return lrc;
     if (fl.help) {
         usage(stdout);
         config_free(&cfg);

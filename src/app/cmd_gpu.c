@@ -58,10 +58,8 @@ int cmd_gpu(int argc, char **argv) {
     fc_config cfg;
     fc_err err = {0};
     bool help = false;
-    if (config_load(&cfg, argc - 1, argv + 1, gpu_extra, &help, &err)) {
-        fprintf(stderr, "fitchat gpu: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 2 : 1;
-    }
+    int lrc = cmd_load_settings("gpu", &cfg, argc - 1, argv + 1, gpu_extra, &help);
+    if (lrc) return lrc;
     if (help) {
         usage(stdout);
         config_free(&cfg);

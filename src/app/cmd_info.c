@@ -401,11 +401,8 @@ int cmd_info(int argc, char **argv) {
      * default file, MODEL_TYPE / CHAT_TEMPLATE_FILE the chat prompt line. */
     info_flags fl = {0};
     fc_config cfg;
-    fc_err cerr = {0};
-    if (config_load(&cfg, argc - 1, argv + 1, info_extra, &fl, &cerr)) {
-        fprintf(stderr, "fitchat info: %s\n", cerr.msg);
-        return cerr.code == FC_EINPUT ? FC_EINPUT : FC_EFAIL;
-    }
+    int lrc = cmd_load_settings("info", &cfg, argc - 1, argv + 1, info_extra, &fl);
+    if (lrc) return lrc;
     if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
     bool verbose = fl.verbose, json = fl.json;
     const char *path = fl.path ? fl.path : cfg.origin[FC_SET_MODEL].src != FC_SRC_DEFAULT ? cfg.model : NULL;

@@ -142,12 +142,9 @@ int cmd_plan(int argc, char **argv) {
         }
         args[n_args++] = argv[i];
     }
-    int lrc = config_load(&cfg, n_args, args, plan_extra, &fl, &err);
+    int lrc = cmd_load_settings("plan", &cfg, n_args, args, plan_extra, &fl);
     free(args);
-    if (lrc) {
-        fprintf(stderr, "fitchat plan: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 2 : 1;
-    }
+    if (lrc) return lrc;
     if (fl.help) {
         usage(stdout);
         config_free(&cfg);

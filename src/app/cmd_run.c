@@ -140,14 +140,10 @@ int cmd_run(int argc, char **argv) {
         args[n_args++] = argv[i];
     }
     args[n_args] = NULL;
-    int lrc = config_load(&cfg, n_args, args, extra, &a, &err);
+    int lrc = cmd_load_settings("run", &cfg, n_args, args, extra, &a);
     free(args);
-    if (lrc) {
-        fprintf(stderr, "fitchat run: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 2 : 1;
-    }
+    if (lrc) return lrc;
     if (a.help) { usage(); config_free(&cfg); return 0; }
-    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat run: warning: %s\n", cfg.warnings[i]);
     if (a.greedy) { cfg.temperature = 0; cfg.repeat_penalty = 1; }
     int rc = 0;
     fc_session s = {0};

@@ -97,10 +97,8 @@ int cmd_template(int argc, char **argv) {
     template_flags fl = {0};
     fc_config cfg;
     fc_err err = {0};
-    if (config_load(&cfg, argc - 1, argv + 1, template_extra, &fl, &err)) {
-        fprintf(stderr, "fitchat template: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 2 : 1;
-    }
+    int lrc = cmd_load_settings("template", &cfg, argc - 1, argv + 1, template_extra, &fl);
+    if (lrc) return lrc;
     if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
     int rc = 0;
     cJSON *root = NULL;

@@ -10,6 +10,8 @@
 
 #include <stdbool.h>
 
+#include "config.h"
+
 int cmd_info(int argc, char **argv);     /* cmd_info.c: model summary */
 int cmd_gpu(int argc, char **argv);      /* cmd_gpu.c: GPU inventory */
 int cmd_plan(int argc, char **argv);     /* cmd_plan.c: memory plan */
@@ -18,6 +20,13 @@ int cmd_run(int argc, char **argv);      /* cmd_run.c: raw completion */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
 int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
 int cmd_template(int argc, char **argv); /* cmd_template.c: the rendered chat prompt */
+
+/* A command's settings through the one loader (config_load: defaults,
+ * modelconf.json, argv[0..argc) as flags, extra for the command's own),
+ * reported as every command reports them: an error as one line "fitchat
+ * CMD: message" (returns 2 for bad input, 1 otherwise; cfg is then freed),
+ * each warning as "fitchat CMD: warning: ...". 0 with *cfg loaded. */
+int cmd_load_settings(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx);
 
 /* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
  * into buf; returns buf, or NULL if it is not there or not verified (message
