@@ -18,6 +18,7 @@ int cmd_run(int argc, char **argv);      /* cmd_run.c: raw completion */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
 int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
 int cmd_template(int argc, char **argv); /* cmd_template.c: the rendered chat prompt */
+int cmd_serve(int argc, char **argv);    /* cmd_serve.c: the HTTP server */
 
 /* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
  * into buf; returns buf, or NULL if it is not there or not verified (message
