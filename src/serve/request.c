@@ -190,11 +190,12 @@ static int role_of(const char *s, tmpl_role *out) {
 }
 
 /* "content": a string, or (OpenAI) a list of {"type": "text", "text": ...} parts, joined. */
-static int get_content(const cJSON *m, const char *pm, bool ollama, char **out, srv_error *e) {
+static int get_content(const cJSON *m, const char *pm, bool ollama, tmpl_role role, char **out, srv_error *e) {
     char p[64];
     snprintf(p, sizeof p, "%s.content", pm);
     const cJSON *c = cJSON_GetObjectItemCaseSensitive(m, "content");
-    if (!present(c)) {
+    if (!present(c) && role != TMPL_ASSISTANT) return srv_fail(e, 400, p, "%s: required", p);
+    if (!present(c)) { /* an assistant turn that only called tools */
         *out = calloc(1, 1);
         return *out ? 0 : srv_fail(e, 500, p, "out of memory");
     }
@@ -260,7 +261,7 @@ static int get_messages(const cJSON *root, bool ollama, srv_request *r, srv_erro
             return srv_fail(e, 400, pm, "%s.tool_calls: tools are not supported", pm);
         if ((x = cJSON_GetObjectItemCaseSensitive(m, "images")) && cJSON_GetArraySize(x) > 0)
             return srv_fail(e, 400, pm, "%s.images: images are not supported", pm);
-        if (get_content(m, pm, ollama, &r->msgs[r->n_msgs].content, e)) return -1;
+        if (get_content(m, pm, ollama, tr, &r->msgs[r->n_msgs].content, e)) return -1;
         r->msgs[r->n_msgs++].role = tr;
     }
     return 0;
@@ -292,6 +293,7 @@ static int parse_root(srv_api api, const cJSON *root, srv_request *r, srv_error 
     r->max_tokens = -1;
     if (get_string(root, "model", "model", &r->model, e)) return -1;
     if (get_bool(root, "stream", "stream", &r->stream, e)) return -1;
+    if (get_bool(root, "ignore_eos", "ignore_eos", &r->ignore_eos, e)) return -1;
     if (api == SRV_CHAT || api == SRV_OLLAMA_CHAT) {
         if (get_messages(root, ollama, r, e)) return -1;
     } else {

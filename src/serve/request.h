@@ -63,6 +63,7 @@ typedef struct srv_request {
     bool raw;                 /* ollama generate: prompt as it is, no chat template */
     bool stream;              /* OpenAI default false, ollama default true */
     bool include_usage;       /* stream_options.include_usage */
+    bool ignore_eos;          /* ignore_eos (llama.cpp's extension): only the limits end the reply */
     unsigned set;             /* SRV_SET_* */
     double temperature;       /* 0..100 */
     double top_p;             /* (0, 1] */

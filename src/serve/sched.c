@@ -286,7 +286,7 @@ static void start_job(srv_sched *sc, srv_job *j) {
     sc->n_active++;
     gen_params gp = {
         .max_tokens = j->max_tokens,
-        .stop_at_eog = true,
+        .stop_at_eog = !j->req.ignore_eos,
         .stops = (const char *const *)j->stops,
         .emit = slot_emit,
         .emit_ctx = sl,
