@@ -13,6 +13,8 @@ enum slot_phase { SLOT_IDLE, SLOT_PREFILL, SLOT_GEN };
 typedef struct slot {
     fc_engine *engine;        /* slot 0: the session's (not owned) */
     gen_history hist;         /* the tokens in this slot's KV cache */
+    int n_exact;              /* hist[0..n_exact) came from whole prompt chunks (n_batch each, from 0):
+                                 what a fresh evaluation computes the same way, so what may be reused */
     srv_job *job;             /* NULL: idle */
     enum slot_phase phase;
     fc_sampler *sampler;      /* the job's */
@@ -258,22 +260,29 @@ static void job_done(srv_sched *sc, srv_job *j) {
  * with its prompt (the least recently used among equals), rewinds that cache to the
  * shared prefix and sets up the sampling. */
 static void start_job(srv_sched *sc, srv_job *j) {
+    /* Reuse is in whole chunks of n_batch tokens, and only of what whole prompt chunks
+     * computed: the engine's arithmetic for a token differs between a one-token call and
+     * a prompt chunk (and may with the chunk's size), so evaluating the rest from a chunk
+     * boundary gives exactly the cache and logits a fresh slot computes, and the reply
+     * does not depend on what the slot held before (batch invariance). */
     int best = -1, best_common = -1;
     for (int i = 0; i < sc->n_slots; i++) {
         slot *sl = &sc->slots[i];
         if (sl->job) continue;
         int c = 0;
-        while (c < sl->hist.n && c < j->n_prompt && sl->hist.ids[c] == j->prompt[c]) c++;
+        while (c < sl->n_exact && c < j->n_prompt && sl->hist.ids[c] == j->prompt[c]) c++;
+        if (c >= j->n_prompt) c = j->n_prompt - 1; /* the last token again: its logits start the reply */
+        c -= c % sc->n_batch;
         if (c > best_common || (c == best_common && sl->last_used < sc->slots[best].last_used)) {
             best = i;
             best_common = c;
         }
     }
     slot *sl = &sc->slots[best];
-    int common = best_common;
-    if (common >= j->n_prompt) common = j->n_prompt - 1; /* the last token again: its logits start the reply */
-    engine_rewind(sl->engine, common);
+    engine_rewind(sl->engine, best_common);
     sl->hist.n = engine_n_past(sl->engine); /* a sliding-window ring may have had to start over */
+    if (sl->hist.n % sc->n_batch) { engine_rewind(sl->engine, 0); sl->hist.n = 0; }
+    if (sl->n_exact > sl->hist.n) sl->n_exact = sl->hist.n;
     j->n_reused = sl->hist.n;
     sc->m.reused_tokens += (uint64_t)j->n_reused;
     j->slot = best;
@@ -358,10 +367,11 @@ static void eval_items(srv_sched *sc) {
 }
 
 /* Outside the lock: the slot takes its result. */
-static void take_item(slot *sl) {
+static void take_item(srv_sched *sc, slot *sl) {
     srv_job *j = sl->job;
     if (sl->finished || !sl->item) return;
     if (sl->phase == SLOT_PREFILL) {
+        if (sl->n_item == sc->n_batch && sl->n_exact == sl->hist.n) sl->n_exact += sl->n_item;
         memcpy(sl->hist.ids + sl->hist.n, sl->item, (size_t)sl->n_item * sizeof *sl->item);
         sl->hist.n += sl->n_item;
         sl->n_prompt_eval = sl->n_item;
@@ -399,7 +409,7 @@ static void publish(srv_sched *sc) {
                 j->failed = true;
                 srv_fail(&j->err, 500, NULL, "generation failed: %s", sl->err.msg);
                 engine_rewind(sl->engine, 0); /* the cache is in doubt: start over */
-                sl->hist.n = 0;
+                sl->hist.n = sl->n_exact = 0;
                 sl->cells = 0;
             }
         }
@@ -435,7 +445,7 @@ static void *worker_main(void *arg) {
             if (sc->slots[i].job) plan_item(sc, &sc->slots[i]);
         eval_items(sc);
         for (int i = 0; i < sc->n_slots; i++)
-            if (sc->slots[i].job) take_item(&sc->slots[i]);
+            if (sc->slots[i].job) take_item(sc, &sc->slots[i]);
         pthread_mutex_lock(&sc->mu);
         publish(sc);
     }
