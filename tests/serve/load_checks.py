@@ -105,12 +105,12 @@ if mode == "parallel":
     check("the server still answers", ask(QUESTIONS[0]) == alone[QUESTIONS[0]])
 
 elif mode == "queue":
-    long_req = {"model": "m", "prompt": "Count: 1, 2, 3,", "max_tokens": 200, "ignore_eos": True, "temperature": 0}
+    long_req = {"model": "m", "prompt": "Count: 1, 2, 3,", "max_tokens": 120, "ignore_eos": True, "temperature": 0}
     results = []
 
     def run():
         try:
-            r = httpx.post(url + "/v1/completions", json=long_req, timeout=60)
+            r = httpx.post(url + "/v1/completions", json=long_req, timeout=120)
             results.append(r.status_code)
         except Exception as e:  # noqa: BLE001
             results.append(repr(e))
