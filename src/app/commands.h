@@ -20,6 +20,7 @@ int cmd_run(int argc, char **argv);      /* cmd_run.c: raw completion */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
 int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
 int cmd_template(int argc, char **argv); /* cmd_template.c: the rendered chat prompt */
+int cmd_serve(int argc, char **argv);    /* cmd_serve.c: the HTTP server */
 
 /* A command's settings through the one loader (config_load: defaults,
  * modelconf.json, argv[0..argc) as flags, extra for the command's own),
