@@ -133,13 +133,10 @@ int cmd_serve(int argc, char **argv) {
     fc_config cfg;
     fc_err err = {0};
     serve_args a = {0};
-    if (config_load_ex(&cfg, argc - 1, argv + 1, extra, &a, CONFIG_SERVER, &err)) {
-        fprintf(stderr, "fitchat serve: %s\n", err.msg);
-        return err.code == FC_EINPUT ? 2 : 1;
-    }
+    int lrc = cmd_load_settings_ex("serve", &cfg, argc - 1, argv + 1, extra, &a, CONFIG_SERVER);
+    if (lrc) return lrc;
     if (a.help) { usage(); config_free(&cfg); return 0; }
     if (a.print_config) { config_print(stdout, &cfg); config_free(&cfg); return 0; }
-    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat serve: warning: %s\n", cfg.warnings[i]);
 
     int rc = 0;
     char *key = NULL;

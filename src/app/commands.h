@@ -28,6 +28,9 @@ int cmd_serve(int argc, char **argv);    /* cmd_serve.c: the HTTP server */
  * CMD: message" (returns 2 for bad input, 1 otherwise; cfg is then freed),
  * each warning as "fitchat CMD: warning: ...". 0 with *cfg loaded. */
 int cmd_load_settings(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx);
+/* The same with config_load_ex's flags (CONFIG_SERVER: the server's flags). */
+int cmd_load_settings_ex(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx,
+                         unsigned flags);
 
 /* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
  * into buf; returns buf, or NULL if it is not there or not verified (message
