@@ -20,7 +20,7 @@ WERROR  ?= -Werror
 ARCH    := $(shell uname -m)
 
 CFLAGS_BASE := -std=c11 -D_GNU_SOURCE $(OPT) -g -Wall -Wextra -Wno-format-truncation $(WERROR) -MMD -MP -pthread $(SAN)
-LDLIBS      := -lcjson -ledit -ldl -lm -pthread $(SAN)
+LDLIBS      := -lcjson -ledit -lmicrohttpd -ldl -lm -pthread $(SAN)
 
 LIB_SRC  := $(sort $(shell find src -name '*.c' ! -path 'src/app/main.c'))
 LIB_OBJ  := $(LIB_SRC:%.c=$(BUILD)/%.o)

@@ -107,7 +107,9 @@ static void test_all_keys(void) {
                        " \"VRAM_RESERVE\": \"1.5GiB\", \"N_THREADS\": 3, \"N_BATCH\": 8192,"
                        " \"TEMPERATURE\": 0, \"TOP_K\": 0, \"TOP_P\": 1, \"MIN_P\": 0, \"REPEAT_PENALTY\": 1,"
                        " \"SEED\": 42, \"MAX_TOKENS\": 1, \"SYSTEM_PROMPT\": \"Be brief.\","
-                       " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\"}";
+                       " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\","
+                       " \"HOST\": \"0.0.0.0\", \"PORT\": 0, \"N_PARALLEL\": 3, \"API_KEY\": \"k-1\","
+                       " \"API_KEY_FILE\": \"/k\", \"TIMEOUT\": 5, \"MAX_BODY\": \"1MiB\", \"QUEUE_SIZE\": 0}";
     CHECK_MSG(load(&c, json, &e) == 0, "%s", e.msg);
     CHECK_STR(c.model, "/models/x.gguf");
     CHECK_EQ_INT(c.model_type, TMPL_GEMMA);
@@ -131,6 +133,14 @@ static void test_all_keys(void) {
     CHECK_STR(c.system_prompt, "Be brief.");
     CHECK_STR(c.chat_template_file, "/t/x.jinja");
     CHECK(!c.show_thinking);
+    CHECK_STR(c.host, "0.0.0.0");
+    CHECK_EQ_INT(c.port, 0);
+    CHECK_EQ_INT(c.n_parallel, 3);
+    CHECK_STR(c.api_key, "k-1");
+    CHECK_STR(c.api_key_file, "/k");
+    CHECK_EQ_INT(c.timeout, 5);
+    CHECK_EQ_U64(c.max_body, 1u << 20);
+    CHECK_EQ_INT(c.queue_size, 0);
     for (int s = 0; s < FC_SET_COUNT; s++)
         if (s != FC_SET_PROMPT && s != FC_SET_GPU && s != FC_SET_RAM) CHECK_MSG(c.origin[s].src == FC_SRC_FILE, "setting %d", s);
     config_free(&c);

@@ -4,8 +4,13 @@
 #include "commands.h"
 
 int cmd_load_settings(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx) {
+    return cmd_load_settings_ex(cmd, cfg, argc, argv, extra, ctx, 0);
+}
+
+int cmd_load_settings_ex(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx,
+                         unsigned flags) {
     fc_err err = {0};
-    if (config_load(cfg, argc, argv, extra, ctx, &err)) {
+    if (config_load_ex(cfg, argc, argv, extra, ctx, flags, &err)) {
         fprintf(stderr, "fitchat %s: %s\n", cmd, err.msg);
         return err.code == FC_EINPUT ? 2 : 1;
     }

@@ -20,6 +20,7 @@ int cmd_run(int argc, char **argv);      /* cmd_run.c: raw completion */
 int cmd_bench(int argc, char **argv);    /* cmd_bench.c: speed table */
 int cmd_chat(int argc, char **argv);     /* cmd_chat.c: the REPL */
 int cmd_template(int argc, char **argv); /* cmd_template.c: the rendered chat prompt */
+int cmd_serve(int argc, char **argv);    /* cmd_serve.c: the HTTP server */
 
 /* A command's settings through the one loader (config_load: defaults,
  * modelconf.json, argv[0..argc) as flags, extra for the command's own),
@@ -27,6 +28,9 @@ int cmd_template(int argc, char **argv); /* cmd_template.c: the rendered chat pr
  * CMD: message" (returns 2 for bad input, 1 otherwise; cfg is then freed),
  * each warning as "fitchat CMD: warning: ...". 0 with *cfg loaded. */
 int cmd_load_settings(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx);
+/* The same with config_load_ex's flags (CONFIG_SERVER: the server's flags). */
+int cmd_load_settings_ex(const char *cmd, fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx,
+                         unsigned flags);
 
 /* The default model's cached path ($XDG_CACHE_HOME/fitchat/models/...), written
  * into buf; returns buf, or NULL if it is not there or not verified (message

@@ -347,6 +347,77 @@ static int set_ram(fc_config *c, const cfg_val *v, fc_origin o, const char **all
     return 0;
 }
 
+/* ---- fitchat serve ---- */
+
+static int set_host(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::1";
+    const char *s = val_str(v);
+    if (!s || !*s || strlen(s) > 63) return -1;
+    for (const char *p = s; *p; p++)
+        if (!isxdigit((unsigned char)*p) && *p != '.' && *p != ':') return -1;
+    if (replace_str(&c->host, s)) return -2;
+    set_origin(c, FC_SET_HOST, o);
+    return 0;
+}
+
+static int set_port(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 0 to 65535 (0: any free port)";
+    return set_int_range(c, v, o, FC_SET_PORT, &c->port, 0, 65535);
+}
+
+static int set_parallel(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "\"auto\" or an integer from 1 to 64";
+    if (val_is(v, "auto")) { c->n_parallel = FC_PARALLEL_AUTO; set_origin(c, FC_SET_N_PARALLEL, o); return 0; }
+    return set_int_range(c, v, o, FC_SET_N_PARALLEL, &c->n_parallel, 1, FC_PARALLEL_MAX);
+}
+
+static int set_api_key(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a string of 1 to 512 printable characters without spaces";
+    const char *s = val_str(v);
+    if (!s || !*s || strlen(s) > 512) return -1;
+    for (const char *p = s; *p; p++)
+        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 127) return -1;
+    if (replace_str(&c->api_key, s)) return -2;
+    set_origin(c, FC_SET_API_KEY, o);
+    return 0;
+}
+
+static int set_api_key_file(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a file name";
+    const char *s = val_str(v);
+    if (!s || !*s) return -1;
+    if (replace_str(&c->api_key_file, s)) return -2;
+    set_origin(c, FC_SET_API_KEY_FILE, o);
+    return 0;
+}
+
+static int set_timeout(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 1 to 86400 (seconds)";
+    return set_int_range(c, v, o, FC_SET_TIMEOUT, &c->timeout, 1, 86400);
+}
+
+static int set_max_body(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a size from 1KiB to 1GiB, like \"4MiB\", or a number of bytes";
+    long long n;
+    uint64_t bytes;
+    if (v->json && cJSON_IsNumber(v->json)) {
+        if (!val_int(v, &n) || n < 0) return -1;
+        bytes = (uint64_t)n;
+    } else {
+        const char *s = val_str(v);
+        if (!s || parse_bytes(s, &bytes)) return -1;
+    }
+    if (bytes < 1024 || bytes > (1ull << 30)) return -1;
+    c->max_body = bytes;
+    set_origin(c, FC_SET_MAX_BODY, o);
+    return 0;
+}
+
+static int set_queue_size(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 0 to 4096";
+    return set_int_range(c, v, o, FC_SET_QUEUE_SIZE, &c->queue_size, 0, 4096);
+}
+
 /* ---- the one table: each input (file key and/or flags) and its setter ---- */
 
 static const struct input {
@@ -354,35 +425,44 @@ static const struct input {
     const char *flags[3];    /* flag spellings, NULL-padded */
     setter_fn set;
     const char *arg, *help;  /* for config_print_flags */
+    bool server;             /* fitchat serve's: its flags only with CONFIG_SERVER */
 } INPUTS[] = {
-    {"MODEL", {"-m", "--model"}, set_model, "FILE", "GGUF model file"},
-    {"MODEL_TYPE", {"--model-type"}, set_model_type, "NAME", "chat template: auto, chatml, llama2, mistral, llama3, gemma, phi3, zephyr"},
-    {"LAYERS", {"-ngl", "--n-gpu-layers", "--gpu-layers"}, set_layers, "N|auto", "layers on the GPU"},
-    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1)"},
-    {"KV_CACHE_QUANT", {NULL}, set_kv_both, NULL, NULL},
-    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto"},
-    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto"},
-    {"N_CTX", {"-c", "--ctx-size"}, set_n_ctx, "N|auto", "context size in tokens"},
-    {"N_CTX_MIN", {NULL}, set_n_ctx_min, NULL, NULL},
-    {"N_CTX_MAX", {NULL}, set_n_ctx_max, NULL, NULL},
-    {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)"},
-    {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")"},
-    {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads"},
-    {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)"},
-    {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)"},
-    {"TOP_K", {"--top-k"}, set_top_k, "N", "top-k sampling (0: off)"},
-    {"TOP_P", {"--top-p"}, set_top_p, "X", "top-p sampling"},
-    {"MIN_P", {"--min-p"}, set_min_p, "X", "min-p sampling"},
-    {"REPEAT_PENALTY", {"--repeat-penalty"}, set_penalty, "X", "repetition penalty (1: off)"},
-    {"SEED", {"-s", "--seed"}, set_seed, "N", "random seed (-1: random)"},
-    {"MAX_TOKENS", {"-n", "--n-predict"}, set_max_tokens, "N", "tokens per reply (-1: until the end of the turn)"},
-    {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt"},
-    {"CHAT_TEMPLATE_FILE", {"--chat-template-file"}, set_chat_template_file, "FILE", "Jinja chat template to use instead of the model's"},
-    {"THINKING", {"--thinking"}, set_thinking, "show|hide", "a reasoning model's thinking: shown dimmed, or hidden"},
-    {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)"},
-    {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)"},
-    {NULL, {"--ram"}, set_ram, "SIZE", "host memory to plan with (default: MemAvailable / the cgroup limit)"},
-    {NULL, {"--config"}, NULL, "FILE", "modelconf.json to read"},
+    {"MODEL", {"-m", "--model"}, set_model, "FILE", "GGUF model file", false},
+    {"MODEL_TYPE", {"--model-type"}, set_model_type, "NAME", "chat template: auto, chatml, llama2, mistral, llama3, gemma, phi3, zephyr", false},
+    {"LAYERS", {"-ngl", "--n-gpu-layers", "--gpu-layers"}, set_layers, "N|auto", "layers on the GPU", false},
+    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1)", false},
+    {"KV_CACHE_QUANT", {NULL}, set_kv_both, NULL, NULL, false},
+    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto", false},
+    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto", false},
+    {"N_CTX", {"-c", "--ctx-size"}, set_n_ctx, "N|auto", "context size in tokens", false},
+    {"N_CTX_MIN", {NULL}, set_n_ctx_min, NULL, NULL, false},
+    {"N_CTX_MAX", {NULL}, set_n_ctx_max, NULL, NULL, false},
+    {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)", false},
+    {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")", false},
+    {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads", false},
+    {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)", false},
+    {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)", false},
+    {"TOP_K", {"--top-k"}, set_top_k, "N", "top-k sampling (0: off)", false},
+    {"TOP_P", {"--top-p"}, set_top_p, "X", "top-p sampling", false},
+    {"MIN_P", {"--min-p"}, set_min_p, "X", "min-p sampling", false},
+    {"REPEAT_PENALTY", {"--repeat-penalty"}, set_penalty, "X", "repetition penalty (1: off)", false},
+    {"SEED", {"-s", "--seed"}, set_seed, "N", "random seed (-1: random)", false},
+    {"MAX_TOKENS", {"-n", "--n-predict"}, set_max_tokens, "N", "tokens per reply (-1: until the end of the turn)", false},
+    {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt", false},
+    {"CHAT_TEMPLATE_FILE", {"--chat-template-file"}, set_chat_template_file, "FILE", "Jinja chat template to use instead of the model's", false},
+    {"THINKING", {"--thinking"}, set_thinking, "show|hide", "a reasoning model's thinking: shown dimmed, or hidden", false},
+    {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)", false},
+    {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)", false},
+    {NULL, {"--ram"}, set_ram, "SIZE", "host memory to plan with (default: MemAvailable / the cgroup limit)", false},
+    {NULL, {"--config"}, NULL, "FILE", "modelconf.json to read", false},
+    {"HOST", {"--host"}, set_host, "ADDR", "address to listen on (default 127.0.0.1: this machine only)", true},
+    {"PORT", {"--port"}, set_port, "N", "TCP port (default 8080; 0: any free port)", true},
+    {"N_PARALLEL", {"-np", "--parallel"}, set_parallel, "N|auto", "slots: requests generated at the same time", true},
+    {"API_KEY", {"--api-key"}, set_api_key, "KEY", "clients must send 'Authorization: Bearer KEY'", true},
+    {"API_KEY_FILE", {"--api-key-file"}, set_api_key_file, "FILE", "the API key from the first line of FILE", true},
+    {"TIMEOUT", {"--timeout"}, set_timeout, "S", "seconds a connection may stay idle (default 600)", true},
+    {"MAX_BODY", {"--max-body"}, set_max_body, "SIZE", "largest request body (default 4MiB)", true},
+    {"QUEUE_SIZE", {"--queue"}, set_queue_size, "N", "requests that may wait for a slot (default 16); more get 503", true},
 };
 #define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
 
@@ -414,6 +494,13 @@ int config_init(fc_config *cfg, fc_err *err) {
     cfg->seed = -1;
     cfg->max_tokens = -1;
     cfg->show_thinking = true;
+    cfg->host = strdup("127.0.0.1");
+    if (!cfg->host) { free(cfg->model); cfg->model = NULL; return fc_errf(err, FC_EFAIL, "config: out of memory"); }
+    cfg->port = 8080;
+    cfg->n_parallel = FC_PARALLEL_AUTO;
+    cfg->timeout = 600;
+    cfg->max_body = 4u << 20;
+    cfg->queue_size = 16;
     return 0;
 }
 
@@ -426,6 +513,9 @@ void config_free(fc_config *cfg) {
     for (int i = 0; i < cfg->n_gpu_specs; i++) free(cfg->gpu_specs[i]);
     free(cfg->gpu_specs);
     free(cfg->ram_spec);
+    free(cfg->host);
+    free(cfg->api_key);
+    free(cfg->api_key_file);
     for (int i = 0; i < cfg->n_paths; i++) free(cfg->paths[i]);
     free(cfg->paths);
     for (int i = 0; i < cfg->n_warnings; i++) free(cfg->warnings[i]);
@@ -473,10 +563,11 @@ static int edit_distance(const char *a, const char *b) {
 }
 
 /* The closest known key or flag to word, if close enough to be a likely typo. */
-static const char *suggest(const char *word, bool flags) {
+static const char *suggest(const char *word, bool flags, bool server) {
     const char *best = NULL;
     int best_d = 99;
     for (size_t i = 0; i < N_INPUTS; i++) {
+        if (flags && INPUTS[i].server && !server) continue;
         for (int f = 0; f < (flags ? 3 : 1); f++) {
             const char *cand = flags ? INPUTS[i].flags[f] : INPUTS[i].key;
             if (!cand) continue;
@@ -580,7 +671,7 @@ int config_load_text(fc_config *cfg, const char *path, const char *text, size_t 
     for (const cJSON *item = root->child; item && rc == 0; item = item->next) {
         const struct input *in = input_by_key(item->string);
         if (!in) {
-            const char *near = suggest(item->string, false);
+            const char *near = suggest(item->string, false, true);
             char shown[80]; /* the key as typed, safe on a terminal and one line */
             fmt_printable(shown, sizeof shown, item->string);
             if (near) rc = add_warning(cfg, "%s: unknown key '%s' (did you mean '%s'?)", path, shown, near);
@@ -686,6 +777,7 @@ int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn ext
         const char *spelling = NULL, *value = NULL;
         int n_args = 0;
         const struct input *in = match_flag(argc, argv, i, &spelling, &value, &n_args);
+        if (in && in->server && !cfg->server) in = NULL; /* serve's flag elsewhere: unknown */
         if (in) {
             if (!n_args) return fc_errf(err, FC_EINPUT, "%s: needs a value (%s)", spelling, in->arg);
             if (in->set) {
@@ -706,7 +798,7 @@ int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn ext
             char name[64];
             const char *eq = strchr(arg, '=');
             snprintf(name, sizeof name, "%.*s", eq ? (int)(eq - arg) : (int)strlen(arg), arg);
-            const char *near = suggest(name, true);
+            const char *near = suggest(name, true, cfg->server);
             if (near) return fc_errf(err, FC_EINPUT, "unknown flag '%s' (did you mean '%s'?)", name, near);
             return fc_errf(err, FC_EINPUT, "unknown flag '%s'", name);
         }
@@ -722,7 +814,13 @@ int config_validate(const fc_config *cfg, fc_err *err) {
 }
 
 int config_load(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err) {
+    return config_load_ex(cfg, argc, argv, extra, ctx, 0, err);
+}
+
+int config_load_ex(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, unsigned flags,
+                   fc_err *err) {
     if (config_init(cfg, err)) return -1;
+    cfg->server = (flags & CONFIG_SERVER) != 0;
     /* --config must be known before the file is read, and the flags applied after it. This
      * scan skips the values of our own flags; others are assumed to take no value. */
     const char *path = NULL;
@@ -819,11 +917,22 @@ void config_print(FILE *out, const fc_config *c) {
     print_line(out, "THINKING", c->show_thinking ? "show" : "hide", o[FC_SET_THINKING]);
     for (int i = 0; i < c->n_gpu_specs; i++) print_line(out, "GPU", c->gpu_specs[i], o[FC_SET_GPU]);
     if (c->ram_spec) print_line(out, "RAM", c->ram_spec, o[FC_SET_RAM]);
+    if (!c->server) return;
+    print_line(out, "HOST", c->host ? c->host : "?", o[FC_SET_HOST]);
+    print_int(out, "PORT", c->port, o[FC_SET_PORT]);
+    if (c->n_parallel == FC_PARALLEL_AUTO) snprintf(v, sizeof v, "auto");
+    else snprintf(v, sizeof v, "%d", c->n_parallel);
+    print_line(out, "N_PARALLEL", v, o[FC_SET_N_PARALLEL]);
+    print_line(out, "API_KEY", c->api_key ? "(set, not shown)" : "(none)", o[FC_SET_API_KEY]);
+    print_line(out, "API_KEY_FILE", c->api_key_file ? c->api_key_file : "(none)", o[FC_SET_API_KEY_FILE]);
+    print_int(out, "TIMEOUT", c->timeout, o[FC_SET_TIMEOUT]);
+    print_line(out, "MAX_BODY", fmt_bytes(v, sizeof v, c->max_body), o[FC_SET_MAX_BODY]);
+    print_int(out, "QUEUE_SIZE", c->queue_size, o[FC_SET_QUEUE_SIZE]);
 }
 
-void config_print_flags(FILE *out) {
+static void print_flags(FILE *out, bool server) {
     for (size_t i = 0; i < N_INPUTS; i++) {
-        if (!INPUTS[i].flags[0]) continue;
+        if (!INPUTS[i].flags[0] || INPUTS[i].server != server) continue;
         char names[96];
         int n = 0;
         for (int f = 0; f < 3 && INPUTS[i].flags[f]; f++)
@@ -833,3 +942,6 @@ void config_print_flags(FILE *out) {
         else fprintf(out, "  %-36s %s\n", names, INPUTS[i].help);
     }
 }
+
+void config_print_flags(FILE *out) { print_flags(out, false); }
+void config_print_server_flags(FILE *out) { print_flags(out, true); }

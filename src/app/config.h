@@ -33,6 +33,8 @@ typedef enum fc_setting {
     FC_SET_N_THREADS, FC_SET_N_BATCH, FC_SET_TEMPERATURE, FC_SET_TOP_K, FC_SET_TOP_P, FC_SET_MIN_P,
     FC_SET_REPEAT_PENALTY, FC_SET_SEED, FC_SET_MAX_TOKENS, FC_SET_SYSTEM_PROMPT, FC_SET_PROMPT,
     FC_SET_GPU, FC_SET_RAM, FC_SET_CHAT_TEMPLATE_FILE, FC_SET_THINKING,
+    FC_SET_HOST, FC_SET_PORT, FC_SET_N_PARALLEL, FC_SET_API_KEY, FC_SET_API_KEY_FILE, FC_SET_TIMEOUT,
+    FC_SET_MAX_BODY, FC_SET_QUEUE_SIZE,
     FC_SET_COUNT
 } fc_setting;
 
@@ -48,6 +50,8 @@ typedef struct fc_origin {
 #define FC_KV_AUTO (-1)           /* kv_type_*: the planner picks f16/q8_0/q4_0 to fit */
 #define FC_CTX_MODEL 0            /* n_ctx: the model's trained context, at most 4096 */
 #define FC_CTX_AUTO (-1)          /* n_ctx: the largest in [n_ctx_min, n_ctx_max] that fits */
+#define FC_PARALLEL_AUTO (-1)     /* n_parallel: fitchat serve decides (docs/serve.md) */
+#define FC_PARALLEL_MAX 64        /* slots of fitchat serve */
 #define FC_VRAM_RESERVE_DEFAULT 0ull /* the target fraction and the planner's 128 MiB safety reserve already leave room */
 
 typedef enum fc_flash_attn { FC_FA_AUTO, FC_FA_ON, FC_FA_OFF } fc_flash_attn;
@@ -81,6 +85,18 @@ typedef struct fc_config {
     int n_gpu_specs;
     char *ram_spec;        /* --ram SIZE: host memory to plan with instead of the measured (NULL: measure) */
 
+    /* fitchat serve. Every command reads these keys from the shared modelconf.json (and
+     * ignores them); only serve takes their flags (config_load_ex with CONFIG_SERVER). */
+    char *host;            /* HOST: the address to listen on, default 127.0.0.1 */
+    int port;              /* PORT: 0..65535 (0: any free port), default 8080 */
+    int n_parallel;        /* N_PARALLEL: slots, 1..FC_PARALLEL_MAX, or FC_PARALLEL_AUTO */
+    char *api_key;         /* API_KEY: the bearer key clients must send (NULL: none) */
+    char *api_key_file;    /* API_KEY_FILE: a file whose first line is the key (NULL: none) */
+    int timeout;           /* TIMEOUT: seconds a connection may stay idle, default 600 */
+    uint64_t max_body;     /* MAX_BODY: largest request body in bytes, default 4 MiB */
+    int queue_size;        /* QUEUE_SIZE: requests that may wait for a slot, default 16 */
+    bool server;           /* the server's flags are accepted */
+
     const char *config_path; /* the modelconf.json that was loaded (the last), NULL if none */
     char **paths;          /* every file loaded, in order (n_paths); owns what origins point at */
     int n_paths;
@@ -105,6 +121,12 @@ void config_free(fc_config *cfg);
  * lookup above), then the flags in argv[0..argc) (argv[0] is a flag or argument, not the
  * program name). On failure cfg is freed and zeroed. */
 int config_load(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err);
+
+/* config_load with options: CONFIG_SERVER accepts the server's flags (--host, --port, -np,
+ * --api-key, ...); config_print then shows the server's keys too. */
+#define CONFIG_SERVER 1u
+int config_load_ex(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, unsigned flags,
+                   fc_err *err);
 
 /* Where config_load looks for the file when there is no --config: writes the first of
  * ./modelconf.json and $XDG_CONFIG_HOME/fitchat/modelconf.json that exists into buf and
@@ -133,7 +155,9 @@ int config_validate(const fc_config *cfg, fc_err *err);
 /* The effective configuration, one key per line: "KEY  value  (origin)". */
 void config_print(FILE *out, const fc_config *cfg);
 
-/* The flags config_apply_args knows, one per line with a short help text, for --help. */
+/* The flags config_apply_args knows, one per line with a short help text, for --help
+ * (the chat's; config_print_server_flags: the server's own). */
 void config_print_flags(FILE *out);
+void config_print_server_flags(FILE *out);
 
 #endif

@@ -1,5 +1,8 @@
 /* generate — the one token loop: every front end (the chat, fitchat run, the
- * server to come) generates through session_generate().
+ * server) generates through session_generate(), or through its steps
+ * (gen_begin / gen_next / gen_accept / gen_end) where a scheduler
+ * interleaves several replies (src/serve/sched.h); both apply the same
+ * stop rules, in one place (gen_next).
  *
  * Given an engine whose KV cache holds hist->ids[0..hist->n) and whose
  * logits are those of the last of them, it samples, streams and evaluates
@@ -49,6 +52,11 @@ typedef struct gen_params {
     void (*on_token)(void *ctx, int32_t id); /* every token generated, before its text (NULL: none) */
     void *token_ctx;
     const volatile sig_atomic_t *interrupt; /* NULL: none */
+    /* OpenAI's penalties over the tokens of this reply: a token's logit is
+     * lowered by presence_penalty once it appeared and by frequency_penalty
+     * per appearance (0, 0: off). n_vocab is needed when either is set. */
+    float presence_penalty, frequency_penalty;
+    int n_vocab;
 } gen_params;
 
 enum gen_stop { GEN_EOG, GEN_STOP_STRING, GEN_MAX_TOKENS, GEN_CTX_FULL, GEN_INTERRUPTED };
@@ -60,6 +68,35 @@ typedef struct gen_result {
     char *text;                 /* the emitted text, NUL-terminated (owned: free it) */
     size_t text_len;
 } gen_result;
+
+/* ---- the loop in steps, for a scheduler ---- */
+
+typedef struct gen_state {
+    gen_params p;               /* a copy (the pointers in it stay borrowed) */
+    txt_stream st;
+    gen_result res;             /* n_gen and stop as they stand */
+    double t0;
+    bool done;
+    int32_t *counts;            /* [n_vocab] appearances in this reply (penalties only) */
+    float *biased;              /* [n_vocab] logits after the penalties (penalties only) */
+} gen_state;
+
+/* Starts a reply. 0, or -1 with err (out of memory). */
+int gen_begin(gen_state *g, const gen_params *p, fc_err *err);
+
+/* Samples the next token from logits (those of hist's last token) and
+ * applies the stop rules. Returns 1 with *id: evaluate *id through the
+ * engine, then call gen_accept; 0: the reply is over (g->res.stop says
+ * why); -1 with err (out of memory). */
+int gen_next(gen_state *g, const tokenizer *tok, fc_sampler *smp, const float *logits, const gen_history *hist,
+             int n_ctx, int32_t *id, fc_err *err);
+
+/* *id was evaluated: it joins hist. 0, or -1 with err. */
+int gen_accept(gen_state *g, gen_history *hist, int32_t id, fc_err *err);
+
+/* Ends the reply: flushes the text held back and fills *out (as
+ * session_generate). Always frees g's buffers. 0, or -1 with err. */
+int gen_end(gen_state *g, gen_result *out, fc_err *err);
 
 /* Generates as described above. Returns 0 with *out filled (out->text set
  * even when empty), or -1 with err (an engine error, out of memory); on

@@ -17,6 +17,7 @@ static const struct {
     {"tokenize", cmd_tokenize, "print the token ids of a text"},
     {"template", cmd_template, "print the prompt the chat template renders"},
     {"bench", cmd_bench, "measure prompt and generation speed"},
+    {"serve", cmd_serve, "serve the model over HTTP (OpenAI and ollama APIs)"},
 };
 
 static void usage(FILE *out) {

@@ -343,38 +343,55 @@ int tmpl_chat_init(tmpl_chat *t, const char *src, size_t len, const char *source
     return 0;
 }
 
+/* The Jinja template alone: 0, or -1 with e (FC_EFAIL out of memory, else the template's
+ * own error). t is only read (a parsed template may be rendered from several threads). */
+static int render_jinja(const tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generation_prompt, char **out,
+                        unsigned char **literal, size_t *len, fc_err *e) {
+    cJSON *data = cJSON_CreateObject(), *own = cJSON_CreateObject();
+    cJSON *list = data ? cJSON_AddArrayToObject(data, "messages") : NULL;
+    bool ok = own && list && cJSON_AddStringToObject(own, "bos_token", t->bos) &&
+              cJSON_AddStringToObject(own, "eos_token", t->eos) &&
+              cJSON_AddBoolToObject(own, "add_generation_prompt", add_generation_prompt) &&
+              cJSON_AddNullToObject(own, "tools") && cJSON_AddNullToObject(own, "documents");
+    for (int i = 0; ok && i < n; i++) {
+        cJSON *m = cJSON_CreateObject();
+        ok = m && cJSON_AddItemToArray(list, m) && (unsigned)msgs[i].role <= TMPL_ASSISTANT && msgs[i].content &&
+             cJSON_AddStringToObject(m, "role", role_name(msgs[i].role)) &&
+             cJSON_AddStringToObject(m, "content", msgs[i].content);
+        if (!m) break;
+    }
+    int rc = -1;
+    if (ok) {
+        jinja_vars vars = {.data = data, .own = own, .now = t->now ? t->now : time(NULL)};
+        rc = jinja_render(t->jinja, &vars, out, literal, len, e);
+    } else {
+        fc_errf(e, FC_EFAIL, "out of memory, or a message without role or content");
+    }
+    cJSON_Delete(data);
+    cJSON_Delete(own);
+    return rc;
+}
+
 int tmpl_chat_render(tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generation_prompt, char **out,
                      unsigned char **literal, size_t *len, fc_err *err) {
     if (t->jinja && n >= 0 && (n == 0 || msgs)) {
-        cJSON *data = cJSON_CreateObject(), *own = cJSON_CreateObject();
-        cJSON *list = data ? cJSON_AddArrayToObject(data, "messages") : NULL;
-        bool ok = own && list && cJSON_AddStringToObject(own, "bos_token", t->bos) &&
-                  cJSON_AddStringToObject(own, "eos_token", t->eos) &&
-                  cJSON_AddBoolToObject(own, "add_generation_prompt", add_generation_prompt) &&
-                  cJSON_AddNullToObject(own, "tools") && cJSON_AddNullToObject(own, "documents");
-        for (int i = 0; ok && i < n; i++) {
-            cJSON *m = cJSON_CreateObject();
-            ok = m && cJSON_AddItemToArray(list, m) && (unsigned)msgs[i].role <= TMPL_ASSISTANT && msgs[i].content &&
-                 cJSON_AddStringToObject(m, "role", role_name(msgs[i].role)) &&
-                 cJSON_AddStringToObject(m, "content", msgs[i].content);
-            if (!m) break;
-        }
-        int rc = -1;
         fc_err e = {0};
-        if (ok) {
-            jinja_vars vars = {.data = data, .own = own, .now = t->now ? t->now : time(NULL)};
-            rc = jinja_render(t->jinja, &vars, out, literal, len, &e);
-        } else {
-            fc_errf(&e, FC_EFAIL, "out of memory, or a message without role or content");
-        }
-        cJSON_Delete(data);
-        cJSON_Delete(own);
-        if (rc == 0) return 0;
+        if (render_jinja(t, msgs, n, add_generation_prompt, out, literal, len, &e) == 0) return 0;
         if (e.code == FC_EFAIL) return fc_errf(err, FC_EFAIL, "%s", e.msg);
         snprintf(t->failure, sizeof t->failure, "%s", e.msg);
         snprintf(t->warning, sizeof t->warning, "%s; using the built-in %s format", e.msg, tmpl_name(t->kind));
         jinja_free(t->jinja);
         t->jinja = NULL;
+    }
+    return tmpl_render_masked(t->kind, msgs, n, add_generation_prompt, out, literal, len, err);
+}
+
+int tmpl_chat_render_strict(const tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generation_prompt, char **out,
+                            unsigned char **literal, size_t *len, fc_err *err) {
+    if (t->jinja && n >= 0 && (n == 0 || msgs)) {
+        fc_err e = {0};
+        if (render_jinja(t, msgs, n, add_generation_prompt, out, literal, len, &e) == 0) return 0;
+        return fc_errf(err, e.code == FC_EFAIL ? FC_EFAIL : FC_EINPUT, "%s", e.msg);
     }
     return tmpl_render_masked(t->kind, msgs, n, add_generation_prompt, out, literal, len, err);
 }

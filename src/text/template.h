@@ -129,6 +129,13 @@ void tmpl_chat_free(tmpl_chat *t); /* NULL ok */
 int tmpl_chat_render(tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generation_prompt, char **out,
                      unsigned char **literal, size_t *len, fc_err *err);
 
+/* tmpl_chat_render for a server: t is only read, so several threads may render at once,
+ * and a conversation the Jinja template refuses (raise_exception, "roles must alternate")
+ * is an FC_EINPUT error with the template's message instead of a switch to the family
+ * for everyone after. */
+int tmpl_chat_render_strict(const tmpl_chat *t, const tmpl_msg *msgs, int n, bool add_generation_prompt, char **out,
+                            unsigned char **literal, size_t *len, fc_err *err);
+
 /* The end-of-turn markers of kind as text (NULL-terminated static list): generation stops
  * on them as well as on the model's EOS token. */
 const char *const *tmpl_stop_strings(enum tmpl_kind kind);

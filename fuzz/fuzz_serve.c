@@ -1,0 +1,52 @@
+/* fuzz_serve — libFuzzer target for the server's request parser: the first byte picks the
+ * API (chat, completions, ollama chat, ollama generate), the rest is the HTTP body given to
+ * srv_request_parse. A refusal must be a 400 with a one-line message (and the error body
+ * valid for it); an accepted request must hold what request.h promises (valid UTF-8 text,
+ * values in range) and format a reply without trouble. Anything else is a finding.
+ * Seeds: fuzz/corpus-serve/. Run: make -f fuzz/Makefile run-serve. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../src/serve/format.h"
+#include "../src/serve/request.h"
+#include "../src/text/stream.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
+    if (size < 1) return 0;
+    srv_api api = (srv_api)(data[0] % 4);
+    srv_request r;
+    srv_error e = {0};
+    srv_sb b = {0};
+    if (srv_request_parse(api, (const char *)data + 1, size - 1, &r, &e)) {
+        if (e.status != 400 && e.status != 500) abort();
+        if (!e.message[0] || strchr(e.message, '\n') || !e.type) abort();
+        srv_fmt_error(&b, &e, api >= SRV_OLLAMA_CHAT);
+        if (!b.oom && !txt_utf8_valid(b.p, b.n) && txt_utf8_valid(e.message, strlen(e.message))) abort();
+        srv_sb_free(&b);
+        return 0;
+    }
+    bool chat = api == SRV_CHAT || api == SRV_OLLAMA_CHAT;
+    if (chat && (r.n_msgs < 1 || !r.msgs)) abort();
+    if (!chat && !r.prompt) abort();
+    for (int i = 0; i < r.n_msgs; i++) {
+        if ((unsigned)r.msgs[i].role > TMPL_ASSISTANT || !r.msgs[i].content) abort();
+        if (!txt_utf8_valid(r.msgs[i].content, strlen(r.msgs[i].content))) abort();
+    }
+    if (r.n_stops < 0 || r.n_stops > SRV_MAX_STOPS) abort();
+    for (int i = 0; i < r.n_stops; i++)
+        if (!r.stops[i] || !r.stops[i][0] || strlen(r.stops[i]) > SRV_MAX_STOP_LEN) abort();
+    if (r.max_tokens == 0 || r.max_tokens < -1) abort();
+    if ((r.set & SRV_SET_TOP_P) && !(r.top_p > 0 && r.top_p <= 1)) abort();
+    if ((r.set & SRV_SET_MIN_P) && !(r.min_p >= 0 && r.min_p < 1)) abort();
+    if ((r.set & SRV_SET_TEMPERATURE) && !(r.temperature >= 0 && r.temperature <= 100)) abort();
+    srv_reply_id id = {.api = api, .id = "x", .model = "m", .created = 0};
+    srv_usage u = {1, 1};
+    const char *text = chat ? r.msgs[0].content : r.prompt;
+    srv_fmt_reply(&b, &id, text, strlen(text), "stop", &u, 0, 0);
+    srv_fmt_chunk(&b, &id, text, strlen(text), true, NULL, r.include_usage);
+    if (!b.oom && memchr(b.p, '\0', b.n)) abort();
+    srv_sb_free(&b);
+    srv_request_free(&r);
+    return 0;
+}

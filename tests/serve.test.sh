@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# fitchat serve with real clients, on 127.0.0.1 only: the openai package
+# (chat and completions, streamed and not, models, its exception types for
+# 400 / 404 / 413), curl -N for the SSE framing, hostile bodies (400, never a
+# crash), the API key (401 through openai.AuthenticationError), --help and
+# bad settings, and a clean exit on SIGTERM. Needs the default model and the
+# venv's openai / ollama (tests/reference/requirements.txt).
+. "$(dirname "$0")/lib/tally.sh" "${1:-build}"
+. "$(dirname "$0")/lib/serve.sh"
+serve_need serve.test.sh
+
+out=$("$bin" serve --help); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == *--parallel* ]] && [[ "$out" == *--api-key* ]] && [[ "$out" == *--temp* ]] \
+  && ok "serve --help lists the server's and the model's flags" || bad "serve --help: rc=$rc"
+err=$("$bin" serve --port 70000 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *--port* ]] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] \
+  && ok "bad --port: exit 2, one line naming it" || bad "bad --port: rc=$rc '$err'"
+err=$("$bin" serve --host nowhere 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *HOST* || "$err" == *--host* ]] && ok "bad --host: exit 2 naming it" || bad "bad --host: rc=$rc '$err'"
+err=$("$bin" serve -np 0 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *-np* ]] && ok "bad -np: exit 2 naming it" || bad "bad -np: rc=$rc '$err'"
+echo '{"PORT": 1234, "N_PARALLEL": "auto", "API_KEY": "k"}' > "$tmp/modelconf.json"
+out=$("$bin" serve --config "$tmp/modelconf.json" --print-config)
+[[ "$out" == *"PORT"*1234* ]] && [[ "$out" == *"API_KEY"*"not shown"* ]] && [[ "$out" != *" k "* ]] \
+  && ok "settings from modelconf.json (the key not printed)" || bad "print-config: $out"
+err=$("$bin" chat --port 1 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *"unknown flag '--port'"* ]] && ok "the chat does not take the server's flags" || bad "chat --port: rc=$rc '$err'"
+
+run_text=$("$bin" run -m "$FITCHAT_MODEL" -t 2 -p "Once upon a time" -n 16 --temp 0 2>/dev/null)
+if ! serve_start -np 2; then bad "server starts"; cat "$srv_log"; finish; fi
+ok "server starts, /health 200"
+serve_py tests/serve/openai_checks.py "$url" "$run_text"
+
+# SSE framing as curl -N sees it: "data: " lines, each event ended by a blank line, [DONE] last.
+curl -sN "$url/v1/chat/completions" -H 'Content-Type: application/json' \
+  -d '{"messages":[{"role":"user","content":"Say hi"}],"temperature":0,"max_tokens":8,"stream":true}' > "$tmp/sse"
+awk 'NR % 2 == 1 && !/^data: / {bad=1} NR % 2 == 0 && $0 != "" {bad=1} END {exit bad}' "$tmp/sse" \
+  && [ "$(tail -n 2 "$tmp/sse" | head -n 1)" = "data: [DONE]" ] && [ "$(grep -c '^data: {' "$tmp/sse")" -ge 2 ] \
+  && ok "curl -N: SSE events 'data: ...' + blank line, ending with data: [DONE]" || { bad "SSE framing"; cat -A "$tmp/sse" | head; }
+
+# Hostile bodies: each a 400 with OpenAI's error shape; the server lives on.
+i=0; n_ok=0
+for body in '' '{' '[]' 'null' '"x"' '{"messages": 5}' '{"messages": [5]}' '{"messages": [{"role": "user"}]}' \
+    '{"messages": [{"role": "user", "content": [{"type": "image_url"}]}]}' '{"messages":[{"role":"user","content":"a\u0000b"}]}' \
+    '{"messages":[{"role":"user","content":"hi"}],"max_tokens":-1}' '{"messages":[{"role":"user","content":"hi"}],"stop":[1]}' \
+    '{"messages":[{"role":"user","content":"hi"}],"top_p":0}' '{"messages":[{"role":"user","content":"hi"}]} x' \
+    "$(printf '%0.s[' $(seq 1 3000))" $'\xff\xfe{' '{"prompt": 1}' ; do
+  i=$((i + 1))
+  ep=/v1/chat/completions; [ $i -eq 17 ] && ep=/v1/completions
+  code=$(curl -s -o "$tmp/b" -w '%{http_code}' "$url$ep" --data-binary "$body")
+  if [ "$code" = 400 ] && "$py" -c 'import json,sys; e=json.load(open(sys.argv[1]))["error"]; assert e["message"] and e["type"] == "invalid_request_error" and "\n" not in e["message"]' "$tmp/b" 2>/dev/null; then
+    n_ok=$((n_ok + 1))
+  else echo "body $i: $code $(head -c 200 "$tmp/b")"; fi
+done
+[ $n_ok -eq $i ] && ok "$i malformed bodies: 400 with a one-line error each" || bad "malformed bodies: $n_ok of $i"
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" = 200 ] && ok "alive after the hostile bodies" || bad "server died"
+code=$(curl -s -o "$tmp/b" -w '%{http_code}' "$url/api/nothing")
+[ "$code" = 404 ] && grep -q '"error":"' "$tmp/b" && ok "404 on /api/: ollama's error shape" || bad "404 /api: $code $(cat "$tmp/b")"
+
+serve_stop
+[ "$srv_rc" = 0 ] && grep -q "SIGTERM: stopping" "$srv_log" && ok "SIGTERM: exit 0" || { bad "SIGTERM: rc=$srv_rc"; tail -3 "$srv_log"; }
+
+# The API key: openai's AuthenticationError without it; /health stays open.
+echo "  s3cret-key  " > "$tmp/key"
+if serve_start -np 1 --api-key-file "$tmp/key"; then
+  "$py" - "$url" <<'PY' | while read -r line; do case "$line" in "ok "*) echo "$line";; *) echo "$line";; esac; done > "$tmp/auth"
+import sys, openai, httpx
+url = sys.argv[1]
+def c(key): return openai.OpenAI(base_url=url + "/v1", api_key=key, max_retries=0, timeout=30)
+try:
+    c("wrong").models.list(); print("FAIL wrong key accepted")
+except openai.AuthenticationError as e:
+    print("ok 401 AuthenticationError with a wrong key" if e.status_code == 401 and e.code == "invalid_api_key" else "FAIL 401: %s" % e)
+try:
+    c("s3cret-ke").chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], max_tokens=2); print("FAIL prefix of the key accepted")
+except openai.AuthenticationError:
+    print("ok 401 with a prefix of the key")
+r = c("s3cret-key").chat.completions.create(model="m", messages=[{"role": "user", "content": "hi"}], max_tokens=2)
+print("ok the right key (from --api-key-file, trimmed) works" if r.choices else "FAIL right key")
+h = httpx.get(url + "/metrics")
+print("ok /metrics needs the key" if h.status_code == 401 else "FAIL /metrics without key: %d" % h.status_code)
+h = httpx.get(url + "/health")
+print("ok /health needs no key" if h.status_code == 200 else "FAIL /health: %d" % h.status_code)
+PY
+  while IFS= read -r line; do case "$line" in "ok "*) ok "${line#ok }";; "FAIL "*) bad "${line#FAIL }";; *) echo "$line";; esac; done < "$tmp/auth"
+  [ -s "$tmp/auth" ] || bad "auth checks printed nothing"
+  serve_stop
+else bad "server with --api-key-file starts"; cat "$srv_log"; fi
+finish

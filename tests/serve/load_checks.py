@@ -1,0 +1,132 @@
+"""fitchat serve under bounded load, on 127.0.0.1 (tests/serve_load.test.sh).
+
+usage: load_checks.py URL MODE
+  MODE parallel: 8 concurrent requests at temperature 0, each equal to the same request
+                 alone; prefix reuse; a client that leaves mid-stream (and one that leaves
+                 a non-streamed request) frees its slot.
+  MODE queue:    (server with -np 1 --queue 1) a third concurrent request gets a 503 with
+                 Retry-After, through openai.InternalServerError.
+"""
+import concurrent.futures as cf
+import re
+import sys
+import threading
+import time
+
+import httpx
+import openai
+
+url, mode = sys.argv[1], sys.argv[2]
+client = openai.OpenAI(base_url=url + "/v1", api_key="none", max_retries=0, timeout=120)
+
+
+def check(name, cond, why=""):
+    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(why)), flush=True)
+
+
+def metric(name):
+    text = httpx.get(url + "/metrics", timeout=10).text
+    m = re.search(r"^fitchat_%s (\S+)$" % re.escape(name), text, re.M)
+    return float(m.group(1)) if m else None
+
+
+def wait_metric(name, value, seconds):
+    end = time.time() + seconds
+    while time.time() < end:
+        if metric(name) == value:
+            return True
+        time.sleep(0.05)
+    return False
+
+
+QUESTIONS = ["What is the capital of France?", "Name a color.", "What is 2 + 2?", "Write a word that rhymes with cat."]
+
+
+def ask(q, stream=False):
+    msgs = [{"role": "user", "content": q}]
+    if not stream:
+        r = client.chat.completions.create(model="m", messages=msgs, temperature=0, max_tokens=24)
+        return r.choices[0].message.content
+    out = client.chat.completions.create(model="m", messages=msgs, temperature=0, max_tokens=24, stream=True)
+    return "".join(c.choices[0].delta.content or "" for c in out if c.choices)
+
+
+if mode == "parallel":
+    # Alone first, each from a fresh slot state as far as the prefix goes.
+    alone = {q: ask(q) for q in QUESTIONS}
+    check("alone: 4 answers", all(alone.values()), alone)
+    jobs = [(q, i % 2 == 1) for i, q in enumerate(QUESTIONS * 2)]
+    t0 = time.time()
+    with cf.ThreadPoolExecutor(8) as ex:
+        got = list(ex.map(lambda a: ask(*a), jobs))
+    diff = [(q, g, alone[q]) for (q, _), g in zip(jobs, got) if g != alone[q]]
+    check("8 concurrent requests at temperature 0 equal the same request alone", not diff, diff)
+    print("  8 concurrent in %.1f s" % (time.time() - t0))
+    check("all slots idle after", wait_metric("requests_active", 0, 5), metric("requests_active"))
+    reused = metric("prompt_tokens_reused_total")
+    ask(QUESTIONS[0])
+    check("prefix reuse: an asked-again prompt reuses its slot's cache (whole chunks of -b 16)",
+          metric("prompt_tokens_reused_total") - reused >= 16, (reused, metric("prompt_tokens_reused_total")))
+
+    # A streaming client that leaves after a few chunks: its slot is free within a step.
+    body = {"model": "m", "prompt": "Count: 1, 2, 3,", "max_tokens": 3000, "ignore_eos": True, "stream": True,
+            "temperature": 0}
+    busy = None
+    with httpx.stream("POST", url + "/v1/completions", json=body, timeout=60) as s:
+        n = 0
+        for line in s.iter_lines():
+            n += line.startswith("data: {")
+            if n == 3:
+                busy = metric("requests_active")
+            if n >= 4:
+                break  # the generator's end closes the connection
+    t_close = time.time()
+    freed = wait_metric("requests_active", 0, 5)
+    check("stream closed mid-way: slot freed (active 1 -> 0)", busy == 1 and freed, (busy, metric("requests_active")))
+    print("  freed %.2f s after the close" % (time.time() - t_close))
+    gen = metric("generated_tokens_total")
+    time.sleep(0.3)
+    check("  ... and no more tokens generated for it", metric("generated_tokens_total") == gen)
+
+    # A non-streamed request whose client gives up.
+    body.pop("stream")
+    def leave():
+        try:
+            httpx.post(url + "/v1/completions", json=body, timeout=1.0)
+        except httpx.TimeoutException:
+            pass
+    t = threading.Thread(target=leave)
+    t.start()
+    time.sleep(0.5)
+    busy = metric("requests_active")
+    t.join()
+    check("non-streamed request abandoned: slot freed", busy == 1 and wait_metric("requests_active", 0, 5),
+          (busy, metric("requests_active")))
+    check("the server still answers", ask(QUESTIONS[0]) == alone[QUESTIONS[0]])
+
+elif mode == "queue":
+    long_req = {"model": "m", "prompt": "Count: 1, 2, 3,", "max_tokens": 120, "ignore_eos": True, "temperature": 0}
+    results = []
+
+    def run():
+        try:
+            r = httpx.post(url + "/v1/completions", json=long_req, timeout=120)
+            results.append(r.status_code)
+        except Exception as e:  # noqa: BLE001
+            results.append(repr(e))
+    ts = [threading.Thread(target=run) for _ in range(2)]
+    for t in ts:
+        t.start()
+        time.sleep(0.2)
+    ok_state = wait_metric("requests_queued", 1, 5) and metric("requests_active") == 1
+    check("one generating, one queued", ok_state, (metric("requests_active"), metric("requests_queued")))
+    try:
+        client.completions.create(model="m", prompt="hi", max_tokens=2)
+        check("503 when the queue is full", False, "accepted")
+    except openai.InternalServerError as e:
+        check("503 InternalServerError when the queue is full, with Retry-After",
+              e.status_code == 503 and e.response.headers.get("retry-after") == "1" and e.code == "server_busy", e)
+    for t in ts:
+        t.join()
+    check("the two accepted requests complete", results == [200, 200], results)
+    check("rejected counted in /metrics", (metric('requests_total{outcome="rejected"}') or 0) >= 1)

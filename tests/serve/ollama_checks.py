@@ -1,0 +1,53 @@
+"""fitchat serve's ollama endpoints through the official ollama package (tests/serve_ollama.test.sh).
+
+usage: ollama_checks.py URL CHAT_TEXT
+  CHAT_TEXT: the OpenAI endpoint's greedy answer to the same question (must be equal).
+"""
+import json
+import sys
+
+import httpx
+import ollama
+
+url, want = sys.argv[1], sys.argv[2]
+client = ollama.Client(host=url, timeout=60)
+Q = [{"role": "user", "content": "What is the capital of France?"}]
+OPT = {"temperature": 0, "num_predict": 30}
+
+
+def check(name, cond, why=""):
+    print(("ok " if cond else "FAIL ") + name + ("" if cond else ": " + str(why)), flush=True)
+
+
+tags = client.list()
+check("tags: one model", len(tags.models) == 1 and tags.models[0].model, tags)
+model = tags.models[0].model
+
+r = client.chat(model=model, messages=Q, options=OPT)
+check("chat: same answer as /v1/chat/completions", r.message.content == want, r.message.content)
+check("chat: done, done_reason stop, counts", r.done and r.done_reason == "stop" and r.eval_count == 7
+      and r.prompt_eval_count > 10, r)
+parts = list(client.chat(model=model, messages=Q, options=OPT, stream=True))
+check("chat stream: same text", "".join(p.message.content for p in parts) == want, parts[-1])
+check("chat stream: only the last line done", parts[-1].done and not any(p.done for p in parts[:-1]), parts[-1])
+
+g = client.generate(model=model, prompt="What is the capital of France?", options=OPT)
+check("generate: the prompt through the chat template", g.response == want, g.response)
+gs = list(client.generate(model=model, prompt="What is the capital of France?", options=OPT, stream=True))
+check("generate stream: same text", "".join(p.response for p in gs) == want, gs[-1])
+raw = client.generate(model=model, prompt="Once upon a time", raw=True, options={"temperature": 0, "num_predict": 5})
+check("generate raw: done_reason length", raw.done_reason == "length" and raw.eval_count == 5, raw)
+
+try:
+    client.chat(model=model, messages=Q, options={"temperature": "hot"})
+    check("400 ResponseError: bad option", False, "no error")
+except ollama.ResponseError as e:
+    check("400 ResponseError: bad option names it", e.status_code == 400 and "options.temperature" in e.error, e)
+
+# NDJSON framing: every line a JSON object, the last with done true.
+with httpx.stream("POST", url + "/api/chat", json={"model": model, "messages": Q, "options": OPT}, timeout=60) as s:
+    ctype = s.headers.get("content-type")
+    lines = [ln for ln in s.iter_lines()]
+objs = [json.loads(ln) for ln in lines if ln]
+check("NDJSON: application/x-ndjson, one object a line, done last", ctype == "application/x-ndjson"
+      and len(objs) == len(lines) and objs[-1]["done"] and not any(o["done"] for o in objs[:-1]), (ctype, lines[-2:]))
