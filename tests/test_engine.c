@@ -283,6 +283,140 @@ static void test_emulated_devices(void) {
     mem_model_free(&mm);
 }
 
+
+/* ---- several sequences in one forward pass --------------------------------- */
+
+#define BI_SEQ 8
+#define BI_CHUNK 16   /* prompt chunk: the same alone and in the batch */
+#define BI_GEN 12     /* greedy tokens after the prompt */
+
+typedef struct {
+    int32_t prompt[80];
+    int n_prompt, done, gen;      /* prompt tokens fed; tokens generated */
+    int32_t last;                 /* the token to feed next when generating */
+    float *logits;                /* [(1 + BI_GEN) rows of n_vocab]: after the prompt, after each token */
+    int n_logits;
+} bi_seq;
+
+static int32_t argmax(const float *l, int n) {
+    int best = 0;
+    for (int i = 1; i < n; i++) if (l[i] > l[best]) best = i;
+    return best;
+}
+
+/* The seq's next item: its next prompt chunk, or its last sampled token. */
+static bool bi_item(bi_seq *q, int seq, fc_batch_item *it) {
+    if (q->done < q->n_prompt) {
+        int n = q->n_prompt - q->done < BI_CHUNK ? q->n_prompt - q->done : BI_CHUNK;
+        *it = (fc_batch_item){seq, q->prompt + q->done, n, q->done + n == q->n_prompt};
+        return true;
+    }
+    if (q->gen >= BI_GEN) return false;
+    *it = (fc_batch_item){seq, &q->last, 1, true};
+    return true;
+}
+
+/* After the call: the seq's logits (if asked) recorded, greedy next token. */
+static void bi_after(bi_seq *q, const fc_batch_item *it, const float *l) {
+    if (q->done < q->n_prompt) q->done += it->n;
+    else q->gen++;
+    if (it->logits && l) {
+        memcpy(q->logits + (size_t)q->n_logits++ * D.n_vocab, l, D.n_vocab * sizeof(float));
+        q->last = argmax(l, (int)D.n_vocab);
+    }
+}
+
+/* Batch invariance: 8 conversations of different lengths run together,
+ * each step one prompt chunk or one generated token per sequence in one
+ * forward pass, give every sequence the same logits, bit for bit, as the
+ * same sequence alone; with flash and plain attention, 1 and 2 threads. */
+static void test_batch_invariance(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    for (int mode = 0; mode < 3; mode++) {
+        const bool flash = mode != 1;
+        const int threads = mode == 2 ? 1 : 2;
+        fc_err err = {0};
+        fc_engine_params p = {.n_ctx = 256, .n_seq = BI_SEQ, .n_batch = 64, .n_threads = threads, .type_k = GGML_TYPE_F16,
+                              .type_v = GGML_TYPE_F16, .flash = flash};
+        fc_engine *e = engine_new(F, &D, &p, &err);
+        CHECK_MSG(e != NULL, "engine_new: %s", err.msg);
+        if (!e) return;
+        bi_seq alone[BI_SEQ], together[BI_SEQ];
+        uint64_t x = 1234567;
+        for (int s = 0; s < BI_SEQ; s++) {
+            memset(&alone[s], 0, sizeof alone[s]);
+            alone[s].n_prompt = 3 + 9 * s; /* 3 .. 66: short, one chunk, several chunks with a tail */
+            for (int i = 0; i < alone[s].n_prompt; i++) {
+                x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+                alone[s].prompt[i] = i < N_PROMPT ? PROMPT[i] : (int32_t)(x % D.n_vocab);
+            }
+            alone[s].logits = malloc((size_t)(1 + BI_GEN) * D.n_vocab * sizeof(float));
+            together[s] = alone[s];
+            together[s].logits = malloc((size_t)(1 + BI_GEN) * D.n_vocab * sizeof(float));
+        }
+        /* alone: each sequence by itself (in slot s, the others empty) */
+        for (int s = 0; s < BI_SEQ; s++) {
+            fc_batch_item it;
+            while (bi_item(&alone[s], s, &it)) {
+                CHECK_MSG(engine_eval_batch(e, &it, 1, &err) == 0, "alone: %s", err.msg);
+                bi_after(&alone[s], &it, engine_batch_logits(e, 0));
+            }
+        }
+        for (int s = 0; s < BI_SEQ; s++) engine_seq_rewind(e, s, 0);
+        /* together: every step one item per unfinished sequence, in an order that rotates */
+        for (int step = 0; step < 64; step++) {
+            fc_batch_item items[BI_SEQ];
+            int who[BI_SEQ], n = 0, toks = 0;
+            for (int k = 0; k < BI_SEQ; k++) {
+                int s = (k + step) % BI_SEQ;
+                fc_batch_item it;
+                if (bi_item(&together[s], s, &it) && toks + it.n <= 64) { items[n] = it; who[n++] = s; toks += it.n; }
+            }
+            if (!n) break;
+            CHECK_MSG(engine_eval_batch(e, items, n, &err) == 0, "together: %s", err.msg);
+            for (int i = 0; i < n; i++) bi_after(&together[who[i]], &items[i], engine_batch_logits(e, i));
+        }
+        for (int s = 0; s < BI_SEQ; s++) {
+            CHECK_EQ_INT(together[s].n_logits, 1 + BI_GEN);
+            CHECK_EQ_INT(alone[s].n_logits, 1 + BI_GEN);
+            CHECK_MSG(!memcmp(alone[s].logits, together[s].logits, (size_t)(1 + BI_GEN) * D.n_vocab * sizeof(float)),
+                      "mode %d: sequence %d (prompt %d) differs in one batch from alone: rel %g", mode, s,
+                      alone[s].n_prompt, rel_err(together[s].logits, alone[s].logits, 1 + BI_GEN, (int)D.n_vocab));
+            free(alone[s].logits);
+            free(together[s].logits);
+        }
+        /* sequence 0 alone through engine_eval (the chat's call) is the same too */
+        engine_seq_rewind(e, 0, 0);
+        engine_free(e);
+    }
+}
+
+/* Bad batches are refused naming the item. */
+static void test_batch_errors(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_err err = {0};
+    fc_engine_params p = {.n_ctx = 32, .n_seq = 2, .n_batch = 8, .n_threads = 1, .type_k = GGML_TYPE_F16, .type_v = GGML_TYPE_F16};
+    fc_engine *e = engine_new(F, &D, &p, &err);
+    CHECK_MSG(e != NULL, "engine_new: %s", err.msg);
+    if (!e) return;
+    int32_t t[9] = {1, 2, 3, 4, 5, 6, 7, 8, 9}, bad = -1;
+    fc_batch_item two[2] = {{0, t, 1, true}, {0, t, 1, true}};
+    fc_err e1 = {0};
+    CHECK(engine_eval_batch(e, two, 2, &e1) == -1 && strstr(e1.msg, "the same sequence"));
+    fc_batch_item far = {2, t, 1, true};
+    fc_err e2 = {0};
+    CHECK(engine_eval_batch(e, &far, 1, &e2) == -1 && strstr(e2.msg, "sequence 2 is out of range"));
+    fc_batch_item many[2] = {{0, t, 5, true}, {1, t, 4, true}};
+    fc_err e3 = {0};
+    CHECK(engine_eval_batch(e, many, 2, &e3) == -1 && strstr(e3.msg, "N_BATCH"));
+    fc_batch_item neg = {1, &bad, 1, true};
+    fc_err e4 = {0};
+    CHECK(engine_eval_batch(e, &neg, 1, &e4) == -1 && strstr(e4.msg, "sequence 1") && strstr(e4.msg, "vocabulary"));
+    CHECK_EQ_INT(engine_seq_n_past(e, 0), 0);
+    CHECK_EQ_INT(engine_seq_n_past(e, 1), 0);
+    engine_free(e);
+}
+
 static void test_unsupported_arch(void) {
     if (!F) { t_skip("default model absent (make models)"); return; }
     model_desc d2 = D;
@@ -310,6 +444,8 @@ int main(void) {
     T_RUN(test_allocation_equals_plan);
     T_RUN(test_emulated_devices);
     T_RUN(test_unsupported_arch);
+    T_RUN(test_batch_invariance);
+    T_RUN(test_batch_errors);
     if (F) { model_desc_free(&D); gguf_close(F); }
     return t_done();
 }

@@ -324,10 +324,16 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     return residual(s, &L->w_down, gate, n_ff, L->ffn_post_norm, n_tok, il, err);
 }
 
-static int cuda_stage_eval(fc_stage *st, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
-                           fc_err *err) {
+static int cuda_stage_eval(fc_stage *st, float *x, const fc_ubatch *ub, float *logits, fc_err *err) {
     fc_cuda_stage *s = (fc_cuda_stage *)st;
     const model_desc *d = s->d;
+    /* one sequence, its logit rows one run */
+    if (ub->n_tok > 0 && (ub->n_seg != 1 || ub->seg[0].seq != 0 || ub->seg[0].t0 != 0 || ub->seg[0].n != ub->n_tok))
+        return fc_errf(err, FC_EINPUT, "CUDA stage: a call of %d sequences (the CUDA stage runs one)", ub->n_seg);
+    for (int i = 1; i < ub->n_out; i++)
+        if (ub->out[i] != ub->out[0] + i) return fc_errf(err, FC_EINPUT, "CUDA stage: logit rows that are not one run");
+    const int n_tok = ub->n_tok, pos0 = ub->n_tok > 0 ? ub->seg[0].pos0 : 0;
+    const int out_first = ub->n_out > 0 ? ub->out[0] : 0, n_out = ub->n_out;
     if (n_tok <= 0) return 0;
     if ((uint32_t)n_tok > s->sd.cfg.n_batch || pos0 < 0 || (int64_t)pos0 + n_tok > (int64_t)s->sd.cfg.n_ctx)
         return fc_errf(err, FC_EINPUT, "CUDA stage: %d tokens at position %d do not fit (batch %u, context %u)", n_tok, pos0,

@@ -34,6 +34,11 @@
 #include "threads.h"
 #include "vecmath.h"
 
+/* A run of tokens [t0, t0 + n) that the matmuls treat as one group: tile
+ * kernels in groups from t0, leftovers and short runs through the dots, so
+ * that a token's result depends only on its run (batch invariance). */
+typedef struct mm_seg { int t0, n; } mm_seg;
+
 typedef struct fc_cpu_stage {
     fc_stage base;                  /* the backend table (stage.h) */
     fc_model model;                 /* CPU: the host model; emulated: the view of the copies */
@@ -72,6 +77,12 @@ typedef struct fc_cpu_stage {
     uint32_t att_rows;  /* flash attention's query rows per task at most (workbuf_att_rows) */
     float *logits;   /* (n_outputs, n_vocab) */
     fc_stage_mem mem_held;          /* what stage_allocate gave (host arrays owned) */
+    /* the call being evaluated: its segments, and per token its position and segment */
+    const fc_ubatch *ub;
+    int *tok_pos, *tok_seg;         /* [n_batch] host bookkeeping */
+    mm_seg *mm_segs, *out_segs;     /* [n_batch] the matmuls' token segments (layers, head) */
+    int n_mm_segs, n_out_segs;
+    int *seg_task0;                 /* [n_batch + 1] flash attention: first task of each segment */
 } fc_cpu_stage;
 
 /* ---- allocation ---------------------------------------------------------- */
@@ -113,7 +124,16 @@ static fc_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *er
     e->k_cache = sm->k;
     e->v_cache = sm->v;
     e->kv_rows = calloc(d->n_layer, sizeof *e->kv_rows);
-    if (!e->kv_rows) { fc_errf(err, FC_EFAIL, "out of memory"); goto fail; }
+    const size_t nb = sd->cfg.n_batch ? sd->cfg.n_batch : 1;
+    e->tok_pos = calloc(nb, sizeof *e->tok_pos);
+    e->tok_seg = calloc(nb, sizeof *e->tok_seg);
+    e->mm_segs = calloc(nb, sizeof *e->mm_segs);
+    e->out_segs = calloc(nb, sizeof *e->out_segs);
+    e->seg_task0 = calloc(nb + 1, sizeof *e->seg_task0);
+    if (!e->kv_rows || !e->tok_pos || !e->tok_seg || !e->mm_segs || !e->out_segs || !e->seg_task0) {
+        fc_errf(err, FC_EFAIL, "out of memory");
+        goto fail;
+    }
     for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) e->kv_rows[il] = mem_layer_ctx(d, il, sd->cfg.n_ctx);
 
     const workbuf_layout *wl = &sm->wl;
@@ -148,6 +168,11 @@ static void cpu_stage_free(fc_stage *s) {
     /* memory belongs to the devmem (released by the engine) */
     stage_mem_free(&e->mem_held);
     free(e->kv_rows);
+    free(e->tok_pos);
+    free(e->tok_seg);
+    free(e->mm_segs);
+    free(e->out_segs);
+    free(e->seg_task0);
     if (e->own_view) stage_view_free(&e->model);
     free(e);
 }
@@ -174,6 +199,8 @@ typedef struct {
     mm_job jobs[3];
     int n_jobs;
     int n_tok;
+    const mm_seg *segs;     /* the token runs, covering [0, n_tok) */
+    int n_segs;
     bool glu;               /* jobs[0] gate, jobs[1] up: dst of job 0 = act(gate) * up */
     enum fc_ffn_act act;
 } mm_batch;
@@ -193,12 +220,12 @@ static inline void mm_put(const mm_job *j, float *y, int r, float s) {
     y[r] = j->accumulate ? y[r] + s : s;
 }
 
-static void mm_rows_exact(const mm_job *j, int r0, int r1, int n_tok) {
+static void mm_rows_exact(const mm_job *j, int r0, int r1, int t_begin, int t_end) {
     const fc_weight *w = j->w;
     float row[w->n_in]; /* VLA: at most the widest row (n_ff), tens of KiB */
     for (int r = r0; r < r1; r++) {
         w->q->dequant((const uint8_t *)w->data + (size_t)r * w->row_bytes, row, w->n_in);
-        for (int t = 0; t < n_tok; t++) {
+        for (int t = t_begin; t < t_end; t++) {
             const float *a = (const float *)((const uint8_t *)j->act + (size_t)t * j->act_stride);
             float *y = j->dst + (size_t)t * j->dst_stride;
             mm_put(j, y, r, fc_dot_f32(row, a, w->n_in));
@@ -248,10 +275,12 @@ static void mm_put_block(const mm_job *j, const float *blk, int rb, int re, int 
     }
 }
 
-static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
+/* Rows [r0, r1) for the tokens of one run [t_begin, t_end). */
+static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
-    if (j->exact) { mm_rows_exact(j, r0, r1, n_tok); return; }
+    const int n_tok = t_end - t_begin;
+    if (j->exact) { mm_rows_exact(j, r0, r1, t_begin, t_end); return; }
     if (n_tok < 4) {
         /* generation (one token) and tiny batches: long runs of rows per
          * quant_dot_rows, whose AVX-512 Q4_K / Q6_K kernels read rows r and
@@ -262,7 +291,7 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
         const int run = n_tok == 1 ? DOT_ROWS_RUN : DOT_ROWS_RUN / 8;
         for (int rb = r0; rb < r1; rb += run) {
             const int re = rb + run < r1 ? rb + run : r1;
-            for (int t = 0; t < n_tok; t++) {
+            for (int t = t_begin; t < t_end; t++) {
                 quant_dot_rows(w->q, rows + (size_t)rb * w->row_bytes, w->row_bytes, re - rb,
                                (const uint8_t *)j->act + (size_t)t * j->act_stride, w->n_in, o);
                 float *y = j->dst + (size_t)t * j->dst_stride;
@@ -275,8 +304,8 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     float blk[TOK_CHUNK * ROW_BLOCK];
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         const int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
-        for (int t0 = 0; t0 < n_tok; t0 += TOK_CHUNK) {
-            const int t1 = t0 + TOK_CHUNK < n_tok ? t0 + TOK_CHUNK : n_tok;
+        for (int t0 = t_begin; t0 < t_end; t0 += TOK_CHUNK) {
+            const int t1 = t0 + TOK_CHUNK < t_end ? t0 + TOK_CHUNK : t_end;
             int t = t0;
             /* the chunk's result lines (one per token row, dst_stride apart:
              * no stream the hardware prefetchers follow), for writing */
@@ -295,6 +324,11 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
     }
 }
 
+/* Rows [r0, r1) for every run of the batch. */
+static void mm_rows(const mm_batch *b, const mm_job *j, int r0, int r1) {
+    for (int i = 0; i < b->n_segs; i++) mm_rows_run(j, r0, r1, b->segs[i].t0, b->segs[i].t0 + b->segs[i].n);
+}
+
 static void mm_task(void *ctx, int task, int thread) {
     (void)thread;
     const mm_batch *b = ctx;
@@ -302,8 +336,8 @@ static void mm_task(void *ctx, int task, int thread) {
         const mm_job *g = &b->jobs[0], *u = &b->jobs[1];
         int r0 = task * g->rows_per_task, r1 = r0 + g->rows_per_task;
         if (r1 > g->w->n_out) r1 = (int)g->w->n_out;
-        mm_rows(g, r0, r1, b->n_tok);
-        mm_rows(u, r0, r1, b->n_tok);
+        mm_rows(b, g, r0, r1);
+        mm_rows(b, u, r0, r1);
         for (int t = 0; t < b->n_tok; t++) {
             float *gv = g->dst + (size_t)t * g->dst_stride, *uv = u->dst + (size_t)t * u->dst_stride;
             if (!g->exact)
@@ -323,7 +357,7 @@ static void mm_task(void *ctx, int task, int thread) {
         if (task < j->n_tasks) {
             int r0 = task * j->rows_per_task, r1 = r0 + j->rows_per_task;
             if (r1 > j->w->n_out) r1 = (int)j->w->n_out;
-            mm_rows(j, r0, r1, b->n_tok);
+            mm_rows(b, j, r0, r1);
             return;
         }
         task -= j->n_tasks;
@@ -399,22 +433,32 @@ static void quantize_rows(fc_cpu_stage *e, const float *src, size_t stride, int6
 
 typedef struct {
     fc_cpu_stage *e;
-    int il, n_tok, pos0;
+    int il;
     int heads_per_task;     /* flash: query heads of one KV head per task */
 } att_job;
 
-/* Head kvh's keys (is_v false) or values of positions [p0, p0 + n) as
- * floats, one row of head_dim per position, into dst: cached positions
- * (< pos0) dequantized a run of ring rows per call, this batch's copied. */
-static void kv_run(const att_job *j, bool is_v, int p0, int n, int kvh, float *dst) {
+/* Sequence seq's cache of layer il, keys or values (n_seq caches one after
+ * the other, each the memory model's bytes for one sequence). */
+static uint8_t *kv_seq_base(const fc_cpu_stage *e, bool is_v, int il, int seq) {
+    const mem_config *c = &e->sd.cfg;
+    const uint64_t per_seq = is_v ? mem_kv_layer_v_bytes(e->d, (uint32_t)il, c->n_ctx, c->type_v)
+                                  : mem_kv_layer_k_bytes(e->d, (uint32_t)il, c->n_ctx, c->type_k);
+    return (is_v ? e->v_cache : e->k_cache)[il] + (size_t)seq * (size_t)per_seq;
+}
+
+/* Head kvh's keys (is_v false) or values of positions [p0, p0 + n) of
+ * segment sg's sequence as floats, one row of head_dim per position, into
+ * dst: cached positions (< sg->pos0) dequantized a run of ring rows per
+ * call, the segment's own copied from this call's rows. */
+static void kv_run(const att_job *j, const fc_seg *sg, bool is_v, int p0, int n, int kvh, float *dst) {
     const fc_cpu_stage *e = j->e;
     const model_desc *d = e->d;
     const size_t hd = is_v ? d->head_dim_v : d->head_dim_k, rows = e->kv_rows[j->il];
     const size_t head_bytes = is_v ? e->v_head_bytes : e->k_head_bytes;
-    const uint8_t *base = (is_v ? e->v_cache : e->k_cache)[j->il] + (size_t)kvh * rows * head_bytes;
+    const uint8_t *base = kv_seq_base(e, is_v, j->il, sg->seq) + (size_t)kvh * rows * head_bytes;
     const quant_traits *q = is_v ? e->vq : e->kq;
     int p = p0;
-    const int end = p0 + n, cached_end = end < j->pos0 ? end : j->pos0;
+    const int end = p0 + n, cached_end = end < sg->pos0 ? end : sg->pos0;
     while (p < cached_end) {
         const size_t row = (size_t)p % rows;
         const int run = (int)(rows - row) < cached_end - p ? (int)(rows - row) : cached_end - p;
@@ -423,13 +467,14 @@ static void kv_run(const att_job *j, bool is_v, int p0, int n, int kvh, float *d
     }
     const float *batch = (is_v ? e->v : e->k) + (size_t)kvh * hd;
     for (; p < end; p++)
-        memcpy(dst + (size_t)(p - p0) * hd, batch + (size_t)(p - j->pos0) * d->n_head_kv * hd, hd * sizeof(float));
+        memcpy(dst + (size_t)(p - p0) * hd, batch + (size_t)(sg->t0 + p - sg->pos0) * d->n_head_kv * hd,
+               hd * sizeof(float));
 }
 
 /* Head kvh of position p's key (is_v false) or value, as floats, in buf
  * (plain attention). */
-static inline const float *kv_head(const att_job *j, bool is_v, int p, int kvh, float *buf) {
-    kv_run(j, is_v, p, 1, kvh, buf);
+static inline const float *kv_head(const att_job *j, const fc_seg *sg, bool is_v, int p, int kvh, float *buf) {
+    kv_run(j, sg, is_v, p, 1, kvh, buf);
     return buf;
 }
 
@@ -450,7 +495,8 @@ static void att_plain_task(void *ctx, int task, int thread) {
     int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v;
     int t = task / (int)d->n_head, h = task % (int)d->n_head;
     int kvh = h / (int)(d->n_head / d->n_head_kv);
-    int pos = j->pos0 + t, n_kv = pos + 1, first = att_first(L, pos);
+    const fc_seg *sg = &e->ub->seg[e->tok_seg[t]];
+    int pos = e->tok_pos[t], n_kv = pos + 1, first = att_first(L, pos);
     const float *q = e->q + (size_t)t * d->n_head * hk + (size_t)h * hk;
     float *out = e->att + (size_t)t * d->n_head * hv + (size_t)h * hv;
     float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
@@ -458,7 +504,7 @@ static void att_plain_task(void *ctx, int task, int thread) {
     float scale = e->model.attn_scale;
     float mx = -INFINITY;
     for (int p = first; p < n_kv; p++) {
-        float s = fc_dot_f32(q, kv_head(j, false, p, kvh, kbuf), hk) * scale;
+        float s = fc_dot_f32(q, kv_head(j, sg, false, p, kvh, kbuf), hk) * scale;
         scores[p - first] = s;
         if (s > mx) mx = s;
     }
@@ -466,15 +512,17 @@ static void att_plain_task(void *ctx, int task, int thread) {
     for (int p = first; p < n_kv; p++) { scores[p - first] = expf(scores[p - first] - mx); sum += scores[p - first]; }
     memset(out, 0, (size_t)hv * sizeof *out);
     for (int p = first; p < n_kv; p++)
-        fc_axpy_f32(out, (float)(scores[p - first] / sum), kv_head(j, true, p, kvh, vbuf), hv);
+        fc_axpy_f32(out, (float)(scores[p - first] / sum), kv_head(j, sg, true, p, kvh, vbuf), hv);
 }
 
-/* Flash attention, one task per (block of WORKBUF_ATT_TOKENS tokens, group
- * of heads_per_task query heads of one KV head): over tiles of
- * WORKBUF_FLASH_TILE positions, the keys and values of the tile are gathered
- * once into the thread's scratch (kv_run), then each query row takes its
- * scores, softmax weights against its running maximum and sum (online
- * softmax) and weighted values (vecmath.h). Rows see positions [first, pos]. */
+/* Flash attention, one task per (block of WORKBUF_ATT_TOKENS tokens of one
+ * segment, group of heads_per_task query heads of one KV head): over tiles
+ * of WORKBUF_FLASH_TILE positions (aligned to multiples of the tile, so a
+ * row's tiles depend only on its position: batch invariance), the keys and
+ * values of the tile are gathered once into the thread's scratch (kv_run),
+ * then each query row takes its scores, softmax weights against its running
+ * maximum and sum (online softmax) and weighted values (vecmath.h). Rows see
+ * positions [first, pos]. */
 static void att_flash_task(void *ctx, int task, int thread) {
     enum { TILE = WORKBUF_FLASH_TILE, TB = WORKBUF_ATT_TOKENS };
     const att_job *j = ctx;
@@ -484,17 +532,27 @@ static void att_flash_task(void *ctx, int task, int thread) {
     const int hk = (int)d->head_dim_k, hv = (int)d->head_dim_v, n_head = (int)d->n_head;
     const int group = n_head / (int)d->n_head_kv, gs = j->heads_per_task, per_kv = group / gs;
     const int per_block = (int)d->n_head_kv * per_kv;
+    /* the task's segment: the last one whose first task is <= task */
+    int si = 0, lo_s = 0, hi_s = e->ub->n_seg - 1;
+    while (lo_s <= hi_s) {
+        const int mid = (lo_s + hi_s) / 2;
+        if (e->seg_task0[mid] <= task) si = mid, lo_s = mid + 1;
+        else hi_s = mid - 1;
+    }
+    const fc_seg *sg = &e->ub->seg[si];
+    task -= e->seg_task0[si];
     /* the last token blocks (the most positions) first, so no thread is
      * left with a long task at the end */
-    const int n_blocks = (j->n_tok + TB - 1) / TB, tb = n_blocks - 1 - task / per_block;
+    const int n_blocks = (sg->n + TB - 1) / TB, tb = n_blocks - 1 - task / per_block;
     const int kvh = task % per_block / per_kv, h0 = kvh * group + task % per_kv * gs;
-    const int t0 = tb * TB, nt = j->n_tok - t0 < TB ? j->n_tok - t0 : TB, rows = gs * nt;
+    const int t0 = sg->t0 + tb * TB, nt = sg->t0 + sg->n - t0 < TB ? sg->t0 + sg->n - t0 : TB, rows = gs * nt;
     const int rmax = (int)e->att_rows;
     float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
     double *l = (double *)(void *)scratch;
     float *m = scratch + 2 * rmax, *s = m + rmax, *kt = s + TILE, *vt = kt + (size_t)hk * TILE;
     const float scale = e->model.attn_scale;
-    const int lo = att_first(L, j->pos0 + t0), hi = j->pos0 + t0 + nt; /* positions any row sees */
+    const int pos_t0 = sg->pos0 + (t0 - sg->t0);
+    const int lo = att_first(L, pos_t0) / TILE * TILE, hi = pos_t0 + nt; /* positions any row sees, from a tile boundary */
     /* row r: token t0 + r % nt, head h0 + r / nt; its output in e->att */
 #define ATT_OUT(r) (e->att + ((size_t)(t0 + (r) % nt) * n_head + (size_t)(h0 + (r) / nt)) * hv)
     for (int r = 0; r < rows; r++) {
@@ -504,10 +562,10 @@ static void att_flash_task(void *ctx, int task, int thread) {
     }
     for (int p0 = lo; p0 < hi; p0 += TILE) {
         const int n = hi - p0 < TILE ? hi - p0 : TILE;
-        kv_run(j, false, p0, n, kvh, kt);
-        kv_run(j, true, p0, n, kvh, vt);
+        kv_run(j, sg, false, p0, n, kvh, kt);
+        kv_run(j, sg, true, p0, n, kvh, vt);
         for (int r = 0; r < rows; r++) {
-            const int t = t0 + r % nt, h = h0 + r / nt, pos = j->pos0 + t, first = att_first(L, pos);
+            const int t = t0 + r % nt, h = h0 + r / nt, pos = pos_t0 + r % nt, first = att_first(L, pos);
             const int a = first > p0 ? first - p0 : 0, b = pos + 1 - p0 < n ? pos + 1 - p0 : n;
             if (a >= b) continue;
             vm_scores(e->q + ((size_t)t * n_head + (size_t)h) * hk, kt, hk, a, b, scale, s);
@@ -523,26 +581,34 @@ static void att_flash_task(void *ctx, int task, int thread) {
 #undef ATT_OUT
 }
 
-/* Attention of n_tok query tokens at positions pos0... Flash: the largest
- * head group (a divisor of the query heads per KV head) that still gives
- * two tasks per thread, so generation (one token) keeps the threads busy. */
-static void attention(fc_cpu_stage *e, int il, int n_tok, int pos0) {
+/* Attention of the call's tokens, each over its own sequence. Flash: the
+ * largest head group (a divisor of the query heads per KV head) that still
+ * gives two tasks per thread, so generation (one token) keeps the threads
+ * busy; the grouping changes which thread computes a row, not how. */
+static void attention(fc_cpu_stage *e, int il) {
     const model_desc *d = e->d;
-    att_job aj = {e, il, n_tok, pos0, 1};
+    const fc_ubatch *ub = e->ub;
+    att_job aj = {e, il, 1};
     if (!e->p.flash) {
-        pool_run(e->pool, att_plain_task, &aj, n_tok * (int)d->n_head);
+        pool_run(e->pool, att_plain_task, &aj, ub->n_tok * (int)d->n_head);
         return;
     }
-    const int group = (int)(d->n_head / d->n_head_kv), blocks = (n_tok + WORKBUF_ATT_TOKENS - 1) / WORKBUF_ATT_TOKENS;
+    const int group = (int)(d->n_head / d->n_head_kv);
+    int blocks = 0;
+    for (int i = 0; i < ub->n_seg; i++) blocks += (ub->seg[i].n + WORKBUF_ATT_TOKENS - 1) / WORKBUF_ATT_TOKENS;
     const int want = 2 * pool_size(e->pool);
     for (int gs = group; gs >= 1; gs--)
         if (group % gs == 0 && blocks * (int)d->n_head_kv * (group / gs) >= want) { aj.heads_per_task = gs; break; }
-    pool_run(e->pool, att_flash_task, &aj, blocks * (int)d->n_head_kv * (group / aj.heads_per_task));
+    const int per_block = (int)d->n_head_kv * (group / aj.heads_per_task);
+    e->seg_task0[0] = 0;
+    for (int i = 0; i < ub->n_seg; i++)
+        e->seg_task0[i + 1] = e->seg_task0[i] + (ub->seg[i].n + WORKBUF_ATT_TOKENS - 1) / WORKBUF_ATT_TOKENS * per_block;
+    pool_run(e->pool, att_flash_task, &aj, e->seg_task0[ub->n_seg]);
 }
 
 /* ---- the forward pass ----------------------------------------------------- */
 
-typedef struct { fc_cpu_stage *e; int il, pos0, first; } tok_job; /* tokens first + task */
+typedef struct { fc_cpu_stage *e; int il; } tok_job;
 
 /* Rounds n values in place to what a cache row of type q gives back. */
 static void kv_round(const quant_traits *q, quant_quantize_fn quantize, float *v, int64_t n, size_t row_bytes) {
@@ -561,7 +627,7 @@ static void qk_task(void *ctx, int t, int thread) {
     fc_cpu_stage *e = j->e;
     const model_desc *d = e->d;
     const fc_layer *L = &e->model.layers[j->il];
-    int pos = j->pos0 + t, hk = (int)d->head_dim_k;
+    int pos = e->tok_pos[t], hk = (int)d->head_dim_k;
     float *q = e->q + (size_t)t * d->n_head * hk;
     float *k = e->k + (size_t)t * d->n_head_kv * hk;
     float *v = e->v + (size_t)t * d->n_head_kv * d->head_dim_v;
@@ -582,19 +648,23 @@ static void qk_task(void *ctx, int t, int thread) {
     kv_round(e->vq, e->v_quantize, v, (int64_t)d->n_head_kv * d->head_dim_v, e->v_row_bytes);
 }
 
-/* Token t's key and value heads into the cache (rows pos % kv_rows). */
+/* Token t's key and value heads into its sequence's cache (rows pos %
+ * kv_rows). Only the last kv_rows tokens of a segment survive in a ring:
+ * earlier ones would be overwritten, so they are not stored. */
 static void store_task(void *ctx, int t, int thread) {
     (void)thread;
     const tok_job *j = ctx;
     fc_cpu_stage *e = j->e;
     const model_desc *d = e->d;
-    t += j->first;
-    const size_t rows = e->kv_rows[j->il], row = (size_t)(j->pos0 + t) % rows;
+    const fc_seg *sg = &e->ub->seg[e->tok_seg[t]];
+    const size_t rows = e->kv_rows[j->il], row = (size_t)e->tok_pos[t] % rows;
+    if ((size_t)(sg->t0 + sg->n - t) > rows) return;
+    uint8_t *kc = kv_seq_base(e, false, j->il, sg->seq), *vc = kv_seq_base(e, true, j->il, sg->seq);
     for (size_t h = 0; h < d->n_head_kv; h++) {
-        e->k_quantize(e->k + ((size_t)t * d->n_head_kv + h) * d->head_dim_k,
-                        e->k_cache[j->il] + (h * rows + row) * e->k_head_bytes, d->head_dim_k);
-        e->v_quantize(e->v + ((size_t)t * d->n_head_kv + h) * d->head_dim_v,
-                        e->v_cache[j->il] + (h * rows + row) * e->v_head_bytes, d->head_dim_v);
+        e->k_quantize(e->k + ((size_t)t * d->n_head_kv + h) * d->head_dim_k, kc + (h * rows + row) * e->k_head_bytes,
+                      d->head_dim_k);
+        e->v_quantize(e->v + ((size_t)t * d->n_head_kv + h) * d->head_dim_v, vc + (h * rows + row) * e->v_head_bytes,
+                      d->head_dim_v);
     }
 }
 
@@ -630,7 +700,7 @@ static void post_norm_add_task(void *ctx, int t, int thread) {
 static void residual_add(fc_cpu_stage *e, const fc_weight *w, const float *in, size_t in_w, const float *post_norm, int n_tok) {
     size_t n_embd = e->d->n_embd;
     quantize_rows(e, in, in_w, (int64_t)in_w, n_tok, w, NULL, NULL);
-    mm_batch o = {.n_jobs = 1, .n_tok = n_tok};
+    mm_batch o = {.n_jobs = 1, .n_tok = n_tok, .segs = e->mm_segs, .n_segs = e->n_mm_segs};
     o.jobs[0] = (mm_job){.w = w, .dst = post_norm ? e->xb : e->x, .dst_stride = n_embd, .accumulate = !post_norm};
     set_act(e, &o.jobs[0], in, in_w);
     mm_run(e, &o);
@@ -640,8 +710,9 @@ static void residual_add(fc_cpu_stage *e, const fc_weight *w, const float *in, s
     }
 }
 
-static void forward_layer(fc_cpu_stage *e, int il, int n_tok, int pos0) {
+static void forward_layer(fc_cpu_stage *e, int il) {
     const model_desc *d = e->d;
+    const int n_tok = e->ub->n_tok;
     const fc_layer *L = &e->model.layers[il];
     size_t n_embd = d->n_embd, q_w = (size_t)d->n_head * d->head_dim_k, kv_wk = (size_t)d->n_head_kv * d->head_dim_k;
     size_t kv_wv = (size_t)d->n_head_kv * d->head_dim_v, att_w = (size_t)d->n_head * d->head_dim_v;
@@ -650,26 +721,24 @@ static void forward_layer(fc_cpu_stage *e, int il, int n_tok, int pos0) {
     norm_job nj = {e, L->attn_norm, n_tok};
     pool_run(e->pool, norm_task, &nj, n_tok);
     quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->wq, &L->wk, &L->wv);
-    mm_batch b = {.n_jobs = 3, .n_tok = n_tok};
+    mm_batch b = {.n_jobs = 3, .n_tok = n_tok, .segs = e->mm_segs, .n_segs = e->n_mm_segs};
     b.jobs[0] = (mm_job){.w = &L->wq, .dst = e->q, .dst_stride = q_w};
     b.jobs[1] = (mm_job){.w = &L->wk, .dst = e->k, .dst_stride = kv_wk};
     b.jobs[2] = (mm_job){.w = &L->wv, .dst = e->v, .dst_stride = kv_wv};
     for (int i = 0; i < 3; i++) set_act(e, &b.jobs[i], e->xb, n_embd);
     mm_run(e, &b);
-    tok_job tj = {e, il, pos0, 0};
+    tok_job tj = {e, il};
     pool_run(e->pool, qk_task, &tj, n_tok);
-    attention(e, il, n_tok, pos0);
+    attention(e, il);
     if (e->rot_v) pool_run(e->pool, unrotate_task, e, n_tok);
-    /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
-    tj.first = n_tok > (int)e->kv_rows[il] ? n_tok - (int)e->kv_rows[il] : 0;
-    pool_run(e->pool, store_task, &tj, n_tok - tj.first);
+    pool_run(e->pool, store_task, &tj, n_tok);
     residual_add(e, &L->wo, e->att, att_w, L->attn_post_norm, n_tok);
 
     /* feed-forward block */
     nj.norm = L->ffn_norm;
     pool_run(e->pool, norm_task, &nj, n_tok);
     quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_tok, &L->w_gate, &L->w_up, NULL);
-    mm_batch f = {.n_jobs = 2, .n_tok = n_tok, .glu = true, .act = e->model.ffn_act};
+    mm_batch f = {.n_jobs = 2, .n_tok = n_tok, .glu = true, .act = e->model.ffn_act, .segs = e->mm_segs, .n_segs = e->n_mm_segs};
     f.jobs[0] = (mm_job){.w = &L->w_gate, .dst = e->gate, .dst_stride = d->n_ff};
     f.jobs[1] = (mm_job){.w = &L->w_up, .dst = e->up, .dst_stride = d->n_ff};
     set_act(e, &f.jobs[0], e->xb, n_embd);
@@ -678,14 +747,23 @@ static void forward_layer(fc_cpu_stage *e, int il, int n_tok, int pos0) {
     residual_add(e, &L->w_down, e->gate, d->n_ff, L->ffn_post_norm, n_tok);
 }
 
-/* Output head over the rows [first, first + n_out) of the residual stream. */
-static void forward_output(fc_cpu_stage *e, int first, int n_out) {
+/* Output head over the rows ub->out of the residual stream: the rows of
+ * one segment form one matmul run, so a row's logits depend only on its
+ * segment (batch invariance). */
+static void forward_output(fc_cpu_stage *e) {
     const model_desc *d = e->d;
+    const fc_ubatch *ub = e->ub;
+    const int n_out = ub->n_out;
     size_t n_embd = d->n_embd;
-    for (int t = 0; t < n_out; t++)
-        fc_rmsnorm(e->xb + (size_t)t * n_embd, e->x + (size_t)(first + t) * n_embd, e->model.output_norm, (int)n_embd, d->norm_eps);
+    e->n_out_segs = 0;
+    for (int i = 0; i < n_out; i++) {
+        fc_rmsnorm(e->xb + (size_t)i * n_embd, e->x + (size_t)ub->out[i] * n_embd, e->model.output_norm, (int)n_embd,
+                   d->norm_eps);
+        if (i > 0 && e->tok_seg[ub->out[i]] == e->tok_seg[ub->out[i - 1]]) e->out_segs[e->n_out_segs - 1].n++;
+        else e->out_segs[e->n_out_segs++] = (mm_seg){i, 1};
+    }
     quantize_rows(e, e->xb, n_embd, (int64_t)n_embd, n_out, &e->model.output, NULL, NULL);
-    mm_batch b = {.n_jobs = 1, .n_tok = n_out};
+    mm_batch b = {.n_jobs = 1, .n_tok = n_out, .segs = e->out_segs, .n_segs = e->n_out_segs};
     b.jobs[0] = (mm_job){.w = &e->model.output, .dst = e->logits, .dst_stride = d->n_vocab};
     set_act(e, &b.jobs[0], e->xb, n_embd);
     mm_run(e, &b);
@@ -694,20 +772,36 @@ static void forward_output(fc_cpu_stage *e, int first, int n_out) {
         for (size_t i = 0; i < (size_t)n_out * d->n_vocab; i++) e->logits[i] = cap * tanhf(e->logits[i] / cap);
 }
 
-static int cpu_stage_eval(fc_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits,
-                          fc_err *err) {
-    (void)err;
+static int cpu_stage_eval(fc_stage *s, float *x, const fc_ubatch *ub, float *logits, fc_err *err) {
     fc_cpu_stage *e = (fc_cpu_stage *)s;
     const model_desc *d = e->d;
+    const int n_tok = ub->n_tok;
+    if (n_tok <= 0) return 0;
+    if ((uint32_t)n_tok > e->sd.cfg.n_batch || (uint32_t)ub->n_out > mem_n_outputs(&e->sd.cfg))
+        return fc_errf(err, FC_EINPUT, "stage: %d tokens, %d logit rows (at most %u and %u)", n_tok, ub->n_out,
+                       e->sd.cfg.n_batch, mem_n_outputs(&e->sd.cfg));
+    /* per token its position and segment; the matmuls' runs are the segments */
+    e->ub = ub;
+    e->n_mm_segs = ub->n_seg;
+    for (int i = 0; i < ub->n_seg; i++) {
+        const fc_seg *sg = &ub->seg[i];
+        if (sg->seq < 0 || (uint32_t)sg->seq >= mem_n_seq(&e->sd.cfg) || sg->t0 < 0 || sg->n < 1 || sg->t0 + sg->n > n_tok ||
+            sg->pos0 < 0 || (int64_t)sg->pos0 + sg->n > (int64_t)e->sd.cfg.n_ctx)
+            return fc_errf(err, FC_EINPUT, "stage: segment %d (sequence %d, tokens %d..%d at %d) is out of range", i,
+                           sg->seq, sg->t0, sg->t0 + sg->n, sg->pos0);
+        e->mm_segs[i] = (mm_seg){sg->t0, sg->n};
+        for (int t = sg->t0; t < sg->t0 + sg->n; t++) e->tok_pos[t] = sg->pos0 + (t - sg->t0), e->tok_seg[t] = i;
+    }
     size_t row = (size_t)d->n_embd * sizeof(float);
     if (x != e->x) memcpy(e->x, x, (size_t)n_tok * row);  /* the hidden state crosses in */
-    for (uint32_t il = e->sd.first; il < e->sd.first + e->sd.n_layers; il++) forward_layer(e, (int)il, n_tok, pos0);
-    if (e->sd.head && n_out > 0) {
-        forward_output(e, out_first, n_out);
-        if (logits != e->logits) memcpy(logits, e->logits, (size_t)n_out * d->n_vocab * sizeof(float));
+    for (uint32_t il = e->sd.first; il < e->sd.first + e->sd.n_layers; il++) forward_layer(e, (int)il);
+    if (e->sd.head && ub->n_out > 0) {
+        forward_output(e);
+        if (logits != e->logits) memcpy(logits, e->logits, (size_t)ub->n_out * d->n_vocab * sizeof(float));
     } else if (x != e->x) {
         memcpy(x, e->x, (size_t)n_tok * row);              /* and out */
     }
+    e->ub = NULL;
     return 0;
 }
 

@@ -32,8 +32,8 @@ static fc_stage *none_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *e
     return NULL;
 }
 static void none_stage_free(fc_stage *s) { (void)s; }
-static int none_eval(fc_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits, fc_err *err) {
-    (void)s; (void)x; (void)n_tok; (void)pos0; (void)out_first; (void)n_out; (void)logits;
+static int none_eval(fc_stage *s, float *x, const fc_ubatch *ub, float *logits, fc_err *err) {
+    (void)s; (void)x; (void)ub; (void)logits;
     return fc_errf(err, FC_EFAIL, NO_CUDA);
 }
 const fc_backend backend_cuda = {

@@ -32,7 +32,12 @@ struct fc_engine {
     int n_dev;
     float *x, *logits;          /* the CPU stage's residual and logits buffers */
     bool ring;                  /* some layer's cache is a ring: rewinding loses positions */
-    int n_past;
+    uint32_t n_seq;
+    int *n_past;                /* [n_seq] positions each sequence's cache holds */
+    fc_seg *segs;               /* [n_batch] a call's segments */
+    int *out_rows;              /* [n_batch] its logit rows */
+    int *item_row;              /* [n_batch] engine_eval_batch: item -> logits row, or -1 */
+    int n_items;
 };
 
 static bool kv_type_ok(uint32_t t) { return mem_kv_type_allowed(t); }
@@ -77,14 +82,34 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     }
     uint32_t cpu_layers = 0;
     if (check_devices(d, p, &cpu_layers, err)) return NULL;
+    if (p->n_seq > FC_N_SEQ_MAX) { fc_errf(err, FC_EINPUT, "%u sequences are out of range (1..%u)", p->n_seq, FC_N_SEQ_MAX); return NULL; }
+    for (int i = 0; p->n_seq > 1 && i < p->n_dev; i++)
+        if (p->dev[i].kind == MEM_DEV_GPU && (p->dev[i].n_layers || p->dev[i].head)) {
+            fc_errf(err, FC_EINPUT, "several sequences (N_PARALLEL %u) run on the CPU only for now: the CUDA stage runs one "
+                    "(LAYERS 0, or N_PARALLEL 1)", p->n_seq);
+            return NULL;
+        }
     quant_init(QUANT_ISA_AUTO);
     fc_engine *e = calloc(1, sizeof *e);
     if (!e) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
     e->d = d;
     e->p = *p;
     e->cpu_layers = cpu_layers;
+    e->n_seq = p->n_seq ? p->n_seq : 1;
+    e->n_past = calloc(e->n_seq, sizeof *e->n_past);
+    e->segs = calloc(p->n_batch, sizeof *e->segs);
+    e->out_rows = calloc(p->n_batch, sizeof *e->out_rows);
+    e->item_row = calloc(p->n_batch, sizeof *e->item_row);
+    if (!e->n_past || !e->segs || !e->out_rows || !e->item_row) {
+        free(e->n_past); free(e->segs); free(e->out_rows); free(e->item_row); free(e);
+        fc_errf(err, FC_EFAIL, "out of memory");
+        return NULL;
+    }
     devmem_init(&e->cpu_mem, FC_DEV_CPU, "CPU", UINT64_MAX, &e->log, &devmem_host_ops, NULL);
-    if (model_load(&e->model, f, d, err)) { free(e); return NULL; }
+    if (model_load(&e->model, f, d, err)) {
+        free(e->n_past); free(e->segs); free(e->out_rows); free(e->item_row); free(e);
+        return NULL;
+    }
     const ggml_type_info *tk = ggml_type_get(p->type_k), *tv = ggml_type_get(p->type_v);
     if (d->head_dim_k % tk->block_elems || d->head_dim_v % tv->block_elems) {
         fc_errf(err, FC_EINPUT, "KV cache type %s needs head dimensions that are multiples of %u (model has %u/%u)",
@@ -101,7 +126,7 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     fc_stage_desc sd = {
         .file = f, .d = d, .model = &e->model, .mm = &e->mm, .kind = MEM_DEV_CPU, .first = 0, .n_layers = cpu_layers,
         .head = !head_on_dev, .exact = p->exact, .pool = e->pool,
-        .cfg = {.n_ctx = p->n_ctx, .n_batch = p->n_batch, .type_k = p->type_k, .type_v = p->type_v, .flash = p->flash,
+        .cfg = {.n_ctx = p->n_ctx, .n_seq = e->n_seq, .n_batch = p->n_batch, .type_k = p->type_k, .type_v = p->type_v, .flash = p->flash,
                 .n_threads = (uint32_t)p->n_threads, .n_outputs = p->all_logits ? p->n_batch : 1},
     };
     if (!(e->cpu = backend_cpu.stage_new(&sd, &e->cpu_mem, err))) goto fail;
@@ -150,38 +175,73 @@ void engine_free(fc_engine *e) {
     alloc_log_free(&e->log);
     mem_model_free(&e->mm);
     model_free(&e->model);
+    free(e->n_past);
+    free(e->segs);
+    free(e->out_rows);
+    free(e->item_row);
     free(e);
 }
 
 const float *engine_logits(const fc_engine *e) { return e->logits; }
-int engine_n_past(const fc_engine *e) { return e->n_past; }
+int engine_n_past(const fc_engine *e) { return e->n_past[0]; }
 int engine_n_ctx(const fc_engine *e) { return (int)e->p.n_ctx; }
 int engine_n_vocab(const fc_engine *e) { return (int)e->d->n_vocab; }
+int engine_n_seq(const fc_engine *e) { return (int)e->n_seq; }
+int engine_seq_n_past(const fc_engine *e, int seq) { return seq >= 0 && (uint32_t)seq < e->n_seq ? e->n_past[seq] : 0; }
 const fc_alloc_log *engine_alloc_log(const fc_engine *e) { return &e->log; }
 const fc_engine_params *engine_params(const fc_engine *e) { return &e->p; }
 uint64_t engine_device_context_bytes(const fc_engine *e, int i) { return i >= 0 && i < e->n_dev ? e->dev[i].context_bytes : 0; }
 uint32_t engine_cpu_layers(const fc_engine *e) { return e->cpu_layers; }
 
-void engine_rewind(fc_engine *e, int n_past) {
+const float *engine_batch_logits(const fc_engine *e, int i) {
+    if (i < 0 || i >= e->n_items || e->item_row[i] < 0) return NULL;
+    return e->logits + (size_t)e->item_row[i] * e->d->n_vocab;
+}
+
+void engine_seq_rewind(fc_engine *e, int seq, int n_past) {
+    if (seq < 0 || (uint32_t)seq >= e->n_seq) return;
     if (n_past < 0) n_past = 0;
-    if (n_past >= e->n_past) return;
+    const int have = e->n_past[seq];
+    if (n_past >= have) return;
     /* A ring has overwritten the window before n_past once more than one
      * window's worth of positions followed it: start over. */
     for (uint32_t il = 0; e->ring && il < e->d->n_layer; il++) {
         uint32_t rows = mem_layer_ctx(e->d, il, e->p.n_ctx);
-        if (rows < e->p.n_ctx && e->n_past - n_past > 1 && e->n_past > (int)rows) n_past = 0;
+        if (rows < e->p.n_ctx && have - n_past > 1 && have > (int)rows) n_past = 0;
     }
-    e->n_past = n_past;
+    e->n_past[seq] = n_past;
 }
 
-/* Every stage in order over the batch in e->x; the head's logits of rows
- * [out_first, out_first + n_out) land in e->logits. */
-static int run_stages(fc_engine *e, int nb, int out_first, int n_out, fc_err *err) {
-    if (e->cpu->be->eval(e->cpu, e->x, nb, e->n_past, out_first, n_out, e->logits, err)) return -1;
+void engine_rewind(fc_engine *e, int n_past) { engine_seq_rewind(e, 0, n_past); }
+
+/* Every stage in order over the call in e->x; the head's logits of the
+ * call's out rows land in e->logits. */
+static int run_stages(fc_engine *e, const fc_ubatch *ub, fc_err *err) {
+    if (e->cpu->be->eval(e->cpu, e->x, ub, e->logits, err)) return -1;
     for (int i = 0; i < e->n_dev; i++) {
         fc_stage *st = e->dev[i].stage;
-        if (st && st->be->eval(st, e->x, nb, e->n_past, out_first, n_out, e->logits, err)) return -1;
+        if (st && st->be->eval(st, e->x, ub, e->logits, err)) return -1;
     }
+    return 0;
+}
+
+/* The embeddings of n tokens into rows [t0, t0 + n) of e->x. */
+static void embed(fc_engine *e, const int32_t *tokens, int n, int t0) {
+    const model_desc *d = e->d;
+    const fc_weight *emb = &e->model.tok_embd;
+    for (int t = 0; t < n; t++) {
+        float *x = e->x + (size_t)(t0 + t) * d->n_embd;
+        emb->q->dequant((const uint8_t *)emb->data + (size_t)tokens[t] * emb->row_bytes, x, d->n_embd);
+        if (e->model.embd_scale != 1.0f)
+            for (uint32_t i = 0; i < d->n_embd; i++) x[i] *= e->model.embd_scale;
+    }
+}
+
+static int check_tokens(const fc_engine *e, const int32_t *tokens, int n, fc_err *err) {
+    for (int i = 0; i < n; i++)
+        if (tokens[i] < 0 || (uint32_t)tokens[i] >= e->d->n_vocab)
+            return fc_errf(err, FC_EINPUT, "token id %d at position %d is outside the vocabulary (0..%u)", tokens[i], i,
+                           e->d->n_vocab - 1);
     return 0;
 }
 
@@ -190,32 +250,68 @@ int engine_eval(fc_engine *e, const int32_t *tokens, int n, float *logits_out, f
     if (n <= 0) return 0;
     if (logits_out && !e->p.all_logits)
         return fc_errf(err, FC_EFAIL, "engine: all-position logits were not enabled (all_logits)");
-    if ((int64_t)e->n_past + n > (int64_t)e->p.n_ctx)
+    if ((int64_t)e->n_past[0] + n > (int64_t)e->p.n_ctx)
         return fc_errf(err, FC_EINPUT, "%d tokens do not fit in the context: %d of %u positions are used (raise N_CTX / -c)",
-                       n, e->n_past, e->p.n_ctx);
-    for (int i = 0; i < n; i++)
-        if (tokens[i] < 0 || (uint32_t)tokens[i] >= d->n_vocab)
-            return fc_errf(err, FC_EINPUT, "token id %d at position %d is outside the vocabulary (0..%u)", tokens[i], i,
-                           d->n_vocab - 1);
+                       n, e->n_past[0], e->p.n_ctx);
+    if (check_tokens(e, tokens, n, err)) return -1;
+    e->n_items = 0;
     for (int done = 0; done < n;) {
         int nb = n - done < (int)e->p.n_batch ? n - done : (int)e->p.n_batch;
-        const fc_weight *emb = &e->model.tok_embd;
-        for (int t = 0; t < nb; t++) {
-            float *x = e->x + (size_t)t * d->n_embd;
-            emb->q->dequant((const uint8_t *)emb->data + (size_t)tokens[done + t] * emb->row_bytes, x, d->n_embd);
-            if (e->model.embd_scale != 1.0f)
-                for (uint32_t i = 0; i < d->n_embd; i++) x[i] *= e->model.embd_scale;
+        embed(e, tokens + done, nb, 0);
+        e->segs[0] = (fc_seg){.seq = 0, .t0 = 0, .n = nb, .pos0 = e->n_past[0]};
+        fc_ubatch ub = {.n_tok = nb, .n_seg = 1, .seg = e->segs, .out = e->out_rows, .n_out = 0};
+        if (logits_out) {
+            for (int t = 0; t < nb; t++) e->out_rows[t] = t;
+            ub.n_out = nb;
+        } else if (done + nb == n) {
+            e->out_rows[0] = nb - 1;
+            ub.n_out = 1;
         }
-        int out_first = 0, n_out = 0;
-        if (logits_out) n_out = nb;
-        else if (done + nb == n) out_first = nb - 1, n_out = 1;
-        if (run_stages(e, nb, out_first, n_out, err)) return -1;
+        if (run_stages(e, &ub, err)) return -1;
         if (logits_out) {
             memcpy(logits_out + (size_t)done * d->n_vocab, e->logits, (size_t)nb * d->n_vocab * sizeof(float));
             if (nb > 1) memmove(e->logits, e->logits + (size_t)(nb - 1) * d->n_vocab, d->n_vocab * sizeof(float));
         }
-        e->n_past += nb;
+        e->n_past[0] += nb;
         done += nb;
     }
+    return 0;
+}
+
+int engine_eval_batch(fc_engine *e, const fc_batch_item *items, int n_items, fc_err *err) {
+    e->n_items = 0;
+    if (n_items <= 0) return 0;
+    int n_tok = 0, n_out = 0;
+    for (int i = 0; i < n_items; i++) {
+        const fc_batch_item *it = &items[i];
+        if (it->seq < 0 || (uint32_t)it->seq >= e->n_seq)
+            return fc_errf(err, FC_EINPUT, "batch item %d: sequence %d is out of range (0..%u)", i, it->seq, e->n_seq - 1);
+        if (it->n < 1) return fc_errf(err, FC_EINPUT, "batch item %d: no tokens", i);
+        for (int k = 0; k < i; k++)
+            if (items[k].seq == it->seq) return fc_errf(err, FC_EINPUT, "batch items %d and %d: the same sequence %d", k, i, it->seq);
+        if ((int64_t)e->n_past[it->seq] + it->n > (int64_t)e->p.n_ctx)
+            return fc_errf(err, FC_EINPUT, "sequence %d: %d tokens do not fit in the context: %d of %u positions are used",
+                           it->seq, it->n, e->n_past[it->seq], e->p.n_ctx);
+        if (check_tokens(e, it->tokens, it->n, err)) return fc_err_prefix(err, "sequence %d", it->seq);
+        if (it->n > (int)e->p.n_batch - n_tok)
+            return fc_errf(err, FC_EINPUT, "the batch's items hold more than %u tokens (N_BATCH)", e->p.n_batch);
+        n_tok += it->n;
+    }
+    n_tok = 0;
+    for (int i = 0; i < n_items; i++) {
+        const fc_batch_item *it = &items[i];
+        embed(e, it->tokens, it->n, n_tok);
+        e->segs[i] = (fc_seg){.seq = it->seq, .t0 = n_tok, .n = it->n, .pos0 = e->n_past[it->seq]};
+        e->item_row[i] = -1;
+        if (it->logits) {
+            e->item_row[i] = n_out;
+            e->out_rows[n_out++] = n_tok + it->n - 1;
+        }
+        n_tok += it->n;
+    }
+    fc_ubatch ub = {.n_tok = n_tok, .n_seg = n_items, .seg = e->segs, .out = e->out_rows, .n_out = n_out};
+    if (run_stages(e, &ub, err)) return -1;
+    for (int i = 0; i < n_items; i++) e->n_past[items[i].seq] += items[i].n;
+    e->n_items = n_items;
     return 0;
 }

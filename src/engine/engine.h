@@ -13,6 +13,13 @@
  * then retries with fewer GPU layers).
  *
  * The engine borrows the gguf_file and model_desc (they must outlive it).
+ * Sequences: an engine holds n_seq KV caches (the server's slots; 1 for
+ * the chat). engine_eval and engine_rewind work on sequence 0;
+ * engine_eval_batch evaluates tokens of several sequences in one forward
+ * pass (the weights read once for all of them), each token's arithmetic
+ * independent of the batch it shares (batch invariance). Several sequences
+ * run on the CPU and on emulated GPUs; the CUDA stage runs one.
+ *
  * One engine is used by one thread at a time; it owns its thread pool.
  */
 #ifndef FC_ENGINE_H
@@ -40,7 +47,8 @@ typedef struct fc_engine_device {
 } fc_engine_device;
 
 typedef struct fc_engine_params {
-    uint32_t n_ctx;       /* context length (KV rows per layer) */
+    uint32_t n_ctx;       /* context length (KV rows per layer) of each sequence */
+    uint32_t n_seq;       /* sequences, each with its own KV cache (0 means 1): the server's slots */
     uint32_t n_batch;     /* tokens per forward call */
     int n_threads;        /* >= 1 */
     uint32_t type_k;      /* KV types: GGML_TYPE_F32, F16, Q8_0 or Q4_0 */
@@ -67,6 +75,27 @@ void engine_free(fc_engine *e);
  * last token's logits. FC_EINPUT when the context would overflow or a token
  * id is out of range. */
 int engine_eval(fc_engine *e, const int32_t *tokens, int n, float *logits_out, fc_err *err);
+
+/* Several sequences in one forward pass: item i appends its n tokens to
+ * sequence seq (at that sequence's n_past). Each sequence at most once per
+ * call, n >= 1, all items together at most n_batch tokens. The last token
+ * of each item with logits set gets its logits (engine_batch_logits). A
+ * token's results do not depend on the other items of the call (batch
+ * invariance): the same tokens alone give the same bits. FC_EINPUT for a
+ * bad item (sequence, token id, context full). */
+typedef struct fc_batch_item {
+    int seq;
+    const int32_t *tokens;
+    int n;
+    bool logits;
+} fc_batch_item;
+int engine_eval_batch(fc_engine *e, const fc_batch_item *items, int n_items, fc_err *err);
+/* [n_vocab] logits of item i of the last engine_eval_batch (NULL if it did not ask). */
+const float *engine_batch_logits(const fc_engine *e, int i);
+int engine_n_seq(const fc_engine *e);
+int engine_seq_n_past(const fc_engine *e, int seq);
+/* engine_rewind for one sequence. */
+void engine_seq_rewind(fc_engine *e, int seq, int n_past);
 
 const float *engine_logits(const fc_engine *e);   /* [n_vocab] of the last token evaluated */
 int engine_n_past(const fc_engine *e);

@@ -33,6 +33,26 @@
 
 struct fc_pool;
 
+/* A forward call's tokens: segments, each a run of tokens of one sequence
+ * at consecutive positions (its own KV cache), in token order covering
+ * [0, n_tok); a sequence has at most one segment per call. The head
+ * computes the logits of the rows out[0..n_out) (in that order). A token's
+ * arithmetic depends only on its segment (its length and the token's place
+ * in it), never on the other segments of the call: batch invariance. */
+typedef struct fc_seg {
+    int seq;        /* 0 .. n_seq - 1 */
+    int t0, n;      /* tokens [t0, t0 + n) of the call */
+    int pos0;       /* position of token t0 in its sequence */
+} fc_seg;
+
+typedef struct fc_ubatch {
+    int n_tok;
+    int n_seg;
+    const fc_seg *seg;
+    const int *out; /* rows whose logits the head computes */
+    int n_out;
+} fc_ubatch;
+
 typedef struct fc_stage_desc {
     const gguf_file *file;
     const model_desc *d;
@@ -41,7 +61,7 @@ typedef struct fc_stage_desc {
     enum mem_dev_kind kind;     /* MEM_DEV_CPU, MEM_DEV_EMULATED or MEM_DEV_GPU */
     uint32_t first, n_layers;   /* layers this stage runs */
     bool head;                  /* runs output_norm + output (+ softcap) */
-    mem_config cfg;             /* n_ctx, n_batch, KV types, flash, n_threads, n_outputs */
+    mem_config cfg;             /* n_ctx, n_seq, n_batch, KV types, flash, n_threads, n_outputs */
     bool exact;                 /* float activations (CPU code only) */
     struct fc_pool *pool;       /* CPU and emulated stages: the engine's threads (borrowed) */
     int ordinal;                /* GPU stages: the CUDA device */
@@ -56,7 +76,8 @@ typedef struct fc_stage_desc {
 typedef struct fc_stage_mem {
     void **tensor;              /* [file->n_tensors] the held tensor's bytes on the device (the
                                  * mapping on the CPU), NULL where not held */
-    uint8_t **k, **v;           /* [n_layer] KV cache of the stage's layers, NULL outside */
+    uint8_t **k, **v;           /* [n_layer] KV cache of the stage's layers (n_seq caches one
+                                 * after the other), NULL outside */
     void *buf[WB_COUNT];        /* work buffers (workbuf.h), NULL where not needed */
     workbuf_layout wl;          /* their sizes (the manifest's buffer items) */
     uint64_t upload_bytes;      /* weights copied to the device (0 on the CPU) */
@@ -101,11 +122,11 @@ struct fc_backend {
     int (*device_init)(int ordinal, uint64_t *context_bytes, fc_err *err);
     /* Allocates the stage through m (stage_allocate) and prepares it. */
     fc_stage *(*stage_new)(const fc_stage_desc *sd, fc_devmem *m, fc_err *err);
-    /* Runs the stage's layers over x (n_tok rows of n_embd, host memory,
-     * positions pos0..; the stage's output replaces them). When the stage
-     * has the head, the logits of rows [out_first, out_first + n_out) go to
-     * logits ((n_out, n_vocab), host memory). */
-    int (*eval)(fc_stage *s, float *x, int n_tok, int pos0, int out_first, int n_out, float *logits, fc_err *err);
+    /* Runs the stage's layers over x (ub->n_tok rows of n_embd, host
+     * memory; the stage's output replaces them). When the stage has the
+     * head, the logits of rows ub->out go to logits ((n_out, n_vocab), host
+     * memory). */
+    int (*eval)(fc_stage *s, float *x, const fc_ubatch *ub, float *logits, fc_err *err);
     void (*stage_free)(fc_stage *s); /* host state only; NULL accepted */
     /* Devices of this kind (0 with a reason: "built without CUDA", ...). */
     int (*device_count)(char *why, size_t cap);

@@ -145,6 +145,13 @@ uint64_t mem_kv_layer_bytes(const model_desc *d, uint32_t il, uint32_t n_ctx, ui
     return mem_kv_layer_k_bytes(d, il, n_ctx, type_k) + mem_kv_layer_v_bytes(d, il, n_ctx, type_v);
 }
 
+uint32_t mem_n_seq(const mem_config *c) { return c->n_seq ? c->n_seq : 1; }
+
+uint32_t mem_n_outputs(const mem_config *c) {
+    uint32_t n = c->n_outputs ? c->n_outputs : 1, s = mem_n_seq(c);
+    return n > s ? n : s; /* a call gives every sequence's last token its logits */
+}
+
 workbuf_params mem_workbuf_params(const mem_config *c, enum mem_dev_kind kind, bool has_output) {
     return (workbuf_params){
         .n_ctx = c->n_ctx,
@@ -152,7 +159,7 @@ workbuf_params mem_workbuf_params(const mem_config *c, enum mem_dev_kind kind, b
         .flash = c->flash,
         .n_threads = kind != MEM_DEV_GPU ? (c->n_threads ? c->n_threads : 1) : 1, /* emulated: CPU code */
         .has_output = has_output,
-        .n_outputs = c->n_outputs ? c->n_outputs : 1,
+        .n_outputs = mem_n_outputs(c),
         .device = kind != MEM_DEV_CPU,
         .cuda = kind == MEM_DEV_GPU,
     };
@@ -212,10 +219,10 @@ int mem_manifest(const mem_model *m, const mem_config *c, enum mem_dev_kind kind
     }
     for (uint32_t il = first; il < first + n_layers; il++) {
         mem_item k = {.kind = MEM_ITEM_KV_K, .layer = (int)il, .name = "k",
-                      .bytes = mem_kv_layer_k_bytes(d, il, c->n_ctx, c->type_k), .tensor = -1, .wb = -1};
+                      .bytes = mem_n_seq(c) * mem_kv_layer_k_bytes(d, il, c->n_ctx, c->type_k), .tensor = -1, .wb = -1};
         if ((rc = fn(ctx, &k))) return rc;
         mem_item v = {.kind = MEM_ITEM_KV_V, .layer = (int)il, .name = "v",
-                      .bytes = mem_kv_layer_v_bytes(d, il, c->n_ctx, c->type_v), .tensor = -1, .wb = -1};
+                      .bytes = mem_n_seq(c) * mem_kv_layer_v_bytes(d, il, c->n_ctx, c->type_v), .tensor = -1, .wb = -1};
         if ((rc = fn(ctx, &v))) return rc;
     }
     /* The CPU always holds a logits buffer: a GPU head's logits come back to it. */

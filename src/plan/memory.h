@@ -22,9 +22,10 @@
  *   embeddings are tied: then a device gets a copy) travels with the final
  *   norm (output_norm.*); other tensors outside the layers (e.g. Llama 3's
  *   rope_freqs) are "shared": on every device that runs a layer;
- * - KV cache of layer N = n_ctx_layer × (row of n_head_kv × head_dim_k in
- *   type_k + row of n_head_kv × head_dim_v in type_v), n_ctx_layer capped at
- *   the window on sliding-window layers;
+ * - KV cache of layer N = n_seq × n_ctx_layer × (row of n_head_kv ×
+ *   head_dim_k in type_k + row of n_head_kv × head_dim_v in type_v),
+ *   n_ctx_layer capped at the window on sliding-window layers, n_seq the
+ *   sequences (the server's slots) each with its own cache;
  * - work buffers: workbuf_layout_compute() (src/plan/workbuf.h) for the
  *   device's kind; the CPU always has them (it gathers the embeddings, and
  *   the logits come back to it), a GPU only when it runs a layer or the
@@ -106,7 +107,8 @@ typedef struct mem_model {
 
 /* The run-time choices that size KV and buffers. */
 typedef struct mem_config {
-    uint32_t n_ctx;       /* context length in tokens (before SWA capping) */
+    uint32_t n_ctx;       /* context length in tokens (before SWA capping), per sequence */
+    uint32_t n_seq;       /* sequences with a KV cache each (the server's slots); 0 means 1 */
     uint32_t n_batch;     /* tokens per forward call */
     uint32_t type_k;      /* KV key type: GGML_TYPE_F32, F16, Q8_0 or Q4_0 */
     uint32_t type_v;      /* KV value type, same set */
@@ -204,6 +206,11 @@ int mem_manifest(const mem_model *m, const mem_config *c, enum mem_dev_kind kind
  * computes the logits): the one conversion from a mem_config. */
 workbuf_params mem_workbuf_params(const mem_config *c, enum mem_dev_kind kind, bool has_output);
 
+/* Sequences (c->n_seq, at least 1) and logit rows per call (n_outputs,
+ * at least one per sequence). */
+uint32_t mem_n_seq(const mem_config *c);
+uint32_t mem_n_outputs(const mem_config *c);
+
 /* "weights", "kv k", "kv v", "buffer", "fixed". */
 const char *mem_item_kind_name(enum mem_item_kind k);
 
@@ -214,6 +221,7 @@ const char *mem_item_kind_name(enum mem_item_kind k);
 #define FC_N_CTX_MAX (1u << 24)
 #define FC_N_BATCH_MAX 8192u        /* tokens per forward call */
 #define FC_N_THREADS_MAX 1024u      /* CPU threads */
+#define FC_N_SEQ_MAX 64u            /* sequences with their own KV cache (the server's slots) */
 /* The KV cache types (mem_kv_type_allowed), for messages. */
 #define FC_KV_TYPE_NAMES "f32, f16, q8_0 or q4_0"
 
