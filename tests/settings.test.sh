@@ -70,6 +70,19 @@ if [ "$b2" -gt "$b1" ]; then ok "plan reads N_THREADS ($b1 bytes of buffers at 1
 out=$("$bin" bench --gpu "$gpu" -p 8 -n 2 -r 1 2>&1); rc=$?
 if [ $rc -eq 0 ] && grep -Eq '\| +2 \| +20 \| +Q8_0/Q8_0 \|.*\| +tg2 \|' <<<"$out"; then ok "bench reads the file: 20 layers on the GPU, KV q8_0, 2 threads"
 else bad "bench reads the file: rc=$rc $out"; fi
+# --parallel N plans what `fitchat serve -np N` runs: N KV caches, logits for each.
+"$bin" plan --parallel 3 --json >par.json 2>par.err || bad "plan --parallel 3: $(cat par.err)"
+out=$(python3 - plan.json par.json <<'PY'
+import json, sys
+one, three = json.load(open(sys.argv[1])), json.load(open(sys.argv[2]))
+kv1 = sum(l["kv_bytes"] for l in one["layers"]); kv3 = sum(l["kv_bytes"] for l in three["layers"])
+ok = three["n_parallel"] == 3 and one["n_parallel"] == 1 and kv3 == 3 * kv1 and \
+     three["cpu"]["planned_bytes"]["kv"] + sum(d["planned_bytes"]["kv"] for d in three["devices"]) == kv3
+print(("ok   " if ok else "FAIL ") + "plan --parallel 3: three KV caches (%d vs %d bytes)" % (kv3, kv1))
+PY
+)
+echo "$out"
+pass=$((pass + $(grep -c '^ok' <<<"$out"))); fail=$((fail + $(grep -c '^FAIL' <<<"$out")))
 # The manifest (--items): every device's items add up to its planned bytes
 # by kind, KV halves one per layer, and the CPU's weights are mapped.
 "$bin" plan --gpu "$gpu" --json --items >items.json 2>items.err || bad "plan --items: $(cat items.err)"

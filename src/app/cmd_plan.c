@@ -30,6 +30,8 @@ static void usage(FILE *out) {
             "  --fixed-cost SIZE    per-GPU CUDA context cost to plan with (default: measured or 300MiB;\n"
             "                       env FITCHAT_FIXED_COST)\n"
             "  --json               machine-readable output\n"
+            "  --parallel N|auto    plan N sequences, each with its own KV cache: what `fitchat serve -np N`\n"
+            "                       runs (default 1, the chat)\n"
             "  --items              every item the plan places on each device (the allocation manifest:\n"
             "                       tensors, KV halves, work buffers, fixed cost), in the order the\n"
             "                       engine allocates them\n"
@@ -44,6 +46,7 @@ typedef struct plan_flags {
     bool json, help, items;
     const char *model;       /* positional MODEL */
     int64_t fixed_cost;      /* -1: the default */
+    int32_t n_seq;           /* --parallel: 1 (the chat), N, or PLAN_AUTO (as fitchat serve) */
 } plan_flags;
 
 static int plan_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
@@ -51,6 +54,16 @@ static int plan_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--json")) { fl->json = true; return 1; }
     if (!strcmp(a, "--items")) { fl->items = true; return 1; }
+    if (!strcmp(a, "--parallel")) {
+        char *end = NULL;
+        long n = val ? strtol(val, &end, 10) : 0;
+        if (val && !strcmp(val, "auto")) fl->n_seq = PLAN_AUTO;
+        else if (!val || end == val || *end || n < 1 || n > (long)FC_N_SEQ_MAX)
+            return fc_errf(err, FC_EINPUT, "--parallel %s: must be auto or a number from 1 to %u", val ? val : "(missing)",
+                           FC_N_SEQ_MAX);
+        else fl->n_seq = (int32_t)n;
+        return 2;
+    }
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) { fl->help = true; return 1; }
     if (!strcmp(a, "--fixed-cost")) {
         uint64_t b;
@@ -117,7 +130,7 @@ static const uint32_t KV_COLS[] = {GGML_TYPE_F16, GGML_TYPE_Q8_0, GGML_TYPE_Q4_0
 #define N_KV_COLS 3
 
 int cmd_plan(int argc, char **argv) {
-    plan_flags fl = {.fixed_cost = -1};
+    plan_flags fl = {.fixed_cost = -1, .n_seq = 1};
     fc_config cfg;
     fc_err err = {0};
     const char *fc_env = getenv("FITCHAT_FIXED_COST");
@@ -168,6 +181,7 @@ int cmd_plan(int argc, char **argv) {
     plan_params p;
     session_plan_params(&cfg, false, &p);
     if (fl.fixed_cost >= 0) p.fixed_cost = fl.fixed_cost;
+    p.n_seq = fl.n_seq;
     bool json = fl.json;
     if (plan_params_validate(&p, &err)) { fprintf(stderr, "fitchat plan: %s\n", err.msg); config_free(&cfg); return 2; }
     gpu_inventory inv;
@@ -225,7 +239,7 @@ int cmd_plan(int argc, char **argv) {
     uint64_t wsum = 0, kvsum = 0;
     for (uint32_t il = 0; il < m.n_layer; il++) {
         wsum += m.layer_weights[il];
-        kvsum += mem_kv_layer_bytes(&d, il, r.cfg.n_ctx, r.cfg.type_k, r.cfg.type_v);
+        kvsum += mem_n_seq(&r.cfg) * mem_kv_layer_bytes(&d, il, r.cfg.n_ctx, r.cfg.type_k, r.cfg.type_v);
     }
 
     if (json) {
@@ -242,6 +256,7 @@ int cmd_plan(int argc, char **argv) {
         cJSON_AddStringToObject(o, "type_v", mem_kv_type_name(r.cfg.type_v));
         cJSON_AddBoolToObject(o, "flash_attn", r.cfg.flash);
         cJSON_AddNumberToObject(o, "n_batch", r.cfg.n_batch);
+        cJSON_AddNumberToObject(o, "n_parallel", mem_n_seq(&r.cfg));
         cJSON_AddNumberToObject(o, "fixed_cost_bytes", (double)r.cfg.fixed_cost);
         cJSON_AddNumberToObject(o, "max_fit_layers", r.max_fit);
         cJSON_AddBoolToObject(o, "over_budget", r.over_budget);
@@ -300,7 +315,8 @@ int cmd_plan(int argc, char **argv) {
             cJSON_AddNumberToObject(x, "index", il);
             cJSON_AddNumberToObject(x, "device", dj < 0 ? -1 : inv.dev[r.dev[dj].gpu].index);
             cJSON_AddNumberToObject(x, "weight_bytes", (double)m.layer_weights[il]);
-            cJSON_AddNumberToObject(x, "kv_bytes", (double)mem_kv_layer_bytes(&d, il, r.cfg.n_ctx, r.cfg.type_k, r.cfg.type_v));
+            cJSON_AddNumberToObject(x, "kv_bytes",
+                                    (double)(mem_n_seq(&r.cfg) * mem_kv_layer_bytes(&d, il, r.cfg.n_ctx, r.cfg.type_k, r.cfg.type_v)));
             cJSON_AddNumberToObject(x, "n_ctx", mem_layer_ctx(&d, il, r.cfg.n_ctx));
             cJSON_AddItemToArray(la, x);
         }

@@ -23,7 +23,6 @@
 #include "config.h"
 #include "session.h"
 
-#define SERVE_AUTO_SLOTS 4  /* N_PARALLEL "auto" on the CPU, when the host memory allows */
 
 typedef struct {
     bool help, print_config;
@@ -46,13 +45,13 @@ static void usage(void) {
            "Server (modelconf.json keys in brackets):\n");
     config_print_server_flags(stdout);
     printf("  %-36s %s\n\n", "--print-config", "show every setting and where it came from, then exit");
-    printf("-np N: N slots, each with its own KV cache of N_CTX tokens; a request goes to the idle slot\n"
-           "whose cache shares the longest prefix with its prompt; each step evaluates one prompt chunk\n"
-           "or one token of every busy slot. \"auto\": %d slots when the model runs on the CPU and the\n"
-           "host memory holds their KV caches, else 1. More than one slot with layers on a GPU awaits\n"
-           "batched evaluation in the engine (one weights copy for all slots): use -np 1 there.\n\n"
+    printf("-np N: N slots, each with its own KV cache of N_CTX tokens (planned: `fitchat plan --parallel N`);\n"
+           "a request goes to the idle slot whose cache shares the longest prefix with its prompt; each\n"
+           "step evaluates one prompt chunk or one token of every busy slot in one forward pass.\n"
+           "\"auto\": up to %u slots that keep the GPU layers and half the host memory free. Several\n"
+           "slots run on the CPU (and emulated GPUs); with layers on a CUDA GPU use -np 1 for now.\n\n"
            "Model and sampling (the defaults of every request; a request's own fields win):\n",
-           SERVE_AUTO_SLOTS);
+           PLAN_N_SEQ_AUTO_MAX);
     config_print_flags(stdout);
 }
 
@@ -78,42 +77,16 @@ static int read_key_file(const char *path, char **key, fc_err *err) {
     return 0;
 }
 
-/* The number of slots: N_PARALLEL, or "auto" (see usage). */
-static int choose_slots(const fc_config *cfg, const fc_session *s, fc_err *err) {
-    bool gpu = s->plan.n_gpu_layers > 0 || s->plan.head_on_gpu;
-    uint64_t per_slot = s->plan.cpu.kv + s->plan.cpu.buffers;
-    uint64_t avail = s->inv.host_avail; /* 0: unknown */
-    uint64_t room = avail > s->plan.cpu.total ? avail - s->plan.cpu.total : 0;
-    int n = cfg->n_parallel;
-    if (n == FC_PARALLEL_AUTO) {
-        if (gpu) return 1;
-        n = SERVE_AUTO_SLOTS;
-        while (n > 1 && avail && per_slot * (uint64_t)(n - 1) > room / 2) n--; /* leave half the room free */
-        return n;
-    }
-    if (n > 1 && gpu)
-        return fc_errf(err, FC_EINPUT,
-                       "N_PARALLEL = %d with %u layers on a GPU: parallel slots on GPUs await batched evaluation "
-                       "(one copy of the weights for all slots); use -np 1, or LAYERS 0", n, s->plan.n_gpu_layers);
-    if (n > 1 && avail && per_slot * (uint64_t)(n - 1) > room) {
-        char a[32], b[32];
-        return fc_errf(err, FC_EINPUT, "N_PARALLEL = %d needs %s more host memory for the slots' KV caches and buffers, "
-                       "but %s is left (lower -np or N_CTX)", n, fmt_bytes(a, sizeof a, per_slot * (uint64_t)(n - 1)),
-                       fmt_bytes(b, sizeof b, room));
-    }
-    return n;
-}
-
-/* The device lines of /metrics: planned (the plan, KV and buffers once per slot) and
- * allocated (the engines' logs). */
-static void device_lines(const fc_session *s, srv_sched *sc, int n_slots, srv_metrics *m, char names[][160]) {
+/* The device lines of /metrics: planned (the plan: the slots' KV caches are in it) and
+ * allocated (the engine's log). */
+static void device_lines(const fc_session *s, srv_sched *sc, srv_metrics *m, char names[][160]) {
     memset(m, 0, sizeof *m);
     uint64_t cpu, dev[GPU_MAX_DEVICES];
     sched_allocated(sc, &cpu, dev, s->plan.n_dev);
     const mem_bytes *p = &s->plan.cpu;
     snprintf(names[0], 160, "CPU");
     m->dev[0].name = names[0];
-    m->dev[0].planned = p->weights + (uint64_t)n_slots * (p->kv + p->buffers);
+    m->dev[0].planned = p->weights + p->kv + p->buffers;
     m->dev[0].allocated = cpu;
     m->n_devices = 1;
     for (int i = 0; i < s->plan.n_dev && m->n_devices < SRV_METRICS_DEVICES; i++) {
@@ -164,7 +137,7 @@ int cmd_serve(int argc, char **argv) {
         .api_key = key,
         .max_body = (size_t)cfg.max_body,
         .timeout = (unsigned)cfg.timeout,
-        .max_connections = (unsigned)(FC_PARALLEL_MAX + cfg.queue_size + 64),
+        .max_connections = (unsigned)(FC_N_SEQ_MAX + cfg.queue_size + 64),
     };
     http = http_start(&hc, &err);
     if (!http) goto fail;
@@ -174,14 +147,13 @@ int cmd_serve(int argc, char **argv) {
             http_port(http));
     /* While the model loads, Ctrl-C stops the process at once. */
     pthread_sigmask(SIG_UNBLOCK, &stop_set, NULL);
-    session_opts so = {.progress = session_progress_stderr};
+    session_opts so = {.progress = session_progress_stderr, .server = true};
     int orc = session_open_ex(&s, &cfg, &so, &err);
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
     if (orc) goto fail;
     for (int i = 0; i < s.n_notices; i++) fprintf(stderr, "fitchat serve: warning: %s\n", s.notices[i]);
     for (int i = 0; i < s.plan.n_warnings; i++) fprintf(stderr, "fitchat serve: warning: %s\n", s.plan.warnings[i]);
-    int n_slots = choose_slots(&cfg, &s, &err);
-    if (n_slots < 0) goto fail;
+    const int n_slots = (int)(s.plan.cfg.n_seq ? s.plan.cfg.n_seq : 1);
     if (!(sc = sched_new(&s, &cfg, n_slots, &err))) goto fail;
 
     /* What /v1/models and /api/tags list. */
@@ -202,7 +174,7 @@ int cmd_serve(int argc, char **argv) {
         .params = "",
     };
     srv_metrics devs;
-    device_lines(&s, sc, n_slots, &devs, dev_names);
+    device_lines(&s, sc, &devs, dev_names);
     http_set_ready(http, sc, &mi, &devs);
     fprintf(stderr, "fitchat serve: ready: %s; %d slot%s of %d tokens, queue %d%s\n",
             session_plan_line(line, sizeof line, &s.plan, &s.inv), n_slots, n_slots == 1 ? "" : "s",

@@ -51,7 +51,7 @@ typedef struct fc_origin {
 #define FC_CTX_MODEL 0            /* n_ctx: the model's trained context, at most 4096 */
 #define FC_CTX_AUTO (-1)          /* n_ctx: the largest in [n_ctx_min, n_ctx_max] that fits */
 #define FC_PARALLEL_AUTO (-1)     /* n_parallel: fitchat serve decides (docs/serve.md) */
-#define FC_PARALLEL_MAX 64        /* slots of fitchat serve */
+
 #define FC_VRAM_RESERVE_DEFAULT 0ull /* the target fraction and the planner's 128 MiB safety reserve already leave room */
 
 typedef enum fc_flash_attn { FC_FA_AUTO, FC_FA_ON, FC_FA_OFF } fc_flash_attn;
@@ -89,7 +89,7 @@ typedef struct fc_config {
      * ignores them); only serve takes their flags (config_load_ex with CONFIG_SERVER). */
     char *host;            /* HOST: the address to listen on, default 127.0.0.1 */
     int port;              /* PORT: 0..65535 (0: any free port), default 8080 */
-    int n_parallel;        /* N_PARALLEL: slots, 1..FC_PARALLEL_MAX, or FC_PARALLEL_AUTO */
+    int n_parallel;        /* N_PARALLEL: slots, 1..FC_N_SEQ_MAX (plan/memory.h), or FC_PARALLEL_AUTO */
     char *api_key;         /* API_KEY: the bearer key clients must send (NULL: none) */
     char *api_key_file;    /* API_KEY_FILE: a file whose first line is the key (NULL: none) */
     int timeout;           /* TIMEOUT: seconds a connection may stay idle, default 600 */

@@ -182,6 +182,7 @@ static int open_engine(fc_session *s, const fc_config *cfg, const session_opts *
     for (;;) {
         fc_engine_params ep = {
             .n_ctx = s->plan.cfg.n_ctx,
+            .n_seq = s->plan.cfg.n_seq,
             .n_batch = s->plan.cfg.n_batch,
             .n_threads = cfg->n_threads,
             .type_k = s->plan.cfg.type_k,
@@ -250,6 +251,7 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     if (mem_model_init(&s->mem, s->file, &s->desc, err)) goto fail;
     plan_params pp;
     session_plan_params(cfg, o->all_logits, &pp);
+    if (o->server) pp.n_seq = cfg->n_parallel == FC_PARALLEL_AUTO ? PLAN_AUTO : cfg->n_parallel;
     if (plan_params_validate(&pp, err) || plan_compute(&s->mem, &s->inv, &pp, &s->plan, err)) goto fail;
     if (open_engine(s, cfg, o, &pp, err)) goto fail;
 

@@ -70,6 +70,7 @@ int session_open(fc_session *s, const fc_config *cfg, fc_err *err);
 typedef struct session_opts {
     bool exact;       /* float activations (reference checks) */
     bool all_logits;  /* keep every position's logits */
+    bool server;      /* plan and run N_PARALLEL sequences (fitchat serve); else one */
     /* weights upload progress to GPUs (NULL: none) */
     void (*progress)(void *ctx, const char *device, uint64_t done, uint64_t total);
     void *progress_ctx;

@@ -22,6 +22,7 @@ void plan_params_default(plan_params *p) {
     p->n_batch = PLAN_N_BATCH_DEFAULT;
     p->fixed_cost = -1;
     p->n_threads = 1;
+    p->n_seq = 1;
 }
 
 static int check_kv_param(int32_t t, const char *flag, fc_err *err) {
@@ -53,6 +54,8 @@ int plan_params_validate(const plan_params *p, fc_err *err) {
     if (p->fixed_cost < -1)
         return fc_errf(err, FC_EINPUT, "FIXED_COST (--fixed-cost) = %lld is out of range: allowed bytes >= 0",
                        (long long)p->fixed_cost);
+    if (p->n_seq != PLAN_AUTO && (p->n_seq < 1 || (uint32_t)p->n_seq > FC_N_SEQ_MAX))
+        return fc_errf(err, FC_EINPUT, "N_PARALLEL (-np) = %d is out of range: allowed 1..%u or auto", p->n_seq, FC_N_SEQ_MAX);
     if (p->n_threads > FC_N_THREADS_MAX)
         return fc_errf(err, FC_EINPUT, "N_THREADS (-t) = %u is out of range: allowed 1..%u", p->n_threads,
                        FC_N_THREADS_MAX);
@@ -256,6 +259,7 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
     c.n_batch = p->n_batch;
     c.n_threads = p->n_threads ? p->n_threads : 1;
     c.n_outputs = p->all_logits ? p->n_batch : 1;
+    c.n_seq = p->n_seq > 0 ? (uint32_t)p->n_seq : 1;
     c.fixed_cost = p->fixed_cost < 0 ? MEM_CUDA_FIXED_COST : (uint64_t)p->fixed_cost;
     if (p->fixed_cost < 0 && inv) {
         /* a measured context per GPU model and driver where the repository has
@@ -491,7 +495,8 @@ uint64_t plan_host_need(const plan_result *r) {
  * cache of the CPU layers, work buffers, emulated GPUs) must fit in the
  * memory it may still take. An explicit N_CTX that does not fit is an
  * error; an unset or auto N_CTX shrinks (steps of 256) until it fits. */
-int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r, fc_err *err) {
+/* plan_compute for a fixed number of sequences. */
+static int plan_compute_ctx(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r, fc_err *err) {
     if (plan_compute_one(m, inv, p, r, err)) return -1;
     uint64_t avail = inv ? inv->host_avail : 0;
     if (!avail) return 0; /* unknown: nothing to check against */
@@ -541,5 +546,43 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
                      p->n_ctx == PLAN_AUTO ? "auto" : "not set", chosen, B(need), inv->host_source);
     reason(r, "host memory: the CPU side allocates %s (KV %s, buffers %s) of %s", B(plan_host_need(r)), B(r->cpu.kv),
            B(r->cpu.buffers), inv->host_source);
+    return 0;
+}
+
+int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params *p, plan_result *r, fc_err *err) {
+    if (p->n_seq != PLAN_AUTO) {
+        if (plan_compute_ctx(m, inv, p, r, err)) return -1;
+        if (r->cfg.n_seq > 1)
+            reason(r, "slots: %u (N_PARALLEL), each with its own KV cache of %u tokens", r->cfg.n_seq, r->cfg.n_ctx);
+        return 0;
+    }
+    plan_params q = *p;
+    q.n_seq = 1;
+    if (plan_compute_ctx(m, inv, &q, r, err)) return -1;
+    bool cuda = false;
+    for (int i = 0; i < r->n_dev; i++) cuda |= r->dev[i].kind == MEM_DEV_GPU && (r->dev[i].n_layers || r->dev[i].head);
+    if (cuda) {
+        reason(r, "slots: 1 (N_PARALLEL auto): the CUDA stage runs one sequence for now");
+        return 0;
+    }
+    plan_result *t = malloc(sizeof *t);
+    if (!t) return fc_errf(err, FC_EFAIL, "out of memory");
+    const uint64_t avail = inv ? inv->host_avail : 0;
+    q.n_ctx = r->cfg.n_ctx; /* the context one slot got, for each */
+    q.type_k = (int32_t)r->cfg.type_k;
+    q.type_v = (int32_t)r->cfg.type_v;
+    for (uint32_t n = PLAN_N_SEQ_AUTO_MAX; n > 1; n--) {
+        q.n_seq = (int32_t)n;
+        if (plan_compute_one(m, inv, &q, t, NULL)) continue;
+        if (t->n_gpu_layers != r->n_gpu_layers || t->head_on_gpu != r->head_on_gpu) continue;
+        if (avail && plan_host_need(t) > avail / 2) continue;
+        *r = *t;
+        free(t);
+        reason(r, "slots: %u (N_PARALLEL auto: at most %u that keep the GPU layers%s), each with its own KV cache of %u tokens",
+               n, PLAN_N_SEQ_AUTO_MAX, avail ? " and half the host memory free" : "", r->cfg.n_ctx);
+        return 0;
+    }
+    free(t);
+    reason(r, "slots: 1 (N_PARALLEL auto: a second would not fit)");
     return 0;
 }

@@ -39,6 +39,7 @@
 #define PLAN_N_CTX_MAX_DEFAULT 32768u
 #define PLAN_N_CTX_LIMIT FC_N_CTX_MAX
 #define PLAN_N_BATCH_DEFAULT 512u
+#define PLAN_N_SEQ_AUTO_MAX 4u
 #define PLAN_MAX_LINES 24
 #define PLAN_LINE 320
 
@@ -68,6 +69,10 @@ typedef struct plan_params {
     int64_t fixed_cost;    /* --fixed-cost: bytes per GPU, or -1 for MEM_CUDA_FIXED_COST */
     uint32_t n_threads;    /* CPU threads (sizes the CPU's scratch), 0 = 1 */
     bool all_logits;       /* the engine keeps every position's logits (n_batch rows, not 1) */
+    int32_t n_seq;         /* N_PARALLEL / -np (fitchat serve): sequences with a KV cache each (1..FC_N_SEQ_MAX),
+                            * or PLAN_AUTO: as many as PLAN_N_SEQ_AUTO_MAX that keep the layers one would put on
+                            * the GPUs there and leave half the host memory free (1 with layers on a CUDA GPU,
+                            * whose stage runs one sequence) */
 } plan_params;
 
 typedef struct plan_device {

@@ -11,9 +11,8 @@
 enum slot_phase { SLOT_IDLE, SLOT_PREFILL, SLOT_GEN };
 
 typedef struct slot {
-    fc_engine *engine;        /* slot 0: the session's (not owned) */
-    gen_history hist;         /* the tokens in this slot's KV cache */
-    int n_exact;              /* hist[0..n_exact) came from whole prompt chunks (n_batch each, from 0):
+    gen_history hist;         /* the tokens in this slot's KV cache (the engine's sequence of the slot's index) */
+    int n_exact;              /* hist[0..n_exact) came from whole prompt chunks (sc->chunk each, from 0):
                                  what a fresh evaluation computes the same way, so what may be reused */
     srv_job *job;             /* NULL: idle */
     enum slot_phase phase;
@@ -28,6 +27,7 @@ typedef struct slot {
     const int32_t *item;      /* tokens to evaluate, NULL: none */
     int n_item;
     int32_t next_id;          /* the sampled token (SLOT_GEN) */
+    int batch_item;           /* its item in the last engine call with logits, or -1 */
     bool finished, failed;
     fc_err err;
     int n_prompt_eval;        /* prompt tokens evaluated this step (metrics) */
@@ -36,8 +36,13 @@ typedef struct slot {
 
 struct srv_sched {
     fc_session *s;
+    fc_engine *e;             /* the session's: one KV cache per slot (n_seq) */
     int n_slots, n_ctx, n_batch, n_vocab;
-    slot slots[FC_PARALLEL_MAX];
+    int chunk;                /* prompt tokens per step and slot: n_batch less room for every other
+                               * slot's token, so a chunk always fits next to them */
+    int first;                /* the slot whose chunk goes first this step (rotates) */
+    fc_batch_item items[FC_N_SEQ_MAX];
+    slot slots[FC_N_SEQ_MAX];
     pthread_mutex_t mu;
     pthread_cond_t wake;
     pthread_t worker;
@@ -260,11 +265,11 @@ static void job_done(srv_sched *sc, srv_job *j) {
  * with its prompt (the least recently used among equals), rewinds that cache to the
  * shared prefix and sets up the sampling. */
 static void start_job(srv_sched *sc, srv_job *j) {
-    /* Reuse is in whole chunks of n_batch tokens, and only of what whole prompt chunks
-     * computed: the engine's arithmetic for a token differs between a one-token call and
-     * a prompt chunk (and may with the chunk's size), so evaluating the rest from a chunk
-     * boundary gives exactly the cache and logits a fresh slot computes, and the reply
-     * does not depend on what the slot held before (batch invariance). */
+    /* Reuse is in whole chunks, and only of what whole prompt chunks computed: a token's
+     * arithmetic depends on its segment (a one-token step or a prompt chunk, and the
+     * chunk's length), never on the other slots of a step; so evaluating the rest from a
+     * chunk boundary gives exactly the cache and logits a fresh slot computes, and the
+     * reply does not depend on what the slot held before (batch invariance). */
     int best = -1, best_common = -1;
     for (int i = 0; i < sc->n_slots; i++) {
         slot *sl = &sc->slots[i];
@@ -272,16 +277,17 @@ static void start_job(srv_sched *sc, srv_job *j) {
         int c = 0;
         while (c < sl->n_exact && c < j->n_prompt && sl->hist.ids[c] == j->prompt[c]) c++;
         if (c >= j->n_prompt) c = j->n_prompt - 1; /* the last token again: its logits start the reply */
-        c -= c % sc->n_batch;
+        c -= c % sc->chunk;
         if (c > best_common || (c == best_common && sl->last_used < sc->slots[best].last_used)) {
             best = i;
             best_common = c;
         }
     }
     slot *sl = &sc->slots[best];
-    engine_rewind(sl->engine, best_common);
-    sl->hist.n = engine_n_past(sl->engine); /* a sliding-window ring may have had to start over */
-    if (sl->hist.n % sc->n_batch) { engine_rewind(sl->engine, 0); sl->hist.n = 0; }
+    engine_seq_rewind(sc->e, best, best_common);
+    sl->hist.n = engine_seq_n_past(sc->e, best); /* a sliding-window ring may have had to start over */
+    if (sl->hist.n % sc->chunk) { engine_seq_rewind(sc->e, best, 0); sl->hist.n = 0; }
+    sl->batch_item = -1;
     if (sl->n_exact > sl->hist.n) sl->n_exact = sl->hist.n;
     j->n_reused = sl->hist.n;
     sc->m.reused_tokens += (uint64_t)j->n_reused;
@@ -341,28 +347,52 @@ static void plan_item(srv_sched *sc, slot *sl) {
     if (sl->phase == SLOT_PREFILL) {
         if (j->cancel) { sl->gen.res.stop = GEN_INTERRUPTED; sl->finished = true; return; }
         int n = j->n_prompt - sl->hist.n;
-        if (n > sc->n_batch) n = sc->n_batch;
+        if (n > sc->chunk) n = sc->chunk;
         sl->item = j->prompt + sl->hist.n;
         sl->n_item = n;
         return;
     }
-    int r = gen_next(&sl->gen, sc->s->tok, sl->sampler, engine_logits(sl->engine), &sl->hist, sc->n_ctx, &sl->next_id,
-                     &sl->err);
+    const float *logits = engine_batch_logits(sc->e, sl->batch_item);
+    if (!logits) { fc_errf(&sl->err, FC_EFAIL, "no logits for the slot"); sl->failed = sl->finished = true; return; }
+    int r = gen_next(&sl->gen, sc->s->tok, sl->sampler, logits, &sl->hist, sc->n_ctx, &sl->next_id, &sl->err);
     if (r < 0) { sl->failed = sl->finished = true; return; }
     if (r == 0) { sl->finished = true; return; }
     sl->item = &sl->next_id;
     sl->n_item = 1;
 }
 
-/* Outside the lock: every item of the step through the model. Today one engine call per
- * slot; a batched engine call over all items replaces this loop. */
+/* Outside the lock: every item of the step through the model in one forward pass: each
+ * generating slot's token first (they always fit: a chunk leaves room for every other
+ * slot's), then the prompt chunks that fit, the first slot rotating. A slot whose chunk
+ * does not fit waits a step. The step's time is shared out by tokens. */
 static void eval_items(srv_sched *sc) {
-    for (int i = 0; i < sc->n_slots; i++) {
+    int n = 0, n_tok = 0, who[FC_N_SEQ_MAX];
+    for (int pass = 0; pass < 2; pass++)
+    for (int k = 0; k < sc->n_slots; k++) {
+        const int i = (sc->first + k) % sc->n_slots;
         slot *sl = &sc->slots[i];
-        if (!sl->job || !sl->item || sl->finished) continue;
-        double t0 = now_s();
-        if (engine_eval(sl->engine, sl->item, sl->n_item, NULL, &sl->err)) sl->failed = sl->finished = true;
-        sl->item_s = now_s() - t0;
+        if (pass == 0) sl->batch_item = -1;
+        if (!sl->job || !sl->item || sl->finished || (sl->phase == SLOT_GEN) != (pass == 0)) continue;
+        if (n_tok + sl->n_item > sc->n_batch) { sl->item = NULL; sl->n_item = 0; continue; } /* next step */
+        sc->items[n] = (fc_batch_item){i, sl->item, sl->n_item, sl->phase == SLOT_GEN || sl->hist.n + sl->n_item == sl->job->n_prompt};
+        who[n++] = i;
+        n_tok += sl->n_item;
+    }
+    sc->first = (sc->first + 1) % sc->n_slots;
+    if (!n) return;
+    fc_err err = {0};
+    double t0 = now_s();
+    int rc = engine_eval_batch(sc->e, sc->items, n, &err);
+    double dt = now_s() - t0;
+    for (int k = 0; k < n; k++) {
+        slot *sl = &sc->slots[who[k]];
+        sl->item_s = dt * sl->n_item / n_tok;
+        if (rc) {
+            sl->err = err;
+            sl->failed = sl->finished = true;
+        } else if (sc->items[k].logits) {
+            sl->batch_item = k;
+        }
     }
 }
 
@@ -371,7 +401,7 @@ static void take_item(srv_sched *sc, slot *sl) {
     srv_job *j = sl->job;
     if (sl->finished || !sl->item) return;
     if (sl->phase == SLOT_PREFILL) {
-        if (sl->n_item == sc->n_batch && sl->n_exact == sl->hist.n) sl->n_exact += sl->n_item;
+        if (sl->n_item == sc->chunk && sl->n_exact == sl->hist.n) sl->n_exact += sl->n_item;
         memcpy(sl->hist.ids + sl->hist.n, sl->item, (size_t)sl->n_item * sizeof *sl->item);
         sl->hist.n += sl->n_item;
         sl->n_prompt_eval = sl->n_item;
@@ -408,7 +438,7 @@ static void publish(srv_sched *sc) {
             if (sl->failed) {
                 j->failed = true;
                 srv_fail(&j->err, 500, NULL, "generation failed: %s", sl->err.msg);
-                engine_rewind(sl->engine, 0); /* the cache is in doubt: start over */
+                engine_seq_rewind(sc->e, i, 0); /* the cache is in doubt: start over */
                 sl->hist.n = sl->n_exact = 0;
                 sl->cells = 0;
             }
@@ -477,17 +507,24 @@ static void *worker_main(void *arg) {
 /* ---- set-up ---- */
 
 srv_sched *sched_new(fc_session *s, const fc_config *cfg, int n_slots, fc_err *err) {
-    if (n_slots < 1 || n_slots > FC_PARALLEL_MAX) {
-        fc_errf(err, FC_EINPUT, "N_PARALLEL = %d: must be from 1 to %d", n_slots, FC_PARALLEL_MAX);
+    if (n_slots < 1 || (unsigned)n_slots > FC_N_SEQ_MAX) {
+        fc_errf(err, FC_EINPUT, "N_PARALLEL = %d: must be from 1 to %u", n_slots, FC_N_SEQ_MAX);
         return NULL;
     }
     srv_sched *sc = calloc(1, sizeof *sc);
     if (!sc) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }
+    if (engine_n_seq(s->engine) < n_slots) {
+        fc_errf(err, FC_EFAIL, "the engine holds %d sequences, not %d", engine_n_seq(s->engine), n_slots);
+        free(sc);
+        return NULL;
+    }
     sc->s = s;
+    sc->e = s->engine;
     sc->n_slots = n_slots;
     sc->n_ctx = engine_n_ctx(s->engine);
     sc->n_batch = (int)engine_params(s->engine)->n_batch;
     if (sc->n_batch < 1) sc->n_batch = 1;
+    sc->chunk = sc->n_batch - (n_slots - 1) > 0 ? sc->n_batch - (n_slots - 1) : 1;
     sc->n_vocab = engine_n_vocab(s->engine);
     sc->queue_size = cfg->queue_size;
     sc->defaults = s->sampling;
@@ -497,16 +534,10 @@ srv_sched *sched_new(fc_session *s, const fc_config *cfg, int n_slots, fc_err *e
     if (sys && !(sc->system = strdup(sys))) goto oom;
     pthread_mutex_init(&sc->mu, NULL);
     pthread_cond_init(&sc->wake, NULL);
-    sc->slots[0].engine = s->engine;
-    for (int i = 1; i < n_slots; i++) {
-        sc->slots[i].engine = engine_new(s->file, &s->desc, engine_params(s->engine), err);
-        if (!sc->slots[i].engine) {
-            fc_err_prefix(err, "slot %d of %d", i + 1, n_slots);
-            sched_free(sc);
-            return NULL;
-        }
+    for (int i = 0; i < n_slots; i++) {
+        sc->slots[i].batch_item = -1;
+        engine_seq_rewind(s->engine, i, 0);
     }
-    engine_rewind(s->engine, 0);
     if (pthread_create(&sc->worker, NULL, worker_main, sc)) {
         fc_errf(err, FC_EFAIL, "cannot start the worker thread");
         sched_free(sc);
@@ -535,7 +566,6 @@ void sched_free(srv_sched *sc) {
     sched_stop(sc);
     for (int i = 0; i < sc->n_slots; i++) {
         slot *sl = &sc->slots[i];
-        if (i > 0) engine_free(sl->engine);
         free(sl->hist.ids);
         srv_sb_free(&sl->out);
         sampler_free(sl->sampler);
@@ -570,15 +600,10 @@ void sched_metrics(srv_sched *sc, srv_metrics *m) {
 void sched_allocated(srv_sched *sc, uint64_t *cpu, uint64_t *dev, int n_dev) {
     *cpu = 0;
     for (int d = 0; d < n_dev; d++) dev[d] = 0;
-    /* Engines are created before the worker starts and freed after it stops; their logs
-     * do not change while it runs. The weights are counted once: the slots' engines read
-     * the same mapping (and more than one slot runs only on the CPU). */
-    for (int i = 0; i < sc->n_slots; i++) {
-        const fc_alloc_log *log = engine_alloc_log(sc->slots[i].engine);
-        for (int k = 0; k < 3; k++) {
-            if (i > 0 && k == ALLOC_WEIGHTS) continue;
-            *cpu += log->total[k];
-            for (int d = 0; d < n_dev && d < GPU_MAX_DEVICES; d++) dev[d] += log->dev_total[d][k];
-        }
+    /* The engine allocated everything before the worker started: its log does not change. */
+    const fc_alloc_log *log = engine_alloc_log(sc->e);
+    for (int k = 0; k < 3; k++) {
+        *cpu += log->total[k];
+        for (int d = 0; d < n_dev && d < GPU_MAX_DEVICES; d++) dev[d] += log->dev_total[d][k];
     }
 }

@@ -8,19 +8,18 @@
  * client that goes away cancels its job (sched_cancel): the worker frees the slot at the
  * start of its next step.
  *
- * Slots: each holds its own KV cache of n_ctx cells (today its own engine: slot 0 runs on
- * the session's, the others on engines made with the same parameters, sharing the mapped
- * weights) and the tokens in it, so a queued job goes to the idle slot whose cache shares
- * the longest prefix with its prompt, and only the rest is evaluated.
+ * Slots: slot i is the session engine's sequence i (the plan's N_PARALLEL sequences, each
+ * with its own KV cache of n_ctx cells) and the tokens in it, so a queued job goes to the
+ * idle slot whose cache shares the longest prefix with its prompt, and only the rest is
+ * evaluated.
  *
  * The worker's step (continuous batching): for every active slot, either its next prompt
- * chunk (at most n_batch tokens: chunked prefill, so a long prompt does not stall the
- * others) or its next token (sampled from the logits of the last step); then all these
- * items are evaluated; then each slot takes its result. Evaluation is, for now, one
- * engine_eval per item; a batched engine call (one forward pass over every item, each
- * with its own positions and KV) replaces that one loop (sched.c: eval_items). Each slot's
- * arithmetic is its own, so at temperature 0 a request gives the same text alone or under
- * load (batch invariance).
+ * chunk (n_batch less one token for each other slot: chunked prefill, so a long prompt
+ * does not stall the others) or its next token (sampled from the logits of the last
+ * step); then all these items go through the model in one forward pass
+ * (engine_eval_batch: the weights are read once for all slots); then each slot takes its
+ * result. A token's arithmetic depends only on its own item, so at temperature 0 a
+ * request gives the same text alone or under load (batch invariance).
  *
  * Threads: the worker alone touches the engines and samplers; everything shared is under
  * one mutex; each job has its own condition variable. Jobs are reference counted (the
@@ -66,14 +65,14 @@ typedef struct srv_job {
 
 typedef struct srv_sched srv_sched;
 
-/* Slots with engines for the session (slot 0 takes over s->engine; s must outlive the
+/* Slots on the session's engine (its sequences; s must outlive the
  * scheduler); starts the worker. cfg gives the default sampling, MAX_TOKENS, the system
  * prompt and the queue size. Returns NULL with err. */
 srv_sched *sched_new(fc_session *s, const fc_config *cfg, int n_slots, fc_err *err);
 /* Stops the worker: jobs still running end as interrupted, queued ones with a 503.
  * Waiting connections then see them done. */
 void sched_stop(srv_sched *sc);
-/* Stops the worker (jobs still running end as cancelled), frees the slots' engines (not
+/* Stops the worker (jobs still running end as cancelled), frees the slots (not
  * the session's). NULL ok. */
 void sched_free(srv_sched *sc);
 
