@@ -2,7 +2,9 @@
 # fitchat serve under bounded load, on 127.0.0.1 only: 8 concurrent requests
 # at temperature 0 on 4 slots (prompts in chunks of 16), each equal to the same request alone (batch
 # invariance); prefix reuse; clients that leave mid-stream or mid-request free
-# their slot; a full queue answers 503 with Retry-After; /metrics.
+# their slot; a full queue answers 503 with Retry-After; /metrics; 300
+# requests at concurrency 16 with clients leaving and malformed bodies (only
+# 200/400/503, slots free at the end, RSS steady).
 . "$(dirname "$0")/lib/tally.sh" "${1:-build}"
 . "$(dirname "$0")/lib/serve.sh"
 serve_need serve_load.test.sh
@@ -22,6 +24,12 @@ if serve_start -np 4 --queue 8 -b 16; then
   serve_stop
   [ "$srv_rc" = 0 ] && ok "exit 0 after the load" || bad "exit $srv_rc"
 else bad "server with 4 slots starts"; cat "$srv_log"; fi
+# Bounded load with faults: 300 requests at concurrency 16.
+if serve_start -np 4 --queue 8; then
+  serve_py tests/serve/load_checks.py "$url" soak "$srv_pid"
+  serve_stop
+  [ "$srv_rc" = 0 ] && ok "exit 0 after the soak" || bad "exit $srv_rc after the soak"
+else bad "server for the soak starts"; cat "$srv_log"; fi
 if serve_start -np 1 --queue 1; then
   serve_py tests/serve/load_checks.py "$url" queue
   serve_stop

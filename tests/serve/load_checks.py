@@ -4,6 +4,7 @@ usage: load_checks.py URL MODE
   MODE parallel: 8 concurrent requests at temperature 0, each equal to the same request
                  alone; prefix reuse; a client that leaves mid-stream (and one that leaves
                  a non-streamed request) frees its slot.
+  MODE soak PID: 300 requests at concurrency 16 with faults; RSS of PID steady.
   MODE queue:    (server with -np 1 --queue 1) a third concurrent request gets a 503 with
                  Retry-After, through openai.InternalServerError.
 """
@@ -130,3 +131,61 @@ elif mode == "queue":
         t.join()
     check("the two accepted requests complete", results == [200, 200], results)
     check("rejected counted in /metrics", (metric('requests_total{outcome="rejected"}') or 0) >= 1)
+
+elif mode == "soak":
+    # 300 requests at concurrency 16 (bounded: each with a timeout), one in ten leaving
+    # mid-stream, one in twenty with a malformed body: no crash, no 5xx but 503 (queue
+    # full), every slot free at the end, and RSS after 300 within 5 % of RSS after 30.
+    pid = int(sys.argv[3])
+
+    def rss():
+        with open("/proc/%d/status" % pid) as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) * 1024
+        return 0
+
+    statuses, lock = {}, threading.Lock()
+
+    def one(i):
+        q = QUESTIONS[i % len(QUESTIONS)] + " (%d)" % (i % 7)
+        try:
+            if i % 20 == 7:
+                r = httpx.post(url + "/v1/chat/completions", content=b'{"model": "m", "messages": [{"role": ',
+                               headers={"content-type": "application/json"}, timeout=60)
+                code = r.status_code
+            elif i % 10 == 3:
+                body = {"model": "m", "messages": [{"role": "user", "content": q}], "max_tokens": 40, "stream": True}
+                with httpx.stream("POST", url + "/v1/chat/completions", json=body, timeout=60) as s:
+                    code = s.status_code
+                    for n, _ in enumerate(s.iter_lines()):
+                        if n >= 2:
+                            break  # leave mid-stream
+            else:
+                body = {"model": "m", "messages": [{"role": "user", "content": q}], "max_tokens": 8, "temperature": 0}
+                code = httpx.post(url + "/v1/chat/completions", json=body, timeout=60).status_code
+        except httpx.HTTPError as e:
+            code = type(e).__name__
+        with lock:
+            statuses[code] = statuses.get(code, 0) + 1
+
+    def run(lo, hi):
+        with cf.ThreadPoolExecutor(16) as ex:
+            list(ex.map(one, range(lo, hi)))
+
+    t0 = time.time()
+    run(0, 30)
+    wait_metric("requests_active", 0, 10)
+    rss30 = rss()
+    run(30, 300)
+    idle = wait_metric("requests_active", 0, 10)
+    rss300 = rss()
+    print("  300 requests in %.1f s: %s; RSS %d -> %d KiB" % (time.time() - t0, statuses, rss30 // 1024, rss300 // 1024))
+    bad = {k: v for k, v in statuses.items() if not (k in (200, 400, 503))}
+    check("300 requests at concurrency 16: only 200, 400 (malformed) and 503 (queue full)", not bad, statuses)
+    check("malformed bodies answered 400", statuses.get(400, 0) >= 300 // 20, statuses)
+    check("every slot free at the end (/metrics: 0 active, 0 queued)", idle and metric("requests_queued") == 0,
+          (metric("requests_active"), metric("requests_queued")))
+    check("RSS after 300 requests within 5 %% of RSS after 30 (%d vs %d KiB)" % (rss300 // 1024, rss30 // 1024),
+          rss30 > 0 and abs(rss300 - rss30) <= 0.05 * rss30)
+    check("the server still answers", ask(QUESTIONS[0]) != "")
