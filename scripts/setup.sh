@@ -1,9 +1,10 @@
 #!/usr/bin/env bash
 # Installs what fitchat needs to build and test on Debian/Ubuntu: a C
-# compiler, cJSON, libedit, libmicrohttpd (fitchat serve), Python with venv (for the model fetch and the
-# reference tests), clang (for make fuzz). Uses sudo when not root.
+# compiler, cJSON, libedit, libmicrohttpd (fitchat serve), haproxy (the
+# load-balancer test, tests/serve_lb.test.sh), Python with venv (for the model
+# fetch and the reference tests), clang (for make fuzz). Uses sudo when not root.
 set -euo pipefail
-pkgs=(build-essential libcjson-dev libedit-dev libmicrohttpd-dev python3 python3-pip python3-venv clang)
+pkgs=(build-essential libcjson-dev libedit-dev libmicrohttpd-dev haproxy python3 python3-pip python3-venv clang)
 missing=()
 for p in "${pkgs[@]}"; do
   dpkg -s "$p" >/dev/null 2>&1 || missing+=("$p")
