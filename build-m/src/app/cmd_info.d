@@ -1,0 +1,58 @@
+build-m/src/app/cmd_info.o: src/app/cmd_info.c \
+ src/app/../format/ggml_types.h src/app/../format/gguf.h \
+ src/app/../format/../util/err.h src/app/../model/arch.h \
+ src/app/../model/../format/gguf.h src/app/../text/template.h \
+ src/app/../text/../util/err.h src/app/../text/jinja.h \
+ src/app/../text/tokenizer.h src/app/../text/../format/gguf.h \
+ src/app/../util/err.h src/app/../util/fmt.h src/app/commands.h \
+ src/app/config.h src/app/session.h src/app/../engine/engine.h \
+ src/app/../engine/../plan/memory.h \
+ src/app/../engine/../plan/../format/ggml_types.h \
+ src/app/../engine/../plan/../format/gguf.h \
+ src/app/../engine/../plan/../model/arch.h \
+ src/app/../engine/../plan/../util/err.h \
+ src/app/../engine/../plan/workbuf.h src/app/../engine/../plan/workbuf.h \
+ src/app/../engine/devmem.h src/app/../engine/../plan/gpuinfo.h \
+ src/app/../engine/../util/err.h src/app/../engine/model.h \
+ src/app/../engine/../format/gguf.h src/app/../engine/../model/arch.h \
+ src/app/../engine/quant.h src/app/../engine/../format/ggml_types.h \
+ src/app/../engine/sampler.h src/app/../plan/gpuinfo.h \
+ src/app/../plan/memory.h src/app/../plan/planner.h \
+ src/app/../plan/gpuinfo.h src/app/../plan/memory.h
+src/app/../format/ggml_types.h:
+src/app/../format/gguf.h:
+src/app/../format/../util/err.h:
+src/app/../model/arch.h:
+src/app/../model/../format/gguf.h:
+src/app/../text/template.h:
+src/app/../text/../util/err.h:
+src/app/../text/jinja.h:
+src/app/../text/tokenizer.h:
+src/app/../text/../format/gguf.h:
+src/app/../util/err.h:
+src/app/../util/fmt.h:
+src/app/commands.h:
+src/app/config.h:
+src/app/session.h:
+src/app/../engine/engine.h:
+src/app/../engine/../plan/memory.h:
+src/app/../engine/../plan/../format/ggml_types.h:
+src/app/../engine/../plan/../format/gguf.h:
+src/app/../engine/../plan/../model/arch.h:
+src/app/../engine/../plan/../util/err.h:
+src/app/../engine/../plan/workbuf.h:
+src/app/../engine/../plan/workbuf.h:
+src/app/../engine/devmem.h:
+src/app/../engine/../plan/gpuinfo.h:
+src/app/../engine/../util/err.h:
+src/app/../engine/model.h:
+src/app/../engine/../format/gguf.h:
+src/app/../engine/../model/arch.h:
+src/app/../engine/quant.h:
+src/app/../engine/../format/ggml_types.h:
+src/app/../engine/sampler.h:
+src/app/../plan/gpuinfo.h:
+src/app/../plan/memory.h:
+src/app/../plan/planner.h:
+src/app/../plan/gpuinfo.h:
+src/app/../plan/memory.h:

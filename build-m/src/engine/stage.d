@@ -1,0 +1,29 @@
+build-m/src/engine/stage.o: src/engine/stage.c src/engine/stage.h \
+ src/engine/../plan/memory.h src/engine/../plan/../format/ggml_types.h \
+ src/engine/../plan/../format/gguf.h \
+ src/engine/../plan/../format/../util/err.h \
+ src/engine/../plan/../model/arch.h \
+ src/engine/../plan/../model/../format/gguf.h \
+ src/engine/../plan/../util/err.h src/engine/../plan/workbuf.h \
+ src/engine/../plan/workbuf.h src/engine/devmem.h \
+ src/engine/../plan/gpuinfo.h src/engine/../util/err.h src/engine/model.h \
+ src/engine/../format/gguf.h src/engine/../model/arch.h \
+ src/engine/quant.h src/engine/../format/ggml_types.h
+src/engine/stage.h:
+src/engine/../plan/memory.h:
+src/engine/../plan/../format/ggml_types.h:
+src/engine/../plan/../format/gguf.h:
+src/engine/../plan/../format/../util/err.h:
+src/engine/../plan/../model/arch.h:
+src/engine/../plan/../model/../format/gguf.h:
+src/engine/../plan/../util/err.h:
+src/engine/../plan/workbuf.h:
+src/engine/../plan/workbuf.h:
+src/engine/devmem.h:
+src/engine/../plan/gpuinfo.h:
+src/engine/../util/err.h:
+src/engine/model.h:
+src/engine/../format/gguf.h:
+src/engine/../model/arch.h:
+src/engine/quant.h:
+src/engine/../format/ggml_types.h:

@@ -1,0 +1,2 @@
+build-m/src/text/unicode.o: src/text/unicode.c src/text/unicode.h
+src/text/unicode.h:

@@ -1,0 +1,2 @@
+build-m/tests/lib/t.o: tests/lib/t.c tests/lib/t.h
+tests/lib/t.h:
