@@ -107,7 +107,7 @@ static void test_all_keys(void) {
                        " \"VRAM_RESERVE\": \"1.5GiB\", \"N_THREADS\": 3, \"N_BATCH\": 8192,"
                        " \"TEMPERATURE\": 0, \"TOP_K\": 0, \"TOP_P\": 1, \"MIN_P\": 0, \"REPEAT_PENALTY\": 1,"
                        " \"SEED\": 42, \"MAX_TOKENS\": 1, \"SYSTEM_PROMPT\": \"Be brief.\","
-                       " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\"}";
+                       " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\", \"REPACK\": \"off\"}";
     CHECK_MSG(load(&c, json, &e) == 0, "%s", e.msg);
     CHECK_STR(c.model, "/models/x.gguf");
     CHECK_EQ_INT(c.model_type, TMPL_GEMMA);
@@ -131,6 +131,7 @@ static void test_all_keys(void) {
     CHECK_STR(c.system_prompt, "Be brief.");
     CHECK_STR(c.chat_template_file, "/t/x.jinja");
     CHECK(!c.show_thinking);
+    CHECK(!c.repack);
     for (int s = 0; s < FC_SET_COUNT; s++)
         if (s != FC_SET_PROMPT && s != FC_SET_GPU && s != FC_SET_RAM) CHECK_MSG(c.origin[s].src == FC_SRC_FILE, "setting %d", s);
     config_free(&c);

@@ -256,6 +256,7 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
     c.n_batch = p->n_batch;
     c.n_threads = p->n_threads ? p->n_threads : 1;
     c.n_outputs = p->all_logits ? p->n_batch : 1;
+    c.repack = p->repack;
     c.fixed_cost = p->fixed_cost < 0 ? MEM_CUDA_FIXED_COST : (uint64_t)p->fixed_cost;
     if (p->fixed_cost < 0 && inv) {
         /* a measured context per GPU model and driver where the repository has

@@ -68,6 +68,8 @@ typedef struct plan_params {
     int64_t fixed_cost;    /* --fixed-cost: bytes per GPU, or -1 for MEM_CUDA_FIXED_COST */
     uint32_t n_threads;    /* CPU threads (sizes the CPU's scratch), 0 = 1 */
     bool all_logits;       /* the engine keeps every position's logits (n_batch rows, not 1) */
+    uint32_t repack;       /* REPACK: the CPU's repacked layouts (enum mem_repack, the engine's
+                            * quant_repack_set()), MEM_REPACK_OFF when off */
 } plan_params;
 
 typedef struct plan_device {
