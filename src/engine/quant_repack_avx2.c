@@ -74,8 +74,12 @@ static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *
                 _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
                     const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
                     const __m256i codes = h ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
-                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
                         p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 32 * s + 4 * c)));
+                        /* keeps the chain in order in a register: GCC otherwise rebalances it
+                         * into a tree whose partial sums spill to the stack */
+                        __asm__("" : "+x"(p[t]));
+                    }
                 }
                 const __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sc[s]));
                 _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p[t], sc));
@@ -106,8 +110,6 @@ void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, i
                             size_t out_stride) {
     const uint8_t *a = act;
     int t = 0;
-    for (; t + 8 <= n_tok; t += 8)
-        tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 8);
     for (; t + 4 <= n_tok; t += 4)
         tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
     for (; t < n_tok; t++) tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
