@@ -356,7 +356,7 @@ static void test_tile8_exact(void) {
 static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, const uint8_t *rows, size_t rb, int n_rows,
                             const uint8_t *acts, size_t ab, int64_t n, const char *what, int kind) {
     enum { TMAX = 12, RMAX = 24 };
-    const size_t gb = (size_t)(n / FC_QK_K) * rp->block_bytes;
+    const size_t gb = (size_t)(n / rp->block_elems) * rp->block_bytes;
     uint8_t *packed = malloc(gb * (size_t)(n_rows / rp->group) + 1);
     CHECK_EQ_U64(mem_repack_bytes(rp->repack, rp->type, n, n_rows), (uint64_t)(gb * (size_t)(n_rows / rp->group)));
     quant_repack_rows(rp, rows, rb, n_rows, n, packed);
@@ -383,9 +383,17 @@ static void test_repack_exact(void) {
     enum { NMAX = 2048, ROWS = 24, TOKS = 12 };
     float *x = malloc(NMAX * sizeof(float));
     uint8_t *rows = malloc(ROWS * (NMAX * 2 + 64)), *acts = malloc(TOKS * (NMAX * 2 + 64));
+    /* the K types, then the legacy types a layout may take (f16 d at 0, codes after) */
+    ktype all[N_KT + 5];
+    memcpy(all, KT, sizeof KT);
+    const ktype legacy[] = {{GGML_TYPE_Q4_0, {0, 0}, 1, 2, 18}, {GGML_TYPE_Q4_1, {0, 2}, 2, 4, 20},
+                            {GGML_TYPE_Q5_0, {0, 0}, 1, 2, 22}, {GGML_TYPE_Q5_1, {0, 2}, 2, 4, 24},
+                            {GGML_TYPE_Q8_0, {0, 0}, 1, 2, 34}};
+    memcpy(all + N_KT, legacy, sizeof legacy);
     int tested = 0;
     for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
-        for (int ki = 0; ki < N_KT; ki++) {
+        for (int ki = 0; ki < N_KT + 5; ki++) {
+            const ktype *const KT = all; /* shadows the file's table: every type above */
             const quant_repacker *rp = quant_repacker_get(sets[k], KT[ki].type);
             const quant_traits *ts = quant_get_isa(KT[ki].type, set_isa[k]);
             if (!rp || !ts) continue;
@@ -414,13 +422,15 @@ static void test_repack_exact(void) {
                     for (int t = 0; t < TOKS; t++) {
                         for (int i = 0; i < N; i++) x[i] = sign == 1 && (i / 4 + t) % 2 ? -1.0f : 1.0f;
                         act_of(ts, x, acts + t * ab, N);
-                        if (sign == 2 && ts->act_type == FC_ACT_Q8K) /* raw -128 (or +127), which no quantizer writes */
+                        const int v = t % 2 ? 127 : -128; /* raw -128 (or +127), which no quantizer writes */
+                        if (sign == 2 && ts->act_type == FC_ACT_Q8K)
                             for (int64_t b = 0; b < N / 256; b++) {
                                 fc_block_q8k *a = (fc_block_q8k *)(void *)(acts + t * ab) + b;
-                                const int v = t % 2 ? 127 : -128;
                                 memset(a->qs, v & 0xFF, sizeof a->qs);
                                 for (int g = 0; g < 16; g++) a->bsums[g] = (int16_t)(16 * v);
                             }
+                        else if (sign == 2)
+                            for (int64_t b = 0; b < N / 32; b++) memset(((fc_block_q8 *)(void *)(acts + t * ab))[b].qs, v & 0xFF, 32);
                     }
                     repack_vs_tile4(rp, ts, rows, rb, ROWS, acts, ab, N, "extreme", (int)(3 * bi) + sign);
                 }

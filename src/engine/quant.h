@@ -139,7 +139,8 @@ typedef struct quant_repacker {
     uint32_t repack;         /* enum mem_repack: the layout set this belongs to */
     uint32_t type;           /* ggml type of the original rows */
     int group;               /* rows per group */
-    size_t block_bytes;      /* bytes per group and super-block */
+    uint32_t block_elems;    /* values per block of the copy (the type's block) */
+    size_t block_bytes;      /* bytes per group and block */
     /* rows [0, group) of the original (row_stride bytes apart, n values
      * each) -> one group of the copy, n / block_elems blocks */
     void (*pack)(const void *rows, size_t row_stride, int64_t n, void *dst);

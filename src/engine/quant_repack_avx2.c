@@ -1,5 +1,6 @@
-/* quant_repack_avx2 — Q4_K weights repacked at load for the AVX2 prompt path
- * (compiled with -mavx2 -mfma -mf16c), and the 8-row tile over them.
+/* quant_repack_avx2 — Q4_K and Q5_0 weights repacked at load for the AVX2
+ * prompt path (compiled with -mavx2 -mfma -mf16c), and the 8-row tiles over
+ * them (Q5_0: at the end of the file).
  *
  * Layout (quant_repack.h, blk_q4_kx8): eight consecutive rows' super-block i
  * become one 1280-byte block: the eight d and dmin as floats (the f16 values
@@ -113,6 +114,71 @@ void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, i
     for (; t + 4 <= n_tok; t += 4)
         tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
     for (; t < n_tok; t++) tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
+}
+
+/* ---- Q5_0 ------------------------------------------------------------------
+ * Codes (0..31, value + 16) as bytes, eight rows interleaved four at a time
+ * like Q4_K's. The 4x4 tile (quant_avx2.c, TILE_Q_LOOP) takes per block and
+ * (row, token) acc = fma(S, d * d_a, acc) then acc = fma(-16 d, s_a, acc),
+ * S the integer sum of codes times activations; so does this tile. Four
+ * maddubs are added as int16 (8 products of at most 31 * 128: |sum| <=
+ * 31744) before a madd widens them, two per block. */
+
+void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    const int64_t nb = n_in / FC_QK;
+    blk_q5_0x8 *o = dst;
+    for (int64_t i = 0; i < nb; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q5_0 *b = (const blk_q5_0 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            const uint32_t qh = fc_rd32(b->qh);
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            for (int e = 0; e < 32; e++) {
+                const int lo = e < 16 ? b->qs[e] & 0x0F : b->qs[e - 16] >> 4;
+                o->qs[32 * (e / 4) + 4 * r + e % 4] = (uint8_t)(lo | (int)((qh >> e) & 1) << 4);
+            }
+        }
+}
+
+static inline __attribute__((always_inline)) void tile_q5_0x8(const blk_q5_0x8 *w, const uint8_t *act, size_t act_stride,
+                                                              int64_t n, float *out, size_t out_stride, const int NT) {
+    __m256 facc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1);
+    const __m256 k16 = _mm256_set1_ps(-16.0f);
+    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+        const fc_block_q8 *a[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i s[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {
+            __m256i p[4];
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+            _Pragma("GCC unroll 4") for (int c = 4 * h; c < 4 * h + 4; c++) {
+                const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+                _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+                    p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 4 * c)));
+                    __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
+                }
+            }
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(p[t], one));
+        }
+        const __m256 d = _mm256_loadu_ps(w->d), m = _mm256_mul_ps(d, k16);
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+            facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride) {
+    const uint8_t *a = act;
+    int t = 0;
+    for (; t + 4 <= n_tok; t += 4)
+        tile_q5_0x8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
+    for (; t < n_tok; t++) tile_q5_0x8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
 }
 
 #endif /* __x86_64__ */

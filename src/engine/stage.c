@@ -165,7 +165,7 @@ static void set_repacked(const fc_stage_desc *sd, const fc_stage_mem *sm, fc_wei
         const int64_t row0 = (int64_t)(off / row_bytes), rows = t->ne[1] / rp->group * rp->group;
         if (row0 % rp->group || row0 >= rows) return;
         const int64_t avail = rows - row0, cap = w->n_out / rp->group * rp->group;
-        const size_t group_bytes = (size_t)(t->ne[0] / FC_QK_K) * rp->block_bytes;
+        const size_t group_bytes = (size_t)(t->ne[0] / rp->block_elems) * rp->block_bytes;
         w->rp = (const uint8_t *)sm->repacked[i] + (size_t)(row0 / rp->group) * group_bytes;
         w->rp_rows = avail < cap ? avail : cap;
         w->rp_group = rp->group;

@@ -252,8 +252,10 @@ const char *mem_item_kind_name(enum mem_item_kind k) {
 }
 
 uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t n_rows) {
-    if (repack == MEM_REPACK_AVX2 && type == GGML_TYPE_Q4_K && n_in > 0 && n_in % 256 == 0 && n_rows > 0)
-        return (uint64_t)(n_rows / MEM_REPACK_Q4_K_X8_ROWS) * (uint64_t)(n_in / 256) * MEM_REPACK_Q4_K_X8_BYTES;
+    if (repack != MEM_REPACK_AVX2 || n_in <= 0 || n_rows <= 0) return 0;
+    const uint64_t groups = (uint64_t)n_rows / MEM_REPACK_X8_ROWS;
+    if (type == GGML_TYPE_Q4_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q4_K_X8_BYTES;
+    if (type == GGML_TYPE_Q5_0 && n_in % 32 == 0) return groups * (uint64_t)(n_in / 32) * MEM_REPACK_Q5_0_X8_BYTES;
     return 0;
 }
 
