@@ -296,7 +296,7 @@ static void mm_rows(const mm_job *j, int r0, int r1, int n_tok) {
                  * bit), the rows past the copy by those tiles */
                 const int nt4 = (t1 - t) / 4 * 4, g = w->rp_group, rend = re < w->rp_rows ? re : (int)w->rp_rows;
                 int r = rb;
-                for (; nt4 && r + g <= rend; r += g)
+                for (; nt4 && rb % g == 0 && r + g <= rend; r += g) /* row blocks start at multiples of 16 */
                     w->rp_tile((const uint8_t *)w->rp + (size_t)(r / g) * w->rp_group_bytes,
                                (const uint8_t *)j->act + (size_t)t * j->act_stride, j->act_stride, w->n_in, nt4,
                                blk + (size_t)(t - t0) * ROW_BLOCK + (r - rb), ROW_BLOCK);
