@@ -117,7 +117,7 @@ def main():
     ap.add_argument("--threads", default="1,2")
     ap.add_argument("--reps", type=int, default=7)
     ap.add_argument("-p", type=int, default=128)
-    ap.add_argument("-n", type=int, default=64)
+    ap.add_argument("-n", type=int, default=64, help="generated tokens; 0: prompt processing only")
     ap.add_argument("--depth", type=int, default=0, help="tokens already in the context when each test starts")
     ap.add_argument("--vocab", type=int, default=49152, help="token ids are drawn below this (the model's n_vocab or less)")
     a = ap.parse_args()
@@ -127,15 +127,23 @@ def main():
         all_toks = tokens(a.depth + max(a.p, a.n), a.vocab)
         llm.fill(all_toks[:a.depth])
         toks = all_toks[a.depth:]
-        llm.pp(toks[:a.p]); llm.tg(toks[:a.n])  # warm-up
+        llm.pp(toks[:a.p])  # warm-up
+        if a.n:
+            llm.tg(toks[:a.n])
         r = {"fc_pp": [], "fc_tg": [], "ll_pp": [], "ll_tg": [], "bs_pp": [], "bs_tg": []}
         for _ in range(a.reps):
             if a.base:
                 f = fitchat_run(a.base, a.model, t, a.p, a.n, a.depth)
-                r["bs_pp"].append(f["pp"]); r["bs_tg"].append(f["tg"])
+                r["bs_pp"].append(f["pp"])
+                if a.n:
+                    r["bs_tg"].append(f["tg"])
             f = fitchat_run(a.fitchat, a.model, t, a.p, a.n, a.depth)
-            r["fc_pp"].append(f["pp"]); r["fc_tg"].append(f["tg"])
-            r["ll_pp"].append(llm.pp(toks[:a.p])); r["ll_tg"].append(llm.tg(toks[:a.n]))
+            r["fc_pp"].append(f["pp"])
+            if a.n:
+                r["fc_tg"].append(f["tg"])
+            r["ll_pp"].append(llm.pp(toks[:a.p]))
+            if a.n:
+                r["ll_tg"].append(llm.tg(toks[:a.n]))
         med = {k: statistics.median(v) for k, v in r.items() if v}
         rng = {k: (min(v), max(v)) for k, v in r.items() if v}
         rows.append((t, med, rng))
@@ -145,7 +153,7 @@ def main():
     print("|---|---|---|---|---|" + ("---|---|" if a.base else ""))
     at = f" @ d{a.depth}" if a.depth else ""
     for t, med, rng in rows:
-        for test, n in (("pp", a.p), ("tg", a.n)):
+        for test, n in (("pp", a.p), ("tg", a.n))[:2 if a.n else 1]:
             f, l = med[f"fc_{test}"], med[f"ll_{test}"]
             cell = lambda k: f"{med[k]:.1f} ({rng[k][0]:.1f}..{rng[k][1]:.1f})"
             base_c = f" {cell(f'bs_{test}')} |" if a.base else ""

@@ -25,4 +25,14 @@ run() { # name, tol max, tol mean, extra args
 }
 run "K-quant llama, exact mode vs reference" 0.03 0.005 --exact
 run "K-quant llama, fast mode (Q8/Q8K activations) vs reference" 1.0 0.15
+# Repacked weights (REPACK, on where the CPU's kernels have a layout for a
+# type): the same logits bit for bit as the original rows, and the plan item
+# for item in the allocation (matches the plan to the byte).
+if "$fitchat" run -m "$tmp/kq.gguf" --tokens "$toks" -n 0 -t 2 --logits-out "$tmp/rp_on.bin" --mem 2>"$tmp/rp_on.err" >/dev/null &&
+   "$fitchat" run -m "$tmp/kq.gguf" --tokens "$toks" -n 0 -t 2 --logits-out "$tmp/rp_off.bin" --no-repack 2>/dev/null >/dev/null &&
+   cmp -s "$tmp/rp_on.bin" "$tmp/rp_off.bin" && grep -q "matches the plan to the byte" "$tmp/rp_on.err"; then
+  echo "ok   repacked weights: the same logits as REPACK off ($(grep -o 'repacked [0-9.]* [KMG]*i*B' "$tmp/rp_on.err" | head -1 || echo 'none on this CPU'))"; pass=$((pass + 1))
+else
+  echo "FAIL repacked weights: logits differ from REPACK off, or the allocation from the plan"; cat "$tmp/rp_on.err"; fail=$((fail + 1))
+fi
 finish

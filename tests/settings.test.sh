@@ -93,9 +93,9 @@ res = []
 devs = [("CPU", o["cpu"], 0, o["cpu"]["n_layers"])] + [("GPU %d" % d["gpu"], d, d["first_layer"], d["n_layers"]) for d in o["devices"]]
 for name, d, first, n in devs:
     items = d["items"]
-    sums = {"weights": 0, "kv": 0, "buffers": 0, "fixed": 0}
+    sums = {"weights": 0, "kv": 0, "buffers": 0, "fixed": 0, "repacked": 0}
     for it in items:
-        sums[{"weights": "weights", "kv k": "kv", "kv v": "kv", "buffer": "buffers", "fixed": "fixed"}[it["kind"]]] += it["bytes"]
+        sums[{"weights": "weights", "kv k": "kv", "kv v": "kv", "buffer": "buffers", "fixed": "fixed", "repacked": "repacked"}[it["kind"]]] += it["bytes"]
     pb = d["planned_bytes"]
     ok = all(sums[k] == pb[k] for k in sums) and sum(sums.values()) == pb["total"]
     print(("ok   " if ok else "FAIL ") + "%s: %d items add up to the planned bytes %s" % (name, len(items), "" if ok else str((sums, pb))))

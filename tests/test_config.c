@@ -107,7 +107,7 @@ static void test_all_keys(void) {
                        " \"VRAM_RESERVE\": \"1.5GiB\", \"N_THREADS\": 3, \"N_BATCH\": 8192,"
                        " \"TEMPERATURE\": 0, \"TOP_K\": 0, \"TOP_P\": 1, \"MIN_P\": 0, \"REPEAT_PENALTY\": 1,"
                        " \"SEED\": 42, \"MAX_TOKENS\": 1, \"SYSTEM_PROMPT\": \"Be brief.\","
-                       " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\","
+                       " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\", \"REPACK\": \"off\","
                        " \"HOST\": \"0.0.0.0\", \"PORT\": 0, \"N_PARALLEL\": 3, \"API_KEY\": \"k-1\","
                        " \"API_KEY_FILE\": \"/k\", \"TIMEOUT\": 5, \"MAX_BODY\": \"1MiB\", \"QUEUE_SIZE\": 0}";
     CHECK_MSG(load(&c, json, &e) == 0, "%s", e.msg);
@@ -141,6 +141,7 @@ static void test_all_keys(void) {
     CHECK_EQ_INT(c.timeout, 5);
     CHECK_EQ_U64(c.max_body, 1u << 20);
     CHECK_EQ_INT(c.queue_size, 0);
+    CHECK(!c.repack);
     for (int s = 0; s < FC_SET_COUNT; s++)
         if (s != FC_SET_PROMPT && s != FC_SET_GPU && s != FC_SET_RAM) CHECK_MSG(c.origin[s].src == FC_SRC_FILE, "setting %d", s);
     config_free(&c);

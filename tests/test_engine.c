@@ -199,7 +199,10 @@ static int check_item(void *ctx, const mem_item *it) {
     w->n++;
     if (w->next >= w->log->n) { w->bad++; return 0; }
     const fc_alloc_entry *a = &w->log->entries[w->next++];
-    enum fc_alloc_kind k = it->kind == MEM_ITEM_WEIGHTS ? ALLOC_WEIGHTS : it->kind == MEM_ITEM_BUFFER ? ALLOC_BUFFER : ALLOC_KV;
+    enum fc_alloc_kind k = it->kind == MEM_ITEM_WEIGHTS    ? ALLOC_WEIGHTS
+                           : it->kind == MEM_ITEM_BUFFER   ? ALLOC_BUFFER
+                           : it->kind == MEM_ITEM_REPACKED ? ALLOC_REPACKED
+                                                           : ALLOC_KV;
     if (a->kind != k || a->layer != it->layer || strcmp(a->what, it->name) || a->bytes != it->bytes || a->mapped != it->mapped) {
         if (!w->bad) fprintf(stderr, "  item %d: log %s layer %d %llu, manifest %s layer %d %llu\n", w->n, a->what, a->layer,
                              (unsigned long long)a->bytes, it->name, it->layer, (unsigned long long)it->bytes);

@@ -221,6 +221,61 @@ static void test_device_composition(void) {
     unload(&l);
 }
 
+/* Repacked weights (MEM_ITEM_REPACKED): with the AVX2 layouts the CPU holds
+ * a copy of each Q4_K layer matrix of its layers, 1280 bytes per 8 rows x
+ * 256 values (rows past the last whole group are not copied), after the
+ * weights; never the embeddings, the head or another type; a GPU or an
+ * emulated device none; REPACK off none. */
+typedef struct { uint64_t bytes; int n, bad; bool after_weights; int seen_other; } rp_walk;
+static int rp_item(void *ctx, const mem_item *it) {
+    rp_walk *w = ctx;
+    if (it->kind != MEM_ITEM_REPACKED) { if (w->n && it->kind == MEM_ITEM_WEIGHTS) w->after_weights = false; return 0; }
+    if (!w->n) w->after_weights = true;
+    w->n++;
+    w->bytes += it->bytes;
+    if (it->layer < 0 || it->role != MEM_ROLE_LAYER || it->tensor < 0 || strncmp(it->name, "blk.", 4)) w->bad++;
+    return 0;
+}
+static void test_repacked_items(void) {
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 4096, 4096), 4096ull / 8 * 16 * 1280);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 12), 1 * 2 * 1280);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 7), 0);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q6_K, 4096, 4096), 0);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_OFF, GGML_TYPE_Q4_K, 4096, 4096), 0);
+    loaded l;
+    if (load(&FX_MISTRAL_7B, &l)) return;
+    mem_config c = CFG_F16_4K;
+    c.repack = MEM_REPACK_AVX2;
+    const uint64_t E = 4096, KV = 8 * 128, FF = 14336;
+#define RP(n) ((uint64_t)(n) / 2048 * 1280)
+    uint64_t want = 0;
+    for (uint32_t i = 0; i < 10; i++) {
+        bool m = i < 4 || i >= 28 || (i - 4) % 3 == 2; /* Q6_K attn_v, ffn_down */
+        want += RP(E * E) * 2 + RP(E * KV) * (m ? 1 : 2) + RP(E * FF) * (m ? 2 : 3);
+    }
+#undef RP
+    mem_bytes b, off;
+    mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, 10, false, &b);
+    CHECK_EQ_U64(b.repacked, want);
+    CHECK_EQ_U64(b.total, b.weights + b.kv + b.buffers + b.repacked);
+    rp_walk w = {0};
+    mem_manifest(&l.m, &c, MEM_DEV_CPU, 0, 10, false, rp_item, &w);
+    CHECK_EQ_U64(w.bytes, want);
+    CHECK_EQ_INT(w.n, 10 * 7 - 6 * 2); /* 7 matrices a layer, 2 of them Q6_K in 6 of the 10 */
+    CHECK_EQ_INT(w.bad, 0);
+    CHECK(w.after_weights);
+    mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, 32, true, &b); /* the head (Q6_K) and the embeddings: not copied */
+    CHECK(b.repacked > want);
+    for (int k = 1; k <= 2; k++) {
+        mem_device_bytes(&l.m, &c, (enum mem_dev_kind)k, 10, 22, true, &b);
+        CHECK_EQ_U64(b.repacked, 0);
+    }
+    c.repack = MEM_REPACK_OFF;
+    mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, 10, false, &off);
+    CHECK_EQ_U64(off.repacked, 0);
+    unload(&l);
+}
+
 /* The tensors mem_tensor_held() gives each device add up to the plan's
  * weights, for every fixture (tied heads included), split and kind; every
  * tensor is held by the CPU or by the device exactly once, except a tied
@@ -327,6 +382,7 @@ int main(void) {
     T_RUN(test_gemma3_swa);
     T_RUN(test_mixtral_experts);
     T_RUN(test_device_composition);
+    T_RUN(test_repacked_items);
     T_RUN(test_tensor_held);
     T_RUN(test_kv_type_check);
     T_RUN(test_cuda_context_table);

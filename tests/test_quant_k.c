@@ -2,12 +2,14 @@
  * FC_ACT_Q8K activations: known answers from the gguf Python package on
  * crafted blocks, quantize round trips, the scalar dot against a double sum,
  * and every SIMD ISA against the scalar kernels on random blocks (dot,
- * dot_rows, tile4, activation quantizer bit for bit). */
+ * dot_rows, tile4, activation quantizer bit for bit), and the repacked
+ * layouts' tiles against the tile4 of their ISA, bit for bit. */
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
 
 #include "../src/engine/quant.h"
+#include "../src/plan/memory.h"
 #include "lib/rng.h"
 #include "lib/t.h"
 
@@ -343,6 +345,100 @@ static void test_tile8_exact(void) {
     free(x); free(rows); free(acts);
 }
 
+/* The repacked layouts (quant.h, quant_repacker): rows copied into groups,
+ * then the group tile against the tile4 of the layout's ISA on the original
+ * rows, bit for bit (same integer sums, same float steps per output), for
+ * every token count 1..11, random blocks of every kind with unaligned
+ * strides, the extreme blocks (all code bytes 0x00 / 0x80 / 0x7F / 0xFF:
+ * scales and mins 63, codes 15) and raw activations of -128 / +127 in every
+ * position (the int16 sums of the layout at their limits). The memory
+ * model's size of each copy is what the packer writes. */
+static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, const uint8_t *rows, size_t rb, int n_rows,
+                            const uint8_t *acts, size_t ab, int64_t n, const char *what, int kind) {
+    enum { TMAX = 12, RMAX = 24 };
+    const size_t gb = (size_t)(n / rp->block_elems) * rp->block_bytes;
+    uint8_t *packed = malloc(gb * (size_t)(n_rows / rp->group) + 1);
+    CHECK_EQ_U64(mem_repack_bytes(rp->repack, rp->type, n, n_rows), (uint64_t)(gb * (size_t)(n_rows / rp->group)));
+    quant_repack_rows(rp, rows, rb, n_rows, n, packed);
+    float want[TMAX * RMAX], got[TMAX * (RMAX + 3)];
+    for (int t = 0; t < TMAX; t += 4)
+        for (int r = 0; r + 4 <= n_rows; r += 4) ts->tile4(rows + (size_t)r * rb, rb, acts + (size_t)t * ab, ab, n, want + t * RMAX + r, RMAX);
+    for (int nt = 1; nt < TMAX; nt++) {
+        memset(got, 0, sizeof got);
+        for (int g = 0; g < n_rows / rp->group; g++) rp->tile(packed + (size_t)g * gb, acts, ab, n, nt, got + g * rp->group, RMAX + 3);
+        for (int t = 0; t < nt; t++)
+            for (int r = 0; r < n_rows / rp->group * rp->group; r++)
+                CHECK_MSG(memcmp(&got[t * (RMAX + 3) + r], &want[t * RMAX + r], sizeof(float)) == 0,
+                          "%s repacked %s n=%lld kind %d tokens %d [t%d r%d]: %.9g vs tile4 %.9g", ts->name, what, (long long)n,
+                          kind, nt, t, r, got[t * (RMAX + 3) + r], want[t * RMAX + r]);
+    }
+    free(packed);
+}
+
+static void test_repack_exact(void) {
+    static const int64_t sizes[] = {256, 768, 2048};
+    static const uint8_t bytes[] = {0x00, 0x80, 0x7F, 0xFF};
+    static const uint32_t sets[] = {MEM_REPACK_AVX2};
+    static const int set_isa[] = {QUANT_ISA_AVX2};
+    enum { NMAX = 2048, ROWS = 24, TOKS = 12 };
+    float *x = malloc(NMAX * sizeof(float));
+    uint8_t *rows = malloc(ROWS * (NMAX * 2 + 64)), *acts = malloc(TOKS * (NMAX * 2 + 64));
+    /* the K types, then the legacy types a layout may take (f16 d at 0, codes after) */
+    ktype all[N_KT + 5];
+    memcpy(all, KT, sizeof KT);
+    const ktype legacy[] = {{GGML_TYPE_Q4_0, {0, 0}, 1, 2, 18}, {GGML_TYPE_Q4_1, {0, 2}, 2, 4, 20},
+                            {GGML_TYPE_Q5_0, {0, 0}, 1, 2, 22}, {GGML_TYPE_Q5_1, {0, 2}, 2, 4, 24},
+                            {GGML_TYPE_Q8_0, {0, 0}, 1, 2, 34}};
+    memcpy(all + N_KT, legacy, sizeof legacy);
+    int tested = 0;
+    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
+        for (int ki = 0; ki < N_KT + 5; ki++) {
+            const ktype *const KT = all; /* shadows the file's table: every type above */
+            const quant_repacker *rp = quant_repacker_get(sets[k], KT[ki].type);
+            const quant_traits *ts = quant_get_isa(KT[ki].type, set_isa[k]);
+            if (!rp || !ts) continue;
+            CHECK(rp->repack == sets[k] && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
+            tested++;
+            for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
+                for (int kind = 0; kind < 5; kind++) {
+                    const int64_t n = sizes[si];
+                    rng_seed(1700 + 31 * (uint64_t)ki + 7 * (uint64_t)kind + si + 5 * k);
+                    const size_t rb = (size_t)(n / ts->block_elems * ts->block_bytes) + (size_t)kind;
+                    const size_t ab = quant_act_bytes(ts->act_type, n) + 4 * (size_t)kind;
+                    const int n_rows = kind % 2 ? ROWS : rp->group;
+                    for (int r = 0; r < n_rows; r++) random_row(&KT[ki], ts, rows + r * rb, n, (kind + r) % 5);
+                    for (int t = 0; t < TOKS; t++) { fill(x, n, (kind + t) % 5); act_of(ts, x, acts + t * ab, n); }
+                    repack_vs_tile4(rp, ts, rows, rb, n_rows, acts, ab, n, "random", kind);
+                }
+            enum { N = 512 };
+            const size_t rb = (size_t)(N / ts->block_elems * ts->block_bytes), ab = quant_act_bytes(ts->act_type, N);
+            for (size_t bi = 0; bi < sizeof bytes; bi++)
+                for (int sign = 0; sign < 3; sign++) {
+                    memset(rows, bytes[bi], (size_t)ROWS * rb);
+                    for (int r = 0; r < ROWS; r++)
+                        for (int64_t b = 0; b < N / ts->block_elems; b++)
+                            for (int h = 0; h < KT[ki].n_half; h++)
+                                put16(rows + r * rb + b * ts->block_bytes + KT[ki].half[h], fc_f32_to_f16(0.01f * (float)(r + 1)));
+                    for (int t = 0; t < TOKS; t++) {
+                        for (int i = 0; i < N; i++) x[i] = sign == 1 && (i / 4 + t) % 2 ? -1.0f : 1.0f;
+                        act_of(ts, x, acts + t * ab, N);
+                        const int v = t % 2 ? 127 : -128; /* raw -128 (or +127), which no quantizer writes */
+                        if (sign == 2 && ts->act_type == FC_ACT_Q8K)
+                            for (int64_t b = 0; b < N / 256; b++) {
+                                fc_block_q8k *a = (fc_block_q8k *)(void *)(acts + t * ab) + b;
+                                memset(a->qs, v & 0xFF, sizeof a->qs);
+                                for (int g = 0; g < 16; g++) a->bsums[g] = (int16_t)(16 * v);
+                            }
+                        else if (sign == 2)
+                            for (int64_t b = 0; b < N / 32; b++) memset(((fc_block_q8 *)(void *)(acts + t * ab))[b].qs, v & 0xFF, 32);
+                    }
+                    repack_vs_tile4(rp, ts, rows, rb, ROWS, acts, ab, N, "extreme", (int)(3 * bi) + sign);
+                }
+        }
+    if (!tested) t_skip("no repacked layout runs on this CPU");
+    free(x); free(rows); free(acts);
+}
+
 static void test_act_q8k(void) {
     enum { N = 4096 };
     float *x = malloc(N * sizeof(float));
@@ -458,6 +554,7 @@ int main(void) {
     T_RUN(test_simd_parity);
     T_RUN(test_dot_rows_exact);
     T_RUN(test_tile8_exact);
+    T_RUN(test_repack_exact);
     T_RUN(test_extremes);
     T_RUN(test_dispatch);
     return t_done();

@@ -121,6 +121,7 @@ static void add_bytes(cJSON *o, const mem_bytes *b) {
     cJSON_AddNumberToObject(o, "kv", (double)b->kv);
     cJSON_AddNumberToObject(o, "buffers", (double)b->buffers);
     cJSON_AddNumberToObject(o, "fixed", (double)b->fixed);
+    cJSON_AddNumberToObject(o, "repacked", (double)b->repacked);
     cJSON_AddNumberToObject(o, "total", (double)b->total);
 }
 
@@ -394,6 +395,9 @@ int cmd_plan(int argc, char **argv) {
                fmt_bytes(b1, sizeof b1, r.cpu.weights), fmt_bytes(b2, sizeof b2, r.cpu.kv),
                fmt_bytes(b3, sizeof b3, r.cpu.buffers), fmt_bytes(b4, sizeof b4, r.cpu.fixed),
                fmt_bytes(b5, sizeof b5, r.cpu.total));
+        if (r.cpu.repacked)
+            printf("  %-26s %10s total includes %s of repacked weights (REPACK on: copies for the prompt kernels, in "
+                   "host memory)\n", "", "", fmt_bytes(b1, sizeof b1, r.cpu.repacked));
         if (inv.host_avail)
             printf("  %-26s %10s allocates %s of %s\n", "", "", fmt_bytes(b1, sizeof b1, plan_host_need(&r)),
                    inv.host_source);

@@ -209,6 +209,26 @@ static int set_flash_attn(fc_config *c, const cfg_val *v, fc_origin o, const cha
     return 0;
 }
 
+static int set_repack(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "\"on\", \"off\", true or false";
+    const char *s = val_str(v);
+    if (v->json && cJSON_IsBool(v->json)) c->repack = cJSON_IsTrue(v->json);
+    else if (s && (!strcmp(s, "on") || (v->text && !strcmp(s, "true")))) c->repack = true;
+    else if (s && (!strcmp(s, "off") || (v->text && !strcmp(s, "false")))) c->repack = false;
+    else return -1;
+    set_origin(c, FC_SET_REPACK, o);
+    return 0;
+}
+
+/* --no-repack: REPACK off (takes no value) */
+static int set_no_repack(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    (void)v;
+    *allowed = "no value";
+    c->repack = false;
+    set_origin(c, FC_SET_REPACK, o);
+    return 0;
+}
+
 static int set_vram_reserve(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "a size like \"1.5GiB\", \"512MiB\" or a number of bytes >= 0";
     long long n;
@@ -440,6 +460,8 @@ static const struct input {
     {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)", false},
     {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")", false},
     {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads", false},
+    {"REPACK", {"--repack"}, set_repack, "on|off", "repacked copies of the weights for the CPU's prompt kernels (host memory; default on)", false},
+    {NULL, {"--no-repack"}, set_no_repack, NULL, "REPACK off", false},
     {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)", false},
     {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)", false},
     {"TOP_K", {"--top-k"}, set_top_k, "N", "top-k sampling (0: off)", false},
@@ -753,6 +775,7 @@ static const struct input *match_flag(int argc, char **argv, int i, const char *
     const struct input *in = input_by_flag(arg, eq ? (size_t)(eq - arg) : strlen(arg), spelling);
     if (!in) return NULL;
     if (eq) { *value = eq + 1; *n_args = 1; }
+    else if (in->set == set_no_repack) { *value = "off"; *n_args = 1; }
     else if (in->set == set_flash_attn && (i + 1 >= argc || !is_flash_value(argv[i + 1]))) {
         *value = "on"; /* llama.cpp's older bare -fa */
         *n_args = 1;
@@ -900,6 +923,7 @@ void config_print(FILE *out, const fc_config *c) {
                o[FC_SET_FLASH_ATTN]);
     print_line(out, "VRAM_RESERVE", fmt_bytes(v, sizeof v, c->vram_reserve), o[FC_SET_VRAM_RESERVE]);
     print_int(out, "N_THREADS", c->n_threads, o[FC_SET_N_THREADS]);
+    print_line(out, "REPACK", c->repack ? "on" : "off", o[FC_SET_REPACK]);
     print_int(out, "N_BATCH", c->n_batch, o[FC_SET_N_BATCH]);
     print_float(out, "TEMPERATURE", c->temperature, o[FC_SET_TEMPERATURE]);
     print_int(out, "TOP_K", c->top_k, o[FC_SET_TOP_K]);
@@ -937,7 +961,7 @@ static void print_flags(FILE *out, bool server) {
         int n = 0;
         for (int f = 0; f < 3 && INPUTS[i].flags[f]; f++)
             n += snprintf(names + n, sizeof names - (size_t)n, "%s%s", f ? ", " : "", INPUTS[i].flags[f]);
-        snprintf(names + n, sizeof names - (size_t)n, " %s", INPUTS[i].arg);
+        if (INPUTS[i].arg) snprintf(names + n, sizeof names - (size_t)n, " %s", INPUTS[i].arg);
         if (INPUTS[i].key) fprintf(out, "  %-36s %s [%s]\n", names, INPUTS[i].help, INPUTS[i].key);
         else fprintf(out, "  %-36s %s\n", names, INPUTS[i].help);
     }

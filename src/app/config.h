@@ -32,7 +32,7 @@ typedef enum fc_setting {
     FC_SET_N_CTX, FC_SET_N_CTX_MIN, FC_SET_N_CTX_MAX, FC_SET_FLASH_ATTN, FC_SET_VRAM_RESERVE,
     FC_SET_N_THREADS, FC_SET_N_BATCH, FC_SET_TEMPERATURE, FC_SET_TOP_K, FC_SET_TOP_P, FC_SET_MIN_P,
     FC_SET_REPEAT_PENALTY, FC_SET_SEED, FC_SET_MAX_TOKENS, FC_SET_SYSTEM_PROMPT, FC_SET_PROMPT,
-    FC_SET_GPU, FC_SET_RAM, FC_SET_CHAT_TEMPLATE_FILE, FC_SET_THINKING,
+    FC_SET_GPU, FC_SET_RAM, FC_SET_CHAT_TEMPLATE_FILE, FC_SET_THINKING, FC_SET_REPACK,
     FC_SET_HOST, FC_SET_PORT, FC_SET_N_PARALLEL, FC_SET_API_KEY, FC_SET_API_KEY_FILE, FC_SET_TIMEOUT,
     FC_SET_MAX_BODY, FC_SET_QUEUE_SIZE,
     FC_SET_COUNT
@@ -81,6 +81,8 @@ typedef struct fc_config {
     char *prompt;          /* -p: a first user message / the run prompt; NULL if none */
     char *chat_template_file; /* CHAT_TEMPLATE_FILE: a Jinja chat template used instead of the model's; NULL */
     bool show_thinking;    /* THINKING: show (true, dimmed) or hide a reasoning model's thinking */
+    bool repack;           /* REPACK: weights the CPU's prompt kernels read faster in another layout get a
+                            * copy in it at load (host memory, a plan item); default on */
     char **gpu_specs;      /* --gpu SPEC, in order (n_gpu_specs); parsed by the GPU module */
     int n_gpu_specs;
     char *ram_spec;        /* --ram SIZE: host memory to plan with instead of the measured (NULL: measure) */

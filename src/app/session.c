@@ -65,17 +65,21 @@ const char *session_plan_line(char *buf, size_t cap, const plan_result *r, const
     return buf;
 }
 
-static void report_line(FILE *out, const char *label, const mem_bytes *plan, const uint64_t got[3], uint64_t measured,
-                        bool gpu) {
-    char a[4][32], b[3][32], f[2][32];
-    uint64_t got_total = got[ALLOC_WEIGHTS] + got[ALLOC_KV] + got[ALLOC_BUFFER];
-    uint64_t plan_total = plan->weights + plan->kv + plan->buffers; /* what the engine allocates itself */
+static void report_line(FILE *out, const char *label, const mem_bytes *plan, const uint64_t got[ALLOC_KINDS],
+                        uint64_t measured, bool gpu) {
+    char a[5][32], b[4][32], f[2][32];
+    uint64_t got_total = got[ALLOC_WEIGHTS] + got[ALLOC_KV] + got[ALLOC_BUFFER] + got[ALLOC_REPACKED];
+    uint64_t plan_total = plan->weights + plan->kv + plan->buffers + plan->repacked; /* what the engine allocates itself */
+    const bool rp = plan->repacked || got[ALLOC_REPACKED];
     fprintf(out, "%s: planned weights %s, KV %s, buffers %s", label, fmt_bytes(a[0], 32, plan->weights),
             fmt_bytes(a[1], 32, plan->kv), fmt_bytes(a[2], 32, plan->buffers));
+    if (rp) fprintf(out, ", repacked %s", fmt_bytes(a[4], 32, plan->repacked));
     if (gpu) fprintf(out, ", fixed %s", fmt_bytes(a[3], 32, plan->fixed));
     fprintf(out, "; allocated %s, %s, %s", fmt_bytes(b[0], 32, got[ALLOC_WEIGHTS]), fmt_bytes(b[1], 32, got[ALLOC_KV]),
             fmt_bytes(b[2], 32, got[ALLOC_BUFFER]));
-    if (got[ALLOC_WEIGHTS] == plan->weights && got[ALLOC_KV] == plan->kv && got[ALLOC_BUFFER] == plan->buffers)
+    if (rp) fprintf(out, ", %s", fmt_bytes(b[3], 32, got[ALLOC_REPACKED]));
+    if (got[ALLOC_WEIGHTS] == plan->weights && got[ALLOC_KV] == plan->kv && got[ALLOC_BUFFER] == plan->buffers &&
+        got[ALLOC_REPACKED] == plan->repacked)
         fprintf(out, " (matches the plan to the byte)");
     else
         fprintf(out, " (differs from the plan by %+lld bytes)", (long long)got_total - (long long)plan_total);
@@ -141,6 +145,9 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
     pp->n_batch = (uint32_t)cfg->n_batch;
     pp->n_threads = (uint32_t)cfg->n_threads;
     pp->all_logits = all_logits;
+    /* the layouts the engine's kernels on this CPU read (quant_init picks them as the engine will) */
+    quant_init(QUANT_ISA_AUTO);
+    pp->repack = cfg->repack ? quant_repack_set() : MEM_REPACK_OFF;
 }
 
 int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err) {
@@ -190,6 +197,7 @@ static int open_engine(fc_session *s, const fc_config *cfg, const session_opts *
             .flash = s->plan.cfg.flash,
             .exact = o->exact,
             .all_logits = o->all_logits,
+            .repack = s->plan.cfg.repack,
             .progress = o->progress,
             .progress_ctx = o->progress_ctx,
         };
@@ -252,6 +260,7 @@ int session_open_ex(fc_session *s, const fc_config *cfg, const session_opts *o, 
     plan_params pp;
     session_plan_params(cfg, o->all_logits, &pp);
     if (o->server) pp.n_seq = cfg->n_parallel == FC_PARALLEL_AUTO ? PLAN_AUTO : cfg->n_parallel;
+    if (o->exact) pp.repack = MEM_REPACK_OFF; /* float activations: the tiles do not run */
     if (plan_params_validate(&pp, err) || plan_compute(&s->mem, &s->inv, &pp, &s->plan, err)) goto fail;
     if (open_engine(s, cfg, o, &pp, err)) goto fail;
 

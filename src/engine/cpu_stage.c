@@ -115,8 +115,14 @@ static fc_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *er
      * device copies them; then KV and buffers */
     if (stage_allocate(sd, m, &e->mem_held, err)) goto fail;
     const fc_stage_mem *sm = &e->mem_held;
-    if (sd->kind == MEM_DEV_CPU) {
+    bool repacked = false;
+    for (uint64_t i = 0; i < sd->file->n_tensors; i++) repacked |= sm->repacked[i] != NULL;
+    if (sd->kind == MEM_DEV_CPU && !repacked) {
         e->model = *sd->model;
+    } else if (sd->kind == MEM_DEV_CPU) {
+        /* layers of its own, whose weights point at their repacked copies */
+        if (stage_repacked_view(sd, sm, &e->model, err)) goto fail;
+        e->own_view = true;
     } else {
         if (stage_weights_view(sd, sm, &e->model, err)) { stage_view_free(&e->model); goto fail; }
         e->own_view = true;
@@ -233,19 +239,20 @@ static void mm_rows_exact(const mm_job *j, int r0, int r1, int t_begin, int t_en
     }
 }
 
-/* Rows [rb, re) (at most ROW_BLOCK) times tokens t, t + 1, ... < t_end in
- * groups of nt (4 or 8) by the tile kernel (4 rows x nt tokens per call;
- * each weight block is unpacked once for the nt tokens); leftover rows go
- * through dot. Results go to blk[(token - t0) * ROW_BLOCK + row - rb].
- * Returns the first token not done (fewer than nt left). */
-static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int re, int t, int t_end,
+/* Rows [r0, re) of the row block [rb, re) (at most ROW_BLOCK rows) times
+ * tokens t, t + 1, ... < t_end in groups of nt (4 or 8) by the tile kernel
+ * (4 rows x nt tokens per call; each weight block is unpacked once for the
+ * nt tokens); leftover rows go through dot. Results go to blk[(token - t0) *
+ * ROW_BLOCK + row - rb]. Returns the first token not done (fewer than nt
+ * left). */
+static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int r0, int re, int t, int t_end,
                     float *blk, int t0) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
     for (; t + nt <= t_end; t += nt) {
         const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
         float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;
-        int r = rb;
+        int r = r0;
         for (; r + 4 <= re; r += 4) {
             float o[32];
             tile(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
@@ -312,8 +319,21 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
             for (int tt = t0; tt < t1; tt++) __builtin_prefetch(j->dst + (size_t)tt * j->dst_stride + rb, 1, 3);
             /* 8 tokens x 4 rows per call where the ISA has it (results
              * equal tile4's bit for bit), then 4 tokens x 4 rows, then dots */
-            if (tile8) t = mm_tiles(j, tile8, 8, rb, re, t, t1, blk, t0);
-            if (tile4) t = mm_tiles(j, tile4, 4, rb, re, t, t1, blk, t0);
+            if (w->rp && tile4) {
+                /* the repacked copy: whole groups of rows times the tokens
+                 * the 4x4 tiles would take (results equal theirs bit for
+                 * bit), the rows past the copy by those tiles */
+                const int nt4 = (t1 - t) / 4 * 4, g = w->rp_group, rend = re < w->rp_rows ? re : (int)w->rp_rows;
+                int r = rb;
+                for (; nt4 && rb % g == 0 && r + g <= rend; r += g) /* row blocks start at multiples of 16 */
+                    w->rp_tile((const uint8_t *)w->rp + (size_t)(r / g) * w->rp_group_bytes,
+                               (const uint8_t *)j->act + (size_t)t * j->act_stride, j->act_stride, w->n_in, nt4,
+                               blk + (size_t)(t - t0) * ROW_BLOCK + (r - rb), ROW_BLOCK);
+                if (r < re) mm_tiles(j, tile4, 4, rb, r, re, t, t + nt4, blk, t0);
+                t += nt4;
+            }
+            if (tile8) t = mm_tiles(j, tile8, 8, rb, rb, re, t, t1, blk, t0);
+            if (tile4) t = mm_tiles(j, tile4, 4, rb, rb, re, t, t1, blk, t0);
             for (; t < t1; t++) {
                 const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
                 float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;

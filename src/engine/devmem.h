@@ -20,7 +20,9 @@
 
 #define FC_DEV_CPU (-1)
 
-enum fc_alloc_kind { ALLOC_WEIGHTS = 0, ALLOC_KV = 1, ALLOC_BUFFER = 2 };
+/* ALLOC_REPACKED: weights copied into a kernel's layout at load (CPU only,
+ * memory.h's MEM_ITEM_REPACKED) */
+enum fc_alloc_kind { ALLOC_WEIGHTS = 0, ALLOC_KV = 1, ALLOC_BUFFER = 2, ALLOC_REPACKED = 3, ALLOC_KINDS = 4 };
 
 typedef struct fc_alloc_entry {
     int device;           /* FC_DEV_CPU or the plan's device index */
@@ -34,8 +36,8 @@ typedef struct fc_alloc_entry {
 typedef struct fc_alloc_log {
     fc_alloc_entry *entries;
     int n;
-    uint64_t total[3];                          /* the CPU, per kind */
-    uint64_t dev_total[GPU_MAX_DEVICES][3];     /* each device, per kind */
+    uint64_t total[ALLOC_KINDS];                      /* the CPU, per kind */
+    uint64_t dev_total[GPU_MAX_DEVICES][ALLOC_KINDS]; /* each device, per kind */
 } fc_alloc_log;
 
 /* How a device allocates raw memory. alloc returns NULL when the device is

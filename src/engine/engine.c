@@ -127,7 +127,8 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
         .file = f, .d = d, .model = &e->model, .mm = &e->mm, .kind = MEM_DEV_CPU, .first = 0, .n_layers = cpu_layers,
         .head = !head_on_dev, .exact = p->exact, .pool = e->pool,
         .cfg = {.n_ctx = p->n_ctx, .n_seq = e->n_seq, .n_batch = p->n_batch, .type_k = p->type_k, .type_v = p->type_v, .flash = p->flash,
-                .n_threads = (uint32_t)p->n_threads, .n_outputs = p->all_logits ? p->n_batch : 1},
+                .n_threads = (uint32_t)p->n_threads, .n_outputs = p->all_logits ? p->n_batch : 1,
+                .repack = p->repack},
     };
     if (!(e->cpu = backend_cpu.stage_new(&sd, &e->cpu_mem, err))) goto fail;
     e->x = cpu_stage_x(e->cpu);

@@ -56,6 +56,7 @@ typedef struct fc_engine_params {
     bool flash;           /* tiled online-softmax attention */
     bool all_logits;      /* keep logits of every position (for comparisons) */
     bool exact;           /* float32 activations everywhere (slow; for reference checks) */
+    uint32_t repack;      /* the CPU's repacked layouts (enum mem_repack: the plan's; 0 = none) */
     int n_dev;            /* devices running the last layers (0: all on the CPU) */
     fc_engine_device dev[GPU_MAX_DEVICES];
     /* called while weights upload to GPUs (may be NULL) */

@@ -27,6 +27,14 @@ typedef struct fc_weight {
     size_t row_bytes;
     const char *name;
     const float *bias;            /* (n_out) F32 `.bias` tensor added to the product, or NULL */
+    /* the CPU stage's repacked copy (stage_repacked_view, quant.h): rows
+     * [0, rp_rows) in groups of rp_group, rp_group_bytes apart, read by
+     * rp_tile in prompts; NULL: none */
+    const void *rp;
+    int64_t rp_rows;
+    int rp_group;
+    size_t rp_group_bytes;
+    quant_rtile_fn rp_tile;
 } fc_weight;
 
 enum fc_ffn_act {

@@ -14,8 +14,10 @@
 #include <string.h>
 #include <strings.h>
 
+#include "../plan/memory.h"
 #include "kvrot.h"
 #include "quant_impl.h"
+#include "quant_repack.h"
 #include "vecmath.h"
 
 static const quant_kernels *active = &quant_kernels_ref;
@@ -141,6 +143,44 @@ int quant_init(int isa) {
 static const quant_traits *row_of(const quant_kernels *k, uint32_t type) {
     if (!k || type >= GGML_TYPE_COUNT || !k->traits[type].name) return NULL;
     return &k->traits[type];
+}
+
+/* ---- repacked weights ----------------------------------------------------- */
+
+#if defined(__x86_64__)
+_Static_assert(sizeof(blk_q4_kx8) == MEM_REPACK_Q4_K_X8_BYTES, "the memory model's Q4_K x8 size");
+_Static_assert(sizeof(blk_q5_0x8) == MEM_REPACK_Q5_0_X8_BYTES, "the memory model's Q5_0 x8 size");
+static const quant_repacker repackers_avx2[] = {
+    {MEM_REPACK_AVX2, GGML_TYPE_Q4_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q4_kx8), quant_avx2_repack_q4_k,
+     quant_avx2_tile_q4_kx8},
+    {MEM_REPACK_AVX2, GGML_TYPE_Q5_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q5_0x8), quant_avx2_repack_q5_0,
+     quant_avx2_tile_q5_0x8},
+};
+#endif
+
+uint32_t quant_repack_set(void) {
+#if defined(__x86_64__)
+    if (active == &quant_kernels_avx2) return MEM_REPACK_AVX2;
+#endif
+    return MEM_REPACK_OFF;
+}
+
+const quant_repacker *quant_repacker_get(uint32_t repack, uint32_t type) {
+#if defined(__x86_64__)
+    if (repack == MEM_REPACK_AVX2 && cpu_best_isa() >= QUANT_ISA_AVX2)
+        for (size_t i = 0; i < sizeof repackers_avx2 / sizeof *repackers_avx2; i++)
+            if (repackers_avx2[i].type == type) return &repackers_avx2[i];
+#else
+    (void)repack; (void)type;
+#endif
+    return NULL;
+}
+
+void quant_repack_rows(const quant_repacker *rp, const void *rows, size_t row_stride, int64_t n_rows, int64_t n, void *dst) {
+    const int64_t blocks = n / rp->block_elems;
+    for (int64_t g = 0; g < n_rows / rp->group; g++)
+        rp->pack((const uint8_t *)rows + (size_t)g * rp->group * row_stride, row_stride, n,
+                 (uint8_t *)dst + (size_t)g * (size_t)blocks * rp->block_bytes);
 }
 
 const quant_traits *quant_get(uint32_t type) { return row_of(active, type); }

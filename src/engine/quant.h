@@ -122,6 +122,41 @@ void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, 
 void quant_tile4(const quant_traits *t, const void *rows, size_t row_stride, const void *act,
                  size_t act_stride, int64_t n, float *out, size_t out_stride);
 
+/* ---- repacked weights (the prompt path) ----------------------------------
+ * An ISA's prompt kernels may read some weight types faster from a copy made
+ * at load in an interleaved layout: groups of `group` consecutive rows, one
+ * block per super-block of the type. Which layouts exist and their exact
+ * sizes are the memory model's (mem_repack_bytes, src/plan/memory.h: enum
+ * mem_repack); the copy is a plan item of its own (MEM_ITEM_REPACKED). The
+ * tile over a group gives results equal bit for bit to the type's tile4 on
+ * the original rows (same integer sums, same float steps per output).
+ * Generation (one token) reads the original rows. */
+
+/* out[t * out_stride + r] = dot(row r of the group, act t) for r < group, t < n_tok. */
+typedef void (*quant_rtile_fn)(const void *group, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                               size_t out_stride);
+typedef struct quant_repacker {
+    uint32_t repack;         /* enum mem_repack: the layout set this belongs to */
+    uint32_t type;           /* ggml type of the original rows */
+    int group;               /* rows per group */
+    uint32_t block_elems;    /* values per block of the copy (the type's block) */
+    size_t block_bytes;      /* bytes per group and block */
+    /* rows [0, group) of the original (row_stride bytes apart, n values
+     * each) -> one group of the copy, n / block_elems blocks */
+    void (*pack)(const void *rows, size_t row_stride, int64_t n, void *dst);
+    quant_rtile_fn tile;
+} quant_repacker;
+
+/* The layout set the active kernels read (MEM_REPACK_AVX2 with the AVX2
+ * table; MEM_REPACK_OFF for the scalar and AVX-512 tables: not measured to
+ * pay there). */
+uint32_t quant_repack_set(void);
+/* The repacker of type under layout set repack, NULL if none (or the CPU
+ * cannot run that layout's kernels). */
+const quant_repacker *quant_repacker_get(uint32_t repack, uint32_t type);
+/* Copies n_rows rows (whole groups only: n_rows / group of them) into dst. */
+void quant_repack_rows(const quant_repacker *rp, const void *rows, size_t row_stride, int64_t n_rows, int64_t n, void *dst);
+
 /* Activations: bytes needed for n values in act_type, and the conversion
  * from float (n multiple of 32 for FC_ACT_Q8, of 256 for FC_ACT_Q8K). */
 size_t quant_act_bytes(enum fc_act_type t, int64_t n);

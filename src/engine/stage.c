@@ -15,10 +15,26 @@ static enum fc_alloc_kind alloc_kind(enum mem_item_kind k) {
     return k == MEM_ITEM_WEIGHTS ? ALLOC_WEIGHTS : k == MEM_ITEM_BUFFER ? ALLOC_BUFFER : ALLOC_KV;
 }
 
+/* A repacked copy: allocated like any item, then filled from the mapped
+ * tensor in the layout of the CPU's kernels (quant_repack_rows). */
+static int alloc_repacked(alloc_walk *w, const mem_item *it) {
+    const gguf_tensor *t = &w->sd->file->tensors[it->tensor];
+    const quant_repacker *rp = quant_repacker_get(w->sd->cfg.repack, t->type);
+    if (!rp) /* the plan and the kernels disagree: a bug, not a user error */
+        return fc_errf(w->err, FC_EFAIL, "no repacked layout %u for %s (%s)", w->sd->cfg.repack, t->name,
+                       ggml_type_name(t->type));
+    void *p = devmem_alloc(w->m, ALLOC_REPACKED, it->layer, it->name, it->bytes, w->err);
+    if (!p) return -1;
+    quant_repack_rows(rp, t->data, (size_t)ggml_row_bytes(t->type, t->ne[0]), t->ne[1], t->ne[0], p);
+    w->out->repacked[it->tensor] = p;
+    return 0;
+}
+
 static int alloc_item(void *ctx, const mem_item *it) {
     alloc_walk *w = ctx;
     fc_stage_mem *o = w->out;
     if (it->kind == MEM_ITEM_FIXED) return 0; /* the device's context: created with it */
+    if (it->kind == MEM_ITEM_REPACKED) return alloc_repacked(w, it);
     if (it->kind == MEM_ITEM_WEIGHTS) {
         const gguf_tensor *t = &w->sd->file->tensors[it->tensor];
         if (it->mapped) {
@@ -45,7 +61,8 @@ int stage_allocate(const fc_stage_desc *sd, fc_devmem *m, fc_stage_mem *out, fc_
     out->tensor = calloc(sd->file->n_tensors ? sd->file->n_tensors : 1, sizeof *out->tensor);
     out->k = calloc(d->n_layer ? d->n_layer : 1, sizeof *out->k);
     out->v = calloc(d->n_layer ? d->n_layer : 1, sizeof *out->v);
-    if (!out->tensor || !out->k || !out->v) {
+    out->repacked = calloc(sd->file->n_tensors ? sd->file->n_tensors : 1, sizeof *out->repacked);
+    if (!out->tensor || !out->k || !out->v || !out->repacked) {
         stage_mem_free(out);
         return fc_errf(err, FC_EFAIL, "out of memory");
     }
@@ -64,6 +81,8 @@ void stage_mem_free(fc_stage_mem *sm) {
     free(sm->tensor);
     free(sm->k);
     free(sm->v);
+    free(sm->repacked);
+    sm->repacked = NULL;
     sm->tensor = NULL;
     sm->k = sm->v = NULL;
 }
@@ -128,6 +147,45 @@ int stage_weights_view(const fc_stage_desc *sd, const fc_stage_mem *sm, fc_model
         view->output_norm = NULL;
     }
     free(map);
+    return 0;
+}
+
+/* w->rp from the repacked copy of the tensor w->data lies in, if any */
+static void set_repacked(const fc_stage_desc *sd, const fc_stage_mem *sm, fc_weight *w) {
+    const gguf_file *f = sd->file;
+    if (!w->data || !w->q) return;
+    const uint8_t *p = w->data;
+    for (uint64_t i = 0; i < f->n_tensors; i++) {
+        const gguf_tensor *t = &f->tensors[i];
+        const uint8_t *base = t->data;
+        if (!sm->repacked[i] || p < base || p >= base + t->n_bytes) continue;
+        const quant_repacker *rp = quant_repacker_get(sd->cfg.repack, t->type);
+        const size_t row_bytes = (size_t)ggml_row_bytes(t->type, t->ne[0]), off = (size_t)(p - base);
+        if (!rp || t->type != w->q->type || w->row_bytes != row_bytes || off % row_bytes) return;
+        const int64_t row0 = (int64_t)(off / row_bytes), rows = t->ne[1] / rp->group * rp->group;
+        if (row0 % rp->group || row0 >= rows) return;
+        const int64_t avail = rows - row0, cap = w->n_out / rp->group * rp->group;
+        const size_t group_bytes = (size_t)(t->ne[0] / rp->block_elems) * rp->block_bytes;
+        w->rp = (const uint8_t *)sm->repacked[i] + (size_t)(row0 / rp->group) * group_bytes;
+        w->rp_rows = avail < cap ? avail : cap;
+        w->rp_group = rp->group;
+        w->rp_group_bytes = group_bytes;
+        w->rp_tile = rp->tile;
+        return;
+    }
+}
+
+int stage_repacked_view(const fc_stage_desc *sd, const fc_stage_mem *sm, fc_model *view, fc_err *err) {
+    const model_desc *d = sd->d;
+    *view = *sd->model;
+    view->layers = calloc(d->n_layer ? d->n_layer : 1, sizeof *view->layers);
+    if (!view->layers) return fc_errf(err, FC_EFAIL, "out of memory");
+    memcpy(view->layers, sd->model->layers, d->n_layer * sizeof *view->layers);
+    for (uint32_t il = sd->first; il < sd->first + sd->n_layers && il < d->n_layer; il++) {
+        fc_layer *L = &view->layers[il];
+        fc_weight *ws[] = {&L->wq, &L->wk, &L->wv, &L->wo, &L->w_gate, &L->w_up, &L->w_down};
+        for (size_t k = 0; k < sizeof ws / sizeof *ws; k++) set_repacked(sd, sm, ws[k]);
+    }
     return 0;
 }
 

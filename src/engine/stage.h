@@ -81,6 +81,8 @@ typedef struct fc_stage_mem {
     void *buf[WB_COUNT];        /* work buffers (workbuf.h), NULL where not needed */
     workbuf_layout wl;          /* their sizes (the manifest's buffer items) */
     uint64_t upload_bytes;      /* weights copied to the device (0 on the CPU) */
+    void **repacked;            /* [file->n_tensors] the CPU's repacked copy of the tensor
+                                 * (MEM_ITEM_REPACKED, quant_repack_rows), NULL where none */
 } fc_stage_mem;
 
 /* Allocates mem_manifest()'s items for sd's device, in order, through m:
@@ -91,6 +93,11 @@ typedef struct fc_stage_mem {
  * (devmem_release frees it) and out's arrays are freed. */
 int stage_allocate(const fc_stage_desc *sd, fc_devmem *m, fc_stage_mem *out, fc_err *err);
 void stage_mem_free(fc_stage_mem *sm); /* the host arrays; device memory belongs to the fc_devmem */
+
+/* The CPU stage's model: sd->model with its own copy of the layer array,
+ * whose weights with a repacked copy in sm (row offset a whole number of
+ * groups: fused views included) get rp, rp_rows and rp_tile set. */
+int stage_repacked_view(const fc_stage_desc *sd, const fc_stage_mem *sm, fc_model *view, fc_err *err);
 
 /* Weights a device stage will upload (for progress). */
 uint64_t stage_upload_bytes(const fc_stage_desc *sd);

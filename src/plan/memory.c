@@ -217,6 +217,18 @@ int mem_manifest(const mem_model *m, const mem_config *c, enum mem_dev_kind kind
                        .mapped = kind == MEM_DEV_CPU, .role = role, .tensor = (int64_t)i, .wb = -1};
         if ((rc = fn(ctx, &it))) return rc;
     }
+    if (kind == MEM_DEV_CPU && c->repack != MEM_REPACK_OFF)
+        for (uint64_t i = 0; i < f->n_tensors; i++) {
+            const gguf_tensor *t = &f->tensors[i];
+            enum mem_role role = (enum mem_role)m->role[i];
+            int il = role == MEM_ROLE_LAYER ? model_tensor_layer(t->name) : -1;
+            if (!role_held(role, il, d->tied_output, kind, first, n_layers, head)) continue;
+            const uint64_t b = mem_tensor_repack_bytes(t, role, c->repack);
+            if (!b) continue;
+            mem_item it = {.kind = MEM_ITEM_REPACKED, .layer = il, .name = t->name, .bytes = b, .role = role,
+                           .tensor = (int64_t)i, .wb = -1};
+            if ((rc = fn(ctx, &it))) return rc;
+        }
     for (uint32_t il = first; il < first + n_layers; il++) {
         mem_item k = {.kind = MEM_ITEM_KV_K, .layer = (int)il, .name = "k",
                       .bytes = mem_n_seq(c) * mem_kv_layer_k_bytes(d, il, c->n_ctx, c->type_k), .tensor = -1, .wb = -1};
@@ -241,8 +253,22 @@ const char *mem_item_kind_name(enum mem_item_kind k) {
     case MEM_ITEM_KV_V: return "kv v";
     case MEM_ITEM_BUFFER: return "buffer";
     case MEM_ITEM_FIXED: return "fixed";
+    case MEM_ITEM_REPACKED: return "repacked";
     }
     return "?";
+}
+
+uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t n_rows) {
+    if (repack != MEM_REPACK_AVX2 || n_in <= 0 || n_rows <= 0) return 0;
+    const uint64_t groups = (uint64_t)n_rows / MEM_REPACK_X8_ROWS;
+    if (type == GGML_TYPE_Q4_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q4_K_X8_BYTES;
+    if (type == GGML_TYPE_Q5_0 && n_in % 32 == 0) return groups * (uint64_t)(n_in / 32) * MEM_REPACK_Q5_0_X8_BYTES;
+    return 0;
+}
+
+uint64_t mem_tensor_repack_bytes(const gguf_tensor *t, enum mem_role role, uint32_t repack) {
+    if (role != MEM_ROLE_LAYER || t->n_dims != 2) return 0;
+    return mem_repack_bytes(repack, t->type, (int64_t)t->ne[0], (int64_t)t->ne[1]);
 }
 
 static int add_item(void *ctx, const mem_item *it) {
@@ -253,6 +279,7 @@ static int add_item(void *ctx, const mem_item *it) {
     case MEM_ITEM_KV_V: b->kv += it->bytes; break;
     case MEM_ITEM_BUFFER: b->buffers += it->bytes; break;
     case MEM_ITEM_FIXED: b->fixed += it->bytes; break;
+    case MEM_ITEM_REPACKED: b->repacked += it->bytes; break;
     }
     b->total += it->bytes;
     return 0;

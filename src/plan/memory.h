@@ -33,7 +33,12 @@
  * - a fixed cost per GPU that runs anything (CUDA context, cuBLAS
  *   workspace): measured (mem_cuda_fixed_cost) or MEM_CUDA_FIXED_COST;
  *   created with the device, not allocated by a stage. Emulated devices
- *   (host memory pretending to be a GPU) have no fixed cost.
+ *   (host memory pretending to be a GPU) have no fixed cost;
+ * - repacked weights (CPU only): layer matrices of a type the prompt path of
+ *   the CPU's kernels reads faster in an interleaved layout (mem_repack_bytes:
+ *   which tensors, and their exact bytes, for the layout set mem_config.repack)
+ *   get a copy in that layout in host memory, made at load; generation keeps
+ *   reading the mapped file. One item per repacked tensor, after the weights.
  *
  * A mem_model is built once per file (it owns its arrays and borrows the
  * file); everything else is pure and thread-safe. Errors: FC_EINPUT naming
@@ -116,7 +121,29 @@ typedef struct mem_config {
     uint32_t n_threads;   /* CPU threads (per-thread scratch in the CPU buffers) */
     uint32_t n_outputs;   /* logit rows kept per call: 0 or 1 normally, n_batch to keep every position's */
     uint64_t fixed_cost;  /* per GPU device that runs anything */
+    uint32_t repack;      /* the CPU's repacked layouts (enum mem_repack); MEM_REPACK_OFF: none */
 } mem_config;
+
+/* The repacked layouts an instruction set's prompt kernels read (the engine
+ * says which one its CPU runs: quant_repack_set(), src/engine/quant.h; the
+ * REPACK setting turns it off). */
+enum mem_repack {
+    MEM_REPACK_OFF = 0,
+    MEM_REPACK_AVX2 = 1,  /* 8 rows interleaved: Q4_K, MEM_REPACK_Q4_K_X8_BYTES per 8 rows x 256 values;
+                           * Q5_0, MEM_REPACK_Q5_0_X8_BYTES per 8 rows x 32 values */
+};
+#define MEM_REPACK_X8_ROWS 8u
+#define MEM_REPACK_Q4_K_X8_BYTES 1280u
+#define MEM_REPACK_Q5_0_X8_BYTES 288u
+
+/* Bytes of the repacked copy of a (n_rows x n_in) matrix of ggml type `type`
+ * under layout set `repack`, 0 when it is not repacked (another type, a
+ * shape the layout does not cover, MEM_REPACK_OFF). Rows past the last whole
+ * group of the layout are not copied (the kernels read them from the file). */
+uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t n_rows);
+/* Whether a tensor is repacked on the CPU under `repack`: a layer matrix
+ * (role MEM_ROLE_LAYER, 2 dimensions) with mem_repack_bytes > 0. */
+uint64_t mem_tensor_repack_bytes(const gguf_tensor *t, enum mem_role role, uint32_t repack);
 
 /* Bytes on one device, split the way the plan prints and the engine logs. */
 typedef struct mem_bytes {
@@ -124,6 +151,7 @@ typedef struct mem_bytes {
     uint64_t kv;          /* KV cache of the device's layers */
     uint64_t buffers;     /* workbuf_layout total */
     uint64_t fixed;       /* fixed per-device cost */
+    uint64_t repacked;    /* repacked weight copies (CPU only) */
     uint64_t total;       /* sum of the above */
 } mem_bytes;
 
@@ -176,16 +204,16 @@ void mem_device_bytes(const mem_model *m, const mem_config *c, enum mem_dev_kind
 
 /* ---- the allocation manifest -------------------------------------------- */
 
-enum mem_item_kind { MEM_ITEM_WEIGHTS, MEM_ITEM_KV_K, MEM_ITEM_KV_V, MEM_ITEM_BUFFER, MEM_ITEM_FIXED };
+enum mem_item_kind { MEM_ITEM_WEIGHTS, MEM_ITEM_KV_K, MEM_ITEM_KV_V, MEM_ITEM_BUFFER, MEM_ITEM_FIXED, MEM_ITEM_REPACKED };
 
 typedef struct mem_item {
     enum mem_item_kind kind;
     int layer;            /* -1 outside the layers */
-    const char *name;     /* the tensor's name (the file's), "k", "v", workbuf_name(), "CUDA context" */
+    const char *name;     /* the tensor's name (the file's; a repacked copy's too), "k", "v", workbuf_name(), "CUDA context" */
     uint64_t bytes;
     bool mapped;          /* weights the CPU reads in place: logged, not allocated */
     enum mem_role role;   /* weights: what the tensor is */
-    int64_t tensor;       /* weights: index in the file's tensor table; else -1 */
+    int64_t tensor;       /* weights, repacked: index in the file's tensor table; else -1 */
     int wb;               /* buffers: the WB_* index; else -1 */
 } mem_item;
 
@@ -195,7 +223,8 @@ typedef int (*mem_item_fn)(void *ctx, const mem_item *it);
 
 /* The items of a device of this kind running layers [first, first +
  * n_layers) and, if head, the output head: the weights in the file's
- * tensor order, then "k" and "v" of each layer, then the work buffers in
+ * tensor order, then (CPU) the repacked copies in the same order, then "k"
+ * and "v" of each layer, then the work buffers in
  * WB_* order, then the fixed cost (GPU only). A GPU that runs nothing has
  * no items; the CPU always has its embeddings and buffers. The range is
  * clamped to the model. Returns 0 or fn's first non-zero return. */
@@ -211,7 +240,7 @@ workbuf_params mem_workbuf_params(const mem_config *c, enum mem_dev_kind kind, b
 uint32_t mem_n_seq(const mem_config *c);
 uint32_t mem_n_outputs(const mem_config *c);
 
-/* "weights", "kv k", "kv v", "buffer", "fixed". */
+/* "weights", "kv k", "kv v", "buffer", "fixed", "repacked". */
 const char *mem_item_kind_name(enum mem_item_kind k);
 
 /* The run's limits, defined here once: the config validates against them,

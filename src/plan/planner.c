@@ -260,6 +260,7 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
     c.n_threads = p->n_threads ? p->n_threads : 1;
     c.n_outputs = p->all_logits ? p->n_batch : 1;
     c.n_seq = p->n_seq > 0 ? (uint32_t)p->n_seq : 1;
+    c.repack = p->repack;
     c.fixed_cost = p->fixed_cost < 0 ? MEM_CUDA_FIXED_COST : (uint64_t)p->fixed_cost;
     if (p->fixed_cost < 0 && inv) {
         /* a measured context per GPU model and driver where the repository has
@@ -502,18 +503,25 @@ static int plan_compute_ctx(const mem_model *m, const gpu_inventory *inv, const 
     if (!avail) return 0; /* unknown: nothing to check against */
     uint64_t need = plan_host_need(r);
     if (need <= avail) {
-        reason(r, "host memory: the CPU side allocates %s (KV %s, buffers %s%s) of %s", B(need), B(r->cpu.kv),
-               B(r->cpu.buffers), need > r->cpu.kv + r->cpu.buffers ? ", emulated GPUs" : "", inv->host_source);
+        char rp[64] = "";
+        if (r->cpu.repacked) snprintf(rp, sizeof rp, ", repacked weights %s", B(r->cpu.repacked));
+        reason(r, "host memory: the CPU side allocates %s (KV %s, buffers %s%s%s) of %s", B(need), B(r->cpu.kv),
+               B(r->cpu.buffers), rp, need > r->cpu.kv + r->cpu.buffers + r->cpu.repacked ? ", emulated GPUs" : "",
+               inv->host_source);
         if (inv->host_total && r->cpu.weights > inv->host_total)
             warn(r, "the CPU's weights (%s, mapped from the file) are more than the host's memory (%s): they will be "
                     "read from disk again and again", B(r->cpu.weights), B(inv->host_total));
         return 0;
     }
+    char rp_need[64] = "";
+    if (r->cpu.repacked) snprintf(rp_need, sizeof rp_need, ", repacked weights %s", B(r->cpu.repacked));
     if (p->n_ctx > 0)
         return fc_errf(err, FC_EINPUT,
-                       "N_CTX %lld needs %s of host memory (KV cache %s, buffers %s) but %s; lower N_CTX, quantize the "
-                       "KV cache (KV_CACHE_QUANT q8_0 or q4_0), or set N_CTX auto",
-                       (long long)p->n_ctx, B(need), B(r->cpu.kv), B(r->cpu.buffers), inv->host_source);
+                       "N_CTX %lld needs %s of host memory (KV cache %s, buffers %s%s) but %s; lower N_CTX, quantize the "
+                       "KV cache (KV_CACHE_QUANT q8_0 or q4_0), %sor set N_CTX auto",
+                       (long long)p->n_ctx, B(need), B(r->cpu.kv), B(r->cpu.buffers),
+                       rp_need, inv->host_source,
+                       r->cpu.repacked ? "turn REPACK off (--no-repack), " : "");
     /* Shrink: the largest multiple of 256 below the chosen context that fits. */
     plan_result *t = malloc(sizeof *t);
     if (!t) return fc_errf(err, FC_EFAIL, "out of memory");

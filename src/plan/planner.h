@@ -73,6 +73,8 @@ typedef struct plan_params {
                             * or PLAN_AUTO: as many as PLAN_N_SEQ_AUTO_MAX that keep the layers one would put on
                             * the GPUs there and leave half the host memory free (1 with layers on a CUDA GPU,
                             * whose stage runs one sequence) */
+    uint32_t repack;       /* REPACK: the CPU's repacked layouts (enum mem_repack, the engine's
+                            * quant_repack_set()), MEM_REPACK_OFF when off */
 } plan_params;
 
 typedef struct plan_device {

@@ -1,0 +1,37 @@
+/* quant_repack — private to src/engine/quant*.c: the repacked weight layouts
+ * of the prompt path (quant.h, quant_repack_*), one per ISA and type.
+ *
+ * AVX2 (quant_repack_avx2.c), groups of 8 consecutive rows:
+ *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the
+ *         eight rows' 8 x 144 = 1152);
+ *   Q5_0: one blk_q5_0x8 per block of 32 values (288 bytes for 8 x 22 =
+ *         176: the 5-bit codes as bytes). */
+#ifndef FC_QUANT_REPACK_H
+#define FC_QUANT_REPACK_H
+
+#include "quant_impl.h"
+
+typedef struct {
+    float d[8], dmin[8];   /* the rows' f16 scales as floats */
+    uint8_t sc[8][16];     /* sub-block s: row r's 6-bit scale at bytes 2r and 2r + 1 */
+    uint8_t mn[4][16];     /* sub-blocks 2p, 2p + 1: row r's mins at bytes 2r, 2r + 1 */
+    uint8_t qs[1024];      /* [j 0..3][c 0..7][r 0..7][4]: row r's qs[32j + 4c .. + 4] */
+} blk_q4_kx8;
+_Static_assert(sizeof(blk_q4_kx8) == 1280, "blk_q4_kx8 is 1280 bytes");
+
+typedef struct {
+    float d[8];            /* the rows' f16 scales as floats */
+    uint8_t qs[256];       /* [c 0..7][r 0..7][4]: row r's codes (0..31) of elements 4c .. 4c + 3 */
+} blk_q5_0x8;
+_Static_assert(sizeof(blk_q5_0x8) == 288, "blk_q5_0x8 is 288 bytes");
+
+#if defined(__x86_64__)
+void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+#endif
+
+#endif

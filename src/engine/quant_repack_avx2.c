@@ -1,0 +1,184 @@
+/* quant_repack_avx2 — Q4_K and Q5_0 weights repacked at load for the AVX2
+ * prompt path (compiled with -mavx2 -mfma -mf16c), and the 8-row tiles over
+ * them (Q5_0: at the end of the file).
+ *
+ * Layout (quant_repack.h, blk_q4_kx8): eight consecutive rows' super-block i
+ * become one 1280-byte block: the eight d and dmin as floats (the f16 values
+ * converted, exactly), the sub-block scales and mins unpacked from their 6-bit
+ * codes to bytes (each scale twice, so one vpmovzxbw gives the int16 pair a
+ * row's two madd lanes want), and the 128 code bytes of every row interleaved
+ * four bytes at a time: register (j, c) = bytes [32j + 4c, 32j + 4c + 4) of
+ * rows 0..7 (row r at bytes 4r..4r+3), whose low nibbles are elements 4c..4c+3
+ * of sub-block 2j and high nibbles those of sub-block 2j + 1.
+ *
+ * The tile: a token's 4 activations of chunk c are broadcast to all eight
+ * rows (vpbroadcastd), maddubs gives each row two int16 pair sums, and the
+ * eight chunks of a sub-block are added as int16 (16 products of at most
+ * 15 * 128 per lane: |sum| <= 30720, no saturation) before one madd with the
+ * sub-block's scales: one vpmaddwd per 256 products where the row-major tile
+ * (quant_k_avx2.c) needs one per 32. The mins go through the activation's
+ * bsums as there. Every row's integer sums S and M per super-block are the
+ * row-major tile's exactly, and the float steps per output are the same two
+ * in the same order (acc = fma(S, d * d_a, acc); acc = fnmadd(M, dmin * d_a,
+ * acc)), so the results equal quant_avx2_tile4_q4_k's bit for bit.
+ */
+#if defined(__x86_64__)
+
+#include "quant_repack.h"
+#include "quant_x86.h"
+
+#define QK FC_QK_K
+
+/* Q4_K row-major -> blk_q4_kx8, rows [0, 8) of a group */
+void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    const int64_t nb = n_in / QK;
+    blk_q4_kx8 *o = dst;
+    for (int64_t i = 0; i < nb; i++, o++) {
+        for (int r = 0; r < 8; r++) {
+            const blk_q4_k *b = (const blk_q4_k *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            o->dmin[r] = _cvtsh_ss(fc_rd16(b->dmin));
+            for (int s = 0; s < 8; s++) {
+                int sc, m;
+                quant_k4_scale_min(b->scales, s, &sc, &m);
+                o->sc[s][2 * r] = o->sc[s][2 * r + 1] = (uint8_t)sc;
+                o->mn[s / 2][2 * r + s % 2] = (uint8_t)m;
+            }
+            for (int j = 0; j < 4; j++)
+                for (int c = 0; c < 8; c++) memcpy(o->qs + 256 * j + 32 * c + 4 * r, b->qs + 32 * j + 4 * c, 4);
+        }
+    }
+}
+
+static inline __m256i bcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/* 8 rows x NT tokens over super-blocks of one row group */
+static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *w, const uint8_t *act, size_t act_stride,
+                                                              int64_t n, float *out, size_t out_stride, const int NT) {
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < n / QK; i++, w++) {
+        const fc_block_q8k *a[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i acc[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 8") for (int j = 0; j < 4; j++) {
+            _Pragma("GCC unroll 8") for (int h = 0; h < 2; h++) {
+                const int s = 2 * j + h;
+                __m256i p[8];
+                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+                _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
+                    const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
+                    const __m256i codes = h ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+                        p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 32 * s + 4 * c)));
+                        /* keeps the chain in order in a register: GCC otherwise rebalances it
+                         * into a tree whose partial sums spill to the stack */
+                        __asm__("" : "+x"(p[t]));
+                    }
+                }
+                const __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sc[s]));
+                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p[t], sc));
+            }
+        }
+        const __m256 d = _mm256_loadu_ps(w->d), dmin = _mm256_loadu_ps(w->dmin);
+        const __m256i one = _mm256_set1_epi16(1);
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+            /* sub-block sums of the activations (bsums pairs) as int16, then
+             * the mins: [m_2p, m_2p+1] . [sum_2p, sum_2p+1] per row */
+            const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[t]->bsums), one);
+            const __m256i s16 = _mm256_packs_epi32(s32, s32); /* [s0 s1 s2 s3 s0..s3 | s4..s7 s4..s7] */
+            __m256i mm = _mm256_setzero_si256();
+            _Pragma("GCC unroll 8") for (int pr = 0; pr < 4; pr++) {
+                const __m256i mv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->mn[pr]));
+                const __m256i sp = _mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(pr < 2 ? pr : pr + 2));
+                mm = _mm256_add_epi32(mm, _mm256_madd_epi16(mv, sp));
+            }
+            const __m256 da = _mm256_set1_ps(a[t]->d);
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(d, da), facc[t]);
+            facc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mm), _mm256_mul_ps(dmin, da), facc[t]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride) {
+    const uint8_t *a = act;
+    int t = 0;
+    for (; t + 4 <= n_tok; t += 4)
+        tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
+    for (; t < n_tok; t++) tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
+}
+
+/* ---- Q5_0 ------------------------------------------------------------------
+ * Codes (0..31, value + 16) as bytes, eight rows interleaved four at a time
+ * like Q4_K's. The 4x4 tile (quant_avx2.c, TILE_Q_LOOP) takes per block and
+ * (row, token) acc = fma(S, d * d_a, acc) then acc = fma(-16 d, s_a, acc),
+ * S the integer sum of codes times activations; so does this tile. Four
+ * maddubs are added as int16 (8 products of at most 31 * 128: |sum| <=
+ * 31744) before a madd widens them, two per block. */
+
+void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    const int64_t nb = n_in / FC_QK;
+    blk_q5_0x8 *o = dst;
+    for (int64_t i = 0; i < nb; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q5_0 *b = (const blk_q5_0 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            const uint32_t qh = fc_rd32(b->qh);
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            for (int e = 0; e < 32; e++) {
+                const int lo = e < 16 ? b->qs[e] & 0x0F : b->qs[e - 16] >> 4;
+                o->qs[32 * (e / 4) + 4 * r + e % 4] = (uint8_t)(lo | (int)((qh >> e) & 1) << 4);
+            }
+        }
+}
+
+static inline __attribute__((always_inline)) void tile_q5_0x8(const blk_q5_0x8 *w, const uint8_t *act, size_t act_stride,
+                                                              int64_t n, float *out, size_t out_stride, const int NT) {
+    __m256 facc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1);
+    const __m256 k16 = _mm256_set1_ps(-16.0f);
+    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+        const fc_block_q8 *a[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i s[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {
+            __m256i p[4];
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+            _Pragma("GCC unroll 4") for (int c = 4 * h; c < 4 * h + 4; c++) {
+                const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+                _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+                    p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 4 * c)));
+                    __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
+                }
+            }
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(p[t], one));
+        }
+        const __m256 d = _mm256_loadu_ps(w->d), m = _mm256_mul_ps(d, k16);
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+            facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
+        }
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride) {
+    const uint8_t *a = act;
+    int t = 0;
+    for (; t + 4 <= n_tok; t += 4)
+        tile_q5_0x8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
+    for (; t < n_tok; t++) tile_q5_0x8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
+}
+
+#endif /* __x86_64__ */
