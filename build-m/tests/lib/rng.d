@@ -1,2 +1,0 @@
-build-m/tests/lib/rng.o: tests/lib/rng.c tests/lib/rng.h
-tests/lib/rng.h:

@@ -1,2 +1,0 @@
-build-m/tests/lib/t.o: tests/lib/t.c tests/lib/t.h
-tests/lib/t.h:
