@@ -49,6 +49,7 @@ static void test_defaults(void) {
     CHECK_NEAR(c.repeat_penalty, 1.1, 0);
     CHECK_EQ_INT(c.seed, -1);
     CHECK_EQ_INT(c.max_tokens, -1);
+    CHECK(c.repack); /* REPACK on unless turned off */
     CHECK(c.system_prompt == NULL && c.prompt == NULL && c.n_gpu_specs == 0 && c.config_path == NULL);
     for (int s = 0; s < FC_SET_COUNT; s++) CHECK_EQ_INT(c.origin[s].src, FC_SRC_DEFAULT);
     config_free(&c);

@@ -224,6 +224,39 @@ static void test_repeat_penalty(void) {
     s = sampler_new(&q, 3);
     CHECK_EQ_INT(sampler_sample(s, l, old, 2), 0); /* token 0 is outside the window */
     sampler_free(s);
+    /* Greedy over a real-sized vocabulary with ties, zeros, negatives and a
+     * window of repeats, against the rule written out here: the first id of
+     * the largest value, a recent id's value l / 1.3 (l > 0) or l * 1.3. */
+    enum { V = 50000 };
+    float *big = malloc(V * sizeof *big);
+    int32_t hist[80];
+    uint64_t x = 99;
+    fc_sampler_params r = {.temperature = 0, .repeat_penalty = 1.3f, .repeat_last_n = 64};
+    s = sampler_new(&r, V);
+    int bad = 0;
+    for (int trial = 0; trial < 200 && big; trial++) {
+        for (int i = 0; i < V; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            big[i] = (float)((int)(x % 41) - 20) / 4.0f; /* many ties, zeros */
+        }
+        for (int i = 0; i < 80; i++) {
+            x ^= x << 13; x ^= x >> 7; x ^= x << 17;
+            hist[i] = (int32_t)(x % 3 ? x % 64 : x % V); /* low ids, often repeated */
+        }
+        static bool in_window[V];
+        memset(in_window, 0, sizeof in_window);
+        for (int k = 80 - 64; k < 80; k++) in_window[hist[k]] = true;
+        int want = -1;
+        float wv = 0;
+        for (int i = 0; i < V; i++) {
+            float v = in_window[i] ? (big[i] > 0 ? big[i] / 1.3f : big[i] * 1.3f) : big[i];
+            if (want < 0 || v > wv) want = i, wv = v;
+        }
+        if (sampler_sample(s, big, hist, 80) != want) bad++;
+    }
+    CHECK_MSG(bad == 0, "greedy with the repeat penalty: %d of 200 differ", bad);
+    sampler_free(s);
+    free(big);
 }
 
 /* Every vecmath loop, once per build, on lengths with and without a tail of

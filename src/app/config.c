@@ -516,6 +516,7 @@ int config_init(fc_config *cfg, fc_err *err) {
     cfg->seed = -1;
     cfg->max_tokens = -1;
     cfg->show_thinking = true;
+    cfg->repack = true;
     cfg->host = strdup("127.0.0.1");
     if (!cfg->host) { free(cfg->model); cfg->model = NULL; return fc_errf(err, FC_EFAIL, "config: out of memory"); }
     cfg->port = 8080;

@@ -1,6 +1,7 @@
 #include "sampler.h"
 
 #include <math.h>
+#include <stdbool.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -10,6 +11,7 @@ struct fc_sampler {
     fc_sampler_params p;
     int n_vocab;
     cand *c;          /* [n_vocab] */
+    uint8_t *mark;    /* [n_vocab] greedy: the ids the repeat penalty lowers (cleared after each call) */
     uint64_t s[4];    /* xoshiro256** state */
 };
 
@@ -33,7 +35,8 @@ fc_sampler *sampler_new(const fc_sampler_params *p, int n_vocab) {
     fc_sampler *s = calloc(1, sizeof *s);
     if (!s) return NULL;
     s->c = malloc((size_t)n_vocab * sizeof *s->c);
-    if (!s->c) { free(s); return NULL; }
+    s->mark = calloc((size_t)n_vocab, 1);
+    if (!s->c || !s->mark) { free(s->c); free(s->mark); free(s); return NULL; }
     s->p = *p;
     s->n_vocab = n_vocab;
     uint64_t x = p->seed;
@@ -44,6 +47,7 @@ fc_sampler *sampler_new(const fc_sampler_params *p, int n_vocab) {
 void sampler_free(fc_sampler *s) {
     if (!s) return;
     free(s->c);
+    free(s->mark);
     free(s);
 }
 
@@ -59,9 +63,34 @@ static int cmp_desc(const void *a, const void *b) {
     return x < y ? 1 : x > y ? -1 : 0;
 }
 
+static inline float penalize(float l, float penalty) { return l > 0 ? l / penalty : l * penalty; }
+
+/* Greedy: the first id of the largest logit after the repeat penalty, the
+ * same answer as the candidates' path below, without copying the vocabulary
+ * (a 262K vocabulary's copy cost ~1 ms a token). */
+static int32_t sample_greedy(fc_sampler *s, const float *logits, const int32_t *recent, int n_recent) {
+    const fc_sampler_params *p = &s->p;
+    const int n = s->n_vocab;
+    const bool pen = p->repeat_penalty != 1.0f && p->repeat_penalty > 0 && recent;
+    if (!pen) return sampler_argmax(logits, n);
+    const int from = p->repeat_last_n > 0 && n_recent > p->repeat_last_n ? n_recent - p->repeat_last_n : 0;
+    for (int i = from; i < n_recent; i++)
+        if (recent[i] >= 0 && recent[i] < n) s->mark[recent[i]] = 1;
+    int32_t best = 0;
+    float bv = s->mark[0] ? penalize(logits[0], p->repeat_penalty) : logits[0];
+    for (int i = 1; i < n; i++) {
+        const float v = s->mark[i] ? penalize(logits[i], p->repeat_penalty) : logits[i];
+        if (v > bv) bv = v, best = i;
+    }
+    for (int i = from; i < n_recent; i++)
+        if (recent[i] >= 0 && recent[i] < n) s->mark[recent[i]] = 0;
+    return best;
+}
+
 int32_t sampler_sample(fc_sampler *s, const float *logits, const int32_t *recent, int n_recent) {
     const fc_sampler_params *p = &s->p;
     int n = s->n_vocab;
+    if (p->temperature <= 0) return sample_greedy(s, logits, recent, n_recent);
     for (int i = 0; i < n; i++) s->c[i] = (cand){logits[i], i};
     if (p->repeat_penalty != 1.0f && p->repeat_penalty > 0 && recent) {
         int from = p->repeat_last_n > 0 && n_recent > p->repeat_last_n ? n_recent - p->repeat_last_n : 0;
