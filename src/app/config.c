@@ -229,17 +229,22 @@ static int set_no_repack(fc_config *c, const cfg_val *v, fc_origin o, const char
     return 0;
 }
 
-static int set_vram_reserve(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "a size like \"1.5GiB\", \"512MiB\" or a number of bytes >= 0";
+/* A size: a JSON number of bytes >= 0, or a string like "1.5GiB". 0, or -1. */
+static int val_bytes(const cfg_val *v, uint64_t *bytes) {
     long long n;
-    uint64_t bytes;
     if (v->json && cJSON_IsNumber(v->json)) {
         if (!val_int(v, &n) || n < 0) return -1;
-        bytes = (uint64_t)n;
-    } else {
-        const char *s = val_str(v);
-        if (!s || parse_bytes(s, &bytes)) return -1;
+        *bytes = (uint64_t)n;
+        return 0;
     }
+    const char *s = val_str(v);
+    return !s || parse_bytes(s, bytes) ? -1 : 0;
+}
+
+static int set_vram_reserve(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "a size like \"1.5GiB\", \"512MiB\" or a number of bytes >= 0";
+    uint64_t bytes;
+    if (val_bytes(v, &bytes)) return -1;
     c->vram_reserve = bytes;
     set_origin(c, FC_SET_VRAM_RESERVE, o);
     return 0;
@@ -369,15 +374,24 @@ static int set_ram(fc_config *c, const cfg_val *v, fc_origin o, const char **all
 
 /* ---- fitchat serve ---- */
 
+/* A string setting of 1 to max bytes, each accepted by ok (NULL: any byte). */
+static int set_string(fc_config *c, const cfg_val *v, fc_origin o, fc_setting which, char **slot, size_t max,
+                      bool (*ok)(unsigned char)) {
+    const char *s = val_str(v);
+    if (!s || !*s || strlen(s) > max) return -1;
+    for (const char *p = s; ok && *p; p++)
+        if (!ok((unsigned char)*p)) return -1;
+    if (replace_str(slot, s)) return -2;
+    set_origin(c, which, o);
+    return 0;
+}
+
+static bool address_char(unsigned char ch) { return isxdigit(ch) || ch == '.' || ch == ':'; }
+static bool key_char(unsigned char ch) { return ch > ' ' && ch < 127; }
+
 static int set_host(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "an IPv4 or IPv6 address such as 127.0.0.1, 0.0.0.0 or ::1";
-    const char *s = val_str(v);
-    if (!s || !*s || strlen(s) > 63) return -1;
-    for (const char *p = s; *p; p++)
-        if (!isxdigit((unsigned char)*p) && *p != '.' && *p != ':') return -1;
-    if (replace_str(&c->host, s)) return -2;
-    set_origin(c, FC_SET_HOST, o);
-    return 0;
+    return set_string(c, v, o, FC_SET_HOST, &c->host, 63, address_char);
 }
 
 static int set_port(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
@@ -386,29 +400,19 @@ static int set_port(fc_config *c, const cfg_val *v, fc_origin o, const char **al
 }
 
 static int set_parallel(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "\"auto\" or an integer from 1 to 64";
+    *allowed = "\"auto\" or an integer from 1 to 64 (FC_N_SEQ_MAX)";
     if (val_is(v, "auto")) { c->n_parallel = FC_PARALLEL_AUTO; set_origin(c, FC_SET_N_PARALLEL, o); return 0; }
     return set_int_range(c, v, o, FC_SET_N_PARALLEL, &c->n_parallel, 1, FC_N_SEQ_MAX);
 }
 
 static int set_api_key(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "a string of 1 to 512 printable characters without spaces";
-    const char *s = val_str(v);
-    if (!s || !*s || strlen(s) > 512) return -1;
-    for (const char *p = s; *p; p++)
-        if ((unsigned char)*p <= ' ' || (unsigned char)*p >= 127) return -1;
-    if (replace_str(&c->api_key, s)) return -2;
-    set_origin(c, FC_SET_API_KEY, o);
-    return 0;
+    return set_string(c, v, o, FC_SET_API_KEY, &c->api_key, 512, key_char);
 }
 
 static int set_api_key_file(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "a file name";
-    const char *s = val_str(v);
-    if (!s || !*s) return -1;
-    if (replace_str(&c->api_key_file, s)) return -2;
-    set_origin(c, FC_SET_API_KEY_FILE, o);
-    return 0;
+    return set_string(c, v, o, FC_SET_API_KEY_FILE, &c->api_key_file, 4096, NULL);
 }
 
 static int set_timeout(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
@@ -418,15 +422,8 @@ static int set_timeout(fc_config *c, const cfg_val *v, fc_origin o, const char *
 
 static int set_max_body(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "a size from 1KiB to 1GiB, like \"4MiB\", or a number of bytes";
-    long long n;
     uint64_t bytes;
-    if (v->json && cJSON_IsNumber(v->json)) {
-        if (!val_int(v, &n) || n < 0) return -1;
-        bytes = (uint64_t)n;
-    } else {
-        const char *s = val_str(v);
-        if (!s || parse_bytes(s, &bytes)) return -1;
-    }
+    if (val_bytes(v, &bytes)) return -1;
     if (bytes < 1024 || bytes > (1ull << 30)) return -1;
     c->max_body = bytes;
     set_origin(c, FC_SET_MAX_BODY, o);

@@ -117,13 +117,18 @@ static void usage(srv_sb *b, const srv_usage *u) {
                   u->prompt + u->completion);
 }
 
+/* A time in RFC 3339, UTC, as ollama writes it. */
+static void rfc3339(char when[40], int64_t created) {
+    time_t t = (time_t)created;
+    struct tm tm;
+    gmtime_r(&t, &tm);
+    strftime(when, 40, "%Y-%m-%dT%H:%M:%SZ", &tm);
+}
+
 /* ollama: "model", "created_at" (RFC 3339, UTC) */
 static void ollama_head(srv_sb *b, const srv_reply_id *r) {
     char when[40];
-    time_t t = (time_t)r->created;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rfc3339(when, (int64_t)r->created);
     srv_sb_str(b, "{\"model\":");
     json_cstr(b, r->model);
     srv_sb_printf(b, ",\"created_at\":\"%s\"", when);
@@ -150,6 +155,24 @@ static void ollama_done(srv_sb *b, const char *finish, const srv_usage *u, doubl
                   p_ns + g_ns, u->prompt, p_ns, u->completion, g_ns);
 }
 
+/* The choice's text: a chat message ("message", or "delta" when streamed, with the role in
+ * the first chunk) or a completion's "text"; then its logprobs and finish_reason key. */
+static void choice_text(srv_sb *b, const srv_reply_id *r, const char *text, size_t len, const char *msg_key,
+                        bool role) {
+    srv_sb_str(b, ",\"choices\":[{\"index\":0,");
+    if (is_chat(r->api)) {
+        srv_sb_printf(b, "\"%s\":{", msg_key);
+        if (role) srv_sb_str(b, "\"role\":\"assistant\",");
+        srv_sb_str(b, "\"content\":");
+        srv_sb_json(b, text, len);
+        srv_sb_str(b, "}");
+    } else {
+        srv_sb_str(b, "\"text\":");
+        srv_sb_json(b, text, len);
+    }
+    srv_sb_str(b, ",\"logprobs\":null,\"finish_reason\":");
+}
+
 void srv_fmt_reply(srv_sb *b, const srv_reply_id *r, const char *text, size_t len, const char *finish,
                    const srv_usage *u, double prompt_s, double gen_s) {
     if (is_ollama(r->api)) {
@@ -159,16 +182,7 @@ void srv_fmt_reply(srv_sb *b, const srv_reply_id *r, const char *text, size_t le
         return;
     }
     head(b, r, is_chat(r->api) ? "chat.completion" : "text_completion");
-    srv_sb_str(b, ",\"choices\":[{\"index\":0,");
-    if (is_chat(r->api)) {
-        srv_sb_str(b, "\"message\":{\"role\":\"assistant\",\"content\":");
-        srv_sb_json(b, text, len);
-        srv_sb_str(b, "}");
-    } else {
-        srv_sb_str(b, "\"text\":");
-        srv_sb_json(b, text, len);
-    }
-    srv_sb_str(b, ",\"logprobs\":null,\"finish_reason\":");
+    choice_text(b, r, text, len, "message", true);
     json_cstr(b, finish);
     srv_sb_str(b, "}],\"usage\":");
     usage(b, u);
@@ -185,18 +199,7 @@ void srv_fmt_chunk(srv_sb *b, const srv_reply_id *r, const char *text, size_t le
     }
     srv_sb_str(b, "data: ");
     head(b, r, is_chat(r->api) ? "chat.completion.chunk" : "text_completion");
-    srv_sb_str(b, ",\"choices\":[{\"index\":0,");
-    if (is_chat(r->api)) {
-        srv_sb_str(b, "\"delta\":{");
-        if (first) srv_sb_str(b, "\"role\":\"assistant\",");
-        srv_sb_str(b, "\"content\":");
-        srv_sb_json(b, text, len);
-        srv_sb_str(b, "}");
-    } else {
-        srv_sb_str(b, "\"text\":");
-        srv_sb_json(b, text, len);
-    }
-    srv_sb_str(b, ",\"logprobs\":null,\"finish_reason\":");
+    choice_text(b, r, text, len, "delta", first);
     if (finish) json_cstr(b, finish);
     else srv_sb_str(b, "null");
     srv_sb_str(b, "}]");
@@ -232,10 +235,7 @@ void srv_fmt_models(srv_sb *b, const srv_model_info *m) {
 
 void srv_fmt_tags(srv_sb *b, const srv_model_info *m) {
     char when[40];
-    time_t t = (time_t)m->created;
-    struct tm tm;
-    gmtime_r(&t, &tm);
-    strftime(when, sizeof when, "%Y-%m-%dT%H:%M:%SZ", &tm);
+    rfc3339(when, (int64_t)m->created);
     srv_sb_str(b, "{\"models\":[{\"name\":");
     json_cstr(b, m->name);
     srv_sb_str(b, ",\"model\":");
