@@ -17,8 +17,10 @@ run_one() {
   local name=$1; shift
   local log; log=$(mktemp)
   echo "== $name"
+  local t0=$SECONDS
   "$@" >"$log" 2>&1
   local rc=$?
+  echo "   ($name: $((SECONDS - t0)) s)" >>"$log"
   grep -v '^@@ ' "$log"
   local tally; tally=$(grep '^@@ ' "$log" | tail -n 1)
   if [ -n "$tally" ]; then
