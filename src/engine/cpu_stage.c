@@ -54,6 +54,7 @@ typedef struct fc_cpu_stage {
      * are one run of memory (attention reads them as one stream) */
     uint8_t **k_cache, **v_cache;   /* [n_layer] -> (n_head_kv, kv_rows[il], head_dim); NULL outside the range */
     uint32_t *kv_rows;              /* [n_layer] mem_layer_ctx(): n_ctx, or the window (a ring) */
+    size_t *k_seq_bytes, *v_seq_bytes; /* [n_layer] one sequence's cache (the memory model's bytes) */
     size_t k_row_bytes, v_row_bytes;   /* all heads of one position */
     size_t k_head_bytes, v_head_bytes; /* one head of one position */
     const quant_traits *kq, *vq;
@@ -130,17 +131,23 @@ static fc_stage *cpu_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *er
     e->k_cache = sm->k;
     e->v_cache = sm->v;
     e->kv_rows = calloc(d->n_layer, sizeof *e->kv_rows);
+    e->k_seq_bytes = calloc(d->n_layer, sizeof *e->k_seq_bytes);
+    e->v_seq_bytes = calloc(d->n_layer, sizeof *e->v_seq_bytes);
     const size_t nb = sd->cfg.n_batch ? sd->cfg.n_batch : 1;
     e->tok_pos = calloc(nb, sizeof *e->tok_pos);
     e->tok_seg = calloc(nb, sizeof *e->tok_seg);
     e->mm_segs = calloc(nb, sizeof *e->mm_segs);
     e->out_segs = calloc(nb, sizeof *e->out_segs);
     e->seg_task0 = calloc(nb + 1, sizeof *e->seg_task0);
-    if (!e->kv_rows || !e->tok_pos || !e->tok_seg || !e->mm_segs || !e->out_segs || !e->seg_task0) {
+    if (!e->kv_rows || !e->k_seq_bytes || !e->v_seq_bytes || !e->tok_pos || !e->tok_seg || !e->mm_segs || !e->out_segs || !e->seg_task0) {
         fc_errf(err, FC_EFAIL, "out of memory");
         goto fail;
     }
-    for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) e->kv_rows[il] = mem_layer_ctx(d, il, sd->cfg.n_ctx);
+    for (uint32_t il = sd->first; il < sd->first + sd->n_layers; il++) {
+        e->kv_rows[il] = mem_layer_ctx(d, il, sd->cfg.n_ctx);
+        e->k_seq_bytes[il] = (size_t)mem_kv_layer_k_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_k);
+        e->v_seq_bytes[il] = (size_t)mem_kv_layer_v_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_v);
+    }
 
     const workbuf_layout *wl = &sm->wl;
     for (int i = 0; i < WB_COUNT; i++) e->buf[i] = sm->buf[i];
@@ -174,6 +181,8 @@ static void cpu_stage_free(fc_stage *s) {
     /* memory belongs to the devmem (released by the engine) */
     stage_mem_free(&e->mem_held);
     free(e->kv_rows);
+    free(e->k_seq_bytes);
+    free(e->v_seq_bytes);
     free(e->tok_pos);
     free(e->tok_seg);
     free(e->mm_segs);
@@ -460,10 +469,7 @@ typedef struct {
 /* Sequence seq's cache of layer il, keys or values (n_seq caches one after
  * the other, each the memory model's bytes for one sequence). */
 static uint8_t *kv_seq_base(const fc_cpu_stage *e, bool is_v, int il, int seq) {
-    const mem_config *c = &e->sd.cfg;
-    const uint64_t per_seq = is_v ? mem_kv_layer_v_bytes(e->d, (uint32_t)il, c->n_ctx, c->type_v)
-                                  : mem_kv_layer_k_bytes(e->d, (uint32_t)il, c->n_ctx, c->type_k);
-    return (is_v ? e->v_cache : e->k_cache)[il] + (size_t)seq * (size_t)per_seq;
+    return is_v ? e->v_cache[il] + (size_t)seq * e->v_seq_bytes[il] : e->k_cache[il] + (size_t)seq * e->k_seq_bytes[il];
 }
 
 /* Head kvh's keys (is_v false) or values of positions [p0, p0 + n) of
