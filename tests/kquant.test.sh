@@ -11,7 +11,7 @@
 # layout, scale or offset in any tensor gives rel errors of order 1 everywhere.
 set -u
 cd "$(dirname "$0")/.."
-. tests/lib/refsetup.sh "${1:-build}" 2
+. tests/lib/refsetup.sh "${1:-build}" 4
 if ! "$py" tests/tools/make_kquant_llama.py "$tmp/kq.gguf"; then
   echo "FAIL: make_kquant_llama.py"; fail=1; finish
 fi
@@ -34,5 +34,19 @@ if "$fitchat" run -m "$tmp/kq.gguf" --tokens "$toks" -n 0 -t 2 --logits-out "$tm
   echo "ok   repacked weights: the same logits as REPACK off ($(grep -o 'repacked [0-9.]* [KMG]*i*B' "$tmp/rp_on.err" | head -1 || echo 'none on this CPU'))"; pass=$((pass + 1))
 else
   echo "FAIL repacked weights: logits differ from REPACK off, or the allocation from the plan"; cat "$tmp/rp_on.err"; fail=$((fail + 1))
+fi
+# Batch invariance on K-quant weights (Q4_K, Q6_K: the dot4 kernels that serve several
+# sequences' generation tokens in one step): test_engine's check (8 sequences alone and in
+# one batch, bit for bit) on gen_llama_1b's tiny Q4_K_M llama.
+tok_model=${XDG_CACHE_HOME:-$HOME/.cache}/fitchat/models/SmolLM2-135M-Instruct.Q4_1.gguf
+if [ ! -r "$tok_model" ] || [ ! -x "$build/tests/test_engine" ]; then
+  echo "skip batch invariance on a Q4_K_M llama: needs the default model's tokenizer (make models) and $build/tests/test_engine"
+  skip=$((skip + 1))
+elif "$build/tests/tools/gen_llama_1b" -s tiny "$tok_model" "$tmp/tiny.gguf" >/dev/null 2>&1 &&
+   FITCHAT_MODEL="$tmp/tiny.gguf" T_ONLY=test_batch_invariance "$build/tests/test_engine" >"$tmp/bi.out" 2>&1 &&
+   grep -q "^ok   test_batch_invariance" "$tmp/bi.out"; then
+  echo "ok   batch invariance on a Q4_K_M llama (one step for 8 sequences = each alone, bit for bit)"; pass=$((pass + 1))
+else
+  echo "FAIL batch invariance on a Q4_K_M llama"; tail -5 "$tmp/bi.out" 2>/dev/null; fail=$((fail + 1))
 fi
 finish

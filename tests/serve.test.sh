@@ -60,6 +60,57 @@ code=$(curl -s -o "$tmp/b" -w '%{http_code}' "$url/api/nothing")
 serve_stop
 [ "$srv_rc" = 0 ] && grep -q "SIGTERM: stopping" "$srv_log" && ok "SIGTERM: exit 0" || { bad "SIGTERM: rc=$srv_rc"; tail -3 "$srv_log"; }
 
+# Graceful shutdown: SIGTERM during a stream: /health 503 "draining" at once, a new request
+# 503 server_shutting_down, the running stream goes on to its [DONE] (300 tokens), exit 0.
+sse_tokens() { grep -c '"text"' "$1"; }
+if serve_start -np 2; then
+  curl -sN "$url/v1/completions" -d '{"prompt":"Once upon a time","max_tokens":300,"ignore_eos":true,"stream":true}' >"$tmp/drain.sse" &
+  cpid=$!
+  for i in $(seq 1 100); do grep -q '"text"' "$tmp/drain.sse" 2>/dev/null && break; sleep 0.05; done
+  kill -TERM "$srv_pid"
+  sleep 0.2
+  h=$(curl -s -w ' %{http_code}' "$url/health")
+  n=$(curl -s -w ' %{http_code}' "$url/v1/completions" -d '{"prompt":"x","max_tokens":2}')
+  wait "$cpid"
+  for i in $(seq 1 100); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.1; done
+  wait "$srv_pid"; rc=$?
+  [ "$h" = '{"status":"draining"} 503' ] && ok "draining: /health 503 {\"status\":\"draining\"}" || bad "draining /health: $h"
+  [[ "$n" == *server_shutting_down*" 503" ]] && ok "draining: a new request gets 503 server_shutting_down" || bad "draining new request: $n"
+  [ "$(tail -n 2 "$tmp/drain.sse" | head -n 1)" = "data: [DONE]" ] && [ "$(sse_tokens "$tmp/drain.sse")" -ge 300 ] &&
+    grep -q '"finish_reason":"length"' "$tmp/drain.sse" && ok "draining: the running stream finishes (300 tokens, [DONE])" ||
+    bad "draining: the stream was cut: $(sse_tokens "$tmp/drain.sse") chunks; $(tail -c 200 "$tmp/drain.sse")"
+  [ "$rc" = 0 ] && grep -q "every request finished: stopping" "$srv_log" && ok "draining: exit 0 after the last reply" ||
+    { bad "draining exit: rc=$rc"; tail -3 "$srv_log"; }
+else bad "server starts (drain)"; cat "$srv_log"; fi
+# A second SIGTERM stops at once, cutting the stream.
+if serve_start -np 1; then
+  curl -sN "$url/v1/completions" -d '{"prompt":"Once upon a time","max_tokens":4000,"ignore_eos":true,"stream":true}' >"$tmp/cut.sse" &
+  cpid=$!
+  for i in $(seq 1 100); do grep -q '"text"' "$tmp/cut.sse" 2>/dev/null && break; sleep 0.05; done
+  kill -TERM "$srv_pid"; sleep 0.3; kill -TERM "$srv_pid"
+  for i in $(seq 1 50); do kill -0 "$srv_pid" 2>/dev/null || break; sleep 0.1; done
+  kill -0 "$srv_pid" 2>/dev/null && { bad "second SIGTERM: still running after 5 s"; kill -KILL "$srv_pid"; }
+  wait "$srv_pid"; rc=$?
+  wait "$cpid"
+  [ "$rc" = 0 ] && grep -q "SIGTERM again: stopping now; 1 request cut short" "$srv_log" &&
+    [ "$(sse_tokens "$tmp/cut.sse")" -lt 4000 ] && ok "a second SIGTERM stops at once (the stream cut short)" ||
+    { bad "second SIGTERM: rc=$rc"; tail -3 "$srv_log"; }
+else bad "server starts (second SIGTERM)"; cat "$srv_log"; fi
+# While the model loads: /health 503 {"status":"loading"} with Retry-After, requests 503.
+srv_log=$(mktemp -p "$tmp" serve.XXXX.log)
+FITCHAT_TEST_LOAD_DELAY_MS=1500 "$bin" serve --host 127.0.0.1 --port 0 -t 2 -m "$FITCHAT_MODEL" >"$srv_log" 2>&1 &
+srv_pid=$!; srv_pids+=("$srv_pid")
+for i in $(seq 1 100); do port=$(sed -n 's/.*listening on http:\/\/127\.0\.0\.1:\([0-9]*\).*/\1/p' "$srv_log"); [ -n "$port" ] && break; sleep 0.05; done
+url=http://127.0.0.1:$port
+h=$(curl -s -D "$tmp/lh" -w ' %{http_code}' "$url/health")
+n=$(curl -s -w ' %{http_code}' "$url/v1/models")
+[ "$h" = '{"status":"loading"} 503' ] && grep -qi '^retry-after: 1' "$tmp/lh" && ok "loading: /health 503 {\"status\":\"loading\"}, Retry-After" ||
+  bad "loading /health: $h"
+[[ "$n" == *model_loading*" 503" ]] && ok "loading: other routes 503 model_loading" || bad "loading /v1/models: $n"
+for i in $(seq 1 100); do [ "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" = 200 ] && break; sleep 0.1; done
+[ "$(curl -s -o /dev/null -w '%{http_code}' "$url/health")" = 200 ] && ok "loading: then /health 200" || bad "loading: never ready"
+serve_stop
+
 # The API key: openai's AuthenticationError without it; /health stays open.
 echo "  s3cret-key  " > "$tmp/key"
 if serve_start -np 1 --api-key-file "$tmp/key"; then

@@ -285,6 +285,55 @@ static void test_dot_rows_exact(void) {
     free(x); free(rows); free(act);
 }
 
+/* dot4 (one row x four tokens, where an ISA has one: the batched generation
+ * step) against the same ISA's dot, bit for bit: random rows of every kind
+ * and four different activations, then rows of extreme bytes (0xFF, 0x80,
+ * 0x7F) against activations of +-1. */
+static void test_dot4_exact(void) {
+    enum { N = 1024 };
+    static const uint8_t bytes[] = {0xFF, 0x80, 0x7F};
+    float *x = malloc(N * sizeof(float));
+    uint8_t *row = malloc(N * 2 + 64), *acts = malloc(4 * (N * 2 + 64));
+    int n_checked = 0;
+    for (size_t k = 0; k < 2; k++)
+        for (int ki = 0; ki < N_KT; ki++) {
+            const quant_traits *ts = quant_get_isa(KT[ki].type, SIMD_ISAS[k]);
+            if (!ts || !ts->dot4) continue;
+            n_checked++;
+            const size_t rb = (size_t)(N / ts->block_elems * ts->block_bytes), ab = quant_act_bytes(ts->act_type, N) + 3;
+            rng_seed(991 + 7 * (uint64_t)ki + k);
+            int bad = 0;
+            for (int c = 0; c < 5 + 2 * (int)sizeof bytes; c++) {
+                if (c < 5) {
+                    random_row(&KT[ki], ts, row, N, c);
+                    for (int t = 0; t < 4; t++) { fill(x, N, (c + t) % 5); act_of(ts, x, acts + t * ab, N); }
+                } else {
+                    const int e = c - 5;
+                    memset(row, bytes[e / 2], rb);
+                    for (int64_t b = 0; b < N / ts->block_elems; b++)
+                        for (int h = 0; h < KT[ki].n_half; h++)
+                            put16(row + b * ts->block_bytes + KT[ki].half[h], fc_f32_to_f16(0.01f * (float)(e + 1)));
+                    for (int t = 0; t < 4; t++) {
+                        for (int i = 0; i < N; i++) x[i] = e % 2 && (i / 4 + t) % 2 ? -1.0f : 1.0f;
+                        act_of(ts, x, acts + t * ab, N);
+                    }
+                }
+                const void *a4[4] = {acts, acts + ab, acts + 2 * ab, acts + 3 * ab};
+                float out[4];
+                ts->dot4(row, a4, N, out);
+                for (int t = 0; t < 4; t++) {
+                    const float want = ts->dot(row, a4[t], N);
+                    if (memcmp(&out[t], &want, sizeof want) && bad++ < 5)
+                        CHECK_MSG(0, "%s/%s dot4 case %d token %d: %.9g vs dot %.9g", ts->name, quant_isa_name(SIMD_ISAS[k]), c, t,
+                                  out[t], want);
+                }
+            }
+            CHECK_MSG(bad == 0, "%s/%s: %d dot4 mismatches", ts->name, quant_isa_name(SIMD_ISAS[k]), bad);
+        }
+    if (!n_checked) t_skip("no ISA with a dot4 for these types on this CPU");
+    free(x); free(row); free(acts);
+}
+
 /* tile8 (4 rows x 8 tokens, where an ISA has one) against two tile4 calls of
  * the same ISA, bit for bit: the same integer sums and float operations
  * per (row, token). Random blocks of every kind, unaligned strides and an
@@ -553,6 +602,7 @@ int main(void) {
     T_RUN(test_act_q8k);
     T_RUN(test_simd_parity);
     T_RUN(test_dot_rows_exact);
+    T_RUN(test_dot4_exact);
     T_RUN(test_tile8_exact);
     T_RUN(test_repack_exact);
     T_RUN(test_extremes);

@@ -2,9 +2,10 @@
  *
  * Settings come from the same loader as the chat (modelconf.json, then flags), with the
  * server's own keys (HOST, PORT, N_PARALLEL, API_KEY, API_KEY_FILE, TIMEOUT, MAX_BODY,
- * QUEUE_SIZE); the model from the same session. It listens first (so /health can say
- * "loading"), loads the model, makes the slots, then serves until SIGINT or SIGTERM,
- * when running requests end as interrupted and the process exits 0. The HTTP side is
+ * QUEUE_SIZE, DRAIN_TIMEOUT); the model from the same session. It listens first (so /health
+ * can say "loading"), loads the model, makes the slots, then serves until SIGINT or SIGTERM:
+ * then it drains (/health 503 "draining", new requests 503, the running and queued ones
+ * finish, for up to DRAIN_TIMEOUT seconds; a second signal cuts them) and exits 0. The HTTP side is
  * src/serve/http.c, the slots and the worker src/serve/sched.c (docs/serve.md).
  */
 #include <errno.h>
@@ -14,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 
 #include "../serve/http.h"
 #include "../serve/sched.h"
@@ -102,6 +104,45 @@ static void device_lines(const fc_session *s, srv_sched *sc, srv_metrics *m, cha
     }
 }
 
+static double now_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* After the first SIGINT or SIGTERM: /health says "draining" (a load balancer stops
+ * sending), new generations get a 503, the running and queued ones finish and their
+ * replies are sent, for up to timeout_s seconds; a second signal stops at once. */
+static void drain(srv_http *http, srv_sched *sc, const sigset_t *stop_set, int sig, int timeout_s) {
+    const char *name = sig == SIGINT ? "SIGINT" : "SIGTERM";
+    http_set_draining(http);
+    sched_drain(sc);
+    int n = http_n_generating(http);
+    if (n && timeout_s > 0) {
+        fprintf(stderr, "fitchat serve: %s: draining: %d request%s to finish (up to %d s; %s again stops at once)\n", name, n,
+                n == 1 ? "" : "s", timeout_s, name);
+        const double end = now_s() + timeout_s;
+        while ((n = http_n_generating(http)) > 0) {
+            const struct timespec tick = {0, 50 * 1000000L};
+            const int again = sigtimedwait(stop_set, NULL, &tick);
+            if (again > 0) {
+                fprintf(stderr, "fitchat serve: %s again: stopping now; %d request%s cut short\n", again == SIGINT ? "SIGINT" : "SIGTERM",
+                        n, n == 1 ? "" : "s");
+                return;
+            }
+            if (now_s() >= end) {
+                fprintf(stderr, "fitchat serve: DRAIN_TIMEOUT (%d s) is over: stopping; %d request%s cut short\n", timeout_s, n,
+                        n == 1 ? "" : "s");
+                return;
+            }
+        }
+        fprintf(stderr, "fitchat serve: every request finished: stopping\n");
+        return;
+    }
+    if (n) fprintf(stderr, "fitchat serve: %s: stopping; %d request%s cut short (DRAIN_TIMEOUT 0)\n", name, n, n == 1 ? "" : "s");
+    else fprintf(stderr, "fitchat serve: %s: stopping\n", name);
+}
+
 int cmd_serve(int argc, char **argv) {
     fc_config cfg;
     fc_err err = {0};
@@ -147,6 +188,9 @@ int cmd_serve(int argc, char **argv) {
             http_port(http));
     /* While the model loads, Ctrl-C stops the process at once. */
     pthread_sigmask(SIG_UNBLOCK, &stop_set, NULL);
+    /* FITCHAT_TEST_LOAD_DELAY_MS: the tests' way to see the loading state (a slow disk) */
+    const char *delay = getenv("FITCHAT_TEST_LOAD_DELAY_MS");
+    if (delay && atoi(delay) > 0) nanosleep(&(struct timespec){atoi(delay) / 1000, (long)(atoi(delay) % 1000) * 1000000L}, NULL);
     session_opts so = {.progress = session_progress_stderr, .server = true};
     int orc = session_open_ex(&s, &cfg, &so, &err);
     pthread_sigmask(SIG_BLOCK, &stop_set, NULL);
@@ -182,7 +226,7 @@ int cmd_serve(int argc, char **argv) {
 
     int sig = 0;
     sigwait(&stop_set, &sig);
-    fprintf(stderr, "fitchat serve: %s: stopping\n", sig == SIGINT ? "SIGINT" : "SIGTERM");
+    drain(http, sc, &stop_set, sig, cfg.drain_timeout);
     goto done;
 fail:
     fprintf(stderr, "fitchat serve: %s\n", err.msg);

@@ -435,6 +435,11 @@ static int set_queue_size(fc_config *c, const cfg_val *v, fc_origin o, const cha
     return set_int_range(c, v, o, FC_SET_QUEUE_SIZE, &c->queue_size, 0, 4096);
 }
 
+static int set_drain_timeout(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "an integer from 0 to 86400 (seconds)";
+    return set_int_range(c, v, o, FC_SET_DRAIN_TIMEOUT, &c->drain_timeout, 0, 86400);
+}
+
 /* ---- the one table: each input (file key and/or flags) and its setter ---- */
 
 static const struct input {
@@ -482,6 +487,8 @@ static const struct input {
     {"TIMEOUT", {"--timeout"}, set_timeout, "S", "seconds a connection may stay idle (default 600)", true},
     {"MAX_BODY", {"--max-body"}, set_max_body, "SIZE", "largest request body (default 4MiB)", true},
     {"QUEUE_SIZE", {"--queue"}, set_queue_size, "N", "requests that may wait for a slot (default 16); more get 503", true},
+    {"DRAIN_TIMEOUT", {"--drain-timeout"}, set_drain_timeout, "S",
+     "on SIGTERM/SIGINT, seconds to let running and queued requests finish (default 30; 0: stop at once)", true},
 };
 #define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
 
@@ -521,6 +528,7 @@ int config_init(fc_config *cfg, fc_err *err) {
     cfg->timeout = 600;
     cfg->max_body = 4u << 20;
     cfg->queue_size = 16;
+    cfg->drain_timeout = 30;
     return 0;
 }
 
@@ -950,6 +958,7 @@ void config_print(FILE *out, const fc_config *c) {
     print_int(out, "TIMEOUT", c->timeout, o[FC_SET_TIMEOUT]);
     print_line(out, "MAX_BODY", fmt_bytes(v, sizeof v, c->max_body), o[FC_SET_MAX_BODY]);
     print_int(out, "QUEUE_SIZE", c->queue_size, o[FC_SET_QUEUE_SIZE]);
+    print_int(out, "DRAIN_TIMEOUT", c->drain_timeout, o[FC_SET_DRAIN_TIMEOUT]);
 }
 
 static void print_flags(FILE *out, bool server) {

@@ -34,7 +34,7 @@ typedef enum fc_setting {
     FC_SET_REPEAT_PENALTY, FC_SET_SEED, FC_SET_MAX_TOKENS, FC_SET_SYSTEM_PROMPT, FC_SET_PROMPT,
     FC_SET_GPU, FC_SET_RAM, FC_SET_CHAT_TEMPLATE_FILE, FC_SET_THINKING, FC_SET_REPACK,
     FC_SET_HOST, FC_SET_PORT, FC_SET_N_PARALLEL, FC_SET_API_KEY, FC_SET_API_KEY_FILE, FC_SET_TIMEOUT,
-    FC_SET_MAX_BODY, FC_SET_QUEUE_SIZE,
+    FC_SET_MAX_BODY, FC_SET_QUEUE_SIZE, FC_SET_DRAIN_TIMEOUT,
     FC_SET_COUNT
 } fc_setting;
 
@@ -97,6 +97,8 @@ typedef struct fc_config {
     int timeout;           /* TIMEOUT: seconds a connection may stay idle, default 600 */
     uint64_t max_body;     /* MAX_BODY: largest request body in bytes, default 4 MiB */
     int queue_size;        /* QUEUE_SIZE: requests that may wait for a slot, default 16 */
+    int drain_timeout;     /* DRAIN_TIMEOUT: seconds SIGTERM/SIGINT lets running and queued
+                            * requests finish before they are cut (0: at once), default 30 */
     bool server;           /* the server's flags are accepted */
 
     const char *config_path; /* the modelconf.json that was loaded (the last), NULL if none */

@@ -353,9 +353,54 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
     }
 }
 
-/* Rows [r0, r1) for every run of the batch. */
+/* Rows [r0, r1) for the tokens tok[0..n) of the short runs (generation:
+ * one token per sequence), each token's results the dot's bits as when it
+ * runs alone: with a dot4, each row once for four tokens (from L1 for the
+ * next four); without, runs of rows that stay in L2 while every token's
+ * dot_rows reads them. */
+static void mm_rows_tokens(const mm_job *j, int r0, int r1, const int *tok, int n) {
+    const fc_weight *w = j->w;
+    const uint8_t *rows = w->data, *act = j->act;
+    if (w->q->dot4) {
+        for (int r = r0; r < r1; r++) {
+            const uint8_t *row = rows + (size_t)r * w->row_bytes;
+            int g = 0;
+            for (; g + 1 < n; g += 4) { /* a last group of 2-3 repeats its last token */
+                const void *a4[4];
+                for (int k = 0; k < 4; k++) a4[k] = act + (size_t)tok[g + k < n ? g + k : n - 1] * j->act_stride;
+                float o[4];
+                w->q->dot4(row, a4, w->n_in, o);
+                for (int k = 0; k < 4 && g + k < n; k++) mm_put(j, j->dst + (size_t)tok[g + k] * j->dst_stride, r, o[k]);
+            }
+            if (g < n) mm_put(j, j->dst + (size_t)tok[g] * j->dst_stride, r, w->q->dot(row, act + (size_t)tok[g] * j->act_stride, w->n_in));
+        }
+        return;
+    }
+    float o[DOT_ROWS_RUN / 8];
+    for (int rb = r0; rb < r1; rb += DOT_ROWS_RUN / 8) {
+        const int re = rb + DOT_ROWS_RUN / 8 < r1 ? rb + DOT_ROWS_RUN / 8 : r1;
+        for (int i = 0; i < n; i++) {
+            quant_dot_rows(w->q, rows + (size_t)rb * w->row_bytes, w->row_bytes, re - rb, act + (size_t)tok[i] * j->act_stride,
+                           w->n_in, o);
+            float *y = j->dst + (size_t)tok[i] * j->dst_stride;
+            for (int r = rb; r < re; r++) mm_put(j, y, r, o[r - rb]);
+        }
+    }
+}
+
+/* Rows [r0, r1) for every run of the batch: prompt runs by the tiles, the
+ * tokens of the short runs (which take the dots) together. */
 static void mm_rows(const mm_batch *b, const mm_job *j, int r0, int r1) {
-    for (int i = 0; i < b->n_segs; i++) mm_rows_run(j, r0, r1, b->segs[i].t0, b->segs[i].t0 + b->segs[i].n);
+    int tok[FC_N_SEQ_MAX * 3], n = 0;
+    for (int i = 0; i < b->n_segs; i++) {
+        const mm_seg *sg = &b->segs[i];
+        if (j->exact || sg->n >= 4 || n + sg->n > (int)(sizeof tok / sizeof tok[0]))
+            mm_rows_run(j, r0, r1, sg->t0, sg->t0 + sg->n);
+        else
+            for (int t = sg->t0; t < sg->t0 + sg->n; t++) tok[n++] = t;
+    }
+    if (n == 1) mm_rows_run(j, r0, r1, tok[0], tok[0] + 1); /* one stream: the two-stream dot_rows */
+    else if (n) mm_rows_tokens(j, r0, r1, tok, n);
 }
 
 static void mm_task(void *ctx, int task, int thread) {

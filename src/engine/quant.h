@@ -69,6 +69,11 @@ typedef void (*quant_dot_rows_fn)(const void *rows, size_t row_stride, int n_row
 /* out[t * out_stride + r] = dot(row r, act t) for r < 4, t < 4: four weight rows (row_stride bytes apart)
  * times four activation rows (act_stride bytes apart), n elements each. NULL where not provided. */
 typedef void (*quant_tile4_fn)(const void *rows, size_t row_stride, const void *act, size_t act_stride, int64_t n, float *out, size_t out_stride);
+/* out[t] = dot(row, act[t]) for t < 4, each equal to the type's dot bit for bit (the same
+ * integer sums and float steps in the same order, the weight codes unpacked once for the
+ * four): several sequences' generation tokens in one step read each weight row once and
+ * still get the results they would get alone (batch invariance). */
+typedef void (*quant_dot4_fn)(const void *row, const void *const act[4], int64_t n, float out[4]);
 
 typedef struct quant_traits {
     uint32_t type;                /* ggml type id */
@@ -89,6 +94,8 @@ typedef struct quant_traits {
                                    * to two tile4 calls (tokens 0..3, 4..7);
                                    * NULL where the ISA has none (mm_rows then
                                    * uses tile4) */
+    quant_dot4_fn dot4;           /* one row x 4 tokens, the dot's bits;
+                                   * NULL: quant_dot4 loops dot */
 } quant_traits;
 
 enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };
@@ -115,6 +122,10 @@ const quant_traits *quant_get_isa(uint32_t type, int isa);
  * float rounding of the per-block sums. */
 void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, int n_rows,
                     const void *act, int64_t n, float *out);
+
+/* One row times four tokens' activations through t->dot4, or four calls of t->dot:
+ * out[t] equals t->dot(row, act[t]) bit for bit either way. */
+void quant_dot4(const quant_traits *t, const void *row, const void *const act[4], int64_t n, float out[4]);
 
 /* The 4x4 tile (see quant_tile4_fn) through t->tile4, or 16 calls of
  * t->dot where the ISA has none. Results equal t->dot's up to the float

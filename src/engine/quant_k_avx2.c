@@ -149,6 +149,41 @@ float quant_avx2_dot_q3_k(const void *row, const void *act, int64_t n) {
 float quant_avx2_dot_q4_k(const void *row, const void *act, int64_t n) { DOT_K45(blk_q4_k, Q4K_CODES); }
 float quant_avx2_dot_q5_k(const void *row, const void *act, int64_t n) { DOT_K45(blk_q5_k, Q5K_CODES); }
 
+/* DOT_K45 for four tokens: the codes and scales unpacked once, each token's integer sums
+ * and float steps the dot's, in the dot's order (so its results are the dot's bit for bit) */
+#define DOT4_K45(BT, CODES)                                                                       \
+    const BT *b = row;                                                                            \
+    const fc_block_q8k *a[4] = {act[0], act[1], act[2], act[3]};                                  \
+    __m256 acc[4], macc[4];                                                                       \
+    for (int t = 0; t < 4; t++) acc[t] = macc[t] = _mm256_setzero_ps();                           \
+    for (int64_t i = 0; i < n / QK; i++) {                                                        \
+        const __m128i sm = k45_unpack(b[i].scales);                                               \
+        const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm)), m16 = k45_min16(sm);                  \
+        const float bd = f16(b[i].d), bm = f16(b[i].dmin);                                        \
+        __m256i isum[4];                                                                          \
+        for (int t = 0; t < 4; t++) isum[t] = _mm256_setzero_si256();                             \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int j = 0; j < 4; j++) {                                                             \
+            CODES(&b[i], j, lo, hi);                                                              \
+            const __m256i sl = bcast16(sc, 2 * j), sh = bcast16(sc, 2 * j + 1);                   \
+            _Pragma("GCC unroll 4")                                                               \
+            for (int t = 0; t < 4; t++) {                                                         \
+                isum[t] = mac(isum[t], lo, a[t][i].qs + 64 * j, sl);                              \
+                isum[t] = mac(isum[t], hi, a[t][i].qs + 64 * j + 32, sh);                         \
+            }                                                                                     \
+        }                                                                                         \
+        _Pragma("GCC unroll 4")                                                                   \
+        for (int t = 0; t < 4; t++) {                                                             \
+            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][i].d * bd), _mm256_cvtepi32_ps(isum[t]), acc[t]); \
+            macc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][i].d * bm),                             \
+                                      _mm256_cvtepi32_ps(_mm256_madd_epi16(load32(a[t][i].bsums), m16)), macc[t]); \
+        }                                                                                         \
+    }                                                                                             \
+    for (int t = 0; t < 4; t++) out[t] = hsum8(_mm256_sub_ps(acc[t], macc[t]))
+
+void quant_avx2_dot4_q4_k(const void *row, const void *const act[4], int64_t n, float out[4]) { DOT4_K45(blk_q4_k, Q4K_CODES); }
+void quant_avx2_dot4_q5_k(const void *row, const void *const act[4], int64_t n, float out[4]) { DOT4_K45(blk_q5_k, Q5K_CODES); }
+
 /* Q6_K codes (value + 32) of the four 32-element chunks of half h */
 #define Q6K_CODES(B, h, c0, c1, c2, c3)                                                           \
     const __m256i ql0_ = load32((B)->ql + 64 * (h)), ql1_ = load32((B)->ql + 64 * (h) + 32);     \
@@ -179,6 +214,39 @@ float quant_avx2_dot_q6_k(const void *row, const void *act, int64_t n) {
         acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc);
     }
     return hsum8(acc);
+}
+
+/* quant_avx2_dot_q6_k for four tokens, each token's steps the dot's (its bits) */
+void quant_avx2_dot4_q6_k(const void *row, const void *const act[4], int64_t n, float out[4]) {
+    const blk_q6_k *b = row;
+    const fc_block_q8k *a[4] = {act[0], act[1], act[2], act[3]};
+    __m256 acc[4];
+    for (int t = 0; t < 4; t++) acc[t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b[i].scales));
+        const float bd = f16(b[i].d);
+        __m256i isum[4];
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < 4; t++)
+            isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(load32(a[t][i].bsums), scv), 5));
+        _Pragma("GCC unroll 4")
+        for (int h = 0; h < 2; h++) {
+            Q6K_CODES(&b[i], h, c0, c1, c2, c3);
+            const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
+            const __m256i s0 = pair16(sc, 0), s1 = pair16(sc, 1), s2 = pair16(sc, 2), s3 = pair16(sc, 3);
+            _Pragma("GCC unroll 4")
+            for (int t = 0; t < 4; t++) {
+                const int8_t *aq = a[t][i].qs + 128 * h;
+                isum[t] = mac(isum[t], c0, aq, s0);
+                isum[t] = mac(isum[t], c1, aq + 32, s1);
+                isum[t] = mac(isum[t], c2, aq + 64, s2);
+                isum[t] = mac(isum[t], c3, aq + 96, s3);
+            }
+        }
+        _Pragma("GCC unroll 4")
+        for (int t = 0; t < 4; t++) acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][i].d * bd), _mm256_cvtepi32_ps(isum[t]), acc[t]);
+    }
+    for (int t = 0; t < 4; t++) out[t] = hsum8(acc[t]);
 }
 
 /* ---- 4x4 tiles: four weight rows times four activation rows ------------------ */

@@ -24,6 +24,8 @@ struct srv_http {
     size_t key_len;
     int port;
     _Atomic(srv_sched *) sched;          /* NULL while loading */
+    atomic_bool draining;                /* http_set_draining: /health says 503 */
+    atomic_int n_generating;             /* generations submitted whose replies are not all sent */
     srv_model_info model;
     srv_metrics dev;                     /* the device lines of /metrics */
     atomic_ulong reply_counter;
@@ -34,6 +36,7 @@ typedef struct conn_ctx {
     srv_sb body;
     uint64_t got;          /* body bytes received */
     bool too_large;
+    bool counted;          /* a generation, in h->n_generating until the request completes */
 } conn_ctx;
 
 /* A streamed reply: read by libmicrohttpd through stream_read. */
@@ -191,6 +194,8 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
         sched_release(sc, j);
         return send_error(c, &e, ollama, NULL);
     }
+    cc->counted = true; /* until completed_cb: the reply's last byte is sent or the client left */
+    atomic_fetch_add(&h->n_generating, 1);
     srv_reply_id id;
     reply_id(h, api, &id);
     if (j->req.stream) {
@@ -285,7 +290,9 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
     srv_sched *sc = atomic_load(&h->sched);
     route r = ROUTES[k].r;
     if (r == R_HEALTH) {
-        static const char ok[] = "{\"status\":\"ok\"}", loading[] = "{\"status\":\"loading\"}";
+        static const char ok[] = "{\"status\":\"ok\"}", loading[] = "{\"status\":\"loading\"}",
+                          draining[] = "{\"status\":\"draining\"}";
+        if (atomic_load(&h->draining)) return send_body(c, 503, "application/json", draining, sizeof draining - 1, "5", NULL);
         return sc ? send_body(c, 200, "application/json", ok, sizeof ok - 1, NULL, NULL)
                   : send_body(c, 503, "application/json", loading, sizeof loading - 1, "1", NULL);
     }
@@ -360,11 +367,12 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
 }
 
 static void completed_cb(void *cls, struct MHD_Connection *c, void **con_cls, enum MHD_RequestTerminationCode toe) {
-    (void)cls;
     (void)c;
     (void)toe;
+    srv_http *h = cls;
     conn_ctx *cc = *con_cls;
     if (!cc) return;
+    if (cc->counted) atomic_fetch_sub(&h->n_generating, 1);
     srv_sb_free(&cc->body);
     free(cc);
     *con_cls = NULL;
@@ -422,6 +430,12 @@ void http_set_ready(srv_http *h, srv_sched *sc, const srv_model_info *m, const s
     h->dev = *dev;
     atomic_store(&h->sched, sc);
 }
+
+void http_set_draining(srv_http *h) {
+    if (h) atomic_store(&h->draining, true);
+}
+
+int http_n_generating(srv_http *h) { return h ? atomic_load(&h->n_generating) : 0; }
 
 void http_stop(srv_http *h) {
     if (!h) return;

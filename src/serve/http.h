@@ -48,6 +48,11 @@ int http_port(const srv_http *h);
 /* The model is loaded: requests go to sc. m: the model as the lists show it; dev: the
  * device lines of /metrics (copied). */
 void http_set_ready(srv_http *h, srv_sched *sc, const srv_model_info *m, const srv_metrics *dev);
+/* Shutting down: /health answers 503 {"status": "draining"} (a load balancer takes the
+ * replica out); the other routes go on (the scheduler refuses new generations). NULL ok. */
+void http_set_draining(srv_http *h);
+/* Generation requests taken (queued, running, or still sending their reply). */
+int http_n_generating(srv_http *h);
 /* Stops listening, closes every connection and joins their threads. NULL ok. */
 void http_stop(srv_http *h);
 

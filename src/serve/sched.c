@@ -47,6 +47,7 @@ struct srv_sched {
     pthread_cond_t wake;
     pthread_t worker;
     bool worker_started, stopping;
+    bool draining;            /* sched_drain: new jobs refused, the rest run to their end */
     srv_job *qhead, *qtail;
     int n_queued, n_active, queue_size;
     fc_sampler_params defaults;
@@ -209,13 +210,14 @@ int sched_prepare(srv_sched *sc, srv_job *j, srv_error *e) {
 int sched_submit(srv_sched *sc, srv_job *j, srv_error *e) {
     pthread_mutex_lock(&sc->mu);
     int idle = sc->n_slots - sc->n_active;
-    if (sc->stopping || sc->n_queued >= sc->queue_size + idle) {
-        bool stopping = sc->stopping;
+    if (sc->stopping || sc->draining || sc->n_queued >= sc->queue_size + idle) {
+        bool stopping = sc->stopping || sc->draining;
         sc->m.requests_rejected++;
         pthread_mutex_unlock(&sc->mu);
-        srv_fail(e, 503, NULL, stopping ? "the server is stopping" : "the server is busy: %d requests generating, %d waiting (QUEUE_SIZE); retry later",
-                 sc->n_active, sc->n_queued);
-        e->code = "server_busy";
+        if (stopping) srv_fail(e, 503, NULL, "the server is shutting down; send the request to another replica or retry later");
+        else srv_fail(e, 503, NULL, "the server is busy: %d requests generating, %d waiting (QUEUE_SIZE); retry later", sc->n_active,
+                      sc->n_queued);
+        e->code = stopping ? "server_shutting_down" : "server_busy";
         return -1;
     }
     j->refs++;
@@ -549,6 +551,15 @@ oom:
     free(sc);
     fc_errf(err, FC_EFAIL, "out of memory");
     return NULL;
+}
+
+int sched_drain(srv_sched *sc) {
+    if (!sc) return 0;
+    pthread_mutex_lock(&sc->mu);
+    sc->draining = true;
+    const int n = sc->n_active + sc->n_queued;
+    pthread_mutex_unlock(&sc->mu);
+    return n;
 }
 
 void sched_stop(srv_sched *sc) {

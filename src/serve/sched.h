@@ -69,6 +69,10 @@ typedef struct srv_sched srv_sched;
  * scheduler); starts the worker. cfg gives the default sampling, MAX_TOKENS, the system
  * prompt and the queue size. Returns NULL with err. */
 srv_sched *sched_new(fc_session *s, const fc_config *cfg, int n_slots, fc_err *err);
+/* Graceful shutdown: from now on new jobs get a 503 (code "server_shutting_down"); the
+ * running and queued ones go on to their end. Returns how many are running or queued
+ * (call again to see them finish). NULL ok (0). */
+int sched_drain(srv_sched *sc);
 /* Stops the worker: jobs still running end as interrupted, queued ones with a 503.
  * Waiting connections then see them done. */
 void sched_stop(srv_sched *sc);
