@@ -212,6 +212,42 @@ static void test_top_p_and_min_p_filter(void) {
     sampler_free(s);
 }
 
+/* top_k selects (the heap in sampler.c) what a full sort would: over a 50K vocabulary
+ * of few distinct values (many ties), top_k = K gives the same draws, seed for seed, as
+ * top_k off over logits where everything but the first K (larger logit first, ties by
+ * the lower id, chosen here by K passes over the vocabulary) is pushed 1000 below. */
+static void test_top_k_equals_full_sort(void) {
+    enum { V = 50000, K = 40, DRAWS = 200 };
+    float *l = malloc(V * sizeof *l), *masked = malloc(V * sizeof *masked);
+    char *in = calloc(V, 1);
+    uint64_t x = 7;
+    for (int i = 0; i < V; i++) { x ^= x << 13; x ^= x >> 7; x ^= x << 17; l[i] = (float)(x % 64) * 0.25f - 8; }
+    for (int k = 0; k < K; k++) {
+        int best = -1;
+        for (int i = 0; i < V; i++)
+            if (!in[i] && (best < 0 || l[i] > l[best])) best = i;
+        in[best] = 1;
+    }
+    for (int i = 0; i < V; i++) masked[i] = in[i] ? l[i] : l[i] - 1000;
+    for (int cfg = 0; cfg < 2; cfg++) {
+        fc_sampler_params p = {.temperature = 0.8f, .top_k = K, .top_p = cfg ? 0.9f : 1, .min_p = cfg ? 0.05f : 0,
+                               .repeat_penalty = 1, .seed = 11};
+        fc_sampler_params q = p;
+        q.top_k = 0;
+        fc_sampler *a = sampler_new(&p, V), *b = sampler_new(&q, V);
+        int same = 0, inside = 0;
+        for (int i = 0; i < DRAWS; i++) {
+            int32_t u = sampler_sample(a, l, NULL, 0), w = sampler_sample(b, masked, NULL, 0);
+            same += u == w;
+            inside += in[u];
+        }
+        CHECK_EQ_INT(same, DRAWS);
+        CHECK_EQ_INT(inside, DRAWS);
+        sampler_free(a); sampler_free(b);
+    }
+    free(l); free(masked); free(in);
+}
+
 static void test_repeat_penalty(void) {
     float l[3] = {2.0f, 1.9f, -1};
     int32_t recent[3] = {0, 0, 0}; /* repeated: penalised once */
@@ -345,6 +381,7 @@ int main(void) {
     T_RUN(test_seed_reproducible);
     T_RUN(test_distribution);
     T_RUN(test_top_p_and_min_p_filter);
+    T_RUN(test_top_k_equals_full_sort);
     T_RUN(test_repeat_penalty);
     T_RUN(test_vecmath_twins);
     return t_done();

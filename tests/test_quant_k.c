@@ -285,20 +285,22 @@ static void test_dot_rows_exact(void) {
     free(x); free(rows); free(act);
 }
 
-/* dot4 (one row x four tokens, where an ISA has one: the batched generation
- * step) against the same ISA's dot, bit for bit: random rows of every kind
- * and four different activations, then rows of extreme bytes (0xFF, 0x80,
- * 0x7F) against activations of +-1. */
+/* The kernels a batched generation step uses, bit for bit: dot4 (one row x
+ * four tokens, where an ISA has one) against the same ISA's dot, and, for
+ * types whose dot computes the tile's arithmetic (tile_bits), the dot
+ * against tile4 for every (row, token). Random rows of every kind and four
+ * different activations, then rows of extreme bytes (0xFF, 0x80, 0x7F)
+ * against activations of +-1. */
 static void test_dot4_exact(void) {
     enum { N = 1024 };
     static const uint8_t bytes[] = {0xFF, 0x80, 0x7F};
     float *x = malloc(N * sizeof(float));
-    uint8_t *row = malloc(N * 2 + 64), *acts = malloc(4 * (N * 2 + 64));
+    uint8_t *row = malloc(4 * (N * 2 + 64)), *acts = malloc(4 * (N * 2 + 64));
     int n_checked = 0;
     for (size_t k = 0; k < 2; k++)
         for (int ki = 0; ki < N_KT; ki++) {
             const quant_traits *ts = quant_get_isa(KT[ki].type, SIMD_ISAS[k]);
-            if (!ts || !ts->dot4) continue;
+            if (!ts || (!ts->dot4 && !ts->tile_bits)) continue;
             n_checked++;
             const size_t rb = (size_t)(N / ts->block_elems * ts->block_bytes), ab = quant_act_bytes(ts->act_type, N) + 3;
             rng_seed(991 + 7 * (uint64_t)ki + k);
@@ -319,18 +321,26 @@ static void test_dot4_exact(void) {
                     }
                 }
                 const void *a4[4] = {acts, acts + ab, acts + 2 * ab, acts + 3 * ab};
-                float out[4];
-                ts->dot4(row, a4, N, out);
+                float out[4], tile[4 * 4];
+                if (ts->dot4) ts->dot4(row, a4, N, out);
+                if (ts->tile_bits) {
+                    for (int r = 1; r < 4; r++) memcpy(row + r * rb, row, rb); /* 4 copies of the row */
+                    ts->tile4(row, rb, acts, ab, N, tile, 4);
+                }
                 for (int t = 0; t < 4; t++) {
                     const float want = ts->dot(row, a4[t], N);
-                    if (memcmp(&out[t], &want, sizeof want) && bad++ < 5)
+                    if (ts->dot4 && memcmp(&out[t], &want, sizeof want) && bad++ < 5)
                         CHECK_MSG(0, "%s/%s dot4 case %d token %d: %.9g vs dot %.9g", ts->name, quant_isa_name(SIMD_ISAS[k]), c, t,
                                   out[t], want);
+                    for (int r = 0; ts->tile_bits && r < 4; r++)
+                        if (memcmp(&tile[4 * t + r], &want, sizeof want) && bad++ < 5)
+                            CHECK_MSG(0, "%s/%s (tile_bits) case %d token %d: dot %.9g vs tile4 %.9g", ts->name,
+                                      quant_isa_name(SIMD_ISAS[k]), c, t, want, tile[4 * t + r]);
                 }
             }
             CHECK_MSG(bad == 0, "%s/%s: %d dot4 mismatches", ts->name, quant_isa_name(SIMD_ISAS[k]), bad);
         }
-    if (!n_checked) t_skip("no ISA with a dot4 for these types on this CPU");
+    if (!n_checked) t_skip("no ISA with a dot4 or tile_bits for these types on this CPU");
     free(x); free(row); free(acts);
 }
 

@@ -388,9 +388,14 @@ static void mm_rows_tokens(const mm_job *j, int r0, int r1, const int *tok, int 
     }
 }
 
-/* Rows [r0, r1) for every run of the batch: prompt runs by the tiles, the
- * tokens of the short runs (which take the dots) together. */
+/* Rows [r0, r1) for every run of the batch. Where the type's dots compute
+ * the tiles' arithmetic (tile_bits), all the batch's tokens as one run:
+ * the generation tokens of several sequences share tiles (the weights read
+ * once for all) and still get the bits they would get alone. Otherwise
+ * prompt runs by the tiles, the tokens of the short runs (which take the
+ * dots) together. */
 static void mm_rows(const mm_batch *b, const mm_job *j, int r0, int r1) {
+    if (j->w->q->tile_bits && !j->exact) { mm_rows_run(j, r0, r1, 0, b->n_tok); return; }
     int tok[FC_N_SEQ_MAX * 3], n = 0;
     for (int i = 0; i < b->n_segs; i++) {
         const mm_seg *sg = &b->segs[i];

@@ -28,6 +28,7 @@
 #ifndef FC_QUANT_H
 #define FC_QUANT_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -96,6 +97,14 @@ typedef struct quant_traits {
                                    * uses tile4) */
     quant_dot4_fn dot4;           /* one row x 4 tokens, the dot's bits;
                                    * NULL: quant_dot4 loops dot */
+    bool tile_bits;               /* dot (and dot_rows) give tile4's results
+                                   * bit for bit, as tile8 and the repacked
+                                   * tiles do: the arithmetic of a (row,
+                                   * token) is the same in every kernel, so a
+                                   * batch's tokens may share tiles whatever
+                                   * sequence they belong to (batch
+                                   * invariance); otherwise a sequence's
+                                   * short runs take the dots */
 } quant_traits;
 
 enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };

@@ -128,12 +128,15 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
  * type's facts, written once below, then one instruction set's kernels
  * (dot_rows and tile8 NULL; QUANT_ROW_DR with a dot_rows: the AVX2 rows of
  * the 4/5/8-bit types, the AVX-512 Q4_K and Q6_K rows). */
-#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, NULL}
+#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, NULL, false}
 #define QUANT_ROW_DR(id, dequant, quantize, dot, dot_rows, tile4) \
-    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, NULL}
-/* with a dot4 (one row x four tokens, the dot's bits): the AVX2 rows of Q4_K, Q5_K, Q6_K */
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, NULL, false}
+/* with a dot4 (one row x four tokens, the dot's bits: the AVX2 Q6_K), or with tile_bits
+ * (the dot computes the tile's arithmetic: the AVX2 Q4_K and Q5_K) */
 #define QUANT_ROW_D4(id, dequant, quantize, dot, tile4, dot4) \
-    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, dot4}
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, dot4, false}
+#define QUANT_ROW_TB(id, dequant, quantize, dot, dot_rows, tile4) \
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, NULL, true}
 /* name, elements per block, bytes per block, the activation format the dot wants */
 #define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
 #define QUANT_FACTS_GGML_TYPE_F16    "F16", 1, 2, FC_ACT_F32
@@ -212,14 +215,16 @@ void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
 #define QUANT_K_ROW_AVX2(id, t) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx2_dot_##t, quant_avx2_tile4_##t)
-void quant_avx2_dot4_q4_k(const void *row, const void *const act[4], int64_t n, float out[4]);
-void quant_avx2_dot4_q5_k(const void *row, const void *const act[4], int64_t n, float out[4]);
 void quant_avx2_dot4_q6_k(const void *row, const void *const act[4], int64_t n, float out[4]);
 #define QUANT_K_ROW_AVX2_D4(id, t) \
     QUANT_ROW_D4(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx2_dot_##t, quant_avx2_tile4_##t, quant_avx2_dot4_##t)
+void quant_avx2_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+void quant_avx2_dot_rows_q5_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+#define QUANT_K_ROW_AVX2_TB(id, t) \
+    QUANT_ROW_TB(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx2_dot_##t, quant_avx2_dot_rows_##t, quant_avx2_tile4_##t)
 #define QUANT_K_ROWS_AVX2                                                                           \
     QUANT_K_ROW_AVX2(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX2(GGML_TYPE_Q3_K, q3_k),                 \
-    QUANT_K_ROW_AVX2_D4(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2_D4(GGML_TYPE_Q5_K, q5_k),           \
+    QUANT_K_ROW_AVX2_TB(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2_TB(GGML_TYPE_Q5_K, q5_k),           \
     QUANT_K_ROW_AVX2_D4(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),             \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 /* The AVX-512 table's K rows: the AVX-512 VNNI tiles and dots of

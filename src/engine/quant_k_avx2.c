@@ -126,63 +126,63 @@ float quant_avx2_dot_q3_k(const void *row, const void *act, int64_t n) {
     const __m256i lo = _mm256_or_si256(low_bits(q_, 0, 0x0F), _mm256_slli_epi16(low_bits(qh_, 2 * (j), 1), 4)); \
     const __m256i hi = _mm256_or_si256(low_bits(q_, 4, 0x0F), _mm256_slli_epi16(low_bits(qh_, 2 * (j) + 1, 1), 4))
 
-#define DOT_K45(BT, CODES)                                                                        \
-    const BT *b = row;                                                                            \
-    const fc_block_q8k *a = act;                                                                  \
-    __m256 acc = _mm256_setzero_ps(), macc = _mm256_setzero_ps();                                 \
-    for (int64_t i = 0; i < n / QK; i++) {                                                        \
-        const __m128i sm = k45_unpack(b[i].scales);                                               \
+/* Q4_K / Q5_K: the 4x4 tile's arithmetic for one row and one token, so that
+ * the dot's result equals tile4's (and tile8's, the repacked tiles') bit for
+ * bit and a batch's generation tokens may share tiles (quant.h, tile_bits):
+ * per super-block the integer sums of the codes and of the mins are summed
+ * across lanes (exact), then one FMA with d * d_a and one FNMA with
+ * dmin * d_a on a scalar accumulator, as the tile does per (row, token). */
+#define K45_BLOCK(BT, CODES, b, a, acc)                                                          \
+    do {                                                                                          \
+        const __m128i sm = k45_unpack((b)->scales);                                               \
         const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm));                                       \
         __m256i isum = _mm256_setzero_si256();                                                    \
         _Pragma("GCC unroll 4")                                                                   \
         for (int j = 0; j < 4; j++) {                                                             \
-            CODES(&b[i], j, lo, hi);                                                              \
-            isum = mac(isum, lo, a[i].qs + 64 * j, bcast16(sc, 2 * j));                           \
-            isum = mac(isum, hi, a[i].qs + 64 * j + 32, bcast16(sc, 2 * j + 1));                  \
+            CODES(b, j, lo, hi);                                                                  \
+            isum = mac(isum, lo, (a)->qs + 64 * j, bcast16(sc, 2 * j));                           \
+            isum = mac(isum, hi, (a)->qs + 64 * j + 32, bcast16(sc, 2 * j + 1));                  \
         }                                                                                         \
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].d)), _mm256_cvtepi32_ps(isum), acc); \
-        macc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * f16(b[i].dmin)),                           \
-                               _mm256_cvtepi32_ps(_mm256_madd_epi16(load32(a[i].bsums), k45_min16(sm))), macc); \
+        const __m256i msum = _mm256_madd_epi16(load32((a)->bsums), k45_min16(sm));                \
+        const __m256i h = _mm256_hadd_epi32(isum, msum); /* [i01 i23 m01 m23 | i45 i67 m45 m67] */ \
+        __m128i q = _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));     \
+        q = _mm_hadd_epi32(q, q); /* [codes sum, mins sum, ...] */                                \
+        const __m128 f = _mm_cvtepi32_ps(q);                                                      \
+        acc = _mm_fmadd_ss(f, _mm_set_ss(f16((b)->d) * (a)->d), acc);                             \
+        acc = _mm_fnmadd_ss(_mm_movehdup_ps(f), _mm_set_ss(f16((b)->dmin) * (a)->d), acc);        \
+    } while (0)
+#define DOT_K45(BT, CODES)                                                                        \
+    const BT *b = row;                                                                            \
+    const fc_block_q8k *a = act;                                                                  \
+    __m128 acc = _mm_setzero_ps();                                                                \
+    for (int64_t i = 0; i < n / QK; i++) K45_BLOCK(BT, CODES, &b[i], &a[i], acc);                 \
+    return _mm_cvtss_f32(acc)
+/* rows r and r + n_rows / 2 in lockstep (two streams from memory, two FMA
+ * chains), each row's steps the dot's: the dot's results */
+#define DOT_ROWS_K45(BT, CODES, t)                                                                \
+    const fc_block_q8k *a = act;                                                                  \
+    const int part = n_rows / 2;                                                                  \
+    for (int r = 0; r < part; r++) {                                                              \
+        const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride); \
+        const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
+        __m128 acc0 = _mm_setzero_ps(), acc1 = acc0;                                              \
+        for (int64_t i = 0; i < n / QK; i++) {                                                    \
+            K45_BLOCK(BT, CODES, &b0[i], &a[i], acc0);                                            \
+            K45_BLOCK(BT, CODES, &b1[i], &a[i], acc1);                                            \
+        }                                                                                         \
+        out[r] = _mm_cvtss_f32(acc0);                                                             \
+        out[r + part] = _mm_cvtss_f32(acc1);                                                      \
     }                                                                                             \
-    return hsum8(_mm256_sub_ps(acc, macc))
+    for (int r = 2 * part; r < n_rows; r++) out[r] = quant_avx2_dot_##t((const uint8_t *)rows + (size_t)r * row_stride, act, n)
 
 float quant_avx2_dot_q4_k(const void *row, const void *act, int64_t n) { DOT_K45(blk_q4_k, Q4K_CODES); }
 float quant_avx2_dot_q5_k(const void *row, const void *act, int64_t n) { DOT_K45(blk_q5_k, Q5K_CODES); }
-
-/* DOT_K45 for four tokens: the codes and scales unpacked once, each token's integer sums
- * and float steps the dot's, in the dot's order (so its results are the dot's bit for bit) */
-#define DOT4_K45(BT, CODES)                                                                       \
-    const BT *b = row;                                                                            \
-    const fc_block_q8k *a[4] = {act[0], act[1], act[2], act[3]};                                  \
-    __m256 acc[4], macc[4];                                                                       \
-    for (int t = 0; t < 4; t++) acc[t] = macc[t] = _mm256_setzero_ps();                           \
-    for (int64_t i = 0; i < n / QK; i++) {                                                        \
-        const __m128i sm = k45_unpack(b[i].scales);                                               \
-        const __m256i sc = bcast128(_mm_cvtepu8_epi16(sm)), m16 = k45_min16(sm);                  \
-        const float bd = f16(b[i].d), bm = f16(b[i].dmin);                                        \
-        __m256i isum[4];                                                                          \
-        for (int t = 0; t < 4; t++) isum[t] = _mm256_setzero_si256();                             \
-        _Pragma("GCC unroll 4")                                                                   \
-        for (int j = 0; j < 4; j++) {                                                             \
-            CODES(&b[i], j, lo, hi);                                                              \
-            const __m256i sl = bcast16(sc, 2 * j), sh = bcast16(sc, 2 * j + 1);                   \
-            _Pragma("GCC unroll 4")                                                               \
-            for (int t = 0; t < 4; t++) {                                                         \
-                isum[t] = mac(isum[t], lo, a[t][i].qs + 64 * j, sl);                              \
-                isum[t] = mac(isum[t], hi, a[t][i].qs + 64 * j + 32, sh);                         \
-            }                                                                                     \
-        }                                                                                         \
-        _Pragma("GCC unroll 4")                                                                   \
-        for (int t = 0; t < 4; t++) {                                                             \
-            acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][i].d * bd), _mm256_cvtepi32_ps(isum[t]), acc[t]); \
-            macc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][i].d * bm),                             \
-                                      _mm256_cvtepi32_ps(_mm256_madd_epi16(load32(a[t][i].bsums), m16)), macc[t]); \
-        }                                                                                         \
-    }                                                                                             \
-    for (int t = 0; t < 4; t++) out[t] = hsum8(_mm256_sub_ps(acc[t], macc[t]))
-
-void quant_avx2_dot4_q4_k(const void *row, const void *const act[4], int64_t n, float out[4]) { DOT4_K45(blk_q4_k, Q4K_CODES); }
-void quant_avx2_dot4_q5_k(const void *row, const void *const act[4], int64_t n, float out[4]) { DOT4_K45(blk_q5_k, Q5K_CODES); }
+void quant_avx2_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    DOT_ROWS_K45(blk_q4_k, Q4K_CODES, q4_k);
+}
+void quant_avx2_dot_rows_q5_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    DOT_ROWS_K45(blk_q5_k, Q5K_CODES, q5_k);
+}
 
 /* Q6_K codes (value + 32) of the four 32-element chunks of half h */
 #define Q6K_CODES(B, h, c0, c1, c2, c3)                                                           \
@@ -217,36 +217,34 @@ float quant_avx2_dot_q6_k(const void *row, const void *act, int64_t n) {
 }
 
 /* quant_avx2_dot_q6_k for four tokens, each token's steps the dot's (its bits) */
+#define Q6K_MAC4(c, off, s)                                                                       \
+    x0 = mac(x0, c, a0[i].qs + (off), s); x1 = mac(x1, c, a1[i].qs + (off), s);                   \
+    x2 = mac(x2, c, a2[i].qs + (off), s); x3 = mac(x3, c, a3[i].qs + (off), s)
+#define Q6K_START(ak) _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(load32(ak[i].bsums), scv), 5))
 void quant_avx2_dot4_q6_k(const void *row, const void *const act[4], int64_t n, float out[4]) {
     const blk_q6_k *b = row;
-    const fc_block_q8k *a[4] = {act[0], act[1], act[2], act[3]};
-    __m256 acc[4];
-    for (int t = 0; t < 4; t++) acc[t] = _mm256_setzero_ps();
+    const fc_block_q8k *a0 = act[0], *a1 = act[1], *a2 = act[2], *a3 = act[3];
+    __m256 c0 = _mm256_setzero_ps(), c1 = c0, c2 = c0, c3 = c0;
     for (int64_t i = 0; i < n / QK; i++) {
         const __m256i scv = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)b[i].scales));
-        const float bd = f16(b[i].d);
-        __m256i isum[4];
-        _Pragma("GCC unroll 4")
-        for (int t = 0; t < 4; t++)
-            isum[t] = _mm256_sub_epi32(_mm256_setzero_si256(), _mm256_slli_epi32(_mm256_madd_epi16(load32(a[t][i].bsums), scv), 5));
+        __m256i x0 = Q6K_START(a0), x1 = Q6K_START(a1), x2 = Q6K_START(a2), x3 = Q6K_START(a3);
         _Pragma("GCC unroll 4")
         for (int h = 0; h < 2; h++) {
-            Q6K_CODES(&b[i], h, c0, c1, c2, c3);
+            Q6K_CODES(&b[i], h, q0, q1, q2, q3);
             const __m256i sc = bcast128(h ? _mm256_extracti128_si256(scv, 1) : _mm256_castsi256_si128(scv));
             const __m256i s0 = pair16(sc, 0), s1 = pair16(sc, 1), s2 = pair16(sc, 2), s3 = pair16(sc, 3);
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const int8_t *aq = a[t][i].qs + 128 * h;
-                isum[t] = mac(isum[t], c0, aq, s0);
-                isum[t] = mac(isum[t], c1, aq + 32, s1);
-                isum[t] = mac(isum[t], c2, aq + 64, s2);
-                isum[t] = mac(isum[t], c3, aq + 96, s3);
-            }
+            Q6K_MAC4(q0, 128 * h, s0);
+            Q6K_MAC4(q1, 128 * h + 32, s1);
+            Q6K_MAC4(q2, 128 * h + 64, s2);
+            Q6K_MAC4(q3, 128 * h + 96, s3);
         }
-        _Pragma("GCC unroll 4")
-        for (int t = 0; t < 4; t++) acc[t] = _mm256_fmadd_ps(_mm256_set1_ps(a[t][i].d * bd), _mm256_cvtepi32_ps(isum[t]), acc[t]);
+        const float bd = f16(b[i].d);
+        c0 = _mm256_fmadd_ps(_mm256_set1_ps(a0[i].d * bd), _mm256_cvtepi32_ps(x0), c0);
+        c1 = _mm256_fmadd_ps(_mm256_set1_ps(a1[i].d * bd), _mm256_cvtepi32_ps(x1), c1);
+        c2 = _mm256_fmadd_ps(_mm256_set1_ps(a2[i].d * bd), _mm256_cvtepi32_ps(x2), c2);
+        c3 = _mm256_fmadd_ps(_mm256_set1_ps(a3[i].d * bd), _mm256_cvtepi32_ps(x3), c3);
     }
-    for (int t = 0; t < 4; t++) out[t] = hsum8(acc[t]);
+    out[0] = hsum8(c0); out[1] = hsum8(c1); out[2] = hsum8(c2); out[3] = hsum8(c3);
 }
 
 /* ---- 4x4 tiles: four weight rows times four activation rows ------------------ */
