@@ -143,6 +143,23 @@ static void drain(srv_http *http, srv_sched *sc, const sigset_t *stop_set, int s
     else fprintf(stderr, "fitchat serve: %s: stopping\n", name);
 }
 
+/* ollama's quantization_level: the type holding most of the weights' bytes ("Q4_1");
+ * *n_params: the elements of every tensor. */
+static const char *model_quant(const gguf_file *f, uint64_t *n_params) {
+    uint64_t by_type[64] = {0};
+    *n_params = 0;
+    for (uint64_t i = 0; i < f->n_tensors; i++) {
+        const gguf_tensor *t = &f->tensors[i];
+        *n_params += t->n_elems;
+        if (t->type < 64) by_type[t->type] += t->n_bytes;
+    }
+    uint32_t best = 0;
+    for (uint32_t k = 1; k < 64; k++)
+        if (by_type[k] > by_type[best]) best = k;
+    const char *name = ggml_type_name(best);
+    return name ? name : "";
+}
+
 int cmd_serve(int argc, char **argv) {
     fc_config cfg;
     fc_err err = {0};
@@ -209,16 +226,31 @@ int cmd_serve(int argc, char **argv) {
     if (nl > 5 && !strcmp(name + nl - 5, ".gguf")) name[nl - 5] = '\0';
     struct stat st;
     bool have_st = stat(s.model_path, &st) == 0;
+    char params[32];
+    uint64_t n_params = 0;
+    srv_metrics devs;
+    device_lines(&s, sc, &devs, dev_names);
+    uint64_t gpu_bytes = 0;
+    for (int i = 1; i < devs.n_devices; i++) gpu_bytes += devs.dev[i].planned;
     srv_model_info mi = {
         .name = name,
         .created = have_st ? (int64_t)st.st_mtime : 0,
         .size = have_st ? (uint64_t)st.st_size : 0,
         .family = s.desc.arch,
-        .quant = "",
-        .params = "",
+        .quant = model_quant(s.file, &n_params),
+        .params = params,
+        .template_text = gguf_get_str(s.file, "tokenizer.chat_template", ""),
+        .n_ctx_train = s.desc.n_ctx_train,
+        .n_embd = s.desc.n_embd,
+        .n_layer = s.desc.n_layer,
+        .n_head = s.desc.n_head,
+        .n_head_kv = s.desc.n_head_kv,
+        .n_ctx = sched_n_ctx(sc),
+        .gpu_bytes = gpu_bytes,
     };
-    srv_metrics devs;
-    device_lines(&s, sc, &devs, dev_names);
+    mi.n_params = n_params;
+    if (n_params >= 1000000000ull) snprintf(params, sizeof params, "%.1fB", (double)n_params / 1e9);
+    else snprintf(params, sizeof params, "%.0fM", (double)n_params / 1e6);
     http_set_ready(http, sc, &mi, &devs);
     fprintf(stderr, "fitchat serve: ready: %s; %d slot%s of %d tokens, queue %d%s\n",
             session_plan_line(line, sizeof line, &s.plan, &s.inv), n_slots, n_slots == 1 ? "" : "s",

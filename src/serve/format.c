@@ -233,15 +233,9 @@ void srv_fmt_models(srv_sb *b, const srv_model_info *m) {
     srv_sb_printf(b, ",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"fitchat\"}]}", (long long)m->created);
 }
 
-void srv_fmt_tags(srv_sb *b, const srv_model_info *m) {
-    char when[40];
-    rfc3339(when, (int64_t)m->created);
-    srv_sb_str(b, "{\"models\":[{\"name\":");
-    json_cstr(b, m->name);
-    srv_sb_str(b, ",\"model\":");
-    json_cstr(b, m->name);
-    srv_sb_printf(b, ",\"modified_at\":\"%s\",\"size\":%llu,\"digest\":\"\",\"details\":{\"parent_model\":\"\","
-                     "\"format\":\"gguf\",\"family\":", when, (unsigned long long)m->size);
+/* ollama's "details" object */
+static void ollama_details(srv_sb *b, const srv_model_info *m) {
+    srv_sb_str(b, "{\"parent_model\":\"\",\"format\":\"gguf\",\"family\":");
     json_cstr(b, m->family);
     srv_sb_str(b, ",\"families\":[");
     json_cstr(b, m->family);
@@ -249,7 +243,63 @@ void srv_fmt_tags(srv_sb *b, const srv_model_info *m) {
     json_cstr(b, m->params);
     srv_sb_str(b, ",\"quantization_level\":");
     json_cstr(b, m->quant);
-    srv_sb_str(b, "}}]}");
+    srv_sb_str(b, "}");
+}
+
+/* "name", "model", "size", "digest", "details" of one model entry */
+static void ollama_entry(srv_sb *b, const srv_model_info *m) {
+    srv_sb_str(b, "\"name\":");
+    json_cstr(b, m->name);
+    srv_sb_str(b, ",\"model\":");
+    json_cstr(b, m->name);
+    srv_sb_printf(b, ",\"size\":%llu,\"digest\":\"\",\"details\":", (unsigned long long)m->size);
+    ollama_details(b, m);
+}
+
+void srv_fmt_tags(srv_sb *b, const srv_model_info *m) {
+    char when[40];
+    rfc3339(when, (int64_t)m->created);
+    srv_sb_str(b, "{\"models\":[{");
+    ollama_entry(b, m);
+    srv_sb_printf(b, ",\"modified_at\":\"%s\"}]}", when);
+}
+
+void srv_fmt_show(srv_sb *b, const srv_model_info *m) {
+    char when[40];
+    rfc3339(when, (int64_t)m->created);
+    srv_sb_str(b, "{\"modelfile\":");
+    srv_sb mf = {0};
+    srv_sb_printf(&mf, "# served by fitchat (one GGUF file; settings from modelconf.json and flags)\nFROM %s\n", m->name);
+    srv_sb_json(b, mf.p ? mf.p : "", mf.n);
+    srv_sb_free(&mf);
+    srv_sb_str(b, ",\"parameters\":\"\",\"template\":");
+    json_cstr(b, m->template_text ? m->template_text : "");
+    srv_sb_str(b, ",\"details\":");
+    ollama_details(b, m);
+    srv_sb_str(b, ",\"model_info\":{\"general.architecture\":");
+    json_cstr(b, m->family);
+    srv_sb_printf(b, ",\"general.parameter_count\":%llu", (unsigned long long)m->n_params);
+    const struct { const char *key; uint32_t v; } hp[] = {
+        {"context_length", m->n_ctx_train}, {"embedding_length", m->n_embd}, {"block_count", m->n_layer},
+        {"attention.head_count", m->n_head}, {"attention.head_count_kv", m->n_head_kv},
+    };
+    for (size_t i = 0; i < sizeof hp / sizeof hp[0]; i++) {
+        srv_sb_str(b, ",");
+        srv_sb mk = {0};
+        srv_sb_printf(&mk, "%s.%s", m->family, hp[i].key);
+        srv_sb_json(b, mk.p ? mk.p : "", mk.n);
+        srv_sb_free(&mk);
+        srv_sb_printf(b, ":%u", hp[i].v);
+    }
+    srv_sb_printf(b, "},\"capabilities\":[\"completion\"],\"modified_at\":\"%s\"}", when);
+}
+
+void srv_fmt_ps(srv_sb *b, const srv_model_info *m) {
+    srv_sb_str(b, "{\"models\":[{");
+    ollama_entry(b, m);
+    /* loaded for as long as the server runs: no expiry; ollama writes a time far ahead */
+    srv_sb_printf(b, ",\"expires_at\":\"9999-12-31T23:59:59Z\",\"size_vram\":%llu,\"context_length\":%d}]}",
+                  (unsigned long long)m->gpu_bytes, m->n_ctx);
 }
 
 /* ---- /metrics ---- */

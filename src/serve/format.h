@@ -77,9 +77,18 @@ typedef struct srv_model_info {
     const char *family;      /* general.architecture */
     const char *quant;       /* "Q4_1" */
     const char *params;      /* "135M" */
+    uint64_t n_params;       /* weights' elements */
+    const char *template_text; /* tokenizer.chat_template, or "" */
+    uint32_t n_ctx_train, n_embd, n_layer, n_head, n_head_kv;
+    int n_ctx;               /* a slot's context */
+    uint64_t gpu_bytes;      /* planned on the GPUs (ollama's size_vram) */
 } srv_model_info;
 void srv_fmt_models(srv_sb *b, const srv_model_info *m);
 void srv_fmt_tags(srv_sb *b, const srv_model_info *m);
+/* ollama's POST /api/show (template, details, model_info with the hyper-parameters under
+ * "ARCH.*" keys) and GET /api/ps (the loaded model, its context and GPU bytes). */
+void srv_fmt_show(srv_sb *b, const srv_model_info *m);
+void srv_fmt_ps(srv_sb *b, const srv_model_info *m);
 
 /* Counters for /metrics (a snapshot taken under the scheduler's lock). */
 #define SRV_METRICS_DEVICES 9

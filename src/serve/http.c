@@ -4,6 +4,7 @@
 #include "../util/fmt.h"
 
 #include <arpa/inet.h>
+#include <cjson/cJSON.h>
 #include <microhttpd.h>
 #include <netinet/in.h>
 #include <poll.h>
@@ -243,7 +244,7 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
 /* ---- routing ---- */
 
 typedef enum route {
-    R_NONE, R_HEALTH, R_METRICS, R_MODELS, R_TAGS, R_CHAT, R_COMPLETION, R_OLLAMA_CHAT, R_OLLAMA_GENERATE
+    R_NONE, R_HEALTH, R_METRICS, R_MODELS, R_TAGS, R_SHOW, R_PS, R_CHAT, R_COMPLETION, R_OLLAMA_CHAT, R_OLLAMA_GENERATE
 } route;
 
 static const struct {
@@ -256,6 +257,8 @@ static const struct {
     {"/v1/models", R_MODELS, "GET"},
     {"/models", R_MODELS, "GET"},
     {"/api/tags", R_TAGS, "GET"},
+    {"/api/show", R_SHOW, "POST"},
+    {"/api/ps", R_PS, "GET"},
     {"/v1/chat/completions", R_CHAT, "POST"},
     {"/chat/completions", R_CHAT, "POST"},
     {"/v1/completions", R_COMPLETION, "POST"},
@@ -263,6 +266,30 @@ static const struct {
     {"/api/chat", R_OLLAMA_CHAT, "POST"},
     {"/api/generate", R_OLLAMA_GENERATE, "POST"},
 };
+
+/* POST /api/show's body: {"model": NAME} (or the older "name"), NAME this server's model
+ * with or without a ":latest" tag; 0, or -1 with e (400 bad body, 404 another model). */
+static int show_model_ok(const srv_http *h, const conn_ctx *cc, srv_error *e) {
+    cJSON *root = cJSON_ParseWithLength(cc->body.p ? cc->body.p : "", cc->body.n);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return srv_fail(e, 400, NULL, "body: not a JSON object (want {\"model\": \"NAME\"})");
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "model");
+    if (!v) v = cJSON_GetObjectItemCaseSensitive(root, "name");
+    int rc = 0;
+    if (!cJSON_IsString(v)) rc = srv_fail(e, 400, "model", "model: missing, or not a string");
+    else {
+        const char *name = v->valuestring, *ours = h->model.name;
+        const size_t n = strlen(ours);
+        if (strcmp(name, ours) && !(strncmp(name, ours, n) == 0 && !strcmp(name + n, ":latest"))) {
+            char shown[80];
+            rc = srv_fail(e, 404, "model", "model '%s' not found (this server has '%s')", fmt_printable(shown, sizeof shown, name), ours);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}
 
 static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char *url, const char *method,
                               conn_ctx *cc) {
@@ -318,6 +345,11 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
     }
     case R_MODELS: srv_fmt_models(&b, &h->model); return send_sb(c, 200, "application/json", &b);
     case R_TAGS: srv_fmt_tags(&b, &h->model); return send_sb(c, 200, "application/json", &b);
+    case R_PS: srv_fmt_ps(&b, &h->model); return send_sb(c, 200, "application/json", &b);
+    case R_SHOW:
+        if (show_model_ok(h, cc, &e)) return send_error(c, &e, true, NULL);
+        srv_fmt_show(&b, &h->model);
+        return send_sb(c, 200, "application/json", &b);
     case R_CHAT: return generate(h, sc, c, SRV_CHAT, cc);
     case R_COMPLETION: return generate(h, sc, c, SRV_COMPLETION, cc);
     case R_OLLAMA_CHAT: return generate(h, sc, c, SRV_OLLAMA_CHAT, cc);

@@ -23,6 +23,34 @@ tags = client.list()
 check("tags: one model", len(tags.models) == 1 and tags.models[0].model, tags)
 model = tags.models[0].model
 
+# /api/show and /api/ps against the GGUF file as the gguf package reads it
+import os
+import gguf
+rd = gguf.GGUFReader(os.environ["FITCHAT_MODEL"])
+n_params = sum(int(t.n_elements) for t in rd.tensors)
+arch = bytes(rd.fields["general.architecture"].parts[-1]).decode()
+ctx_train = int(rd.fields[arch + ".context_length"].parts[-1][0])
+by_type = {}
+for t in rd.tensors:
+    by_type[t.tensor_type.name] = by_type.get(t.tensor_type.name, 0) + int(t.n_bytes)
+tmpl = bytes(rd.fields["tokenizer.chat_template"].parts[-1]).decode() if "tokenizer.chat_template" in rd.fields else ""
+s = client.show(model)
+check("show: parameter count, architecture, trained context as in the file",
+      s.modelinfo["general.parameter_count"] == n_params and s.modelinfo["general.architecture"] == arch
+      and s.modelinfo[arch + ".context_length"] == ctx_train, s.modelinfo)
+check("show: quantization_level the type of most bytes, the chat template",
+      s.details.quantization_level == max(by_type, key=by_type.get) and s.template == tmpl and s.details.format == "gguf",
+      (s.details, by_type))
+check("show: ':latest' tag accepted", client.show(model + ":latest").modelinfo == s.modelinfo)
+try:
+    client.show("no-such-model")
+    check("show: another model is a 404", False, "no error")
+except ollama.ResponseError as e:
+    check("show: another model is a 404 naming it", e.status_code == 404 and "no-such-model" in e.error, e)
+ps = client.ps()
+check("ps: the loaded model, its slot context", len(ps.models) == 1 and ps.models[0].model == model
+      and ps.models[0].context_length >= 512 and ps.models[0].size_vram == 0, ps)
+
 r = client.chat(model=model, messages=Q, options=OPT)
 check("chat: same answer as /v1/chat/completions", r.message.content == want, r.message.content)
 check("chat: done, done_reason stop, counts", r.done and r.done_reason == "stop" and r.eval_count == 7
