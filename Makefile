@@ -109,7 +109,7 @@ asan:
 
 cuda-emu:
 	@$(MAKE) --no-print-directory BUILD=build-cudaemu CUDA=emu CUDA_EMU_TEST= all \
-	  build-cudaemu/tests/test_cuda build-cudaemu/tests/test_cuda_blocks
+	  build-cudaemu/tests/test_cuda build-cudaemu/tests/test_cuda_blocks build-cudaemu/tests/test_engine
 
 test-cuda-emu: cuda-emu
 	@FITCHAT_CUDA_EMU_BUILD=build-cudaemu bash tests/cuda_emu.test.sh

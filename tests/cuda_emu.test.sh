@@ -37,6 +37,21 @@ run test_cuda "$emu/tests/test_cuda"
 run "test_cuda, guard pages in front" env FITCHAT_CUDA_EMU_GUARD=front "$emu/tests/test_cuda"
 [ -x "$emu/tests/test_cuda_blocks" ] && run test_cuda_blocks "$emu/tests/test_cuda_blocks"
 run cuda.test.sh bash tests/cuda.test.sh "$emu"
+# Batch invariance with the CUDA stage (the server's slots on a GPU): 8 sequences alone and
+# in one batch, the last half of the layers and the head on the emulated CUDA device, bit
+# for bit (test_engine), on gen_llama_1b's tiny Q4_K_M llama (the default model's tokenizer).
+tok_model=${FITCHAT_MODEL:-$(bash scripts/fetch-model.sh --path 2>/dev/null)}
+if [ -x "$emu/tests/test_engine" ] && [ -n "$tok_model" ] && [ -r "$tok_model" ]; then
+  bi_tmp=$(mktemp -d)
+  if "$emu/tests/tools/gen_llama_1b" -s tiny "$tok_model" "$bi_tmp/tiny.gguf" >/dev/null 2>&1; then
+    run "batch invariance on the CUDA stage" env FITCHAT_MODEL="$bi_tmp/tiny.gguf" T_ONLY=test_batch_invariance_devices "$emu/tests/test_engine"
+  else
+    echo "FAIL [cuda-emu] batch invariance: gen_llama_1b failed"; fail=$((fail + 1))
+  fi
+  rm -rf "$bi_tmp"
+else
+  echo "skip [cuda-emu] batch invariance on the CUDA stage: needs $emu/tests/test_engine and the default model (make models)"; skip=$((skip + 1))
+fi
 
 # Every architecture the engine runs, as the tiny random-weight models of
 # tests/archs.test.sh (qwen2 biases, qwen3 Q/K norms, phi3, gemma3 post-norms,

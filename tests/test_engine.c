@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../src/engine/engine.h"
+#include "../src/engine/stage.h"
 #include "../src/engine/sampler.h"
 #include "../src/format/gguf.h"
 #include "../src/model/arch.h"
@@ -333,14 +334,23 @@ static void bi_after(bi_seq *q, const fc_batch_item *it, const float *l) {
  * each step one prompt chunk or one generated token per sequence in one
  * forward pass, give every sequence the same logits, bit for bit, as the
  * same sequence alone; with flash and plain attention, 1 and 2 threads. */
-static void test_batch_invariance(void) {
-    if (!F) { t_skip("default model absent (make models)"); return; }
-    for (int mode = 0; mode < 3; mode++) {
+/* dev: NULL (the CPU alone), or the device that runs the last half of the
+ * layers and the head; modes: 3 (flash 2 threads, plain 2 threads, flash
+ * 1 thread) or 1 (the first). */
+static void batch_invariance(const fc_engine_device *dev, int modes) {
+    for (int mode = 0; mode < modes; mode++) {
         const bool flash = mode != 1;
         const int threads = mode == 2 ? 1 : 2;
         fc_err err = {0};
         fc_engine_params p = {.n_ctx = 256, .n_seq = BI_SEQ, .n_batch = 64, .n_threads = threads, .type_k = GGML_TYPE_F16,
                               .type_v = GGML_TYPE_F16, .flash = flash};
+        if (dev) {
+            p.n_dev = 1;
+            p.dev[0] = *dev;
+            p.dev[0].first_layer = D.n_layer / 2;
+            p.dev[0].n_layers = D.n_layer - D.n_layer / 2;
+            p.dev[0].head = true;
+        }
         fc_engine *e = engine_new(F, &D, &p, &err);
         CHECK_MSG(e != NULL, "engine_new: %s", err.msg);
         if (!e) return;
@@ -392,6 +402,27 @@ static void test_batch_invariance(void) {
         engine_seq_rewind(e, 0, 0);
         engine_free(e);
     }
+}
+
+static void test_batch_invariance(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    batch_invariance(NULL, 3);
+}
+
+/* The same with the last half of the layers and the head on an emulated
+ * device and on a CUDA device (a GPU, or the CUDA host emulator's: make
+ * test-cuda-emu), each sequence's KV cache there. */
+static void test_batch_invariance_devices(void) {
+    if (!F) { t_skip("default model absent (make models)"); return; }
+    fc_engine_device emu = {.kind = MEM_DEV_EMULATED, .name = "emulated"};
+    batch_invariance(&emu, 1);
+    char why[256] = "";
+    if (!backend_cuda.built() || backend_cuda.device_count(why, sizeof why) < 1) {
+        t_skip("CUDA: no device (%s)", why[0] ? why : "built without CUDA");
+        return;
+    }
+    fc_engine_device gpu = {.kind = MEM_DEV_GPU, .ordinal = 0, .name = "CUDA 0"};
+    batch_invariance(&gpu, 1);
 }
 
 /* Bad batches are refused naming the item. */
@@ -448,6 +479,7 @@ int main(void) {
     T_RUN(test_emulated_devices);
     T_RUN(test_unsupported_arch);
     T_RUN(test_batch_invariance);
+    T_RUN(test_batch_invariance_devices);
     T_RUN(test_batch_errors);
     if (F) { model_desc_free(&D); gguf_close(F); }
     return t_done();

@@ -50,8 +50,7 @@ static void usage(void) {
     printf("-np N: N slots, each with its own KV cache of N_CTX tokens (planned: `fitchat plan --parallel N`);\n"
            "a request goes to the idle slot whose cache shares the longest prefix with its prompt; each\n"
            "step evaluates one prompt chunk or one token of every busy slot in one forward pass.\n"
-           "\"auto\": up to %u slots that keep the GPU layers and half the host memory free. Several\n"
-           "slots run on the CPU (and emulated GPUs); with layers on a CUDA GPU use -np 1 for now.\n\n"
+           "\"auto\": up to %u slots that keep the GPU layers and half the host memory free.\n\n"
            "Model and sampling (the defaults of every request; a request's own fields win):\n",
            PLAN_N_SEQ_AUTO_MAX);
     config_print_flags(stdout);

@@ -14,6 +14,16 @@
  * One call: the hidden state (n_tok rows) is copied in once and out once;
  * the head's logits rows come back once. Everything runs on one stream; the
  * call returns after the stream is done. Not thread-safe.
+ *
+ * Several sequences (the server's slots, cfg.n_seq): each layer's KV holds
+ * n_seq caches one after the other, each the memory model's bytes for one
+ * sequence, as on the CPU. A call's segments (stage.h) share the row-wise
+ * kernels (norms, matrix products, activations); RoPE, attention and the
+ * cache stores run per segment, at its positions in its own cache. Batch
+ * invariance: with several sequences every matrix product runs the tiled
+ * kernel, whose sums for a (row, token) do not depend on the other tokens
+ * (the one-token decode kernel splits rows across warps and sums in
+ * another order), so a token gets the same bits alone or in a batch.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -41,6 +51,9 @@ struct fc_cuda_stage {
     uint8_t **k_cache, **v_cache; /* [n_layers]: (kv_rows, k/v row bytes) in type_k / type_v */
     uint32_t *kv_rows;          /* [n_layers] mem_layer_ctx(): n_ctx, or the window (a ring) */
     size_t *k_row_bytes, *v_row_bytes;
+    size_t *k_seq_bytes, *v_seq_bytes; /* [n_layers] one sequence's cache (the memory model's) */
+    uint32_t n_seq;
+    bool invariant;             /* several sequences: the tiled product for every token count */
     void *buf[WB_COUNT];        /* workbuf.h; row strides follow each layer's widths */
     uint32_t n_outputs;         /* logits rows WB_LOGITS holds */
     fc_stage_mem held;          /* what stage_allocate gave (host arrays owned) */
@@ -123,7 +136,11 @@ static fc_stage *cuda_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *e
     s->kv_rows = (uint32_t *)calloc(nl + 1, sizeof *s->kv_rows);
     s->k_row_bytes = (size_t *)calloc(nl + 1, sizeof *s->k_row_bytes);
     s->v_row_bytes = (size_t *)calloc(nl + 1, sizeof *s->v_row_bytes);
-    if (!s->k_cache || !s->v_cache || !s->kv_rows || !s->k_row_bytes || !s->v_row_bytes) {
+    s->k_seq_bytes = (size_t *)calloc(nl + 1, sizeof *s->k_seq_bytes);
+    s->v_seq_bytes = (size_t *)calloc(nl + 1, sizeof *s->v_seq_bytes);
+    s->n_seq = mem_n_seq(&sd->cfg);
+    s->invariant = s->n_seq > 1;
+    if (!s->k_cache || !s->v_cache || !s->kv_rows || !s->k_row_bytes || !s->v_row_bytes || !s->k_seq_bytes || !s->v_seq_bytes) {
         fc_errf(err, FC_EFAIL, "out of memory");
         goto fail;
     }
@@ -176,8 +193,10 @@ static fc_stage *cuda_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *e
         s->kv_rows[i] = mem_layer_ctx(d, il, sd->cfg.n_ctx);
         s->k_row_bytes[i] = (size_t)kv_row_bytes(sd->cfg.type_k, (int64_t)model_n_embd_k(d, il));
         s->v_row_bytes[i] = (size_t)kv_row_bytes(sd->cfg.type_v, (int64_t)model_n_embd_v(d, il));
-        if (mem_kv_layer_k_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_k) < (uint64_t)s->kv_rows[i] * s->k_row_bytes[i] ||
-            mem_kv_layer_v_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_v) < (uint64_t)s->kv_rows[i] * s->v_row_bytes[i]) {
+        s->k_seq_bytes[i] = (size_t)mem_kv_layer_k_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_k);
+        s->v_seq_bytes[i] = (size_t)mem_kv_layer_v_bytes(d, il, sd->cfg.n_ctx, sd->cfg.type_v);
+        if (s->k_seq_bytes[i] < (uint64_t)s->kv_rows[i] * s->k_row_bytes[i] ||
+            s->v_seq_bytes[i] < (uint64_t)s->kv_rows[i] * s->v_row_bytes[i]) {
             fc_errf(err, FC_EFAIL, "CUDA stage: layer %u: the memory model's KV bytes are less than %u rows need", il,
                     s->kv_rows[i]);
             goto fail;
@@ -186,7 +205,7 @@ static fc_stage *cuda_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *e
         s->v_cache[i] = s->held.v[il];
     }
     for (int i = 0; i < WB_COUNT; i++) s->buf[i] = s->held.buf[i];
-    s->n_outputs = sd->cfg.n_outputs ? sd->cfg.n_outputs : 1;
+    s->n_outputs = mem_n_outputs(&sd->cfg);
     {
         const size_t half = d->n_rot / 2;
         if (half && !s->buf[WB_ROPE]) {
@@ -227,6 +246,8 @@ static void cuda_stage_free(fc_stage *st) {
     free(s->kv_rows);
     free(s->k_row_bytes);
     free(s->v_row_bytes);
+    free(s->k_seq_bytes);
+    free(s->v_seq_bytes);
     free(s);
 }
 
@@ -235,8 +256,10 @@ static void cuda_stage_free(fc_stage *st) {
 /* out (n_tok rows, out_stride apart) = or += w in (+ bias). */
 static int mm(fc_cuda_stage *s, const fc_weight *w, const float *in, int64_t in_stride, int n_tok, float *out,
               int64_t out_stride, bool accumulate, int il, fc_err *err) {
-    if (mm_launch(s->st, w->q->type, w->data, w->n_in, w->n_out, w->row_bytes, in, in_stride, n_tok, w->bias, out,
-                  out_stride, accumulate, err))
+    if (s->invariant ? matmul_launch(s->st, w->q->type, w->data, w->n_in, w->n_out, w->row_bytes, in, in_stride, n_tok, w->bias,
+                                     out, out_stride, accumulate, err)
+                     : mm_launch(s->st, w->q->type, w->data, w->n_in, w->n_out, w->row_bytes, in, in_stride, n_tok, w->bias, out,
+                                 out_stride, accumulate, err))
         return il >= 0 ? fc_err_prefix(err, "layer %d %s", il, w->name ? w->name : "?")
                        : fc_err_prefix(err, "%s", w->name ? w->name : "output");
     return 0;
@@ -252,7 +275,8 @@ static int residual(fc_cuda_stage *s, const fc_weight *w, const float *in, int64
     return rmsnorm_launch(s->st, xb, post_norm, x, n_tok, (int)d->n_embd, d->norm_eps, true, err);
 }
 
-static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_err *err) {
+static int forward_layer(fc_cuda_stage *s, uint32_t i, const fc_ubatch *ub, fc_err *err) {
+    const int n_tok = ub->n_tok;
     const model_desc *d = s->d;
     const int il = (int)(s->sd.first + i);
     const fc_layer *L = &s->view.layers[il];
@@ -274,9 +298,12 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
         return -1;
     if (L->q_norm && rmsnorm_launch(s->st, q, L->q_norm, q, n_tok * n_head, hk, d->norm_eps, false, err)) return -1;
     if (L->k_norm && rmsnorm_launch(s->st, k, L->k_norm, k, n_tok * n_head_kv, hk, d->norm_eps, false, err)) return -1;
-    if (rope_launch(s->st, q, n_tok, n_head, hk, (int)d->n_rot, pos0, rope, d->rope_type, err) ||
-        rope_launch(s->st, k, n_tok, n_head_kv, hk, (int)d->n_rot, pos0, rope, d->rope_type, err))
-        return -1;
+    for (int g = 0; g < ub->n_seg; g++) { /* each segment at its own positions */
+        const fc_seg *sg = &ub->seg[g];
+        if (rope_launch(s->st, q + sg->t0 * q_w, sg->n, n_head, hk, (int)d->n_rot, sg->pos0, rope, d->rope_type, err) ||
+            rope_launch(s->st, k + sg->t0 * kv_wk, sg->n, n_head_kv, hk, (int)d->n_rot, sg->pos0, rope, d->rope_type, err))
+            return -1;
+    }
     /* quantized caches hold rotated heads (src/engine/kvrot.h): keys with the queries, values */
     if (kvrot_on(s->sd.cfg.type_k) && (kv_rotate_launch(s->st, q, n_tok * n_head, hk, err) ||
                                    kv_rotate_launch(s->st, k, n_tok * n_head_kv, hk, err)))
@@ -284,36 +311,44 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
     if (kvrot_on(s->sd.cfg.type_v) && kv_rotate_launch(s->st, v, n_tok * n_head_kv, hv, err)) return -1;
     if (kv_round_launch(s->st, s->sd.cfg.type_k, k, n_tok, kv_wk, err) || kv_round_launch(s->st, s->sd.cfg.type_v, v, n_tok, kv_wv, err))
         return -1;
-    attn_args a;
-    memset(&a, 0, sizeof a);
-    a.q = q;
-    a.k_new = k;
-    a.v_new = v;
-    a.k_cache = s->k_cache[i];
-    a.v_cache = s->v_cache[i];
-    a.type_k = s->sd.cfg.type_k;
-    a.type_v = s->sd.cfg.type_v;
-    a.k_row_bytes = s->k_row_bytes[i];
-    a.v_row_bytes = s->v_row_bytes[i];
-    a.kv_rows = (int)s->kv_rows[i];
-    a.n_tok = n_tok;
-    a.pos0 = pos0;
-    a.n_head = n_head;
-    a.n_head_kv = n_head_kv;
-    a.hk = hk;
-    a.hv = hv;
-    a.n_window = (int)L->n_window;
-    a.scale = s->view.attn_scale;
-    a.out = att;
-    if (attention_launch(s->st, &a, err)) return fc_err_prefix(err, "layer %d", il);
+    for (int g = 0; g < ub->n_seg; g++) { /* each segment against its own sequence's cache */
+        const fc_seg *sg = &ub->seg[g];
+        uint8_t *kc = s->k_cache[i] + (size_t)sg->seq * s->k_seq_bytes[i], *vc = s->v_cache[i] + (size_t)sg->seq * s->v_seq_bytes[i];
+        attn_args a;
+        memset(&a, 0, sizeof a);
+        a.q = q + sg->t0 * q_w;
+        a.k_new = k + sg->t0 * kv_wk;
+        a.v_new = v + sg->t0 * kv_wv;
+        a.k_cache = kc;
+        a.v_cache = vc;
+        a.type_k = s->sd.cfg.type_k;
+        a.type_v = s->sd.cfg.type_v;
+        a.k_row_bytes = s->k_row_bytes[i];
+        a.v_row_bytes = s->v_row_bytes[i];
+        a.kv_rows = (int)s->kv_rows[i];
+        a.n_tok = sg->n;
+        a.pos0 = sg->pos0;
+        a.n_head = n_head;
+        a.n_head_kv = n_head_kv;
+        a.hk = hk;
+        a.hv = hv;
+        a.n_window = (int)L->n_window;
+        a.scale = s->view.attn_scale;
+        a.out = att + sg->t0 * att_w;
+        if (attention_launch(s->st, &a, err)) return fc_err_prefix(err, "layer %d", il);
+    }
     if (kvrot_on(s->sd.cfg.type_v) && kv_rotate_launch(s->st, att, n_tok * n_head, hv, err)) return -1; /* R R out = out */
-    /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
-    const int first_t = n_tok > (int)s->kv_rows[i] ? n_tok - (int)s->kv_rows[i] : 0;
-    if (kv_store_launch(s->st, s->sd.cfg.type_k, k + first_t * kv_wk, n_tok - first_t, kv_wk, s->k_cache[i], s->k_row_bytes[i],
-                        pos0 + first_t, (int)s->kv_rows[i], err) ||
-        kv_store_launch(s->st, s->sd.cfg.type_v, v + first_t * kv_wv, n_tok - first_t, kv_wv, s->v_cache[i], s->v_row_bytes[i],
-                        pos0 + first_t, (int)s->kv_rows[i], err))
-        return -1;
+    for (int g = 0; g < ub->n_seg; g++) {
+        const fc_seg *sg = &ub->seg[g];
+        uint8_t *kc = s->k_cache[i] + (size_t)sg->seq * s->k_seq_bytes[i], *vc = s->v_cache[i] + (size_t)sg->seq * s->v_seq_bytes[i];
+        /* only the last kv_rows tokens survive in a ring: earlier ones would be overwritten */
+        const int first_t = sg->n > (int)s->kv_rows[i] ? sg->n - (int)s->kv_rows[i] : 0, t = sg->t0 + first_t;
+        if (kv_store_launch(s->st, s->sd.cfg.type_k, k + t * kv_wk, sg->n - first_t, kv_wk, kc, s->k_row_bytes[i], sg->pos0 + first_t,
+                            (int)s->kv_rows[i], err) ||
+            kv_store_launch(s->st, s->sd.cfg.type_v, v + t * kv_wv, sg->n - first_t, kv_wv, vc, s->v_row_bytes[i], sg->pos0 + first_t,
+                            (int)s->kv_rows[i], err))
+            return -1;
+    }
     if (residual(s, &L->wo, att, att_w, L->attn_post_norm, n_tok, il, err)) return -1;
 
     /* feed-forward block */
@@ -327,37 +362,50 @@ static int forward_layer(fc_cuda_stage *s, uint32_t i, int n_tok, int pos0, fc_e
 static int cuda_stage_eval(fc_stage *st, float *x, const fc_ubatch *ub, float *logits, fc_err *err) {
     fc_cuda_stage *s = (fc_cuda_stage *)st;
     const model_desc *d = s->d;
-    /* one sequence, its logit rows one run */
-    if (ub->n_tok > 0 && (ub->n_seg != 1 || ub->seg[0].seq != 0 || ub->seg[0].t0 != 0 || ub->seg[0].n != ub->n_tok))
-        return fc_errf(err, FC_EINPUT, "CUDA stage: a call of %d sequences (the CUDA stage runs one)", ub->n_seg);
-    for (int i = 1; i < ub->n_out; i++)
-        if (ub->out[i] != ub->out[0] + i) return fc_errf(err, FC_EINPUT, "CUDA stage: logit rows that are not one run");
-    const int n_tok = ub->n_tok, pos0 = ub->n_tok > 0 ? ub->seg[0].pos0 : 0;
-    const int out_first = ub->n_out > 0 ? ub->out[0] : 0, n_out = ub->n_out;
+    const int n_tok = ub->n_tok, n_out = ub->n_out;
     if (n_tok <= 0) return 0;
-    if ((uint32_t)n_tok > s->sd.cfg.n_batch || pos0 < 0 || (int64_t)pos0 + n_tok > (int64_t)s->sd.cfg.n_ctx)
-        return fc_errf(err, FC_EINPUT, "CUDA stage: %d tokens at position %d do not fit (batch %u, context %u)", n_tok, pos0,
-                       s->sd.cfg.n_batch, s->sd.cfg.n_ctx);
+    if ((uint32_t)n_tok > s->sd.cfg.n_batch)
+        return fc_errf(err, FC_EINPUT, "CUDA stage: %d tokens in one call (batch %u)", n_tok, s->sd.cfg.n_batch);
+    /* segments in token order covering [0, n_tok), each in its sequence's context */
+    for (int g = 0, next = 0; g < ub->n_seg; g++) {
+        const fc_seg *sg = &ub->seg[g];
+        if (sg->seq < 0 || (uint32_t)sg->seq >= s->n_seq || sg->t0 != next || sg->n < 1 || sg->pos0 < 0 ||
+            (int64_t)sg->pos0 + sg->n > (int64_t)s->sd.cfg.n_ctx)
+            return fc_errf(err, FC_EINPUT, "CUDA stage: segment %d (sequence %d, %d tokens at position %d) does not fit "
+                           "(%u sequences, context %u)", g, sg->seq, sg->n, sg->pos0, s->n_seq, s->sd.cfg.n_ctx);
+        next += sg->n;
+        if (g == ub->n_seg - 1 && next != n_tok)
+            return fc_errf(err, FC_EINPUT, "CUDA stage: the segments cover %d of %d tokens", next, n_tok);
+    }
     const bool want_logits = s->sd.head && logits && n_out > 0; /* n_out 0: a batch before the last */
-    if (want_logits && (out_first < 0 || out_first + n_out > n_tok || (uint32_t)n_out > s->n_outputs))
-        return fc_errf(err, FC_EINPUT, "CUDA stage: logits rows %d..%d of %d (at most %u)", out_first, out_first + n_out, n_tok,
-                       s->n_outputs);
+    if (want_logits && (uint32_t)n_out > s->n_outputs)
+        return fc_errf(err, FC_EINPUT, "CUDA stage: %d logits rows (at most %u)", n_out, s->n_outputs);
+    for (int i = 0; want_logits && i < n_out; i++)
+        if (ub->out[i] < 0 || ub->out[i] >= n_tok) return fc_errf(err, FC_EINPUT, "CUDA stage: logits row %d of %d tokens", ub->out[i], n_tok);
     char what[64];
     snprintf(what, sizeof what, "device %d: cudaSetDevice", s->ordinal);
     CU(err, cudaSetDevice(s->ordinal), what);
     float *dx = (float *)s->buf[WB_X];
-    const size_t x_bytes = (size_t)n_tok * d->n_embd * sizeof(float);
+    const size_t x_bytes = (size_t)n_tok * d->n_embd * sizeof(float), row = d->n_embd * sizeof(float);
     CU(err, cudaMemcpyAsync(dx, x, x_bytes, cudaMemcpyHostToDevice, s->st), "uploading the hidden state");
     for (uint32_t i = 0; i < s->sd.n_layers; i++)
-        if (forward_layer(s, i, n_tok, pos0, err)) {
+        if (forward_layer(s, i, ub, err)) {
             cudaStreamSynchronize(s->st);
             return -1;
         }
     if (want_logits) {
         float *xb = (float *)s->buf[WB_XB], *dl = (float *)s->buf[WB_LOGITS];
         const int64_t n_vocab = s->view.output.n_out;
-        if (rmsnorm_launch(s->st, dx + (size_t)out_first * d->n_embd, s->view.output_norm, xb, n_out, (int)d->n_embd,
-                           d->norm_eps, false, err) ||
+        /* the logits rows, gathered (runs of consecutive rows, one copy each) */
+        for (int i = 0; i < n_out;) {
+            int n = 1;
+            while (i + n < n_out && ub->out[i + n] == ub->out[i] + n) n++;
+            CU(err, cudaMemcpyAsync((uint8_t *)xb + (size_t)i * row, (const uint8_t *)dx + (size_t)ub->out[i] * row, (size_t)n * row,
+                                    cudaMemcpyDeviceToDevice, s->st),
+               "gathering the logits rows");
+            i += n;
+        }
+        if (rmsnorm_launch(s->st, xb, s->view.output_norm, xb, n_out, (int)d->n_embd, d->norm_eps, false, err) ||
             mm(s, &s->view.output, xb, d->n_embd, n_out, dl, n_vocab, false, -1, err) ||
             softcap_launch(s->st, dl, (int64_t)n_out * n_vocab, s->view.logit_softcap, err)) {
             cudaStreamSynchronize(s->st);

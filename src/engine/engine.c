@@ -83,12 +83,6 @@ fc_engine *engine_new(const gguf_file *f, const model_desc *d, const fc_engine_p
     uint32_t cpu_layers = 0;
     if (check_devices(d, p, &cpu_layers, err)) return NULL;
     if (p->n_seq > FC_N_SEQ_MAX) { fc_errf(err, FC_EINPUT, "%u sequences are out of range (1..%u)", p->n_seq, FC_N_SEQ_MAX); return NULL; }
-    for (int i = 0; p->n_seq > 1 && i < p->n_dev; i++)
-        if (p->dev[i].kind == MEM_DEV_GPU && (p->dev[i].n_layers || p->dev[i].head)) {
-            fc_errf(err, FC_EINPUT, "several sequences (N_PARALLEL %u) run on the CPU only for now: the CUDA stage runs one "
-                    "(LAYERS 0, or N_PARALLEL 1)", p->n_seq);
-            return NULL;
-        }
     quant_init(QUANT_ISA_AUTO);
     fc_engine *e = calloc(1, sizeof *e);
     if (!e) { fc_errf(err, FC_EFAIL, "out of memory"); return NULL; }

@@ -567,12 +567,6 @@ int plan_compute(const mem_model *m, const gpu_inventory *inv, const plan_params
     plan_params q = *p;
     q.n_seq = 1;
     if (plan_compute_ctx(m, inv, &q, r, err)) return -1;
-    bool cuda = false;
-    for (int i = 0; i < r->n_dev; i++) cuda |= r->dev[i].kind == MEM_DEV_GPU && (r->dev[i].n_layers || r->dev[i].head);
-    if (cuda) {
-        reason(r, "slots: 1 (N_PARALLEL auto): the CUDA stage runs one sequence for now");
-        return 0;
-    }
     plan_result *t = malloc(sizeof *t);
     if (!t) return fc_errf(err, FC_EFAIL, "out of memory");
     const uint64_t avail = inv ? inv->host_avail : 0;

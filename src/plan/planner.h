@@ -71,8 +71,7 @@ typedef struct plan_params {
     bool all_logits;       /* the engine keeps every position's logits (n_batch rows, not 1) */
     int32_t n_seq;         /* N_PARALLEL / -np (fitchat serve): sequences with a KV cache each (1..FC_N_SEQ_MAX),
                             * or PLAN_AUTO: as many as PLAN_N_SEQ_AUTO_MAX that keep the layers one would put on
-                            * the GPUs there and leave half the host memory free (1 with layers on a CUDA GPU,
-                            * whose stage runs one sequence) */
+                            * the GPUs there and leave half the host memory free */
     uint32_t repack;       /* REPACK: the CPU's repacked layouts (enum mem_repack, the engine's
                             * quant_repack_set()), MEM_REPACK_OFF when off */
 } plan_params;
