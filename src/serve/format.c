@@ -227,10 +227,16 @@ void srv_fmt_stream_end(srv_sb *b, const srv_reply_id *r, const char *finish, co
 
 /* ---- the model list ---- */
 
-void srv_fmt_models(srv_sb *b, const srv_model_info *m) {
-    srv_sb_str(b, "{\"object\":\"list\",\"data\":[{\"id\":");
+void srv_fmt_model(srv_sb *b, const srv_model_info *m) {
+    srv_sb_str(b, "{\"id\":");
     json_cstr(b, m->name);
-    srv_sb_printf(b, ",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"fitchat\"}]}", (long long)m->created);
+    srv_sb_printf(b, ",\"object\":\"model\",\"created\":%lld,\"owned_by\":\"fitchat\"}", (long long)m->created);
+}
+
+void srv_fmt_models(srv_sb *b, const srv_model_info *m) {
+    srv_sb_str(b, "{\"object\":\"list\",\"data\":[");
+    srv_fmt_model(b, m);
+    srv_sb_str(b, "]}");
 }
 
 /* ollama's "details" object */

@@ -84,6 +84,8 @@ typedef struct srv_model_info {
     uint64_t gpu_bytes;      /* planned on the GPUs (ollama's size_vram) */
 } srv_model_info;
 void srv_fmt_models(srv_sb *b, const srv_model_info *m);
+/* GET /v1/models/ID: the one model object */
+void srv_fmt_model(srv_sb *b, const srv_model_info *m);
 void srv_fmt_tags(srv_sb *b, const srv_model_info *m);
 /* ollama's POST /api/show (template, details, model_info with the hyper-parameters under
  * "ARCH.*" keys) and GET /api/ps (the loaded model, its context and GPU bytes). */

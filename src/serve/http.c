@@ -298,6 +298,12 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
     int k = -1;
     for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
         if (!strcmp(url, ROUTES[i].path)) { k = (int)i; break; }
+    const char *model_id = NULL; /* GET /v1/models/ID (OpenAI's models.retrieve) */
+    if (k < 0 && (!strncmp(url, "/v1/models/", 11) || !strncmp(url, "/models/", 8)) && url[url[1] == 'v' ? 11 : 8]) {
+        model_id = url + (url[1] == 'v' ? 11 : 8);
+        for (size_t i = 0; i < sizeof ROUTES / sizeof ROUTES[0]; i++)
+            if (ROUTES[i].r == R_MODELS) { k = (int)i; break; }
+    }
     if (k < 0) {
         char shown[80];
         srv_fail(&e, 404, NULL, "no such endpoint: %s %s", method, fmt_printable(shown, sizeof shown, url));
@@ -343,7 +349,17 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
         srv_fmt_metrics(&b, &m);
         return send_sb(c, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     }
-    case R_MODELS: srv_fmt_models(&b, &h->model); return send_sb(c, 200, "application/json", &b);
+    case R_MODELS:
+        if (!model_id) { srv_fmt_models(&b, &h->model); return send_sb(c, 200, "application/json", &b); }
+        if (strcmp(model_id, h->model.name)) {
+            char shown[80];
+            srv_fail(&e, 404, "model", "model '%s' not found (this server has '%s')", fmt_printable(shown, sizeof shown, model_id),
+                     h->model.name);
+            e.code = "model_not_found";
+            return send_error(c, &e, false, NULL);
+        }
+        srv_fmt_model(&b, &h->model);
+        return send_sb(c, 200, "application/json", &b);
     case R_TAGS: srv_fmt_tags(&b, &h->model); return send_sb(c, 200, "application/json", &b);
     case R_PS: srv_fmt_ps(&b, &h->model); return send_sb(c, 200, "application/json", &b);
     case R_SHOW:

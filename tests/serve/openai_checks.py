@@ -37,6 +37,8 @@ def expect_error(name, cls, status, fn, needle=None):
 models = client.models.list().data
 check("models: one model with an id", len(models) == 1 and models[0].id, models)
 model = models[0].id
+m1 = client.models.retrieve(model)
+check("models.retrieve: the model by its id", m1.id == model and m1.object == "model", m1)
 
 r = client.chat.completions.create(model=model, messages=Q, temperature=0, max_tokens=30)
 text = r.choices[0].message.content
@@ -106,7 +108,12 @@ e = expect_error("400: prompt + max_tokens over the context", openai.BadRequestE
                  lambda: client.chat.completions.create(model=model, messages=Q, max_tokens=100000), "context")
 if e is not None:
     check("400 context: code context_length_exceeded", e.code == "context_length_exceeded", e.code)
-expect_error("404 NotFoundError: unknown path", openai.NotFoundError, 404, lambda: client.models.retrieve("nope"))
+e = expect_error("404 NotFoundError: models.retrieve of another model", openai.NotFoundError, 404,
+                 lambda: client.models.retrieve("nope"), "nope")
+if e is not None:
+    check("404 model: code model_not_found", e.code == "model_not_found", e.code)
+expect_error("404 NotFoundError: unknown path", openai.NotFoundError, 404,
+             lambda: client.get("/nothing/here", cast_to=object))
 big = "word " * (1100 * 1024)  # 5.4 MB, over the 4 MiB default
 expect_error("413: body over MAX_BODY", openai.APIStatusError, 413,
              lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": big}]))
