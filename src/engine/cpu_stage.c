@@ -206,6 +206,7 @@ typedef struct {
     size_t dst_stride;      /* floats */
     bool accumulate;        /* dst += W x (residual connections) */
     bool exact;             /* float activations, dequantized rows */
+    int act_rows;           /* token rows the act buffer holds (the tiles may read stale ones) */
     int rows_per_task;
     int n_tasks;
 } mm_job;
@@ -297,7 +298,13 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
     const uint8_t *rows = w->data;
     const int n_tok = t_end - t_begin;
     if (j->exact) { mm_rows_exact(j, r0, r1, t_begin, t_end); return; }
-    if (n_tok < 4) {
+    /* 2-3 tokens of a type whose dots compute the tiles' arithmetic (tile_bits:
+     * the same bits either way): one pass of 4-token tiles, the weights read
+     * once; the row after the last is the buffer's (stale) and its results are
+     * dropped. */
+    int t_pad = t_end;
+    if (n_tok >= 2 && n_tok < 4 && w->q->tile_bits && t_begin + 4 <= j->act_rows) t_pad = t_begin + 4;
+    else if (n_tok < 4) {
         /* generation (one token) and tiny batches: long runs of rows per
          * quant_dot_rows, whose AVX-512 Q4_K / Q6_K kernels read rows r and
          * r + n / 2 as two sequential streams (faster from DRAM than one,
@@ -320,12 +327,12 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
     float blk[TOK_CHUNK * ROW_BLOCK];
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         const int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
-        for (int t0 = t_begin; t0 < t_end; t0 += TOK_CHUNK) {
-            const int t1 = t0 + TOK_CHUNK < t_end ? t0 + TOK_CHUNK : t_end;
+        for (int t0 = t_begin; t0 < t_pad; t0 += TOK_CHUNK) {
+            const int t1 = t0 + TOK_CHUNK < t_pad ? t0 + TOK_CHUNK : t_pad, t_out = t1 < t_end ? t1 : t_end;
             int t = t0;
             /* the chunk's result lines (one per token row, dst_stride apart:
              * no stream the hardware prefetchers follow), for writing */
-            for (int tt = t0; tt < t1; tt++) __builtin_prefetch(j->dst + (size_t)tt * j->dst_stride + rb, 1, 3);
+            for (int tt = t0; tt < t_out; tt++) __builtin_prefetch(j->dst + (size_t)tt * j->dst_stride + rb, 1, 3);
             /* 8 tokens x 4 rows per call where the ISA has it (results
              * equal tile4's bit for bit), then 4 tokens x 4 rows, then dots */
             if (w->rp && tile4) {
@@ -348,7 +355,7 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
                 float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;
                 for (int r = rb; r < re; r++) ob[r - rb] = w->q->dot(rows + (size_t)r * w->row_bytes, a, w->n_in);
             }
-            mm_put_block(j, blk, rb, re, t0, t1);
+            mm_put_block(j, blk, rb, re, t0, t_out);
         }
     }
 }
@@ -476,9 +483,11 @@ static void set_act(const fc_cpu_stage *e, mm_job *j, const float *src, size_t s
     if (j->w->q->act_type == FC_ACT_F32 || j->exact) {
         j->act = src;
         j->act_stride = src_stride_floats * sizeof(float);
+        j->act_rows = 0;
     } else {
         j->act = e->act + (j->w->q->act_type == FC_ACT_Q8K ? e->act_q8k_off : 0);
         j->act_stride = e->act_stride;
+        j->act_rows = (int)e->sd.cfg.n_batch;
     }
 }
 
