@@ -110,7 +110,8 @@ static void test_all_keys(void) {
                        " \"SEED\": 42, \"MAX_TOKENS\": 1, \"SYSTEM_PROMPT\": \"Be brief.\","
                        " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\", \"REPACK\": \"off\","
                        " \"HOST\": \"0.0.0.0\", \"PORT\": 0, \"N_PARALLEL\": 3, \"API_KEY\": \"k-1\","
-                       " \"API_KEY_FILE\": \"/k\", \"TIMEOUT\": 5, \"MAX_BODY\": \"1MiB\", \"QUEUE_SIZE\": 0}";
+                       " \"API_KEY_FILE\": \"/k\", \"TIMEOUT\": 5, \"MAX_BODY\": \"1MiB\", \"QUEUE_SIZE\": 0,"
+                       " \"DRAIN_TIMEOUT\": 7}";
     CHECK_MSG(load(&c, json, &e) == 0, "%s", e.msg);
     CHECK_STR(c.model, "/models/x.gguf");
     CHECK_EQ_INT(c.model_type, TMPL_GEMMA);
@@ -142,6 +143,7 @@ static void test_all_keys(void) {
     CHECK_EQ_INT(c.timeout, 5);
     CHECK_EQ_U64(c.max_body, 1u << 20);
     CHECK_EQ_INT(c.queue_size, 0);
+    CHECK_EQ_INT(c.drain_timeout, 7);
     CHECK(!c.repack);
     for (int s = 0; s < FC_SET_COUNT; s++)
         if (s != FC_SET_PROMPT && s != FC_SET_GPU && s != FC_SET_RAM) CHECK_MSG(c.origin[s].src == FC_SRC_FILE, "setting %d", s);

@@ -42,8 +42,9 @@ static int extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
 static void usage(void) {
     printf("usage: fitchat serve [options]\n"
            "An OpenAI-compatible HTTP server (and ollama's /api/chat, /api/generate, /api/tags) for one model.\n"
-           "Endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models, GET /health,\n"
-           "GET /metrics (Prometheus), POST /api/chat, POST /api/generate, GET /api/tags (docs/serve.md).\n\n"
+           "Endpoints: POST /v1/chat/completions, POST /v1/completions, GET /v1/models[/ID], GET /health,\n"
+           "GET /metrics (Prometheus), POST /api/chat, POST /api/generate, GET /api/tags, POST /api/show,\n"
+           "GET /api/ps (docs/serve.md). SIGTERM or SIGINT drains (DRAIN_TIMEOUT), a second one stops.\n\n"
            "Server (modelconf.json keys in brackets):\n");
     config_print_server_flags(stdout);
     printf("  %-36s %s\n\n", "--print-config", "show every setting and where it came from, then exit");
