@@ -15,6 +15,10 @@
 #   parity   build/tests/test_cuda: every kernel against its CPU twin;
 #   e2e      tests/cuda.test.sh on "tiny": logits and greedy ids, GPU against
 #            CPU, at 0 / half / all layers, KV f16 and q8_0, allocations = plan;
+#   slots    the server's slots on the GPU: test_engine's batch invariance on
+#            "tiny" (8 sequences alone and in one batch, half the layers and the
+#            head on the GPU, bit for bit); with --emu only a row pointing to
+#            tests/cuda_emu.test.sh, which runs it on the emulator;
 #   memory   per model at a quarter / half / all layers: the plan's GPU bytes,
 #            the allocation log (equal by construction), the CUDA context the
 #            engine measured and what nvidia-smi says the process holds;
@@ -95,7 +99,7 @@ else
     how="build/ as it is: built by gpu-check from these sources (stamp $hash)"
   elif command -v nvcc >/dev/null 2>&1; then
     nv=$(nvcc --version | sed -n 's/.*release \([0-9.]*\).*/\1/p')
-    if make -j"$JOBS" CUDA=1 all "$B/tests/test_cuda" >"$L_BUILD" 2>&1; then
+    if make -j"$JOBS" CUDA=1 all "$B/tests/test_cuda" "$B/tests/test_engine" >"$L_BUILD" 2>&1; then
       echo "$hash" >"$B/gpu-check.stamp"
       how="make CUDA=1 -j$JOBS with nvcc $nv"
     else
@@ -196,6 +200,21 @@ if [ -f "$mdir/tiny.gguf" ]; then
   else
     fail=1; row e2e "FAILED: ${p:-?} passed, ${f:-?} failed, ${s:-?} skipped (e2e.log) ($(since $t) s)"
   fi
+fi
+
+# --- slots -------------------------------------------------------------------
+t=$SECONDS
+if [ $emu -eq 1 ]; then
+  row slots "batch invariance of the CUDA stage: run on the emulator by tests/cuda_emu.test.sh, not here"
+elif [ -f "$mdir/tiny.gguf" ] && [ -x "$B/tests/test_engine" ]; then
+  FITCHAT_MODEL=$mdir/tiny.gguf T_ONLY=test_batch_invariance_devices "$B/tests/test_engine" >>"$L_E2E" 2>&1
+  if grep -q "^ok   test_batch_invariance_devices" "$L_E2E"; then
+    row slots "tiny: 8 sequences alone = in one batch, half the layers and the head on the GPU, bit for bit ($(since $t) s)"
+  else
+    fail=1; row slots "FAILED: batch invariance with the CUDA stage (e2e.log) ($(since $t) s)"
+  fi
+else
+  row slots "not run: no tiny model or no $B/tests/test_engine (make CUDA=1 $B/tests/test_engine)"
 fi
 
 # --- memory and speed, per model ---------------------------------------------

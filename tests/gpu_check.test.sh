@@ -58,7 +58,7 @@ sed 's/^/   /' "$tmp/out/summary.txt" 2>/dev/null
   ok "gpu-check.sh --emu in a fresh clone: all checks passed in $secs s" ||
   { bad "gpu-check.sh --emu in a fresh clone: exit $rc after $secs s"; tail -n 20 "$tmp/log"; }
 # every phase has its rows: 2 models x 3 layer counts for memory and speed
-want="build:1 gpu:1 models:1 parity:1 e2e:1 memory:6 speed:6 context:1 result:1"
+want="build:1 gpu:1 models:1 parity:1 e2e:1 slots:1 memory:6 speed:6 context:1 result:1"
 got=""; for w in $want; do got+="${w%%:*}:$(grep -c "^| ${w%%:*} " "$tmp/out/summary.txt" 2>/dev/null) "; done
 [ "$got" = "$want " ] && ok "summary rows per phase: $want" || bad "summary rows per phase: $got, want $want"
 # the summary on stdout is the file's (printed as it goes)
