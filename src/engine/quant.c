@@ -229,11 +229,6 @@ void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, 
     for (int i = 0; i < n_rows; i++) out[i] = t->dot(r + (size_t)i * row_stride, act, n);
 }
 
-void quant_dot4(const quant_traits *t, const void *row, const void *const act[4], int64_t n, float out[4]) {
-    if (t->dot4) { t->dot4(row, act, n, out); return; }
-    for (int i = 0; i < 4; i++) out[i] = t->dot(row, act[i], n);
-}
-
 void quant_tile4(const quant_traits *t, const void *rows, size_t row_stride, const void *act,
                  size_t act_stride, int64_t n, float *out, size_t out_stride) {
     if (t->tile4) { t->tile4(rows, row_stride, act, act_stride, n, out, out_stride); return; }

@@ -96,7 +96,7 @@ typedef struct quant_traits {
                                    * NULL where the ISA has none (mm_rows then
                                    * uses tile4) */
     quant_dot4_fn dot4;           /* one row x 4 tokens, the dot's bits;
-                                   * NULL: quant_dot4 loops dot */
+                                   * NULL: none (cpu_stage reads rows from L2) */
     bool tile_bits;               /* dot (and dot_rows) give tile4's results
                                    * bit for bit, as tile8 and the repacked
                                    * tiles do: the arithmetic of a (row,
@@ -131,10 +131,6 @@ const quant_traits *quant_get_isa(uint32_t type, int isa);
  * float rounding of the per-block sums. */
 void quant_dot_rows(const quant_traits *t, const void *rows, size_t row_stride, int n_rows,
                     const void *act, int64_t n, float *out);
-
-/* One row times four tokens' activations through t->dot4, or four calls of t->dot:
- * out[t] equals t->dot(row, act[t]) bit for bit either way. */
-void quant_dot4(const quant_traits *t, const void *row, const void *const act[4], int64_t n, float out[4]);
 
 /* The 4x4 tile (see quant_tile4_fn) through t->tile4, or 16 calls of
  * t->dot where the ISA has none. Results equal t->dot's up to the float
