@@ -5,7 +5,11 @@
  *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the
  *         eight rows' 8 x 144 = 1152);
  *   Q5_0: one blk_q5_0x8 per block of 32 values (288 bytes for 8 x 22 =
- *         176: the 5-bit codes as bytes). */
+ *         176: the 5-bit codes as bytes); Q5_1 likewise with the mins
+ *         (blk_q5_1x8, 320 bytes for 8 x 24 = 192);
+ *   Q4_0: one blk_q4_0x8 per block of 32 values (160 bytes for 8 x 18 =
+ *         144: the nibbles stay packed); Q4_1 likewise with the mins
+ *         (blk_q4_1x8, 192 bytes for 8 x 20 = 160). */
 #ifndef FC_QUANT_REPACK_H
 #define FC_QUANT_REPACK_H
 
@@ -25,9 +29,37 @@ typedef struct {
 } blk_q5_0x8;
 _Static_assert(sizeof(blk_q5_0x8) == 288, "blk_q5_0x8 is 288 bytes");
 
+typedef struct {
+    float d[8], m[8];      /* the rows' f16 scales and mins as floats */
+    uint8_t qs[256];       /* as blk_q5_0x8's */
+} blk_q5_1x8;
+_Static_assert(sizeof(blk_q5_1x8) == 320, "blk_q5_1x8 is 320 bytes");
+
+typedef struct {
+    float d[8];            /* the rows' f16 scales as floats */
+    uint8_t qs[128];       /* [c 0..3][r 0..7][4]: row r's qs[4c .. 4c + 4]: low nibbles elements
+                            * 4c .. 4c + 3, high nibbles elements 16 + 4c .. 16 + 4c + 3 */
+} blk_q4_0x8;
+_Static_assert(sizeof(blk_q4_0x8) == 160, "blk_q4_0x8 is 160 bytes");
+
+typedef struct {
+    float d[8], m[8];      /* the rows' f16 scales and mins as floats */
+    uint8_t qs[128];       /* as blk_q4_0x8's */
+} blk_q4_1x8;
+_Static_assert(sizeof(blk_q4_1x8) == 192, "blk_q4_1x8 is 192 bytes");
+
 #if defined(__x86_64__)
 void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q5_1(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q5_1x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q4_0(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q4_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q4_1(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q4_1x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
                             size_t out_stride);
 void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,

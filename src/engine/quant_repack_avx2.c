@@ -1,6 +1,6 @@
-/* quant_repack_avx2 — Q4_K and Q5_0 weights repacked at load for the AVX2
- * prompt path (compiled with -mavx2 -mfma -mf16c), and the 8-row tiles over
- * them (Q5_0: at the end of the file).
+/* quant_repack_avx2 — Q4_K, Q5_0, Q5_1, Q4_0 and Q4_1 weights repacked at
+ * load for the AVX2 prompt path (compiled with -mavx2 -mfma -mf16c), and the
+ * 8-row tiles over them (the legacy types: at the end of the file).
  *
  * Layout (quant_repack.h, blk_q4_kx8): eight consecutive rows' super-block i
  * become one 1280-byte block: the eight d and dmin as floats (the f16 values
@@ -58,7 +58,9 @@ static inline __m256i bcast4(const int8_t *p) {
 
 /* 8 rows x NT tokens over super-blocks of one row group */
 static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *w, const uint8_t *act, size_t act_stride,
-                                                              int64_t n, float *out, size_t out_stride, const int NT) {
+                                                              int64_t n, float *out, size_t out_stride, const int NT,
+                                                              const int unused) {
+    (void)unused;
     __m256 facc[8];
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
     const __m256i m4 = _mm256_set1_epi8(0x0F);
@@ -108,45 +110,63 @@ static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
-void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
-                            size_t out_stride) {
-    const uint8_t *a = act;
-    int t = 0;
-    for (; t + 4 <= n_tok; t += 4)
-        tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
-    for (; t < n_tok; t++) tile_q4_kx8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
+/* ---- Q5_0, Q5_1 ------------------------------------------------------------
+ * Codes (0..31; Q5_0's value + 16) as bytes, eight rows interleaved four at
+ * a time like Q4_K's. The 4x4 tile (quant_avx2.c, TILE_Q_LOOP) takes per
+ * block and (row, token) acc = fma(S, d * d_a, acc) then acc = fma(m, s_a,
+ * acc), S the integer sum of codes times activations, m = -16 d (Q5_0) or
+ * the block's min (Q5_1); so does this tile. Four maddubs are added as int16
+ * (8 products of at most 31 * 128: |sum| <= 31744) before a madd widens
+ * them, two per block. */
+
+static void pack_q5_codes(const uint8_t *qs, uint32_t qh, int r, uint8_t *out) {
+    for (int e = 0; e < 32; e++) {
+        const int lo = e < 16 ? qs[e] & 0x0F : qs[e - 16] >> 4;
+        out[32 * (e / 4) + 4 * r + e % 4] = (uint8_t)(lo | (int)((qh >> e) & 1) << 4);
+    }
 }
 
-/* ---- Q5_0 ------------------------------------------------------------------
- * Codes (0..31, value + 16) as bytes, eight rows interleaved four at a time
- * like Q4_K's. The 4x4 tile (quant_avx2.c, TILE_Q_LOOP) takes per block and
- * (row, token) acc = fma(S, d * d_a, acc) then acc = fma(-16 d, s_a, acc),
- * S the integer sum of codes times activations; so does this tile. Four
- * maddubs are added as int16 (8 products of at most 31 * 128: |sum| <=
- * 31744) before a madd widens them, two per block. */
-
 void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
-    const int64_t nb = n_in / FC_QK;
     blk_q5_0x8 *o = dst;
-    for (int64_t i = 0; i < nb; i++, o++)
+    for (int64_t i = 0; i < n_in / FC_QK; i++, o++)
         for (int r = 0; r < 8; r++) {
             const blk_q5_0 *b = (const blk_q5_0 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
-            const uint32_t qh = fc_rd32(b->qh);
             o->d[r] = _cvtsh_ss(fc_rd16(b->d));
-            for (int e = 0; e < 32; e++) {
-                const int lo = e < 16 ? b->qs[e] & 0x0F : b->qs[e - 16] >> 4;
-                o->qs[32 * (e / 4) + 4 * r + e % 4] = (uint8_t)(lo | (int)((qh >> e) & 1) << 4);
-            }
+            pack_q5_codes(b->qs, fc_rd32(b->qh), r, o->qs);
         }
 }
 
-static inline __attribute__((always_inline)) void tile_q5_0x8(const blk_q5_0x8 *w, const uint8_t *act, size_t act_stride,
-                                                              int64_t n, float *out, size_t out_stride, const int NT) {
+void quant_avx2_repack_q5_1(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_q5_1x8 *o = dst;
+    for (int64_t i = 0; i < n_in / FC_QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q5_1 *b = (const blk_q5_1 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            o->m[r] = _cvtsh_ss(fc_rd16(b->m));
+            pack_q5_codes(b->qs, fc_rd32(b->qh), r, o->qs);
+        }
+}
+
+/* The float steps of one block for NT tokens: S (int32 per row) times
+ * d * d_a, then m * s_a, as TILE_Q_LOOP orders them. */
+static inline __attribute__((always_inline)) void legacy_steps(__m256 *facc, const __m256i *s, __m256 d, __m256 m,
+                                                               const fc_block_q8 *const *a, const int NT) {
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+        facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+        facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
+    }
+}
+
+/* HAS_M: the mins are the block's (blk_q5_1x8), else m = -16 d (blk_q5_0x8) */
+static inline __attribute__((always_inline)) void tile_q5x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
+                                                            int64_t n, float *out, size_t out_stride, const int NT,
+                                                            const int HAS_M) {
+    const size_t bb = HAS_M ? sizeof(blk_q5_1x8) : sizeof(blk_q5_0x8), qo = HAS_M ? 64 : 32;
     __m256 facc[4];
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
     const __m256i one = _mm256_set1_epi16(1);
     const __m256 k16 = _mm256_set1_ps(-16.0f);
-    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+    for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
         const fc_block_q8 *a[4];
         _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
             a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
@@ -156,7 +176,7 @@ static inline __attribute__((always_inline)) void tile_q5_0x8(const blk_q5_0x8 *
             __m256i p[4];
             _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
             _Pragma("GCC unroll 4") for (int c = 4 * h; c < 4 * h + 4; c++) {
-                const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+                const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
                 _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
                     p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 4 * c)));
                     __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
@@ -164,22 +184,92 @@ static inline __attribute__((always_inline)) void tile_q5_0x8(const blk_q5_0x8 *
             }
             _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(p[t], one));
         }
-        const __m256 d = _mm256_loadu_ps(w->d), m = _mm256_mul_ps(d, k16);
-        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
-            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
-            facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
-        }
+        const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
+        const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, k16);
+        legacy_steps(facc, s, d, m, a, NT);
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
-void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
-                            size_t out_stride) {
-    const uint8_t *a = act;
-    int t = 0;
-    for (; t + 4 <= n_tok; t += 4)
-        tile_q5_0x8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4);
-    for (; t < n_tok; t++) tile_q5_0x8(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1);
+/* ---- Q4_0, Q4_1 --------------------------------------------------------------
+ * The nibbles stay packed: register c holds bytes 4c .. 4c + 3 of the eight
+ * rows' qs, whose low nibbles are elements 4c .. 4c + 3 and high nibbles
+ * elements 16 + 4c .. 16 + 4c + 3. The eight maddubs of a block are added as
+ * int16 (16 products of at most 15 * 128: |sum| <= 30720) before one madd;
+ * the float steps are TILE_Q_LOOP's, m = -8 d (Q4_0) or the block's min. */
+
+static void pack_q4_codes(const uint8_t *qs, int r, uint8_t *out) {
+    for (int c = 0; c < 4; c++) memcpy(out + 32 * c + 4 * r, qs + 4 * c, 4);
 }
+
+void quant_avx2_repack_q4_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_q4_0x8 *o = dst;
+    for (int64_t i = 0; i < n_in / FC_QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q4_0 *b = (const blk_q4_0 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            pack_q4_codes(b->qs, r, o->qs);
+        }
+}
+
+void quant_avx2_repack_q4_1(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_q4_1x8 *o = dst;
+    for (int64_t i = 0; i < n_in / FC_QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q4_1 *b = (const blk_q4_1 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            o->m[r] = _cvtsh_ss(fc_rd16(b->m));
+            pack_q4_codes(b->qs, r, o->qs);
+        }
+}
+
+static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
+                                                            int64_t n, float *out, size_t out_stride, const int NT,
+                                                            const int HAS_M) {
+    const size_t bb = HAS_M ? sizeof(blk_q4_1x8) : sizeof(blk_q4_0x8), qo = HAS_M ? 64 : 32;
+    __m256 facc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0x0F);
+    const __m256 k8 = _mm256_set1_ps(-8.0f);
+    for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
+        const fc_block_q8 *a[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i p[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
+            const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+                p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(lo, bcast4(a[t]->qs + 4 * c)));
+                __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
+                p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(hi, bcast4(a[t]->qs + 16 + 4 * c)));
+                __asm__("" : "+x"(p[t]));
+            }
+        }
+        __m256i s[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_madd_epi16(p[t], one);
+        const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
+        const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, k8);
+        legacy_steps(facc, s, d, m, a, NT);
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* n_tok tokens: passes of 4, then one at a time */
+#define X8_TILE(NAME, KERNEL, HAS_M)                                                                        \
+    void NAME(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride) { \
+        const uint8_t *a = act;                                                                             \
+        int t = 0;                                                                                          \
+        for (; t + 4 <= n_tok; t += 4)                                                                      \
+            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4, HAS_M); \
+        for (; t < n_tok; t++)                                                                              \
+            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1, HAS_M); \
+    }
+X8_TILE(quant_avx2_tile_q4_kx8, tile_q4_kx8, 0)
+X8_TILE(quant_avx2_tile_q5_0x8, tile_q5x8, 0)
+X8_TILE(quant_avx2_tile_q5_1x8, tile_q5x8, 1)
+X8_TILE(quant_avx2_tile_q4_0x8, tile_q4x8, 0)
+X8_TILE(quant_avx2_tile_q4_1x8, tile_q4x8, 1)
 
 #endif /* __x86_64__ */
