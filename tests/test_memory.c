@@ -240,7 +240,7 @@ static void test_repacked_items(void) {
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 4096, 4096), 4096ull / 8 * 16 * 1280);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 12), 1 * 2 * 1280);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 7), 0);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q6_K, 4096, 4096), 0);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q6_K, 4096, 4096), 4096ull / 8 * 16 * 2464);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_OFF, GGML_TYPE_Q4_K, 4096, 4096), 0);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, 576, 1536), 1536ull / 8 * 18 * 160);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, 576, 1536), 1536ull / 8 * 18 * 192);
@@ -254,12 +254,15 @@ static void test_repacked_items(void) {
     c.repack = MEM_REPACK_AVX2;
     const uint64_t E = 4096, KV = 8 * 128, FF = 14336;
 #define RP(n) ((uint64_t)(n) / 2048 * 1280)
+#define RP6(n) ((uint64_t)(n) / 2048 * 2464)
     uint64_t want = 0;
     for (uint32_t i = 0; i < 10; i++) {
         bool m = i < 4 || i >= 28 || (i - 4) % 3 == 2; /* Q6_K attn_v, ffn_down */
         want += RP(E * E) * 2 + RP(E * KV) * (m ? 1 : 2) + RP(E * FF) * (m ? 2 : 3);
+        if (m) want += RP6(E * KV) + RP6(E * FF);
     }
 #undef RP
+#undef RP6
     mem_bytes b, off;
     mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, 10, false, &b);
     CHECK_EQ_U64(b.repacked, want);
@@ -267,7 +270,7 @@ static void test_repacked_items(void) {
     rp_walk w = {0};
     mem_manifest(&l.m, &c, MEM_DEV_CPU, 0, 10, false, rp_item, &w);
     CHECK_EQ_U64(w.bytes, want);
-    CHECK_EQ_INT(w.n, 10 * 7 - 6 * 2); /* 7 matrices a layer, 2 of them Q6_K in 6 of the 10 */
+    CHECK_EQ_INT(w.n, 10 * 7); /* 7 matrices a layer (Q4_K, and Q6_K for 2 of them in 6 of the 10) */
     CHECK_EQ_INT(w.bad, 0);
     CHECK(w.after_weights);
     mem_device_bytes(&l.m, &c, MEM_DEV_CPU, 0, 32, true, &b); /* the head (Q6_K) and the embeddings: not copied */

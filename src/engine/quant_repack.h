@@ -4,6 +4,8 @@
  * AVX2 (quant_repack_avx2.c), groups of 8 consecutive rows:
  *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the
  *         eight rows' 8 x 144 = 1152);
+ *   Q6_K: one blk_q6_kx8 per super-block (2464 bytes for 8 x 210 = 1680:
+ *         the 6-bit codes as bytes, the scales twice over);
  *   Q5_0: one blk_q5_0x8 per block of 32 values (288 bytes for 8 x 22 =
  *         176: the 5-bit codes as bytes); Q5_1 likewise with the mins
  *         (blk_q5_1x8, 320 bytes for 8 x 24 = 192);
@@ -22,6 +24,15 @@ typedef struct {
     uint8_t qs[1024];      /* [j 0..3][c 0..7][r 0..7][4]: row r's qs[32j + 4c .. + 4] */
 } blk_q4_kx8;
 _Static_assert(sizeof(blk_q4_kx8) == 1280, "blk_q4_kx8 is 1280 bytes");
+
+typedef struct {
+    float d[8];            /* the rows' f16 scales as floats */
+    int8_t sc[16][16];     /* sub-block s: row r's scale at bytes 2r and 2r + 1 */
+    int8_t sp[8][16];      /* sub-blocks 2p, 2p + 1: row r's scales at bytes 2r, 2r + 1 */
+    uint8_t qs[2048];      /* [h 0..1][k 0..3][c 0..7][r 0..7][4]: row r's codes (value + 32, 0..63) of
+                            * elements 128h + 32k + 4c .. + 3 */
+} blk_q6_kx8;
+_Static_assert(sizeof(blk_q6_kx8) == 2464, "blk_q6_kx8 is 1952 bytes");
 
 typedef struct {
     float d[8];            /* the rows' f16 scales as floats */
@@ -60,6 +71,9 @@ void quant_avx2_tile_q4_0x8(const void *w, const void *act, size_t act_stride, i
                             size_t out_stride);
 void quant_avx2_repack_q4_1(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_1x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q6_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q6_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
                             size_t out_stride);
 void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
