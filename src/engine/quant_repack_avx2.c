@@ -110,6 +110,14 @@ static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
+/* the 32 bytes of v, four at a time, 32 bytes apart from out on (one row's
+ * share of eight registers of an 8-row interleaved layout) */
+static inline void scatter4(__m256i v, uint8_t *out) {
+    uint8_t tmp[32];
+    _mm256_storeu_si256((__m256i *)(void *)tmp, v);
+    for (int c = 0; c < 8; c++) memcpy(out + 32 * c, tmp + 4 * c, 4);
+}
+
 /* ---- Q6_K ------------------------------------------------------------------
  * The codes (value + 32, 0..63) as bytes, eight rows interleaved four at a
  * time: register (h, k, c) holds elements 128h + 32k + 4c .. + 3 of the
@@ -134,15 +142,17 @@ void quant_avx2_repack_q6_k(const void *src, size_t row_stride, int64_t n_in, vo
                 o->sc[s][2 * r] = o->sc[s][2 * r + 1] = b->scales[s];
                 o->sp[s / 2][2 * r + s % 2] = b->scales[s];
             }
-            for (int h = 0; h < 2; h++)
-                for (int k = 0; k < 4; k++)
-                    for (int c = 0; c < 8; c++)
-                        for (int e = 0; e < 4; e++) {
-                            const int l = 4 * c + e;
-                            const int lo = (b->ql[64 * h + 32 * (k & 1) + l] >> (4 * (k >> 1))) & 15;
-                            const int hi = (b->qh[32 * h + l] >> (2 * k)) & 3;
-                            o->qs[1024 * h + 256 * k + 32 * c + 4 * r + e] = (uint8_t)(lo | hi << 4);
-                        }
+            for (int h = 0; h < 2; h++) {
+                const __m256i l0 = _mm256_loadu_si256((const __m256i *)(const void *)(b->ql + 64 * h));
+                const __m256i l1 = _mm256_loadu_si256((const __m256i *)(const void *)(b->ql + 64 * h + 32));
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(b->qh + 32 * h));
+                for (int k = 0; k < 4; k++) {
+                    const __m256i l = k & 1 ? l1 : l0;
+                    const __m256i lo = _mm256_and_si256(k < 2 ? l : _mm256_srli_epi16(l, 4), _mm256_set1_epi8(0x0F));
+                    const __m256i hi = _mm256_and_si256(_mm256_srli_epi16(q, 2 * k), _mm256_set1_epi8(3));
+                    scatter4(_mm256_or_si256(lo, _mm256_slli_epi16(hi, 4)), o->qs + 1024 * h + 256 * k + 4 * r);
+                }
+            }
         }
 }
 
@@ -208,10 +218,14 @@ static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *
  * them, two per block. */
 
 static void pack_q5_codes(const uint8_t *qs, uint32_t qh, int r, uint8_t *out) {
-    for (int e = 0; e < 32; e++) {
-        const int lo = e < 16 ? qs[e] & 0x0F : qs[e - 16] >> 4;
-        out[32 * (e / 4) + 4 * r + e % 4] = (uint8_t)(lo | (int)((qh >> e) & 1) << 4);
-    }
+    const __m128i q = _mm_loadu_si128((const __m128i *)(const void *)qs), m4 = _mm_set1_epi8(0x0F);
+    const __m256i lo = _mm256_set_m128i(_mm_and_si128(_mm_srli_epi16(q, 4), m4), _mm_and_si128(q, m4));
+    /* bit e of qh to bit 4 of byte e: each byte of qh spread over 8 bytes, then tested */
+    const __m256i spread = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh),
+                                               _mm256_setr_epi64x(0, 0x0101010101010101, 0x0202020202020202, 0x0303030303030303));
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ull);
+    const __m256i fifth = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(spread, bit), bit), _mm256_set1_epi8(0x10));
+    scatter4(_mm256_or_si256(lo, fifth), out + 4 * r);
 }
 
 void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
