@@ -49,7 +49,7 @@ static void test_defaults(void) {
     CHECK_NEAR(c.repeat_penalty, 1.1, 0);
     CHECK_EQ_INT(c.seed, -1);
     CHECK_EQ_INT(c.max_tokens, -1);
-    CHECK(c.repack); /* REPACK on unless turned off */
+    CHECK_EQ_INT(c.repack, FC_REPACK_AUTO); /* the planner decides (host memory) */
     CHECK(c.system_prompt == NULL && c.prompt == NULL && c.n_gpu_specs == 0 && c.config_path == NULL);
     for (int s = 0; s < FC_SET_COUNT; s++) CHECK_EQ_INT(c.origin[s].src, FC_SRC_DEFAULT);
     config_free(&c);
@@ -305,6 +305,28 @@ static int apply(fc_config *c, fc_err *e, int argc, char **argv) {
     fc_err_clear(e);
     CHECK(config_init(c, e) == 0);
     return config_apply_args(c, argc, argv, NULL, NULL, e);
+}
+
+/* REPACK's values: auto, on, off, and the flags */
+static void test_repack_values(void) {
+    fc_config c;
+    fc_err e = {0};
+    static const struct { const char *v; fc_repack want; } cases[] = {
+        {"auto", FC_REPACK_AUTO}, {"on", FC_REPACK_ON}, {"off", FC_REPACK_OFF}, {"true", FC_REPACK_ON}, {"false", FC_REPACK_OFF}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        char *argv[] = {"--repack", (char *)cases[i].v};
+        CHECK_MSG(apply(&c, &e, 2, argv) == 0, "%s: %s", cases[i].v, e.msg);
+        CHECK_EQ_INT(c.repack, cases[i].want);
+        config_free(&c);
+    }
+    char *no[] = {"--no-repack"};
+    CHECK(apply(&c, &e, 1, no) == 0);
+    CHECK_EQ_INT(c.repack, FC_REPACK_OFF);
+    config_free(&c);
+    char *bad[] = {"--repack", "sometimes"};
+    CHECK(apply(&c, &e, 2, bad) < 0);
+    CHECK_MSG(strstr(e.msg, "\"auto\", \"on\", \"off\"") != NULL, "%s", e.msg);
+    config_free(&c);
 }
 
 static void test_flags(void) {
@@ -570,6 +592,7 @@ int main(void) {
     T_RUN(test_invalid_json);
     T_RUN(test_mangled);
     T_RUN(test_flags);
+    T_RUN(test_repack_values);
     T_RUN(test_precedence);
     T_RUN(test_model_path);
     T_RUN(test_lookup);

@@ -333,6 +333,45 @@ static void test_no_gpu(void) {
     CHECK_EQ_INT(r.cfg.n_ctx, 4096);
 }
 
+/* REPACK auto: the copy where the host's memory holds it with the mapped
+ * weights and the rest, off (with its reason, the context kept) where not;
+ * REPACK on keeps it and the context shrinks instead. */
+static void test_repack_auto(void) {
+    gpu_inventory none = {.n = 0};
+    snprintf(none.host_source, sizeof none.host_source, "MemAvailable (test)");
+    plan_params p;
+    plan_params_default(&p);
+    p.repack = MEM_REPACK_AVX2;
+    p.repack_auto = true;
+    p.n_ctx = PLAN_AUTO;
+    plan_result r;
+    fc_err e = {0};
+    const mem_model *m = fx(&FX_MISTRAL_7B);
+    none.host_avail = 64 * GiB;
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    const uint64_t rp = r.cpu.repacked, w = r.cpu.weights, rest = plan_host_need(&r) - rp;
+    const uint32_t ctx = r.cfg.n_ctx;
+    CHECK(rp > 3 * GiB && r.cfg.repack == MEM_REPACK_AVX2);
+    CHECK(!has_line(r.reasons, r.n_reasons, "REPACK auto"));
+    none.host_avail = rp + w + rest; /* exactly enough */
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    CHECK_EQ_U64(r.cpu.repacked, rp);
+    none.host_avail = rp + w + rest - 1;
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    CHECK_EQ_U64(r.cpu.repacked, 0);
+    CHECK_EQ_INT(r.cfg.repack, MEM_REPACK_OFF);
+    CHECK_EQ_INT(r.cfg.n_ctx, ctx);
+    CHECK(has_line(r.reasons, r.n_reasons, "repacked weights: off (REPACK auto)"));
+    CHECK(plan_host_need(&r) <= none.host_avail);
+    p.repack_auto = false; /* REPACK on: the copy stays, it fits without the mapped weights */
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    CHECK_EQ_U64(r.cpu.repacked, rp);
+    none.host_avail = rp + rest / 2; /* on, short: the context shrinks to fit */
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    CHECK_EQ_U64(r.cpu.repacked, rp);
+    CHECK(r.cfg.n_ctx < ctx && plan_host_need(&r) <= none.host_avail);
+}
+
 static void test_multi_gpu(void) {
     const mem_model *m = fx(&FX_MIXTRAL_8X7B);
     gpu_inventory inv = {.n = 2};
@@ -413,6 +452,7 @@ int main(void) {
     T_RUN(test_kv_auto);
     T_RUN(test_ctx_auto);
     T_RUN(test_no_gpu);
+    T_RUN(test_repack_auto);
     T_RUN(test_multi_gpu);
     T_RUN(test_vram_reserve);
     T_RUN(test_bad_params);

@@ -210,11 +210,12 @@ static int set_flash_attn(fc_config *c, const cfg_val *v, fc_origin o, const cha
 }
 
 static int set_repack(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "\"on\", \"off\", true or false";
+    *allowed = "\"auto\", \"on\", \"off\", true or false";
     const char *s = val_str(v);
-    if (v->json && cJSON_IsBool(v->json)) c->repack = cJSON_IsTrue(v->json);
-    else if (s && (!strcmp(s, "on") || (v->text && !strcmp(s, "true")))) c->repack = true;
-    else if (s && (!strcmp(s, "off") || (v->text && !strcmp(s, "false")))) c->repack = false;
+    if (v->json && cJSON_IsBool(v->json)) c->repack = cJSON_IsTrue(v->json) ? FC_REPACK_ON : FC_REPACK_OFF;
+    else if (s && !strcmp(s, "auto")) c->repack = FC_REPACK_AUTO;
+    else if (s && (!strcmp(s, "on") || (v->text && !strcmp(s, "true")))) c->repack = FC_REPACK_ON;
+    else if (s && (!strcmp(s, "off") || (v->text && !strcmp(s, "false")))) c->repack = FC_REPACK_OFF;
     else return -1;
     set_origin(c, FC_SET_REPACK, o);
     return 0;
@@ -224,7 +225,7 @@ static int set_repack(fc_config *c, const cfg_val *v, fc_origin o, const char **
 static int set_no_repack(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     (void)v;
     *allowed = "no value";
-    c->repack = false;
+    c->repack = FC_REPACK_OFF;
     set_origin(c, FC_SET_REPACK, o);
     return 0;
 }
@@ -462,7 +463,7 @@ static const struct input {
     {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)", false},
     {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")", false},
     {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads", false},
-    {"REPACK", {"--repack"}, set_repack, "on|off", "repacked copies of the weights for the CPU's prompt kernels (host memory; default on)", false},
+    {"REPACK", {"--repack"}, set_repack, "auto|on|off", "repacked copies of the weights for the CPU's prompt kernels (host memory; auto: unless it is short)", false},
     {NULL, {"--no-repack"}, set_no_repack, NULL, "REPACK off", false},
     {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)", false},
     {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)", false},
@@ -520,7 +521,7 @@ int config_init(fc_config *cfg, fc_err *err) {
     cfg->seed = -1;
     cfg->max_tokens = -1;
     cfg->show_thinking = true;
-    cfg->repack = true;
+    cfg->repack = FC_REPACK_AUTO;
     cfg->host = strdup("127.0.0.1");
     if (!cfg->host) { free(cfg->model); cfg->model = NULL; return fc_errf(err, FC_EFAIL, "config: out of memory"); }
     cfg->port = 8080;
@@ -929,7 +930,7 @@ void config_print(FILE *out, const fc_config *c) {
                o[FC_SET_FLASH_ATTN]);
     print_line(out, "VRAM_RESERVE", fmt_bytes(v, sizeof v, c->vram_reserve), o[FC_SET_VRAM_RESERVE]);
     print_int(out, "N_THREADS", c->n_threads, o[FC_SET_N_THREADS]);
-    print_line(out, "REPACK", c->repack ? "on" : "off", o[FC_SET_REPACK]);
+    print_line(out, "REPACK", c->repack == FC_REPACK_AUTO ? "auto" : c->repack ? "on" : "off", o[FC_SET_REPACK]);
     print_int(out, "N_BATCH", c->n_batch, o[FC_SET_N_BATCH]);
     print_float(out, "TEMPERATURE", c->temperature, o[FC_SET_TEMPERATURE]);
     print_int(out, "TOP_K", c->top_k, o[FC_SET_TOP_K]);

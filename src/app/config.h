@@ -55,6 +55,7 @@ typedef struct fc_origin {
 #define FC_VRAM_RESERVE_DEFAULT 0ull /* the target fraction and the planner's 128 MiB safety reserve already leave room */
 
 typedef enum fc_flash_attn { FC_FA_AUTO, FC_FA_ON, FC_FA_OFF } fc_flash_attn;
+typedef enum fc_repack { FC_REPACK_OFF, FC_REPACK_ON, FC_REPACK_AUTO } fc_repack; /* OFF is 0: `if (repack)` */
 
 typedef struct fc_config {
     char *model;           /* path of the GGUF file (default: the cached default model) */
@@ -81,8 +82,9 @@ typedef struct fc_config {
     char *prompt;          /* -p: a first user message / the run prompt; NULL if none */
     char *chat_template_file; /* CHAT_TEMPLATE_FILE: a Jinja chat template used instead of the model's; NULL */
     bool show_thinking;    /* THINKING: show (true, dimmed) or hide a reasoning model's thinking */
-    bool repack;           /* REPACK: weights the CPU's prompt kernels read faster in another layout get a
-                            * copy in it at load (host memory, a plan item); default on */
+    fc_repack repack;      /* REPACK: weights the CPU's prompt kernels read faster in another layout get a
+                            * copy in it at load (host memory, a plan item); auto (the default): unless the
+                            * host's memory cannot hold it with the rest (the planner decides) */
     char **gpu_specs;      /* --gpu SPEC, in order (n_gpu_specs); parsed by the GPU module */
     int n_gpu_specs;
     char *ram_spec;        /* --ram SIZE: host memory to plan with instead of the measured (NULL: measure) */

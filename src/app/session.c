@@ -148,6 +148,7 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
     /* the layouts the engine's kernels on this CPU read (quant_init picks them as the engine will) */
     quant_init(QUANT_ISA_AUTO);
     pp->repack = cfg->repack ? quant_repack_set() : MEM_REPACK_OFF;
+    pp->repack_auto = cfg->repack == FC_REPACK_AUTO;
 }
 
 int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err) {

@@ -502,6 +502,20 @@ static int plan_compute_ctx(const mem_model *m, const gpu_inventory *inv, const 
     uint64_t avail = inv ? inv->host_avail : 0;
     if (!avail) return 0; /* unknown: nothing to check against */
     uint64_t need = plan_host_need(r);
+    /* REPACK auto: the copy only where the memory holds it besides the
+     * mapped weights it duplicates (they are read for every generated
+     * token; evicting them means reading the file again and again) and the
+     * rest; else off before any context is given up */
+    if (p->repack_auto && r->cpu.repacked && need + r->cpu.weights > avail) {
+        const uint64_t rp = r->cpu.repacked, w = r->cpu.weights;
+        plan_params q = *p;
+        q.repack = MEM_REPACK_OFF;
+        q.repack_auto = false;
+        if (plan_compute_ctx(m, inv, &q, r, err)) return -1;
+        reason(r, "repacked weights: off (REPACK auto): the copy (%s) with the CPU's mapped weights (%s) and the rest "
+                  "(%s) is more than %s; REPACK on keeps it", B(rp), B(w), B(need - rp), inv->host_source);
+        return 0;
+    }
     if (need <= avail) {
         char rp[64] = "";
         if (r->cpu.repacked) snprintf(rp, sizeof rp, ", repacked weights %s", B(r->cpu.repacked));

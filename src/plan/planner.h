@@ -74,6 +74,8 @@ typedef struct plan_params {
                             * the GPUs there and leave half the host memory free */
     uint32_t repack;       /* REPACK: the CPU's repacked layouts (enum mem_repack, the engine's
                             * quant_repack_set()), MEM_REPACK_OFF when off */
+    bool repack_auto;      /* REPACK auto: the planner turns the copy off (with a reason) where the host's
+                            * available memory cannot hold it, the CPU's mapped weights and the rest */
 } plan_params;
 
 typedef struct plan_device {
