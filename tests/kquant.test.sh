@@ -45,6 +45,12 @@ if [ -r "$tok_model" ]; then
 else
   echo "skip repacked weights on the default model: not fetched (make models)"; skip=$((skip + 1))
 fi
+gemma=${XDG_CACHE_HOME:-$HOME/.cache}/fitchat/models/gemma-3-270m-q4_k_m.gguf
+if [ -r "$gemma" ]; then # Q8_0, Q5_0, Q4_K and Q6_K layer matrices
+  repack_same "Gemma 3 270M Q4_K_M" "$gemma" "2 105 2364 107 3048 563 506 2864 529 9405 236881 1599 2203 532 2864 4906 236761 108 13 204 1004 7223"
+else
+  echo "skip repacked weights on Gemma 3 270M: not fetched (make models-extra)"; skip=$((skip + 1))
+fi
 # Batch invariance on K-quant weights (Q4_K, Q6_K: the dot4 kernels that serve several
 # sequences' generation tokens in one step): test_engine's check (8 sequences alone and in
 # one batch, bit for bit) on gen_llama_1b's tiny Q4_K_M llama.

@@ -247,7 +247,8 @@ static void test_repacked_items(void) {
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_0, 640, 20), 2ull * 20 * 288);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_1, 64, 8), 2ull * 320);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, 48, 8), 0); /* not whole blocks */
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q8_0, 4096, 4096), 0);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q8_0, 4096, 4096), 4096ull / 8 * 128 * 288);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_NL, 4096, 4096), 0);
     loaded l;
     if (load(&FX_MISTRAL_7B, &l)) return;
     mem_config c = CFG_F16_4K;

@@ -152,6 +152,7 @@ _Static_assert(sizeof(blk_q4_kx8) == MEM_REPACK_Q4_K_X8_BYTES, "the memory model
 _Static_assert(sizeof(blk_q6_kx8) == MEM_REPACK_Q6_K_X8_BYTES, "the memory model's Q6_K x8 size");
 _Static_assert(sizeof(blk_q5_0x8) == MEM_REPACK_Q5_0_X8_BYTES, "the memory model's Q5_0 x8 size");
 _Static_assert(sizeof(blk_q5_1x8) == MEM_REPACK_Q5_1_X8_BYTES, "the memory model's Q5_1 x8 size");
+_Static_assert(sizeof(blk_q8_0x8) == MEM_REPACK_Q8_0_X8_BYTES, "the memory model's Q8_0 x8 size");
 _Static_assert(sizeof(blk_q4_0x8) == MEM_REPACK_Q4_0_X8_BYTES, "the memory model's Q4_0 x8 size");
 _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model's Q4_1 x8 size");
 static const quant_repacker repackers_avx2[] = {
@@ -163,6 +164,8 @@ static const quant_repacker repackers_avx2[] = {
      quant_avx2_tile_q5_0x8},
     {MEM_REPACK_AVX2, GGML_TYPE_Q5_1, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q5_1x8), quant_avx2_repack_q5_1,
      quant_avx2_tile_q5_1x8},
+    {MEM_REPACK_AVX2, GGML_TYPE_Q8_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q8_0x8), quant_avx2_repack_q8_0,
+     quant_avx2_tile_q8_0x8},
     {MEM_REPACK_AVX2, GGML_TYPE_Q4_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q4_0x8), quant_avx2_repack_q4_0,
      quant_avx2_tile_q4_0x8},
     {MEM_REPACK_AVX2, GGML_TYPE_Q4_1, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q4_1x8), quant_avx2_repack_q4_1,

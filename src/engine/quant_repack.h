@@ -9,6 +9,8 @@
  *   Q5_0: one blk_q5_0x8 per block of 32 values (288 bytes for 8 x 22 =
  *         176: the 5-bit codes as bytes); Q5_1 likewise with the mins
  *         (blk_q5_1x8, 320 bytes for 8 x 24 = 192);
+ *   Q8_0: one blk_q8_0x8 per block of 32 values (288 bytes for 8 x 34 =
+ *         272);
  *   Q4_0: one blk_q4_0x8 per block of 32 values (160 bytes for 8 x 18 =
  *         144: the nibbles stay packed); Q4_1 likewise with the mins
  *         (blk_q4_1x8, 192 bytes for 8 x 20 = 160). */
@@ -41,6 +43,12 @@ typedef struct {
 _Static_assert(sizeof(blk_q5_0x8) == 288, "blk_q5_0x8 is 288 bytes");
 
 typedef struct {
+    float d[8];            /* the rows' f16 scales as floats */
+    int8_t qs[256];        /* [c 0..7][r 0..7][4]: row r's qs[4c .. 4c + 4] */
+} blk_q8_0x8;
+_Static_assert(sizeof(blk_q8_0x8) == 288, "blk_q8_0x8 is 288 bytes");
+
+typedef struct {
     float d[8], m[8];      /* the rows' f16 scales and mins as floats */
     uint8_t qs[256];       /* as blk_q5_0x8's */
 } blk_q5_1x8;
@@ -65,6 +73,9 @@ void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, i
                             size_t out_stride);
 void quant_avx2_repack_q5_1(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q5_1x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q8_0(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q8_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
                             size_t out_stride);
 void quant_avx2_repack_q4_0(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,

@@ -358,6 +358,48 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
+/* ---- Q8_0 --------------------------------------------------------------------
+ * Signed codes, eight rows interleaved four at a time. As in the 4x4 tile
+ * (isum4_s): |w| times the activation with w's sign, each maddubs pair sum
+ * (up to 2 * 128 * 127) widened by a madd at once; no mins: acc = fma(S,
+ * d * d_a, acc) per block. */
+
+void quant_avx2_repack_q8_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_q8_0x8 *o = dst;
+    for (int64_t i = 0; i < n_in / FC_QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q8_0 *b = (const blk_q8_0 *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            for (int c = 0; c < 8; c++) memcpy(o->qs + 32 * c + 4 * r, b->qs + 4 * c, 4);
+        }
+}
+
+static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *w, const uint8_t *act, size_t act_stride,
+                                                              int64_t n, float *out, size_t out_stride, const int NT,
+                                                              const int unused) {
+    (void)unused;
+    __m256 facc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1);
+    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+        const fc_block_q8 *a[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i s[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+            const __m256i u = _mm256_sign_epi8(q, q);
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+                s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(bcast4(a[t]->qs + 4 * c), q)), one));
+        }
+        const __m256 d = _mm256_loadu_ps(w->d);
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
 /* n_tok tokens: passes of 4, then one at a time */
 #define X8_TILE(NAME, KERNEL, HAS_M)                                                                        \
     void NAME(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride) { \
@@ -370,6 +412,7 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
     }
 X8_TILE(quant_avx2_tile_q4_kx8, tile_q4_kx8, 0)
 X8_TILE(quant_avx2_tile_q6_kx8, tile_q6_kx8, 0)
+X8_TILE(quant_avx2_tile_q8_0x8, tile_q8_0x8, 0)
 X8_TILE(quant_avx2_tile_q5_0x8, tile_q5x8, 0)
 X8_TILE(quant_avx2_tile_q5_1x8, tile_q5x8, 1)
 X8_TILE(quant_avx2_tile_q4_0x8, tile_q4x8, 0)

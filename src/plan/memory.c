@@ -268,6 +268,7 @@ uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t 
     switch (type) {
     case GGML_TYPE_Q5_0: return blocks * MEM_REPACK_Q5_0_X8_BYTES;
     case GGML_TYPE_Q5_1: return blocks * MEM_REPACK_Q5_1_X8_BYTES;
+    case GGML_TYPE_Q8_0: return blocks * MEM_REPACK_Q8_0_X8_BYTES;
     case GGML_TYPE_Q4_0: return blocks * MEM_REPACK_Q4_0_X8_BYTES;
     case GGML_TYPE_Q4_1: return blocks * MEM_REPACK_Q4_1_X8_BYTES;
     default: return 0;
