@@ -241,6 +241,7 @@ static void test_repacked_items(void) {
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 12), 1 * 2 * 1280);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 7), 0);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q6_K, 4096, 4096), 4096ull / 8 * 16 * 2464);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_K, 4096, 4096), 4096ull / 8 * 16 * 1536);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_OFF, GGML_TYPE_Q4_K, 4096, 4096), 0);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, 576, 1536), 1536ull / 8 * 18 * 160);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, 576, 1536), 1536ull / 8 * 18 * 192);

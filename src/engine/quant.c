@@ -149,6 +149,7 @@ static const quant_traits *row_of(const quant_kernels *k, uint32_t type) {
 
 #if defined(__x86_64__)
 _Static_assert(sizeof(blk_q4_kx8) == MEM_REPACK_Q4_K_X8_BYTES, "the memory model's Q4_K x8 size");
+_Static_assert(sizeof(blk_q5_kx8) == MEM_REPACK_Q5_K_X8_BYTES, "the memory model's Q5_K x8 size");
 _Static_assert(sizeof(blk_q6_kx8) == MEM_REPACK_Q6_K_X8_BYTES, "the memory model's Q6_K x8 size");
 _Static_assert(sizeof(blk_q5_0x8) == MEM_REPACK_Q5_0_X8_BYTES, "the memory model's Q5_0 x8 size");
 _Static_assert(sizeof(blk_q5_1x8) == MEM_REPACK_Q5_1_X8_BYTES, "the memory model's Q5_1 x8 size");
@@ -158,6 +159,8 @@ _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model
 static const quant_repacker repackers_avx2[] = {
     {MEM_REPACK_AVX2, GGML_TYPE_Q4_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q4_kx8), quant_avx2_repack_q4_k,
      quant_avx2_tile_q4_kx8},
+    {MEM_REPACK_AVX2, GGML_TYPE_Q5_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q5_kx8), quant_avx2_repack_q5_k,
+     quant_avx2_tile_q5_kx8},
     {MEM_REPACK_AVX2, GGML_TYPE_Q6_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q6_kx8), quant_avx2_repack_q6_k,
      quant_avx2_tile_q6_kx8},
     {MEM_REPACK_AVX2, GGML_TYPE_Q5_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q5_0x8), quant_avx2_repack_q5_0,

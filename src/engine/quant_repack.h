@@ -4,6 +4,8 @@
  * AVX2 (quant_repack_avx2.c), groups of 8 consecutive rows:
  *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the
  *         eight rows' 8 x 144 = 1152);
+ *   Q5_K: one blk_q5_kx8 per super-block (1536 bytes for 8 x 176 = 1408:
+ *         Q4_K's layout and the fifth bits interleaved the same way);
  *   Q6_K: one blk_q6_kx8 per super-block (2464 bytes for 8 x 210 = 1680:
  *         the 6-bit codes as bytes, the scales twice over);
  *   Q5_0: one blk_q5_0x8 per block of 32 values (288 bytes for 8 x 22 =
@@ -26,6 +28,12 @@ typedef struct {
     uint8_t qs[1024];      /* [j 0..3][c 0..7][r 0..7][4]: row r's qs[32j + 4c .. + 4] */
 } blk_q4_kx8;
 _Static_assert(sizeof(blk_q4_kx8) == 1280, "blk_q4_kx8 is 1280 bytes");
+
+typedef struct {
+    blk_q4_kx8 k4;         /* d, dmin, scales, mins, the low four bits of the codes: as Q4_K's */
+    uint8_t qh[256];       /* [c 0..7][r 0..7][4]: row r's qh[4c .. 4c + 4] (bit s: sub-block s's element) */
+} blk_q5_kx8;
+_Static_assert(sizeof(blk_q5_kx8) == 1536, "blk_q5_kx8 is 1536 bytes");
 
 typedef struct {
     float d[8];            /* the rows' f16 scales as floats */
@@ -82,6 +90,9 @@ void quant_avx2_tile_q4_0x8(const void *w, const void *act, size_t act_stride, i
                             size_t out_stride);
 void quant_avx2_repack_q4_1(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_1x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                            size_t out_stride);
+void quant_avx2_repack_q5_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_q5_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
                             size_t out_stride);
 void quant_avx2_repack_q6_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q6_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,

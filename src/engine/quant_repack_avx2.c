@@ -1,4 +1,4 @@
-/* quant_repack_avx2 — Q4_K, Q6_K, Q5_0, Q5_1, Q4_0 and Q4_1 weights repacked at
+/* quant_repack_avx2 — Q4_K, Q5_K, Q6_K, Q5_0, Q5_1, Q4_0 and Q4_1 weights repacked at
  * load for the AVX2 prompt path (compiled with -mavx2 -mfma -mf16c), and the
  * 8-row tiles over them (the legacy types: at the end of the file).
  *
@@ -29,43 +29,64 @@
 
 #define QK FC_QK_K
 
-/* Q4_K row-major -> blk_q4_kx8, rows [0, 8) of a group */
-void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst) {
-    const int64_t nb = n_in / QK;
-    blk_q4_kx8 *o = dst;
-    for (int64_t i = 0; i < nb; i++, o++) {
-        for (int r = 0; r < 8; r++) {
-            const blk_q4_k *b = (const blk_q4_k *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
-            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
-            o->dmin[r] = _cvtsh_ss(fc_rd16(b->dmin));
-            for (int s = 0; s < 8; s++) {
-                int sc, m;
-                quant_k4_scale_min(b->scales, s, &sc, &m);
-                o->sc[s][2 * r] = o->sc[s][2 * r + 1] = (uint8_t)sc;
-                o->mn[s / 2][2 * r + s % 2] = (uint8_t)m;
-            }
-            for (int j = 0; j < 4; j++)
-                for (int c = 0; c < 8; c++) memcpy(o->qs + 256 * j + 32 * c + 4 * r, b->qs + 32 * j + 4 * c, 4);
-        }
-    }
-}
-
 static inline __m256i bcast4(const int8_t *p) {
     int32_t v;
     memcpy(&v, p, 4);
     return _mm256_set1_epi32(v);
 }
 
-/* 8 rows x NT tokens over super-blocks of one row group */
-static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *w, const uint8_t *act, size_t act_stride,
-                                                              int64_t n, float *out, size_t out_stride, const int NT,
-                                                              const int unused) {
-    (void)unused;
+/* row r's d, dmin, scales, mins and code bytes (Q4_K's and Q5_K's common part) */
+static void pack_k45_row(const uint8_t *d, const uint8_t *dmin, const uint8_t *scales, const uint8_t *qs, int r,
+                         blk_q4_kx8 *o) {
+    o->d[r] = _cvtsh_ss(fc_rd16(d));
+    o->dmin[r] = _cvtsh_ss(fc_rd16(dmin));
+    for (int s = 0; s < 8; s++) {
+        int sc, m;
+        quant_k4_scale_min(scales, s, &sc, &m);
+        o->sc[s][2 * r] = o->sc[s][2 * r + 1] = (uint8_t)sc;
+        o->mn[s / 2][2 * r + s % 2] = (uint8_t)m;
+    }
+    for (int j = 0; j < 4; j++)
+        for (int c = 0; c < 8; c++) memcpy(o->qs + 256 * j + 32 * c + 4 * r, qs + 32 * j + 4 * c, 4);
+}
+
+/* Q4_K row-major -> blk_q4_kx8, rows [0, 8) of a group */
+void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_q4_kx8 *o = dst;
+    for (int64_t i = 0; i < n_in / QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q4_k *b = (const blk_q4_k *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            pack_k45_row(b->d, b->dmin, b->scales, b->qs, r, o);
+        }
+}
+
+/* Q5_K: the same, and the fifth bits (qh) interleaved four bytes at a time */
+void quant_avx2_repack_q5_k(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_q5_kx8 *o = dst;
+    for (int64_t i = 0; i < n_in / QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_q5_k *b = (const blk_q5_k *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            pack_k45_row(b->d, b->dmin, b->scales, b->qs, r, &o->k4);
+            for (int c = 0; c < 8; c++) memcpy(o->qh + 32 * c + 4 * r, b->qh + 4 * c, 4);
+        }
+}
+
+/* 8 rows x NT tokens over super-blocks of one row group; Q5: blk_q5_kx8
+ * (the fifth bit of a code from qh, and the int16 sums of four chunks at a
+ * time: 8 products of at most 31 * 128, |sum| <= 31744), else blk_q4_kx8 */
+static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, const uint8_t *act, size_t act_stride,
+                                                             int64_t n, float *out, size_t out_stride, const int NT,
+                                                             const int Q5) {
+    const size_t bb = Q5 ? sizeof(blk_q5_kx8) : sizeof(blk_q4_kx8);
+    const int CH = Q5 ? 4 : 8; /* chunks per int16 sum */
+    const uint8_t *wb = wv;
     __m256 facc[8];
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
-    for (int64_t i = 0; i < n / QK; i++, w++) {
-        _Pragma("GCC unroll 8") for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m16 = _mm256_set1_epi8(0x10);
+    for (int64_t i = 0; i < n / QK; i++, wb += bb) {
+        const blk_q4_kx8 *w = (const blk_q4_kx8 *)(const void *)wb;
+        const uint8_t *qh = wb + sizeof(blk_q4_kx8);
+        _Pragma("GCC unroll 8") for (int k = 0; k < (int)bb; k += 64) __builtin_prefetch((const char *)(wb + 2 * bb) + k);
         const fc_block_q8k *a[8];
         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
         __m256i acc[8];
@@ -73,20 +94,27 @@ static inline __attribute__((always_inline)) void tile_q4_kx8(const blk_q4_kx8 *
         _Pragma("GCC unroll 8") for (int j = 0; j < 4; j++) {
             _Pragma("GCC unroll 8") for (int h = 0; h < 2; h++) {
                 const int s = 2 * j + h;
-                __m256i p[8];
-                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
-                _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
-                    const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
-                    const __m256i codes = h ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
-                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-                        p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 32 * s + 4 * c)));
-                        /* keeps the chain in order in a register: GCC otherwise rebalances it
-                         * into a tree whose partial sums spill to the stack */
-                        __asm__("" : "+x"(p[t]));
-                    }
-                }
                 const __m256i sc = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sc[s]));
-                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p[t], sc));
+                _Pragma("GCC unroll 2") for (int c0 = 0; c0 < 8; c0 += CH) {
+                    __m256i p[8];
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+                    _Pragma("GCC unroll 8") for (int c = c0; c < c0 + CH; c++) {
+                        const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
+                        __m256i codes = h ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
+                        if (Q5) { /* bit s of the qh byte to bit 4 (a 16-bit shift: what crosses bytes is masked) */
+                            const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(qh + 32 * c));
+                            const __m256i f = s <= 4 ? _mm256_slli_epi16(b, 4 - s) : _mm256_srli_epi16(b, s - 4);
+                            codes = _mm256_or_si256(codes, _mm256_and_si256(f, m16));
+                        }
+                        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+                            p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 32 * s + 4 * c)));
+                            /* keeps the chain in order in a register: GCC otherwise rebalances it
+                             * into a tree whose partial sums spill to the stack */
+                            __asm__("" : "+x"(p[t]));
+                        }
+                    }
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_madd_epi16(p[t], sc));
+                }
             }
         }
         const __m256 d = _mm256_loadu_ps(w->d), dmin = _mm256_loadu_ps(w->dmin);
@@ -182,7 +210,7 @@ static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *
                         const __m256i codes = q6_codes(w, h, k, c);
                         _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
                             p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 128 * h + 32 * k + 4 * c)));
-                            __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
+                            __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_k45x8) */
                         }
                     }
                     const int s = 8 * h + 2 * k + cp / 4;
@@ -281,7 +309,7 @@ static inline __attribute__((always_inline)) void tile_q5x8(const uint8_t *w, co
                 const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
                 _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
                     p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(codes, bcast4(a[t]->qs + 4 * c)));
-                    __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
+                    __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_k45x8) */
                 }
             }
             _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(p[t], one));
@@ -344,7 +372,7 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
             const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
             _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
                 p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(lo, bcast4(a[t]->qs + 4 * c)));
-                __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_q4_kx8) */
+                __asm__("" : "+x"(p[t])); /* in order, in a register (see tile_k45x8) */
                 p[t] = _mm256_add_epi16(p[t], _mm256_maddubs_epi16(hi, bcast4(a[t]->qs + 16 + 4 * c)));
                 __asm__("" : "+x"(p[t]));
             }
@@ -410,7 +438,8 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
         for (; t < n_tok; t++)                                                                              \
             KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1, HAS_M); \
     }
-X8_TILE(quant_avx2_tile_q4_kx8, tile_q4_kx8, 0)
+X8_TILE(quant_avx2_tile_q4_kx8, tile_k45x8, 0)
+X8_TILE(quant_avx2_tile_q5_kx8, tile_k45x8, 1)
 X8_TILE(quant_avx2_tile_q6_kx8, tile_q6_kx8, 0)
 X8_TILE(quant_avx2_tile_q8_0x8, tile_q8_0x8, 0)
 X8_TILE(quant_avx2_tile_q5_0x8, tile_q5x8, 0)

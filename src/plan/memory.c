@@ -262,6 +262,7 @@ uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t 
     if (repack != MEM_REPACK_AVX2 || n_in <= 0 || n_rows <= 0) return 0;
     const uint64_t groups = (uint64_t)n_rows / MEM_REPACK_X8_ROWS;
     if (type == GGML_TYPE_Q4_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q4_K_X8_BYTES;
+    if (type == GGML_TYPE_Q5_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q5_K_X8_BYTES;
     if (type == GGML_TYPE_Q6_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q6_K_X8_BYTES;
     if (n_in % 32) return 0;
     const uint64_t blocks = groups * (uint64_t)(n_in / 32);

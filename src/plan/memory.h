@@ -129,11 +129,12 @@ typedef struct mem_config {
  * REPACK setting turns it off). */
 enum mem_repack {
     MEM_REPACK_OFF = 0,
-    MEM_REPACK_AVX2 = 1,  /* 8 rows interleaved: Q4_K, Q6_K: MEM_REPACK_Q*_K_X8_BYTES per 8 rows x 256 values;
+    MEM_REPACK_AVX2 = 1,  /* 8 rows interleaved: Q4_K, Q5_K, Q6_K: MEM_REPACK_Q*_K_X8_BYTES per 8 rows x 256 values;
                            * Q5_0, Q5_1, Q8_0, Q4_0, Q4_1: MEM_REPACK_Q*_X8_BYTES per 8 rows x 32 values */
 };
 #define MEM_REPACK_X8_ROWS 8u
 #define MEM_REPACK_Q4_K_X8_BYTES 1280u
+#define MEM_REPACK_Q5_K_X8_BYTES 1536u
 #define MEM_REPACK_Q6_K_X8_BYTES 2464u
 #define MEM_REPACK_Q5_0_X8_BYTES 288u
 #define MEM_REPACK_Q5_1_X8_BYTES 320u
