@@ -9,9 +9,14 @@
  * The model runs as the chat would run it here: the settings come through
  * the one config loader (defaults, modelconf.json, flags: -m, -ngl, -ctk,
  * -ctv, -c, -b, --gpu, --target, ...) and the session's plan; the bench's
- * own flags (-p, -n, -d, -r, -t LIST, --attn) are taken out first. The
+ * own flags (-p, -n, -d, -r, -t LIST, --attn, -np) are taken out first. The
  * context grows to what the tests need, the batch is the prompt test's
- * length unless -b / N_BATCH says otherwise, and sampling is greedy. */
+ * length unless -b / N_BATCH says otherwise, and sampling is greedy.
+ *
+ * With -np P (P >= 2) the generation test is the server's: P sequences with
+ * a KV cache each (planned as `fitchat serve -np P` plans them), each step
+ * one engine_eval_batch of one token per sequence with its logits (fixed
+ * tokens: the evaluation without the sampling), tokens/s summed over the P. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -49,13 +54,39 @@ static int fill_depth(fc_engine *e, const int32_t *toks, int depth, int n_batch,
     return 0;
 }
 
+/* tgN with P sequences: each gets toks[depth] after the first depth tokens,
+ * then n batched steps of one token per sequence; aggregate tokens/s. */
+static double run_parallel(fc_engine *e, const int32_t *toks, int depth, int n_batch, int n, int P, fc_err *err) {
+    fc_batch_item it[FC_N_SEQ_MAX];
+    int32_t tok[FC_N_SEQ_MAX];
+    for (int q = 0; q < P; q++) {
+        engine_seq_rewind(e, q, 0);
+        for (int i = 0; i < depth; i += n_batch) {
+            fc_batch_item d = {q, toks + i, depth - i < n_batch ? depth - i : n_batch, false};
+            if (engine_eval_batch(e, &d, 1, err)) return -1;
+        }
+    }
+    for (int q = 0; q < P; q++) it[q] = (fc_batch_item){q, toks + depth, 1, true};
+    if (engine_eval_batch(e, it, P, err)) return -1;
+    const double t0 = now_s();
+    for (int step = 0; step < n; step++) {
+        for (int q = 0; q < P; q++) {
+            tok[q] = toks[depth + 1 + (step + 5 * q) % (n + 1)]; /* the sequences differ */
+            it[q] = (fc_batch_item){q, &tok[q], 1, true};
+        }
+        if (engine_eval_batch(e, it, P, err)) return -1;
+    }
+    return (double)n * P / (now_s() - t0);
+}
+
 /* One run of a test (tokens toks[depth..depth + n) after the first depth in
  * the context; tg: n tokens generated after toks[depth]); returns tokens/s
  * or -1 with err. */
-static double run_test(fc_session *s, const int32_t *toks, int depth, int n_batch, int n, bool batch, gen_history *hist,
-                       fc_err *err) {
+static double run_test(fc_session *s, const int32_t *toks, int depth, int n_batch, int n, bool batch, int par,
+                       gen_history *hist, fc_err *err) {
     fc_engine *e = s->engine;
     if (fill_depth(e, toks, depth, n_batch, err)) return -1;
+    if (par > 1 && !batch) return run_parallel(s->engine, toks, depth, n_batch, n, par, err);
     double t0 = now_s();
     if (batch) {
         if (engine_eval(e, toks + depth, n, NULL, err)) return -1;
@@ -88,7 +119,7 @@ static int parse_list(const char *s, int *out, int cap) {
 }
 
 typedef struct bench_flags {
-    int n_pp, n_tg, reps, depth;
+    int n_pp, n_tg, reps, depth, n_par;
     const char *threads;     /* -t LIST */
     const char *attn;        /* --attn flash|plain */
     bool help;
@@ -100,9 +131,10 @@ static int bench_flag(bench_flags *b, int argc, char **argv, int i, fc_err *err)
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) { b->help = true; return 1; }
     int *num = !strcmp(a, "-p") ? &b->n_pp : !strcmp(a, "-n") ? &b->n_tg : !strcmp(a, "-d") ? &b->depth
-             : !strcmp(a, "-r") ? &b->reps : NULL;
+             : !strcmp(a, "-r") ? &b->reps : !strcmp(a, "-np") || !strcmp(a, "--parallel") ? &b->n_par : NULL;
     if (num) {
-        long lo = num == &b->reps ? 1 : 0, hi = num == &b->reps ? 1000 : num == &b->depth ? 1 << 20 : 65536;
+        long lo = num == &b->reps || num == &b->n_par ? 1 : 0;
+        long hi = num == &b->reps ? 1000 : num == &b->depth ? 1 << 20 : num == &b->n_par ? FC_N_SEQ_MAX : 65536;
         char *end = NULL;
         long x = v ? strtol(v, &end, 10) : 0;
         if (!v || end == v || *end || x < lo || x > hi)
@@ -124,13 +156,15 @@ static int bench_flag(bench_flags *b, int argc, char **argv, int i, fc_err *err)
 }
 
 static void usage(void) {
-    printf("usage: fitchat bench [-p N] [-n N] [-d N] [-t T[,T...]] [-r REPS] [--attn flash|plain] [SETTINGS]\n"
+    printf("usage: fitchat bench [-p N] [-n N] [-d N] [-t T[,T...]] [-r REPS] [--attn flash|plain] [-np P] [SETTINGS]\n"
            "  -p N   prompt-processing test of N tokens (0 = skip; default 128)\n"
            "  -n N   generation test of N tokens (0 = skip; default 64)\n"
            "  -d N   depth: both tests start with N tokens already in the context (default 0)\n"
            "  -t T   thread counts, comma separated (default: N_THREADS, else all cores)\n"
            "  -r R   repetitions (default 5; median and min..max reported)\n"
-           "  --attn flash|plain   the attention kernel (FLASH_ATTN)\n\n"
+           "  --attn flash|plain   the attention kernel (FLASH_ATTN)\n"
+           "  -np P  the generation test as the server runs it: P sequences, one batched step\n"
+           "         per token of each (fixed tokens, no sampling); tokens/s summed (default 1)\n\n"
            "The model runs as `fitchat chat` would run it here: the same settings (defaults,\n"
            "modelconf.json, then these flags) and the same plan. -ngl N puts the output head and the\n"
            "last N layers on the GPU; --gpu sim:SIZE emulates one in host memory. Settings:\n");
@@ -138,7 +172,7 @@ static void usage(void) {
 }
 
 int cmd_bench(int argc, char **argv) {
-    bench_flags bf = {.n_pp = 128, .n_tg = 64, .reps = 5};
+    bench_flags bf = {.n_pp = 128, .n_tg = 64, .reps = 5, .n_par = 1};
     fc_err err = {0};
     /* split argv: the bench's flags here, the rest to the config loader */
     char **rest = calloc((size_t)argc + 1, sizeof *rest);
@@ -163,7 +197,7 @@ int cmd_bench(int argc, char **argv) {
         return 2;
     }
     /* what the tests need of the context and the batch */
-    const int n_pp = bf.n_pp, n_tg = bf.n_tg, depth = bf.depth, reps = bf.reps;
+    const int n_pp = bf.n_pp, n_tg = bf.n_tg, depth = bf.depth, reps = bf.reps, n_par = bf.n_par;
     int need = depth + (n_pp > n_tg ? n_pp : n_tg) + 2;
     if (need < (int)FC_N_CTX_MIN) need = (int)FC_N_CTX_MIN;
     char num[32];
@@ -173,10 +207,15 @@ int cmd_bench(int argc, char **argv) {
     }
     if (cfg.origin[FC_SET_N_BATCH].src == FC_SRC_DEFAULT) {
         int n_batch = n_pp > 0 ? n_pp : depth > 0 ? (depth < 512 ? depth : 512) : 1;
+        if (n_batch < n_par) n_batch = n_par; /* one step holds a token of each sequence */
         snprintf(num, sizeof num, "%d", n_batch);
         if (config_set_key(&cfg, "N_BATCH", num, "-p/-n/-d", &err)) goto fail_cfg;
     }
     if (bf.attn && config_set_key(&cfg, "FLASH_ATTN", !strcmp(bf.attn, "flash") ? "on" : "off", "--attn", &err)) goto fail_cfg;
+    if (n_par > 1) {
+        snprintf(num, sizeof num, "%d", n_par);
+        if (config_set_key(&cfg, "N_PARALLEL", num, "-np", &err)) goto fail_cfg;
+    }
     cfg.temperature = 0; /* greedy: the same tokens every run */
 
     int32_t *toks = NULL;
@@ -185,7 +224,7 @@ int cmd_bench(int argc, char **argv) {
     for (int ti = 0; ti < n_threads_list; ti++) {
         cfg.n_threads = threads[ti] > 0 ? threads[ti] : 1;
         fc_session s;
-        session_opts so = {.progress = session_progress_stderr};
+        session_opts so = {.progress = session_progress_stderr, .server = n_par > 1};
         if (session_open_ex(&s, &cfg, &so, &err)) goto fail_run;
         const model_desc *d = &s.desc;
         const int n_batch = (int)s.plan.cfg.n_batch;
@@ -200,7 +239,7 @@ int cmd_bench(int argc, char **argv) {
         }
         char size[32], kv[24];
         const char *slash = strrchr(s.model_path, '/');
-        const int tw = depth ? 15 : 7; /* "tg64 @ d1024" */
+        const int tw = (depth ? 15 : 7) + (n_par > 1 ? 4 : 0); /* "tg64 @ d1024", "tg64 x8" */
         if (!header) {
             printf("| %-34s | %10s | %7s | %4s | %9s | %8s | %*s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", tw,
                    "test", "t/s (median, min..max)");
@@ -213,21 +252,23 @@ int cmd_bench(int argc, char **argv) {
             int n = test == 0 ? n_pp : n_tg;
             if (n == 0) continue;
             double *r = malloc((size_t)reps * sizeof *r);
-            if (!r || run_test(&s, toks, depth, n_batch, n, test == 0, &hist, &err) < 0) { /* warm-up */
+            if (!r || run_test(&s, toks, depth, n_batch, n, test == 0, n_par, &hist, &err) < 0) { /* warm-up */
                 free(r);
                 session_close(&s);
                 goto fail_run;
             }
             for (int k = 0; k < reps; k++)
-                if ((r[k] = run_test(&s, toks, depth, n_batch, n, test == 0, &hist, &err)) < 0) {
+                if ((r[k] = run_test(&s, toks, depth, n_batch, n, test == 0, n_par, &hist, &err)) < 0) {
                     free(r);
                     session_close(&s);
                     goto fail_run;
                 }
             qsort(r, (size_t)reps, sizeof *r, cmp_d);
             char label[32], tps[64];
-            if (depth) snprintf(label, sizeof label, "%s%d @ d%d", test == 0 ? "pp" : "tg", n, depth);
-            else snprintf(label, sizeof label, "%s%d", test == 0 ? "pp" : "tg", n);
+            char par[16] = "";
+            if (test == 1 && n_par > 1) snprintf(par, sizeof par, " x%d", n_par);
+            if (depth) snprintf(label, sizeof label, "%s%d%s @ d%d", test == 0 ? "pp" : "tg", n, par, depth);
+            else snprintf(label, sizeof label, "%s%d%s", test == 0 ? "pp" : "tg", n, par);
             snprintf(tps, sizeof tps, "%.2f (%.2f..%.2f)", r[reps / 2], r[0], r[reps - 1]);
             printf("| %-34.34s | %10s | %7d | %4u | %9s | %8s | %*s | %22s |\n", slash ? slash + 1 : s.model_path,
                    fmt_bytes(size, sizeof size, s.file->data_bytes), cfg.n_threads, s.plan.n_gpu_layers, kv,
