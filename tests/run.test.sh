@@ -60,7 +60,7 @@ out=$("$bin" bench -m "$m" -p 8 -n 2 -t 1 -r 1 2>/dev/null); rc=$?
   ok "bench: pp8 and tg2 rows" || bad "bench: rc=$rc '$out'"
 # -np P: the generation test as the server runs it (P sequences per batched step)
 out=$("$bin" bench -m "$m" -p 0 -n 3 -np 4 -t 1 -r 1 2>/dev/null); rc=$?
-[ $rc -eq 0 ] && grep -Eq '\| +tg3 x4 \| +[0-9.]+ \(' <<<"$out" && ! grep -q 'pp' <<<"$out" &&
+[ $rc -eq 0 ] && grep -Eq '\| +tg3 x4 \| +[0-9.]+ \(' <<<"$out" && ! grep -Eq '\| +pp[0-9]' <<<"$out" &&
   ok "bench -np 4: a tg3 x4 row" || bad "bench -np 4: rc=$rc '$out'"
 err=$("$bin" bench -m "$m" -np 65 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *"-np 65"* ]] && ok "bench -np 65: exit 2 naming it" || bad "bench -np 65: rc=$rc '$err'"
