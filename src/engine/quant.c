@@ -156,23 +156,13 @@ _Static_assert(sizeof(blk_q5_1x8) == MEM_REPACK_Q5_1_X8_BYTES, "the memory model
 _Static_assert(sizeof(blk_q8_0x8) == MEM_REPACK_Q8_0_X8_BYTES, "the memory model's Q8_0 x8 size");
 _Static_assert(sizeof(blk_q4_0x8) == MEM_REPACK_Q4_0_X8_BYTES, "the memory model's Q4_0 x8 size");
 _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model's Q4_1 x8 size");
+/* type (Q4_K), its kernels' name (q4_k) and its block (FC_QK_K): one row of the AVX2 set */
+#define REPACKER_AVX2(T, t, block) \
+    {MEM_REPACK_AVX2, GGML_TYPE_##T, MEM_REPACK_X8_ROWS, block, sizeof(blk_##t##x8), quant_avx2_repack_##t, quant_avx2_tile_##t##x8}
 static const quant_repacker repackers_avx2[] = {
-    {MEM_REPACK_AVX2, GGML_TYPE_Q4_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q4_kx8), quant_avx2_repack_q4_k,
-     quant_avx2_tile_q4_kx8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q5_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q5_kx8), quant_avx2_repack_q5_k,
-     quant_avx2_tile_q5_kx8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q6_K, MEM_REPACK_X8_ROWS, FC_QK_K, sizeof(blk_q6_kx8), quant_avx2_repack_q6_k,
-     quant_avx2_tile_q6_kx8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q5_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q5_0x8), quant_avx2_repack_q5_0,
-     quant_avx2_tile_q5_0x8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q5_1, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q5_1x8), quant_avx2_repack_q5_1,
-     quant_avx2_tile_q5_1x8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q8_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q8_0x8), quant_avx2_repack_q8_0,
-     quant_avx2_tile_q8_0x8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q4_0, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q4_0x8), quant_avx2_repack_q4_0,
-     quant_avx2_tile_q4_0x8},
-    {MEM_REPACK_AVX2, GGML_TYPE_Q4_1, MEM_REPACK_X8_ROWS, FC_QK, sizeof(blk_q4_1x8), quant_avx2_repack_q4_1,
-     quant_avx2_tile_q4_1x8},
+    REPACKER_AVX2(Q4_K, q4_k, FC_QK_K), REPACKER_AVX2(Q5_K, q5_k, FC_QK_K), REPACKER_AVX2(Q6_K, q6_k, FC_QK_K),
+    REPACKER_AVX2(Q5_0, q5_0, FC_QK),   REPACKER_AVX2(Q5_1, q5_1, FC_QK),   REPACKER_AVX2(Q8_0, q8_0, FC_QK),
+    REPACKER_AVX2(Q4_0, q4_0, FC_QK),   REPACKER_AVX2(Q4_1, q4_1, FC_QK),
 };
 #endif
 
