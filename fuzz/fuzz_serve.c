@@ -1,6 +1,7 @@
-/* fuzz_serve — libFuzzer target for the server's request parser: the first byte picks the
- * API (chat, completions, ollama chat, ollama generate), the rest is the HTTP body given to
- * srv_request_parse. A refusal must be a 400 with a one-line message (and the error body
+/* fuzz_serve — libFuzzer target for the server's request parsers: the first byte picks the
+ * API (chat, completions, ollama chat, ollama generate, ollama show), the rest is the HTTP
+ * body given to srv_request_parse (srv_show_parse for show: 0, or a 400 / 404 with a
+ * one-line message). A refusal must be a 400 with a one-line message (and the error body
  * valid for it); an accepted request must hold what request.h promises (valid UTF-8 text,
  * values in range) and format a reply without trouble. Anything else is a finding.
  * Seeds: fuzz/corpus-serve/. Run: make -f fuzz/Makefile run-serve. */
@@ -14,7 +15,14 @@
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     if (size < 1) return 0;
-    srv_api api = (srv_api)(data[0] % 4);
+    if (data[0] % 5 == 4) {
+        srv_error se = {0};
+        if (srv_show_parse((const char *)data + 1, size - 1, "model", &se) &&
+            ((se.status != 400 && se.status != 404) || !se.message[0] || strchr(se.message, '\n')))
+            abort();
+        return 0;
+    }
+    srv_api api = (srv_api)(data[0] % 5);
     srv_request r;
     srv_error e = {0};
     srv_sb b = {0};

@@ -118,6 +118,22 @@ static void test_formats(void) {
     srv_sb_free(&b);
 }
 
+/* POST /api/show's body: the model by "model" or "name", with or without ":latest" */
+static void test_show_body(void) {
+    static const struct { const char *body; int status; } cases[] = {
+        {"{\"model\": \"smol\"}", 0}, {"{\"model\": \"smol:latest\"}", 0}, {"{\"name\": \"smol\"}", 0},
+        {"{\"model\": \"smol:7b\"}", 404}, {"{\"model\": \"other\"}", 404}, {"{\"model\": 3}", 400},
+        {"{}", 400}, {"[\"smol\"]", 400}, {"{\"model\": \"smol\"", 400}, {"", 400}};
+    for (size_t i = 0; i < sizeof cases / sizeof cases[0]; i++) {
+        srv_error e = {0};
+        const int rc = srv_show_parse(cases[i].body, strlen(cases[i].body), "smol", &e);
+        CHECK_MSG(rc == (cases[i].status ? -1 : 0) && e.status == cases[i].status, "%s: rc %d status %d", cases[i].body, rc, e.status);
+        if (cases[i].status) CHECK_MSG(e.message[0] && !strchr(e.message, '\n'), "%s: '%s'", cases[i].body, e.message);
+    }
+    srv_error e = {0};
+    CHECK(srv_show_parse("{\"model\": \"other\"}", 19, "smol", &e) < 0 && strstr(e.message, "'other' not found"));
+}
+
 static void test_key_equal(void) {
     CHECK(srv_key_equal("abc", 3, "abc", 3));
     CHECK(!srv_key_equal("abd", 3, "abc", 3));
@@ -131,6 +147,7 @@ int main(void) {
     T_RUN(test_chat_fields);
     T_RUN(test_errors_name_the_field);
     T_RUN(test_formats);
+    T_RUN(test_show_body);
     T_RUN(test_key_equal);
     return t_done();
 }

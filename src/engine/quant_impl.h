@@ -244,7 +244,7 @@ void quant_avx512_tile8_q6_k(const void *, size_t, const void *, size_t, int64_t
 /* the same with dot_rows and tile8 */
 #define QUANT_K_ROW_AVX512_ROWS(id, t)                                                                         \
     [id] = {id, QUANT_FACTS_##id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t,          \
-            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t, quant_avx512_tile8_##t}
+            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t, quant_avx512_tile8_##t, NULL, false}
 #define QUANT_K_ROWS_AVX512                                                                         \
     QUANT_K_ROW_AVX512(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q3_K, q3_k),             \
     QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k),        \

@@ -176,10 +176,10 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
 /* One butterfly stage of span h < 8 inside a vector of 8: lane i (bit h of
  * i clear) gets x[i] + x[i + h], lane i + h gets x[i] - x[i + h] (b - x
  * there: the partner b is x[i]), the scalar reference's very operations. */
-#define KVROT_STAGE(v, perm, lo)                          \
-    do {                                                  \
-        const v8f b_ = __builtin_shuffle((v), (perm));    \
-        (v) = V8_SEL((lo), (v) + b_, b_ - (v));           \
+#define KVROT_STAGE(v, lo, ...) /* the partner lanes: __VA_ARGS__ (GCC >= 12 and clang) */ \
+    do {                                                                                     \
+        const v8f b_ = __builtin_shufflevector((v), (v), __VA_ARGS__);                      \
+        (v) = V8_SEL((lo), (v) + b_, b_ - (v));                                              \
     } while (0)
 
 INLINE void kv_rotate_body(float *x, int n_vec, int head_dim) {
@@ -201,9 +201,9 @@ INLINE void kv_rotate_body(float *x, int n_vec, int head_dim) {
             }
             for (int i = 0; i < n; i += 8) { /* spans 1, 2, 4: inside each group of 8 */
                 v8f a = ld8(p + i);
-                KVROT_STAGE(a, ((v8i){1, 0, 3, 2, 5, 4, 7, 6}), ((v8i){-1, 0, -1, 0, -1, 0, -1, 0}));
-                KVROT_STAGE(a, ((v8i){2, 3, 0, 1, 6, 7, 4, 5}), ((v8i){-1, -1, 0, 0, -1, -1, 0, 0}));
-                KVROT_STAGE(a, ((v8i){4, 5, 6, 7, 0, 1, 2, 3}), ((v8i){-1, -1, -1, -1, 0, 0, 0, 0}));
+                KVROT_STAGE(a, ((v8i){-1, 0, -1, 0, -1, 0, -1, 0}), 1, 0, 3, 2, 5, 4, 7, 6);
+                KVROT_STAGE(a, ((v8i){-1, -1, 0, 0, -1, -1, 0, 0}), 2, 3, 0, 1, 6, 7, 4, 5);
+                KVROT_STAGE(a, ((v8i){-1, -1, -1, -1, 0, 0, 0, 0}), 4, 5, 6, 7, 0, 1, 2, 3);
                 ST8(p + i, a);
             }
             for (int span = 8; span < n; span *= 2)

@@ -267,30 +267,6 @@ static const struct {
     {"/api/generate", R_OLLAMA_GENERATE, "POST"},
 };
 
-/* POST /api/show's body: {"model": NAME} (or the older "name"), NAME this server's model
- * with or without a ":latest" tag; 0, or -1 with e (400 bad body, 404 another model). */
-static int show_model_ok(const srv_http *h, const conn_ctx *cc, srv_error *e) {
-    cJSON *root = cJSON_ParseWithLength(cc->body.p ? cc->body.p : "", cc->body.n);
-    if (!root || !cJSON_IsObject(root)) {
-        cJSON_Delete(root);
-        return srv_fail(e, 400, NULL, "body: not a JSON object (want {\"model\": \"NAME\"})");
-    }
-    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "model");
-    if (!v) v = cJSON_GetObjectItemCaseSensitive(root, "name");
-    int rc = 0;
-    if (!cJSON_IsString(v)) rc = srv_fail(e, 400, "model", "model: missing, or not a string");
-    else {
-        const char *name = v->valuestring, *ours = h->model.name;
-        const size_t n = strlen(ours);
-        if (strcmp(name, ours) && !(strncmp(name, ours, n) == 0 && !strcmp(name + n, ":latest"))) {
-            char shown[80];
-            rc = srv_fail(e, 404, "model", "model '%s' not found (this server has '%s')", fmt_printable(shown, sizeof shown, name), ours);
-        }
-    }
-    cJSON_Delete(root);
-    return rc;
-}
-
 static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char *url, const char *method,
                               conn_ctx *cc) {
     srv_error e = {0};
@@ -363,7 +339,7 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
     case R_TAGS: srv_fmt_tags(&b, &h->model); return send_sb(c, 200, "application/json", &b);
     case R_PS: srv_fmt_ps(&b, &h->model); return send_sb(c, 200, "application/json", &b);
     case R_SHOW:
-        if (show_model_ok(h, cc, &e)) return send_error(c, &e, true, NULL);
+        if (srv_show_parse(cc->body.p ? cc->body.p : "", cc->body.n, h->model.name, &e)) return send_error(c, &e, true, NULL);
         srv_fmt_show(&b, &h->model);
         return send_sb(c, 200, "application/json", &b);
     case R_CHAT: return generate(h, sc, c, SRV_CHAT, cc);

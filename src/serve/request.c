@@ -367,3 +367,25 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
     if (rc) srv_request_free(out);
     return rc;
 }
+
+int srv_show_parse(const char *body, size_t len, const char *ours, srv_error *e) {
+    cJSON *root = cJSON_ParseWithLength(body, len);
+    if (!root || !cJSON_IsObject(root)) {
+        cJSON_Delete(root);
+        return srv_fail(e, 400, NULL, "body: not a JSON object (want {\"model\": \"NAME\"})");
+    }
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "model");
+    if (!v) v = cJSON_GetObjectItemCaseSensitive(root, "name");
+    int rc = 0;
+    if (!cJSON_IsString(v)) rc = srv_fail(e, 400, "model", "model: missing, or not a string");
+    else {
+        const char *name = v->valuestring;
+        const size_t n = strlen(ours);
+        if (strcmp(name, ours) && !(strncmp(name, ours, n) == 0 && !strcmp(name + n, ":latest"))) {
+            char shown[80];
+            rc = srv_fail(e, 404, "model", "model '%s' not found (this server has '%s')", fmt_printable(shown, sizeof shown, name), ours);
+        }
+    }
+    cJSON_Delete(root);
+    return rc;
+}

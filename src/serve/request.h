@@ -83,4 +83,9 @@ typedef struct srv_request {
 int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *out, srv_error *e);
 void srv_request_free(srv_request *r);
 
+/* POST /api/show's body (ollama): {"model": NAME} (or the older "name"), NAME the server's
+ * model `ours` with or without a ":latest" tag. 0, or -1 with *e (400 a bad body, 404 another
+ * model). */
+int srv_show_parse(const char *body, size_t len, const char *ours, srv_error *e);
+
 #endif
