@@ -85,8 +85,8 @@ static double run_parallel(fc_engine *e, const int32_t *toks, int depth, int n_b
 static double run_test(fc_session *s, const int32_t *toks, int depth, int n_batch, int n, bool batch, int par,
                        gen_history *hist, fc_err *err) {
     fc_engine *e = s->engine;
+    if (par > 1 && !batch) return run_parallel(e, toks, depth, n_batch, n, par, err); /* fills each sequence's depth */
     if (fill_depth(e, toks, depth, n_batch, err)) return -1;
-    if (par > 1 && !batch) return run_parallel(s->engine, toks, depth, n_batch, n, par, err);
     double t0 = now_s();
     if (batch) {
         if (engine_eval(e, toks + depth, n, NULL, err)) return -1;

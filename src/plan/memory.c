@@ -260,20 +260,16 @@ const char *mem_item_kind_name(enum mem_item_kind k) {
 
 uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t n_rows) {
     if (repack != MEM_REPACK_AVX2 || n_in <= 0 || n_rows <= 0) return 0;
-    const uint64_t groups = (uint64_t)n_rows / MEM_REPACK_X8_ROWS;
-    if (type == GGML_TYPE_Q4_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q4_K_X8_BYTES;
-    if (type == GGML_TYPE_Q5_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q5_K_X8_BYTES;
-    if (type == GGML_TYPE_Q6_K && n_in % 256 == 0) return groups * (uint64_t)(n_in / 256) * MEM_REPACK_Q6_K_X8_BYTES;
-    if (n_in % 32) return 0;
-    const uint64_t blocks = groups * (uint64_t)(n_in / 32);
-    switch (type) {
-    case GGML_TYPE_Q5_0: return blocks * MEM_REPACK_Q5_0_X8_BYTES;
-    case GGML_TYPE_Q5_1: return blocks * MEM_REPACK_Q5_1_X8_BYTES;
-    case GGML_TYPE_Q8_0: return blocks * MEM_REPACK_Q8_0_X8_BYTES;
-    case GGML_TYPE_Q4_0: return blocks * MEM_REPACK_Q4_0_X8_BYTES;
-    case GGML_TYPE_Q4_1: return blocks * MEM_REPACK_Q4_1_X8_BYTES;
-    default: return 0;
-    }
+    static const struct { uint32_t type, elems, bytes; } x8[] = { /* per 8 rows x one block of elems values */
+        {GGML_TYPE_Q4_K, 256, MEM_REPACK_Q4_K_X8_BYTES}, {GGML_TYPE_Q5_K, 256, MEM_REPACK_Q5_K_X8_BYTES},
+        {GGML_TYPE_Q6_K, 256, MEM_REPACK_Q6_K_X8_BYTES}, {GGML_TYPE_Q5_0, 32, MEM_REPACK_Q5_0_X8_BYTES},
+        {GGML_TYPE_Q5_1, 32, MEM_REPACK_Q5_1_X8_BYTES},  {GGML_TYPE_Q8_0, 32, MEM_REPACK_Q8_0_X8_BYTES},
+        {GGML_TYPE_Q4_0, 32, MEM_REPACK_Q4_0_X8_BYTES},  {GGML_TYPE_Q4_1, 32, MEM_REPACK_Q4_1_X8_BYTES}};
+    for (size_t i = 0; i < sizeof x8 / sizeof x8[0]; i++)
+        if (x8[i].type == type)
+            return n_in % x8[i].elems ? 0
+                                      : (uint64_t)n_rows / MEM_REPACK_X8_ROWS * (uint64_t)(n_in / x8[i].elems) * x8[i].bytes;
+    return 0;
 }
 
 uint64_t mem_tensor_repack_bytes(const gguf_tensor *t, enum mem_role role, uint32_t repack) {
