@@ -766,6 +766,54 @@ static void test_dot_rows_exact(void) {
     if (!n_checked) t_skip("no ISA with a dot_rows for these types on this CPU");
 }
 
+/* The 4/5/8-bit types' dots and tiles of the AVX-512 table against the
+ * AVX2 table's, bit for bit: one source (quant_dotq_x86.h) whose vpdpbusd
+ * adds the same four products per lane as vpmaddubsw + vpmaddwd, and the
+ * same 4x4 tiles, so which table a CPU gets changes no float. Random rows,
+ * and raw -128 activations, which no quantizer writes. */
+static void test_legacy_isas_agree(void) {
+    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0};
+    static const int64_t lens[] = {32, 96, 160, 1056, 4096};
+    enum { NR = 5, NMAX = 4096 };
+    uint8_t *rows = malloc(NR * (NMAX * 2 + 64)), *acts = malloc(4 * (NMAX * 2 + 64));
+    float *x = malloc(NMAX * sizeof(float));
+    int tested = 0;
+    for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        const quant_traits *a2 = quant_get_isa(types[ti], QUANT_ISA_AVX2), *a5 = quant_get_isa(types[ti], QUANT_ISA_AVX512);
+        if (!a2 || !a5) continue;
+        tested++;
+        for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
+            for (int kind = 0; kind < 5; kind++) {
+                const int64_t n = lens[li];
+                const size_t rb = (size_t)(n / a2->block_elems * a2->block_bytes) + 1, ab = quant_act_bytes(a2->act_type, n) + 4;
+                rng_seed(4242 + 13 * ti + 5 * li + (uint64_t)kind);
+                for (int r = 0; r < NR; r++) random_row(a2, rows + r * rb, n, (r + kind) % 4);
+                for (int t = 0; t < 4; t++) {
+                    fill(x, n, (kind + t) % 4);
+                    act_of(a2, x, acts + t * ab, n);
+                    if (kind == 4 && t % 2) /* raw -128 codes */
+                        for (int64_t b = 0; b < n / 32; b++) memset(((fc_block_q8 *)(void *)(acts + t * ab))[b].qs, 0x80, 32);
+                }
+                float d2[NR], d5[NR], r2[NR], r5[NR], t2[16], t5[16];
+                for (int t = 0; t < 4; t++) {
+                    for (int r = 0; r < NR; r++) {
+                        d2[r] = a2->dot(rows + r * rb, acts + t * ab, n);
+                        d5[r] = a5->dot(rows + r * rb, acts + t * ab, n);
+                    }
+                    quant_dot_rows(a2, rows, rb, NR, acts + t * ab, n, r2);
+                    quant_dot_rows(a5, rows, rb, NR, acts + t * ab, n, r5);
+                    CHECK_MSG(!memcmp(d2, d5, sizeof d2) && !memcmp(r2, r5, sizeof r2), "%s n=%lld kind %d token %d: the AVX-512 dots differ from the AVX2 ones (row 0: %.9g vs %.9g)",
+                              a2->name, (long long)n, kind, t, d5[0], d2[0]);
+                }
+                quant_tile4(a2, rows, rb, acts, ab, n, t2, 4);
+                quant_tile4(a5, rows, rb, acts, ab, n, t5, 4);
+                CHECK_MSG(!memcmp(t2, t5, sizeof t2), "%s n=%lld kind %d: the AVX-512 tile4 differs from the AVX2 one", a2->name, (long long)n, kind);
+            }
+    }
+    if (!tested) t_skip("this CPU has no AVX-512 VNNI (the two tables cannot both run)");
+    free(rows); free(acts); free(x);
+}
+
 int main(void) {
     quant_init(QUANT_ISA_AUTO);
     T_RUN(test_f16_exhaustive);
@@ -777,6 +825,7 @@ int main(void) {
     T_RUN(test_simd_parity);
     T_RUN(test_tile4);
     T_RUN(test_dot_rows_exact);
+    T_RUN(test_legacy_isas_agree);
     T_RUN(test_extremes);
     T_RUN(test_act_parity);
     T_RUN(test_dispatch);

@@ -344,74 +344,6 @@ static void test_dot4_exact(void) {
     free(x); free(row); free(acts);
 }
 
-/* tile8 (4 rows x 8 tokens, where an ISA has one) against two tile4 calls of
- * the same ISA, bit for bit: the same integer sums and float operations
- * per (row, token). Random blocks of every kind, unaligned strides and an
- * out_stride wider than 4, then the extreme blocks of test_extremes. */
-static void tile8_vs_tile4(const quant_traits *ts, const uint8_t *rows, size_t rb, const uint8_t *acts, size_t ab, int64_t n,
-                           const char *what, int kind) {
-    float got[8 * 6], want[8 * 6];
-    memset(got, 0, sizeof got);
-    memset(want, 0, sizeof want);
-    ts->tile8(rows, rb, acts, ab, n, got, 6);
-    ts->tile4(rows, rb, acts, ab, n, want, 6);
-    ts->tile4(rows, rb, acts + 4 * ab, ab, n, want + 4 * 6, 6);
-    for (int t = 0; t < 8; t++)
-        for (int r = 0; r < 4; r++)
-            CHECK_MSG(memcmp(&got[t * 6 + r], &want[t * 6 + r], sizeof(float)) == 0, "%s tile8 %s n=%lld kind %d [t%d r%d]: %.9g vs tile4 %.9g",
-                      ts->name, what, (long long)n, kind, t, r, got[t * 6 + r], want[t * 6 + r]);
-}
-
-static void test_tile8_exact(void) {
-    static const int64_t sizes[] = {256, 768, 2048};
-    static const uint8_t bytes[] = {0xFF, 0x80, 0x7F};
-    enum { NMAX = 2048 };
-    float *x = malloc(NMAX * sizeof(float));
-    uint8_t *rows = malloc(4 * (NMAX * 2 + 64)), *acts = malloc(8 * (NMAX * 2 + 64));
-    int tested = 0;
-    for (size_t k = 0; k < 2; k++)
-        for (int ki = 0; ki < N_KT; ki++) {
-            const quant_traits *ts = quant_get_isa(KT[ki].type, SIMD_ISAS[k]);
-            if (!ts || !ts->tile8) continue;
-            tested++;
-            for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
-                for (int kind = 0; kind < 5; kind++) {
-                    const int64_t n = sizes[si];
-                    rng_seed(900 + 31 * (uint64_t)ki + 7 * (uint64_t)kind + si + 5 * k);
-                    const size_t rb = (size_t)(n / ts->block_elems * ts->block_bytes) + 1 + (size_t)kind;
-                    const size_t ab = quant_act_bytes(ts->act_type, n) + 4 * (size_t)kind;
-                    for (int r = 0; r < 4; r++) random_row(&KT[ki], ts, rows + r * rb, n, (kind + r) % 5);
-                    for (int t = 0; t < 8; t++) { fill(x, n, (kind + t) % 5); act_of(ts, x, acts + t * ab, n); }
-                    tile8_vs_tile4(ts, rows, rb, acts, ab, n, "random", kind);
-                }
-            enum { N = 512 };
-            const size_t rb = (size_t)(N / ts->block_elems * ts->block_bytes), ab = quant_act_bytes(ts->act_type, N);
-            for (size_t bi = 0; bi < sizeof bytes; bi++)
-                for (int sign = 0; sign < 2; sign++) {
-                    memset(rows, bytes[bi], 4 * rb);
-                    for (int r = 0; r < 4; r++)
-                        for (int64_t b = 0; b < N / ts->block_elems; b++)
-                            for (int h = 0; h < KT[ki].n_half; h++)
-                                put16(rows + r * rb + b * ts->block_bytes + KT[ki].half[h], fc_f32_to_f16(0.01f * (float)(r + 1)));
-                    for (int t = 0; t < 8; t++) {
-                        for (int i = 0; i < N; i++) x[i] = sign && (i / 4 + t) % 2 ? -1.0f : 1.0f;
-                        act_of(ts, x, acts + t * ab, N);
-                    }
-                    tile8_vs_tile4(ts, rows, rb, acts, ab, N, "extreme", (int)(2 * bi) + sign);
-                }
-        }
-    if (!tested) t_skip("no tile8 on this CPU");
-    free(x); free(rows); free(acts);
-}
-
-/* The repacked layouts (quant.h, quant_repacker): rows copied into groups,
- * then the group tile against the tile4 of the layout's ISA on the original
- * rows, bit for bit (same integer sums, same float steps per output), for
- * every token count 1..11, random blocks of every kind with unaligned
- * strides, the extreme blocks (all code bytes 0x00 / 0x80 / 0x7F / 0xFF:
- * scales and mins 63, codes 15) and raw activations of -128 / +127 in every
- * position (the int16 sums of the layout at their limits). The memory
- * model's size of each copy is what the packer writes. */
 static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, const uint8_t *rows, size_t rb, int n_rows,
                             const uint8_t *acts, size_t ab, int64_t n, const char *what, int kind) {
     enum { TMAX = 12, RMAX = 24 };
@@ -437,8 +369,8 @@ static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, co
 static void test_repack_exact(void) {
     static const int64_t sizes[] = {256, 768, 2048};
     static const uint8_t bytes[] = {0x00, 0x80, 0x7F, 0xFF};
-    static const uint32_t sets[] = {MEM_REPACK_AVX2};
-    static const int set_isa[] = {QUANT_ISA_AVX2};
+    static const uint32_t sets[] = {MEM_REPACK_AVX2, MEM_REPACK_AVX2};
+    static const int set_isa[] = {QUANT_ISA_AVX2, QUANT_ISA_AVX512}; /* one layout, each ISA's tiles */
     enum { NMAX = 2048, ROWS = 24, TOKS = 12 };
     float *x = malloc(NMAX * sizeof(float));
     uint8_t *rows = malloc(ROWS * (NMAX * 2 + 64)), *acts = malloc(TOKS * (NMAX * 2 + 64));
@@ -453,10 +385,10 @@ static void test_repack_exact(void) {
     for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
         for (int ki = 0; ki < N_KT + 5; ki++) {
             const ktype *const KT = all; /* shadows the file's table: every type above */
-            const quant_repacker *rp = quant_repacker_get(sets[k], KT[ki].type);
+            const quant_repacker *rp = quant_repacker_get_isa(sets[k], KT[ki].type, set_isa[k]);
             const quant_traits *ts = quant_get_isa(KT[ki].type, set_isa[k]);
             if (!rp || !ts) continue;
-            CHECK(rp->repack == sets[k] && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
+            CHECK(rp->repack == sets[k] && rp->isa == set_isa[k] && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
             tested++;
             for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
                 for (int kind = 0; kind < 5; kind++) {
@@ -613,7 +545,6 @@ int main(void) {
     T_RUN(test_simd_parity);
     T_RUN(test_dot_rows_exact);
     T_RUN(test_dot4_exact);
-    T_RUN(test_tile8_exact);
     T_RUN(test_repack_exact);
     T_RUN(test_extremes);
     T_RUN(test_dispatch);

@@ -250,26 +250,25 @@ static void mm_rows_exact(const mm_job *j, int r0, int r1, int t_begin, int t_en
 }
 
 /* Rows [r0, re) of the row block [rb, re) (at most ROW_BLOCK rows) times
- * tokens t, t + 1, ... < t_end in groups of nt (4 or 8) by the tile kernel
- * (4 rows x nt tokens per call; each weight block is unpacked once for the
- * nt tokens); leftover rows go through dot. Results go to blk[(token - t0) *
- * ROW_BLOCK + row - rb]. Returns the first token not done (fewer than nt
- * left). */
-static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int nt, int rb, int r0, int re, int t, int t_end,
+ * tokens t, t + 1, ... < t_end in groups of 4 by the 4x4 tile (each weight
+ * block is unpacked once for the four tokens); leftover rows go through
+ * dot. Results go to blk[(token - t0) * ROW_BLOCK + row - rb]. Returns the
+ * first token not done (fewer than 4 left). */
+static int mm_tiles(const mm_job *j, quant_tile4_fn tile, int rb, int r0, int re, int t, int t_end,
                     float *blk, int t0) {
     const fc_weight *w = j->w;
     const uint8_t *rows = w->data;
-    for (; t + nt <= t_end; t += nt) {
+    for (; t + 4 <= t_end; t += 4) {
         const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
         float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;
         int r = r0;
         for (; r + 4 <= re; r += 4) {
-            float o[32];
+            float o[16];
             tile(rows + (size_t)r * w->row_bytes, w->row_bytes, a, j->act_stride, w->n_in, o, 4);
-            for (int tt = 0; tt < nt; tt++) memcpy(ob + tt * ROW_BLOCK + (r - rb), o + 4 * tt, 4 * sizeof(float));
+            for (int tt = 0; tt < 4; tt++) memcpy(ob + tt * ROW_BLOCK + (r - rb), o + 4 * tt, 4 * sizeof(float));
         }
         for (; r < re; r++)
-            for (int tt = 0; tt < nt; tt++)
+            for (int tt = 0; tt < 4; tt++)
                 ob[tt * ROW_BLOCK + (r - rb)] =
                     w->q->dot(rows + (size_t)r * w->row_bytes, a + (size_t)tt * j->act_stride, w->n_in);
     }
@@ -323,7 +322,7 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
         }
         return;
     }
-    const quant_tile4_fn tile4 = w->q->tile4, tile8 = w->q->tile8;
+    const quant_tile4_fn tile4 = w->q->tile4;
     float blk[TOK_CHUNK * ROW_BLOCK];
     for (int rb = r0; rb < r1; rb += ROW_BLOCK) {
         const int re = rb + ROW_BLOCK < r1 ? rb + ROW_BLOCK : r1;
@@ -333,8 +332,8 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
             /* the chunk's result lines (one per token row, dst_stride apart:
              * no stream the hardware prefetchers follow), for writing */
             for (int tt = t0; tt < t_out; tt++) __builtin_prefetch(j->dst + (size_t)tt * j->dst_stride + rb, 1, 3);
-            /* 8 tokens x 4 rows per call where the ISA has it (results
-             * equal tile4's bit for bit), then 4 tokens x 4 rows, then dots */
+            /* the repacked copy's tiles where there is one, then 4 tokens x
+             * 4 rows, then dots */
             if (w->rp && tile4) {
                 /* the repacked copy: whole groups of rows times the tokens
                  * the 4x4 tiles would take (results equal theirs bit for
@@ -345,11 +344,10 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
                     w->rp_tile((const uint8_t *)w->rp + (size_t)(r / g) * w->rp_group_bytes,
                                (const uint8_t *)j->act + (size_t)t * j->act_stride, j->act_stride, w->n_in, nt4,
                                blk + (size_t)(t - t0) * ROW_BLOCK + (r - rb), ROW_BLOCK);
-                if (r < re) mm_tiles(j, tile4, 4, rb, r, re, t, t + nt4, blk, t0);
+                if (r < re) mm_tiles(j, tile4, rb, r, re, t, t + nt4, blk, t0);
                 t += nt4;
             }
-            if (tile8) t = mm_tiles(j, tile8, 8, rb, rb, re, t, t1, blk, t0);
-            if (tile4) t = mm_tiles(j, tile4, 4, rb, rb, re, t, t1, blk, t0);
+            if (tile4) t = mm_tiles(j, tile4, rb, rb, re, t, t1, blk, t0);
             for (; t < t1; t++) {
                 const uint8_t *a = (const uint8_t *)j->act + (size_t)t * j->act_stride;
                 float *ob = blk + (size_t)(t - t0) * ROW_BLOCK;

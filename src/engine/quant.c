@@ -21,6 +21,7 @@
 #include "vecmath.h"
 
 static const quant_kernels *active = &quant_kernels_ref;
+static int active_isa = QUANT_ISA_SCALAR; /* the ISA of active */
 
 /* ---- f16 / bf16 ----------------------------------------------------------- */
 
@@ -136,6 +137,7 @@ int quant_init(int isa) {
     const quant_kernels *k = kernels_of(want);
     while (!k && want > QUANT_ISA_SCALAR) k = kernels_of(--want);
     active = k ? k : &quant_kernels_ref;
+    active_isa = k ? want : QUANT_ISA_SCALAR;
     vm_init(want >= QUANT_ISA_AVX2); /* the float loops follow the kernels' ISA */
     return want;
 }
@@ -156,32 +158,35 @@ _Static_assert(sizeof(blk_q5_1x8) == MEM_REPACK_Q5_1_X8_BYTES, "the memory model
 _Static_assert(sizeof(blk_q8_0x8) == MEM_REPACK_Q8_0_X8_BYTES, "the memory model's Q8_0 x8 size");
 _Static_assert(sizeof(blk_q4_0x8) == MEM_REPACK_Q4_0_X8_BYTES, "the memory model's Q4_0 x8 size");
 _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model's Q4_1 x8 size");
-/* type (Q4_K), its kernels' name (q4_k) and its block (FC_QK_K): one row of the AVX2 set */
-#define REPACKER_AVX2(T, t, block) \
-    {MEM_REPACK_AVX2, GGML_TYPE_##T, MEM_REPACK_X8_ROWS, block, sizeof(blk_##t##x8), quant_avx2_repack_##t, quant_avx2_tile_##t##x8}
-static const quant_repacker repackers_avx2[] = {
-    REPACKER_AVX2(Q4_K, q4_k, FC_QK_K), REPACKER_AVX2(Q5_K, q5_k, FC_QK_K), REPACKER_AVX2(Q6_K, q6_k, FC_QK_K),
-    REPACKER_AVX2(Q5_0, q5_0, FC_QK),   REPACKER_AVX2(Q5_1, q5_1, FC_QK),   REPACKER_AVX2(Q8_0, q8_0, FC_QK),
-    REPACKER_AVX2(Q4_0, q4_0, FC_QK),   REPACKER_AVX2(Q4_1, q4_1, FC_QK),
-};
+/* One row per ISA and type: the layout (set, type, group, block), the packer
+ * (the AVX2 one for both: one layout) and that ISA's tile over it. T is the
+ * type (Q4_K), t its kernels' name (q4_k), block its block (FC_QK_K). */
+#define REPACKER(ISA, isa, T, t, block)                                                                  \
+    {MEM_REPACK_AVX2, GGML_TYPE_##T, MEM_REPACK_X8_ROWS, block, sizeof(blk_##t##x8), quant_avx2_repack_##t, \
+     quant_##isa##_tile_##t##x8, QUANT_ISA_##ISA}
+#define REPACKERS(ISA, isa)                                                                              \
+    REPACKER(ISA, isa, Q4_K, q4_k, FC_QK_K), REPACKER(ISA, isa, Q5_K, q5_k, FC_QK_K),                     \
+    REPACKER(ISA, isa, Q6_K, q6_k, FC_QK_K), REPACKER(ISA, isa, Q5_0, q5_0, FC_QK),                       \
+    REPACKER(ISA, isa, Q5_1, q5_1, FC_QK),   REPACKER(ISA, isa, Q8_0, q8_0, FC_QK),                       \
+    REPACKER(ISA, isa, Q4_0, q4_0, FC_QK),   REPACKER(ISA, isa, Q4_1, q4_1, FC_QK)
+static const quant_repacker repackers[] = {REPACKERS(AVX2, avx2), REPACKERS(AVX512, avx512)};
 #endif
 
-uint32_t quant_repack_set(void) {
+uint32_t quant_repack_set(void) { return active_isa >= QUANT_ISA_AVX2 ? MEM_REPACK_AVX2 : MEM_REPACK_OFF; }
+
+const quant_repacker *quant_repacker_get_isa(uint32_t repack, uint32_t type, int isa) {
 #if defined(__x86_64__)
-    if (active == &quant_kernels_avx2) return MEM_REPACK_AVX2;
+    if (repack != MEM_REPACK_OFF && isa <= cpu_best_isa())
+        for (size_t i = 0; i < sizeof repackers / sizeof *repackers; i++)
+            if (repackers[i].repack == repack && repackers[i].type == type && repackers[i].isa == isa) return &repackers[i];
+#else
+    (void)repack; (void)type; (void)isa;
 #endif
-    return MEM_REPACK_OFF;
+    return NULL;
 }
 
 const quant_repacker *quant_repacker_get(uint32_t repack, uint32_t type) {
-#if defined(__x86_64__)
-    if (repack == MEM_REPACK_AVX2 && cpu_best_isa() >= QUANT_ISA_AVX2)
-        for (size_t i = 0; i < sizeof repackers_avx2 / sizeof *repackers_avx2; i++)
-            if (repackers_avx2[i].type == type) return &repackers_avx2[i];
-#else
-    (void)repack; (void)type;
-#endif
-    return NULL;
+    return quant_repacker_get_isa(repack, type, active_isa);
 }
 
 void quant_repack_rows(const quant_repacker *rp, const void *rows, size_t row_stride, int64_t n_rows, int64_t n, void *dst) {

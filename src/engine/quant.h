@@ -90,16 +90,10 @@ typedef struct quant_traits {
     quant_tile4_fn tile4;         /* 4 rows x 4 activation rows, each weight
                                    * block unpacked once for four tokens;
                                    * NULL: quant_tile4 loops dot */
-    quant_tile4_fn tile8;         /* 4 rows x 8 activation rows (out[t *
-                                   * out_stride + r], t < 8), equal bit for bit
-                                   * to two tile4 calls (tokens 0..3, 4..7);
-                                   * NULL where the ISA has none (mm_rows then
-                                   * uses tile4) */
     quant_dot4_fn dot4;           /* one row x 4 tokens, the dot's bits;
                                    * NULL: none (cpu_stage reads rows from L2) */
     bool tile_bits;               /* dot (and dot_rows) give tile4's results
-                                   * bit for bit, as tile8 and the repacked
-                                   * tiles do: the arithmetic of a (row,
+                                   * bit for bit, as the repacked tiles do: the arithmetic of a (row,
                                    * token) is the same in every kernel, so a
                                    * batch's tokens may share tiles whatever
                                    * sequence they belong to (batch
@@ -161,15 +155,18 @@ typedef struct quant_repacker {
      * each) -> one group of the copy, n / block_elems blocks */
     void (*pack)(const void *rows, size_t row_stride, int64_t n, void *dst);
     quant_rtile_fn tile;
+    int isa;                 /* enum quant_isa: the table whose tile4 the tile equals bit for bit */
 } quant_repacker;
 
-/* The layout set the active kernels read (MEM_REPACK_AVX2 with the AVX2
- * table; MEM_REPACK_OFF for the scalar and AVX-512 tables: not measured to
- * pay there). */
+/* The layout set the active kernels read (MEM_REPACK_AVX2 with the AVX2 and
+ * AVX-512 tables, which share the layouts and the tiles' arithmetic;
+ * MEM_REPACK_OFF for the scalar table). */
 uint32_t quant_repack_set(void);
-/* The repacker of type under layout set repack, NULL if none (or the CPU
- * cannot run that layout's kernels). */
+/* The repacker of type under layout set repack for the active kernels, NULL
+ * if none (or the CPU cannot run that layout's kernels). */
 const quant_repacker *quant_repacker_get(uint32_t repack, uint32_t type);
+/* The same for the kernels of a given ISA (tests). */
+const quant_repacker *quant_repacker_get_isa(uint32_t repack, uint32_t type, int isa);
 /* Copies n_rows rows (whole groups only: n_rows / group of them) into dst. */
 void quant_repack_rows(const quant_repacker *rp, const void *rows, size_t row_stride, int64_t n_rows, int64_t n, void *dst);
 

@@ -126,17 +126,17 @@ static inline void quant_iq4xs_scales(const blk_iq4_xs *b, int out[8]) {
 
 /* A row of a kernel table (quant_ref.c, quant_avx2.c, quant_avx512.c): the
  * type's facts, written once below, then one instruction set's kernels
- * (dot_rows and tile8 NULL; QUANT_ROW_DR with a dot_rows: the AVX2 rows of
+ * (dot_rows NULL; QUANT_ROW_DR with a dot_rows: the AVX2 rows of
  * the 4/5/8-bit types, the AVX-512 Q4_K and Q6_K rows). */
-#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, NULL, false}
+#define QUANT_ROW(id, dequant, quantize, dot, tile4) [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, false}
 #define QUANT_ROW_DR(id, dequant, quantize, dot, dot_rows, tile4) \
-    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, NULL, false}
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, false}
 /* with a dot4 (one row x four tokens, the dot's bits: the AVX2 Q6_K), or with tile_bits
  * (the dot computes the tile's arithmetic: the AVX2 Q4_K and Q5_K) */
 #define QUANT_ROW_D4(id, dequant, quantize, dot, tile4, dot4) \
-    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, NULL, dot4, false}
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, NULL, tile4, dot4, false}
 #define QUANT_ROW_TB(id, dequant, quantize, dot, dot_rows, tile4) \
-    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, NULL, true}
+    [id] = {id, QUANT_FACTS_##id, dequant, quantize, dot, dot_rows, tile4, NULL, true}
 /* name, elements per block, bytes per block, the activation format the dot wants */
 #define QUANT_FACTS_GGML_TYPE_F32    "F32", 1, 4, FC_ACT_F32
 #define QUANT_FACTS_GGML_TYPE_F16    "F16", 1, 2, FC_ACT_F32
@@ -179,8 +179,9 @@ static inline void quant_tile4_dots(quant_dot_fn dot, const void *rows, size_t r
     }
 
 #if defined(__x86_64__)
-/* AVX2 tiles (quant_avx2.c); the AVX-512 table shares the float ones and
- * has VNNI tiles of its own for the 4/5/8-bit types. */
+/* AVX2 tiles (quant_avx2.c), the AVX-512 table's too (the repacked tiles
+ * share their arithmetic). The dots of the 4/5/8-bit types are each table's
+ * own, from one source (quant_dotq_x86.h). */
 void quant_avx2_tile4_q4_0(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx2_tile4_q4_1(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx2_tile4_q5_0(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
@@ -188,21 +189,6 @@ void quant_avx2_tile4_q5_1(const void *, size_t, const void *, size_t, int64_t, 
 void quant_avx2_tile4_q8_0(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx2_tile4_f32(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 void quant_avx2_tile4_f16(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-/* The AVX2 dots of the 4/5/8-bit types, shared by the AVX-512 table: its
- * own 512-bit dots measured 20-35 % slower on Zen 4. */
-float quant_avx2_dot_q4_0(const void *row, const void *act, int64_t n);
-float quant_avx2_dot_q4_1(const void *row, const void *act, int64_t n);
-float quant_avx2_dot_q5_0(const void *row, const void *act, int64_t n);
-float quant_avx2_dot_q5_1(const void *row, const void *act, int64_t n);
-float quant_avx2_dot_q8_0(const void *row, const void *act, int64_t n);
-/* Their two-stream dot_rows (rows r and r + n_rows / 2; the dot's floats exactly). */
-#define QUANT_AVX2_DOT_ROWS_DECL(t) \
-    void quant_avx2_dot_rows_##t(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
-QUANT_AVX2_DOT_ROWS_DECL(q4_0)
-QUANT_AVX2_DOT_ROWS_DECL(q4_1)
-QUANT_AVX2_DOT_ROWS_DECL(q5_0)
-QUANT_AVX2_DOT_ROWS_DECL(q5_1)
-QUANT_AVX2_DOT_ROWS_DECL(q8_0)
 /* K-quant and IQ4 dots and the FC_ACT_Q8K quantizer (quant_k_avx2.c); the
  * AVX-512 table shares the quantizer (its K dots are its own). */
 #define QUANT_K_AVX2_DECL(t) float quant_avx2_dot_##t(const void *row, const void *act, int64_t n);
@@ -227,29 +213,32 @@ void quant_avx2_dot_rows_q5_k(const void *rows, size_t row_stride, int n_rows, c
     QUANT_K_ROW_AVX2_TB(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX2_TB(GGML_TYPE_Q5_K, q5_k),           \
     QUANT_K_ROW_AVX2_D4(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_NL, iq4_nl),             \
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
-/* The AVX-512 table's K rows: the AVX-512 VNNI tiles and dots of
- * quant_k_avx512.c (Q4_K, Q6_K), quant_k235_avx512.c (Q2_K, Q3_K, Q5_K) and
- * quant_iq4_avx512.c (IQ4_NL, IQ4_XS): every K type has its own; Q4_K and
- * Q6_K also a two-stream dot_rows (generation) and a 4x8 tile8 (prompts). */
-#define QUANT_K_AVX512_DECL(t)                                                                      \
-    void quant_avx512_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t); \
-    float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
-QUANT_K_TYPES(QUANT_K_AVX512_DECL)
+/* The AVX-512 table's K rows: the AVX-512 VNNI dots of every K and IQ4 type
+ * (quant_k_avx512.c: Q4_K, Q6_K, with a two-stream dot_rows for generation;
+ * quant_k235_avx512.c: Q2_K, Q3_K, Q5_K; quant_iq4_avx512.c: IQ4_NL,
+ * IQ4_XS) and VNNI 4x4 tiles of Q2_K, Q3_K and the IQ4 types; Q4_K, Q5_K and
+ * Q6_K take the AVX2 4x4 tiles, whose arithmetic the repacked tiles share
+ * (quant_repack_avx512.c). */
+#define QUANT_K_AVX512_DOT_DECL(t) float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
+QUANT_K_TYPES(QUANT_K_AVX512_DOT_DECL)
+#define QUANT_K_AVX512_TILE_DECL(t) \
+    void quant_avx512_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
+QUANT_K_AVX512_TILE_DECL(q2_k)
+QUANT_K_AVX512_TILE_DECL(q3_k)
+QUANT_K_AVX512_TILE_DECL(iq4_nl)
+QUANT_K_AVX512_TILE_DECL(iq4_xs)
 void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
 void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
-void quant_avx512_tile8_q4_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
-void quant_avx512_tile8_q6_k(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 #define QUANT_K_ROW_AVX512(id, t) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t, quant_avx512_tile4_##t)
-/* the same with dot_rows and tile8 */
-#define QUANT_K_ROW_AVX512_ROWS(id, t)                                                                         \
-    [id] = {id, QUANT_FACTS_##id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t,          \
-            quant_avx512_dot_rows_##t, quant_avx512_tile4_##t, quant_avx512_tile8_##t, NULL, false}
+#define QUANT_K_ROW_AVX512_T2(id, t, dot_rows) \
+    QUANT_ROW_DR(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t, dot_rows, quant_avx2_tile4_##t)
 #define QUANT_K_ROWS_AVX512                                                                         \
     QUANT_K_ROW_AVX512(GGML_TYPE_Q2_K, q2_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q3_K, q3_k),             \
-    QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q4_K, q4_k), QUANT_K_ROW_AVX512(GGML_TYPE_Q5_K, q5_k),        \
-    QUANT_K_ROW_AVX512_ROWS(GGML_TYPE_Q6_K, q6_k), QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl),    \
-    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs)
+    QUANT_K_ROW_AVX512_T2(GGML_TYPE_Q4_K, q4_k, quant_avx512_dot_rows_q4_k),                        \
+    QUANT_K_ROW_AVX512_T2(GGML_TYPE_Q5_K, q5_k, NULL),                                              \
+    QUANT_K_ROW_AVX512_T2(GGML_TYPE_Q6_K, q6_k, quant_avx512_dot_rows_q6_k),                        \
+    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl), QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 
 #endif

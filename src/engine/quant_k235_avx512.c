@@ -1,9 +1,9 @@
-/* quant_k235_avx512 — AVX-512 VNNI 4x4 tiles and dots of Q2_K, Q3_K and
- * Q5_K (compiled with the AVX-512 flags; the table of quant_avx512.c takes
- * them through QUANT_K_ROWS_AVX512). Scalar twins: quant_k_ref.c.
+/* quant_k235_avx512 — AVX-512 VNNI 4x4 tiles of Q2_K and Q3_K and the dots
+ * of Q2_K, Q3_K and Q5_K (compiled with the AVX-512 flags; the table of
+ * quant_avx512.c takes them through QUANT_K_ROWS_AVX512; Q5_K's prompt path
+ * is the repacked tiles', quant_repack_avx512.c). Scalar twins: quant_k_ref.c.
  *
- * Same layout as the Q4_K and Q6_K tiles of quant_k_avx512.c (see its
- * header and quant_x86.h): 256-bit registers, 128-bit lane x = row 2h + x
+ * The tiles' layout (quant_x86.h): 256-bit registers, 128-bit lane x = row 2h + x
  * of row pair h, one 128-bit broadcast of 16 activations per vpdpbusd, four
  * tokens sharing every unpacked weight register, the lanes of each token's
  * float accumulators summed per row at the end. Every integer sum equals
@@ -20,8 +20,6 @@
  *         index (code value + 4) joins the 2 low bits and the hmask bit with
  *         vpternlog; the difference from (c - 4) * sc (4 sc or -3 sc per
  *         element) goes through the bsums.
- *   Q5_K  as Q4_K (32-element sums <= 8 products per lane, <= 8 * 31 * 127,
- *         inside int16), the fifth bit or'ed in with vpternlog.
  * The dots (generation, one row and one token) are the Q6_K dot's shape:
  * 32 codes per register in element order, one vpdpbusd per 32 elements, two
  * results packed to int16 and one vpdpwssd with their scales.
@@ -214,71 +212,6 @@ void quant_avx512_tile4_q3_k(KT_ARGS) {
             _Pragma("GCC unroll 4")
             for (int t = 0; t < 4; t++)
                 acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(at[t]->d)), acc[t][h]);
-        }
-    }
-    tile_store8(acc, out, out_stride);
-}
-
-void quant_avx512_tile4_q5_k(KT_ARGS) {
-    KT_SETUP(blk_q5_k);
-    const __m256i low4 = _mm256_set1_epi8(0x0F), bit4 = _mm256_set1_epi8(0x10), zero = _mm256_setzero_si256();
-    for (int64_t i = 0; i < n / QK; i++) {
-        const uint8_t *p[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
-        const fc_block_q8k *const at[4] = {&ar[0][i], &ar[1][i], &ar[2][i], &ar[3][i]};
-        /* per row pair: scales and mins as int16 words 0..7; qh bytes 0..15 (hb[h][0]) and 16..31 (hb[h][1]) */
-        __m256i sc16[2], mn16[2], hb[2][2], is[4][2];
-        _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256i sm = _mm256_set_m128i(k45_unpack(br[2 * h + 1][i].scales), k45_unpack(br[2 * h][i].scales));
-            sc16[h] = _mm256_unpacklo_epi8(sm, zero);
-            mn16[h] = _mm256_unpackhi_epi8(sm, zero);
-            rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q5_k, qh), &hb[h][0], &hb[h][1]);
-        }
-        _Pragma("GCC unroll 4")
-        for (int t = 0; t < 4; t++) is[t][0] = is[t][1] = zero;
-        _Pragma("GCC unroll 4")
-        for (int m = 0; m < 4; m++) {
-            /* qs bytes 32m + l: low nibble element 64m + l (sub-block 2m, fifth bit = bit 2m of
-             * qh[l]), high nibble element 64m + 32 + l (2m + 1, bit 2m + 1) */
-            __m256i ca0[2], ca1[2], cb0[2], cb1[2], sc[2];
-            _Pragma("GCC unroll 2")
-            for (int h = 0; h < 2; h++) {
-                __m256i zlo, zhi;
-                rows2_32(p[2 * h], p[2 * h + 1], offsetof(blk_q5_k, qs) + 32 * (size_t)m, &zlo, &zhi);
-                ca0[h] = or_and(_mm256_and_si256(zlo, low4), bit_to(hb[h][0], 2 * m, 4), bit4);
-                ca1[h] = or_and(_mm256_and_si256(zhi, low4), bit_to(hb[h][1], 2 * m, 4), bit4);
-                cb0[h] = or_and(bits(zlo, 4, 0x0F), bit_to(hb[h][0], 2 * m + 1, 4), bit4);
-                cb1[h] = or_and(bits(zhi, 4, 0x0F), bit_to(hb[h][1], 2 * m + 1, 4), bit4);
-                sc[h] = words_ab(sc16[h], 2 * m, 2 * m + 1);
-            }
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const int8_t *q = at[t]->qs + 64 * m;
-                const __m256i a0 = bc16(q), a1 = bc16(q + 16), b0 = bc16(q + 32), b1 = bc16(q + 48);
-                _Pragma("GCC unroll 2")
-                for (int h = 0; h < 2; h++) {
-                    const __m256i sa = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, ca0[h], a0), ca1[h], a1);
-                    const __m256i sb = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, cb0[h], b0), cb1[h], b1);
-                    is[t][h] = _mm256_dpwssd_epi32(is[t][h], _mm256_packs_epi32(sa, sb), sc[h]);
-                }
-            }
-        }
-        /* mins (min j covers bsums 2j, 2j + 1): words [m0 m0 m1 m1 m2 m2 m3 m3] against bsums 0..7,
-         * [m4 m4 .. m7 m7] against bsums 8..15 */
-        const __m256i plo = _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 1, 0, 1, 2, 3, 2, 3, 4, 5, 4, 5, 6, 7, 6, 7));
-        const __m256i phi = _mm256_add_epi8(plo, _mm256_set1_epi8(8));
-        _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256i mlo = _mm256_shuffle_epi8(mn16[h], plo), mhi = _mm256_shuffle_epi8(mn16[h], phi);
-            const __m256 d = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q5_k, d));
-            const __m256 dmin = rows2_f16(p[2 * h], p[2 * h + 1], offsetof(blk_q5_k, dmin));
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++) {
-                const __m256i ms = _mm256_dpwssd_epi32(_mm256_dpwssd_epi32(zero, mlo, bc16(at[t]->bsums)), mhi, bc16(at[t]->bsums + 8));
-                const __m256 da = _mm256_set1_ps(at[t]->d);
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, da), acc[t][h]);
-                acc[t][h] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(ms), _mm256_mul_ps(dmin, da), acc[t][h]);
-            }
         }
     }
     tile_store8(acc, out, out_stride);

@@ -127,7 +127,7 @@ float quant_avx2_dot_q3_k(const void *row, const void *act, int64_t n) {
     const __m256i hi = _mm256_or_si256(low_bits(q_, 4, 0x0F), _mm256_slli_epi16(low_bits(qh_, 2 * (j) + 1, 1), 4))
 
 /* Q4_K / Q5_K: the 4x4 tile's arithmetic for one row and one token, so that
- * the dot's result equals tile4's (and tile8's, the repacked tiles') bit for
+ * the dot's result equals tile4's (and the repacked tiles') bit for
  * bit and a batch's generation tokens may share tiles (quant.h, tile_bits):
  * per super-block the integer sums of the codes and of the mins are summed
  * across lanes (exact), then one FMA with d * d_a and one FNMA with

@@ -1,7 +1,9 @@
 /* quant_repack — private to src/engine/quant*.c: the repacked weight layouts
  * of the prompt path (quant.h, quant_repack_*), one per ISA and type.
  *
- * AVX2 (quant_repack_avx2.c), groups of 8 consecutive rows:
+ * One layout set, MEM_REPACK_AVX2 (packed by quant_repack_avx2.c), read by
+ * the AVX2 tiles there and by the AVX-512 VNNI tiles of
+ * quant_repack_avx512.c; groups of 8 consecutive rows:
  *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the
  *         eight rows' 8 x 144 = 1152);
  *   Q5_K: one blk_q5_kx8 per super-block (1536 bytes for 8 x 176 = 1408:
@@ -100,6 +102,18 @@ void quant_avx2_tile_q6_kx8(const void *w, const void *act, size_t act_stride, i
 void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
                             size_t out_stride);
+/* AVX-512 VNNI tiles over the same layouts (quant_repack_avx512.c): the AVX2
+ * tiles' results bit for bit, for the AVX-512 table */
+#define QUANT_AVX512_RTILE_DECL(t) \
+    void quant_avx512_tile_##t##x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride);
+QUANT_AVX512_RTILE_DECL(q4_k)
+QUANT_AVX512_RTILE_DECL(q5_k)
+QUANT_AVX512_RTILE_DECL(q6_k)
+QUANT_AVX512_RTILE_DECL(q5_0)
+QUANT_AVX512_RTILE_DECL(q5_1)
+QUANT_AVX512_RTILE_DECL(q8_0)
+QUANT_AVX512_RTILE_DECL(q4_0)
+QUANT_AVX512_RTILE_DECL(q4_1)
 #endif
 
 #endif

@@ -4,9 +4,7 @@
  * the dot) repeated for a fixed CPU time. Timed with the thread's CPU clock
  * (CLOCK_THREAD_CPUTIME_ID), so other jobs on the machine take time slices
  * but not the count: the A/B of two kernels stays readable on a loaded
- * machine. Prints G multiply-adds per CPU second; where the ISA has a 4x8
- * tile (tile8), also that, timed right after the tile4 in the same loop
- * shape (8 tokens per call); where the ISA reads a repacked copy of the type
+ * machine. Prints G multiply-adds per CPU second; where the ISA reads a repacked copy of the type
  * (quant_repacker_get), the repacked tile over the same rows (16 tokens per
  * call, as the engine's token chunks).
  *
@@ -38,7 +36,7 @@ int main(int argc, char **argv) {
     uint8_t *w = malloc((size_t)ROWS * N * 2), *a = malloc((size_t)TOKS * N * 2);
     float out[32], sink = 0;
     if (!x || !w || !a) return 1;
-    printf("type   isa     tile4 GMAC/s   dot GMAC/s  tile8 GMAC/s  repacked GMAC/s   (CPU time, in cache, n = %d)\n", N);
+    printf("type   isa     tile4 GMAC/s   dot GMAC/s  repacked GMAC/s   (CPU time, in cache, n = %d)\n", N);
     for (size_t ti = 0; ti < sizeof all / sizeof all[0]; ti++) {
         const quant_traits *ref = quant_get_ref(all[ti]);
         if (argc > 2) {
@@ -68,22 +66,8 @@ int main(int argc, char **argv) {
                 macs += (double)ROWS * TOKS * N;
             } while ((el = cpu_now() - t0) < secs);
             const double tile = macs / el * 1e-9;
-            double tile8 = 0;
-            if (q->tile8) {
-                macs = 0;
-                t0 = cpu_now();
-                do {
-                    for (int t = 0; t + 8 <= TOKS; t += 8)
-                        for (int r = 0; r + 4 <= ROWS; r += 4) {
-                            q->tile8(w + r * rb, rb, a + t * ab, ab, N, out, 4);
-                            sink += out[5];
-                        }
-                    macs += (double)ROWS * TOKS * N;
-                } while ((el = cpu_now() - t0) < secs);
-                tile8 = macs / el * 1e-9;
-            }
             double rpt = 0;
-            const quant_repacker *rp = quant_repacker_get(isas[k] == QUANT_ISA_AVX2 ? MEM_REPACK_AVX2 : MEM_REPACK_OFF, all[ti]);
+            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_AVX2, all[ti], isas[k]);
             uint8_t *packed = rp ? malloc((size_t)(N / rp->block_elems) * rp->block_bytes * (ROWS / rp->group)) : NULL;
             if (packed) {
                 const size_t gb = (size_t)(N / rp->block_elems) * rp->block_bytes;
@@ -110,7 +94,6 @@ int main(int argc, char **argv) {
                 macs += 64.0 * ROWS * N;
             } while ((el = cpu_now() - t0) < secs);
             printf("%-6s %-7s %12.2f %12.2f", ref->name, quant_isa_name(isas[k]), tile, macs / el * 1e-9);
-            if (q->tile8 || rpt > 0) printf(" %12.2f", tile8);
             if (rpt > 0) printf(" %15.2f", rpt);
             printf("\n");
         }

@@ -1,0 +1,219 @@
+/* quant_dotq_x86 — private to quant_avx2.c and quant_avx512.c: the dots of
+ * the 4/5/8-bit types against FC_ACT_Q8 (generation) and the code-unpacking
+ * helpers the AVX2 tiles share, written once for both tables. The including
+ * file defines QDOT(name), the prefix of the static functions it gets
+ * (quant_avx2_dot_q4_0, ...), and is compiled with at least -mavx2 -mfma
+ * -mf16c. Compiled with AVX-512 VL and VNNI (quant_avx512.c), dot_u8_s8 is
+ * one vpdpbusd instead of vpmaddubsw + vpmaddwd: the same four products per
+ * int32 lane, so both tables' dots return the same floats bit for bit.
+ */
+#ifndef FC_QUANT_DOTQ_X86_H
+#define FC_QUANT_DOTQ_X86_H
+
+#include "quant_x86.h"
+
+/* ---- helpers --------------------------------------------------------------- */
+
+/* 16 bytes of packed nibbles -> 32 bytes in element order (low nibbles are
+ * elements 0..15, high nibbles 16..31). */
+static inline __m256i nibbles(const uint8_t *qs) {
+    /* one broadcast load (no shuffle uop) and a variable shift of the upper
+     * half: cheaper than load + shift + vinserti128 on the shuffle port */
+    const __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)qs));
+    return _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(0, 0, 4, 4)), _mm256_set1_epi8(0x0F));
+}
+
+/* The 32 bits of qh -> 32 bytes, 0x10 where bit j is set (the fifth bit of a
+ * Q5 code), else 0. The 32 bits come in by a broadcast load (a load uop, not
+ * a GPR move and a broadcast shuffle); one vpshufb spreads byte j/8 to the
+ * eight bytes of lane j/8, one compare picks bit j%8 (ggml's
+ * bytes_from_bits_32). */
+static inline __m256i fifth_bits(const uint8_t *qh) {
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL);
+#if defined(__clang__) /* clang's intrinsic is a plain float dereference: qh is not 4-byte aligned (UBSan) */
+    uint32_t bits;
+    memcpy(&bits, qh, 4);
+    __m256i v = _mm256_set1_epi32((int)bits);
+#else
+    __m256i v = _mm256_castps_si256(_mm256_broadcast_ss((const float *)(const void *)qh));
+#endif
+    v = _mm256_shuffle_epi8(v, spread);
+    v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+}
+
+/* sum over pairs of u8 * s8 -> 8 int32 lanes (|pair| <= 2*255*127 fits the
+ * int16 maddubs step only for codes <= 128: callers pass codes <= 31 here). */
+static inline __m256 dot_u8_s8(__m256i u, __m256i s) {
+#if defined(__AVX512VNNI__) && defined(__AVX512VL__)
+    /* the same four products per int32 lane in one instruction */
+    return _mm256_cvtepi32_ps(_mm256_dpbusd_epi32(_mm256_setzero_si256(), u, s));
+#else
+    const __m256i p16 = _mm256_maddubs_epi16(u, s);
+    return _mm256_cvtepi32_ps(_mm256_madd_epi16(p16, _mm256_set1_epi16(1)));
+#endif
+}
+
+/* signed weights: |w| * sign(w)·a, exact for w = -128 and |a| <= 127 */
+static inline __m256 dot_s8_s8(__m256i w, __m256i a) {
+    return dot_u8_s8(_mm256_sign_epi8(w, w), _mm256_sign_epi8(a, w));
+}
+
+static inline __m256i act_qs(const fc_block_q8 *a) { return _mm256_loadu_si256((const __m256i *)a->qs); }
+
+/* ---- dots against FC_ACT_Q8 ------------------------------------------------ */
+
+/* Scales of four blocks at once, as one vector
+ *   [d0*da0, m0*sa0, d1*da1, m1*sa1 | d2*da2, m2*sa2, d3*da3, m3*sa3]
+ * from dm (eight halves d0 m0 d1 m1 ...) and the activations' (d, s) pairs,
+ * which sit at the start of each fc_block_q8. This replaces eight scalar f16
+ * conversions and multiplies per four blocks by a handful of vector ops. */
+static inline __m256 scales4(__m128i dm, const fc_block_q8 *a) {
+    const __m128i a01 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&a[0]),
+                                           _mm_loadl_epi64((const __m128i *)(const void *)&a[1]));
+    const __m128i a23 = _mm_unpacklo_epi64(_mm_loadl_epi64((const __m128i *)(const void *)&a[2]),
+                                           _mm_loadl_epi64((const __m128i *)(const void *)&a[3]));
+    return _mm256_mul_ps(_mm256_cvtph_ps(dm), _mm256_castsi256_ps(_mm256_set_m128i(a23, a01)));
+}
+
+/* Codes, and d and m of blocks, of block array B: for "_1" types the two
+ * f16 fields are adjacent at the start of the block (DM_PAIR); for "_0"
+ * types d is duplicated (DM_DUP) and the offset -k*d applied through the K
+ * vector. Shared by the dots and the tiles. */
+#define CODES4(B, i) nibbles((B)[i].qs)
+#define CODES5(B, i) _mm256_or_si256(nibbles((B)[i].qs), fifth_bits((B)[i].qh))
+#define CODES8(B, i) _mm256_loadu_si256((const __m256i *)(B)[i].qs)
+#define DM_PAIR(B, i) (int)fc_rd32((const uint8_t *)&(B)[i])
+#define DM_DUP(B, i) (int)((uint32_t)fc_rd16((B)[i].d) * 0x10001u)
+#define D16(B, i) f16((B)[i].d)
+#define M16(B, i) f16((B)[i].m)
+#define M_Q4_0(B, i) (-8.0f * f16((B)[i].d))
+#define M_Q5_0(B, i) (-16.0f * f16((B)[i].d))
+#define K_ONE _mm256_set1_ps(1.0f)
+#define K_Q4_0 _mm256_setr_ps(1, -8, 1, -8, 1, -8, 1, -8)
+#define K_Q5_0 _mm256_setr_ps(1, -16, 1, -16, 1, -16, 1, -16)
+
+/* One row's running sums: two FMA chains and the min terms (lanes 1, 3, 5,
+ * 7 of macc). */
+typedef struct {
+    __m256 acc0, acc1, macc;
+} dot_acc;
+
+/* DOT_Q(t, BT, CODES, DM, K, D, M) defines, for the four 4/5-bit types:
+ *   t##_step4   four blocks of one row: the integer sums go through one FMA
+ *               each with their broadcast scale, the min terms into macc;
+ *   t##_finish  the last blocks (scalar scales) and the row's sum;
+ *   QDOT(dot_##t)       one row;
+ *   QDOT(dot_rows_##t)  rows r and r + n_rows / 2 in lockstep (two
+ *               streams far apart keep more loads in flight than one: the
+ *               generation path; short rows also pay the set-up once), the
+ *               odd row by the dot. Each row takes the dot's steps in the
+ *               dot's order, so dot_rows returns the dot's floats exactly. */
+#define DOT_Q(t, BT, CODES, DM, K, D, M)                                                                  \
+    static inline __attribute__((always_inline)) void t##_step4(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) {  \
+        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(b, i), DM(b, i + 1), DM(b, i + 2), DM(b, i + 3)), &a[i]), k); \
+        const __m256 p0 = dot_u8_s8(CODES(b, i), act_qs(&a[i]));                                       \
+        const __m256 p1 = dot_u8_s8(CODES(b, i + 1), act_qs(&a[i + 1]));                               \
+        const __m256 p2 = dot_u8_s8(CODES(b, i + 2), act_qs(&a[i + 2]));                               \
+        const __m256 p3 = dot_u8_s8(CODES(b, i + 3), act_qs(&a[i + 3]));                               \
+        s->acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(0)), p0, s->acc0);      \
+        s->acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(2)), p1, s->acc1);      \
+        s->acc0 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(4)), p2, s->acc0);      \
+        s->acc1 = _mm256_fmadd_ps(_mm256_permutevar8x32_ps(sc, _mm256_set1_epi32(6)), p3, s->acc1);      \
+        s->macc = _mm256_add_ps(s->macc, sc);                                                           \
+    }                                                                                                   \
+    static inline float t##_finish(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, int64_t nb) { \
+        float mins = hsum8(_mm256_blend_ps(_mm256_setzero_ps(), s->macc, 0xAA));                        \
+        for (; i < nb; i++) {                                                                           \
+            const __m256 p0 = dot_u8_s8(CODES(b, i), act_qs(&a[i]));                                   \
+            s->acc0 = _mm256_fmadd_ps(_mm256_set1_ps(D(b, i) * a[i].d), p0, s->acc0);                   \
+            mins += M(b, i) * a[i].s;                                                                   \
+        }                                                                                               \
+        return hsum8(_mm256_add_ps(s->acc0, s->acc1)) + mins;                                           \
+    }                                                                                                   \
+    static float QDOT(dot_##t)(const void *row, const void *act, int64_t n) {                             \
+        const BT *b = row;                                                                              \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        const __m256 k = K;                                                                             \
+        dot_acc s = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};                    \
+        int64_t i = 0;                                                                                  \
+        for (; i + 3 < nb; i += 4) t##_step4(&s, b, a, i, k);                                           \
+        return t##_finish(&s, b, a, i, nb);                                                             \
+    }                                                                                                   \
+    static void QDOT(dot_rows_##t)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
+                                 float *out) {                                                          \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        const __m256 k = K;                                                                             \
+        const int part = n_rows / 2;                                                                    \
+        for (int r = 0; r < part; r++) {                                                                \
+            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
+            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
+            dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;      \
+            int64_t i = 0;                                                                              \
+            for (; i + 3 < nb; i += 4) {                                                                \
+                t##_step4(&s0, b0, a, i, k);                                                            \
+                t##_step4(&s1, b1, a, i, k);                                                            \
+            }                                                                                           \
+            out[r] = t##_finish(&s0, b0, a, i, nb);                                                     \
+            out[r + part] = t##_finish(&s1, b1, a, i, nb);                                              \
+        }                                                                                               \
+        for (int r = 2 * part; r < n_rows; r++)                                                         \
+            out[r] = QDOT(dot_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);       \
+    }
+
+DOT_Q(q4_0, blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0)
+DOT_Q(q4_1, blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16)
+DOT_Q(q5_0, blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0)
+DOT_Q(q5_1, blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16)
+
+/* Q8_0: signed codes, no min term; pairs of blocks on two FMA chains. */
+static inline __attribute__((always_inline)) void q8_0_step2(dot_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i) {
+    const __m256 p0 = dot_s8_s8(CODES8(b, i), act_qs(&a[i]));
+    const __m256 p1 = dot_s8_s8(CODES8(b, i + 1), act_qs(&a[i + 1]));
+    s->acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, s->acc0);
+    s->acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i + 1].d) * a[i + 1].d), p1, s->acc1);
+}
+
+static inline float q8_0_finish(dot_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i, int64_t nb) {
+    if (i < nb) {
+        const __m256 p0 = dot_s8_s8(CODES8(b, i), act_qs(&a[i]));
+        s->acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), p0, s->acc0);
+    }
+    return hsum8(_mm256_add_ps(s->acc0, s->acc1));
+}
+
+static float QDOT(dot_q8_0)(const void *row, const void *act, int64_t n) {
+    const blk_q8_0 *b = row;
+    const fc_block_q8 *a = act;
+    const int64_t nb = n / FC_QK;
+    dot_acc s = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) q8_0_step2(&s, b, a, i);
+    return q8_0_finish(&s, b, a, i, nb);
+}
+
+/* Rows r and r + n_rows / 2 in lockstep, as DOT_Q's dot_rows. */
+static void QDOT(dot_rows_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    const fc_block_q8 *a = act;
+    const int64_t nb = n / FC_QK;
+    const int part = n_rows / 2;
+    for (int r = 0; r < part; r++) {
+        const blk_q8_0 *b0 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
+        const blk_q8_0 *b1 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride);
+        dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;
+        int64_t i = 0;
+        for (; i + 1 < nb; i += 2) {
+            q8_0_step2(&s0, b0, a, i);
+            q8_0_step2(&s1, b1, a, i);
+        }
+        out[r] = q8_0_finish(&s0, b0, a, i, nb);
+        out[r + part] = q8_0_finish(&s1, b1, a, i, nb);
+    }
+    for (int r = 2 * part; r < n_rows; r++) out[r] = QDOT(dot_q8_0)((const uint8_t *)rows + (size_t)r * row_stride, act, n);
+}
+
+#endif

@@ -1,0 +1,249 @@
+/* quant_repack_avx512 — the 8-row tiles over the repacked layouts of
+ * quant_repack.h with AVX-512 VNNI (compiled with -mavx512vl -mavx512vnni;
+ * 256-bit registers: Zen 4 runs 512-bit operations as two halves, and the
+ * layouts' registers hold 8 rows x 4 bytes). The layouts and the packers are
+ * the AVX2 set's (quant_repack_avx2.c, MEM_REPACK_AVX2): one copy of the
+ * weights serves both tables.
+ *
+ * Where the AVX2 tiles sum maddubs pairs as int16 and widen them with a
+ * madd (three instructions per four products and token, plus the madd),
+ * vpdpbusd adds the four products of a lane straight into int32: one
+ * instruction. A sub-block's int32 sum per row times its scale (vpmulld) is
+ * the AVX2 tile's madd of the int16 sums with the duplicated scale, so every
+ * row's integer sums per block are the same numbers, and the float steps
+ * are the AVX2 tiles' in the same order: the results equal
+ * quant_avx2_tile4_<type>'s bit for bit, which is the AVX-512 table's tile4
+ * of these types (quant_avx512.c).
+ */
+#if defined(__x86_64__)
+
+#include "quant_repack.h"
+#include "quant_x86.h"
+
+#define QK FC_QK_K
+
+static inline __m256i bcast4(const int8_t *p) {
+    int32_t v;
+    memcpy(&v, p, 4);
+    return _mm256_set1_epi32(v);
+}
+
+/* the eight rows' scales of a 16-byte (scale, scale) pair row as int32:
+ * the high byte of each int16 pair, sign-extended (SIGNED) or not */
+static inline __m256i scales32(const void *p, const int SIGNED) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)p);
+    return SIGNED ? _mm256_srai_epi32(_mm256_cvtepi16_epi32(v), 8) : _mm256_srli_epi32(_mm256_cvtepu16_epi32(v), 8);
+}
+
+/* ---- Q4_K, Q5_K ------------------------------------------------------------ */
+
+static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, const uint8_t *act, size_t act_stride,
+                                                             int64_t n, float *out, size_t out_stride, const int NT,
+                                                             const int Q5) {
+    const size_t bb = Q5 ? sizeof(blk_q5_kx8) : sizeof(blk_q4_kx8);
+    const uint8_t *wb = wv;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m16 = _mm256_set1_epi8(0x10);
+    for (int64_t i = 0; i < n / QK; i++, wb += bb) {
+        const blk_q4_kx8 *w = (const blk_q4_kx8 *)(const void *)wb;
+        const uint8_t *qh = wb + sizeof(blk_q4_kx8);
+        _Pragma("GCC unroll 8") for (int k = 0; k < (int)bb; k += 64) __builtin_prefetch((const char *)(wb + 2 * bb) + k);
+        const fc_block_q8k *a[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i acc[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
+            _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {
+                const int s = 2 * j + h;
+                __m256i p[8];
+                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+                _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
+                    const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
+                    __m256i codes = h ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
+                    if (Q5) { /* bit s of the qh byte to bit 4 */
+                        const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(qh + 32 * c));
+                        const __m256i f = s <= 4 ? _mm256_slli_epi16(b, 4 - s) : _mm256_srli_epi16(b, s - 4);
+                        codes = _mm256_or_si256(codes, _mm256_and_si256(f, m16));
+                    }
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
+                        p[t] = _mm256_dpbusd_epi32(p[t], codes, bcast4(a[t]->qs + 32 * s + 4 * c));
+                }
+                const __m256i sc = scales32(w->sc[s], 0);
+                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
+            }
+        }
+        const __m256 d = _mm256_loadu_ps(w->d), dmin = _mm256_loadu_ps(w->dmin);
+        const __m256i one = _mm256_set1_epi16(1);
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+            /* the mins, as quant_repack_avx2.c's tile_k45x8 */
+            const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[t]->bsums), one);
+            const __m256i s16 = _mm256_packs_epi32(s32, s32);
+            __m256i mm = _mm256_setzero_si256();
+            _Pragma("GCC unroll 4") for (int pr = 0; pr < 4; pr++) {
+                const __m256i mv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->mn[pr]));
+                const __m256i sp = _mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(pr < 2 ? pr : pr + 2));
+                mm = _mm256_add_epi32(mm, _mm256_madd_epi16(mv, sp));
+            }
+            const __m256 da = _mm256_set1_ps(a[t]->d);
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(d, da), facc[t]);
+            facc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mm), _mm256_mul_ps(dmin, da), facc[t]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* ---- Q6_K: the codes (value + 32) as bytes, a scale per 16 values ----------- */
+
+static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *w, const uint8_t *act, size_t act_stride,
+                                                              int64_t n, float *out, size_t out_stride, const int NT,
+                                                              const int unused) {
+    (void)unused;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++, w++) {
+        _Pragma("GCC unroll 8") for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
+        const fc_block_q8k *a[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i acc[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
+        for (int h = 0; h < 2; h++) {
+            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
+                _Pragma("GCC unroll 2") for (int c0 = 0; c0 < 8; c0 += 4) {
+                    __m256i p[8];
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+                    _Pragma("GCC unroll 4") for (int c = c0; c < c0 + 4; c++) {
+                        const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 1024 * h + 256 * k + 32 * c));
+                        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
+                            p[t] = _mm256_dpbusd_epi32(p[t], codes, bcast4(a[t]->qs + 128 * h + 32 * k + 4 * c));
+                    }
+                    const __m256i sc = scales32(w->sc[8 * h + 2 * k + c0 / 4], 1);
+                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
+                }
+            }
+        }
+        const __m256 d = _mm256_loadu_ps(w->d);
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+            /* codes are value + 32: minus 32 * (scales . bsums) per row */
+            __m256i off = _mm256_setzero_si256();
+            _Pragma("GCC unroll 8") for (int pr = 0; pr < 8; pr++) {
+                const __m256i sp = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sp[pr]));
+                int32_t b2;
+                memcpy(&b2, a[t]->bsums + 2 * pr, 4);
+                off = _mm256_add_epi32(off, _mm256_madd_epi16(sp, _mm256_set1_epi32(b2)));
+            }
+            const __m256i sum = _mm256_sub_epi32(acc[t], _mm256_slli_epi32(off, 5));
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* ---- the legacy types: S per block and row in int32, then the AVX2 tiles'
+ * float steps (acc = fma(S, d * d_a, acc); acc = fma(m, s_a, acc)) ---------- */
+
+static inline __attribute__((always_inline)) void legacy_steps(__m256 *facc, const __m256i *s, __m256 d, __m256 m,
+                                                               const fc_block_q8 *const *a, const int NT,
+                                                               const int HAS_M) {
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+        facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+        if (HAS_M) facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
+    }
+}
+
+#define LEGACY_SETUP(NT)                                                                                \
+    const fc_block_q8 *a[8];                                                                            \
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)                                                \
+        a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;                   \
+    __m256i s[8];                                                                                       \
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256()
+
+/* Q5_0 (m = -16 d) and Q5_1 (HAS_M: the blocks' mins): codes 0..31 as bytes */
+static inline __attribute__((always_inline)) void tile_q5x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
+                                                            int64_t n, float *out, size_t out_stride, const int NT,
+                                                            const int HAS_M) {
+    const size_t bb = HAS_M ? sizeof(blk_q5_1x8) : sizeof(blk_q5_0x8), qo = HAS_M ? 64 : 32;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
+        LEGACY_SETUP(NT);
+        _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
+            const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_dpbusd_epi32(s[t], codes, bcast4(a[t]->qs + 4 * c));
+        }
+        const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
+        const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, _mm256_set1_ps(-16.0f));
+        legacy_steps(facc, s, d, m, a, NT, 1);
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* Q4_0 (m = -8 d) and Q4_1: the nibbles packed, register c = bytes 4c .. 4c + 3
+ * of the rows' qs (elements 4c.. low, 16 + 4c.. high) */
+static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
+                                                            int64_t n, float *out, size_t out_stride, const int NT,
+                                                            const int HAS_M) {
+    const size_t bb = HAS_M ? sizeof(blk_q4_1x8) : sizeof(blk_q4_0x8), qo = HAS_M ? 64 : 32;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
+        LEGACY_SETUP(NT);
+        _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
+            const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+                s[t] = _mm256_dpbusd_epi32(s[t], lo, bcast4(a[t]->qs + 4 * c));
+                s[t] = _mm256_dpbusd_epi32(s[t], hi, bcast4(a[t]->qs + 16 + 4 * c));
+            }
+        }
+        const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
+        const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, _mm256_set1_ps(-8.0f));
+        legacy_steps(facc, s, d, m, a, NT, 1);
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* Q8_0: |w| times the activation with w's sign (as the AVX2 tiles: the same
+ * products, vpdpbusd adds them without the int16 step) */
+static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *w, const uint8_t *act, size_t act_stride,
+                                                              int64_t n, float *out, size_t out_stride, const int NT,
+                                                              const int unused) {
+    (void)unused;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+        LEGACY_SETUP(NT);
+        _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+            const __m256i u = _mm256_sign_epi8(q, q);
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
+                s[t] = _mm256_dpbusd_epi32(s[t], u, _mm256_sign_epi8(bcast4(a[t]->qs + 4 * c), q));
+        }
+        legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* n_tok tokens: passes of 8 (32 registers hold their sums), then 4, then one at a time */
+#define X8_TILE(NAME, KERNEL, ARG)                                                                          \
+    void NAME(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride) { \
+        const uint8_t *a = act;                                                                             \
+        int t = 0;                                                                                          \
+        for (; t + 8 <= n_tok; t += 8)                                                                      \
+            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 8, ARG); \
+        for (; t + 4 <= n_tok; t += 4)                                                                      \
+            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4, ARG); \
+        for (; t < n_tok; t++)                                                                              \
+            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1, ARG); \
+    }
+X8_TILE(quant_avx512_tile_q4_kx8, tile_k45x8, 0)
+X8_TILE(quant_avx512_tile_q5_kx8, tile_k45x8, 1)
+X8_TILE(quant_avx512_tile_q6_kx8, tile_q6_kx8, 0)
+X8_TILE(quant_avx512_tile_q8_0x8, tile_q8_0x8, 0)
+X8_TILE(quant_avx512_tile_q5_0x8, tile_q5x8, 0)
+X8_TILE(quant_avx512_tile_q5_1x8, tile_q5x8, 1)
+X8_TILE(quant_avx512_tile_q4_0x8, tile_q4x8, 0)
+X8_TILE(quant_avx512_tile_q4_1x8, tile_q4x8, 1)
+
+#endif /* __x86_64__ */
