@@ -24,16 +24,9 @@
  */
 #if defined(__x86_64__)
 
-#include "quant_repack.h"
-#include "quant_x86.h"
+#include "quant_repack_x86.h"
 
 #define QK FC_QK_K
-
-static inline __m256i bcast4(const int8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
-}
 
 /* row r's d, dmin, scales, mins and code bytes (Q4_K's and Q5_K's common part) */
 static void pack_k45_row(const uint8_t *d, const uint8_t *dmin, const uint8_t *scales, const uint8_t *qs, int r,
@@ -117,23 +110,7 @@ static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, con
                 }
             }
         }
-        const __m256 d = _mm256_loadu_ps(w->d), dmin = _mm256_loadu_ps(w->dmin);
-        const __m256i one = _mm256_set1_epi16(1);
-        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-            /* sub-block sums of the activations (bsums pairs) as int16, then
-             * the mins: [m_2p, m_2p+1] . [sum_2p, sum_2p+1] per row */
-            const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[t]->bsums), one);
-            const __m256i s16 = _mm256_packs_epi32(s32, s32); /* [s0 s1 s2 s3 s0..s3 | s4..s7 s4..s7] */
-            __m256i mm = _mm256_setzero_si256();
-            _Pragma("GCC unroll 8") for (int pr = 0; pr < 4; pr++) {
-                const __m256i mv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->mn[pr]));
-                const __m256i sp = _mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(pr < 2 ? pr : pr + 2));
-                mm = _mm256_add_epi32(mm, _mm256_madd_epi16(mv, sp));
-            }
-            const __m256 da = _mm256_set1_ps(a[t]->d);
-            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(d, da), facc[t]);
-            facc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mm), _mm256_mul_ps(dmin, da), facc[t]);
-        }
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = k45x8_step(facc[t], acc[t], w, a[t]);
     }
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -219,19 +196,7 @@ static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *
                 }
             }
         }
-        const __m256 d = _mm256_loadu_ps(w->d);
-        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
-            /* codes are value + 32: minus 32 * (scales . bsums) per row */
-            __m256i off = _mm256_setzero_si256();
-            _Pragma("GCC unroll 8") for (int pr = 0; pr < 8; pr++) {
-                const __m256i sp = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sp[pr]));
-                int32_t b2;
-                memcpy(&b2, a[t]->bsums + 2 * pr, 4);
-                off = _mm256_add_epi32(off, _mm256_madd_epi16(sp, _mm256_set1_epi32(b2)));
-            }
-            const __m256i sum = _mm256_sub_epi32(acc[t], _mm256_slli_epi32(off, 5));
-            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
-        }
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = q6kx8_step(facc[t], acc[t], w, a[t]);
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -277,16 +242,6 @@ void quant_avx2_repack_q5_1(const void *src, size_t row_stride, int64_t n_in, vo
         }
 }
 
-/* The float steps of one block for NT tokens: S (int32 per row) times
- * d * d_a, then m * s_a, as TILE_Q_LOOP orders them. */
-static inline __attribute__((always_inline)) void legacy_steps(__m256 *facc, const __m256i *s, __m256 d, __m256 m,
-                                                               const fc_block_q8 *const *a, const int NT) {
-    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
-        facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
-        facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
-    }
-}
-
 /* HAS_M: the mins are the block's (blk_q5_1x8), else m = -16 d (blk_q5_0x8) */
 static inline __attribute__((always_inline)) void tile_q5x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
                                                             int64_t n, float *out, size_t out_stride, const int NT,
@@ -316,7 +271,7 @@ static inline __attribute__((always_inline)) void tile_q5x8(const uint8_t *w, co
         }
         const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
         const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, k16);
-        legacy_steps(facc, s, d, m, a, NT);
+        legacy_steps(facc, s, d, m, a, NT, 1);
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -381,7 +336,7 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
         _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_madd_epi16(p[t], one);
         const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
         const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, k8);
-        legacy_steps(facc, s, d, m, a, NT);
+        legacy_steps(facc, s, d, m, a, NT, 1);
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -421,30 +376,19 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
             _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
                 s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(bcast4(a[t]->qs + 4 * c), q)), one));
         }
-        const __m256 d = _mm256_loadu_ps(w->d);
-        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
-            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
+        legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
-/* n_tok tokens: passes of 4, then one at a time */
-#define X8_TILE(NAME, KERNEL, HAS_M)                                                                        \
-    void NAME(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride) { \
-        const uint8_t *a = act;                                                                             \
-        int t = 0;                                                                                          \
-        for (; t + 4 <= n_tok; t += 4)                                                                      \
-            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4, HAS_M); \
-        for (; t < n_tok; t++)                                                                              \
-            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1, HAS_M); \
-    }
-X8_TILE(quant_avx2_tile_q4_kx8, tile_k45x8, 0)
-X8_TILE(quant_avx2_tile_q5_kx8, tile_k45x8, 1)
-X8_TILE(quant_avx2_tile_q6_kx8, tile_q6_kx8, 0)
-X8_TILE(quant_avx2_tile_q8_0x8, tile_q8_0x8, 0)
-X8_TILE(quant_avx2_tile_q5_0x8, tile_q5x8, 0)
-X8_TILE(quant_avx2_tile_q5_1x8, tile_q5x8, 1)
-X8_TILE(quant_avx2_tile_q4_0x8, tile_q4x8, 0)
-X8_TILE(quant_avx2_tile_q4_1x8, tile_q4x8, 1)
+/* n_tok tokens: passes of 4, then one at a time (quant_repack_x86.h) */
+X8_TILE(quant_avx2_tile_q4_kx8, X8_PASS(tile_k45x8, 0, 4) X8_PASS(tile_k45x8, 0, 1))
+X8_TILE(quant_avx2_tile_q5_kx8, X8_PASS(tile_k45x8, 1, 4) X8_PASS(tile_k45x8, 1, 1))
+X8_TILE(quant_avx2_tile_q6_kx8, X8_PASS(tile_q6_kx8, 0, 4) X8_PASS(tile_q6_kx8, 0, 1))
+X8_TILE(quant_avx2_tile_q8_0x8, X8_PASS(tile_q8_0x8, 0, 4) X8_PASS(tile_q8_0x8, 0, 1))
+X8_TILE(quant_avx2_tile_q5_0x8, X8_PASS(tile_q5x8, 0, 4) X8_PASS(tile_q5x8, 0, 1))
+X8_TILE(quant_avx2_tile_q5_1x8, X8_PASS(tile_q5x8, 1, 4) X8_PASS(tile_q5x8, 1, 1))
+X8_TILE(quant_avx2_tile_q4_0x8, X8_PASS(tile_q4x8, 0, 4) X8_PASS(tile_q4x8, 0, 1))
+X8_TILE(quant_avx2_tile_q4_1x8, X8_PASS(tile_q4x8, 1, 4) X8_PASS(tile_q4x8, 1, 1))
 
 #endif /* __x86_64__ */

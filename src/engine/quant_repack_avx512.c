@@ -17,16 +17,9 @@
  */
 #if defined(__x86_64__)
 
-#include "quant_repack.h"
-#include "quant_x86.h"
+#include "quant_repack_x86.h"
 
 #define QK FC_QK_K
-
-static inline __m256i bcast4(const int8_t *p) {
-    int32_t v;
-    memcpy(&v, p, 4);
-    return _mm256_set1_epi32(v);
-}
 
 /* the eight rows' scales of a 16-byte (scale, scale) pair row as int32:
  * the high byte of each int16 pair, sign-extended (SIGNED) or not */
@@ -73,22 +66,7 @@ static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, con
                 _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
             }
         }
-        const __m256 d = _mm256_loadu_ps(w->d), dmin = _mm256_loadu_ps(w->dmin);
-        const __m256i one = _mm256_set1_epi16(1);
-        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-            /* the mins, as quant_repack_avx2.c's tile_k45x8 */
-            const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a[t]->bsums), one);
-            const __m256i s16 = _mm256_packs_epi32(s32, s32);
-            __m256i mm = _mm256_setzero_si256();
-            _Pragma("GCC unroll 4") for (int pr = 0; pr < 4; pr++) {
-                const __m256i mv = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->mn[pr]));
-                const __m256i sp = _mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(pr < 2 ? pr : pr + 2));
-                mm = _mm256_add_epi32(mm, _mm256_madd_epi16(mv, sp));
-            }
-            const __m256 da = _mm256_set1_ps(a[t]->d);
-            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(d, da), facc[t]);
-            facc[t] = _mm256_fnmadd_ps(_mm256_cvtepi32_ps(mm), _mm256_mul_ps(dmin, da), facc[t]);
-        }
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = k45x8_step(facc[t], acc[t], w, a[t]);
     }
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -122,34 +100,13 @@ static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *
                 }
             }
         }
-        const __m256 d = _mm256_loadu_ps(w->d);
-        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-            /* codes are value + 32: minus 32 * (scales . bsums) per row */
-            __m256i off = _mm256_setzero_si256();
-            _Pragma("GCC unroll 8") for (int pr = 0; pr < 8; pr++) {
-                const __m256i sp = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sp[pr]));
-                int32_t b2;
-                memcpy(&b2, a[t]->bsums + 2 * pr, 4);
-                off = _mm256_add_epi32(off, _mm256_madd_epi16(sp, _mm256_set1_epi32(b2)));
-            }
-            const __m256i sum = _mm256_sub_epi32(acc[t], _mm256_slli_epi32(off, 5));
-            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sum), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
-        }
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = q6kx8_step(facc[t], acc[t], w, a[t]);
     }
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
 /* ---- the legacy types: S per block and row in int32, then the AVX2 tiles'
- * float steps (acc = fma(S, d * d_a, acc); acc = fma(m, s_a, acc)) ---------- */
-
-static inline __attribute__((always_inline)) void legacy_steps(__m256 *facc, const __m256i *s, __m256 d, __m256 m,
-                                                               const fc_block_q8 *const *a, const int NT,
-                                                               const int HAS_M) {
-    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-        facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s[t]), _mm256_mul_ps(d, _mm256_set1_ps(a[t]->d)), facc[t]);
-        if (HAS_M) facc[t] = _mm256_fmadd_ps(m, _mm256_set1_ps(a[t]->s), facc[t]);
-    }
-}
+ * float steps (legacy_steps, quant_repack_x86.h) ---------------------------- */
 
 #define LEGACY_SETUP(NT)                                                                                \
     const fc_block_q8 *a[8];                                                                            \
@@ -226,24 +183,13 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
 }
 
 /* n_tok tokens: passes of 8 (32 registers hold their sums), then 4, then one at a time */
-#define X8_TILE(NAME, KERNEL, ARG)                                                                          \
-    void NAME(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride) { \
-        const uint8_t *a = act;                                                                             \
-        int t = 0;                                                                                          \
-        for (; t + 8 <= n_tok; t += 8)                                                                      \
-            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 8, ARG); \
-        for (; t + 4 <= n_tok; t += 4)                                                                      \
-            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 4, ARG); \
-        for (; t < n_tok; t++)                                                                              \
-            KERNEL(w, a + (size_t)t * act_stride, act_stride, n, out + (size_t)t * out_stride, out_stride, 1, ARG); \
-    }
-X8_TILE(quant_avx512_tile_q4_kx8, tile_k45x8, 0)
-X8_TILE(quant_avx512_tile_q5_kx8, tile_k45x8, 1)
-X8_TILE(quant_avx512_tile_q6_kx8, tile_q6_kx8, 0)
-X8_TILE(quant_avx512_tile_q8_0x8, tile_q8_0x8, 0)
-X8_TILE(quant_avx512_tile_q5_0x8, tile_q5x8, 0)
-X8_TILE(quant_avx512_tile_q5_1x8, tile_q5x8, 1)
-X8_TILE(quant_avx512_tile_q4_0x8, tile_q4x8, 0)
-X8_TILE(quant_avx512_tile_q4_1x8, tile_q4x8, 1)
+X8_TILE(quant_avx512_tile_q4_kx8, X8_PASS(tile_k45x8, 0, 8) X8_PASS(tile_k45x8, 0, 4) X8_PASS(tile_k45x8, 0, 1))
+X8_TILE(quant_avx512_tile_q5_kx8, X8_PASS(tile_k45x8, 1, 8) X8_PASS(tile_k45x8, 1, 4) X8_PASS(tile_k45x8, 1, 1))
+X8_TILE(quant_avx512_tile_q6_kx8, X8_PASS(tile_q6_kx8, 0, 8) X8_PASS(tile_q6_kx8, 0, 4) X8_PASS(tile_q6_kx8, 0, 1))
+X8_TILE(quant_avx512_tile_q8_0x8, X8_PASS(tile_q8_0x8, 0, 8) X8_PASS(tile_q8_0x8, 0, 4) X8_PASS(tile_q8_0x8, 0, 1))
+X8_TILE(quant_avx512_tile_q5_0x8, X8_PASS(tile_q5x8, 0, 8) X8_PASS(tile_q5x8, 0, 4) X8_PASS(tile_q5x8, 0, 1))
+X8_TILE(quant_avx512_tile_q5_1x8, X8_PASS(tile_q5x8, 1, 8) X8_PASS(tile_q5x8, 1, 4) X8_PASS(tile_q5x8, 1, 1))
+X8_TILE(quant_avx512_tile_q4_0x8, X8_PASS(tile_q4x8, 0, 8) X8_PASS(tile_q4x8, 0, 4) X8_PASS(tile_q4x8, 0, 1))
+X8_TILE(quant_avx512_tile_q4_1x8, X8_PASS(tile_q4x8, 1, 8) X8_PASS(tile_q4x8, 1, 4) X8_PASS(tile_q4x8, 1, 1))
 
 #endif /* __x86_64__ */
