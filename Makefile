@@ -51,9 +51,11 @@ CUDA_EMU_TEST ?= build-cudaemu
 ifeq ($(ARCH),x86_64)
 AVX2_FLAGS   := -mavx2 -mfma -mf16c
 AVX512_FLAGS := -mavx512f -mavx512bw -mavx512vl -mavx512dq -mavx512vnni -mfma -mf16c -mavx2
+AMX_FLAGS    := $(AVX512_FLAGS) -mamx-tile -mamx-int8
 else
 AVX2_FLAGS   :=
 AVX512_FLAGS :=
+AMX_FLAGS    :=
 endif
 
 .PHONY: all test check asan cuda-emu test-cuda-emu models models-extra fuzz bench clean tools
@@ -67,6 +69,10 @@ $(BUILD)/%_avx2.o: %_avx2.c
 $(BUILD)/%_avx512.o: %_avx512.c
 	@mkdir -p $(dir $@)
 	$(CC) $(CFLAGS_BASE) $(AVX512_FLAGS) $(CFLAGS) -c $< -o $@
+
+$(BUILD)/%_amx.o: %_amx.c
+	@mkdir -p $(dir $@)
+	$(CC) $(CFLAGS_BASE) $(AMX_FLAGS) $(CFLAGS) -c $< -o $@
 
 $(BUILD)/%.o: %.c
 	@mkdir -p $(dir $@)

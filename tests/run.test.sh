@@ -58,6 +58,11 @@ out=$("$bin" bench -m "$m" -p 16 -n 4 -d 40 -t 1 -r 1 2>/dev/null); rc=$?
 out=$("$bin" bench -m "$m" -p 8 -n 2 -t 1 -r 1 2>/dev/null); rc=$?
 [ $rc -eq 0 ] && grep -Eq '\| +pp8 \| +[0-9.]+ \(' <<<"$out" && grep -Eq '\| +tg2 \| +[0-9.]+ \(' <<<"$out" &&
   ok "bench: pp8 and tg2 rows" || bad "bench: rc=$rc '$out'"
+# the kernels it ran on are named, and FITCHAT_ISA caps them
+out=$(FITCHAT_ISA=avx2 "$bin" bench -m "$m" -p 8 -n 0 -t 1 -r 1 --no-repack 2>/dev/null); rc=$?
+want=avx2; [ "$(uname -m)" = x86_64 ] && grep -qw avx2 /proc/cpuinfo && grep -qw fma /proc/cpuinfo && grep -qw f16c /proc/cpuinfo || want=scalar
+[ $rc -eq 0 ] && grep -Eq "^CPU: .+; kernels: $want \(FITCHAT_ISA caps them\); repacked weights: off\$" <<<"$out" &&
+  ok "bench names the CPU and the kernels ($want)" || bad "bench CPU line: rc=$rc '$out'"
 # -np P: the generation test as the server runs it (P sequences per batched step)
 out=$("$bin" bench -m "$m" -p 0 -n 3 -np 4 -t 1 -r 1 2>/dev/null); rc=$?
 [ $rc -eq 0 ] && grep -Eq '\| +tg3 x4 \| +[0-9.]+ \(' <<<"$out" && ! grep -Eq '\| +pp[0-9]' <<<"$out" &&

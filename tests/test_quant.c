@@ -6,6 +6,7 @@
 #include <string.h>
 
 #include "../src/engine/quant.h"
+#include "../src/plan/memory.h"
 #include "lib/rng.h"
 #include "lib/t.h"
 
@@ -612,7 +613,7 @@ static void test_extremes(void) {
 
 static void test_dispatch(void) {
     const int best = quant_init(QUANT_ISA_AUTO);
-    CHECK(best >= QUANT_ISA_SCALAR && best <= QUANT_ISA_AVX512);
+    CHECK(best >= QUANT_ISA_SCALAR && best <= QUANT_ISA_AMX);
     printf("  best ISA: %s\n", quant_isa_name(best));
     for (int ti = 0; ti < N_TYPES; ti++) {
         const quant_traits *t = quant_get(ALL_TYPES[ti]);
@@ -631,6 +632,17 @@ static void test_dispatch(void) {
     CHECK(quant_get(GGML_TYPE_Q8_0) == quant_get_ref(GGML_TYPE_Q8_0));
     setenv("FITCHAT_ISA", "avx2", 1);
     CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best < QUANT_ISA_AVX2 ? best : QUANT_ISA_AVX2);
+    setenv("FITCHAT_ISA", "avx512", 1); /* keeps AMX off */
+    CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best < QUANT_ISA_AVX512 ? best : QUANT_ISA_AVX512);
+    setenv("FITCHAT_ISA", "amx", 1);
+    CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best);
+    /* the AMX table: the AVX-512 kernels, its own repacked tiles */
+    if (best == QUANT_ISA_AMX) {
+        CHECK(quant_get_isa(GGML_TYPE_Q4_K, QUANT_ISA_AMX) == quant_get_isa(GGML_TYPE_Q4_K, QUANT_ISA_AVX512));
+        CHECK_EQ_U64(quant_repack_set(), MEM_REPACK_AVX2);
+    }
+    const quant_repacker *amx = quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, QUANT_ISA_AMX);
+    CHECK(best == QUANT_ISA_AMX ? amx && amx->isa == QUANT_ISA_AMX : amx == NULL);
     unsetenv("FITCHAT_ISA");
     CHECK_EQ_INT(quant_init(QUANT_ISA_SCALAR), QUANT_ISA_SCALAR);
     CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best);

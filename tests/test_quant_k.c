@@ -10,6 +10,7 @@
 
 #include "../src/engine/quant.h"
 #include "../src/plan/memory.h"
+#include "lib/amx_emu.h"
 #include "lib/rng.h"
 #include "lib/t.h"
 
@@ -344,9 +345,13 @@ static void test_dot4_exact(void) {
     free(x); free(row); free(acts);
 }
 
-static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, const uint8_t *rows, size_t rb, int n_rows,
-                            const uint8_t *acts, size_t ab, int64_t n, const char *what, int kind) {
-    enum { TMAX = 12, RMAX = 24 };
+/* the token counts a repacked tile is called with: every remainder of the
+ * 4- and 8-token passes, and around the AMX tiles' 16 */
+static const int TILE_NTOK[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 20, 24, 31, 32, 33, 35};
+
+static void repack_vs_tile4(const quant_repacker *rp, quant_rtile_fn tile, const quant_traits *ts, const uint8_t *rows,
+                            size_t rb, int n_rows, const uint8_t *acts, size_t ab, int64_t n, const char *what, int kind) {
+    enum { TMAX = 36, RMAX = 24 };
     const size_t gb = (size_t)(n / rp->block_elems) * rp->block_bytes;
     uint8_t *packed = malloc(gb * (size_t)(n_rows / rp->group) + 1);
     CHECK_EQ_U64(mem_repack_bytes(rp->repack, rp->type, n, n_rows), (uint64_t)(gb * (size_t)(n_rows / rp->group)));
@@ -354,9 +359,10 @@ static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, co
     float want[TMAX * RMAX], got[TMAX * (RMAX + 3)];
     for (int t = 0; t < TMAX; t += 4)
         for (int r = 0; r + 4 <= n_rows; r += 4) ts->tile4(rows + (size_t)r * rb, rb, acts + (size_t)t * ab, ab, n, want + t * RMAX + r, RMAX);
-    for (int nt = 1; nt < TMAX; nt++) {
+    for (size_t ni = 0; ni < sizeof TILE_NTOK / sizeof TILE_NTOK[0]; ni++) {
+        const int nt = TILE_NTOK[ni];
         memset(got, 0, sizeof got);
-        for (int g = 0; g < n_rows / rp->group; g++) rp->tile(packed + (size_t)g * gb, acts, ab, n, nt, got + g * rp->group, RMAX + 3);
+        for (int g = 0; g < n_rows / rp->group; g++) tile(packed + (size_t)g * gb, acts, ab, n, nt, got + g * rp->group, RMAX + 3);
         for (int t = 0; t < nt; t++)
             for (int r = 0; r < n_rows / rp->group * rp->group; r++)
                 CHECK_MSG(memcmp(&got[t * (RMAX + 3) + r], &want[t * RMAX + r], sizeof(float)) == 0,
@@ -366,12 +372,13 @@ static void repack_vs_tile4(const quant_repacker *rp, const quant_traits *ts, co
     free(packed);
 }
 
-static void test_repack_exact(void) {
+/* Every type's repacked layout under the tiles of isa (emu: the emulated
+ * AMX tiles instead, over the AVX2 repackers) against isa's 4x4 tile, bit
+ * for bit, on random and extreme blocks. Returns the number of types run. */
+static int repack_exact(int isa, quant_rtile_fn (*emu)(uint32_t)) {
     static const int64_t sizes[] = {256, 768, 2048};
     static const uint8_t bytes[] = {0x00, 0x80, 0x7F, 0xFF};
-    static const uint32_t sets[] = {MEM_REPACK_AVX2, MEM_REPACK_AVX2};
-    static const int set_isa[] = {QUANT_ISA_AVX2, QUANT_ISA_AVX512}; /* one layout, each ISA's tiles */
-    enum { NMAX = 2048, ROWS = 24, TOKS = 12 };
+    enum { NMAX = 2048, ROWS = 24, TOKS = 36 };
     float *x = malloc(NMAX * sizeof(float));
     uint8_t *rows = malloc(ROWS * (NMAX * 2 + 64)), *acts = malloc(TOKS * (NMAX * 2 + 64));
     /* the K types, then the legacy types a layout may take (f16 d at 0, codes after) */
@@ -382,13 +389,20 @@ static void test_repack_exact(void) {
                             {GGML_TYPE_Q8_0, {0, 0}, 1, 2, 34}};
     memcpy(all + N_KT, legacy, sizeof legacy);
     int tested = 0;
-    for (size_t k = 0; k < sizeof sets / sizeof sets[0]; k++)
-        for (int ki = 0; ki < N_KT + 5; ki++) {
+    const size_t k = (size_t)isa;
+    for (int ki = 0; ki < N_KT + 5; ki++) {
+        {
             const ktype *const KT = all; /* shadows the file's table: every type above */
-            const quant_repacker *rp = quant_repacker_get_isa(sets[k], KT[ki].type, set_isa[k]);
-            const quant_traits *ts = quant_get_isa(KT[ki].type, set_isa[k]);
+            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_AVX2, KT[ki].type, isa);
+            const quant_traits *ts = quant_get_isa(KT[ki].type, isa);
             if (!rp || !ts) continue;
-            CHECK(rp->repack == sets[k] && rp->isa == set_isa[k] && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
+            CHECK(rp->repack == MEM_REPACK_AVX2 && rp->isa == isa && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
+            const quant_rtile_fn tile = emu ? emu(KT[ki].type) : rp->tile;
+            CHECK_MSG(tile != NULL, "%s: no emulated AMX tile", ts->name);
+            if (!tile) continue;
+            /* tdpbssd multiplies a raw -128 activation as it is, the 4x4 Q8_0
+             * tile as +128 * -w's sign (quant_repack_amx.c): -127 there */
+            const bool amx = emu || isa == QUANT_ISA_AMX, raw127 = amx && KT[ki].type == GGML_TYPE_Q8_0;
             tested++;
             for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
                 for (int kind = 0; kind < 5; kind++) {
@@ -399,7 +413,7 @@ static void test_repack_exact(void) {
                     const int n_rows = kind % 2 ? ROWS : rp->group;
                     for (int r = 0; r < n_rows; r++) random_row(&KT[ki], ts, rows + r * rb, n, (kind + r) % 5);
                     for (int t = 0; t < TOKS; t++) { fill(x, n, (kind + t) % 5); act_of(ts, x, acts + t * ab, n); }
-                    repack_vs_tile4(rp, ts, rows, rb, n_rows, acts, ab, n, "random", kind);
+                    repack_vs_tile4(rp, tile, ts, rows, rb, n_rows, acts, ab, n, "random", kind);
                 }
             enum { N = 512 };
             const size_t rb = (size_t)(N / ts->block_elems * ts->block_bytes), ab = quant_act_bytes(ts->act_type, N);
@@ -413,7 +427,7 @@ static void test_repack_exact(void) {
                     for (int t = 0; t < TOKS; t++) {
                         for (int i = 0; i < N; i++) x[i] = sign == 1 && (i / 4 + t) % 2 ? -1.0f : 1.0f;
                         act_of(ts, x, acts + t * ab, N);
-                        const int v = t % 2 ? 127 : -128; /* raw -128 (or +127), which no quantizer writes */
+                        const int v = t % 2 ? 127 : raw127 ? -127 : -128; /* raw -128 (or +127), which no quantizer writes */
                         if (sign == 2 && ts->act_type == FC_ACT_Q8K)
                             for (int64_t b = 0; b < N / 256; b++) {
                                 fc_block_q8k *a = (fc_block_q8k *)(void *)(acts + t * ab) + b;
@@ -423,11 +437,42 @@ static void test_repack_exact(void) {
                         else if (sign == 2)
                             for (int64_t b = 0; b < N / 32; b++) memset(((fc_block_q8 *)(void *)(acts + t * ab))[b].qs, v & 0xFF, 32);
                     }
-                    repack_vs_tile4(rp, ts, rows, rb, ROWS, acts, ab, N, "extreme", (int)(3 * bi) + sign);
+                    repack_vs_tile4(rp, tile, ts, rows, rb, ROWS, acts, ab, N, amx ? "extreme (AMX)" : "extreme", (int)(3 * bi) + sign);
                 }
         }
-    if (!tested) t_skip("no repacked layout runs on this CPU");
+    }
     free(x); free(rows); free(acts);
+    return tested;
+}
+
+static void test_repack_exact(void) {
+    /* one layout set, each ISA's tiles */
+    const int tested = repack_exact(QUANT_ISA_AVX2, NULL) + repack_exact(QUANT_ISA_AVX512, NULL);
+    if (!tested) t_skip("no repacked layout runs on this CPU");
+}
+
+/* The AMX tiles themselves: only where the CPU has AMX-INT8 and the kernel
+ * grants the tile state. */
+static void test_repack_amx(void) {
+    if (!quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, QUANT_ISA_AMX)) {
+        t_skip("this CPU has no AMX-INT8, or the kernel refused the tile state (the emulated tiles run in test_repack_amx_emu)");
+        return;
+    }
+    CHECK_EQ_INT(repack_exact(QUANT_ISA_AMX, NULL), 8);
+}
+
+/* The AMX tiles' tiling, layouts and steps with the tile instructions
+ * emulated (tests/lib/amx_emu_avx2.c), against the AVX2 4x4 tiles. */
+static void test_repack_amx_emu(void) {
+#if defined(__x86_64__)
+    if (!quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, QUANT_ISA_AVX2)) {
+        t_skip("this CPU has no AVX2 (the emulated AMX tiles are AVX2 code around the emulation)");
+        return;
+    }
+    CHECK_EQ_INT(repack_exact(QUANT_ISA_AVX2, quant_amxemu_tile), 8);
+#else
+    t_skip("x86-64 only");
+#endif
 }
 
 static void test_act_q8k(void) {
@@ -546,6 +591,8 @@ int main(void) {
     T_RUN(test_dot_rows_exact);
     T_RUN(test_dot4_exact);
     T_RUN(test_repack_exact);
+    T_RUN(test_repack_amx);
+    T_RUN(test_repack_amx_emu);
     T_RUN(test_extremes);
     T_RUN(test_dispatch);
     return t_done();

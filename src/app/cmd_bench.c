@@ -31,6 +31,25 @@
 #include "generate.h"
 #include "session.h"
 
+
+/* The CPU's model name (/proc/cpuinfo), "unknown CPU" where there is none. */
+static const char *cpu_model_name(char *buf, size_t cap) {
+    snprintf(buf, cap, "unknown CPU");
+    FILE *f = fopen("/proc/cpuinfo", "r");
+    if (!f) return buf;
+    char line[256];
+    while (fgets(line, sizeof line, f))
+        if (!strncmp(line, "model name", 10)) {
+            const char *v = strchr(line, ':');
+            if (v) {
+                v += 1 + (v[1] == ' ');
+                snprintf(buf, cap, "%.*s", (int)strcspn(v, "\n"), v);
+            }
+            break;
+        }
+    fclose(f);
+    return buf;
+}
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);
@@ -282,6 +301,9 @@ int cmd_bench(int argc, char **argv) {
             char rss[32];
             printf("\npeak RSS: %s (weights are mapped from the file; %s of them)\n",
                    fmt_bytes(rss, sizeof rss, (uint64_t)ru.ru_maxrss * 1024), fmt_bytes(size, sizeof size, s.file->data_bytes));
+            char cpu[128];
+            printf("CPU: %s; kernels: %s (FITCHAT_ISA caps them); repacked weights: %s\n", cpu_model_name(cpu, sizeof cpu),
+                   quant_isa_name(quant_isa()), s.plan.cfg.repack ? "on" : "off");
         }
         session_close(&s);
     }

@@ -8,8 +8,10 @@
 #include "quant.h"
 
 #include <stdlib.h>
-#if defined(__x86_64__) && defined(__clang__)
+#if defined(__x86_64__)
 #include <cpuid.h>
+#include <sys/syscall.h>
+#include <unistd.h>
 #endif
 #include <string.h>
 #include <strings.h>
@@ -78,10 +80,30 @@ const char *quant_isa_name(int isa) {
     case QUANT_ISA_SCALAR: return "scalar";
     case QUANT_ISA_AVX2: return "avx2";
     case QUANT_ISA_AVX512: return "avx512";
+    case QUANT_ISA_AMX: return "amx";
     case QUANT_ISA_AUTO: return "auto";
     default: return "unknown";
     }
 }
+
+#if defined(__x86_64__)
+/* AMX-INT8 usable: the CPU has AMX-TILE and AMX-INT8 (CPUID 7.0 EDX bits 24
+ * and 25) and the kernel grants this process the tile data state (Linux
+ * 5.16+: arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA; without it
+ * the first tile instruction faults). Asked once; the grant is the
+ * process's, so threads started later may use the tiles. */
+static bool amx_usable(void) {
+    static int known = -1; /* written once, in quant_init before threads start, or the same value again */
+    int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
+    if (k < 0) {
+        unsigned a, b, c, dx;
+        k = __get_cpuid_count(7, 0, &a, &b, &c, &dx) && (dx >> 24 & 1) && (dx >> 25 & 1) &&
+            syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
+        __atomic_store_n(&known, k, __ATOMIC_RELAXED);
+    }
+    return k;
+}
+#endif
 
 /* The best ISA this CPU runs among those compiled in. */
 static int cpu_best_isa(void) {
@@ -99,7 +121,7 @@ static int cpu_best_isa(void) {
         return QUANT_ISA_SCALAR;
     if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
         __builtin_cpu_supports("avx512vl") && __builtin_cpu_supports("avx512dq") && vnni)
-        return QUANT_ISA_AVX512;
+        return amx_usable() ? QUANT_ISA_AMX : QUANT_ISA_AVX512;
     return QUANT_ISA_AVX2;
 #else
     return QUANT_ISA_SCALAR;
@@ -112,6 +134,7 @@ static const quant_kernels *kernels_of(int isa) {
 #if defined(__x86_64__)
     case QUANT_ISA_AVX2: return &quant_kernels_avx2;
     case QUANT_ISA_AVX512: return &quant_kernels_avx512;
+    case QUANT_ISA_AMX: return &quant_kernels_avx512; /* the same dots; its own repacked tiles */
 #endif
     case QUANT_ISA_SCALAR: return &quant_kernels_ref;
     default: return NULL;
@@ -120,18 +143,18 @@ static const quant_kernels *kernels_of(int isa) {
 
 int quant_init(int isa) {
     int best = cpu_best_isa(), want = best;
-    /* The automatic choice is the best the CPU runs. The AVX-512 table holds
-     * only what measured faster than AVX2 on the CPU we benchmark on (AMD
-     * EPYC Zen 4, which splits 512-bit operations in two): the VNNI tiles
-     * (prompt processing 1.3-2.8x) and the VNNI dots of every K and IQ4
-     * type; the dots of the 4/5/8-bit types are the AVX2 ones, so generation
-     * is not slower (BENCHMARKS.md). */
+    /* The automatic choice is the best the CPU runs: AMX (the AVX-512 table
+     * with AMX tiles over the repacked weights for prompts), AVX-512 (VNNI:
+     * 256-bit kernels, which Zen 4's split 512-bit units and Intel's run
+     * alike; its dots of the 4/5/8-bit types give the AVX2 ones' floats),
+     * AVX2 (BENCHMARKS.md). */
     if (isa != QUANT_ISA_AUTO && isa >= QUANT_ISA_SCALAR && isa < want) want = isa;
     const char *cap = getenv("FITCHAT_ISA");
     if (cap && *cap) {
-        int c = QUANT_ISA_AVX512;
+        int c = QUANT_ISA_AMX;
         if (!strcasecmp(cap, "scalar")) c = QUANT_ISA_SCALAR;
         else if (!strcasecmp(cap, "avx2")) c = QUANT_ISA_AVX2;
+        else if (!strcasecmp(cap, "avx512")) c = QUANT_ISA_AVX512;
         want = c < best ? c : best;
     }
     const quant_kernels *k = kernels_of(want);
@@ -141,6 +164,8 @@ int quant_init(int isa) {
     vm_init(want >= QUANT_ISA_AVX2); /* the float loops follow the kernels' ISA */
     return want;
 }
+
+int quant_isa(void) { return active_isa; }
 
 static const quant_traits *row_of(const quant_kernels *k, uint32_t type) {
     if (!k || type >= GGML_TYPE_COUNT || !k->traits[type].name) return NULL;
@@ -169,7 +194,7 @@ _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model
     REPACKER(ISA, isa, Q6_K, q6_k, FC_QK_K), REPACKER(ISA, isa, Q5_0, q5_0, FC_QK),                       \
     REPACKER(ISA, isa, Q5_1, q5_1, FC_QK),   REPACKER(ISA, isa, Q8_0, q8_0, FC_QK),                       \
     REPACKER(ISA, isa, Q4_0, q4_0, FC_QK),   REPACKER(ISA, isa, Q4_1, q4_1, FC_QK)
-static const quant_repacker repackers[] = {REPACKERS(AVX2, avx2), REPACKERS(AVX512, avx512)};
+static const quant_repacker repackers[] = {REPACKERS(AVX2, avx2), REPACKERS(AVX512, avx512), REPACKERS(AMX, amx)};
 #endif
 
 uint32_t quant_repack_set(void) { return active_isa >= QUANT_ISA_AVX2 ? MEM_REPACK_AVX2 : MEM_REPACK_OFF; }

@@ -101,14 +101,17 @@ typedef struct quant_traits {
                                    * short runs take the dots */
 } quant_traits;
 
-enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AUTO = -1 };
+enum quant_isa { QUANT_ISA_SCALAR = 0, QUANT_ISA_AVX2 = 1, QUANT_ISA_AVX512 = 2, QUANT_ISA_AMX = 3, QUANT_ISA_AUTO = -1 };
 
 /* Chooses the kernels: QUANT_ISA_AUTO picks the best the CPU supports (and
- * honours env FITCHAT_ISA=scalar|avx2|avx512; AVX-512 means F, BW, VL, DQ
- * and VNNI). Returns the ISA
- * chosen. Idempotent. */
+ * honours env FITCHAT_ISA=scalar|avx2|avx512|amx as a cap; AVX-512 means F,
+ * BW, VL, DQ and VNNI; AMX is AVX-512 plus AMX-TILE and AMX-INT8 that the
+ * kernel lets the process use: the AVX-512 kernels with AMX tiles for the
+ * repacked weights). Returns the ISA chosen. Idempotent. */
 int quant_init(int isa);
 const char *quant_isa_name(int isa);
+/* The ISA of the active kernels (what quant_init chose; scalar before it runs). */
+int quant_isa(void);
 
 /* Traits of a runnable type, or NULL if the engine cannot run it. */
 const quant_traits *quant_get(uint32_t type);

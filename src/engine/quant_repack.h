@@ -2,8 +2,8 @@
  * of the prompt path (quant.h, quant_repack_*), one per ISA and type.
  *
  * One layout set, MEM_REPACK_AVX2 (packed by quant_repack_avx2.c), read by
- * the AVX2 tiles there and by the AVX-512 VNNI tiles of
- * quant_repack_avx512.c; groups of 8 consecutive rows:
+ * the AVX2 tiles there, the AVX-512 VNNI tiles of quant_repack_avx512.c and
+ * the AMX-INT8 tiles of quant_repack_amx.c; groups of 8 consecutive rows:
  *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the
  *         eight rows' 8 x 144 = 1152);
  *   Q5_K: one blk_q5_kx8 per super-block (1536 bytes for 8 x 176 = 1408:
@@ -114,6 +114,19 @@ QUANT_AVX512_RTILE_DECL(q5_1)
 QUANT_AVX512_RTILE_DECL(q8_0)
 QUANT_AVX512_RTILE_DECL(q4_0)
 QUANT_AVX512_RTILE_DECL(q4_1)
+/* AMX-INT8 tiles over the same layouts (quant_repack_amx.c): 16 tokens a
+ * tile product, the AVX2 tiles' results bit for bit (Q8_0: for activation
+ * bytes in [-127, 127], what the quantizers write) */
+#define QUANT_AMX_RTILE_DECL(t) \
+    void quant_amx_tile_##t##x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride);
+QUANT_AMX_RTILE_DECL(q4_k)
+QUANT_AMX_RTILE_DECL(q5_k)
+QUANT_AMX_RTILE_DECL(q6_k)
+QUANT_AMX_RTILE_DECL(q5_0)
+QUANT_AMX_RTILE_DECL(q5_1)
+QUANT_AMX_RTILE_DECL(q8_0)
+QUANT_AMX_RTILE_DECL(q4_0)
+QUANT_AMX_RTILE_DECL(q4_1)
 #endif
 
 #endif

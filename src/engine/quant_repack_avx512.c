@@ -21,13 +21,6 @@
 
 #define QK FC_QK_K
 
-/* the eight rows' scales of a 16-byte (scale, scale) pair row as int32:
- * the high byte of each int16 pair, sign-extended (SIGNED) or not */
-static inline __m256i scales32(const void *p, const int SIGNED) {
-    const __m128i v = _mm_loadu_si128((const __m128i *)p);
-    return SIGNED ? _mm256_srai_epi32(_mm256_cvtepi16_epi32(v), 8) : _mm256_srli_epi32(_mm256_cvtepu16_epi32(v), 8);
-}
-
 /* ---- Q4_K, Q5_K ------------------------------------------------------------ */
 
 static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, const uint8_t *act, size_t act_stride,

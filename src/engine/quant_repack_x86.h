@@ -1,7 +1,7 @@
-/* quant_repack_x86 — private to quant_repack_avx2.c and
- * quant_repack_avx512.c: what the AVX2 and the AVX-512 VNNI tiles over the
- * repacked layouts (quant_repack.h) share, the per-block float steps and
- * the mins and offsets through the activations' bsums, so that both give
+/* quant_repack_x86 — private to quant_repack_avx2.c, quant_repack_avx512.c
+ * and quant_repack_amx.c: what the AVX2, AVX-512 VNNI and AMX tiles over the
+ * repacked layouts (quant_repack.h) share, the per-block float steps and the
+ * mins and offsets through the activations' bsums, so that all three give
  * the same floats by construction. Include only from a file compiled with
  * at least -mavx2 -mfma -mf16c, inside its #if defined(__x86_64__). */
 #ifndef FC_QUANT_REPACK_X86_H
@@ -15,6 +15,13 @@ static inline __m256i bcast4(const int8_t *p) {
     int32_t v;
     memcpy(&v, p, 4);
     return _mm256_set1_epi32(v);
+}
+
+/* the eight rows' scales of a 16-byte (scale, scale) pair row as int32:
+ * the high byte of each int16 pair, sign-extended (SIGNED) or not */
+static inline __m256i scales32(const void *p, const int SIGNED) {
+    const __m128i v = _mm_loadu_si128((const __m128i *)p);
+    return SIGNED ? _mm256_srai_epi32(_mm256_cvtepi16_epi32(v), 8) : _mm256_srli_epi32(_mm256_cvtepu16_epi32(v), 8);
 }
 
 /* Q4_K / Q5_K: the eight rows' sums of mins times sub-block activation sums
