@@ -475,6 +475,44 @@ static void test_repack_amx_emu(void) {
 #endif
 }
 
+#if defined(__x86_64__)
+/* a tile one result of which is a bit off, and a tile that faults */
+static void tile_off_by_one_bit(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                                size_t out_stride) {
+    quant_amxemu_tile(GGML_TYPE_Q4_K)(w, act, act_stride, n, n_tok, out, out_stride);
+    uint32_t u;
+    memcpy(&u, &out[3 * out_stride + 5], 4);
+    u ^= 1;
+    memcpy(&out[3 * out_stride + 5], &u, 4);
+}
+static void tile_faults(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                        size_t out_stride) {
+    (void)w; (void)act; (void)act_stride; (void)n; (void)n_tok; (void)out; (void)out_stride;
+    __builtin_trap(); /* ud2: SIGILL, as an instruction the CPU lacks */
+}
+static quant_rtile_fn wrong_q4_k(uint32_t type) { return type == GGML_TYPE_Q4_K ? tile_off_by_one_bit : quant_amxemu_tile(type); }
+static quant_rtile_fn faulting_q6_k(uint32_t type) { return type == GGML_TYPE_Q6_K ? tile_faults : quant_amxemu_tile(type); }
+#endif
+
+/* The start-up check that guards the AMX tiles: passes the (emulated)
+ * tiles, refuses a tile one bit off, survives a tile that faults. */
+static void test_amx_selftest(void) {
+#if defined(__x86_64__)
+    if (!quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, QUANT_ISA_AVX2)) {
+        t_skip("this CPU has no AVX2 (the check compares with the AVX2 tiles)");
+        return;
+    }
+    CHECK(quant_amx_selftest(quant_amxemu_tile));
+    printf("  (two lines on stderr follow: the check refusing a wrong tile and a faulting one)\n");
+    fflush(stdout);
+    CHECK(!quant_amx_selftest(wrong_q4_k));
+    CHECK(!quant_amx_selftest(faulting_q6_k));
+    CHECK(quant_amx_selftest(quant_amxemu_tile)); /* the signal handlers were put back */
+#else
+    CHECK(!quant_amx_selftest(NULL));
+#endif
+}
+
 static void test_act_q8k(void) {
     enum { N = 4096 };
     float *x = malloc(N * sizeof(float));
@@ -593,6 +631,7 @@ int main(void) {
     T_RUN(test_repack_exact);
     T_RUN(test_repack_amx);
     T_RUN(test_repack_amx_emu);
+    T_RUN(test_amx_selftest);
     T_RUN(test_extremes);
     T_RUN(test_dispatch);
     return t_done();

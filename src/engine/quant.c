@@ -10,6 +10,9 @@
 #include <stdlib.h>
 #if defined(__x86_64__)
 #include <cpuid.h>
+#include <setjmp.h>
+#include <signal.h>
+#include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
 #endif
@@ -87,18 +90,21 @@ const char *quant_isa_name(int isa) {
 }
 
 #if defined(__x86_64__)
+static bool amx_selftest(void);
+
 /* AMX-INT8 usable: the CPU has AMX-TILE and AMX-INT8 (CPUID 7.0 EDX bits 24
- * and 25) and the kernel grants this process the tile data state (Linux
+ * and 25), the kernel grants this process the tile data state (Linux
  * 5.16+: arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA; without it
- * the first tile instruction faults). Asked once; the grant is the
- * process's, so threads started later may use the tiles. */
+ * the first tile instruction faults), and the tiles pass their start-up
+ * check (amx_selftest). Asked once; the grant is the process's, so threads
+ * started later may use the tiles. */
 static bool amx_usable(void) {
     static int known = -1; /* written once, in quant_init before threads start, or the same value again */
     int k = __atomic_load_n(&known, __ATOMIC_RELAXED);
     if (k < 0) {
         unsigned a, b, c, dx;
         k = __get_cpuid_count(7, 0, &a, &b, &c, &dx) && (dx >> 24 & 1) && (dx >> 25 & 1) &&
-            syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0;
+            syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0 && amx_selftest();
         __atomic_store_n(&known, k, __ATOMIC_RELAXED);
     }
     return k;
@@ -195,6 +201,84 @@ _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model
     REPACKER(ISA, isa, Q5_1, q5_1, FC_QK),   REPACKER(ISA, isa, Q8_0, q8_0, FC_QK),                       \
     REPACKER(ISA, isa, Q4_0, q4_0, FC_QK),   REPACKER(ISA, isa, Q4_1, q4_1, FC_QK)
 static const quant_repacker repackers[] = {REPACKERS(AVX2, avx2), REPACKERS(AVX512, avx512), REPACKERS(AMX, amx)};
+#endif
+
+#if defined(__x86_64__)
+/* The AMX tiles are used only after they have computed, on this CPU, what
+ * the AVX2 tiles compute: every repacked type, 8 rows x 512 random values
+ * times 16 tokens, bit for bit (the tests do more; this guards users of a
+ * CPU or hypervisor the tiles were never run on). A fault there (SIGILL,
+ * SIGSEGV) or a difference leaves AMX off, with a line on stderr. Runs once,
+ * from quant_init, before threads start. */
+static sigjmp_buf amx_jmp;
+static void amx_fault(int sig) { siglongjmp(amx_jmp, sig); }
+
+/* The first type whose AMX tile differs from the AVX2 one, -1 if none. */
+static int amx_check_types(quant_rtile_fn (*tile_of)(uint32_t), uint8_t *rows, uint8_t *packed, uint8_t *acts, float *x,
+                           float *want, float *got, int n, int tok) {
+    const quant_ops *ops = &quant_kernels_avx2.ops;
+    uint32_t seed = 12345;
+    for (size_t i = 0; i < sizeof repackers / sizeof *repackers; i++) {
+        const quant_repacker *amx = &repackers[i], *avx2 = NULL;
+        if (amx->isa != QUANT_ISA_AMX) continue;
+        for (size_t k = 0; k < sizeof repackers / sizeof *repackers; k++)
+            if (repackers[k].isa == QUANT_ISA_AVX2 && repackers[k].type == amx->type) avx2 = &repackers[k];
+        const quant_traits *t = &quant_kernels_avx2.traits[amx->type];
+        const size_t rb = (size_t)(n / t->block_elems) * t->block_bytes;
+        for (size_t b = 0; b < 8 * rb; b++) rows[b] = (uint8_t)((seed = seed * 1664525u + 1013904223u) >> 24);
+        const size_t h = amx->type == GGML_TYPE_Q6_K ? 208 : 0; /* finite scales: 0.0999 in the f16 fields */
+        for (size_t o = 0; o < 8 * rb; o += t->block_bytes) {
+            rows[o + h] = 0x66; rows[o + h + 1] = 0x2E;
+            if (h == 0) { rows[o + 2] = 0x66; rows[o + 3] = 0x2E; }
+        }
+        amx->pack(rows, rb, n, packed);
+        const size_t ab = quant_act_bytes(t->act_type, n);
+        for (int tk = 0; tk < tok; tk++) {
+            for (int e = 0; e < n; e++) x[e] = (float)((int)((seed = seed * 1664525u + 1013904223u) >> 16) % 2001 - 1000) / 1000.0f;
+            if (t->act_type == FC_ACT_Q8K) ops->act_q8k(x, (fc_block_q8k *)(void *)(acts + (size_t)tk * ab), n);
+            else ops->act_q8(x, (fc_block_q8 *)(void *)(acts + (size_t)tk * ab), n);
+        }
+        avx2->tile(packed, acts, ab, n, tok, want, 8);
+        (tile_of ? tile_of(amx->type) : amx->tile)(packed, acts, ab, n, tok, got, 8);
+        if (memcmp(want, got, (size_t)tok * 8 * sizeof *want)) return (int)amx->type;
+    }
+    return -1;
+}
+
+static bool amx_selftest(void) { return quant_amx_selftest(NULL); }
+
+bool quant_amx_selftest(quant_rtile_fn (*tile_of)(uint32_t type)) {
+    enum { N = 512, TOK = 16, ROWBYTES = N / 32 * 34 };
+    uint8_t *rows = malloc(8 * ROWBYTES), *packed = malloc(8 * ROWBYTES * 2), *acts = malloc(TOK * N * 2);
+    float *x = malloc(N * sizeof *x), *want = malloc(2 * TOK * 8 * sizeof *want);
+    bool ok = false;
+    if (rows && packed && acts && x && want) {
+        struct sigaction sa, old_ill, old_segv;
+        memset(&sa, 0, sizeof sa);
+        sa.sa_handler = amx_fault;
+        sigemptyset(&sa.sa_mask);
+        sigaction(SIGILL, &sa, &old_ill);
+        sigaction(SIGSEGV, &sa, &old_segv);
+        volatile int bad_type = -1;
+        const int sig = sigsetjmp(amx_jmp, 1);
+        if (sig == 0) bad_type = amx_check_types(tile_of, rows, packed, acts, x, want, want + TOK * 8, N, TOK);
+        sigaction(SIGILL, &old_ill, NULL);
+        sigaction(SIGSEGV, &old_segv, NULL);
+        if (sig)
+            fprintf(stderr, "fitchat: the AMX tiles faulted (signal %d) in their start-up check; using the AVX-512 kernels\n", sig);
+        else if (bad_type >= 0)
+            fprintf(stderr, "fitchat: the AMX tiles of %s differ from the AVX2 tiles in their start-up check; using the AVX-512 kernels\n",
+                    quant_kernels_avx2.traits[bad_type].name);
+        ok = !sig && bad_type < 0;
+    }
+    free(rows); free(packed); free(acts); free(x); free(want);
+    return ok;
+}
+#else
+bool quant_amx_selftest(quant_rtile_fn (*tile_of)(uint32_t type)) {
+    (void)tile_of;
+    return false;
+}
 #endif
 
 uint32_t quant_repack_set(void) { return active_isa >= QUANT_ISA_AVX2 ? MEM_REPACK_AVX2 : MEM_REPACK_OFF; }

@@ -162,7 +162,7 @@ typedef struct quant_repacker {
 } quant_repacker;
 
 /* The layout set the active kernels read (MEM_REPACK_AVX2 with the AVX2 and
- * AVX-512 tables, which share the layouts and the tiles' arithmetic;
+ * AVX-512 and AMX tables, which share the layouts and the tiles' arithmetic;
  * MEM_REPACK_OFF for the scalar table). */
 uint32_t quant_repack_set(void);
 /* The repacker of type under layout set repack for the active kernels, NULL
@@ -170,6 +170,13 @@ uint32_t quant_repack_set(void);
 const quant_repacker *quant_repacker_get(uint32_t repack, uint32_t type);
 /* The same for the kernels of a given ISA (tests). */
 const quant_repacker *quant_repacker_get_isa(uint32_t repack, uint32_t type, int isa);
+/* The start-up check of the AMX tiles (quant_init runs it once before it
+ * chooses them): each repacked type's AMX tile against the AVX2 tile on
+ * random blocks, 16 tokens, bit for bit, a fault (SIGILL, SIGSEGV) caught;
+ * true if all agree, else false with a line on stderr. tile_of: the tiles
+ * to check instead of the AMX ones (tests); NULL: the AMX tiles. False off
+ * x86-64. */
+bool quant_amx_selftest(quant_rtile_fn (*tile_of)(uint32_t type));
 /* Copies n_rows rows (whole groups only: n_rows / group of them) into dst. */
 void quant_repack_rows(const quant_repacker *rp, const void *rows, size_t row_stride, int64_t n_rows, int64_t n, void *dst);
 
