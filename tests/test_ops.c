@@ -337,6 +337,56 @@ static int vm_all(float *out, unsigned seed) {
     return n_out;
 }
 
+/* The attention loops' documented order, written out in scalar code:
+ * scores as lane sums over chunks of 8 in order, the tree
+ * ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), the tail in order, times
+ * scale; accum_v as out * corr then + w[p] * v[p] in order. Both builds
+ * must give these floats exactly, whatever positions or values they take
+ * together. */
+static void test_vecmath_order(void) {
+    static const int dims[] = {8, 40, 64, 67, 128, 256};
+    enum { PMAX = 37 };
+    float *k = malloc(PMAX * 256 * sizeof *k), *v = malloc(PMAX * 256 * sizeof *v);
+    for (int build = 0; build < 2; build++) {
+        if (vm_init(build == 1) != build) { t_skip("this CPU has no AVX2 + FMA: the portable build only"); continue; }
+        for (size_t di = 0; di < sizeof dims / sizeof dims[0]; di++) {
+            const int dim = dims[di];
+            unsigned r = 99 + (unsigned)di;
+            float q[256], w[PMAX], out[256], want_out[256], sc[PMAX];
+            for (int i = 0; i < dim; i++) { q[i] = frand(&r); out[i] = frand(&r); }
+            for (int i = 0; i < PMAX * dim; i++) { k[i] = frand(&r); v[i] = frand(&r); }
+            for (int p = 0; p < PMAX; p++) w[p] = frand(&r) + 1.0f;
+            for (int p0 = 0; p0 < 3; p0++) {
+                const int p1 = PMAX - p0;
+                vm_scores(q, k, dim, p0, p1, 0.125f, sc);
+                int bad = 0;
+                for (int p = p0; p < p1; p++) {
+                    float l[8] = {0};
+                    const int n8 = dim & ~7;
+                    for (int i = 0; i < n8; i++) l[i % 8] = l[i % 8] + q[i] * k[p * dim + i];
+                    float t = ((l[0] + l[4]) + (l[2] + l[6])) + ((l[1] + l[5]) + (l[3] + l[7]));
+                    for (int i = n8; i < dim; i++) t += q[i] * k[p * dim + i];
+                    const float want = t * 0.125f;
+                    if (memcmp(&want, &sc[p], sizeof want)) bad++;
+                }
+                CHECK_MSG(bad == 0, "scores (%s build) dim %d from %d: %d differ from the documented order", build ? "AVX2" : "portable", dim, p0, bad);
+                float got[256];
+                memcpy(got, out, sizeof got);
+                vm_accum_v(got, 0.75f, w, v, dim, p0, p1);
+                for (int c = 0; c < dim; c++) {
+                    float a = out[c] * 0.75f;
+                    for (int p = p0; p < p1; p++) a = a + w[p] * v[p * dim + c];
+                    want_out[c] = a;
+                }
+                CHECK_MSG(!memcmp(got, want_out, (size_t)dim * sizeof *got), "accum_v (%s build) dim %d from %d differs from the documented order",
+                          build ? "AVX2" : "portable", dim, p0);
+            }
+        }
+    }
+    vm_init(true);
+    free(k); free(v);
+}
+
 static void test_vecmath_twins(void) {
     static float plain[4096], simd[4096];
     vm_init(false);
@@ -384,5 +434,6 @@ int main(void) {
     T_RUN(test_top_k_equals_full_sort);
     T_RUN(test_repeat_penalty);
     T_RUN(test_vecmath_twins);
+    T_RUN(test_vecmath_order);
     return t_done();
 }

@@ -605,9 +605,18 @@ static void att_plain_task(void *ctx, int task, int thread) {
  * values of the tile are gathered once into the thread's scratch (kv_run),
  * then each query row takes its scores, softmax weights against its running
  * maximum and sum (online softmax) and weighted values (vecmath.h). Rows see
- * positions [first, pos]. */
+ * positions [first, pos].
+ *
+ * The rows go in blocks of RB (WORKBUF_ATT_SCORE_ROWS): the block's scores
+ * a run of keys at a time for all its rows, so each run is read from L1 by
+ * every row (the whole tile, TILE x head_dim floats, is in L2 only), then
+ * each row's softmax, then the weighted values a run at a time likewise.
+ * Every score and every output value is the same floats as row by row:
+ * vm_scores computes each position alone, and vm_accum_v's chain per value
+ * (out * corr, then + w[p] v[p] in order) continues across runs with corr 1
+ * (x * 1 = x). */
 static void att_flash_task(void *ctx, int task, int thread) {
-    enum { TILE = WORKBUF_FLASH_TILE, TB = WORKBUF_ATT_TOKENS };
+    enum { TILE = WORKBUF_FLASH_TILE, TB = WORKBUF_ATT_TOKENS, RB = WORKBUF_ATT_SCORE_ROWS };
     const att_job *j = ctx;
     fc_cpu_stage *e = j->e;
     const model_desc *d = e->d;
@@ -632,7 +641,7 @@ static void att_flash_task(void *ctx, int task, int thread) {
     const int rmax = (int)e->att_rows;
     float *scratch = e->scratch + (size_t)thread * e->scratch_floats;
     double *l = (double *)(void *)scratch;
-    float *m = scratch + 2 * rmax, *s = m + rmax, *kt = s + TILE, *vt = kt + (size_t)hk * TILE;
+    float *m = scratch + 2 * rmax, *s = m + rmax, *kt = s + (size_t)RB * TILE, *vt = kt + (size_t)hk * TILE;
     const float scale = e->model.attn_scale;
     const int pos_t0 = sg->pos0 + (t0 - sg->t0);
     const int lo = att_first(L, pos_t0) / TILE * TILE, hi = pos_t0 + nt; /* positions any row sees, from a tile boundary */
@@ -643,17 +652,35 @@ static void att_flash_task(void *ctx, int task, int thread) {
         l[r] = 0;
         memset(ATT_OUT(r), 0, (size_t)hv * sizeof(float));
     }
+    /* keys (values) per run: 16 KiB of them, at least 8 */
+    const int krun = 4096 / hk > 8 ? 4096 / hk : 8, vrun = 4096 / hv > 8 ? 4096 / hv : 8;
     for (int p0 = lo; p0 < hi; p0 += TILE) {
         const int n = hi - p0 < TILE ? hi - p0 : TILE;
         kv_run(j, sg, false, p0, n, kvh, kt);
         kv_run(j, sg, true, p0, n, kvh, vt);
-        for (int r = 0; r < rows; r++) {
-            const int t = t0 + r % nt, h = h0 + r / nt, pos = pos_t0 + r % nt, first = att_first(L, pos);
-            const int a = first > p0 ? first - p0 : 0, b = pos + 1 - p0 < n ? pos + 1 - p0 : n;
-            if (a >= b) continue;
-            vm_scores(e->q + ((size_t)t * n_head + (size_t)h) * hk, kt, hk, a, b, scale, s);
-            const float corr = vm_softmax_tile(s, a, b, &m[r], &l[r], !e->p.exact);
-            vm_accum_v(ATT_OUT(r), corr, s, vt, hv, a, b);
+        for (int r0 = 0; r0 < rows; r0 += RB) {
+            const int nr = rows - r0 < RB ? rows - r0 : RB;
+            int a[RB], b[RB];
+            float corr[RB];
+            const float *qr[RB];
+            for (int i = 0; i < nr; i++) {
+                const int r = r0 + i, t = t0 + r % nt, h = h0 + r / nt, pos = pos_t0 + r % nt, first = att_first(L, pos);
+                a[i] = first > p0 ? first - p0 : 0;
+                b[i] = pos + 1 - p0 < n ? pos + 1 - p0 : n;
+                qr[i] = e->q + ((size_t)t * n_head + (size_t)h) * hk;
+            }
+            for (int k0 = 0; k0 < n; k0 += krun)
+                for (int i = 0; i < nr; i++) {
+                    const int ka = a[i] > k0 ? a[i] : k0, kb = b[i] < k0 + krun ? b[i] : k0 + krun;
+                    if (ka < kb) vm_scores(qr[i], kt, hk, ka, kb, scale, s + (size_t)i * TILE);
+                }
+            for (int i = 0; i < nr; i++)
+                if (a[i] < b[i]) corr[i] = vm_softmax_tile(s + (size_t)i * TILE, a[i], b[i], &m[r0 + i], &l[r0 + i], !e->p.exact);
+            for (int v0 = 0; v0 < n; v0 += vrun)
+                for (int i = 0; i < nr; i++) {
+                    const int va = a[i] > v0 ? a[i] : v0, vb = b[i] < v0 + vrun ? b[i] : v0 + vrun;
+                    if (va < vb) vm_accum_v(ATT_OUT(r0 + i), va == a[i] ? corr[i] : 1.0f, s + (size_t)i * TILE, vt, hv, va, vb);
+                }
         }
     }
     for (int r = 0; r < rows; r++) {

@@ -87,11 +87,47 @@ INLINE float hsum8(const v8f *v) {
     return b[0] + b[1];
 }
 
-/* Four positions at a time (four independent sums); the head's values in
- * lanes of 8, a scalar tail where n_dim is not a multiple of 8. */
+#if defined(__clang__)
+#define SHUF2(a, b, ...) __builtin_shufflevector((a), (b), __VA_ARGS__)
+#define SHUF1(a, ...) __builtin_shufflevector((a), (a), __VA_ARGS__)
+#else
+#define SHUF2(a, b, ...) __builtin_shuffle((a), (b), (v8i){__VA_ARGS__})
+#define SHUF1(a, ...) __builtin_shuffle((a), (v8i){__VA_ARGS__})
+#endif
+
+/* hsum8 of eight vectors at once, lane j = hsum8(&a[j]) bit for bit (the
+ * same additions of the same pairs, transposed: 15 shuffles and 7 adds for
+ * eight sums where eight hsum8 take 16 shuffles, 16 vector and 8 scalar
+ * adds and 8 extracts). */
+INLINE v8f hsum8x8(const v8f *a) {
+    v8f P[4], Q[2];
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) /* [k0: v0+v4 v1+v5 v2+v6 v3+v7 | k1: the same] for keys 2j, 2j + 1 */
+        P[j] = SHUF2(a[2 * j], a[2 * j + 1], 0, 1, 2, 3, 8, 9, 10, 11) + SHUF2(a[2 * j], a[2 * j + 1], 4, 5, 6, 7, 12, 13, 14, 15);
+    _Pragma("GCC unroll 2") for (int j = 0; j < 2; j++) /* [k0: b0 b1, k2: b0 b1 | k1: b0 b1, k3: b0 b1], b0 = s0 + s2, b1 = s1 + s3 */
+        Q[j] = SHUF2(P[2 * j], P[2 * j + 1], 0, 1, 8, 9, 4, 5, 12, 13) + SHUF2(P[2 * j], P[2 * j + 1], 2, 3, 10, 11, 6, 7, 14, 15);
+    const v8f r = SHUF2(Q[0], Q[1], 0, 2, 8, 10, 4, 6, 12, 14) + SHUF2(Q[0], Q[1], 1, 3, 9, 11, 5, 7, 13, 15); /* b0 + b1: keys 0 2 4 6 | 1 3 5 7 */
+    return SHUF1(r, 0, 4, 1, 5, 2, 6, 3, 7);
+}
+
+/* Eight positions at a time where n_dim is a multiple of 8 (eight
+ * independent sums, reduced together by hsum8x8), then four, then one; the
+ * head's values in lanes of 8, a scalar tail where n_dim is not a multiple
+ * of 8. Every position's score is the same floats whichever way: lane sums
+ * over the chunks of 8 in order, hsum8's tree, the tail, times scale. */
 INLINE void scores_body(const float *q, const float *k, int n_dim, int p0, int p1, float scale, float *s) {
     const int n8 = n_dim & ~7;
     int p = p0;
+    if (n8 == n_dim)
+        for (; p + 8 <= p1; p += 8) {
+            const float *kp = k + (size_t)p * n_dim;
+            v8f a[8];
+            _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) a[j] = (v8f){0};
+            for (int i = 0; i < n8; i += 8) {
+                const v8f qi = ld8(q + i);
+                _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) a[j] = a[j] + qi * ld8(kp + (size_t)j * n_dim + i);
+            }
+            ST8(s + p, hsum8x8(a) * scale);
+        }
     for (; p + 4 <= p1; p += 4) {
         const float *k0 = k + (size_t)p * n_dim, *k1 = k0 + n_dim, *k2 = k1 + n_dim, *k3 = k2 + n_dim;
         v8f a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
@@ -146,8 +182,21 @@ INLINE float softmax_body(float *s, int p0, int p1, float *m, double *l, bool fa
     return corr;
 }
 
+/* Each output value: out * corr, then + w[p] * v[p] for p in order. 64
+ * values at a time (eight independent chains: the adds' latency hidden),
+ * then 32, then one. */
 INLINE void accum_v_body(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     int c = 0;
+    for (; c + 64 <= n_dim; c += 64) {
+        v8f a[8];
+        _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) a[j] = ld8(out + c + 8 * j) * corr;
+        for (int p = p0; p < p1; p++) {
+            const v8f wp = splat8(w[p]);
+            const float *x = v + (size_t)p * n_dim + c;
+            _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) a[j] = a[j] + wp * ld8(x + 8 * j);
+        }
+        _Pragma("GCC unroll 8") for (int j = 0; j < 8; j++) ST8(out + c + 8 * j, a[j]);
+    }
     for (; c + 32 <= n_dim; c += 32) {
         v8f a0 = ld8(out + c) * corr, a1 = ld8(out + c + 8) * corr, a2 = ld8(out + c + 16) * corr,
             a3 = ld8(out + c + 24) * corr;

@@ -20,7 +20,7 @@ uint32_t workbuf_att_rows(const model_desc *d) {
 
 uint64_t workbuf_flash_floats(const model_desc *d) {
     uint64_t r = workbuf_att_rows(d);
-    uint64_t n = 3 * r + FLASH_TILE + (uint64_t)FLASH_TILE * (d->head_dim_k + d->head_dim_v);
+    uint64_t n = 3 * r + (uint64_t)WORKBUF_ATT_SCORE_ROWS * FLASH_TILE + (uint64_t)FLASH_TILE * (d->head_dim_k + d->head_dim_v);
     return (n + 15) / 16 * 16;
 }
 

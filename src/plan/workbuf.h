@@ -29,13 +29,16 @@
 /* Query tokens per flash attention task (with the query heads of one KV
  * head: each key and value tile is built once for all of them). */
 #define WORKBUF_ATT_TOKENS 16
+/* Query rows whose scores a flash task keeps at once (each block of keys
+ * and values is read from L1 by all of them). */
+#define WORKBUF_ATT_SCORE_ROWS 8
 
 /* Flash attention's query rows per task at most: WORKBUF_ATT_TOKENS times
  * the largest number of query heads sharing a KV head. Its per-thread
  * scratch (WB_SCORES), in floats: the rows' running sums (R doubles) and
- * maxima (R floats), one row of scores (TILE), the key tile (TILE x
- * head_dim_k) and the value tile (TILE x head_dim_v), the total
- * rounded up to 16 floats (workbuf_flash_floats). */
+ * maxima (R floats), WORKBUF_ATT_SCORE_ROWS rows of scores (TILE each), the
+ * key tile (TILE x head_dim_k) and the value tile (TILE x head_dim_v), the
+ * total rounded up to 16 floats (workbuf_flash_floats). */
 uint32_t workbuf_att_rows(const model_desc *d);
 uint64_t workbuf_flash_floats(const model_desc *d);
 
