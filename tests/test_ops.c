@@ -337,7 +337,7 @@ static int vm_all(float *out, unsigned seed) {
     return n_out;
 }
 
-/* The attention loops' documented order, written out in scalar code:
+/* The attention loops' and the RMS norm's documented order, written out in scalar code:
  * scores as lane sums over chunks of 8 in order, the tree
  * ((l0 + l4) + (l2 + l6)) + ((l1 + l5) + (l3 + l7)), the tail in order, times
  * scale; accum_v as out * corr then + w[p] * v[p] in order. Both builds
@@ -380,6 +380,18 @@ static void test_vecmath_order(void) {
                 }
                 CHECK_MSG(!memcmp(got, want_out, (size_t)dim * sizeof *got), "accum_v (%s build) dim %d from %d differs from the documented order",
                           build ? "AVX2" : "portable", dim, p0);
+                /* fc_rmsnorm: four double chains of every fourth square, the tail into chain 0 */
+                const int nn = dim - p0; /* 256, 255, 254 ...: every tail length */
+                double ss[4] = {0, 0, 0, 0};
+                int i = 0;
+                for (; i + 4 <= nn; i += 4)
+                    for (int c = 0; c < 4; c++) ss[c] += (double)k[i + c] * k[i + c];
+                for (; i < nn; i++) ss[0] += (double)k[i] * k[i];
+                const float sc_ = (float)(1.0 / sqrt(((ss[0] + ss[1]) + (ss[2] + ss[3])) / nn + 1e-6f));
+                for (i = 0; i < nn; i++) want_out[i] = k[i] * sc_ * v[i];
+                vm_rmsnorm(got, k, v, nn, 1e-6f);
+                CHECK_MSG(!memcmp(got, want_out, (size_t)nn * sizeof *got), "rmsnorm (%s build) n %d differs from the documented order",
+                          build ? "AVX2" : "portable", nn);
             }
         }
     }

@@ -3,17 +3,12 @@
 #include <math.h>
 
 #include "kvrot.h"
+#include "vecmath.h"
 
 void fc_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
-    /* four independent chains: one double add chain bounded the loop */
-    double ss[4] = {0, 0, 0, 0};
-    int i = 0;
-    for (; i + 4 <= n; i += 4)
-        for (int k = 0; k < 4; k++) ss[k] += (double)x[i + k] * x[i + k];
-    for (; i < n; i++) ss[0] += (double)x[i] * x[i];
-    const double sum = (ss[0] + ss[1]) + (ss[2] + ss[3]);
-    float scale = (float)(1.0 / sqrt(sum / n + eps));
-    for (i = 0; i < n; i++) out[i] = x[i] * scale * w[i];
+    /* four independent chains (one double add chain bounded the loop), the
+     * lanes of a vector in vecmath's builds */
+    vm_rmsnorm(out, x, w, n, eps);
 }
 
 void fc_rope_angles(float *cs, int n_rot, int pos, const double *inv_freq) {

@@ -220,6 +220,32 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
     }
 }
 
+/* ---- RMS norm ------------------------------------------------------------------- */
+
+typedef double v4d __attribute__((vector_size(32)));
+
+/* fc_rmsnorm's arithmetic (ops.h): the squares summed in double in four
+ * chains (chain k: the elements i = k mod 4, in order; here the lanes of one
+ * vector), ((c0 + c1) + (c2 + c3)), the tail into chain 0; then
+ * out = x * scale * w in float. */
+INLINE void rmsnorm_body(float *out, const float *x, const float *w, int n, float eps) {
+    v4d ss = {0, 0, 0, 0};
+    int i = 0;
+    for (; i + 4 <= n; i += 4) {
+        float f[4];
+        memcpy(f, x + i, sizeof f);
+        const v4d xd = {f[0], f[1], f[2], f[3]};
+        ss = ss + xd * xd;
+    }
+    double s0 = ss[0];
+    for (; i < n; i++) s0 += (double)x[i] * x[i];
+    const double sum = (s0 + ss[1]) + (ss[2] + ss[3]);
+    const float scale = (float)(1.0 / sqrt(sum / n + eps));
+    i = 0;
+    for (; i + 8 <= n; i += 8) ST8(out + i, ld8(x + i) * scale * ld8(w + i));
+    for (; i < n; i++) out[i] = x[i] * scale * w[i];
+}
+
 /* ---- KV rotation -------------------------------------------------------------- */
 
 /* One butterfly stage of span h < 8 inside a vector of 8: lane i (bit h of
@@ -319,6 +345,7 @@ AVX2_FN void accum_v_avx2(float *out, float corr, const float *w, const float *v
     accum_v_body(out, corr, w, v, n_dim, p0, p1);
 }
 AVX2_FN void kv_rotate_avx2(float *x, int n_vec, int head_dim) { kv_rotate_body(x, n_vec, head_dim); }
+AVX2_FN void rmsnorm_avx2(float *out, const float *x, const float *w, int n, float eps) { rmsnorm_body(out, x, w, n, eps); }
 AVX2_FN void kvq_scales_avx2(const float *x, int n_blocks, float *d) { kvq_scales_body(x, n_blocks, d); }
 static bool have_avx2(void) { return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma"); }
 /* 1: the AVX2 build, 0: the portable one; chosen by vm_init (quant_init
@@ -366,6 +393,10 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast) 
 
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1) {
     DISPATCH(accum_v_avx2(out, corr, w, v, n_dim, p0, p1), accum_v_body(out, corr, w, v, n_dim, p0, p1));
+}
+
+void vm_rmsnorm(float *out, const float *x, const float *w, int n, float eps) {
+    DISPATCH(rmsnorm_avx2(out, x, w, n, eps), rmsnorm_body(out, x, w, n, eps));
 }
 
 void vm_kv_rotate(float *x, int n_vec, int head_dim) {

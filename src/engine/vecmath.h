@@ -41,6 +41,10 @@ float vm_softmax_tile(float *s, int p0, int p1, float *m, double *l, bool fast);
  * in [0, n_dim). */
 void vm_accum_v(float *out, float corr, const float *w, const float *v, int n_dim, int p0, int p1);
 
+/* fc_rmsnorm (ops.h): the same floats, the squares' double chains as the
+ * lanes of a vector. out may be x. */
+void vm_rmsnorm(float *out, const float *x, const float *w, int n, float eps);
+
 /* d[b] = kvq_q4_0_scale(x + 32 b) for b < n_blocks (kvrot.h: the
  * least-squares Q4_0 scale of a KV block), equal to it bit for bit: the
  * same eight lanes, one vector. */
