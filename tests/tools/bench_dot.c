@@ -4,7 +4,12 @@
  * weight bytes streamed (best of several passes) and the activation
  * quantization rate.
  *
- *   build/tests/tools/bench_dot [MB] [passes]
+ *   build/tests/tools/bench_dot [MB] [passes] [n] [run]
+ *
+ * n: values per row (default 4096; Gemma 3's tied head has 640); run: rows
+ * per quant_dot_rows call (default all of them; the engine's generation
+ * path takes runs of 2048, cpu_stage.c DOT_ROWS_RUN). Types whose block
+ * does not divide n are left out.
  */
 #include <stdio.h>
 #include <stdlib.h>
@@ -22,7 +27,12 @@ static double now(void) {
 int main(int argc, char **argv) {
     const double mb = argc > 1 ? atof(argv[1]) : 100;
     const int passes = argc > 2 ? atoi(argv[2]) : 5;
-    const int64_t n = 4096;
+    const int64_t n = argc > 3 ? atoll(argv[3]) : 4096;
+    const int run_arg = argc > 4 ? atoi(argv[4]) : 0;
+    if (n <= 0 || n % 32) {
+        fprintf(stderr, "bench_dot: n must be a positive multiple of 32\n");
+        return 2;
+    }
     static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F16,
                                      GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
                                      GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS};
@@ -31,6 +41,7 @@ int main(int argc, char **argv) {
     printf("%-6s %-8s %10s %10s\n", "type", "isa", "GB/s", "dot_rows");
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
         const quant_traits *r = quant_get_ref(types[ti]);
+        if (n % r->block_elems) continue;
         const size_t row_bytes = (size_t)(n / r->block_elems) * r->block_bytes;
         const int rows = (int)(mb * 1e6 / (double)row_bytes);
         uint8_t *w = malloc(row_bytes * (size_t)rows);
@@ -52,7 +63,9 @@ int main(int argc, char **argv) {
                 double t0 = now();
                 for (int i = 0; i < rows; i++) out[i] = t->dot(w + (size_t)i * row_bytes, act, n);
                 double t1 = now();
-                quant_dot_rows(t, w, row_bytes, rows, act, n, out);
+                const int run = run_arg > 0 ? run_arg : rows;
+                for (int r0 = 0; r0 < rows; r0 += run)
+                    quant_dot_rows(t, w + (size_t)r0 * row_bytes, row_bytes, rows - r0 < run ? rows - r0 : run, act, n, out + r0);
                 double t2 = now();
                 sink += out[rows - 1];
                 if (t1 - t0 < best) best = t1 - t0;
