@@ -161,8 +161,19 @@ INLINE void scores_body(const float *q, const float *k, int n_dim, int p0, int p
 }
 
 INLINE float softmax_body(float *s, int p0, int p1, float *m, double *l, bool fast) {
+    /* the maximum (NaN skipped as by s > tmax ? s : tmax): eight lanes, then
+     * across them, then the tail; a max is the same whatever the order (a
+     * tie of +0 and -0 may keep either: e^(s - m) and the correction are
+     * the same floats with both) */
+    v8f vmax = splat8(-INFINITY);
+    int q = p0;
+    for (; q + 8 <= p1; q += 8) {
+        const v8f x = ld8(s + q);
+        vmax = V8_SEL(x > vmax, x, vmax);
+    }
     float tmax = -INFINITY;
-    for (int p = p0; p < p1; p++) tmax = s[p] > tmax ? s[p] : tmax;
+    for (int i = 0; i < 8; i++) tmax = vmax[i] > tmax ? vmax[i] : tmax;
+    for (; q < p1; q++) tmax = s[q] > tmax ? s[q] : tmax;
     const float m_old = *m, m_new = tmax > m_old ? tmax : m_old;
     const float corr = m_old == -INFINITY ? 0.0f : fast ? exp1(m_old - m_new) : expf(m_old - m_new);
     double sum = 0;
