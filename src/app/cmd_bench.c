@@ -31,7 +31,6 @@
 #include "generate.h"
 #include "session.h"
 
-
 /* The CPU's model name (/proc/cpuinfo), "unknown CPU" where there is none. */
 static const char *cpu_model_name(char *buf, size_t cap) {
     snprintf(buf, cap, "unknown CPU");
@@ -50,6 +49,7 @@ static const char *cpu_model_name(char *buf, size_t cap) {
     fclose(f);
     return buf;
 }
+
 static double now_s(void) {
     struct timespec ts;
     clock_gettime(CLOCK_MONOTONIC, &ts);

@@ -90,13 +90,11 @@ const char *quant_isa_name(int isa) {
 }
 
 #if defined(__x86_64__)
-static bool amx_selftest(void);
-
 /* AMX-INT8 usable: the CPU has AMX-TILE and AMX-INT8 (CPUID 7.0 EDX bits 24
  * and 25), the kernel grants this process the tile data state (Linux
  * 5.16+: arch_prctl ARCH_REQ_XCOMP_PERM for XFEATURE_XTILEDATA; without it
  * the first tile instruction faults), and the tiles pass their start-up
- * check (amx_selftest). Asked once; the grant is the process's, so threads
+ * check (quant_amx_selftest). Asked once; the grant is the process's, so threads
  * started later may use the tiles. */
 static bool amx_usable(void) {
     static int known = -1; /* written once, in quant_init before threads start, or the same value again */
@@ -104,7 +102,7 @@ static bool amx_usable(void) {
     if (k < 0) {
         unsigned a, b, c, dx;
         k = __get_cpuid_count(7, 0, &a, &b, &c, &dx) && (dx >> 24 & 1) && (dx >> 25 & 1) &&
-            syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0 && amx_selftest();
+            syscall(SYS_arch_prctl, 0x1023 /* ARCH_REQ_XCOMP_PERM */, 18 /* XFEATURE_XTILEDATA */) == 0 && quant_amx_selftest(NULL);
         __atomic_store_n(&known, k, __ATOMIC_RELAXED);
     }
     return k;
@@ -244,8 +242,6 @@ static int amx_check_types(quant_rtile_fn (*tile_of)(uint32_t), uint8_t *rows, u
     }
     return -1;
 }
-
-static bool amx_selftest(void) { return quant_amx_selftest(NULL); }
 
 bool quant_amx_selftest(quant_rtile_fn (*tile_of)(uint32_t type)) {
     enum { N = 512, TOK = 16, ROWBYTES = N / 32 * 34 };

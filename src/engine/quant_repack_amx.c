@@ -145,7 +145,6 @@ AMX_ALWAYS void amx_k45x8(const uint8_t *wb, const uint8_t *act, size_t act_stri
     uint8_t bbuf[2][8][32] __attribute__((aligned(64)));
     __m256 facc[NT];
     _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m16 = _mm256_set1_epi8(0x10);
     for (int64_t i = 0; i < n / QK; i++, wb += bb) {
         const blk_q4_kx8 *w = (const blk_q4_kx8 *)(const void *)wb;
         const uint8_t *qh = wb + sizeof(blk_q4_kx8);
@@ -157,17 +156,8 @@ AMX_ALWAYS void amx_k45x8(const uint8_t *wb, const uint8_t *act, size_t act_stri
         for (int j = 0; j < 4; j++) {
             _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
-                __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
-                if (Q5) { /* bits 2j and 2j + 1 of the qh byte to bit 4 */
-                    const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(qh + 32 * c));
-                    const int s = 2 * j;
-                    const __m256i fl = s <= 4 ? _mm256_slli_epi16(b, 4 - s) : _mm256_srli_epi16(b, s - 4);
-                    const __m256i fh = s + 1 <= 4 ? _mm256_slli_epi16(b, 3 - s) : _mm256_srli_epi16(b, s - 3);
-                    lo = _mm256_or_si256(lo, _mm256_and_si256(fl, m16));
-                    hi = _mm256_or_si256(hi, _mm256_and_si256(fh, m16));
-                }
-                _mm256_store_si256((__m256i *)(void *)bbuf[0][c], lo);
-                _mm256_store_si256((__m256i *)(void *)bbuf[1][c], hi);
+                _mm256_store_si256((__m256i *)(void *)bbuf[0][c], k45_codes(q, qh + 32 * c, 2 * j, Q5));
+                _mm256_store_si256((__m256i *)(void *)bbuf[1][c], k45_codes(q, qh + 32 * c, 2 * j + 1, Q5));
             }
             TILE_LOAD(0, a[0]->qs + 64 * j, act_stride);
             TILE_LOAD(1, bbuf[0], 32);

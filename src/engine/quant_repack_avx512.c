@@ -30,7 +30,6 @@ static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, con
     const uint8_t *wb = wv;
     __m256 facc[8];
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), m16 = _mm256_set1_epi8(0x10);
     for (int64_t i = 0; i < n / QK; i++, wb += bb) {
         const blk_q4_kx8 *w = (const blk_q4_kx8 *)(const void *)wb;
         const uint8_t *qh = wb + sizeof(blk_q4_kx8);
@@ -46,12 +45,7 @@ static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, con
                 _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
                 _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
                     const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
-                    __m256i codes = h ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
-                    if (Q5) { /* bit s of the qh byte to bit 4 */
-                        const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)(qh + 32 * c));
-                        const __m256i f = s <= 4 ? _mm256_slli_epi16(b, 4 - s) : _mm256_srli_epi16(b, s - 4);
-                        codes = _mm256_or_si256(codes, _mm256_and_si256(f, m16));
-                    }
+                    const __m256i codes = k45_codes(q, qh + 32 * c, s, Q5);
                     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
                         p[t] = _mm256_dpbusd_epi32(p[t], codes, bcast4(a[t]->qs + 32 * s + 4 * c));
                 }

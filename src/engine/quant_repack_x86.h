@@ -24,6 +24,21 @@ static inline __m256i scales32(const void *p, const int SIGNED) {
     return SIGNED ? _mm256_srai_epi32(_mm256_cvtepi16_epi32(v), 8) : _mm256_srli_epi32(_mm256_cvtepu16_epi32(v), 8);
 }
 
+/* Q4_K / Q5_K: the codes of sub-block s from a register of the packed
+ * nibbles q (low nibbles: even s, high: odd s) and, Q5, the register of qh
+ * bytes at qh (bit s of each byte to bit 4: a 16-bit shift, what crosses
+ * bytes is masked) */
+static inline __attribute__((always_inline)) __m256i k45_codes(__m256i q, const uint8_t *qh, int s, const int Q5) {
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    __m256i codes = s % 2 ? _mm256_and_si256(_mm256_srli_epi16(q, 4), m4) : _mm256_and_si256(q, m4);
+    if (Q5) {
+        const __m256i b = _mm256_loadu_si256((const __m256i *)(const void *)qh);
+        const __m256i f = s <= 4 ? _mm256_slli_epi16(b, 4 - s) : _mm256_srli_epi16(b, s - 4);
+        codes = _mm256_or_si256(codes, _mm256_and_si256(f, _mm256_set1_epi8(0x10)));
+    }
+    return codes;
+}
+
 /* Q4_K / Q5_K: the eight rows' sums of mins times sub-block activation sums
  * (int32 lanes), from the bsums pairs and the unpacked mins */
 static inline __attribute__((always_inline)) __m256i k45x8_mins(const blk_q4_kx8 *w, const fc_block_q8k *a) {
