@@ -609,6 +609,16 @@ static void test_extremes(void) {
     free(rows); free(acts);
 }
 
+/* FITCHAT_DOTS=bits (0: unset, the measured widths) and the kernels chosen
+ * again; returns the ISA. */
+static int set_dot_bits(int bits) {
+    char v[8];
+    snprintf(v, sizeof v, "%d", bits);
+    if (bits) setenv("FITCHAT_DOTS", v, 1);
+    else unsetenv("FITCHAT_DOTS");
+    return quant_init(QUANT_ISA_AUTO);
+}
+
 /* ---- dispatch ------------------------------------------------------------------- */
 
 static void test_dispatch(void) {
@@ -643,6 +653,29 @@ static void test_dispatch(void) {
     }
     const quant_repacker *amx = quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, QUANT_ISA_AMX);
     CHECK(best == QUANT_ISA_AMX ? amx && amx->isa == QUANT_ISA_AMX : amx == NULL);
+    unsetenv("FITCHAT_ISA");
+    /* the dots' width: measured or forced under AVX-512, none elsewhere; the
+     * AVX-512 rows of a width are that width's kernels */
+    if (best >= QUANT_ISA_AVX512) {
+        const int measured = quant_dot_bits(GGML_TYPE_Q4_1);
+        CHECK(measured == 256 || measured == 512);
+        set_dot_bits(512);
+        const quant_traits w512 = *quant_get(GGML_TYPE_Q4_1); /* a copy: quant_init rewrites the rows */
+        const quant_dot_fn k512 = quant_get(GGML_TYPE_Q4_K)->dot;
+        CHECK_EQ_INT(quant_dot_bits(GGML_TYPE_Q8_0), 512);
+        set_dot_bits(256);
+        CHECK_EQ_INT(quant_dot_bits(GGML_TYPE_Q8_0), 256);
+        CHECK(quant_get(GGML_TYPE_Q4_1)->dot != w512.dot && quant_get(GGML_TYPE_Q4_1)->dot_rows != w512.dot_rows);
+        CHECK(quant_get(GGML_TYPE_Q4_K)->dot == k512); /* only the 4/5/8-bit rows change */
+        setenv("FITCHAT_DOTS", "wide", 1); /* not a width: measured */
+        CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best);
+        CHECK_EQ_INT(quant_dot_bits(GGML_TYPE_Q4_1), measured);
+        CHECK_EQ_INT(set_dot_bits(0), best);
+    }
+    CHECK_EQ_INT(quant_dot_bits(GGML_TYPE_Q4_K), 0);
+    setenv("FITCHAT_ISA", "avx2", 1);
+    quant_init(QUANT_ISA_AUTO);
+    CHECK_EQ_INT(quant_dot_bits(GGML_TYPE_Q4_1), 0);
     unsetenv("FITCHAT_ISA");
     CHECK_EQ_INT(quant_init(QUANT_ISA_SCALAR), QUANT_ISA_SCALAR);
     CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best);
@@ -746,11 +779,13 @@ static void test_real_blocks(void) {
  * leave a row to the dot), short rows (one block: no four-block step) and
  * long ones, unaligned row strides. */
 static void test_dot_rows_exact(void) {
-    static const int64_t lens[] = {32, 96, 576, 1056};
+    static const int64_t lens[] = {32, 96, 192, 224, 576, 1056};
     enum { NR = 7 };
     int n_checked = 0;
+    for (int bits = 256; bits <= 512; bits += 256)
     for (size_t k = 0; k < sizeof SIMD_ISAS / sizeof SIMD_ISAS[0]; k++)
         for (int ti = 0; ti < N_TYPES; ti++) {
+            if (set_dot_bits(bits) < QUANT_ISA_AVX512 && bits == 512) continue;
             const quant_traits *ts = quant_get_isa(ALL_TYPES[ti], SIMD_ISAS[k]);
             if (!ts || !ts->dot_rows) continue;
             for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++) {
@@ -767,32 +802,38 @@ static void test_dot_rows_exact(void) {
                     quant_dot_rows(ts, rows, rb, nr, act, n, out);
                     for (int r = 0; r < nr; r++) {
                         const float want = ts->dot(rows + r * rb, act, n);
-                        CHECK_MSG(memcmp(&out[r], &want, sizeof want) == 0, "%s/%s n=%lld dot_rows(%d) row %d: %.9g vs dot %.9g",
-                                  ts->name, quant_isa_name(SIMD_ISAS[k]), (long long)n, nr, r, out[r], want);
+                        CHECK_MSG(memcmp(&out[r], &want, sizeof want) == 0, "%s/%s (dots %d-bit) n=%lld dot_rows(%d) row %d: %.9g vs dot %.9g",
+                                  ts->name, quant_isa_name(SIMD_ISAS[k]), bits, (long long)n, nr, r, out[r], want);
                     }
                 }
                 n_checked++;
                 free(rows); free(act); free(x);
             }
         }
+    set_dot_bits(0);
     if (!n_checked) t_skip("no ISA with a dot_rows for these types on this CPU");
 }
 
 /* The 4/5/8-bit types' dots and tiles of the AVX-512 table against the
- * AVX2 table's, bit for bit: one source (quant_dotq_x86.h) whose vpdpbusd
- * adds the same four products per lane as vpmaddubsw + vpmaddwd, and the
- * same 4x4 tiles, so which table a CPU gets changes no float. Random rows,
- * and raw -128 activations, which no quantizer writes. */
+ * AVX2 table's, bit for bit, with the AVX-512 dots at both widths
+ * (FITCHAT_DOTS=256, 512): one source (quant_dotq_x86.h) whose vpdpbusd
+ * adds the same four products per lane as vpmaddubsw + vpmaddwd, its
+ * 512-bit twin (quant_avx512.c) holding the two FMA chains in one register,
+ * and the same 4x4 tiles, so which table and width a CPU gets changes no
+ * float. Random rows, and raw -128 activations, which no quantizer writes. */
 static void test_legacy_isas_agree(void) {
     static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0};
-    static const int64_t lens[] = {32, 96, 160, 1056, 4096};
+    static const int64_t lens[] = {32, 64, 96, 160, 192, 224, 1056, 4096};
     enum { NR = 5, NMAX = 4096 };
     uint8_t *rows = malloc(NR * (NMAX * 2 + 64)), *acts = malloc(4 * (NMAX * 2 + 64));
     float *x = malloc(NMAX * sizeof(float));
     int tested = 0;
+    for (int bits = 256; bits <= 512; bits += 256)
     for (size_t ti = 0; ti < sizeof types / sizeof types[0]; ti++) {
+        if (set_dot_bits(bits) < QUANT_ISA_AVX512) break;
         const quant_traits *a2 = quant_get_isa(types[ti], QUANT_ISA_AVX2), *a5 = quant_get_isa(types[ti], QUANT_ISA_AVX512);
         if (!a2 || !a5) continue;
+        CHECK_EQ_INT(quant_dot_bits(types[ti]), bits);
         tested++;
         for (size_t li = 0; li < sizeof lens / sizeof lens[0]; li++)
             for (int kind = 0; kind < 5; kind++) {
@@ -814,14 +855,15 @@ static void test_legacy_isas_agree(void) {
                     }
                     quant_dot_rows(a2, rows, rb, NR, acts + t * ab, n, r2);
                     quant_dot_rows(a5, rows, rb, NR, acts + t * ab, n, r5);
-                    CHECK_MSG(!memcmp(d2, d5, sizeof d2) && !memcmp(r2, r5, sizeof r2), "%s n=%lld kind %d token %d: the AVX-512 dots differ from the AVX2 ones (row 0: %.9g vs %.9g)",
-                              a2->name, (long long)n, kind, t, d5[0], d2[0]);
+                    CHECK_MSG(!memcmp(d2, d5, sizeof d2) && !memcmp(r2, r5, sizeof r2), "%s n=%lld kind %d token %d: the AVX-512 %d-bit dots differ from the AVX2 ones (row 0: %.9g vs %.9g)",
+                              a2->name, (long long)n, kind, t, bits, d5[0], d2[0]);
                 }
                 quant_tile4(a2, rows, rb, acts, ab, n, t2, 4);
                 quant_tile4(a5, rows, rb, acts, ab, n, t5, 4);
                 CHECK_MSG(!memcmp(t2, t5, sizeof t2), "%s n=%lld kind %d: the AVX-512 tile4 differs from the AVX2 one", a2->name, (long long)n, kind);
             }
     }
+    set_dot_bits(0);
     if (!tested) t_skip("this CPU has no AVX-512 VNNI (the two tables cannot both run)");
     free(rows); free(acts); free(x);
 }

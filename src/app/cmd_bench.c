@@ -31,22 +31,43 @@
 #include "generate.h"
 #include "session.h"
 
-/* The CPU's model name (/proc/cpuinfo), "unknown CPU" where there is none. */
+/* The CPU's model name, family and model (/proc/cpuinfo: virtual machines
+ * often show only "AMD EPYC", the family and model tell Zen 4 from Zen 5),
+ * "unknown CPU" where there is none. */
 static const char *cpu_model_name(char *buf, size_t cap) {
     snprintf(buf, cap, "unknown CPU");
     FILE *f = fopen("/proc/cpuinfo", "r");
     if (!f) return buf;
-    char line[256];
-    while (fgets(line, sizeof line, f))
-        if (!strncmp(line, "model name", 10)) {
-            const char *v = strchr(line, ':');
-            if (v) {
-                v += 1 + (v[1] == ' ');
-                snprintf(buf, cap, "%.*s", (int)strcspn(v, "\n"), v);
-            }
-            break;
-        }
+    char line[256], name[128] = "", family[16] = "", model[16] = "";
+    while (fgets(line, sizeof line, f) && !(*name && *family && *model)) {
+        const char *v = strchr(line, ':');
+        if (!v) continue;
+        v += 1 + (v[1] == ' ');
+        const int len = (int)strcspn(v, "\n");
+        if (!strncmp(line, "model name", 10)) snprintf(name, sizeof name, "%.*s", len, v);
+        else if (!strncmp(line, "cpu family", 10)) snprintf(family, sizeof family, "%.*s", len, v);
+        else if (!strncmp(line, "model\t", 6) || !strncmp(line, "model ", 6)) snprintf(model, sizeof model, "%.*s", len, v);
+    }
     fclose(f);
+    if (*name) snprintf(buf, cap, *family && *model ? "%s (family %s, model %s)" : "%s", name, family, model);
+    return buf;
+}
+
+/* "; 4/5/8-bit dots: 256-bit" (or which types run 512-bit) under the
+ * AVX-512 kernels, "" under others (quant_dot_bits). */
+static const char *dot_widths(char *buf, size_t cap) {
+    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0};
+    char wide[64] = "";
+    int n_wide = 0;
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++)
+        if (quant_dot_bits(types[i]) == 512) {
+            const size_t len = strlen(wide);
+            snprintf(wide + len, sizeof wide - len, "%s%s", n_wide++ ? " " : "", quant_get(types[i])->name);
+        }
+    if (!quant_dot_bits(GGML_TYPE_Q4_0)) snprintf(buf, cap, "%s", "");
+    else if (n_wide == 0) snprintf(buf, cap, "; 4/5/8-bit dots: 256-bit (FITCHAT_DOTS=512 forces 512)");
+    else if (n_wide == 5) snprintf(buf, cap, "; 4/5/8-bit dots: 512-bit (FITCHAT_DOTS=256 forces 256)");
+    else snprintf(buf, cap, "; 4/5/8-bit dots: 512-bit for %s, 256-bit for the others", wide);
     return buf;
 }
 
@@ -301,9 +322,9 @@ int cmd_bench(int argc, char **argv) {
             char rss[32];
             printf("\npeak RSS: %s (weights are mapped from the file; %s of them)\n",
                    fmt_bytes(rss, sizeof rss, (uint64_t)ru.ru_maxrss * 1024), fmt_bytes(size, sizeof size, s.file->data_bytes));
-            char cpu[128];
-            printf("CPU: %s; kernels: %s (FITCHAT_ISA caps them); repacked weights: %s\n", cpu_model_name(cpu, sizeof cpu),
-                   quant_isa_name(quant_isa()), s.plan.cfg.repack ? "on" : "off");
+            char cpu[128], dots[160];
+            printf("CPU: %s; kernels: %s (FITCHAT_ISA caps them)%s; repacked weights: %s\n", cpu_model_name(cpu, sizeof cpu),
+                   quant_isa_name(quant_isa()), dot_widths(dots, sizeof dots), s.plan.cfg.repack ? "on" : "off");
         }
         session_close(&s);
     }

@@ -18,6 +18,7 @@
 #endif
 #include <string.h>
 #include <strings.h>
+#include <time.h>
 
 #include "../plan/memory.h"
 #include "kvrot.h"
@@ -132,13 +133,93 @@ static int cpu_best_isa(void) {
 #endif
 }
 
+#if defined(__x86_64__)
+/* ---- the width of the AVX-512 dots of the 4/5/8-bit types ------------------
+ * quant_kernels_avx512 and quant_kernels_avx512w differ only in the dots of
+ * Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 (generation's kernels on the small
+ * models): 256-bit or 512-bit, the same floats bit for bit. Which is faster
+ * depends on the CPU's 512-bit units (Zen 4 splits them in two: the 512-bit
+ * dots measured 20 % slower there; Intel's server cores and Zen 5 have
+ * full-width units), so it is measured, per type, once, at the first
+ * quant_init on an AVX-512 CPU: 256 rows of 1024 values (L2-resident: the
+ * generation shape without the memory's noise), the two variants
+ * alternately, the best of 7 each; the 512-bit one must win by 5 %. About
+ * a millisecond. FITCHAT_DOTS=256|512 forces the choice. The table the
+ * AVX-512 and AMX ISAs then use is avx512_k: the 256-bit table with the
+ * chosen rows; it is written by quant_init only. */
+static quant_traits avx512_rows[GGML_TYPE_COUNT];
+static quant_kernels avx512_k; /* traits NULL until quant_init chose */
+static int dot_bits[GGML_TYPE_COUNT];
+static const uint32_t LEGACY[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0};
+
+static double secs(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
+/* 512 if the 512-bit dot_rows of type beat the 256-bit ones here, else 256 */
+static int measure_dot_bits(uint32_t type) {
+    enum { N = 1024, ROWS = 256, ROUNDS = 7 };
+    const quant_traits *t256 = &quant_kernels_avx512.traits[type], *t512 = &quant_kernels_avx512w.traits[type];
+    const size_t rb = (size_t)(N / t256->block_elems) * t256->block_bytes;
+    uint8_t *rows = malloc(rb * ROWS), *act = malloc(quant_act_bytes(FC_ACT_Q8, N));
+    float *x = malloc(N * sizeof *x), *out = malloc(ROWS * sizeof *out);
+    int bits = 256;
+    if (rows && act && x && out) {
+        uint32_t seed = 2463534242u;
+        for (int r = 0; r < ROWS; r++) { /* 8 rows quantized, the rest copies of them (the speed is the same) */
+            if (r >= 8) { memcpy(rows + (size_t)r * rb, rows + (size_t)(r % 8) * rb, rb); continue; }
+            for (int e = 0; e < N; e++) x[e] = (float)((int)((seed = seed * 1664525u + 1013904223u) >> 16) % 2001 - 1000) / 1000.0f;
+            t256->quantize(x, rows + (size_t)r * rb, N);
+        }
+        quant_kernels_avx512.ops.act_q8(x, (fc_block_q8 *)(void *)act, N);
+        double best[2] = {1e30, 1e30};
+        for (int round = 0; round < ROUNDS; round++)
+            for (int w = 0; w < 2; w++) {
+                const quant_traits *t = w ? t512 : t256;
+                const double t0 = secs();
+                t->dot_rows(rows, rb, ROWS, act, N, out);
+                const double dt = secs() - t0;
+                if (dt < best[w]) best[w] = dt;
+            }
+        bits = best[1] < 0.95 * best[0] ? 512 : 256;
+    }
+    free(rows); free(act); free(x); free(out);
+    return bits;
+}
+
+static void choose_dot_bits(void) {
+    static int measured[GGML_TYPE_COUNT]; /* 0 until measured */
+    const char *env = getenv("FITCHAT_DOTS");
+    const int forced = env && !strcmp(env, "512") ? 512 : env && !strcmp(env, "256") ? 256 : 0;
+    memcpy(avx512_rows, quant_kernels_avx512.traits, sizeof avx512_rows);
+    for (size_t i = 0; i < sizeof LEGACY / sizeof *LEGACY; i++) {
+        const uint32_t type = LEGACY[i];
+        if (!forced && !measured[type]) measured[type] = measure_dot_bits(type);
+        dot_bits[type] = forced ? forced : measured[type];
+        if (dot_bits[type] == 512) avx512_rows[type] = quant_kernels_avx512w.traits[type];
+    }
+    avx512_k = (quant_kernels){avx512_rows, quant_kernels_avx512.ops};
+}
+#endif
+
+int quant_dot_bits(uint32_t type) {
+#if defined(__x86_64__)
+    if (active_isa >= QUANT_ISA_AVX512 && type < GGML_TYPE_COUNT) return dot_bits[type];
+#else
+    (void)type;
+#endif
+    return 0;
+}
+
 static const quant_kernels *kernels_of(int isa) {
     if (isa < QUANT_ISA_SCALAR || isa > cpu_best_isa()) return NULL;
     switch (isa) {
 #if defined(__x86_64__)
     case QUANT_ISA_AVX2: return &quant_kernels_avx2;
-    case QUANT_ISA_AVX512: return &quant_kernels_avx512;
-    case QUANT_ISA_AMX: return &quant_kernels_avx512; /* the same dots; its own repacked tiles */
+    case QUANT_ISA_AVX512: /* the AMX ISA: the same dots; its own repacked tiles */
+    case QUANT_ISA_AMX: return avx512_k.traits ? &avx512_k : &quant_kernels_avx512;
 #endif
     case QUANT_ISA_SCALAR: return &quant_kernels_ref;
     default: return NULL;
@@ -150,9 +231,13 @@ int quant_init(int isa) {
     /* The automatic choice is the best the CPU runs: AMX (the AVX-512 table
      * with AMX tiles over the repacked weights for prompts), AVX-512 (VNNI:
      * 256-bit kernels, which Zen 4's split 512-bit units and Intel's run
-     * alike; its dots of the 4/5/8-bit types give the AVX2 ones' floats),
-     * AVX2 (BENCHMARKS.md). */
+     * alike, and the dots of the 4/5/8-bit types at the width measured
+     * faster, choose_dot_bits; all give the AVX2 dots' floats), AVX2
+     * (BENCHMARKS.md). */
     if (isa != QUANT_ISA_AUTO && isa >= QUANT_ISA_SCALAR && isa < want) want = isa;
+#if defined(__x86_64__)
+    if (best >= QUANT_ISA_AVX512) choose_dot_bits();
+#endif
     const char *cap = getenv("FITCHAT_ISA");
     if (cap && *cap) {
         int c = QUANT_ISA_AMX;

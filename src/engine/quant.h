@@ -112,6 +112,11 @@ int quant_init(int isa);
 const char *quant_isa_name(int isa);
 /* The ISA of the active kernels (what quant_init chose; scalar before it runs). */
 int quant_isa(void);
+/* The width of the active dots of Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 under the
+ * AVX-512 and AMX ISAs: 256 or 512 (bits), measured per type at start-up or
+ * forced by env FITCHAT_DOTS=256|512; either gives the same floats. 0 for
+ * other types and ISAs. */
+int quant_dot_bits(uint32_t type);
 
 /* Traits of a runnable type, or NULL if the engine cannot run it. */
 const quant_traits *quant_get(uint32_t type);

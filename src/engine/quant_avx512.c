@@ -35,6 +35,143 @@ static inline __m256i fifth_bits1(const uint8_t *qh) {
  * 20-35 % slower than the 256-bit ones on Zen 4, which splits 512-bit
  * operations in two (BENCHMARKS.md). */
 
+/* ---- the same dots, 512-bit: two blocks per register -------------------------
+ * quant_dotq_x86.h's dots keep even blocks on one FMA chain (acc0) and odd
+ * ones on another (acc1); here one zmm holds both chains, acc0 in the low
+ * eight lanes and acc1 in the high ones, and each FMA takes a pair of
+ * blocks. Every lane sees the same products, scales and additions in the
+ * same order, so these return the 256-bit dots' floats bit for bit (the
+ * tests compare them); which of the two runs is chosen per CPU at start-up
+ * (quant.c, dot_width): Zen 4 splits 512-bit operations in two, CPUs with
+ * full-width units may not. */
+
+/* two blocks' 16 bytes of nibbles -> 64 codes, each block's in element order */
+static inline __m512i nibbles2(const uint8_t *qs0, const uint8_t *qs1) {
+    const __m512i v = _mm512_inserti64x4(_mm512_castsi256_si512(bc16(qs0)), bc16(qs1), 1);
+    return _mm512_and_si512(_mm512_srlv_epi64(v, _mm512_setr_epi64(0, 0, 4, 4, 0, 0, 4, 4)), _mm512_set1_epi8(0x0F));
+}
+/* the fifth bits of two Q5 blocks: 0x10 in byte j where bit j is set */
+static inline __m512i fifth_bits2(const uint8_t *qh0, const uint8_t *qh1) {
+    const __mmask64 m = (__mmask64)fc_rd32(qh0) | (__mmask64)fc_rd32(qh1) << 32;
+    return _mm512_maskz_mov_epi8(m, _mm512_set1_epi8(0x10));
+}
+static inline __m512i load2_256(const void *p0, const void *p1) {
+    return _mm512_inserti64x4(_mm512_castsi256_si512(_mm256_loadu_si256((const __m256i *)p0)),
+                              _mm256_loadu_si256((const __m256i *)p1), 1);
+}
+static inline __m512 dot2_u8_s8(__m512i u, __m512i s) {
+    return _mm512_cvtepi32_ps(_mm512_dpbusd_epi32(_mm512_setzero_si512(), u, s));
+}
+#define CODES4W(B, i) nibbles2((B)[i].qs, (B)[(i) + 1].qs)
+#define CODES5W(B, i) _mm512_or_si512(CODES4W(B, i), fifth_bits2((B)[i].qh, (B)[(i) + 1].qh))
+#define ACTS2(A, i) load2_256((A)[i].qs, (A)[(i) + 1].qs)
+
+/* DOT_QW(t, BT, CODES2, DM, K): QDOT(dotw_##t) and QDOT(dotw_rows_##t), the
+ * dot_##t and dot_rows_##t of quant_dotq_x86.h with step4 on zmm; the last
+ * blocks go through the 256-bit t##_finish, which gets acc0 and acc1 as the
+ * halves of the zmm. */
+typedef struct {
+    __m512 acc;
+    __m256 macc;
+} dotw_acc;
+static inline void dotw_finish_prep(const dotw_acc *w, dot_acc *s) {
+    s->acc0 = _mm512_castps512_ps256(w->acc);
+    s->acc1 = _mm512_extractf32x8_ps(w->acc, 1);
+    s->macc = w->macc;
+}
+#define DOT_QW(t, BT, CODES2, DM, K)                                                                      \
+    static inline __attribute__((always_inline)) void t##_step4w(dotw_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) { \
+        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(b, i), DM(b, i + 1), DM(b, i + 2), DM(b, i + 3)), &a[i]), k); \
+        const __m512 sc5 = _mm512_castps256_ps512(sc);                                                   \
+        const __m512 p01 = dot2_u8_s8(CODES2(b, i), ACTS2(a, i));                                        \
+        const __m512 p23 = dot2_u8_s8(CODES2(b, i + 2), ACTS2(a, i + 2));                                \
+        s->acc = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_setr_epi32(0, 0, 0, 0, 0, 0, 0, 0, 2, 2, 2, 2, 2, 2, 2, 2), sc5), p01, s->acc); \
+        s->acc = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_setr_epi32(4, 4, 4, 4, 4, 4, 4, 4, 6, 6, 6, 6, 6, 6, 6, 6), sc5), p23, s->acc); \
+        s->macc = _mm256_add_ps(s->macc, sc);                                                           \
+    }                                                                                                   \
+    static inline float t##_finishw(const dotw_acc *w, const BT *b, const fc_block_q8 *a, int64_t i, int64_t nb) { \
+        dot_acc s;                                                                                      \
+        dotw_finish_prep(w, &s);                                                                        \
+        return t##_finish(&s, b, a, i, nb);                                                             \
+    }                                                                                                   \
+    static float QDOT(dotw_##t)(const void *row, const void *act, int64_t n) {                            \
+        const BT *b = row;                                                                              \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        const __m256 k = K;                                                                             \
+        dotw_acc s = {_mm512_setzero_ps(), _mm256_setzero_ps()};                                        \
+        int64_t i = 0;                                                                                  \
+        for (; i + 3 < nb; i += 4) t##_step4w(&s, b, a, i, k);                                          \
+        return t##_finishw(&s, b, a, i, nb);                                                            \
+    }                                                                                                   \
+    static void QDOT(dotw_rows_##t)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
+                                  float *out) {                                                         \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        const __m256 k = K;                                                                             \
+        const int part = n_rows / 2;                                                                    \
+        for (int r = 0; r < part; r++) {                                                                \
+            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
+            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
+            dotw_acc s0 = {_mm512_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;                          \
+            int64_t i = 0;                                                                              \
+            for (; i + 3 < nb; i += 4) {                                                                \
+                t##_step4w(&s0, b0, a, i, k);                                                           \
+                t##_step4w(&s1, b1, a, i, k);                                                           \
+            }                                                                                           \
+            out[r] = t##_finishw(&s0, b0, a, i, nb);                                                    \
+            out[r + part] = t##_finishw(&s1, b1, a, i, nb);                                             \
+        }                                                                                               \
+        for (int r = 2 * part; r < n_rows; r++)                                                         \
+            out[r] = QDOT(dotw_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);      \
+    }
+
+DOT_QW(q4_0, blk_q4_0, CODES4W, DM_DUP, K_Q4_0)
+DOT_QW(q4_1, blk_q4_1, CODES4W, DM_PAIR, K_ONE)
+DOT_QW(q5_0, blk_q5_0, CODES5W, DM_DUP, K_Q5_0)
+DOT_QW(q5_1, blk_q5_1, CODES5W, DM_PAIR, K_ONE)
+
+/* Q8_0: signed codes; |w| times a with w's sign, as dot_s8_s8 */
+static inline __attribute__((always_inline)) void q8_0_step2w(dotw_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i) {
+    const __m512i w = load2_256(b[i].qs, b[i + 1].qs), x = ACTS2(a, i);
+    const __m512i xs = _mm512_mask_sub_epi8(x, _mm512_movepi8_mask(w), _mm512_setzero_si512(), x);
+    const __m512 p01 = dot2_u8_s8(_mm512_abs_epi8(w), xs);
+    const __m512 sc = _mm512_insertf32x8(_mm512_set1_ps(f16(b[i].d) * a[i].d), _mm256_set1_ps(f16(b[i + 1].d) * a[i + 1].d), 1);
+    s->acc = _mm512_fmadd_ps(sc, p01, s->acc);
+}
+static inline float q8_0_finishw(const dotw_acc *w, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i, int64_t nb) {
+    dot_acc s;
+    dotw_finish_prep(w, &s);
+    return q8_0_finish(&s, b, a, i, nb);
+}
+static float QDOT(dotw_q8_0)(const void *row, const void *act, int64_t n) {
+    const blk_q8_0 *b = row;
+    const fc_block_q8 *a = act;
+    const int64_t nb = n / FC_QK;
+    dotw_acc s = {_mm512_setzero_ps(), _mm256_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 1 < nb; i += 2) q8_0_step2w(&s, b, a, i);
+    return q8_0_finishw(&s, b, a, i, nb);
+}
+static void QDOT(dotw_rows_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    const fc_block_q8 *a = act;
+    const int64_t nb = n / FC_QK;
+    const int part = n_rows / 2;
+    for (int r = 0; r < part; r++) {
+        const blk_q8_0 *b0 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
+        const blk_q8_0 *b1 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride);
+        dotw_acc s0 = {_mm512_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;
+        int64_t i = 0;
+        for (; i + 1 < nb; i += 2) {
+            q8_0_step2w(&s0, b0, a, i);
+            q8_0_step2w(&s1, b1, a, i);
+        }
+        out[r] = q8_0_finishw(&s0, b0, a, i, nb);
+        out[r + part] = q8_0_finishw(&s1, b1, a, i, nb);
+    }
+    for (int r = 2 * part; r < n_rows; r++) out[r] = QDOT(dotw_q8_0)((const uint8_t *)rows + (size_t)r * row_stride, act, n);
+}
+
 /* ---- dots against FC_ACT_F32 ----------------------------------------------- */
 
 static inline __m512 load_f32x16(const uint8_t *p, __mmask16 m) { return _mm512_maskz_loadu_ps(m, p); }
@@ -178,19 +315,24 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
 QUANT_TILE4_FROM_DOT(tile4_bf16, dot_bf16)
 
 
-static const quant_traits AVX512[GGML_TYPE_COUNT] = {
-    QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),
-    QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),
-    QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),
-    QUANT_ROW_DR(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx512_dot_q4_0, quant_avx512_dot_rows_q4_0, quant_avx2_tile4_q4_0),
-    QUANT_ROW_DR(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx512_dot_q4_1, quant_avx512_dot_rows_q4_1, quant_avx2_tile4_q4_1),
-    QUANT_ROW_DR(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, quant_avx512_dot_q5_0, quant_avx512_dot_rows_q5_0, quant_avx2_tile4_q5_0),
-    QUANT_ROW_DR(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, quant_avx512_dot_q5_1, quant_avx512_dot_rows_q5_1, quant_avx2_tile4_q5_1),
-    QUANT_ROW_DR(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx512_dot_q8_0, quant_avx512_dot_rows_q8_0, quant_avx2_tile4_q8_0),
-    /* K-quants and IQ4 (quant_k_avx2.c, quant_k_avx512.c) */
-    QUANT_K_ROWS_AVX512,
-};
+/* The legacy rows take the 256-bit dots (dot, dot_rows) or the 512-bit ones
+ * (dotw, dotw_rows): the two tables below differ there only. */
+#define AVX512_ROWS(dot, dot_rows)                                                                                           \
+    QUANT_ROW(GGML_TYPE_F32, quant_ref_dequant_f32, quant_ref_quantize_f32, dot_f32w, quant_avx2_tile4_f32),                  \
+    QUANT_ROW(GGML_TYPE_F16, dequant_f16, quantize_f16, dot_f16, quant_avx2_tile4_f16),                                       \
+    QUANT_ROW(GGML_TYPE_BF16, quant_ref_dequant_bf16, quant_ref_quantize_bf16, dot_bf16, tile4_bf16),                         \
+    QUANT_ROW_DR(GGML_TYPE_Q4_0, dequant_q4_0, quant_ref_quantize_q4_0, quant_avx512_##dot##_q4_0, quant_avx512_##dot_rows##_q4_0, quant_avx2_tile4_q4_0), \
+    QUANT_ROW_DR(GGML_TYPE_Q4_1, dequant_q4_1, quant_ref_quantize_q4_1, quant_avx512_##dot##_q4_1, quant_avx512_##dot_rows##_q4_1, quant_avx2_tile4_q4_1), \
+    QUANT_ROW_DR(GGML_TYPE_Q5_0, dequant_q5_0, quant_ref_quantize_q5_0, quant_avx512_##dot##_q5_0, quant_avx512_##dot_rows##_q5_0, quant_avx2_tile4_q5_0), \
+    QUANT_ROW_DR(GGML_TYPE_Q5_1, dequant_q5_1, quant_ref_quantize_q5_1, quant_avx512_##dot##_q5_1, quant_avx512_##dot_rows##_q5_1, quant_avx2_tile4_q5_1), \
+    QUANT_ROW_DR(GGML_TYPE_Q8_0, dequant_q8_0, quant_ref_quantize_q8_0, quant_avx512_##dot##_q8_0, quant_avx512_##dot_rows##_q8_0, quant_avx2_tile4_q8_0), \
+    /* K-quants and IQ4 (quant_k_avx2.c, quant_k_avx512.c) */                                                                \
+    QUANT_K_ROWS_AVX512
+
+static const quant_traits AVX512[GGML_TYPE_COUNT] = {AVX512_ROWS(dot, dot_rows)};
+static const quant_traits AVX512W[GGML_TYPE_COUNT] = {AVX512_ROWS(dotw, dotw_rows)};
 
 const quant_kernels quant_kernels_avx512 = {AVX512, {act_q8, quant_avx2_act_q8k, vdot_f32, vaxpy_f32}};
+const quant_kernels quant_kernels_avx512w = {AVX512W, {act_q8, quant_avx2_act_q8k, vdot_f32, vaxpy_f32}};
 
 #endif /* __x86_64__ */

@@ -65,6 +65,7 @@ extern const quant_kernels quant_kernels_ref;
 #if defined(__x86_64__)
 extern const quant_kernels quant_kernels_avx2;
 extern const quant_kernels quant_kernels_avx512;
+extern const quant_kernels quant_kernels_avx512w; /* the same, with the 512-bit dots of the 4/5/8-bit types */
 #endif
 
 /* Scalar kernels (quant_ref.c), shared by the SIMD tables where a type has

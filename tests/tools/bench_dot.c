@@ -33,7 +33,7 @@ int main(int argc, char **argv) {
         fprintf(stderr, "bench_dot: n must be a positive multiple of 32\n");
         return 2;
     }
-    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F16,
+    static const uint32_t types[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0, GGML_TYPE_F16,
                                      GGML_TYPE_Q2_K, GGML_TYPE_Q3_K, GGML_TYPE_Q4_K, GGML_TYPE_Q5_K, GGML_TYPE_Q6_K,
                                      GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS};
     float *x = malloc((size_t)n * sizeof(float));
