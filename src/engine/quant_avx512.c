@@ -81,7 +81,7 @@ static inline void dotw_finish_prep(const dotw_acc *w, dot_acc *s) {
 }
 #define DOT_QW(t, BT, CODES2, DM, K)                                                                      \
     static inline __attribute__((always_inline)) void t##_step4w(dotw_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) { \
-        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(b, i), DM(b, i + 1), DM(b, i + 2), DM(b, i + 3)), &a[i]), k); \
+        const __m256 sc = _mm256_mul_ps(SCALES4(BT, DM, b, i, a), k);                                  \
         const __m512 sc5 = _mm512_castps256_ps512(sc);                                                   \
         const __m512 p01 = dot2_u8_s8(CODES2(b, i), ACTS2(a, i));                                        \
         const __m512 p23 = dot2_u8_s8(CODES2(b, i + 2), ACTS2(a, i + 2));                                \

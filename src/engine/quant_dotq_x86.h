@@ -78,6 +78,31 @@ static inline __m256 scales4(__m128i dm, const fc_block_q8 *a) {
     return _mm256_mul_ps(_mm256_cvtph_ps(dm), _mm256_castsi256_ps(_mm256_set_m128i(a23, a01)));
 }
 
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+/* scales4 with both gathers vectorized (the AVX-512 table's dots): the f16
+ * halves of blocks i..i+3, whose sizes are whole 16-bit words (S of them),
+ * by one vpermw over 64 loaded bytes (vpermt2w with 16 more where the
+ * fourth block's d lies past them): (d, m) pairs, or d twice (pair 0); the
+ * activations' (d, s) by one vpermt2ps over 128 bytes. In range: the four
+ * blocks span at least 72 and 160 bytes. The same floats as scales4. */
+static inline __attribute__((always_inline)) __m256 scales4v(const uint8_t *p, int S, int pair, const fc_block_q8 *a) {
+    const __m512i idx = _mm512_castsi128_si512(_mm_setr_epi16(0, (short)pair, (short)S, (short)(S + pair), (short)(2 * S),
+                                                              (short)(2 * S + pair), (short)(3 * S), (short)(3 * S + pair)));
+    const __m512i lo = _mm512_loadu_si512((const void *)p);
+    const __m512i dm = 3 * S + pair < 32
+                           ? _mm512_permutexvar_epi16(idx, lo)
+                           : _mm512_permutex2var_epi16(lo, idx, _mm512_castsi128_si512(_mm_loadu_si128((const __m128i *)(const void *)(p + 64))));
+    const float *af = (const float *)(const void *)a;
+    const __m512 ds = _mm512_permutex2var_ps(_mm512_loadu_ps(af), _mm512_setr_epi32(0, 1, 10, 11, 20, 21, 30, 31, 0, 0, 0, 0, 0, 0, 0, 0),
+                                             _mm512_loadu_ps(af + 16));
+    return _mm256_mul_ps(_mm256_cvtph_ps(_mm512_castsi512_si128(dm)), _mm512_castps512_ps256(ds));
+}
+#define SCALES4(BT, DM, b, i, a) scales4v((const uint8_t *)&(b)[i], (int)(sizeof(BT) / 2), DM##_PAIRS, &(a)[i])
+#else
+#define SCALES4(BT, DM, b, i, a) scales4(_mm_setr_epi32(DM(b, i), DM(b, i + 1), DM(b, i + 2), DM(b, i + 3)), &(a)[i])
+#endif
+_Static_assert(sizeof(fc_block_q8) == 40, "scales4v's activation (d, s) offsets");
+
 /* Codes, and d and m of blocks, of block array B: for "_1" types the two
  * f16 fields are adjacent at the start of the block (DM_PAIR); for "_0"
  * types d is duplicated (DM_DUP) and the offset -k*d applied through the K
@@ -87,6 +112,8 @@ static inline __m256 scales4(__m128i dm, const fc_block_q8 *a) {
 #define CODES8(B, i) _mm256_loadu_si256((const __m256i *)(B)[i].qs)
 #define DM_PAIR(B, i) (int)fc_rd32((const uint8_t *)&(B)[i])
 #define DM_DUP(B, i) (int)((uint32_t)fc_rd16((B)[i].d) * 0x10001u)
+#define DM_PAIR_PAIRS 1 /* scales4v's pair */
+#define DM_DUP_PAIRS 0
 #define D16(B, i) f16((B)[i].d)
 #define M16(B, i) f16((B)[i].m)
 #define M_Q4_0(B, i) (-8.0f * f16((B)[i].d))
@@ -113,7 +140,7 @@ typedef struct {
  *               dot's order, so dot_rows returns the dot's floats exactly. */
 #define DOT_Q(t, BT, CODES, DM, K, D, M)                                                                  \
     static inline __attribute__((always_inline)) void t##_step4(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) {  \
-        const __m256 sc = _mm256_mul_ps(scales4(_mm_setr_epi32(DM(b, i), DM(b, i + 1), DM(b, i + 2), DM(b, i + 3)), &a[i]), k); \
+        const __m256 sc = _mm256_mul_ps(SCALES4(BT, DM, b, i, a), k);                                  \
         const __m256 p0 = dot_u8_s8(CODES(b, i), act_qs(&a[i]));                                       \
         const __m256 p1 = dot_u8_s8(CODES(b, i + 1), act_qs(&a[i + 1]));                               \
         const __m256 p2 = dot_u8_s8(CODES(b, i + 2), act_qs(&a[i + 2]));                               \
