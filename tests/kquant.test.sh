@@ -51,6 +51,34 @@ if [ -r "$gemma" ]; then # Q8_0, Q5_0, Q4_K and Q6_K layer matrices
 else
   echo "skip repacked weights on Gemma 3 270M: not fetched (make models-extra)"; skip=$((skip + 1))
 fi
+# The 256-bit and 512-bit AVX-512 dots of Q4_0-Q8_0 (FITCHAT_DOTS; generation's kernels): the
+# same logits bit for bit (a prompt fed one token at a time, -b 1, runs the dots), on the
+# default model (Q4_1, the Q8_0 head) and Gemma 3 (Q5_0, Q8_0); fitchat bench names the width.
+dots_same() { # name, model, tokens
+  local line
+  line=$(FITCHAT_DOTS=512 "$fitchat" bench -m "$2" -p 8 -n 0 -t 1 -r 1 2>/dev/null | grep '^CPU: ')
+  if [[ "$line" != *"4/5/8-bit dots: 512-bit (FITCHAT_DOTS=256 forces 256)"* ]]; then
+    echo "skip 512-bit dots, $1: not AVX-512 kernels here (${line:-no CPU line})"; skip=$((skip + 1)); return
+  fi
+  if FITCHAT_DOTS=512 "$fitchat" run -m "$2" --tokens "$3" -n 0 -b 1 -t 2 --logits-out "$tmp/d512.bin" >/dev/null 2>&1 &&
+     FITCHAT_DOTS=256 "$fitchat" run -m "$2" --tokens "$3" -n 0 -b 1 -t 2 --logits-out "$tmp/d256.bin" >/dev/null 2>&1 &&
+     [ -s "$tmp/d512.bin" ] && cmp -s "$tmp/d512.bin" "$tmp/d256.bin" &&
+     FITCHAT_DOTS=256 "$fitchat" bench -m "$2" -p 8 -n 0 -t 1 -r 1 2>/dev/null | grep -q '4/5/8-bit dots: 256-bit'; then
+    echo "ok   512-bit dots, $1: the same logits as the 256-bit ones (the prompt one token at a time: generation's path)"; pass=$((pass + 1))
+  else
+    echo "FAIL 512-bit dots, $1: logits differ from the 256-bit dots' (or bench does not name the width)"; fail=$((fail + 1))
+  fi
+}
+if [ -r "$tok_model" ]; then
+  dots_same "SmolLM2-135M Q4_1" "$tok_model" "1 504 3570 282 2913 314 260 1329 28 1953 30 2 198 1004 7223 3085 353 3765 314 1296"
+else
+  echo "skip 512-bit dots on the default model: not fetched (make models)"; skip=$((skip + 1))
+fi
+if [ -r "$gemma" ]; then
+  dots_same "Gemma 3 270M Q4_K_M" "$gemma" "2 105 2364 107 3048 563 506 2864 529 9405 236881 1599 2203 532 2864 4906 236761 108 13 204 1004 7223"
+else
+  echo "skip 512-bit dots on Gemma 3 270M: not fetched (make models-extra)"; skip=$((skip + 1))
+fi
 # Batch invariance on K-quant weights (Q4_K, Q6_K: the dot4 kernels that serve several
 # sequences' generation tokens in one step): test_engine's check (8 sequences alone and in
 # one batch, bit for bit) on gen_llama_1b's tiny Q4_K_M llama.

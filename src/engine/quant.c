@@ -189,17 +189,23 @@ static int measure_dot_bits(uint32_t type) {
     return bits;
 }
 
+/* Fills avx512_k; a later call (a second engine) with the same widths
+ * writes nothing, so kernels running elsewhere never see their rows move. */
 static void choose_dot_bits(void) {
     static int measured[GGML_TYPE_COUNT]; /* 0 until measured */
     const char *env = getenv("FITCHAT_DOTS");
     const int forced = env && !strcmp(env, "512") ? 512 : env && !strcmp(env, "256") ? 256 : 0;
-    memcpy(avx512_rows, quant_kernels_avx512.traits, sizeof avx512_rows);
+    int bits[GGML_TYPE_COUNT] = {0};
     for (size_t i = 0; i < sizeof LEGACY / sizeof *LEGACY; i++) {
         const uint32_t type = LEGACY[i];
         if (!forced && !measured[type]) measured[type] = measure_dot_bits(type);
-        dot_bits[type] = forced ? forced : measured[type];
-        if (dot_bits[type] == 512) avx512_rows[type] = quant_kernels_avx512w.traits[type];
+        bits[type] = forced ? forced : measured[type];
     }
+    if (avx512_k.traits && !memcmp(bits, dot_bits, sizeof bits)) return;
+    memcpy(dot_bits, bits, sizeof bits);
+    memcpy(avx512_rows, quant_kernels_avx512.traits, sizeof avx512_rows);
+    for (size_t i = 0; i < sizeof LEGACY / sizeof *LEGACY; i++)
+        if (dot_bits[LEGACY[i]] == 512) avx512_rows[LEGACY[i]] = quant_kernels_avx512w.traits[LEGACY[i]];
     avx512_k = (quant_kernels){avx512_rows, quant_kernels_avx512.ops};
 }
 #endif

@@ -5,7 +5,9 @@
  *
  * What is here: the float dots (masked tails, no element loop), the
  * dequantizers, the activation quantizer, and the dots of the 4/5/8-bit
- * types (quant_dotq_x86.h with vpdpbusd: the AVX2 dots' floats); their
+ * types (quant_dotq_x86.h with vpdpbusd: the AVX2 dots' floats), with
+ * 512-bit twins that give the same floats (two tables, quant_kernels_avx512
+ * and quant_kernels_avx512w; quant.c measures which runs faster); their
  * prompt path is the repacked tiles' (quant_repack_avx512.c) and the AVX2
  * 4x4 tiles'. The K-quant and IQ4 rows come from quant_k_avx512.c,
  * quant_k235_avx512.c and quant_iq4_avx512.c.
@@ -30,10 +32,7 @@ static inline __m256i fifth_bits1(const uint8_t *qh) {
     return _mm256_maskz_mov_epi8((__mmask32)fc_rd32(qh), _mm256_set1_epi8(0x10));
 }
 
-/* ---- dots against FC_ACT_Q8: quant_dotq_x86.h, included above ----------------
- * 256-bit: 512-bit dots of these types (two blocks per register) measured
- * 20-35 % slower than the 256-bit ones on Zen 4, which splits 512-bit
- * operations in two (BENCHMARKS.md). */
+/* ---- dots against FC_ACT_Q8: quant_dotq_x86.h, included above ---------------- */
 
 /* ---- the same dots, 512-bit: two blocks per register -------------------------
  * quant_dotq_x86.h's dots keep even blocks on one FMA chain (acc0) and odd
