@@ -311,13 +311,15 @@ static void mm_rows_run(const mm_job *j, int r0, int r1, int t_begin, int t_end)
          * are still in L2 for the next token */
         float o[DOT_ROWS_RUN];
         const int run = n_tok == 1 ? DOT_ROWS_RUN : DOT_ROWS_RUN / 8;
+        const bool direct = !w->bias && !j->accumulate; /* the results go straight to dst */
         for (int rb = r0; rb < r1; rb += run) {
             const int re = rb + run < r1 ? rb + run : r1;
             for (int t = t_begin; t < t_end; t++) {
-                quant_dot_rows(w->q, rows + (size_t)rb * w->row_bytes, w->row_bytes, re - rb,
-                               (const uint8_t *)j->act + (size_t)t * j->act_stride, w->n_in, o);
                 float *y = j->dst + (size_t)t * j->dst_stride;
-                for (int r = rb; r < re; r++) mm_put(j, y, r, o[r - rb]);
+                quant_dot_rows(w->q, rows + (size_t)rb * w->row_bytes, w->row_bytes, re - rb,
+                               (const uint8_t *)j->act + (size_t)t * j->act_stride, w->n_in, direct ? y + rb : o);
+                if (!direct)
+                    for (int r = rb; r < re; r++) mm_put(j, y, r, o[r - rb]);
             }
         }
         return;
