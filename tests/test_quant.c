@@ -779,7 +779,7 @@ static void test_real_blocks(void) {
  * leave a row to the dot), short rows (one block: no four-block step) and
  * long ones, unaligned row strides. */
 static void test_dot_rows_exact(void) {
-    static const int64_t lens[] = {32, 96, 192, 224, 576, 1056};
+    static const int64_t lens[] = {32, 96, 192, 224, 576, 1056, 65792 /* past the 4-bit rows' 64 Ki limit */};
     enum { NR = 7 };
     int n_checked = 0;
     for (int bits = 256; bits <= 512; bits += 256)

@@ -132,12 +132,13 @@ typedef struct {
  *   t##_step4   four blocks of one row: the integer sums go through one FMA
  *               each with their broadcast scale, the min terms into macc;
  *   t##_finish  the last blocks (scalar scales) and the row's sum;
- *   QDOT(dot_##t)       one row;
- *   QDOT(dot_rows_##t)  rows r and r + n_rows / 2 in lockstep (two
- *               streams far apart keep more loads in flight than one: the
- *               generation path; short rows also pay the set-up once), the
- *               odd row by the dot. Each row takes the dot's steps in the
- *               dot's order, so dot_rows returns the dot's floats exactly. */
+ *   QDOT(dot_##t)       one row.
+ * DOT_ROWS_Q(name, t, BT, K) defines QDOT(dot_rows_##name): rows r and
+ * r + n_rows / 2 in lockstep (two streams far apart keep more loads in
+ * flight than one: the generation path; short rows also pay the set-up
+ * once), the odd row by the dot. Each row takes the dot's steps in the
+ * dot's order, so dot_rows returns the dot's floats exactly. The 4-bit
+ * types' dot_rows are DOT_ROWS_Q4P's (below), the same floats again. */
 #define DOT_Q(t, BT, CODES, DM, K, D, M)                                                                  \
     static inline __attribute__((always_inline)) void t##_step4(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) {  \
         const __m256 sc = _mm256_mul_ps(SCALES4(BT, DM, b, i, a), k);                                  \
@@ -169,8 +170,10 @@ typedef struct {
         int64_t i = 0;                                                                                  \
         for (; i + 3 < nb; i += 4) t##_step4(&s, b, a, i, k);                                           \
         return t##_finish(&s, b, a, i, nb);                                                             \
-    }                                                                                                   \
-    static void QDOT(dot_rows_##t)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
+    }
+
+#define DOT_ROWS_Q(name, t, BT, K)                                                                        \
+    static void QDOT(dot_rows_##name)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
                                  float *out) {                                                          \
         const fc_block_q8 *a = act;                                                                     \
         const int64_t nb = n / FC_QK;                                                                   \
@@ -192,10 +195,89 @@ typedef struct {
             out[r] = QDOT(dot_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);       \
     }
 
+/* DOT_ROWS_Q4P(t, BT, K): QDOT(dot_rows_##t) for the 4-bit types, the
+ * activations laid out once per call to fit the weights' nibbles. A
+ * block's 16 bytes hold elements 0-15 in the low nibbles and 16-31 in the
+ * high ones; for a pair of blocks (i, i + 1) one 32-byte register takes
+ * both blocks' bytes, and one mask and one shift give
+ *   lo = [i: 0-15 | i+1: 0-15], hi = [i: 16-31 | i+1: 16-31],
+ * dotted with the activations copied into the same order (ap: per pair,
+ * 32 bytes of lo then 32 of hi). Lane j < 4 of lo's sums is lane j of
+ * block i's, lane 4 + j is lane j of block i + 1's; hi's are lanes 4-7.
+ * The accumulators are the dot's acc0 (even blocks) and acc1 (odd) with
+ * their halves swapped between them (accA = [acc0 0-3 | acc1 0-3], accB =
+ * [acc0 4-7 | acc1 4-7]), every lane taking the dot's products, scales
+ * and additions in the dot's order, so the rows get the dot's floats bit
+ * for bit (test_quant); per two blocks this saves a broadcast, a shift
+ * and a scale permute. Rows longer than 64 Ki values (no such model yet)
+ * and the odd row take the two-stream rows of DOT_ROWS_Q. */
+static inline int8_t *act_pairs(const fc_block_q8 *a, int64_t nb4, int8_t *ap) {
+    for (int64_t i = 0; i < nb4; i += 2) {
+        const __m128i l0 = _mm_loadu_si128((const __m128i *)(const void *)a[i].qs), h0 = _mm_loadu_si128((const __m128i *)(const void *)(a[i].qs + 16));
+        const __m128i l1 = _mm_loadu_si128((const __m128i *)(const void *)a[i + 1].qs), h1 = _mm_loadu_si128((const __m128i *)(const void *)(a[i + 1].qs + 16));
+        _mm256_storeu_si256((__m256i *)(void *)(ap + 32 * i), _mm256_set_m128i(l1, l0));
+        _mm256_storeu_si256((__m256i *)(void *)(ap + 32 * i + 32), _mm256_set_m128i(h1, h0));
+    }
+    return ap;
+}
+static inline __m256i pair_qs(const uint8_t *q0, const uint8_t *q1) {
+    return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)q1), _mm_loadu_si128((const __m128i *)(const void *)q0));
+}
+#define DOT_ROWS_Q4P(t, BT, DM, K)                                                                        \
+    static inline __attribute__((always_inline)) void t##_step4p(dot_acc *s, const BT *b, const fc_block_q8 *a, const int8_t *ap, \
+                                                                 int64_t i, __m256 k) {                  \
+        const __m256 sc = _mm256_mul_ps(SCALES4(BT, DM, b, i, a), k);                                  \
+        const __m256i m = _mm256_set1_epi8(0x0F);                                                      \
+        const __m256i v01 = pair_qs(b[i].qs, b[i + 1].qs), v23 = pair_qs(b[i + 2].qs, b[i + 3].qs);      \
+        const __m256i *x = (const __m256i *)(const void *)(ap + 32 * i);                               \
+        const __m256 s01 = _mm256_permutevar8x32_ps(sc, _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2));       \
+        const __m256 s23 = _mm256_permutevar8x32_ps(sc, _mm256_setr_epi32(4, 4, 4, 4, 6, 6, 6, 6));       \
+        s->acc0 = _mm256_fmadd_ps(s01, dot_u8_s8(_mm256_and_si256(v01, m), _mm256_loadu_si256(x)), s->acc0); \
+        s->acc1 = _mm256_fmadd_ps(s01, dot_u8_s8(_mm256_and_si256(_mm256_srli_epi16(v01, 4), m), _mm256_loadu_si256(x + 1)), s->acc1); \
+        s->acc0 = _mm256_fmadd_ps(s23, dot_u8_s8(_mm256_and_si256(v23, m), _mm256_loadu_si256(x + 2)), s->acc0); \
+        s->acc1 = _mm256_fmadd_ps(s23, dot_u8_s8(_mm256_and_si256(_mm256_srli_epi16(v23, 4), m), _mm256_loadu_si256(x + 3)), s->acc1); \
+        s->macc = _mm256_add_ps(s->macc, sc);                                                           \
+    }                                                                                                   \
+    /* accA, accB (held in acc0, acc1) back to the dot's acc0, acc1, then its finish */                \
+    static inline float t##_finishp(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, int64_t nb) { \
+        const __m256 A = s->acc0, B = s->acc1;                                                          \
+        s->acc0 = _mm256_permute2f128_ps(A, B, 0x20);                                                   \
+        s->acc1 = _mm256_permute2f128_ps(A, B, 0x31);                                                   \
+        return t##_finish(s, b, a, i, nb);                                                              \
+    }                                                                                                   \
+    DOT_ROWS_Q(t##_2s, t, BT, K)                                                                        \
+    static void QDOT(dot_rows_##t)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
+                                   float *out) {                                                        \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK, nb4 = nb & ~(int64_t)3;                                           \
+        if (n > 65536 || nb4 == 0) { QDOT(dot_rows_##t##_2s)(rows, row_stride, n_rows, act, n, out); return; } \
+        int8_t ap[nb4 * FC_QK]; /* VLA: at most 64 KiB */                                               \
+        act_pairs(a, nb4, ap);                                                                          \
+        const __m256 k = K;                                                                             \
+        const int part = n_rows / 2;                                                                    \
+        for (int r = 0; r < part; r++) {                                                                \
+            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
+            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
+            dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;      \
+            for (int64_t i = 0; i < nb4; i += 4) {                                                      \
+                t##_step4p(&s0, b0, a, ap, i, k);                                                       \
+                t##_step4p(&s1, b1, a, ap, i, k);                                                       \
+            }                                                                                           \
+            out[r] = t##_finishp(&s0, b0, a, nb4, nb);                                                  \
+            out[r + part] = t##_finishp(&s1, b1, a, nb4, nb);                                           \
+        }                                                                                               \
+        for (int r = 2 * part; r < n_rows; r++)                                                         \
+            out[r] = QDOT(dot_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);           \
+    }
+
 DOT_Q(q4_0, blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0)
 DOT_Q(q4_1, blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16)
 DOT_Q(q5_0, blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0)
 DOT_Q(q5_1, blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16)
+DOT_ROWS_Q4P(q4_0, blk_q4_0, DM_DUP, K_Q4_0)
+DOT_ROWS_Q4P(q4_1, blk_q4_1, DM_PAIR, K_ONE)
+DOT_ROWS_Q(q5_0, q5_0, blk_q5_0, K_Q5_0)
+DOT_ROWS_Q(q5_1, q5_1, blk_q5_1, K_ONE)
 
 /* Q8_0: signed codes, no min term; pairs of blocks on two FMA chains. */
 static inline __attribute__((always_inline)) void q8_0_step2(dot_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i) {
