@@ -138,7 +138,7 @@ typedef struct {
  * flight than one: the generation path; short rows also pay the set-up
  * once), the odd row by the dot. Each row takes the dot's steps in the
  * dot's order, so dot_rows returns the dot's floats exactly. The 4-bit
- * types' dot_rows are DOT_ROWS_Q4P's (below), the same floats again. */
+ * types' dot_rows are DOT_ROWS_QP's (below), the same floats again. */
 #define DOT_Q(t, BT, CODES, DM, K, D, M)                                                                  \
     static inline __attribute__((always_inline)) void t##_step4(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) {  \
         const __m256 sc = _mm256_mul_ps(SCALES4(BT, DM, b, i, a), k);                                  \
@@ -195,13 +195,14 @@ typedef struct {
             out[r] = QDOT(dot_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);       \
     }
 
-/* DOT_ROWS_Q4P(t, BT, K): QDOT(dot_rows_##t) for the 4-bit types, the
- * activations laid out once per call to fit the weights' nibbles. A
+/* DOT_ROWS_QP(t, BT, DM, K, FIFTH): QDOT(dot_rows_##t) for the 4/5-bit
+ * types, the activations laid out once per call to fit the weights' nibbles. A
  * block's 16 bytes hold elements 0-15 in the low nibbles and 16-31 in the
  * high ones; for a pair of blocks (i, i + 1) one 32-byte register takes
  * both blocks' bytes, and one mask and one shift give
  *   lo = [i: 0-15 | i+1: 0-15], hi = [i: 16-31 | i+1: 16-31],
- * dotted with the activations copied into the same order (ap: per pair,
+ * (the Q5 types OR the matching fifth bits in), dotted with the
+ * activations copied into the same order (ap: per pair,
  * 32 bytes of lo then 32 of hi). Lane j < 4 of lo's sums is lane j of
  * block i's, lane 4 + j is lane j of block i + 1's; hi's are lanes 4-7.
  * The accumulators are the dot's acc0 (even blocks) and acc1 (odd) with
@@ -223,19 +224,61 @@ static inline int8_t *act_pairs(const fc_block_q8 *a, int64_t nb4, int8_t *ap) {
 static inline __m256i pair_qs(const uint8_t *q0, const uint8_t *q1) {
     return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)q1), _mm_loadu_si128((const __m128i *)(const void *)q0));
 }
-#define DOT_ROWS_Q4P(t, BT, DM, K)                                                                        \
+/* The fifth bits of a pair of Q5 blocks in the lo / hi order: 0x10 in lo's
+ * byte j (j < 16: block 0's element j, else block 1's element j - 16) and
+ * in hi's (elements 16 + j) where the bit is set. AVX-512: two mask moves;
+ * AVX2: each block's 32 bits broadcast in its own 128-bit lane, one
+ * vpshufb per half spreading bytes 0-1 (lo) or 2-3 (hi), as fifth_bits. */
+static inline void fifth_pair(const uint8_t *qh0, const uint8_t *qh1, __m256i *lo, __m256i *hi) {
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    const uint32_t h0 = fc_rd32(qh0), h1 = fc_rd32(qh1);
+    *lo = _mm256_maskz_mov_epi8((__mmask32)((h0 & 0xFFFFu) | h1 << 16), _mm256_set1_epi8(0x10));
+    *hi = _mm256_maskz_mov_epi8((__mmask32)(h0 >> 16 | (h1 & 0xFFFF0000u)), _mm256_set1_epi8(0x10));
+#else
+    const __m256i bit = _mm256_set1_epi64x(0x8040201008040201LL), x10 = _mm256_set1_epi8(0x10);
+#if defined(__clang__) /* as in fifth_bits: qh is not 4-byte aligned */
+    const __m256i v = _mm256_blend_epi32(_mm256_set1_epi32((int)fc_rd32(qh0)), _mm256_set1_epi32((int)fc_rd32(qh1)), 0xF0);
+#else /* two broadcast loads (load uops only) and a blend */
+    const __m256i v = _mm256_castps_si256(_mm256_blend_ps(_mm256_broadcast_ss((const float *)(const void *)qh0),
+                                                          _mm256_broadcast_ss((const float *)(const void *)qh1), 0xF0));
+#endif
+    const __m256i l = _mm256_shuffle_epi8(v, _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                                              0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1));
+    const __m256i h = _mm256_shuffle_epi8(v, _mm256_setr_epi8(2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3,
+                                                              2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3));
+    *lo = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(l, bit), bit), x10);
+    *hi = _mm256_and_si256(_mm256_cmpeq_epi8(_mm256_and_si256(h, bit), bit), x10);
+#endif
+}
+/* A pair's codes in the lo / hi order (DOT_ROWS_QP): the nibbles, and for
+ * the Q5 types the fifth bits of elements 0-15 (lo) and 16-31 (hi) of each
+ * block. */
+#define PAIR_CODES(FIFTH, b, i, lo, hi)                                                                  \
+    do {                                                                                                \
+        const __m256i v_ = pair_qs((b)[i].qs, (b)[(i) + 1].qs), m_ = _mm256_set1_epi8(0x0F);            \
+        lo = _mm256_and_si256(v_, m_);                                                                  \
+        hi = _mm256_and_si256(_mm256_srli_epi16(v_, 4), m_);                                            \
+        if (FIFTH) {                                                                                    \
+            __m256i flo_, fhi_;                                                                         \
+            fifth_pair((const uint8_t *)&(b)[i] + FIFTH, (const uint8_t *)&(b)[(i) + 1] + FIFTH, &flo_, &fhi_); \
+            lo = _mm256_or_si256(lo, flo_);                                                             \
+            hi = _mm256_or_si256(hi, fhi_);                                                             \
+        }                                                                                               \
+    } while (0)
+#define DOT_ROWS_QP(t, BT, DM, K, FIFTH)                                                                  \
     static inline __attribute__((always_inline)) void t##_step4p(dot_acc *s, const BT *b, const fc_block_q8 *a, const int8_t *ap, \
                                                                  int64_t i, __m256 k) {                  \
         const __m256 sc = _mm256_mul_ps(SCALES4(BT, DM, b, i, a), k);                                  \
-        const __m256i m = _mm256_set1_epi8(0x0F);                                                      \
-        const __m256i v01 = pair_qs(b[i].qs, b[i + 1].qs), v23 = pair_qs(b[i + 2].qs, b[i + 3].qs);      \
+        __m256i lo01, hi01, lo23, hi23;                                                                 \
+        PAIR_CODES(FIFTH, b, i, lo01, hi01);                                                            \
+        PAIR_CODES(FIFTH, b, i + 2, lo23, hi23);                                                        \
         const __m256i *x = (const __m256i *)(const void *)(ap + 32 * i);                               \
         const __m256 s01 = _mm256_permutevar8x32_ps(sc, _mm256_setr_epi32(0, 0, 0, 0, 2, 2, 2, 2));       \
         const __m256 s23 = _mm256_permutevar8x32_ps(sc, _mm256_setr_epi32(4, 4, 4, 4, 6, 6, 6, 6));       \
-        s->acc0 = _mm256_fmadd_ps(s01, dot_u8_s8(_mm256_and_si256(v01, m), _mm256_loadu_si256(x)), s->acc0); \
-        s->acc1 = _mm256_fmadd_ps(s01, dot_u8_s8(_mm256_and_si256(_mm256_srli_epi16(v01, 4), m), _mm256_loadu_si256(x + 1)), s->acc1); \
-        s->acc0 = _mm256_fmadd_ps(s23, dot_u8_s8(_mm256_and_si256(v23, m), _mm256_loadu_si256(x + 2)), s->acc0); \
-        s->acc1 = _mm256_fmadd_ps(s23, dot_u8_s8(_mm256_and_si256(_mm256_srli_epi16(v23, 4), m), _mm256_loadu_si256(x + 3)), s->acc1); \
+        s->acc0 = _mm256_fmadd_ps(s01, dot_u8_s8(lo01, _mm256_loadu_si256(x)), s->acc0);                \
+        s->acc1 = _mm256_fmadd_ps(s01, dot_u8_s8(hi01, _mm256_loadu_si256(x + 1)), s->acc1);            \
+        s->acc0 = _mm256_fmadd_ps(s23, dot_u8_s8(lo23, _mm256_loadu_si256(x + 2)), s->acc0);            \
+        s->acc1 = _mm256_fmadd_ps(s23, dot_u8_s8(hi23, _mm256_loadu_si256(x + 3)), s->acc1);            \
         s->macc = _mm256_add_ps(s->macc, sc);                                                           \
     }                                                                                                   \
     /* accA, accB (held in acc0, acc1) back to the dot's acc0, acc1, then its finish */                \
@@ -274,10 +317,11 @@ DOT_Q(q4_0, blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0)
 DOT_Q(q4_1, blk_q4_1, CODES4, DM_PAIR, K_ONE, D16, M16)
 DOT_Q(q5_0, blk_q5_0, CODES5, DM_DUP, K_Q5_0, D16, M_Q5_0)
 DOT_Q(q5_1, blk_q5_1, CODES5, DM_PAIR, K_ONE, D16, M16)
-DOT_ROWS_Q4P(q4_0, blk_q4_0, DM_DUP, K_Q4_0)
-DOT_ROWS_Q4P(q4_1, blk_q4_1, DM_PAIR, K_ONE)
-DOT_ROWS_Q(q5_0, q5_0, blk_q5_0, K_Q5_0)
-DOT_ROWS_Q(q5_1, q5_1, blk_q5_1, K_ONE)
+/* FIFTH: the offset of qh in the block, 0 for the 4-bit types */
+DOT_ROWS_QP(q4_0, blk_q4_0, DM_DUP, K_Q4_0, 0)
+DOT_ROWS_QP(q4_1, blk_q4_1, DM_PAIR, K_ONE, 0)
+DOT_ROWS_QP(q5_0, blk_q5_0, DM_DUP, K_Q5_0, offsetof(blk_q5_0, qh))
+DOT_ROWS_QP(q5_1, blk_q5_1, DM_PAIR, K_ONE, offsetof(blk_q5_1, qh))
 
 /* Q8_0: signed codes, no min term; pairs of blocks on two FMA chains. */
 static inline __attribute__((always_inline)) void q8_0_step2(dot_acc *s, const blk_q8_0 *b, const fc_block_q8 *a, int64_t i) {
