@@ -642,6 +642,7 @@ static void test_dispatch(void) {
     CHECK(quant_get(GGML_TYPE_Q8_0) == quant_get_ref(GGML_TYPE_Q8_0));
     setenv("FITCHAT_ISA", "avx2", 1);
     CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best < QUANT_ISA_AVX2 ? best : QUANT_ISA_AVX2);
+    CHECK_EQ_INT(quant_init(QUANT_ISA_SCALAR), QUANT_ISA_SCALAR); /* a cap, never above the caller's ISA */
     setenv("FITCHAT_ISA", "avx512", 1); /* keeps AMX off */
     CHECK_EQ_INT(quant_init(QUANT_ISA_AUTO), best < QUANT_ISA_AVX512 ? best : QUANT_ISA_AVX512);
     setenv("FITCHAT_ISA", "amx", 1);

@@ -138,13 +138,14 @@ static int cpu_best_isa(void) {
  * quant_kernels_avx512 and quant_kernels_avx512w differ only in the dots of
  * Q4_0, Q4_1, Q5_0, Q5_1 and Q8_0 (generation's kernels on the small
  * models): 256-bit or 512-bit, the same floats bit for bit. Which is faster
- * depends on the CPU's 512-bit units (Zen 4 splits them in two: the 512-bit
- * dots measured 20 % slower there; Intel's server cores and Zen 5 have
- * full-width units), so it is measured, per type, once, at the first
+ * depends on the CPU's 512-bit units (Zen 4 splits them in two: there the
+ * 256-bit dots measured faster for every type, BENCHMARKS.md; Intel's
+ * server cores and Zen 5 have full-width units), so it is measured, per type, once, at the first
  * quant_init on an AVX-512 CPU: 256 rows of 1024 values (L2-resident: the
  * generation shape without the memory's noise), the two variants
  * alternately, the best of 7 each; the 512-bit one must win by 5 %. About
- * a millisecond. FITCHAT_DOTS=256|512 forces the choice. The table the
+ * 2 ms. FITCHAT_DOTS=256|512 forces the choice (another value is reported
+ * on stderr and measured). The table the
  * AVX-512 and AMX ISAs then use is avx512_k: the 256-bit table with the
  * chosen rows; it is written by quant_init only. */
 static quant_traits avx512_rows[GGML_TYPE_COUNT];
@@ -193,8 +194,13 @@ static int measure_dot_bits(uint32_t type) {
  * writes nothing, so kernels running elsewhere never see their rows move. */
 static void choose_dot_bits(void) {
     static int measured[GGML_TYPE_COUNT]; /* 0 until measured */
+    static bool warned;
     const char *env = getenv("FITCHAT_DOTS");
     const int forced = env && !strcmp(env, "512") ? 512 : env && !strcmp(env, "256") ? 256 : 0;
+    if (env && *env && !forced && !warned) {
+        fprintf(stderr, "fitchat: FITCHAT_DOTS=%s is not 256 or 512; the dots' width is measured\n", env);
+        warned = true;
+    }
     int bits[GGML_TYPE_COUNT] = {0};
     for (size_t i = 0; i < sizeof LEGACY / sizeof *LEGACY; i++) {
         const uint32_t type = LEGACY[i];
@@ -241,17 +247,17 @@ int quant_init(int isa) {
      * faster, choose_dot_bits; all give the AVX2 dots' floats), AVX2
      * (BENCHMARKS.md). */
     if (isa != QUANT_ISA_AUTO && isa >= QUANT_ISA_SCALAR && isa < want) want = isa;
-#if defined(__x86_64__)
-    if (best >= QUANT_ISA_AVX512) choose_dot_bits();
-#endif
     const char *cap = getenv("FITCHAT_ISA");
     if (cap && *cap) {
         int c = QUANT_ISA_AMX;
         if (!strcasecmp(cap, "scalar")) c = QUANT_ISA_SCALAR;
         else if (!strcasecmp(cap, "avx2")) c = QUANT_ISA_AVX2;
         else if (!strcasecmp(cap, "avx512")) c = QUANT_ISA_AVX512;
-        want = c < best ? c : best;
+        if (c < want) want = c; /* a cap: never above what the caller asked */
     }
+#if defined(__x86_64__)
+    if (want >= QUANT_ISA_AVX512) choose_dot_bits();
+#endif
     const quant_kernels *k = kernels_of(want);
     while (!k && want > QUANT_ISA_SCALAR) k = kernels_of(--want);
     active = k ? k : &quant_kernels_ref;
