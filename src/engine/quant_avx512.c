@@ -41,7 +41,7 @@ static inline __m256i fifth_bits1(const uint8_t *qh) {
  * blocks. Every lane sees the same products, scales and additions in the
  * same order, so these return the 256-bit dots' floats bit for bit (the
  * tests compare them); which of the two runs is chosen per CPU at start-up
- * (quant.c, dot_width): Zen 4 splits 512-bit operations in two, CPUs with
+ * (quant.c, choose_dot_bits): Zen 4 splits 512-bit operations in two, CPUs with
  * full-width units may not. */
 
 /* two blocks' 16 bytes of nibbles -> 64 codes, each block's in element order */
@@ -66,7 +66,7 @@ static inline __m512 dot2_u8_s8(__m512i u, __m512i s) {
 #define ACTS2(A, i) load2_256((A)[i].qs, (A)[(i) + 1].qs)
 
 /* DOT_QW(t, BT, CODES2, DM, K): QDOT(dotw_##t) and QDOT(dotw_rows_##t), the
- * dot_##t and dot_rows_##t of quant_dotq_x86.h with step4 on zmm; the last
+ * dot_##t and the two-stream rows (DOT_ROWS_Q) of quant_dotq_x86.h with step4 on zmm; the last
  * blocks go through the 256-bit t##_finish, which gets acc0 and acc1 as the
  * halves of the zmm. */
 typedef struct {

@@ -137,7 +137,7 @@ typedef struct {
  * r + n_rows / 2 in lockstep (two streams far apart keep more loads in
  * flight than one: the generation path; short rows also pay the set-up
  * once), the odd row by the dot. Each row takes the dot's steps in the
- * dot's order, so dot_rows returns the dot's floats exactly. The 4-bit
+ * dot's order, so dot_rows returns the dot's floats exactly. The 4/5-bit
  * types' dot_rows are DOT_ROWS_QP's (below), the same floats again. */
 #define DOT_Q(t, BT, CODES, DM, K, D, M)                                                                  \
     static inline __attribute__((always_inline)) void t##_step4(dot_acc *s, const BT *b, const fc_block_q8 *a, int64_t i, __m256 k) {  \
@@ -211,15 +211,15 @@ typedef struct {
  * and additions in the dot's order, so the rows get the dot's floats bit
  * for bit (test_quant); per two blocks this saves a broadcast, a shift
  * and a scale permute. Rows longer than 64 Ki values (no such model yet)
- * and the odd row take the two-stream rows of DOT_ROWS_Q. */
-static inline int8_t *act_pairs(const fc_block_q8 *a, int64_t nb4, int8_t *ap) {
+ * take DOT_ROWS_Q's rows (the layout lives on the stack), an odd last row
+ * the dot. */
+static inline void act_pairs(const fc_block_q8 *a, int64_t nb4, int8_t *ap) {
     for (int64_t i = 0; i < nb4; i += 2) {
         const __m128i l0 = _mm_loadu_si128((const __m128i *)(const void *)a[i].qs), h0 = _mm_loadu_si128((const __m128i *)(const void *)(a[i].qs + 16));
         const __m128i l1 = _mm_loadu_si128((const __m128i *)(const void *)a[i + 1].qs), h1 = _mm_loadu_si128((const __m128i *)(const void *)(a[i + 1].qs + 16));
         _mm256_storeu_si256((__m256i *)(void *)(ap + 32 * i), _mm256_set_m128i(l1, l0));
         _mm256_storeu_si256((__m256i *)(void *)(ap + 32 * i + 32), _mm256_set_m128i(h1, h0));
     }
-    return ap;
 }
 static inline __m256i pair_qs(const uint8_t *q0, const uint8_t *q1) {
     return _mm256_set_m128i(_mm_loadu_si128((const __m128i *)(const void *)q1), _mm_loadu_si128((const __m128i *)(const void *)q0));
