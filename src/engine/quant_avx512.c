@@ -73,6 +73,7 @@ typedef struct {
     __m512 acc;
     __m256 macc;
 } dotw_acc;
+#define DOTW_ACC_ZERO {_mm512_setzero_ps(), _mm256_setzero_ps()}
 static inline void dotw_finish_prep(const dotw_acc *w, dot_acc *s) {
     s->acc0 = _mm512_castps512_ps256(w->acc);
     s->acc1 = _mm512_extractf32x8_ps(w->acc, 1);
@@ -98,31 +99,17 @@ static inline void dotw_finish_prep(const dotw_acc *w, dot_acc *s) {
         const fc_block_q8 *a = act;                                                                     \
         const int64_t nb = n / FC_QK;                                                                   \
         const __m256 k = K;                                                                             \
-        dotw_acc s = {_mm512_setzero_ps(), _mm256_setzero_ps()};                                        \
+        dotw_acc s = DOTW_ACC_ZERO;                                                                     \
         int64_t i = 0;                                                                                  \
         for (; i + 3 < nb; i += 4) t##_step4w(&s, b, a, i, k);                                          \
         return t##_finishw(&s, b, a, i, nb);                                                            \
     }                                                                                                   \
     static void QDOT(dotw_rows_##t)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
-                                  float *out) {                                                         \
+                                    float *out) {                                                       \
         const fc_block_q8 *a = act;                                                                     \
         const int64_t nb = n / FC_QK;                                                                   \
         const __m256 k = K;                                                                             \
-        const int part = n_rows / 2;                                                                    \
-        for (int r = 0; r < part; r++) {                                                                \
-            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
-            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
-            dotw_acc s0 = {_mm512_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;                          \
-            int64_t i = 0;                                                                              \
-            for (; i + 3 < nb; i += 4) {                                                                \
-                t##_step4w(&s0, b0, a, i, k);                                                           \
-                t##_step4w(&s1, b1, a, i, k);                                                           \
-            }                                                                                           \
-            out[r] = t##_finishw(&s0, b0, a, i, nb);                                                    \
-            out[r + part] = t##_finishw(&s1, b1, a, i, nb);                                             \
-        }                                                                                               \
-        for (int r = 2 * part; r < n_rows; r++)                                                         \
-            out[r] = QDOT(dotw_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);      \
+        ROWS2(BT, dotw_acc, DOTW_ACC_ZERO, 4, t##_step4w(s_, b_, a, i, k), t##_finishw(s_, b_, a, i, nb), QDOT(dotw_##t)); \
     }
 
 DOT_QW(q4_0, blk_q4_0, CODES4W, DM_DUP, K_Q4_0)
@@ -147,7 +134,7 @@ static float QDOT(dotw_q8_0)(const void *row, const void *act, int64_t n) {
     const blk_q8_0 *b = row;
     const fc_block_q8 *a = act;
     const int64_t nb = n / FC_QK;
-    dotw_acc s = {_mm512_setzero_ps(), _mm256_setzero_ps()};
+    dotw_acc s = DOTW_ACC_ZERO;
     int64_t i = 0;
     for (; i + 1 < nb; i += 2) q8_0_step2w(&s, b, a, i);
     return q8_0_finishw(&s, b, a, i, nb);
@@ -155,20 +142,7 @@ static float QDOT(dotw_q8_0)(const void *row, const void *act, int64_t n) {
 static void QDOT(dotw_rows_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
     const fc_block_q8 *a = act;
     const int64_t nb = n / FC_QK;
-    const int part = n_rows / 2;
-    for (int r = 0; r < part; r++) {
-        const blk_q8_0 *b0 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
-        const blk_q8_0 *b1 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride);
-        dotw_acc s0 = {_mm512_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;
-        int64_t i = 0;
-        for (; i + 1 < nb; i += 2) {
-            q8_0_step2w(&s0, b0, a, i);
-            q8_0_step2w(&s1, b1, a, i);
-        }
-        out[r] = q8_0_finishw(&s0, b0, a, i, nb);
-        out[r + part] = q8_0_finishw(&s1, b1, a, i, nb);
-    }
-    for (int r = 2 * part; r < n_rows; r++) out[r] = QDOT(dotw_q8_0)((const uint8_t *)rows + (size_t)r * row_stride, act, n);
+    ROWS2(blk_q8_0, dotw_acc, DOTW_ACC_ZERO, 2, q8_0_step2w(s_, b_, a, i), q8_0_finishw(s_, b_, a, i, nb), QDOT(dotw_q8_0));
 }
 
 /* ---- dots against FC_ACT_F32 ----------------------------------------------- */

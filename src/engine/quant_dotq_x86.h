@@ -172,27 +172,38 @@ typedef struct {
         return t##_finish(&s, b, a, i, nb);                                                             \
     }
 
+/* The two-stream skeleton of every dot_rows here (the 256-bit and 512-bit
+ * ones): rows r and r + n_rows / 2 in lockstep, the statement STEP over
+ * blocks i..i+N-1 while N remain, then the float FINISH for the rest; an
+ * odd last row by DOT. STEP and FINISH name the row's accumulator s_ (of
+ * type ACC, zeroed by the object-like macro ZERO) and blocks b_, and see
+ * the caller's a, nb and whatever else it declared. */
+#define ROWS2(BT, ACC, ZERO, N, STEP, FINISH, DOT)                                                        \
+    do {                                                                                                \
+        const int part_ = n_rows / 2;                                                                   \
+        for (int r = 0; r < part_; r++) {                                                               \
+            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
+            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part_) * row_stride); \
+            ACC s0 = ZERO, s1 = ZERO;                                                                   \
+            int64_t i = 0;                                                                              \
+            for (; i + (N) <= nb; i += (N)) {                                                           \
+                { ACC *s_ = &s0; const BT *b_ = b0; STEP; }                                             \
+                { ACC *s_ = &s1; const BT *b_ = b1; STEP; }                                             \
+            }                                                                                           \
+            { ACC *s_ = &s0; const BT *b_ = b0; out[r] = FINISH; }                                      \
+            { ACC *s_ = &s1; const BT *b_ = b1; out[r + part_] = FINISH; }                              \
+        }                                                                                               \
+        for (int r = 2 * part_; r < n_rows; r++) out[r] = DOT((const uint8_t *)rows + (size_t)r * row_stride, act, n); \
+    } while (0)
+#define DOT_ACC_ZERO {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
+
 #define DOT_ROWS_Q(name, t, BT, K)                                                                        \
     static void QDOT(dot_rows_##name)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
-                                 float *out) {                                                          \
+                                      float *out) {                                                     \
         const fc_block_q8 *a = act;                                                                     \
         const int64_t nb = n / FC_QK;                                                                   \
         const __m256 k = K;                                                                             \
-        const int part = n_rows / 2;                                                                    \
-        for (int r = 0; r < part; r++) {                                                                \
-            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
-            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
-            dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;      \
-            int64_t i = 0;                                                                              \
-            for (; i + 3 < nb; i += 4) {                                                                \
-                t##_step4(&s0, b0, a, i, k);                                                            \
-                t##_step4(&s1, b1, a, i, k);                                                            \
-            }                                                                                           \
-            out[r] = t##_finish(&s0, b0, a, i, nb);                                                     \
-            out[r + part] = t##_finish(&s1, b1, a, i, nb);                                              \
-        }                                                                                               \
-        for (int r = 2 * part; r < n_rows; r++)                                                         \
-            out[r] = QDOT(dot_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);       \
+        ROWS2(BT, dot_acc, DOT_ACC_ZERO, 4, t##_step4(s_, b_, a, i, k), t##_finish(s_, b_, a, i, nb), QDOT(dot_##t)); \
     }
 
 /* DOT_ROWS_QP(t, BT, DM, K, FIFTH): QDOT(dot_rows_##t) for the 4/5-bit
@@ -297,20 +308,7 @@ static inline void fifth_pair(const uint8_t *qh0, const uint8_t *qh1, __m256i *l
         int8_t ap[nb4 * FC_QK]; /* VLA: at most 64 KiB */                                               \
         act_pairs(a, nb4, ap);                                                                          \
         const __m256 k = K;                                                                             \
-        const int part = n_rows / 2;                                                                    \
-        for (int r = 0; r < part; r++) {                                                                \
-            const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
-            const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride); \
-            dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;      \
-            for (int64_t i = 0; i < nb4; i += 4) {                                                      \
-                t##_step4p(&s0, b0, a, ap, i, k);                                                       \
-                t##_step4p(&s1, b1, a, ap, i, k);                                                       \
-            }                                                                                           \
-            out[r] = t##_finishp(&s0, b0, a, nb4, nb);                                                  \
-            out[r + part] = t##_finishp(&s1, b1, a, nb4, nb);                                           \
-        }                                                                                               \
-        for (int r = 2 * part; r < n_rows; r++)                                                         \
-            out[r] = QDOT(dot_##t)((const uint8_t *)rows + (size_t)r * row_stride, act, n);           \
+        ROWS2(BT, dot_acc, DOT_ACC_ZERO, 4, t##_step4p(s_, b_, a, ap, i, k), t##_finishp(s_, b_, a, i, nb), QDOT(dot_##t)); \
     }
 
 DOT_Q(q4_0, blk_q4_0, CODES4, DM_DUP, K_Q4_0, D16, M_Q4_0)
@@ -349,24 +347,11 @@ static float QDOT(dot_q8_0)(const void *row, const void *act, int64_t n) {
     return q8_0_finish(&s, b, a, i, nb);
 }
 
-/* Rows r and r + n_rows / 2 in lockstep, as DOT_Q's dot_rows. */
+/* Rows r and r + n_rows / 2 in lockstep (ROWS2), as the other types'. */
 static void QDOT(dot_rows_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
     const fc_block_q8 *a = act;
     const int64_t nb = n / FC_QK;
-    const int part = n_rows / 2;
-    for (int r = 0; r < part; r++) {
-        const blk_q8_0 *b0 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
-        const blk_q8_0 *b1 = (const blk_q8_0 *)(const void *)((const uint8_t *)rows + (size_t)(r + part) * row_stride);
-        dot_acc s0 = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}, s1 = s0;
-        int64_t i = 0;
-        for (; i + 1 < nb; i += 2) {
-            q8_0_step2(&s0, b0, a, i);
-            q8_0_step2(&s1, b1, a, i);
-        }
-        out[r] = q8_0_finish(&s0, b0, a, i, nb);
-        out[r + part] = q8_0_finish(&s1, b1, a, i, nb);
-    }
-    for (int r = 2 * part; r < n_rows; r++) out[r] = QDOT(dot_q8_0)((const uint8_t *)rows + (size_t)r * row_stride, act, n);
+    ROWS2(blk_q8_0, dot_acc, DOT_ACC_ZERO, 2, q8_0_step2(s_, b_, a, i), q8_0_finish(s_, b_, a, i, nb), QDOT(dot_q8_0));
 }
 
 #endif
