@@ -207,7 +207,10 @@ static void usage(void) {
            "         per token of each (fixed tokens, no sampling); tokens/s summed (default 1)\n\n"
            "The model runs as `fitchat chat` would run it here: the same settings (defaults,\n"
            "modelconf.json, then these flags) and the same plan. -ngl N puts the output head and the\n"
-           "last N layers on the GPU; --gpu sim:SIZE emulates one in host memory. Settings:\n");
+           "last N layers on the GPU; --gpu sim:SIZE emulates one in host memory. The last line\n"
+           "names the CPU and its kernels: env FITCHAT_ISA=scalar|avx2|avx512|amx caps them,\n"
+           "FITCHAT_DOTS=256|512 forces the width of the 4/5/8-bit dots (else measured at start).\n"
+           "Settings:\n");
     config_print_flags(stdout);
 }
 
