@@ -73,7 +73,7 @@ typedef struct {
     __m512 acc;
     __m256 macc;
 } dotw_acc;
-#define DOTW_ACC_ZERO {_mm512_setzero_ps(), _mm256_setzero_ps()}
+#define DOTW_ACC_ZERO() {_mm512_setzero_ps(), _mm256_setzero_ps()}
 static inline void dotw_finish_prep(const dotw_acc *w, dot_acc *s) {
     s->acc0 = _mm512_castps512_ps256(w->acc);
     s->acc1 = _mm512_extractf32x8_ps(w->acc, 1);
@@ -95,14 +95,10 @@ static inline void dotw_finish_prep(const dotw_acc *w, dot_acc *s) {
         return t##_finish(&s, b, a, i, nb);                                                             \
     }                                                                                                   \
     static float QDOT(dotw_##t)(const void *row, const void *act, int64_t n) {                            \
-        const BT *b = row;                                                                              \
         const fc_block_q8 *a = act;                                                                     \
         const int64_t nb = n / FC_QK;                                                                   \
         const __m256 k = K;                                                                             \
-        dotw_acc s = DOTW_ACC_ZERO;                                                                     \
-        int64_t i = 0;                                                                                  \
-        for (; i + 3 < nb; i += 4) t##_step4w(&s, b, a, i, k);                                          \
-        return t##_finishw(&s, b, a, i, nb);                                                            \
+        ROW1(BT, dotw_acc, DOTW_ACC_ZERO, 4, t##_step4w(s_, b_, a, i, k), t##_finishw(s_, b_, a, i, nb)) \
     }                                                                                                   \
     static void QDOT(dotw_rows_##t)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
                                     float *out) {                                                       \
@@ -130,20 +126,7 @@ static inline float q8_0_finishw(const dotw_acc *w, const blk_q8_0 *b, const fc_
     dotw_finish_prep(w, &s);
     return q8_0_finish(&s, b, a, i, nb);
 }
-static float QDOT(dotw_q8_0)(const void *row, const void *act, int64_t n) {
-    const blk_q8_0 *b = row;
-    const fc_block_q8 *a = act;
-    const int64_t nb = n / FC_QK;
-    dotw_acc s = DOTW_ACC_ZERO;
-    int64_t i = 0;
-    for (; i + 1 < nb; i += 2) q8_0_step2w(&s, b, a, i);
-    return q8_0_finishw(&s, b, a, i, nb);
-}
-static void QDOT(dotw_rows_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
-    const fc_block_q8 *a = act;
-    const int64_t nb = n / FC_QK;
-    ROWS2(blk_q8_0, dotw_acc, DOTW_ACC_ZERO, 2, q8_0_step2w(s_, b_, a, i), q8_0_finishw(s_, b_, a, i, nb), QDOT(dotw_q8_0));
-}
+Q8_0_DOTS(dotw, dotw_rows, dotw_acc, DOTW_ACC_ZERO, q8_0_step2w, q8_0_finishw)
 
 /* ---- dots against FC_ACT_F32 ----------------------------------------------- */
 

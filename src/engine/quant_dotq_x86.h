@@ -162,21 +162,18 @@ typedef struct {
         return hsum8(_mm256_add_ps(s->acc0, s->acc1)) + mins;                                           \
     }                                                                                                   \
     static float QDOT(dot_##t)(const void *row, const void *act, int64_t n) {                             \
-        const BT *b = row;                                                                              \
         const fc_block_q8 *a = act;                                                                     \
         const int64_t nb = n / FC_QK;                                                                   \
         const __m256 k = K;                                                                             \
-        dot_acc s = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};                    \
-        int64_t i = 0;                                                                                  \
-        for (; i + 3 < nb; i += 4) t##_step4(&s, b, a, i, k);                                           \
-        return t##_finish(&s, b, a, i, nb);                                                             \
+        ROW1(BT, dot_acc, DOT_ACC_ZERO, 4, t##_step4(s_, b_, a, i, k), t##_finish(s_, b_, a, i, nb))     \
     }
 
 /* The two-stream skeleton of every dot_rows here (the 256-bit and 512-bit
- * ones): rows r and r + n_rows / 2 in lockstep, the statement STEP over
- * blocks i..i+N-1 while N remain, then the float FINISH for the rest; an
- * odd last row by DOT. STEP and FINISH name the row's accumulator s_ (of
- * type ACC, zeroed by the object-like macro ZERO) and blocks b_, and see
+ * ones; ROW1 below is the dots'): rows r and r + n_rows / 2 in lockstep,
+ * the statement STEP over blocks i..i+N-1 while N remain, then the float
+ * FINISH for the rest; an odd last row by DOT. STEP and FINISH name the row's accumulator s_ (of
+ * type ACC, zeroed by the function-like macro ZERO(), named without its
+ * parentheses so that it passes through other macros) and blocks b_, and see
  * the caller's a, nb and whatever else it declared. */
 #define ROWS2(BT, ACC, ZERO, N, STEP, FINISH, DOT)                                                        \
     do {                                                                                                \
@@ -184,7 +181,7 @@ typedef struct {
         for (int r = 0; r < part_; r++) {                                                               \
             const BT *b0 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);  \
             const BT *b1 = (const BT *)(const void *)((const uint8_t *)rows + (size_t)(r + part_) * row_stride); \
-            ACC s0 = ZERO, s1 = ZERO;                                                                   \
+            ACC s0 = ZERO(), s1 = ZERO();                                                                 \
             int64_t i = 0;                                                                              \
             for (; i + (N) <= nb; i += (N)) {                                                           \
                 { ACC *s_ = &s0; const BT *b_ = b0; STEP; }                                             \
@@ -195,7 +192,16 @@ typedef struct {
         }                                                                                               \
         for (int r = 2 * part_; r < n_rows; r++) out[r] = DOT((const uint8_t *)rows + (size_t)r * row_stride, act, n); \
     } while (0)
-#define DOT_ACC_ZERO {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
+/* The same for one row (the dots): returns FINISH for the row at `row`. */
+#define ROW1(BT, ACC, ZERO, N, STEP, FINISH)                                                              \
+    {                                                                                                   \
+        const BT *b_ = row;                                                                             \
+        ACC s0 = ZERO(), *s_ = &s0;                                                                     \
+        int64_t i = 0;                                                                                  \
+        for (; i + (N) <= nb; i += (N)) STEP;                                                           \
+        return FINISH;                                                                                  \
+    }
+#define DOT_ACC_ZERO() {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()}
 
 #define DOT_ROWS_Q(name, t, BT, K)                                                                        \
     static void QDOT(dot_rows_##name)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
@@ -337,21 +343,22 @@ static inline float q8_0_finish(dot_acc *s, const blk_q8_0 *b, const fc_block_q8
     return hsum8(_mm256_add_ps(s->acc0, s->acc1));
 }
 
-static float QDOT(dot_q8_0)(const void *row, const void *act, int64_t n) {
-    const blk_q8_0 *b = row;
-    const fc_block_q8 *a = act;
-    const int64_t nb = n / FC_QK;
-    dot_acc s = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    int64_t i = 0;
-    for (; i + 1 < nb; i += 2) q8_0_step2(&s, b, a, i);
-    return q8_0_finish(&s, b, a, i, nb);
-}
-
-/* Rows r and r + n_rows / 2 in lockstep (ROWS2), as the other types'. */
-static void QDOT(dot_rows_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
-    const fc_block_q8 *a = act;
-    const int64_t nb = n / FC_QK;
-    ROWS2(blk_q8_0, dot_acc, DOT_ACC_ZERO, 2, q8_0_step2(s_, b_, a, i), q8_0_finish(s_, b_, a, i, nb), QDOT(dot_q8_0));
-}
+/* Q8_0_DOTS(dot, rows, ACC, ZERO, STEP2, FINISH): QDOT(dot##_q8_0), one row,
+ * and QDOT(rows##_q8_0), rows r and r + n_rows / 2 in lockstep (ROWS2), as
+ * the other types', from a two-block step and a finish (this width's and
+ * quant_avx512.c's 512-bit ones). */
+#define Q8_0_DOTS(dot, rows_, ACC, ZERO, STEP2, FINISH)                                                   \
+    static float QDOT(dot##_q8_0)(const void *row, const void *act, int64_t n) {                          \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        ROW1(blk_q8_0, ACC, ZERO, 2, STEP2(s_, b_, a, i), FINISH(s_, b_, a, i, nb))                      \
+    }                                                                                                   \
+    static void QDOT(rows_##_q8_0)(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, \
+                                   float *out) {                                                        \
+        const fc_block_q8 *a = act;                                                                     \
+        const int64_t nb = n / FC_QK;                                                                   \
+        ROWS2(blk_q8_0, ACC, ZERO, 2, STEP2(s_, b_, a, i), FINISH(s_, b_, a, i, nb), QDOT(dot##_q8_0));  \
+    }
+Q8_0_DOTS(dot, dot_rows, dot_acc, DOT_ACC_ZERO, q8_0_step2, q8_0_finish)
 
 #endif
