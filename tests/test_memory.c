@@ -249,7 +249,10 @@ static void test_repacked_items(void) {
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_1, 64, 8), 2ull * 320);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, 48, 8), 0); /* not whole blocks */
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q8_0, 4096, 4096), 4096ull / 8 * 128 * 288);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_NL, 4096, 4096), 0);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_NL, 4096, 4096), 4096ull / 8 * 128 * 160);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_XS, 4096, 4096), 4096ull / 8 * 16 * 1184);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_XS, 4064, 4096), 0); /* not whole super-blocks */
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q3_K, 4096, 4096), 0);    /* no layout */
     loaded l;
     if (load(&FX_MISTRAL_7B, &l)) return;
     mem_config c = CFG_F16_4K;

@@ -345,6 +345,81 @@ static void test_dot4_exact(void) {
     free(x); free(row); free(acts);
 }
 
+/* ---- the IQ4 prompt tiles' arithmetic ---------------------------------------------
+ * Every IQ4 tile (each table's 4x4 tile, each ISA's repacked tile) computes,
+ * per result, the exact integer sum S of each block (IQ4_XS: super-block, the
+ * sub-block sums times their scales) and acc = fma(S, d * d_a, acc) in block
+ * order: so REPACK and the CPU's table change no logit. Checked bit for bit
+ * against that arithmetic written here from ggml's block layouts. */
+static const int8_t IQ4_LEVELS[16] = {-127, -104, -83, -65, -49, -35, -22, -10, 1, 13, 25, 38, 53, 69, 89, 113};
+static float iq4_canonical(uint32_t type, const uint8_t *row, const void *act, int64_t n) {
+    float acc = 0.0f;
+    if (type == GGML_TYPE_IQ4_NL) {
+        const fc_block_q8 *a = act;
+        for (int64_t i = 0; i < n / 32; i++) {
+            const uint8_t *b = row + 18 * i;
+            int32_t S = 0;
+            for (int j = 0; j < 16; j++)
+                S += IQ4_LEVELS[b[2 + j] & 15] * a[i].qs[j] + IQ4_LEVELS[b[2 + j] >> 4] * a[i].qs[j + 16];
+            acc = fmaf((float)S, fc_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * a[i].d, acc);
+        }
+    } else { /* IQ4_XS: d (2 bytes), scales_h (2), scales_l (4), qs (128) */
+        const fc_block_q8k *a = act;
+        for (int64_t i = 0; i < n / 256; i++) {
+            const uint8_t *b = row + 136 * i;
+            const unsigned h = (unsigned)(b[2] | b[3] << 8);
+            int32_t S = 0;
+            for (int sb = 0; sb < 8; sb++) {
+                const int ls = (((b[4 + sb / 2] >> (4 * (sb % 2))) & 15) | (int)(((h >> (2 * sb)) & 3) << 4)) - 32;
+                int32_t ss = 0;
+                for (int j = 0; j < 16; j++)
+                    ss += IQ4_LEVELS[b[8 + 16 * sb + j] & 15] * a[i].qs[32 * sb + j] + IQ4_LEVELS[b[8 + 16 * sb + j] >> 4] * a[i].qs[32 * sb + 16 + j];
+                S += ls * ss;
+            }
+            acc = fmaf((float)S, fc_f16_to_f32((uint16_t)(b[0] | b[1] << 8)) * a[i].d, acc);
+        }
+    }
+    return acc;
+}
+
+static void test_iq4_tiles_canonical(void) {
+    enum { ROWS = 8, TOKS = 8, NMAX = 1024 };
+    static const uint32_t types[] = {GGML_TYPE_IQ4_NL, GGML_TYPE_IQ4_XS};
+    static const ktype kt[] = {{GGML_TYPE_IQ4_NL, {0, 0}, 1, 2, 18}, {GGML_TYPE_IQ4_XS, {0, 0}, 1, 8, 136}};
+    float *x = malloc(NMAX * sizeof(float)), want[TOKS][ROWS], got[TOKS][ROWS];
+    uint8_t *rows = malloc(ROWS * NMAX), *acts = malloc(TOKS * 2 * NMAX), *packed = malloc(2 * ROWS * NMAX);
+    int tested = 0;
+    for (size_t k = 0; k < sizeof SIMD_ISAS / sizeof SIMD_ISAS[0]; k++)
+        for (int ti = 0; ti < 2; ti++) {
+            const quant_traits *ts = quant_get_isa(types[ti], SIMD_ISAS[k]);
+            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_AVX2, types[ti], SIMD_ISAS[k]);
+            if (!ts) continue;
+            tested++;
+            CHECK_MSG(rp != NULL, "%s/%s: no repacked layout", ts->name, quant_isa_name(SIMD_ISAS[k]));
+            for (int64_t n = 256; n <= NMAX; n += 768)
+                for (int kind = 0; kind < 5; kind++) {
+                    rng_seed(4242 + (uint64_t)(31 * kind + 7 * ti) + (uint64_t)n + 3 * k);
+                    const size_t rb = (size_t)(n / ts->block_elems * ts->block_bytes), ab = quant_act_bytes(ts->act_type, n);
+                    for (int r = 0; r < ROWS; r++) random_row(&kt[ti], ts, rows + r * rb, n, kind);
+                    for (int t = 0; t < TOKS; t++) { fill(x, n, (kind + t) % 5); act_of(ts, x, acts + t * ab, n); }
+                    for (int t = 0; t < TOKS; t++)
+                        for (int r = 0; r < ROWS; r++) want[t][r] = iq4_canonical(types[ti], rows + r * rb, acts + t * ab, n);
+                    for (int t = 0; t < TOKS; t += 4)
+                        for (int r = 0; r < ROWS; r += 4) ts->tile4(rows + r * rb, rb, acts + t * ab, ab, n, &got[t][r], ROWS);
+                    CHECK_MSG(!memcmp(got, want, sizeof got), "%s/%s tile4 n=%lld kind %d: %.9g vs %.9g", ts->name,
+                              quant_isa_name(SIMD_ISAS[k]), (long long)n, kind, got[0][0], want[0][0]);
+                    if (!rp) continue;
+                    quant_repack_rows(rp, rows, rb, ROWS, n, packed);
+                    memset(got, 0, sizeof got);
+                    rp->tile(packed, acts, ab, n, TOKS, &got[0][0], ROWS);
+                    CHECK_MSG(!memcmp(got, want, sizeof got), "%s/%s repacked n=%lld kind %d: %.9g vs %.9g", ts->name,
+                              quant_isa_name(SIMD_ISAS[k]), (long long)n, kind, got[0][0], want[0][0]);
+                }
+        }
+    if (!tested) t_skip("no SIMD ISA on this CPU");
+    free(x); free(rows); free(acts); free(packed);
+}
+
 /* the token counts a repacked tile is called with: every remainder of the
  * 4- and 8-token passes, and around the AMX tiles' 16 */
 static const int TILE_NTOK[] = {1, 2, 3, 4, 5, 6, 7, 8, 9, 11, 12, 15, 16, 17, 20, 24, 31, 32, 33, 35};
@@ -400,9 +475,12 @@ static int repack_exact(int isa, quant_rtile_fn (*emu)(uint32_t)) {
             const quant_rtile_fn tile = emu ? emu(KT[ki].type) : rp->tile;
             CHECK_MSG(tile != NULL, "%s: no emulated AMX tile", ts->name);
             if (!tile) continue;
-            /* tdpbssd multiplies a raw -128 activation as it is, the 4x4 Q8_0
-             * tile as +128 * -w's sign (quant_repack_amx.c): -127 there */
-            const bool amx = emu || isa == QUANT_ISA_AMX, raw127 = amx && KT[ki].type == GGML_TYPE_Q8_0;
+            /* tdpbssd (AMX: Q8_0, IQ4) and the VNNI IQ4 tiles' levels + 128
+             * multiply a raw -128 activation as it is, the 4x4 Q8_0 and IQ4
+             * tiles as +128 * -w's sign (quant_repack_amx.c,
+             * quant_repack_avx512.c): -127 there, as every quantizer writes */
+            const bool amx = emu || isa == QUANT_ISA_AMX, iq4 = KT[ki].type == GGML_TYPE_IQ4_NL || KT[ki].type == GGML_TYPE_IQ4_XS,
+                       raw127 = (amx && (KT[ki].type == GGML_TYPE_Q8_0 || iq4)) || (isa == QUANT_ISA_AVX512 && iq4);
             tested++;
             for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
                 for (int kind = 0; kind < 5; kind++) {
@@ -458,7 +536,7 @@ static void test_repack_amx(void) {
         t_skip("this CPU has no AMX-INT8, or the kernel refused the tile state (the emulated tiles run in test_repack_amx_emu)");
         return;
     }
-    CHECK_EQ_INT(repack_exact(QUANT_ISA_AMX, NULL), 8);
+    CHECK_EQ_INT(repack_exact(QUANT_ISA_AMX, NULL), 10);
 }
 
 /* The AMX tiles' tiling, layouts and steps with the tile instructions
@@ -469,7 +547,7 @@ static void test_repack_amx_emu(void) {
         t_skip("this CPU has no AVX2 (the emulated AMX tiles are AVX2 code around the emulation)");
         return;
     }
-    CHECK_EQ_INT(repack_exact(QUANT_ISA_AVX2, quant_amxemu_tile), 8);
+    CHECK_EQ_INT(repack_exact(QUANT_ISA_AVX2, quant_amxemu_tile), 10);
 #else
     t_skip("x86-64 only");
 #endif
@@ -628,6 +706,7 @@ int main(void) {
     T_RUN(test_simd_parity);
     T_RUN(test_dot_rows_exact);
     T_RUN(test_dot4_exact);
+    T_RUN(test_iq4_tiles_canonical);
     T_RUN(test_repack_exact);
     T_RUN(test_repack_amx);
     T_RUN(test_repack_amx_emu);

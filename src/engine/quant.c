@@ -284,6 +284,8 @@ _Static_assert(sizeof(blk_q5_1x8) == MEM_REPACK_Q5_1_X8_BYTES, "the memory model
 _Static_assert(sizeof(blk_q8_0x8) == MEM_REPACK_Q8_0_X8_BYTES, "the memory model's Q8_0 x8 size");
 _Static_assert(sizeof(blk_q4_0x8) == MEM_REPACK_Q4_0_X8_BYTES, "the memory model's Q4_0 x8 size");
 _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model's Q4_1 x8 size");
+_Static_assert(sizeof(blk_iq4_nlx8) == MEM_REPACK_IQ4_NL_X8_BYTES, "the memory model's IQ4_NL x8 size");
+_Static_assert(sizeof(blk_iq4_xsx8) == MEM_REPACK_IQ4_XS_X8_BYTES, "the memory model's IQ4_XS x8 size");
 /* One row per ISA and type: the layout (set, type, group, block), the packer
  * (the AVX2 one for both: one layout) and that ISA's tile over it. T is the
  * type (Q4_K), t its kernels' name (q4_k), block its block (FC_QK_K). */
@@ -294,7 +296,8 @@ _Static_assert(sizeof(blk_q4_1x8) == MEM_REPACK_Q4_1_X8_BYTES, "the memory model
     REPACKER(ISA, isa, Q4_K, q4_k, FC_QK_K), REPACKER(ISA, isa, Q5_K, q5_k, FC_QK_K),                     \
     REPACKER(ISA, isa, Q6_K, q6_k, FC_QK_K), REPACKER(ISA, isa, Q5_0, q5_0, FC_QK),                       \
     REPACKER(ISA, isa, Q5_1, q5_1, FC_QK),   REPACKER(ISA, isa, Q8_0, q8_0, FC_QK),                       \
-    REPACKER(ISA, isa, Q4_0, q4_0, FC_QK),   REPACKER(ISA, isa, Q4_1, q4_1, FC_QK)
+    REPACKER(ISA, isa, Q4_0, q4_0, FC_QK),   REPACKER(ISA, isa, Q4_1, q4_1, FC_QK),                       \
+    REPACKER(ISA, isa, IQ4_NL, iq4_nl, FC_QK), REPACKER(ISA, isa, IQ4_XS, iq4_xs, FC_QK_K)
 static const quant_repacker repackers[] = {REPACKERS(AVX2, avx2), REPACKERS(AVX512, avx512), REPACKERS(AMX, amx)};
 #endif
 

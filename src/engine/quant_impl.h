@@ -195,8 +195,8 @@ void quant_avx2_tile4_f16(const void *, size_t, const void *, size_t, int64_t, f
 #define QUANT_K_AVX2_DECL(t) float quant_avx2_dot_##t(const void *row, const void *act, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX2_DECL)
 void quant_avx2_act_q8k(const float *x, fc_block_q8k *out, int64_t n);
-/* The AVX2 tiles of every K type (quant_k_avx2.c): Q2_K..Q6_K have their own
- * kernels, IQ4_NL and IQ4_XS are 16 dots. */
+/* The AVX2 tiles of every K type (quant_k_avx2.c); the IQ4 ones compute the
+ * repacked tiles' arithmetic. */
 #define QUANT_K_AVX2_TILE_DECL(t) \
     void quant_avx2_tile4_##t(const void *, size_t, const void *, size_t, int64_t, float *, size_t);
 QUANT_K_TYPES(QUANT_K_AVX2_TILE_DECL)
@@ -217,9 +217,9 @@ void quant_avx2_dot_rows_q5_k(const void *rows, size_t row_stride, int n_rows, c
 /* The AVX-512 table's K rows: the AVX-512 VNNI dots of every K and IQ4 type
  * (quant_k_avx512.c: Q4_K, Q6_K, with a two-stream dot_rows for generation;
  * quant_k235_avx512.c: Q2_K, Q3_K, Q5_K; quant_iq4_avx512.c: IQ4_NL,
- * IQ4_XS) and VNNI 4x4 tiles of Q2_K, Q3_K and the IQ4 types; Q4_K, Q5_K and
- * Q6_K take the AVX2 4x4 tiles, whose arithmetic the repacked tiles share
- * (quant_repack_avx512.c). */
+ * IQ4_XS) and VNNI 4x4 tiles of Q2_K, Q3_K and the IQ4 types (these with the
+ * repacked tiles' arithmetic); Q4_K, Q5_K and Q6_K take the AVX2 4x4 tiles,
+ * whose arithmetic the repacked tiles share (quant_repack_avx512.c). */
 #define QUANT_K_AVX512_DOT_DECL(t) float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
 QUANT_K_TYPES(QUANT_K_AVX512_DOT_DECL)
 #define QUANT_K_AVX512_TILE_DECL(t) \

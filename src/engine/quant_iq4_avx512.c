@@ -1,24 +1,19 @@
 /* quant_iq4_avx512 — AVX-512 VNNI dots and 4x4 tiles of IQ4_NL (blocks of
- * 32, FC_ACT_Q8) and IQ4_XS (super-blocks of 256, FC_ACT_Q8K); compiled with
- * the AVX-512 flags. Scalar twins: quant_k_ref.c.
+ * 32, FC_ACT_Q8) and IQ4_XS (super-blocks of 256, FC_ACT_Q8K); compiled
+ * with the AVX-512 flags. Scalar twins: quant_k_ref.c. The prompt path
+ * reads the repacked copy (quant_repack_avx512.c); the 4x4 tiles run with
+ * REPACK off and on the rows past the last group of 8, and compute the
+ * repacked tiles' arithmetic.
  *
  * The levels are signed (-127..113) and vpdpbusd wants unsigned x signed:
- * every kernel looks codes up in the levels + 128 (pshufb into levels ^
- * 0x80, 1..241) and takes 128 * (the activations' sum) back: IQ4_XS
- * through the bsums (one vpdpwssd or vpmaddwd against -128 * scale per 128
- * or 256 elements), IQ4_NL (fc_block_q8 has no integer sum) through
- * vpdpbusd of 0x80 with the same activations, in the tile once per token
- * for the four rows. Cheaper than |level| times the activation carrying
- * the level's sign (vpsignb twice per product, per token and row in a
- * tile). Every integer sum equals the scalar one; results differ only in
- * the float rounding of the per-block terms.
- *
- * Tiles follow quant_k_avx512.c: 256-bit registers holding 16 bytes of each
- * of two rows (128-bit lane x = row 2h + x), 128-bit broadcast loads of each
- * token's activations, per-token accumulators summed per row at the end.
- * IQ4_XS sums of 8 products (up to 8 * 241 * 127) do not fit int16, so the
- * sub-block scale is a vpmulld of the int32 sums, not the pack + vpdpwssd
- * of the Q4_K tile.
+ * the dots look codes up in the levels + 128 (pshufb into levels ^ 0x80,
+ * 1..241) and take 128 * (the activations' sum) back: IQ4_XS through the
+ * bsums (one vpmaddwd against the scales per 256 elements), IQ4_NL
+ * (fc_block_q8 has no integer sum) through vpdpbusd of 0x80 with the same
+ * activations. Cheaper than |level| times the activation carrying the
+ * level's sign (measured below). Every integer sum equals the scalar one; the
+ * dots' results differ from the tiles' only in the float rounding of the
+ * per-block terms.
  */
 #if defined(__x86_64__)
 
@@ -41,57 +36,83 @@ static inline __m128i iq4xs_scales16(const blk_iq4_xs *b) {
     return _mm_sub_epi16(_mm_ternarylogic_epi32(lo, h, _mm_set1_epi16(0x30), 0xF8), _mm_set1_epi16(32)); /* lo | (h & 0x30) */
 }
 
-/* ---- tiles ----------------------------------------------------------------------- */
+/* ---- tiles: the repacked tiles' arithmetic ------------------------------------------
+ * Every (row, token) result equals the repacked tiles' (quant_repack_avx512.c)
+ * and the AVX2 4x4 tiles' (quant_k_avx2.c) bit for bit: per block (IQ4_XS:
+ * super-block) the exact integer sum S, then acc = fma(S, d * d_a, acc), one
+ * chain per result. The sums are made as 256-bit registers holding 16 bytes of
+ * each of two rows (128-bit lane x = row 2h + x), 128-bit broadcast loads of
+ * each token's activations; per block three hadds per two tokens reduce the
+ * four lanes of each row to S, [(r0, t) (r2, t) (r0, t + 1) (r2, t + 1) | (r1, t)
+ * (r3, t) (r1, t + 1) (r3, t + 1)], and one fma per two tokens follows. */
 
-/* Per block and row pair: the codes of elements 0..15 (low nibbles) and
- * 16..31 (high) looked up once; per token: 128 * sum(a) by two vpdpbusd
- * of 0x80, negated, is where both row pairs' sums start. */
+/* S of tokens t, t + 1 (s[t][h]: [row 2h: 4 partial sums | row 2h + 1: 4]) in the lanes above */
+static inline __m256i sums_pair(const __m256i s[][2], int t) {
+    return _mm256_hadd_epi32(_mm256_hadd_epi32(s[t][0], s[t][1]), _mm256_hadd_epi32(s[t + 1][0], s[t + 1][1]));
+}
+/* d_r * d_a of tokens 2p, 2p + 1 in the same lanes, from the rows' d (d4) and the tokens' (da4) */
+static inline __m256 scales_pair(__m128 d4, __m128 da4, int p) {
+    const __m256 d = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(d4), _mm256_setr_epi32(0, 2, 0, 2, 1, 3, 1, 3));
+    const __m256i ti = p ? _mm256_setr_epi32(2, 2, 3, 3, 2, 2, 3, 3) : _mm256_setr_epi32(0, 0, 1, 1, 0, 0, 1, 1);
+    return _mm256_mul_ps(d, _mm256_permutevar8x32_ps(_mm256_castps128_ps256(da4), ti));
+}
+/* the four rows' f16 d at byte off of their block i as floats */
+static inline __m128 rows4_f16(const uint8_t *const br[4], size_t off) {
+    return _mm_cvtph_ps(_mm_setr_epi16((short)fc_rd16(br[0] + off), (short)fc_rd16(br[1] + off), (short)fc_rd16(br[2] + off),
+                                       (short)fc_rd16(br[3] + off), 0, 0, 0, 0));
+}
+static inline void tile_store_pairs(const __m256 acc[2], float *out, size_t os) {
+    static const int row[8] = {0, 2, 0, 2, 1, 3, 1, 3}, tok[8] = {0, 0, 1, 1, 0, 0, 1, 1};
+    for (int p = 0; p < 2; p++) {
+        float v[8];
+        _mm256_storeu_ps(v, acc[p]);
+        for (int k = 0; k < 8; k++) out[(size_t)(2 * p + tok[k]) * os + row[k]] = v[k];
+    }
+}
+
+/* IQ4_NL: per block and row pair the codes of elements 0..15 (low nibbles)
+ * and 16..31 (high) looked up once; per token, 128 * sum(a) (two vpdpbusd of
+ * 0x80, negated) is where both row pairs' sums start. */
 void quant_avx512_tile4_iq4_nl(KT_ARGS) {
     const uint8_t *br[4];
     const fc_block_q8 *ar[4];
     for (int r = 0; r < 4; r++) br[r] = (const uint8_t *)rows + (size_t)r * row_stride;
     for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8 *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
-    __m256 acc[4][2];
-    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), k80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
-    for (int64_t i = 0; i < n / 32; i++) {
-        __m256i c0[2], c1[2];
-        __m256 dv[2];
+    for (int64_t i = 0; i < n / 32; i++, br[0] += sizeof(blk_iq4_nl), br[1] += sizeof(blk_iq4_nl), br[2] += sizeof(blk_iq4_nl), br[3] += sizeof(blk_iq4_nl)) {
+        __m256i c0[2], c1[2], s[4][2];
         _Pragma("GCC unroll 2")
         for (int h = 0; h < 2; h++) {
-            const uint8_t *x = br[2 * h] + i * (int64_t)sizeof(blk_iq4_nl), *y = br[2 * h + 1] + i * (int64_t)sizeof(blk_iq4_nl);
-            const __m256i z = rows2_16(x, y, offsetof(blk_iq4_nl, qs));
+            const __m256i z = rows2_16(br[2 * h], br[2 * h + 1], offsetof(blk_iq4_nl, qs));
             c0[h] = _mm256_shuffle_epi8(lut, _mm256_and_si256(z, low4));
             c1[h] = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(z, 4), low4));
-            dv[h] = rows2_f16(x, y, offsetof(blk_iq4_nl, d));
         }
         _Pragma("GCC unroll 4")
         for (int t = 0; t < 4; t++) {
             const fc_block_q8 *a = &ar[t][i];
             const __m256i a0 = bc16(a->qs), a1 = bc16(a->qs + 16);
             const __m256i off = _mm256_sub_epi32(zero, _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, k80, a0), k80, a1));
-            const __m256 da = _mm256_set1_ps(a->d);
             _Pragma("GCC unroll 2")
-            for (int h = 0; h < 2; h++) {
-                const __m256i s = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(off, c0[h], a0), c1[h], a1);
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(s), _mm256_mul_ps(dv[h], da), acc[t][h]);
-            }
+            for (int h = 0; h < 2; h++) s[t][h] = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(off, c0[h], a0), c1[h], a1);
         }
+        const __m128 d4 = rows4_f16(br, offsetof(blk_iq4_nl, d)), da4 = _mm_setr_ps(ar[0][i].d, ar[1][i].d, ar[2][i].d, ar[3][i].d);
+        _Pragma("GCC unroll 2")
+        for (int p = 0; p < 2; p++) acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums_pair(s, 2 * p)), scales_pair(d4, da4, p), acc[p]);
     }
-    tile_store8(acc, out, out_stride);
+    tile_store_pairs(acc, out, out_stride);
 }
 
-/* Per super-block and row pair: the scales as int32 (one vpermt2d per
+/* IQ4_XS: per super-block and row pair the scales as int32 (one vpermt2d per
  * sub-block gives [row 2h: ls x4 | row 2h + 1: ls x4]) and -128 * scale
- * words against the bsums for the start of each token's sum; per
- * sub-block: two vpdpbusd, one vpmulld, one add per token and row pair. */
+ * words against the bsums for the start of each token's sum; per sub-block
+ * two vpdpbusd, one vpmulld, one add per token and row pair. */
 void quant_avx512_tile4_iq4_xs(KT_ARGS) {
     const blk_iq4_xs *br[4];
     const fc_block_q8k *ar[4];
     for (int r = 0; r < 4; r++) br[r] = (const blk_iq4_xs *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
     for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
-    __m256 acc[4][2];
-    for (int t = 0; t < 4; t++) acc[t][0] = acc[t][1] = _mm256_setzero_ps();
+    __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
     const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
     for (int64_t i = 0; i < n / QK; i++) {
         __m256i ls32[2][2], is[4][2];
@@ -128,15 +149,12 @@ void quant_avx512_tile4_iq4_xs(KT_ARGS) {
                 }
             }
         }
+        const uint8_t *b4[4] = {(const uint8_t *)&br[0][i], (const uint8_t *)&br[1][i], (const uint8_t *)&br[2][i], (const uint8_t *)&br[3][i]};
+        const __m128 d4 = rows4_f16(b4, offsetof(blk_iq4_xs, d)), da4 = _mm_setr_ps(ar[0][i].d, ar[1][i].d, ar[2][i].d, ar[3][i].d);
         _Pragma("GCC unroll 2")
-        for (int h = 0; h < 2; h++) {
-            const __m256 d = rows2_f16((const uint8_t *)&br[2 * h][i], (const uint8_t *)&br[2 * h + 1][i], offsetof(blk_iq4_xs, d));
-            _Pragma("GCC unroll 4")
-            for (int t = 0; t < 4; t++)
-                acc[t][h] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(is[t][h]), _mm256_mul_ps(d, _mm256_set1_ps(ar[t][i].d)), acc[t][h]);
-        }
+        for (int p = 0; p < 2; p++) acc[p] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(sums_pair(is, 2 * p)), scales_pair(d4, da4, p), acc[p]);
     }
-    tile_store8(acc, out, out_stride);
+    tile_store_pairs(acc, out, out_stride);
 }
 
 /* ---- dots (one row, one token) --------------------------------------------------- */

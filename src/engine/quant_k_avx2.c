@@ -392,9 +392,6 @@ void quant_avx2_tile4_q4_k(KTILE_ARGS) { KTILE_LOOP(blk_q4_k, Q4K_ROW, 1, KTILE_
 void quant_avx2_tile4_q5_k(KTILE_ARGS) { KTILE_LOOP(blk_q5_k, Q5K_ROW, 1, KTILE_DMIN); }
 void quant_avx2_tile4_q6_k(KTILE_ARGS) { KTILE_LOOP(blk_q6_k, Q6K_ROW, 0, KTILE_NO_DMIN); }
 
-/* IQ4 types have no tile of their own: 16 dots. */
-void quant_avx2_tile4_iq4_nl(KTILE_ARGS) { quant_tile4_dots(quant_avx2_dot_iq4_nl, rows, row_stride, act, act_stride, n, out, out_stride); }
-void quant_avx2_tile4_iq4_xs(KTILE_ARGS) { quant_tile4_dots(quant_avx2_dot_iq4_xs, rows, row_stride, act, act_stride, n, out, out_stride); }
 
 /* 16 bytes of packed nibbles -> 32 signed levels in element order */
 static inline __m256i iq4_levels(const uint8_t *qs) {
@@ -455,6 +452,75 @@ float quant_avx2_dot_iq4_nl(const void *row, const void *act, int64_t n) {
         acc0 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), _mm256_cvtepi32_ps(p0), acc0);
     }
     return hsum8(_mm256_add_ps(acc0, acc1));
+}
+
+/* ---- IQ4 tiles: the repacked tiles' arithmetic ------------------------------
+ * Every (row, token) result equals the repacked tiles' (quant_repack_*.c)
+ * bit for bit, so that the REPACK setting does not change a logit: per
+ * block (IQ4_XS: super-block) the exact integer sum S of the levels (times
+ * the sub-block scales) times the activations, then acc = fma(S, d * d_a,
+ * acc), one chain per result in block order. A row's four tokens' sums are
+ * reduced together (two hadds) into one 128-bit register, lane t = token t.
+ * The repacked copy is the prompt path; these run with REPACK off and on the
+ * rows past the last group of 8. */
+
+/* lane t: the sum of v_t's eight int32 lanes */
+static inline __m128i hsum4x8(__m256i v0, __m256i v1, __m256i v2, __m256i v3) {
+    const __m256i h = _mm256_hadd_epi32(_mm256_hadd_epi32(v0, v1), _mm256_hadd_epi32(v2, v3));
+    return _mm_add_epi32(_mm256_castsi256_si128(h), _mm256_extracti128_si256(h, 1));
+}
+/* out[t * out_stride + r] = acc[r] lane t */
+static inline void iq4_tile_store(__m128 acc[4], float *out, size_t out_stride) {
+    _MM_TRANSPOSE4_PS(acc[0], acc[1], acc[2], acc[3]);
+    for (int t = 0; t < 4; t++) _mm_storeu_ps(out + (size_t)t * out_stride, acc[t]);
+}
+
+void quant_avx2_tile4_iq4_nl(KTILE_ARGS) {
+    const fc_block_q8 *ar[4];
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8 *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
+    __m128 acc[4];
+    for (int r = 0; r < 4; r++) acc[r] = _mm_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1);
+    for (int64_t i = 0; i < n / 32; i++) {
+        const __m256i a0 = load32(ar[0][i].qs), a1 = load32(ar[1][i].qs), a2 = load32(ar[2][i].qs), a3 = load32(ar[3][i].qs);
+        const __m128 da = _mm_setr_ps(ar[0][i].d, ar[1][i].d, ar[2][i].d, ar[3][i].d);
+        _Pragma("GCC unroll 4")
+        for (int r = 0; r < 4; r++) {
+            const blk_iq4_nl *b = (const blk_iq4_nl *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride) + i;
+            const __m256i v = iq4_levels(b->qs), u = _mm256_sign_epi8(v, v);
+#define NL_SUM(a) _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(a, v)), one)
+            const __m128i S = hsum4x8(NL_SUM(a0), NL_SUM(a1), NL_SUM(a2), NL_SUM(a3));
+#undef NL_SUM
+            acc[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(S), _mm_mul_ps(_mm_set1_ps(f16(b->d)), da), acc[r]);
+        }
+    }
+    iq4_tile_store(acc, out, out_stride);
+}
+
+void quant_avx2_tile4_iq4_xs(KTILE_ARGS) {
+    const fc_block_q8k *ar[4];
+    for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
+    __m128 acc[4];
+    for (int r = 0; r < 4; r++) acc[r] = _mm_setzero_ps();
+    for (int64_t i = 0; i < n / QK; i++) {
+        const __m128 da = _mm_setr_ps(ar[0][i].d, ar[1][i].d, ar[2][i].d, ar[3][i].d);
+        for (int r = 0; r < 4; r++) {
+            const blk_iq4_xs *b = (const blk_iq4_xs *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride) + i;
+            const __m256i ls = iq4xs_unpack(b);
+            __m256i is[4];
+            for (int t = 0; t < 4; t++) is[t] = _mm256_setzero_si256();
+            _Pragma("GCC unroll 8")
+            for (int s = 0; s < 8; s++) {
+                const __m256i v = iq4_levels(b->qs + 16 * s), u = _mm256_sign_epi8(v, v), sc = bcast16(ls, s);
+                _Pragma("GCC unroll 4")
+                for (int t = 0; t < 4; t++)
+                    is[t] = _mm256_add_epi32(is[t], _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(load32(ar[t][i].qs + 32 * s), v)), sc));
+            }
+            const __m128i S = hsum4x8(is[0], is[1], is[2], is[3]);
+            acc[r] = _mm_fmadd_ps(_mm_cvtepi32_ps(S), _mm_mul_ps(_mm_set1_ps(f16(b->d)), da), acc[r]);
+        }
+    }
+    iq4_tile_store(acc, out, out_stride);
 }
 
 /* ---- FC_ACT_Q8K (bit-exact with quant_ref_act_q8k) ---------------------------- */

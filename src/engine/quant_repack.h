@@ -17,7 +17,11 @@
  *         272);
  *   Q4_0: one blk_q4_0x8 per block of 32 values (160 bytes for 8 x 18 =
  *         144: the nibbles stay packed); Q4_1 likewise with the mins
- *         (blk_q4_1x8, 192 bytes for 8 x 20 = 160). */
+ *         (blk_q4_1x8, 192 bytes for 8 x 20 = 160); IQ4_NL the same
+ *         layout as Q4_0 (blk_iq4_nlx8: its blocks are Q4_0's bytes, the
+ *         nibbles index the levels instead of minus 8);
+ *   IQ4_XS: one blk_iq4_xsx8 per super-block of 256 values (1184 bytes for
+ *         8 x 136 = 1088: the nibbles packed, the 6-bit scales as bytes). */
 #ifndef FC_QUANT_REPACK_H
 #define FC_QUANT_REPACK_H
 
@@ -77,6 +81,16 @@ typedef struct {
 } blk_q4_1x8;
 _Static_assert(sizeof(blk_q4_1x8) == 192, "blk_q4_1x8 is 192 bytes");
 
+typedef blk_q4_0x8 blk_iq4_nlx8; /* d, then the nibbles as Q4_0's: the levels' indices */
+
+typedef struct {
+    float d[8];            /* the rows' f16 scales as floats */
+    int8_t sc[8][16];      /* sub-block s: row r's scale (-32..31) at bytes 2r and 2r + 1 */
+    uint8_t qs[1024];      /* [s 0..7][c 0..3][r 0..7][4]: row r's qs[16s + 4c .. + 4]: low nibbles elements
+                            * 32s + 4c .. + 3, high nibbles 32s + 16 + 4c .. + 3 */
+} blk_iq4_xsx8;
+_Static_assert(sizeof(blk_iq4_xsx8) == 1184, "blk_iq4_xsx8 is 1184 bytes");
+
 #if defined(__x86_64__)
 void quant_avx2_repack_q5_0(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q5_0x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
@@ -102,6 +116,12 @@ void quant_avx2_tile_q6_kx8(const void *w, const void *act, size_t act_stride, i
 void quant_avx2_repack_q4_k(const void *src, size_t row_stride, int64_t n_in, void *dst);
 void quant_avx2_tile_q4_kx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
                             size_t out_stride);
+void quant_avx2_repack_iq4_nl(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_iq4_nlx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                              size_t out_stride);
+void quant_avx2_repack_iq4_xs(const void *src, size_t row_stride, int64_t n_in, void *dst);
+void quant_avx2_tile_iq4_xsx8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out,
+                              size_t out_stride);
 /* AVX-512 VNNI tiles over the same layouts (quant_repack_avx512.c): the AVX2
  * tiles' results bit for bit, for the AVX-512 table */
 #define QUANT_AVX512_RTILE_DECL(t) \
@@ -114,9 +134,11 @@ QUANT_AVX512_RTILE_DECL(q5_1)
 QUANT_AVX512_RTILE_DECL(q8_0)
 QUANT_AVX512_RTILE_DECL(q4_0)
 QUANT_AVX512_RTILE_DECL(q4_1)
+QUANT_AVX512_RTILE_DECL(iq4_nl)
+QUANT_AVX512_RTILE_DECL(iq4_xs)
 /* AMX-INT8 tiles over the same layouts (quant_repack_amx.c): 16 tokens a
- * tile product, the AVX2 tiles' results bit for bit (Q8_0: for activation
- * bytes in [-127, 127], what the quantizers write) */
+ * tile product, the AVX2 tiles' results bit for bit (Q8_0, IQ4_NL and
+ * IQ4_XS: for activation bytes in [-127, 127], what the quantizers write) */
 #define QUANT_AMX_RTILE_DECL(t) \
     void quant_amx_tile_##t##x8(const void *w, const void *act, size_t act_stride, int64_t n, int n_tok, float *out, size_t out_stride);
 QUANT_AMX_RTILE_DECL(q4_k)
@@ -127,6 +149,8 @@ QUANT_AMX_RTILE_DECL(q5_1)
 QUANT_AMX_RTILE_DECL(q8_0)
 QUANT_AMX_RTILE_DECL(q4_0)
 QUANT_AMX_RTILE_DECL(q4_1)
+QUANT_AMX_RTILE_DECL(iq4_nl)
+QUANT_AMX_RTILE_DECL(iq4_xs)
 #endif
 
 #endif

@@ -12,14 +12,15 @@
  *   B = the 8 rows' codes in the layout the repacked blocks already have
  *       ([c][r][4]: B's row c is row r's bytes 4c .. 4c + 3 at 4r): Q5_0,
  *       Q5_1, Q8_0 and Q6_K load from the copy itself, the 4-bit codes are
- *       unpacked to bytes into a 256-byte buffer first,
+ *       unpacked to bytes into a 256-byte buffer first (IQ4_NL and
+ *       IQ4_XS: to their signed levels),
  *   C = the 16 x 8 int32 sums (tdpbsud: signed activations times unsigned
- *       codes; Q8_0 tdpbssd),
+ *       codes; Q8_0, IQ4_NL and IQ4_XS tdpbssd),
  * and C goes through memory into the steps the AVX2 and VNNI tiles take
  * (quant_repack_x86.h: the scales' products in int32, then the same float
  * operations in the same order). The integer sums are exact in every
  * kernel, so the results equal quant_avx2_tile_<type>x8's bit for bit, with
- * one exception no activation meets: the AVX2 and VNNI Q8_0 tiles multiply
+ * one exception no activation meets: the AVX2 and VNNI Q8_0 and IQ4 tiles multiply
  * |w| by the activation with w's sign, which is -128 again for a raw -128
  * (no quantizer writes it: they round to [-127, 127]); tdpbssd multiplies
  * the bytes as they are. Fewer than 16 tokens left: the VNNI tiles.
@@ -206,42 +207,90 @@ AMX_ALWAYS void amx_q6_kx8(const uint8_t *wb, const uint8_t *act, size_t act_str
 
 /* ---- the legacy types: one product a block, then legacy_steps ------------- */
 
-enum { L_Q4_0, L_Q4_1, L_Q5_0, L_Q5_1, L_Q8_0 };
+enum { L_Q4_0, L_Q4_1, L_Q5_0, L_Q5_1, L_Q8_0, L_IQ4_NL };
+
+/* the signed levels of IQ4_NL and IQ4_XS in both 128-bit lanes */
+AMX_ALWAYS __m256i iq4_lut(void) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
+}
 
 AMX_ALWAYS void amx_legacy(const uint8_t *w, const uint8_t *act, size_t act_stride, int64_t n, float *out,
                            size_t out_stride, const int T) {
-    const int Q4 = T == L_Q4_0 || T == L_Q4_1, HAS_M = T == L_Q4_1 || T == L_Q5_1, Q8 = T == L_Q8_0;
-    const size_t bb = T == L_Q4_0 ? sizeof(blk_q4_0x8) : T == L_Q4_1 ? sizeof(blk_q4_1x8)
+    const int NL = T == L_IQ4_NL, Q4 = T == L_Q4_0 || T == L_Q4_1 || NL, HAS_M = T == L_Q4_1 || T == L_Q5_1;
+    const int SIGNED = T == L_Q8_0 || NL; /* signed codes (tdpbssd), no offset or min */
+    const size_t bb = T == L_Q4_0 || NL ? sizeof(blk_q4_0x8) : T == L_Q4_1 ? sizeof(blk_q4_1x8)
                     : T == L_Q5_0 ? sizeof(blk_q5_0x8) : T == L_Q5_1 ? sizeof(blk_q5_1x8) : sizeof(blk_q8_0x8);
     const size_t qo = HAS_M ? 64 : 32; /* the codes after d (and m) */
     int32_t cbuf[NT][8] __attribute__((aligned(64)));
     uint8_t bbuf[8][32] __attribute__((aligned(64)));
     __m256 facc[NT];
     _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
     for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
         for (int k = 0; k < (int)bb; k += 64) __builtin_prefetch((const char *)(w + 4 * bb) + k);
         const fc_block_q8 *a[NT];
         _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
         TILE_LOAD(0, a[0]->qs, act_stride);
-        if (Q4) { /* B's rows 0..3: the low nibbles (elements 4c..), 4..7 the high (16 + 4c..) */
+        if (Q4) { /* B's rows 0..3: the low nibbles (elements 4c..), 4..7 the high (16 + 4c..); IQ4_NL: their levels */
             _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
                 const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
-                _mm256_store_si256((__m256i *)(void *)bbuf[c], _mm256_and_si256(q, m4));
-                _mm256_store_si256((__m256i *)(void *)bbuf[4 + c], _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+                __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+                if (NL) lo = _mm256_shuffle_epi8(lut, lo), hi = _mm256_shuffle_epi8(lut, hi);
+                _mm256_store_si256((__m256i *)(void *)bbuf[c], lo);
+                _mm256_store_si256((__m256i *)(void *)bbuf[4 + c], hi);
             }
             TILE_LOAD(1, bbuf, 32);
         } else {
             TILE_LOAD(1, w + qo, 32);
         }
-        AMX_PRODUCT(2, 0, 1, Q8, cbuf);
+        AMX_PRODUCT(2, 0, 1, SIGNED, cbuf);
         __m256i s[NT];
         _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) s[t] = _mm256_load_si256((const __m256i *)(const void *)cbuf[t]);
         const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
         const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32))
-                       : Q8    ? _mm256_setzero_ps()
-                               : _mm256_mul_ps(d, _mm256_set1_ps(Q4 ? -8.0f : -16.0f));
-        legacy_steps(facc, s, d, m, a, NT, !Q8);
+                       : SIGNED ? _mm256_setzero_ps()
+                                : _mm256_mul_ps(d, _mm256_set1_ps(Q4 ? -8.0f : -16.0f));
+        legacy_steps(facc, s, d, m, a, NT, !SIGNED);
+    }
+    _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* ---- IQ4_XS: two sub-blocks (32 values each) a step, their levels signed -- */
+
+AMX_ALWAYS void amx_iq4_xsx8(const uint8_t *wb, const uint8_t *act, size_t act_stride, int64_t n, float *out,
+                             size_t out_stride, const int unused) {
+    (void)unused;
+    const blk_iq4_xsx8 *w = (const blk_iq4_xsx8 *)(const void *)wb;
+    int32_t cbuf[2][NT][8] __attribute__((aligned(64)));
+    uint8_t bbuf[2][8][32] __attribute__((aligned(64)));
+    __m256 facc[NT];
+    _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
+    for (int64_t i = 0; i < n / QK; i++, w++) {
+        for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
+        const fc_block_q8k *a[NT];
+        _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i acc[NT];
+        _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
+        for (int s = 0; s < 8; s += 2) {
+            _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++)
+                _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+                    const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 128 * (s + h) + 32 * c));
+                    _mm256_store_si256((__m256i *)(void *)bbuf[h][c], _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4)));
+                    _mm256_store_si256((__m256i *)(void *)bbuf[h][4 + c],
+                                       _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4)));
+                }
+            TILE_LOAD(0, a[0]->qs + 32 * s, act_stride);
+            TILE_LOAD(1, bbuf[0], 32);
+            TILE_LOAD(7, a[0]->qs + 32 * s + 32, act_stride);
+            TILE_LOAD(5, bbuf[1], 32);
+            AMX_PRODUCT(2, 0, 1, 1, cbuf[0]);
+            AMX_PRODUCT(6, 7, 5, 1, cbuf[1]);
+            add_scaled(acc, cbuf[0], scales32(w->sc[s], 1));
+            add_scaled(acc, cbuf[1], scales32(w->sc[s + 1], 1));
+        }
+        _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++)
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(_mm256_loadu_ps(w->d), _mm256_set1_ps(a[t]->d)), facc[t]);
     }
     _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -265,6 +314,8 @@ AMX_TILE(q4_1, amx_legacy, L_Q4_1)
 AMX_TILE(q5_0, amx_legacy, L_Q5_0)
 AMX_TILE(q5_1, amx_legacy, L_Q5_1)
 AMX_TILE(q8_0, amx_legacy, L_Q8_0)
+AMX_TILE(iq4_nl, amx_legacy, L_IQ4_NL)
+AMX_TILE(iq4_xs, amx_iq4_xsx8, 0)
 
 #ifdef FC_AMX_EMU
 /* the emulated tile of a type, NULL for a type without a layout */
@@ -279,6 +330,8 @@ quant_rtile_fn quant_amxemu_tile(uint32_t type) {
     case GGML_TYPE_Q5_0: return quant_amxemu_tile_q5_0x8;
     case GGML_TYPE_Q5_1: return quant_amxemu_tile_q5_1x8;
     case GGML_TYPE_Q8_0: return quant_amxemu_tile_q8_0x8;
+    case GGML_TYPE_IQ4_NL: return quant_amxemu_tile_iq4_nlx8;
+    case GGML_TYPE_IQ4_XS: return quant_amxemu_tile_iq4_xsx8;
     default: return NULL;
     }
 }

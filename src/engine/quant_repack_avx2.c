@@ -1,4 +1,4 @@
-/* quant_repack_avx2 — Q4_K, Q5_K, Q6_K, Q5_0, Q5_1, Q4_0 and Q4_1 weights repacked at
+/* quant_repack_avx2 — Q4_K, Q5_K, Q6_K, Q5_0, Q5_1, Q8_0, Q4_0, Q4_1, IQ4_NL and IQ4_XS weights repacked at
  * load for the AVX2 prompt path (compiled with -mavx2 -mfma -mf16c), and the
  * 8-row tiles over them (the legacy types: at the end of the file).
  *
@@ -375,6 +375,110 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
+/* ---- IQ4_NL, IQ4_XS ------------------------------------------------------------
+ * The nibbles stay packed (IQ4_NL: Q4_0's layout; IQ4_XS: register (s, c)
+ * holds bytes 16s + 4c .. + 3 of the eight rows' qs, whose low nibbles are
+ * elements 32s + 4c .. + 3 and high nibbles 32s + 16 + 4c .. + 3) and index
+ * the 16 signed levels (one vpshufb per nibble register for all tokens).
+ * Levels times activations as the 4x4 tiles (quant_k_avx2.c) do: |level|
+ * times the activation with the level's sign, each maddubs pair sum (at
+ * most 2 * 127 * 128) widened at once, by a madd with 1 (IQ4_NL) or with
+ * the rows' sub-block scales (IQ4_XS). S per block (super-block) and row is
+ * the exact integer sum, and the float step is the tiles' one: acc =
+ * fma(S, d * d_a, acc). */
+
+static inline __m256i iq4_lut(void) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
+}
+
+/* IQ4_NL's blocks are Q4_0's bytes (f16 d, 16 bytes of nibbles) */
+_Static_assert(sizeof(blk_iq4_nl) == sizeof(blk_q4_0) && offsetof(blk_iq4_nl, qs) == offsetof(blk_q4_0, qs),
+               "IQ4_NL blocks have Q4_0's layout");
+void quant_avx2_repack_iq4_nl(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    quant_avx2_repack_q4_0(src, row_stride, n_in, dst);
+}
+
+void quant_avx2_repack_iq4_xs(const void *src, size_t row_stride, int64_t n_in, void *dst) {
+    blk_iq4_xsx8 *o = dst;
+    for (int64_t i = 0; i < n_in / QK; i++, o++)
+        for (int r = 0; r < 8; r++) {
+            const blk_iq4_xs *b = (const blk_iq4_xs *)(const void *)((const uint8_t *)src + (size_t)r * row_stride) + i;
+            int ls[8];
+            quant_iq4xs_scales(b, ls);
+            o->d[r] = _cvtsh_ss(fc_rd16(b->d));
+            for (int s = 0; s < 8; s++) {
+                o->sc[s][2 * r] = o->sc[s][2 * r + 1] = (int8_t)ls[s];
+                for (int c = 0; c < 4; c++) memcpy(o->qs + 128 * s + 32 * c + 4 * r, b->qs + 16 * s + 4 * c, 4);
+            }
+        }
+}
+
+/* acc + the products of the levels v (8 rows x 4) and the 4 activations at a,
+ * as int32 per row: the pair sums times the int16 pairs sc */
+static inline __attribute__((always_inline)) __m256i iq4_mac(__m256i acc, __m256i v, __m256i u, const int8_t *a, __m256i sc) {
+    return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(bcast4(a), v)), sc));
+}
+
+static inline __attribute__((always_inline)) void tile_iq4_nlx8(const blk_iq4_nlx8 *w, const uint8_t *act, size_t act_stride,
+                                                                int64_t n, float *out, size_t out_stride, const int NT,
+                                                                const int unused) {
+    (void)unused;
+    __m256 facc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i one = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
+    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+        const fc_block_q8 *a[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i s[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256();
+        _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+            const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
+            const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            const __m256i ulo = _mm256_sign_epi8(lo, lo), uhi = _mm256_sign_epi8(hi, hi);
+            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+                s[t] = iq4_mac(s[t], lo, ulo, a[t]->qs + 4 * c, one);
+                s[t] = iq4_mac(s[t], hi, uhi, a[t]->qs + 16 + 4 * c, one);
+            }
+        }
+        legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xsx8 *w, const uint8_t *act, size_t act_stride,
+                                                                int64_t n, float *out, size_t out_stride, const int NT,
+                                                                const int unused) {
+    (void)unused;
+    __m256 facc[4];
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
+    for (int64_t i = 0; i < n / QK; i++, w++) {
+        _Pragma("GCC unroll 8") for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
+        const fc_block_q8k *a[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i acc[4];
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
+        for (int s = 0; s < 8; s++) {
+            const __m256i sc = _mm256_cvtepi8_epi16(_mm_loadu_si128((const __m128i *)(const void *)w->sc[s]));
+            _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 128 * s + 32 * c));
+                const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
+                const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+                const __m256i ulo = _mm256_sign_epi8(lo, lo), uhi = _mm256_sign_epi8(hi, hi);
+                _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
+                    acc[t] = iq4_mac(acc[t], lo, ulo, a[t]->qs + 32 * s + 4 * c, sc);
+                    acc[t] = iq4_mac(acc[t], hi, uhi, a[t]->qs + 32 * s + 16 + 4 * c, sc);
+                }
+            }
+        }
+        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(acc[t]), _mm256_mul_ps(_mm256_loadu_ps(w->d), _mm256_set1_ps(a[t]->d)), facc[t]);
+    }
+    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
 /* n_tok tokens: passes of 4, then one at a time (quant_repack_x86.h) */
 X8_TILE(quant_avx2_tile_q4_kx8, X8_PASS(tile_k45x8, 0, 4) X8_PASS(tile_k45x8, 0, 1))
 X8_TILE(quant_avx2_tile_q5_kx8, X8_PASS(tile_k45x8, 1, 4) X8_PASS(tile_k45x8, 1, 1))
@@ -384,5 +488,7 @@ X8_TILE(quant_avx2_tile_q5_0x8, X8_PASS(tile_q5x8, 0, 4) X8_PASS(tile_q5x8, 0, 1
 X8_TILE(quant_avx2_tile_q5_1x8, X8_PASS(tile_q5x8, 1, 4) X8_PASS(tile_q5x8, 1, 1))
 X8_TILE(quant_avx2_tile_q4_0x8, X8_PASS(tile_q4x8, 0, 4) X8_PASS(tile_q4x8, 0, 1))
 X8_TILE(quant_avx2_tile_q4_1x8, X8_PASS(tile_q4x8, 1, 4) X8_PASS(tile_q4x8, 1, 1))
+X8_TILE(quant_avx2_tile_iq4_nlx8, X8_PASS(tile_iq4_nlx8, 0, 4) X8_PASS(tile_iq4_nlx8, 0, 1))
+X8_TILE(quant_avx2_tile_iq4_xsx8, X8_PASS(tile_iq4_xsx8, 0, 4) X8_PASS(tile_iq4_xsx8, 0, 1))
 
 #endif /* __x86_64__ */

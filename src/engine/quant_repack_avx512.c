@@ -169,6 +169,106 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
+/* IQ4_NL, IQ4_XS: the levels looked up from the packed nibbles (one vpshufb
+ * per nibble register for all tokens); IQ4_XS's sub-block sums times the
+ * rows' scales (vpmulld) */
+static inline __m256i iq4_lut(void) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
+}
+
+/* IQ4_NL: the levels + 128 (unsigned, 1..241) straight into vpdpbusd, and
+ * 128 * (the block's activation sum) taken back per token (one vpdpbusd of
+ * 0x80 with the 32 activation bytes, summed across the lanes): the same
+ * exact integer S as the AVX2 tile's, for activations in [-127, 127] (as
+ * IQ4_XS below) */
+static inline __attribute__((always_inline)) __m256i nl_offset(const fc_block_q8 *a) {
+    __m256i v = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80),
+                                    _mm256_loadu_si256((const __m256i *)(const void *)a->qs));
+    v = _mm256_add_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
+    v = _mm256_add_epi32(v, _mm256_shuffle_epi32(v, 0xB1));
+    return _mm256_add_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+}
+
+static inline __attribute__((always_inline)) void tile_iq4_nlx8(const blk_iq4_nlx8 *w, const uint8_t *act, size_t act_stride,
+                                                                int64_t n, float *out, size_t out_stride, const int NT,
+                                                                const int unused) {
+    (void)unused;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = _mm256_xor_si256(iq4_lut(), _mm256_set1_epi8((char)0x80));
+    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+        LEGACY_SETUP(NT);
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_sub_epi32(s[t], nl_offset(a[t]));
+        _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+            const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
+            const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+                s[t] = _mm256_dpbusd_epi32(s[t], lo, bcast4(a[t]->qs + 4 * c));
+                s[t] = _mm256_dpbusd_epi32(s[t], hi, bcast4(a[t]->qs + 16 + 4 * c));
+            }
+        }
+        legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
+/* IQ4_XS: the levels + 128 (unsigned, 1..241) straight into vpdpbusd, and
+ * 128 * (the scales . the sub-blocks' activation sums) taken back per
+ * super-block through the bsums (the scale pairs of sub-blocks 2p, 2p + 1
+ * blended from sc, one vpmaddwd each): the same exact integer S as the
+ * AVX2 tile's |level| times the signed activation, for activations in
+ * [-127, 127] (a raw -128, which no quantizer writes, is multiplied as it
+ * is here, and as +128 there) */
+static inline __attribute__((always_inline)) __m256i iq4xs_offsets(const blk_iq4_xsx8 *w, const fc_block_q8k *a) {
+    const __m256i s32 = _mm256_madd_epi16(_mm256_loadu_si256((const __m256i *)(const void *)a->bsums), _mm256_set1_epi16(1));
+    const __m256i s16 = _mm256_packs_epi32(s32, s32); /* [s0 s1 s2 s3 s0..s3 | s4..s7 s4..s7] */
+    __m256i off = _mm256_setzero_si256();
+    _Pragma("GCC unroll 4") for (int p = 0; p < 4; p++) {
+        const __m128i pair = _mm_mask_blend_epi8(0xAAAA, _mm_loadu_si128((const __m128i *)(const void *)w->sc[2 * p]),
+                                                 _mm_loadu_si128((const __m128i *)(const void *)w->sc[2 * p + 1]));
+        const __m256i sp = _mm256_permutevar8x32_epi32(s16, _mm256_set1_epi32(p < 2 ? p : p + 2));
+        off = _mm256_add_epi32(off, _mm256_madd_epi16(_mm256_cvtepi8_epi16(pair), sp));
+    }
+    return _mm256_slli_epi32(off, 7);
+}
+
+static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xsx8 *w, const uint8_t *act, size_t act_stride,
+                                                                int64_t n, float *out, size_t out_stride, const int NT,
+                                                                const int unused) {
+    (void)unused;
+    __m256 facc[8];
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = _mm256_xor_si256(iq4_lut(), _mm256_set1_epi8((char)0x80));
+    for (int64_t i = 0; i < n / QK; i++, w++) {
+        _Pragma("GCC unroll 8") for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
+        const fc_block_q8k *a[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
+        __m256i acc[8];
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
+        for (int s = 0; s < 8; s++) {
+            __m256i p[8];
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
+            _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 128 * s + 32 * c));
+                const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
+                const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
+                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+                    p[t] = _mm256_dpbusd_epi32(p[t], lo, bcast4(a[t]->qs + 32 * s + 4 * c));
+                    p[t] = _mm256_dpbusd_epi32(p[t], hi, bcast4(a[t]->qs + 32 * s + 16 + 4 * c));
+                }
+            }
+            const __m256i sc = scales32(w->sc[s], 1);
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
+        }
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
+            const __m256i S = _mm256_sub_epi32(acc[t], iq4xs_offsets(w, a[t]));
+            facc[t] = _mm256_fmadd_ps(_mm256_cvtepi32_ps(S), _mm256_mul_ps(_mm256_loadu_ps(w->d), _mm256_set1_ps(a[t]->d)), facc[t]);
+        }
+    }
+    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
+}
+
 /* n_tok tokens: passes of 8 (32 registers hold their sums), then 4, then one at a time */
 X8_TILE(quant_avx512_tile_q4_kx8, X8_PASS(tile_k45x8, 0, 8) X8_PASS(tile_k45x8, 0, 4) X8_PASS(tile_k45x8, 0, 1))
 X8_TILE(quant_avx512_tile_q5_kx8, X8_PASS(tile_k45x8, 1, 8) X8_PASS(tile_k45x8, 1, 4) X8_PASS(tile_k45x8, 1, 1))
@@ -178,5 +278,7 @@ X8_TILE(quant_avx512_tile_q5_0x8, X8_PASS(tile_q5x8, 0, 8) X8_PASS(tile_q5x8, 0,
 X8_TILE(quant_avx512_tile_q5_1x8, X8_PASS(tile_q5x8, 1, 8) X8_PASS(tile_q5x8, 1, 4) X8_PASS(tile_q5x8, 1, 1))
 X8_TILE(quant_avx512_tile_q4_0x8, X8_PASS(tile_q4x8, 0, 8) X8_PASS(tile_q4x8, 0, 4) X8_PASS(tile_q4x8, 0, 1))
 X8_TILE(quant_avx512_tile_q4_1x8, X8_PASS(tile_q4x8, 1, 8) X8_PASS(tile_q4x8, 1, 4) X8_PASS(tile_q4x8, 1, 1))
+X8_TILE(quant_avx512_tile_iq4_nlx8, X8_PASS(tile_iq4_nlx8, 0, 8) X8_PASS(tile_iq4_nlx8, 0, 4) X8_PASS(tile_iq4_nlx8, 0, 1))
+X8_TILE(quant_avx512_tile_iq4_xsx8, X8_PASS(tile_iq4_xsx8, 0, 8) X8_PASS(tile_iq4_xsx8, 0, 4) X8_PASS(tile_iq4_xsx8, 0, 1))
 
 #endif /* __x86_64__ */

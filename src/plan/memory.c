@@ -264,7 +264,8 @@ uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t 
         {GGML_TYPE_Q4_K, 256, MEM_REPACK_Q4_K_X8_BYTES}, {GGML_TYPE_Q5_K, 256, MEM_REPACK_Q5_K_X8_BYTES},
         {GGML_TYPE_Q6_K, 256, MEM_REPACK_Q6_K_X8_BYTES}, {GGML_TYPE_Q5_0, 32, MEM_REPACK_Q5_0_X8_BYTES},
         {GGML_TYPE_Q5_1, 32, MEM_REPACK_Q5_1_X8_BYTES},  {GGML_TYPE_Q8_0, 32, MEM_REPACK_Q8_0_X8_BYTES},
-        {GGML_TYPE_Q4_0, 32, MEM_REPACK_Q4_0_X8_BYTES},  {GGML_TYPE_Q4_1, 32, MEM_REPACK_Q4_1_X8_BYTES}};
+        {GGML_TYPE_Q4_0, 32, MEM_REPACK_Q4_0_X8_BYTES},  {GGML_TYPE_Q4_1, 32, MEM_REPACK_Q4_1_X8_BYTES},
+        {GGML_TYPE_IQ4_NL, 32, MEM_REPACK_IQ4_NL_X8_BYTES}, {GGML_TYPE_IQ4_XS, 256, MEM_REPACK_IQ4_XS_X8_BYTES}};
     for (size_t i = 0; i < sizeof x8 / sizeof x8[0]; i++)
         if (x8[i].type == type)
             return n_in % x8[i].elems ? 0

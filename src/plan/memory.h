@@ -129,8 +129,8 @@ typedef struct mem_config {
  * REPACK setting turns it off). */
 enum mem_repack {
     MEM_REPACK_OFF = 0,
-    MEM_REPACK_AVX2 = 1,  /* 8 rows interleaved: Q4_K, Q5_K, Q6_K: MEM_REPACK_Q*_K_X8_BYTES per 8 rows x 256 values;
-                           * Q5_0, Q5_1, Q8_0, Q4_0, Q4_1: MEM_REPACK_Q*_X8_BYTES per 8 rows x 32 values */
+    MEM_REPACK_AVX2 = 1,  /* 8 rows interleaved: Q4_K, Q5_K, Q6_K, IQ4_XS: MEM_REPACK_*_X8_BYTES per 8 rows x 256
+                           * values; Q5_0, Q5_1, Q8_0, Q4_0, Q4_1, IQ4_NL: per 8 rows x 32 values */
 };
 #define MEM_REPACK_X8_ROWS 8u
 #define MEM_REPACK_Q4_K_X8_BYTES 1280u
@@ -141,6 +141,8 @@ enum mem_repack {
 #define MEM_REPACK_Q8_0_X8_BYTES 288u
 #define MEM_REPACK_Q4_0_X8_BYTES 160u
 #define MEM_REPACK_Q4_1_X8_BYTES 192u
+#define MEM_REPACK_IQ4_NL_X8_BYTES 160u
+#define MEM_REPACK_IQ4_XS_X8_BYTES 1184u
 
 /* Bytes of the repacked copy of a (n_rows x n_in) matrix of ggml type `type`
  * under layout set `repack`, 0 when it is not repacked (another type, a

@@ -9,6 +9,9 @@
  *         end-to-end logits check (every row of every tensor random);
  *   mini  6 layers, n_embd 512, 8 heads, 2 KV heads, n_ff 1536, untied: the
  *         8B's stand-in on the CUDA host emulator.
+ * Weight mixes (-q): q4_k_m (the default, below); iq4_xs and iq4_nl put
+ * every layer matrix in that type (llama.cpp's IQ4_XS / IQ4_NL files; the
+ * embeddings and the head as in q4_k_m), for the IQ4 prompt kernels' speed.
  * All with RoPE base 500000 and the tokenizer of TOKENIZER.gguf (every
  * tokenizer.* key copied); -v N pads its vocabulary to N tokens with unused
  * control tokens (Llama 3's is 128256), otherwise the vocabulary is the
@@ -33,8 +36,9 @@
  * The header is written with tests/lib/gguf_write (tensor data as holes),
  * the file reopened with the GGUF reader for the data offsets, and -j N
  * threads (default: the online cores) pwrite the tensors in 64 MiB pieces.
- *   gen_llama_1b [-s 1b|8b|tiny|mini] [-v N_VOCAB] [-j THREADS] TOKENIZER.gguf OUT.gguf [SEED]
+ *   gen_llama_1b [-s 1b|8b|tiny|mini] [-q q4_k_m|iq4_xs|iq4_nl] [-v N_VOCAB] [-j THREADS] TOKENIZER.gguf OUT.gguf [SEED]
  */
+#include <ctype.h>
 #include <fcntl.h>
 #include <math.h>
 #include <pthread.h>
@@ -50,7 +54,7 @@
 #include "../lib/gguf_write.h"
 #include "../lib/rng.h"
 
-enum { QK = 256, Q4K_BYTES = 144, Q6K_BYTES = 210 };
+enum { QK = 256, Q4K_BYTES = 144, Q6K_BYTES = 210, IQ4XS_BYTES = 136, IQ4NL_BYTES = 18 };
 
 typedef struct {
     const char *name;
@@ -181,6 +185,33 @@ static void block_q6_k(uint8_t *b, float sd) {
     memcpy(b + 208, &dh, 2);
 }
 
+/* The IQ4 levels' root mean square (ggml's kvalues_iq4nl: mean -5.9, rms 67.4). */
+static const float IQ4_RMS = 67.4f;
+
+/* IQ4_XS: x = d * ls * level, ls uniform in 16..31 with a random sign (the
+ * 6-bit code ls + 32), the level index uniform. Element sd ~ d * 23.5 * 67.4. */
+static void block_iq4_xs(uint8_t *b, float sd) {
+    const uint16_t dh = rand_f16(sd / (23.5f * IQ4_RMS));
+    memcpy(b, &dh, 2);
+    uint16_t h = 0;
+    uint8_t l[4] = {0};
+    for (int s = 0; s < 8; s++) {
+        const int v = 16 + (int)(rng_u64() % 16), code = (rng_u64() & 1 ? v : -v) + 32;
+        l[s / 2] |= (uint8_t)((code & 15) << (4 * (s % 2)));
+        h |= (uint16_t)((code >> 4) << (2 * s));
+    }
+    memcpy(b + 2, &h, 2);
+    memcpy(b + 4, l, 4);
+    rand_bytes(b + 8, 128);
+}
+
+/* IQ4_NL: x = d * level. */
+static void block_iq4_nl(uint8_t *b, float sd) {
+    const uint16_t dh = rand_f16(sd / IQ4_RMS);
+    memcpy(b, &dh, 2);
+    rand_bytes(b + 2, 16);
+}
+
 typedef struct { const char *name; uint32_t type; int64_t ne0, ne1; } spec;
 
 /* A pool of random blocks of one type for rows of ne0 elements. */
@@ -194,13 +225,15 @@ static pool *pool_get(pool *pools, int *n_pools, uint32_t type, int64_t ne0) {
     pool *p = &pools[(*n_pools)++];
     p->type = type;
     p->ne0 = ne0;
-    p->block = type == GGML_TYPE_Q4_K ? Q4K_BYTES : Q6K_BYTES;
+    p->block = type == GGML_TYPE_Q4_K ? Q4K_BYTES : type == GGML_TYPE_IQ4_XS ? IQ4XS_BYTES : type == GGML_TYPE_IQ4_NL ? IQ4NL_BYTES : Q6K_BYTES;
     p->n_bytes = POOL_BYTES / p->block * p->block;
     p->data = malloc(p->n_bytes);
     if (!p->data) return NULL;
     const float sd = 1.0f / sqrtf((float)ne0);
     for (size_t o = 0; o < p->n_bytes; o += p->block)
         if (type == GGML_TYPE_Q4_K) block_q4_k(p->data + o, sd);
+        else if (type == GGML_TYPE_IQ4_XS) block_iq4_xs(p->data + o, sd);
+        else if (type == GGML_TYPE_IQ4_NL) block_iq4_nl(p->data + o, sd);
         else block_q6_k(p->data + o, sd);
     return p;
 }
@@ -257,12 +290,15 @@ static void *writer_thread(void *arg) {
 }
 
 static int usage(void) {
-    fprintf(stderr, "usage: gen_llama_1b [-s 1b|8b|tiny|mini] [-v N_VOCAB] [-j THREADS] TOKENIZER.gguf OUT.gguf [SEED]\n");
+    fprintf(stderr, "usage: gen_llama_1b [-s 1b|8b|tiny|mini] [-q q4_k_m|iq4_xs|iq4_nl] [-v N_VOCAB] [-j THREADS] TOKENIZER.gguf OUT.gguf [SEED]\n");
     return 2;
 }
 
 int main(int argc, char **argv) {
     const shape *sh = &SHAPES[0];
+    /* the mix: the type of the layer matrices (q4_k_m: Q4_K, Q6_K where use_more_bits), file_type */
+    uint32_t layer_type = GGML_TYPE_Q4_K, file_type = 15; /* LLAMA_FTYPE_MOSTLY_Q4_K_M */
+    const char *mix = "q4_k_m";
     long pad_vocab = 0, n_threads = sysconf(_SC_NPROCESSORS_ONLN);
     int a = 1;
     for (; a + 1 < argc && argv[a][0] == '-'; a += 2) {
@@ -271,6 +307,12 @@ int main(int argc, char **argv) {
             for (size_t i = 0; i < sizeof SHAPES / sizeof SHAPES[0]; i++)
                 if (strcmp(argv[a + 1], SHAPES[i].name) == 0) sh = &SHAPES[i];
             if (!sh) { fprintf(stderr, "gen_llama_1b: unknown shape '%s' (1b, 8b, tiny or mini)\n", argv[a + 1]); return 2; }
+        } else if (strcmp(argv[a], "-q") == 0) {
+            mix = argv[a + 1];
+            if (strcmp(mix, "q4_k_m") == 0) layer_type = GGML_TYPE_Q4_K, file_type = 15;
+            else if (strcmp(mix, "iq4_xs") == 0) layer_type = GGML_TYPE_IQ4_XS, file_type = 30; /* LLAMA_FTYPE_MOSTLY_IQ4_XS */
+            else if (strcmp(mix, "iq4_nl") == 0) layer_type = GGML_TYPE_IQ4_NL, file_type = 25; /* LLAMA_FTYPE_MOSTLY_IQ4_NL */
+            else { fprintf(stderr, "gen_llama_1b: unknown mix '%s' (q4_k_m, iq4_xs or iq4_nl)\n", mix); return 2; }
         } else if (strcmp(argv[a], "-v") == 0) {
             pad_vocab = strtol(argv[a + 1], NULL, 10);
             if (pad_vocab <= 0 || pad_vocab > (1 << 24)) { fprintf(stderr, "gen_llama_1b: -v %s: want 1..16777216 tokens\n", argv[a + 1]); return 2; }
@@ -294,11 +336,13 @@ int main(int argc, char **argv) {
 
     const int N_LAYER = sh->n_layer, N_EMBD = sh->n_embd, N_HEAD = sh->n_head, N_HEAD_KV = sh->n_head_kv, N_FF = sh->n_ff;
     char title[128];
-    snprintf(title, sizeof title, "Llama %s shape, random Q4_K_M weights (gen_llama_1b)", sh->name);
+    char mix_uc[16] = {0};
+    for (size_t i = 0; i + 1 < sizeof mix_uc && mix[i]; i++) mix_uc[i] = (char)toupper((unsigned char)mix[i]);
+    snprintf(title, sizeof title, "Llama %s shape, random %s weights (gen_llama_1b)", sh->name, mix_uc);
     gguf_writer *w = gw_new();
     gw_kv_str(w, "general.architecture", "llama");
     gw_kv_str(w, "general.name", title);
-    gw_kv_u32(w, "general.file_type", 15); /* LLAMA_FTYPE_MOSTLY_Q4_K_M */
+    gw_kv_u32(w, "general.file_type", file_type);
     gw_kv_u32(w, "llama.context_length", 8192);
     gw_kv_u32(w, "llama.embedding_length", (uint32_t)N_EMBD);
     gw_kv_u32(w, "llama.block_count", (uint32_t)N_LAYER);
@@ -321,17 +365,17 @@ int main(int argc, char **argv) {
 #define ADD(nm, ty, a, b) do { snprintf(names[nt], sizeof names[nt], "%s", nm); specs[nt] = (spec){names[nt], ty, a, b}; nt++; } while (0)
     ADD("token_embd.weight", sh->tied ? GGML_TYPE_Q6_K : GGML_TYPE_Q4_K, N_EMBD, n_vocab);
     for (int il = 0; il < N_LAYER; il++) {
-        const uint32_t more = use_more_bits(il, N_LAYER) ? GGML_TYPE_Q6_K : GGML_TYPE_Q4_K;
+        const uint32_t Q = layer_type, more = Q == GGML_TYPE_Q4_K && use_more_bits(il, N_LAYER) ? GGML_TYPE_Q6_K : Q;
         char nm[48];
 #define L(suffix, ty, a, b) do { snprintf(nm, sizeof nm, "blk.%d." suffix, il); ADD(nm, ty, a, b); } while (0)
         L("attn_norm.weight", GGML_TYPE_F32, N_EMBD, 0);
-        L("attn_q.weight", GGML_TYPE_Q4_K, N_EMBD, N_EMBD);
-        L("attn_k.weight", GGML_TYPE_Q4_K, N_EMBD, N_EMBD / N_HEAD * N_HEAD_KV);
+        L("attn_q.weight", Q, N_EMBD, N_EMBD);
+        L("attn_k.weight", Q, N_EMBD, N_EMBD / N_HEAD * N_HEAD_KV);
         L("attn_v.weight", more, N_EMBD, N_EMBD / N_HEAD * N_HEAD_KV);
-        L("attn_output.weight", GGML_TYPE_Q4_K, N_EMBD, N_EMBD);
+        L("attn_output.weight", Q, N_EMBD, N_EMBD);
         L("ffn_norm.weight", GGML_TYPE_F32, N_EMBD, 0);
-        L("ffn_gate.weight", GGML_TYPE_Q4_K, N_EMBD, N_FF);
-        L("ffn_up.weight", GGML_TYPE_Q4_K, N_EMBD, N_FF);
+        L("ffn_gate.weight", Q, N_EMBD, N_FF);
+        L("ffn_up.weight", Q, N_EMBD, N_FF);
         L("ffn_down.weight", more, N_FF, N_EMBD);
 #undef L
     }
