@@ -257,6 +257,12 @@ static void act_q8(const float *x, fc_block_q8 *out, int64_t n) {
     }
 }
 
+/* IQ4_NL's dot and dot_rows (quant_dotq_x86.h), for the K rows' table entry */
+float quant_avx512_dot_iq4_nl(const void *row, const void *act, int64_t n) { return QDOT(dot_iq4nl)(row, act, n); }
+void quant_avx512_dot_rows_iq4_nl(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out) {
+    QDOT(dot_rows_iq4nl)(rows, row_stride, n_rows, act, n, out);
+}
+
 /* ---- 4x4 tiles: the AVX2 ones (quant_avx2.c) ----------------------------------
  * The prompt path reads the repacked copies (quant_repack_avx512.c, VNNI),
  * whose results equal the AVX2 tiles' bit for bit; the 4x4 tiles take the

@@ -216,8 +216,8 @@ void quant_avx2_dot_rows_q5_k(const void *rows, size_t row_stride, int n_rows, c
     QUANT_K_ROW_AVX2(GGML_TYPE_IQ4_XS, iq4_xs)
 /* The AVX-512 table's K rows: the AVX-512 VNNI dots of every K and IQ4 type
  * (quant_k_avx512.c: Q4_K, Q6_K, with a two-stream dot_rows for generation;
- * quant_k235_avx512.c: Q2_K, Q3_K, Q5_K; quant_iq4_avx512.c: IQ4_NL,
- * IQ4_XS) and VNNI 4x4 tiles of Q2_K, Q3_K and the IQ4 types (these with the
+ * quant_k235_avx512.c: Q2_K, Q3_K, Q5_K; quant_iq4_avx512.c: IQ4_XS;
+ * quant_avx512.c: IQ4_NL, with the 4-bit types' paired dot_rows) and VNNI 4x4 tiles of Q2_K, Q3_K and the IQ4 types (these with the
  * repacked tiles' arithmetic); Q4_K, Q5_K and Q6_K take the AVX2 4x4 tiles,
  * whose arithmetic the repacked tiles share (quant_repack_avx512.c). */
 #define QUANT_K_AVX512_DOT_DECL(t) float quant_avx512_dot_##t(const void *row, const void *act, int64_t n);
@@ -230,6 +230,8 @@ QUANT_K_AVX512_TILE_DECL(iq4_nl)
 QUANT_K_AVX512_TILE_DECL(iq4_xs)
 void quant_avx512_dot_rows_q4_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
 void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
+/* IQ4_NL's dot and paired dot_rows: the 4-bit types' (quant_dotq_x86.h), in quant_avx512.c */
+void quant_avx512_dot_rows_iq4_nl(const void *rows, size_t row_stride, int n_rows, const void *act, int64_t n, float *out);
 #define QUANT_K_ROW_AVX512(id, t) \
     QUANT_ROW(id, quant_ref_dequant_##t, quant_ref_quantize_##t, quant_avx512_dot_##t, quant_avx512_tile4_##t)
 #define QUANT_K_ROW_AVX512_T2(id, t, dot_rows) \
@@ -239,7 +241,9 @@ void quant_avx512_dot_rows_q6_k(const void *rows, size_t row_stride, int n_rows,
     QUANT_K_ROW_AVX512_T2(GGML_TYPE_Q4_K, q4_k, quant_avx512_dot_rows_q4_k),                        \
     QUANT_K_ROW_AVX512_T2(GGML_TYPE_Q5_K, q5_k, NULL),                                              \
     QUANT_K_ROW_AVX512_T2(GGML_TYPE_Q6_K, q6_k, quant_avx512_dot_rows_q6_k),                        \
-    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_NL, iq4_nl), QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs)
+    QUANT_ROW_DR(GGML_TYPE_IQ4_NL, quant_ref_dequant_iq4_nl, quant_ref_quantize_iq4_nl, quant_avx512_dot_iq4_nl,    \
+                 quant_avx512_dot_rows_iq4_nl, quant_avx512_tile4_iq4_nl),                                           \
+    QUANT_K_ROW_AVX512(GGML_TYPE_IQ4_XS, iq4_xs)
 #endif
 
 #endif

@@ -1,19 +1,18 @@
-/* quant_iq4_avx512 — AVX-512 VNNI dots and 4x4 tiles of IQ4_NL (blocks of
- * 32, FC_ACT_Q8) and IQ4_XS (super-blocks of 256, FC_ACT_Q8K); compiled
- * with the AVX-512 flags. Scalar twins: quant_k_ref.c. The prompt path
- * reads the repacked copy (quant_repack_avx512.c); the 4x4 tiles run with
- * REPACK off and on the rows past the last group of 8, and compute the
- * repacked tiles' arithmetic.
+/* quant_iq4_avx512 — AVX-512 VNNI 4x4 tiles of IQ4_NL (blocks of 32,
+ * FC_ACT_Q8) and IQ4_XS (super-blocks of 256, FC_ACT_Q8K), and the IQ4_XS
+ * dot; compiled with the AVX-512 flags. Scalar twins: quant_k_ref.c. The
+ * prompt path reads the repacked copy (quant_repack_avx512.c); the 4x4 tiles
+ * run with REPACK off and on the rows past the last group of 8, and compute
+ * the repacked tiles' arithmetic. IQ4_NL's dot is the 4-bit types' (quant_dotq_x86.h).
  *
  * The levels are signed (-127..113) and vpdpbusd wants unsigned x signed:
- * the dots look codes up in the levels + 128 (pshufb into levels ^ 0x80,
+ * the kernels look codes up in the levels + 128 (pshufb into levels ^ 0x80,
  * 1..241) and take 128 * (the activations' sum) back: IQ4_XS through the
- * bsums (one vpmaddwd against the scales per 256 elements), IQ4_NL
- * (fc_block_q8 has no integer sum) through vpdpbusd of 0x80 with the same
- * activations. Cheaper than |level| times the activation carrying the
- * level's sign (measured below). Every integer sum equals the scalar one; the
- * dots' results differ from the tiles' only in the float rounding of the
- * per-block terms.
+ * bsums (one vpmaddwd or vpdpwssd against the scales), IQ4_NL (fc_block_q8
+ * has no integer sum) through vpdpbusd of 0x80 with the same activations.
+ * Cheaper than |level| times the activation carrying the level's sign
+ * (measured on Zen 4 for the IQ4_NL dot: about 20 % slower with vpsignb).
+ * Every integer sum equals the scalar one.
  */
 #if defined(__x86_64__)
 
@@ -158,61 +157,6 @@ void quant_avx512_tile4_iq4_xs(KT_ARGS) {
 }
 
 /* ---- dots (one row, one token) --------------------------------------------------- */
-
-/* IQ4_NL: two blocks per register (128-bit lane x = block i + x; low
- * nibbles, elements 0..15, in one register, high ones in another, each
- * activation register gathered from the two blocks' halves), levels + 128
- * through two vpdpbusd, minus two vpdpbusd of 0x80 with the same
- * activations. The scales of four blocks are made at once (one vcvtph2ps,
- * one multiply) and spread to [block i x4 | block i + 1 x4]. Measured
- * (bench_tile, Zen 4): one block per register with vpsignb instead of the
- * + 128 was about 20 % slower, two blocks with vpsignb about 7 %. */
-static inline __m256i nl_pair(const blk_iq4_nl *b, const fc_block_q8 *a, __m256i lut) {
-    const __m256i low4 = _mm256_set1_epi8(0x0F), k80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
-    const __m256i w = rows2_16(b[0].qs, b[1].qs, 0);
-    const __m256i vl = _mm256_shuffle_epi8(lut, _mm256_and_si256(w, low4));
-    const __m256i vh = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(w, 4), low4));
-    const __m256i al = rows2_16((const uint8_t *)a[0].qs, (const uint8_t *)a[1].qs, 0);
-    const __m256i ah = rows2_16((const uint8_t *)a[0].qs, (const uint8_t *)a[1].qs, 16);
-    const __m256i s = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, vl, al), vh, ah);
-    return _mm256_sub_epi32(s, _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(zero, k80, al), k80, ah));
-}
-/* d_w * d_a of blocks 0..3 as [0 x4 | 1 x4] and [2 x4 | 3 x4] */
-static inline void nl_scale4(const blk_iq4_nl *b, const fc_block_q8 *a, __m256 *s01, __m256 *s23) {
-    const uint64_t d = fc_rd16(b[0].d) | (uint64_t)fc_rd16(b[1].d) << 16 | (uint64_t)fc_rd16(b[2].d) << 32 | (uint64_t)fc_rd16(b[3].d) << 48;
-    const __m128 s = _mm_mul_ps(_mm_cvtph_ps(_mm_cvtsi64_si128((long long)d)), _mm_setr_ps(a[0].d, a[1].d, a[2].d, a[3].d));
-    *s01 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(s), _mm256_setr_epi32(0, 0, 0, 0, 1, 1, 1, 1));
-    *s23 = _mm256_permutevar8x32_ps(_mm256_castps128_ps256(s), _mm256_setr_epi32(2, 2, 2, 2, 3, 3, 3, 3));
-}
-
-float quant_avx512_dot_iq4_nl(const void *row, const void *act, int64_t n) {
-    const blk_iq4_nl *b = row;
-    const fc_block_q8 *a = act;
-    const __m256i lut = levels_u8();
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const int64_t nb = n / 32;
-    int64_t i = 0;
-    for (; i + 3 < nb; i += 4) {
-        __m256 s01, s23;
-        nl_scale4(b + i, a + i, &s01, &s23);
-        acc0 = _mm256_fmadd_ps(s01, _mm256_cvtepi32_ps(nl_pair(b + i, a + i, lut)), acc0);
-        acc1 = _mm256_fmadd_ps(s23, _mm256_cvtepi32_ps(nl_pair(b + i + 2, a + i + 2, lut)), acc1);
-    }
-    /* the last 1..3 blocks: a pair, then one block (elements 0..15 | 16..31) */
-    if (i + 1 < nb) {
-        const __m256 s = _mm256_set_m128(_mm_set1_ps(f16(b[i + 1].d) * a[i + 1].d), _mm_set1_ps(f16(b[i].d) * a[i].d));
-        acc0 = _mm256_fmadd_ps(s, _mm256_cvtepi32_ps(nl_pair(b + i, a + i, lut)), acc0);
-        i += 2;
-    }
-    if (i < nb) {
-        const __m128i t = _mm_loadu_si128((const __m128i *)(const void *)b[i].qs);
-        const __m256i v = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_set_m128i(_mm_srli_epi16(t, 4), t), _mm256_set1_epi8(0x0F)));
-        const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)a[i].qs), zero = _mm256_setzero_si256();
-        const __m256i p = _mm256_sub_epi32(_mm256_dpbusd_epi32(zero, v, q), _mm256_dpbusd_epi32(zero, _mm256_set1_epi8((char)0x80), q));
-        acc1 = _mm256_fmadd_ps(_mm256_set1_ps(f16(b[i].d) * a[i].d), _mm256_cvtepi32_ps(p), acc1);
-    }
-    return hsum8(_mm256_add_ps(acc0, acc1));
-}
 
 /* IQ4_XS: 32 code bytes (sub-blocks 2c and 2c + 1) per register, so
  * 128-bit lane x holds sub-block 2c + x (low nibbles: elements 0..15, high:
