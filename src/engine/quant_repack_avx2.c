@@ -335,11 +335,12 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
-/* ---- Q8_0 --------------------------------------------------------------------
+/* ---- Q8_0 (and IQ4_NL's tile) ------------------------------------------------
  * Signed codes, eight rows interleaved four at a time. As in the 4x4 tile
  * (isum4_s): |w| times the activation with w's sign, each maddubs pair sum
  * (up to 2 * 128 * 127) widened by a madd at once; no mins: acc = fma(S,
- * d * d_a, acc) per block. */
+ * d * d_a, acc) per block. IQ4_NL's levels are signed codes too: the same
+ * tile over its looked-up nibbles (below). */
 
 void quant_avx2_repack_q8_0(const void *src, size_t row_stride, int64_t n_in, void *dst) {
     blk_q8_0x8 *o = dst;
@@ -351,26 +352,40 @@ void quant_avx2_repack_q8_0(const void *src, size_t row_stride, int64_t n_in, vo
         }
 }
 
-static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *w, const uint8_t *act, size_t act_stride,
-                                                              int64_t n, float *out, size_t out_stride, const int NT,
-                                                              const int unused) {
-    (void)unused;
+static inline __m256i iq4_lut(void) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
+}
+
+/* Signed codes: register c (0..7) of a block holds elements 4c .. 4c + 3 of
+ * the eight rows, times the activations at 4c: Q8_0's bytes (blk_q8_0x8),
+ * or (NL) IQ4_NL's levels, registers 0..3 from the low nibbles of its four
+ * packed registers (Q4_0's layout, blk_iq4_nlx8), 4..7 from the high ones. */
+static inline __attribute__((always_inline)) __m256i signed_codes(const uint8_t *qs, int c, const int NL) {
+    if (!NL) return _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * c));
+    const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * (c % 4)));
+    return _mm256_shuffle_epi8(iq4_lut(), _mm256_and_si256(c < 4 ? q : _mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F)));
+}
+
+static inline __attribute__((always_inline)) void tile_s8x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
+                                                            int64_t n, float *out, size_t out_stride, const int NT,
+                                                            const int NL) {
+    const size_t bb = NL ? sizeof(blk_iq4_nlx8) : sizeof(blk_q8_0x8);
     __m256 facc[4];
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
     const __m256i one = _mm256_set1_epi16(1);
-    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
+    for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
         const fc_block_q8 *a[4];
         _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
             a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
         __m256i s[4];
         _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256();
         _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
+            const __m256i q = signed_codes(w + 32, c, NL);
             const __m256i u = _mm256_sign_epi8(q, q);
             _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
                 s[t] = _mm256_add_epi32(s[t], _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(bcast4(a[t]->qs + 4 * c), q)), one));
         }
-        legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
+        legacy_steps(facc, s, _mm256_loadu_ps((const float *)(const void *)w), _mm256_setzero_ps(), a, NT, 0);
     }
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
@@ -386,10 +401,6 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
  * the rows' sub-block scales (IQ4_XS). S per block (super-block) and row is
  * the exact integer sum, and the float step is the tiles' one: acc =
  * fma(S, d * d_a, acc). */
-
-static inline __m256i iq4_lut(void) {
-    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
-}
 
 /* IQ4_NL's blocks are Q4_0's bytes (f16 d, 16 bytes of nibbles) */
 _Static_assert(sizeof(blk_iq4_nl) == sizeof(blk_q4_0) && offsetof(blk_iq4_nl, qs) == offsetof(blk_q4_0, qs),
@@ -417,34 +428,6 @@ void quant_avx2_repack_iq4_xs(const void *src, size_t row_stride, int64_t n_in, 
  * as int32 per row: the pair sums times the int16 pairs sc */
 static inline __attribute__((always_inline)) __m256i iq4_mac(__m256i acc, __m256i v, __m256i u, const int8_t *a, __m256i sc) {
     return _mm256_add_epi32(acc, _mm256_madd_epi16(_mm256_maddubs_epi16(u, _mm256_sign_epi8(bcast4(a), v)), sc));
-}
-
-static inline __attribute__((always_inline)) void tile_iq4_nlx8(const blk_iq4_nlx8 *w, const uint8_t *act, size_t act_stride,
-                                                                int64_t n, float *out, size_t out_stride, const int NT,
-                                                                const int unused) {
-    (void)unused;
-    __m256 facc[4];
-    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i one = _mm256_set1_epi16(1), m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
-    for (int64_t i = 0; i < n / FC_QK; i++, w++) {
-        const fc_block_q8 *a[4];
-        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++)
-            a[t] = (const fc_block_q8 *)(const void *)(act + (size_t)t * act_stride) + i;
-        __m256i s[4];
-        _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) s[t] = _mm256_setzero_si256();
-        _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
-            const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
-            const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
-            const __m256i ulo = _mm256_sign_epi8(lo, lo), uhi = _mm256_sign_epi8(hi, hi);
-            _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) {
-                s[t] = iq4_mac(s[t], lo, ulo, a[t]->qs + 4 * c, one);
-                s[t] = iq4_mac(s[t], hi, uhi, a[t]->qs + 16 + 4 * c, one);
-            }
-        }
-        legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
-    }
-    _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
 static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xsx8 *w, const uint8_t *act, size_t act_stride,
@@ -483,12 +466,12 @@ static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xs
 X8_TILE(quant_avx2_tile_q4_kx8, X8_PASS(tile_k45x8, 0, 4) X8_PASS(tile_k45x8, 0, 1))
 X8_TILE(quant_avx2_tile_q5_kx8, X8_PASS(tile_k45x8, 1, 4) X8_PASS(tile_k45x8, 1, 1))
 X8_TILE(quant_avx2_tile_q6_kx8, X8_PASS(tile_q6_kx8, 0, 4) X8_PASS(tile_q6_kx8, 0, 1))
-X8_TILE(quant_avx2_tile_q8_0x8, X8_PASS(tile_q8_0x8, 0, 4) X8_PASS(tile_q8_0x8, 0, 1))
+X8_TILE(quant_avx2_tile_q8_0x8, X8_PASS(tile_s8x8, 0, 4) X8_PASS(tile_s8x8, 0, 1))
 X8_TILE(quant_avx2_tile_q5_0x8, X8_PASS(tile_q5x8, 0, 4) X8_PASS(tile_q5x8, 0, 1))
 X8_TILE(quant_avx2_tile_q5_1x8, X8_PASS(tile_q5x8, 1, 4) X8_PASS(tile_q5x8, 1, 1))
 X8_TILE(quant_avx2_tile_q4_0x8, X8_PASS(tile_q4x8, 0, 4) X8_PASS(tile_q4x8, 0, 1))
 X8_TILE(quant_avx2_tile_q4_1x8, X8_PASS(tile_q4x8, 1, 4) X8_PASS(tile_q4x8, 1, 1))
-X8_TILE(quant_avx2_tile_iq4_nlx8, X8_PASS(tile_iq4_nlx8, 0, 4) X8_PASS(tile_iq4_nlx8, 0, 1))
+X8_TILE(quant_avx2_tile_iq4_nlx8, X8_PASS(tile_s8x8, 1, 4) X8_PASS(tile_s8x8, 1, 1))
 X8_TILE(quant_avx2_tile_iq4_xsx8, X8_PASS(tile_iq4_xsx8, 0, 4) X8_PASS(tile_iq4_xsx8, 0, 1))
 
 #endif /* __x86_64__ */
