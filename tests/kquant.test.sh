@@ -79,6 +79,34 @@ if [ -r "$gemma" ]; then
 else
   echo "skip 512-bit dots on Gemma 3 270M: not fetched (make models-extra)"; skip=$((skip + 1))
 fi
+# The logits generation samples from (run --gen-logits-out): on the tiny K-quant llama (IQ4,
+# K and legacy types), 6 greedy tokens, one token at a time (-b 1); row k must be what a
+# prompt run of the same ids gives at that position, bit for bit (the same dots), and its
+# argmax the token chosen.
+gen_logits() {
+  local ids n_p=12
+  if "$fitchat" run -m "$tmp/kq.gguf" --tokens "$toks" -n 6 --greedy -b 1 -t 2 --gen-logits-out "$tmp/gen.bin" \
+       --ids-out "$tmp/gen.ids" >/dev/null 2>"$tmp/gen.err" &&
+     ids=$(cut -d' ' -f1-5 "$tmp/gen.ids") &&
+     "$fitchat" run -m "$tmp/kq.gguf" --tokens "$toks $ids" -n 0 -b 1 -t 2 --logits-out "$tmp/all.bin" >/dev/null 2>>"$tmp/gen.err" &&
+     "$py" - "$tmp/gen.bin" "$tmp/all.bin" "$tmp/gen.ids" "$n_p" <<'PY'
+import sys, numpy as np
+gen, allp, ids, n_p = np.fromfile(sys.argv[1], np.float32), np.fromfile(sys.argv[2], np.float32), sys.argv[3], int(sys.argv[4])
+ids = [int(t) for t in open(ids).read().split()]
+n_vocab = allp.size // (n_p + 5)
+gen, allp = gen.reshape(-1, n_vocab), allp.reshape(-1, n_vocab)
+assert gen.shape[0] == len(ids) == 6, (gen.shape, ids)
+assert (gen.view(np.uint32) == allp[n_p - 1:].view(np.uint32)).all(), "rows differ from the prompt run"
+assert list(gen.argmax(1)) == ids, (list(gen.argmax(1)), ids)
+PY
+  then
+    echo "ok   run --gen-logits-out: the logits of 6 greedy tokens = a prompt run of the same ids, bit for bit; argmax = each token"
+    pass=$((pass + 1))
+  else
+    echo "FAIL run --gen-logits-out"; cat "$tmp/gen.err"; fail=$((fail + 1))
+  fi
+}
+gen_logits
 # Batch invariance on K-quant weights (Q4_K, Q6_K: the dot4 kernels that serve several
 # sequences' generation tokens in one step): test_engine's check (8 sequences alone and in
 # one batch, bit for bit) on gen_llama_1b's tiny Q4_K_M llama.

@@ -15,7 +15,7 @@
 #include "session.h"
 
 typedef struct {
-    const char *tokens_s, *logits_out, *ids_out;
+    const char *tokens_s, *logits_out, *gen_logits_out, *ids_out;
     bool greedy, exact, help, mem;
     fc_config *cfg;
 } run_args;
@@ -52,12 +52,13 @@ static int extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
     if (!strcmp(f, "--greedy")) { a->greedy = true; return 1; }
     if (!strcmp(f, "--exact")) { a->exact = true; return 1; }
     if (!strcmp(f, "--mem")) { a->mem = true; return 1; }
-    bool takes = !strcmp(f, "--tokens") || !strcmp(f, "--logits-out") || !strcmp(f, "--ids-out") ||
-                 !strcmp(f, "--kv-type") || !strcmp(f, "--attn");
+    bool takes = !strcmp(f, "--tokens") || !strcmp(f, "--logits-out") || !strcmp(f, "--gen-logits-out") ||
+                 !strcmp(f, "--ids-out") || !strcmp(f, "--kv-type") || !strcmp(f, "--attn");
     if (!takes) return 0;
     if (!v) return fc_errf(err, FC_EINPUT, "%s needs a value", f);
     if (!strcmp(f, "--tokens")) a->tokens_s = v;
     else if (!strcmp(f, "--logits-out")) a->logits_out = v;
+    else if (!strcmp(f, "--gen-logits-out")) a->gen_logits_out = v;
     else if (!strcmp(f, "--ids-out")) a->ids_out = v;
     else if (!strcmp(f, "--kv-type")) {
         int t = ggml_type_from_name(v);
@@ -84,21 +85,31 @@ static void usage(void) {
            "  --attn flash|plain     attention kernel (same as -fa on|off)\n"
            "  --exact                float activations (no 8-bit activation rounding; slow, for checks)\n"
            "  --logits-out FILE      write float32 logits of every prompt position (n_tokens x n_vocab)\n"
+           "  --gen-logits-out FILE  write the float32 logits each generated token was sampled from (n_generated x\n"
+           "                         n_vocab; the first row is the prompt's last position)\n"
            "  --ids-out FILE         write the generated ids\n"
            "  --mem                  print the plan and, per device, planned vs allocated memory (stderr)\n\n"
            "Shared with the chat (modelconf.json keys in brackets):\n");
     config_print_flags(stdout);
 }
 
-/* The generated ids (for --ids-out), printed as they come in token mode. */
+/* The generated ids (for --ids-out), printed as they come in token mode,
+ * and (--gen-logits-out) the logits each was sampled from: the engine's
+ * last token's, as the token is chosen. */
 typedef struct run_out {
     int32_t *ids;
     int n;
     bool print_ids;
+    FILE *logits;          /* NULL: not asked */
+    const fc_engine *engine;
+    int n_vocab;
+    bool write_failed;
 } run_out;
 
 static void on_token(void *ctx, int32_t id) {
     run_out *o = ctx;
+    if (o->logits && fwrite(engine_logits(o->engine), sizeof(float), (size_t)o->n_vocab, o->logits) != (size_t)o->n_vocab)
+        o->write_failed = true;
     o->ids[o->n++] = id;
     if (o->print_ids) {
         printf(o->n > 1 ? " %d" : "%d", id);
@@ -196,8 +207,12 @@ int cmd_run(int argc, char **argv) {
     }
     /* The prompt is in the cache; session_generate samples, prints and
      * evaluates the rest (run_out collects the ids for --ids-out). */
-    ro = (run_out){.print_ids = a.tokens_s != NULL};
+    ro = (run_out){.print_ids = a.tokens_s != NULL, .engine = s.engine, .n_vocab = n_vocab};
     if (!(ro.ids = malloc(((size_t)n_predict + 1) * sizeof *ro.ids))) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
+    if (a.gen_logits_out && !(ro.logits = fopen(a.gen_logits_out, "wb"))) {
+        fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.gen_logits_out, strerror(errno));
+        goto fail;
+    }
     hist.ids = prompt;
     hist.n = hist.cap = n_prompt;
     prompt = NULL;
@@ -215,6 +230,11 @@ int cmd_run(int argc, char **argv) {
         if (a.tokens_s && ro.n) printf("\n");
         if (!a.tokens_s) printf("\n");
     }
+    if (ro.logits) {
+        const int bad = fclose(ro.logits) != 0 || ro.write_failed;
+        ro.logits = NULL;
+        if (bad) { fc_errf(&err, FC_EFAIL, "%s: cannot write logits", a.gen_logits_out); goto fail; }
+    }
     if (a.ids_out) {
         FILE *o = fopen(a.ids_out, "w");
         if (!o) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(errno)); goto fail; }
@@ -228,6 +248,7 @@ fail:
     fprintf(stderr, "fitchat run: %s\n", err.msg);
     rc = err.code == FC_EINPUT ? 2 : 1;
 done:
+    if (ro.logits) fclose(ro.logits);
     free(ro.ids);
     free(hist.ids);
     free(all);
