@@ -237,26 +237,26 @@ static int rp_item(void *ctx, const mem_item *it) {
     return 0;
 }
 static void test_repacked_items(void) {
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 4096, 4096), 4096ull / 8 * 16 * 1280);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 12), 1 * 2 * 1280);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_K, 512, 7), 0);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q6_K, 4096, 4096), 4096ull / 8 * 16 * 2464);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_K, 4096, 4096), 4096ull / 8 * 16 * 1536);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q4_K, 4096, 4096), 4096ull / 8 * 16 * 1280);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q4_K, 512, 12), 1 * 2 * 1280);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q4_K, 512, 7), 0);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q6_K, 4096, 4096), 4096ull / 8 * 16 * 2464);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q5_K, 4096, 4096), 4096ull / 8 * 16 * 1536);
     CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_OFF, GGML_TYPE_Q4_K, 4096, 4096), 0);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, 576, 1536), 1536ull / 8 * 18 * 160);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, 576, 1536), 1536ull / 8 * 18 * 192);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_0, 640, 20), 2ull * 20 * 288);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q5_1, 64, 8), 2ull * 320);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, 48, 8), 0); /* not whole blocks */
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q8_0, 4096, 4096), 4096ull / 8 * 128 * 288);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_NL, 4096, 4096), 4096ull / 8 * 128 * 160);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_XS, 4096, 4096), 4096ull / 8 * 16 * 1184);
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_IQ4_XS, 4064, 4096), 0); /* not whole super-blocks */
-    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_AVX2, GGML_TYPE_Q3_K, 4096, 4096), 0);    /* no layout */
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q4_0, 576, 1536), 1536ull / 8 * 18 * 160);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q4_1, 576, 1536), 1536ull / 8 * 18 * 192);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q5_0, 640, 20), 2ull * 20 * 288);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q5_1, 64, 8), 2ull * 320);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q4_1, 48, 8), 0); /* not whole blocks */
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q8_0, 4096, 4096), 4096ull / 8 * 128 * 288);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_IQ4_NL, 4096, 4096), 4096ull / 8 * 128 * 160);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_IQ4_XS, 4096, 4096), 4096ull / 8 * 16 * 1184);
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_IQ4_XS, 4064, 4096), 0); /* not whole super-blocks */
+    CHECK_EQ_U64(mem_repack_bytes(MEM_REPACK_X8, GGML_TYPE_Q3_K, 4096, 4096), 0);    /* no layout */
     loaded l;
     if (load(&FX_MISTRAL_7B, &l)) return;
     mem_config c = CFG_F16_4K;
-    c.repack = MEM_REPACK_AVX2;
+    c.repack = MEM_REPACK_X8;
     const uint64_t E = 4096, KV = 8 * 128, FF = 14336;
 #define RP(n) ((uint64_t)(n) / 2048 * 1280)
 #define RP6(n) ((uint64_t)(n) / 2048 * 2464)

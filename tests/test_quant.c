@@ -650,9 +650,9 @@ static void test_dispatch(void) {
     /* the AMX table: the AVX-512 kernels, its own repacked tiles */
     if (best == QUANT_ISA_AMX) {
         CHECK(quant_get_isa(GGML_TYPE_Q4_K, QUANT_ISA_AMX) == quant_get_isa(GGML_TYPE_Q4_K, QUANT_ISA_AVX512));
-        CHECK_EQ_U64(quant_repack_set(), MEM_REPACK_AVX2);
+        CHECK_EQ_U64(quant_repack_set(), MEM_REPACK_X8);
     }
-    const quant_repacker *amx = quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_1, QUANT_ISA_AMX);
+    const quant_repacker *amx = quant_repacker_get_isa(MEM_REPACK_X8, GGML_TYPE_Q4_1, QUANT_ISA_AMX);
     CHECK(best == QUANT_ISA_AMX ? amx && amx->isa == QUANT_ISA_AMX : amx == NULL);
     unsetenv("FITCHAT_ISA");
     /* the dots' width: measured or forced under AVX-512, none elsewhere; the

@@ -396,7 +396,7 @@ static void test_iq4_tiles_canonical(void) {
     for (size_t k = 0; k < sizeof SIMD_ISAS / sizeof SIMD_ISAS[0]; k++)
         for (int ti = 0; ti < 2; ti++) {
             const quant_traits *ts = quant_get_isa(types[ti], SIMD_ISAS[k]);
-            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_AVX2, types[ti], SIMD_ISAS[k]);
+            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_X8, types[ti], SIMD_ISAS[k]);
             if (!ts) continue;
             tested++;
             CHECK_MSG(rp != NULL, "%s/%s: no repacked layout", ts->name, quant_isa_name(SIMD_ISAS[k]));
@@ -472,10 +472,10 @@ static int repack_exact(int isa, quant_rtile_fn (*emu)(uint32_t)) {
     for (int ki = 0; ki < N_KT + 5; ki++) {
         {
             const ktype *const KT = all; /* shadows the file's table: every type above */
-            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_AVX2, KT[ki].type, isa);
+            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_X8, KT[ki].type, isa);
             const quant_traits *ts = quant_get_isa(KT[ki].type, isa);
             if (!rp || !ts) continue;
-            CHECK(rp->repack == MEM_REPACK_AVX2 && rp->isa == isa && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
+            CHECK(rp->repack == MEM_REPACK_X8 && rp->isa == isa && rp->type == KT[ki].type && rp->group > 0 && ROWS % rp->group == 0);
             const quant_rtile_fn tile = emu ? emu(KT[ki].type) : rp->tile;
             CHECK_MSG(tile != NULL, "%s: no emulated AMX tile", ts->name);
             if (!tile) continue;
@@ -536,7 +536,7 @@ static void test_repack_exact(void) {
 /* The AMX tiles themselves: only where the CPU has AMX-INT8 and the kernel
  * grants the tile state. */
 static void test_repack_amx(void) {
-    if (!quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, QUANT_ISA_AMX)) {
+    if (!quant_repacker_get_isa(MEM_REPACK_X8, GGML_TYPE_Q4_0, QUANT_ISA_AMX)) {
         t_skip("this CPU has no AMX-INT8, or the kernel refused the tile state (the emulated tiles run in test_repack_amx_emu)");
         return;
     }
@@ -547,7 +547,7 @@ static void test_repack_amx(void) {
  * emulated (tests/lib/amx_emu_avx2.c), against the AVX2 4x4 tiles. */
 static void test_repack_amx_emu(void) {
 #if defined(__x86_64__)
-    if (!quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, QUANT_ISA_AVX2)) {
+    if (!quant_repacker_get_isa(MEM_REPACK_X8, GGML_TYPE_Q4_0, QUANT_ISA_AVX2)) {
         t_skip("this CPU has no AVX2 (the emulated AMX tiles are AVX2 code around the emulation)");
         return;
     }
@@ -580,7 +580,7 @@ static quant_rtile_fn faulting_q6_k(uint32_t type) { return type == GGML_TYPE_Q6
  * tiles, refuses a tile one bit off, survives a tile that faults. */
 static void test_amx_selftest(void) {
 #if defined(__x86_64__)
-    if (!quant_repacker_get_isa(MEM_REPACK_AVX2, GGML_TYPE_Q4_0, QUANT_ISA_AVX2)) {
+    if (!quant_repacker_get_isa(MEM_REPACK_X8, GGML_TYPE_Q4_0, QUANT_ISA_AVX2)) {
         t_skip("this CPU has no AVX2 (the check compares with the AVX2 tiles)");
         return;
     }

@@ -290,7 +290,7 @@ _Static_assert(sizeof(blk_iq4_xsx8) == MEM_REPACK_IQ4_XS_X8_BYTES, "the memory m
  * (the AVX2 one for both: one layout) and that ISA's tile over it. T is the
  * type (Q4_K), t its kernels' name (q4_k), block its block (FC_QK_K). */
 #define REPACKER(ISA, isa, T, t, block)                                                                  \
-    {MEM_REPACK_AVX2, GGML_TYPE_##T, MEM_REPACK_X8_ROWS, block, sizeof(blk_##t##x8), quant_avx2_repack_##t, \
+    {MEM_REPACK_X8, GGML_TYPE_##T, MEM_REPACK_X8_ROWS, block, sizeof(blk_##t##x8), quant_avx2_repack_##t, \
      quant_##isa##_tile_##t##x8, QUANT_ISA_##ISA}
 #define REPACKERS(ISA, isa)                                                                              \
     REPACKER(ISA, isa, Q4_K, q4_k, FC_QK_K), REPACKER(ISA, isa, Q5_K, q5_k, FC_QK_K),                     \
@@ -377,7 +377,7 @@ bool quant_amx_selftest(quant_rtile_fn (*tile_of)(uint32_t type)) {
 }
 #endif
 
-uint32_t quant_repack_set(void) { return active_isa >= QUANT_ISA_AVX2 ? MEM_REPACK_AVX2 : MEM_REPACK_OFF; }
+uint32_t quant_repack_set(void) { return active_isa >= QUANT_ISA_AVX2 ? MEM_REPACK_X8 : MEM_REPACK_OFF; }
 
 const quant_repacker *quant_repacker_get_isa(uint32_t repack, uint32_t type, int isa) {
 #if defined(__x86_64__)

@@ -166,7 +166,7 @@ typedef struct quant_repacker {
     int isa;                 /* enum quant_isa: the table whose tile4 the tile equals bit for bit */
 } quant_repacker;
 
-/* The layout set the active kernels read (MEM_REPACK_AVX2 with the AVX2 and
+/* The layout set the active kernels read (MEM_REPACK_X8 with the AVX2 and
  * AVX-512 and AMX tables, which share the layouts and the tiles' arithmetic;
  * MEM_REPACK_OFF for the scalar table). */
 uint32_t quant_repack_set(void);

@@ -1,7 +1,7 @@
 /* quant_repack — private to src/engine/quant*.c: the repacked weight layouts
  * of the prompt path (quant.h, quant_repack_*), one per ISA and type.
  *
- * One layout set, MEM_REPACK_AVX2 (packed by quant_repack_avx2.c), read by
+ * One layout set, MEM_REPACK_X8 (packed by quant_repack_avx2.c), read by
  * the AVX2 tiles there, the AVX-512 VNNI tiles of quant_repack_avx512.c and
  * the AMX-INT8 tiles of quant_repack_amx.c; groups of 8 consecutive rows:
  *   Q4_K: one blk_q4_kx8 per super-block of 256 values (1280 bytes for the

@@ -3,7 +3,7 @@
  * of the AVX-512 flags), for the table quant.c chooses on a CPU with AMX
  * whose kernel lets the process use it (QUANT_ISA_AMX: arch_prctl's
  * permission request for the tile data). The layouts and the packers are the
- * AVX2 set's (MEM_REPACK_AVX2): the memory model is the same on every x86.
+ * AVX2 set's (MEM_REPACK_X8): the memory model is the same on every x86.
  *
  * Sixteen tokens at a time: each block of 32 values (Q4_K and Q5_K: each
  * sub-block of 32; Q6_K: each 16 values of one scale) is one tile product,

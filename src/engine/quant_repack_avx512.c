@@ -2,7 +2,7 @@
  * quant_repack.h with AVX-512 VNNI (compiled with -mavx512vl -mavx512vnni;
  * 256-bit registers: Zen 4 runs 512-bit operations as two halves, and the
  * layouts' registers hold 8 rows x 4 bytes). The layouts and the packers are
- * the AVX2 set's (quant_repack_avx2.c, MEM_REPACK_AVX2): one copy of the
+ * the AVX2 set's (quant_repack_avx2.c, MEM_REPACK_X8): one copy of the
  * weights serves both tables.
  *
  * Where the AVX2 tiles sum maddubs pairs as int16 and widen them with a

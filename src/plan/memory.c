@@ -259,7 +259,7 @@ const char *mem_item_kind_name(enum mem_item_kind k) {
 }
 
 uint64_t mem_repack_bytes(uint32_t repack, uint32_t type, int64_t n_in, int64_t n_rows) {
-    if (repack != MEM_REPACK_AVX2 || n_in <= 0 || n_rows <= 0) return 0;
+    if (repack != MEM_REPACK_X8 || n_in <= 0 || n_rows <= 0) return 0;
     static const struct { uint32_t type, elems, bytes; } x8[] = { /* per 8 rows x one block of elems values */
         {GGML_TYPE_Q4_K, 256, MEM_REPACK_Q4_K_X8_BYTES}, {GGML_TYPE_Q5_K, 256, MEM_REPACK_Q5_K_X8_BYTES},
         {GGML_TYPE_Q6_K, 256, MEM_REPACK_Q6_K_X8_BYTES}, {GGML_TYPE_Q5_0, 32, MEM_REPACK_Q5_0_X8_BYTES},

@@ -126,11 +126,12 @@ typedef struct mem_config {
 
 /* The repacked layouts an instruction set's prompt kernels read (the engine
  * says which one its CPU runs: quant_repack_set(), src/engine/quant.h; the
- * REPACK setting turns it off). */
+ * REPACK setting turns it off). One set so far, read by the AVX2, AVX-512
+ * and AMX tiles alike. */
 enum mem_repack {
     MEM_REPACK_OFF = 0,
-    MEM_REPACK_AVX2 = 1,  /* 8 rows interleaved: Q4_K, Q5_K, Q6_K, IQ4_XS: MEM_REPACK_*_X8_BYTES per 8 rows x 256
-                           * values; Q5_0, Q5_1, Q8_0, Q4_0, Q4_1, IQ4_NL: per 8 rows x 32 values */
+    MEM_REPACK_X8 = 1, /* 8 rows interleaved: Q4_K, Q5_K, Q6_K, IQ4_XS: MEM_REPACK_*_X8_BYTES per 8 rows x 256
+                        * values; Q5_0, Q5_1, Q8_0, Q4_0, Q4_1, IQ4_NL: per 8 rows x 32 values */
 };
 #define MEM_REPACK_X8_ROWS 8u
 #define MEM_REPACK_Q4_K_X8_BYTES 1280u

@@ -8,7 +8,7 @@
 #include "../../src/engine/quant.h"
 
 #if defined(__x86_64__)
-/* The emulated AMX tile of type over its MEM_REPACK_AVX2 layout, NULL if none. */
+/* The emulated AMX tile of type over its MEM_REPACK_X8 layout, NULL if none. */
 quant_rtile_fn quant_amxemu_tile(uint32_t type);
 #endif
 

@@ -67,7 +67,7 @@ int main(int argc, char **argv) {
             } while ((el = cpu_now() - t0) < secs);
             const double tile = macs / el * 1e-9;
             double rpt = 0;
-            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_AVX2, all[ti], isas[k]);
+            const quant_repacker *rp = quant_repacker_get_isa(MEM_REPACK_X8, all[ti], isas[k]);
             uint8_t *packed = rp ? malloc((size_t)(N / rp->block_elems) * rp->block_bytes * (ROWS / rp->group)) : NULL;
             if (packed) {
                 const size_t gb = (size_t)(N / rp->block_elems) * rp->block_bytes;
