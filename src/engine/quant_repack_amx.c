@@ -2,8 +2,8 @@
  * quant_repack.h with AMX-INT8 (compiled with -mamx-tile -mamx-int8 on top
  * of the AVX-512 flags), for the table quant.c chooses on a CPU with AMX
  * whose kernel lets the process use it (QUANT_ISA_AMX: arch_prctl's
- * permission request for the tile data). The layouts and the packers are the
- * AVX2 set's (MEM_REPACK_X8): the memory model is the same on every x86.
+ * permission request for the tile data). The layouts (MEM_REPACK_X8) and
+ * their packers are the AVX2 file's: the memory model is the same on every x86.
  *
  * Sixteen tokens at a time: each block of 32 values (Q4_K and Q5_K: each
  * sub-block of 32; Q6_K: each 16 values of one scale) is one tile product,
@@ -20,10 +20,11 @@
  * (quant_repack_x86.h: the scales' products in int32, then the same float
  * operations in the same order). The integer sums are exact in every
  * kernel, so the results equal quant_avx2_tile_<type>x8's bit for bit, with
- * one exception no activation meets: the AVX2 and VNNI Q8_0 and IQ4 tiles multiply
- * |w| by the activation with w's sign, which is -128 again for a raw -128
- * (no quantizer writes it: they round to [-127, 127]); tdpbssd multiplies
- * the bytes as they are. Fewer than 16 tokens left: the VNNI tiles.
+ * one exception no activation meets: the AVX2 Q8_0 and IQ4 tiles (and the
+ * VNNI Q8_0 one) multiply |w| by the activation with w's sign, which is
+ * -128 again for a raw -128 (no quantizer writes it: they round to [-127,
+ * 127]); tdpbssd, like the VNNI IQ4 tiles' levels + 128, multiplies the
+ * bytes as they are. Fewer than 16 tokens left: the VNNI tiles.
  *
  * Compiled a second time with FC_AMX_EMU (tests/lib/amx_emu_avx2.c, AVX2
  * only): the five tile instructions as C over one thread's eight emulated

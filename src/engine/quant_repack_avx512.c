@@ -2,7 +2,7 @@
  * quant_repack.h with AVX-512 VNNI (compiled with -mavx512vl -mavx512vnni;
  * 256-bit registers: Zen 4 runs 512-bit operations as two halves, and the
  * layouts' registers hold 8 rows x 4 bytes). The layouts and the packers are
- * the AVX2 set's (quant_repack_avx2.c, MEM_REPACK_X8): one copy of the
+ * the AVX2 file's (quant_repack_avx2.c, MEM_REPACK_X8): one copy of the
  * weights serves both tables.
  *
  * Where the AVX2 tiles sum maddubs pairs as int16 and widen them with a
@@ -13,7 +13,9 @@
  * row's integer sums per block are the same numbers, and the float steps
  * are the AVX2 tiles' in the same order: the results equal
  * quant_avx2_tile4_<type>'s bit for bit, which is the AVX-512 table's tile4
- * of these types (quant_avx512.c).
+ * of these types (quant_avx512.c). IQ4_NL and IQ4_XS: the same exact integer
+ * sums and float steps as the AVX2 tiles and the AVX-512 table's own IQ4
+ * 4x4 tiles (quant_iq4_avx512.c), the levels + 128 here.
  */
 #if defined(__x86_64__)
 
