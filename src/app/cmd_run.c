@@ -198,9 +198,14 @@ int cmd_run(int argc, char **argv) {
     }
     if (engine_eval(s.engine, prompt, n_prompt, all, &err)) goto fail;
     if (a.logits_out) {
+        /* a row per write: one write of a GiB (Gemma 3, 1024 positions) took a
+         * VM's kernel 5.6-7 s here, the same GiB in 1 MiB pieces 0.4-2.6 s */
         FILE *o = fopen(a.logits_out, "wb");
-        size_t n = (size_t)n_prompt * n_vocab;
-        if (!o || fwrite(all, sizeof *all, n, o) != n || fclose(o)) {
+        bool bad = !o;
+        for (int i = 0; i < n_prompt && !bad; i++)
+            bad = fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, o) != (size_t)n_vocab;
+        if (o && fclose(o)) bad = true;
+        if (bad) {
             fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(errno));
             goto fail;
         }

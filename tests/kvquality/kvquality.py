@@ -15,8 +15,9 @@ where P is the softmax of the logits: the figure llama.cpp's
 `perplexity --kl-divergence` reports and issue 17 quotes.
 Exit 1 when a type's KL is above its --bound; 2 on errors.
 
-Logits files are large (Gemma 3: 1024 x 262144 floats = 1 GiB), so they are
-read through numpy.memmap in chunks of rows and only two exist at a time.
+Logits files are large (Gemma 3: 1024 x 262144 floats = 1 GiB per type), so
+they are read through numpy.memmap in chunks of rows, all types in one pass
+(the reference's log-probabilities computed once per chunk).
 """
 import argparse
 import os
@@ -37,16 +38,10 @@ def log_softmax(x):
 
 def add_bos(model):
     """(wants BOS, BOS id) from the GGUF metadata."""
-    from gguf import GGUFReader
-    r = GGUFReader(model)
-
-    def val(key):
-        f = r.fields.get(key)
-        if f is None:
-            return None
-        return f.parts[f.data[0]][0]
-    want = val("tokenizer.ggml.add_bos_token")
-    bos = val("tokenizer.ggml.bos_token_id")
+    sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "reference"))
+    from gguf_meta import scalars
+    meta = scalars(model)
+    want, bos = meta.get("tokenizer.ggml.add_bos_token"), meta.get("tokenizer.ggml.bos_token_id")
     return bool(want) if want is not None else False, None if bos is None else int(bos)
 
 
@@ -86,50 +81,50 @@ def main():
     print(f"{os.path.basename(a.model)}: {n} tokens of {os.path.basename(a.text)} (BOS {'yes' if want_bos else 'no'})")
 
     tmp = tempfile.mkdtemp(prefix="kvquality.")
-    ref_path = None
-    ref_lp_target = None
     failed = False
     chunk = 64
     try:
+        paths = {}
         for kv in types:
-            path = os.path.join(tmp, kv + ".f32")
+            paths[kv] = os.path.join(tmp, kv + ".f32")
             cmd = [a.fitchat, "run", "-m", a.model, "--tokens", " ".join(map(str, ids)), "-n", "0",
-                   "--logits-out", path, "--kv-type", kv, "-t", str(a.threads), "-c", str(max(n, 256))]
+                   "--logits-out", paths[kv], "--kv-type", kv, "-t", str(a.threads), "-c", str(max(n, 256))]
             cmd += shlex.split(a.extra)
             p = subprocess.run(cmd, capture_output=True)
             if p.returncode:
                 print(f"fitchat run ({kv}) failed: {p.stderr.decode(errors='replace')}", file=sys.stderr)
                 return 2
-            nv = os.path.getsize(path) // 4 // n
-            cur = np.memmap(path, dtype=np.float32, mode="r", shape=(n, nv))
-            ref = np.memmap(ref_path, dtype=np.float32, mode="r", shape=(n, nv)) if ref_path else None
-            nll = 0.0
-            kl = 0.0
-            kl_max = 0.0
-            for r0 in range(0, n - 1, chunk):
-                r1 = min(n - 1, r0 + chunk)
-                lp = log_softmax(np.asarray(cur[r0:r1]))
-                nll -= lp[np.arange(r1 - r0), target[r0:r1]].sum()
-                if ref is not None:
-                    lr = log_softmax(np.asarray(ref[r0:r1]))
-                    k = (np.exp(lr) * (lr - lp)).sum(axis=1)
-                    kl += k.sum()
-                    kl_max = max(kl_max, float(k.max()))
-            ppl = float(np.exp(nll / (n - 1)))
-            if ref is None:
+        nv = os.path.getsize(paths[types[0]]) // 4 // n
+        logits = {kv: np.memmap(paths[kv], dtype=np.float32, mode="r", shape=(n, nv)) for kv in types}
+        # one pass over the rows: the reference's log-probabilities once per chunk
+        nll = dict.fromkeys(types, 0.0)
+        kl = dict.fromkeys(types[1:], 0.0)
+        kl_max = dict.fromkeys(types[1:], 0.0)
+        for r0 in range(0, n - 1, chunk):
+            r1 = min(n - 1, r0 + chunk)
+            rows = np.arange(r1 - r0)
+            lr = log_softmax(np.asarray(logits[types[0]][r0:r1]))
+            nll[types[0]] -= lr[rows, target[r0:r1]].sum()
+            pr = np.exp(lr)
+            for kv in types[1:]:
+                lp = log_softmax(np.asarray(logits[kv][r0:r1]))
+                nll[kv] -= lp[rows, target[r0:r1]].sum()
+                k = (pr * (lr - lp)).sum(axis=1)
+                kl[kv] += k.sum()
+                kl_max[kv] = max(kl_max[kv], float(k.max()))
+        del logits
+        for kv in types:
+            ppl = float(np.exp(nll[kv] / (n - 1)))
+            if kv == types[0]:
                 print(f"  {kv:5s} ppl {ppl:8.4f}   (reference)")
-                ref_path = path
-            else:
-                kl /= n - 1
-                b = bounds.get(kv)
-                verdict = ""
-                if b is not None:
-                    verdict = f"  bound {b:g}: " + ("ok" if kl <= b else "FAIL")
-                    failed |= kl > b
-                print(f"  {kv:5s} ppl {ppl:8.4f}   KL {kl:.5f} (max {kl_max:.3f}){verdict}")
-                del cur
-                os.unlink(path)
-            del ref
+                continue
+            mean = kl[kv] / (n - 1)
+            b = bounds.get(kv)
+            verdict = ""
+            if b is not None:
+                verdict = f"  bound {b:g}: " + ("ok" if mean <= b else "FAIL")
+                failed |= mean > b
+            print(f"  {kv:5s} ppl {ppl:8.4f}   KL {mean:.5f} (max {kl_max[kv]:.3f}){verdict}")
     finally:
         for f in os.listdir(tmp):
             os.unlink(os.path.join(tmp, f))

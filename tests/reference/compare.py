@@ -68,17 +68,33 @@ def load_prompts(path):
     return prompts
 
 
-def reference(model_path, prompts, n_greedy, cache_dir):
-    """({name: (logits (T,V), greedy ids)}, eos id, loaded Model or None); cached on disk."""
+def cache_path(cache_dir, model_path, *parts):
+    """Where a reference result for this model file (path, size, mtime), the reference
+    code (ref_forward.py's sha256) and parts is cached; None without a cache dir."""
+    if not cache_dir:
+        return None
     here = os.path.dirname(os.path.abspath(__file__))
     with open(os.path.join(here, "ref_forward.py"), "rb") as f:
         code = hashlib.sha256(f.read()).hexdigest()
     st = os.stat(model_path)
-    out, model, todo = {}, None, []
+    key = hashlib.sha256(f"{os.path.abspath(model_path)} {st.st_size} {st.st_mtime_ns} "
+                         f"{' '.join(map(str, parts))} {code}".encode()).hexdigest()[:24]
+    return os.path.join(cache_dir, f"ref-{key}.npz")
+
+
+def cache_save(path, **arrays):
+    if path:
+        os.makedirs(os.path.dirname(path), exist_ok=True)
+        tmp = path + f".{os.getpid()}.npz"
+        np.savez(tmp, **arrays)
+        os.replace(tmp, path)
+
+
+def reference(model_path, prompts, n_greedy, cache_dir):
+    """({name: (logits (T,V), greedy ids)}, eos id, loaded Model or None); cached on disk."""
+    out, model = {}, None
     for name, ids in prompts:
-        key = hashlib.sha256(f"{os.path.abspath(model_path)} {st.st_size} {st.st_mtime_ns} "
-                             f"{ids} {n_greedy} {code}".encode()).hexdigest()[:24]
-        path = os.path.join(cache_dir, f"ref-{key}.npz") if cache_dir else None
+        path = cache_path(cache_dir, model_path, ids, n_greedy)
         if path and os.path.exists(path):
             z = np.load(path)
             out[name] = (z["logits"], [int(t) for t in z["generated"]])
@@ -87,19 +103,15 @@ def reference(model_path, prompts, n_greedy, cache_dir):
             from ref_forward import Model
             model = Model(model_path)
         out[name] = model.run(ids, n_greedy)[:2]
-        if path:
-            os.makedirs(cache_dir, exist_ok=True)
-            tmp = path + f".{os.getpid()}.npz"
-            np.savez(tmp, logits=out[name][0], generated=np.array(out[name][1], dtype=np.int64))
-            os.replace(tmp, path)
+        cache_save(path, logits=out[name][0], generated=np.array(out[name][1], dtype=np.int64))
     eos = model.eos if model is not None else None
     return out, eos, model
 
 
 def read_eos(model_path):
-    import gguf
-    f = gguf.GGUFReader(model_path).fields.get("tokenizer.ggml.eos_token_id")
-    return None if f is None else int(f.contents())
+    from gguf_meta import scalars
+    eos = scalars(model_path).get("tokenizer.ggml.eos_token_id")
+    return None if eos is None else int(eos)
 
 
 class NotAvailable(Exception):
@@ -126,16 +138,26 @@ def run_fitchat(args, ids, extra):
         raise RuntimeError(f"fitchat exited {p.returncode}: {' '.join(cmd)}")
 
 
-def forced_logits(model_path, prompt, gen, state):
-    """Reference logits (len(gen)+1, V) along fitchat's own generation: row i is what
-    the reference predicts for gen[i] given prompt + gen[:i]; the last row predicts
-    the token after gen. The model is loaded once (state) and only when needed."""
+def forced_argmax(model_path, prompt, gen, state, cache_dir):
+    """The reference along fitchat's own generation: (best (len(gen)+1,), margin (len(gen),))
+    where best[i] is the reference's argmax after prompt + gen[:i] and margin[i] its
+    logit minus gen[i]'s there. Cached like the reference's own run (these few numbers,
+    not the logits); the model is loaded once (state) and only when needed."""
+    seq = list(prompt) + list(gen)
+    path = cache_path(cache_dir, model_path, "forced", len(prompt), seq)
+    if path and os.path.exists(path):
+        z = np.load(path)
+        return z["best"], z["margin"]
     if "model" not in state:
         from ref_forward import Model
         state["model"] = Model(model_path)
     m = state["model"]
-    seq = list(prompt) + list(gen)
-    return m.forward(seq, 0, m.new_cache(len(seq)))[len(prompt) - 1:]
+    logits = m.forward(seq, 0, m.new_cache(len(seq)))[len(prompt) - 1:]
+    best = logits.argmax(axis=1)
+    rows = np.arange(len(gen))
+    margin = logits[rows, best[:-1]] - logits[rows, np.asarray(gen, dtype=np.int64)]
+    cache_save(path, best=best, margin=margin)
+    return best, margin
 
 
 def compare_prompt(args, name, ids, ref, eos, tmp, state):
@@ -206,18 +228,17 @@ def compare_prompt(args, name, ids, ref, eos, tmp, state):
     # own prefix; each must be the reference's argmax or a near tie, where "near" is
     # twice the largest error fitchat showed on this prompt's logits.
     slack = 2 * float(err.max())
-    forced = forced_logits(args.model, ids, gen, state)               # (len(gen)+1, V)
+    best_ids, margins = forced_argmax(args.model, ids, gen, state, args.ref_cache)
     ties = []
     for i, t in enumerate(gen):
-        best = int(np.argmax(forced[i]))
-        margin = forced[i, best] - forced[i, t]
+        best, margin = int(best_ids[i]), float(margins[i])
         if t != best:
             if margin > slack:
                 print(f"  greedy: FAIL generated token {i}: fitchat {t}, reference argmax {best} "
                       f"on the same prefix (margin {margin:.4g} > {slack:.4g})")
                 return False
             ties.append(f"{i} ({t} vs {best}, margin {margin:.3g})")
-    if len(gen) < args.greedy and gen[-1:] != [eos] and int(np.argmax(forced[-1])) != eos:
+    if len(gen) < args.greedy and gen[-1:] != [eos] and int(best_ids[-1]) != eos:
         print(f"  greedy: FAIL fitchat stopped after {len(gen)} tokens, not at end of sequence")
         return False
     where = "no" if first is None else f"its first difference at token {first};"
