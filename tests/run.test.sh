@@ -42,6 +42,16 @@ for fx in mixtral-8x7b-q4_k:experts; do
   "$bin" plan -m "$tmp/$name.gguf" --gpu 24GiB >/dev/null 2>&1 && ok "plans $name" || bad "plan $name"
   rm -f "$tmp/$name.gguf"
 done
+# an output file that cannot be written fails before the model is loaded (a
+# model the engine refuses at load says so only when the outputs are fine)
+if "$mk" mixtral-8x7b-q4_k "$tmp/refused.gguf" >/dev/null 2>&1; then
+  for flag in --logits-out --gen-logits-out --ids-out; do
+    err=$("$bin" run -m "$tmp/refused.gguf" --tokens "1 2" -n 1 $flag "$tmp/no/such/dir/out" 2>&1 >/dev/null); rc=$?
+    [ $rc -eq 1 ] && [[ "$err" == *"$tmp/no/such/dir/out: cannot write"* ]] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
+      ok "$flag to a path that cannot be written: one line, before the load" || bad "$flag unwritable: rc=$rc '$err'"
+  done
+  rm -f "$tmp/refused.gguf"
+else bad "mkfixture mixtral-8x7b-q4_k"; fi
 # qwen2 and gemma3 now run: these header-only fixtures get past the
 # architecture check (and stop at their missing tokenizer)
 for name in gemma-3-12b-q8_0 qwen2.5-7b-q4_k; do

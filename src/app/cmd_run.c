@@ -163,12 +163,26 @@ int cmd_run(int argc, char **argv) {
     run_out ro = {0};
     int n_prompt = 0;
     float *all = NULL;
+    FILE *logits_f = NULL, *ids_f = NULL;
     if (!a.tokens_s == !cfg.prompt) {
         fc_errf(&err, FC_EINPUT, "give the prompt with -p TEXT or --tokens \"ID ID ...\" (one of them)");
         goto fail;
     }
     if (a.tokens_s && (parse_ids(a.tokens_s, &prompt, &n_prompt) || n_prompt == 0)) {
         fc_errf(&err, FC_EINPUT, "--tokens: expected a list of token ids");
+        goto fail;
+    }
+    /* the output files first: a path that cannot be written fails before the load */
+    if (a.logits_out && !(logits_f = fopen(a.logits_out, "wb"))) {
+        fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(errno));
+        goto fail;
+    }
+    if (a.gen_logits_out && !(ro.logits = fopen(a.gen_logits_out, "wb"))) {
+        fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.gen_logits_out, strerror(errno));
+        goto fail;
+    }
+    if (a.ids_out && !(ids_f = fopen(a.ids_out, "w"))) {
+        fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(errno));
         goto fail;
     }
     session_opts so = {.exact = a.exact, .all_logits = a.logits_out != NULL, .progress = session_progress_stderr};
@@ -200,11 +214,11 @@ int cmd_run(int argc, char **argv) {
     if (a.logits_out) {
         /* a row per write: one write of a GiB (Gemma 3, 1024 positions) took a
          * VM's kernel 5.6-7 s here, the same GiB in 1 MiB pieces 0.4-2.6 s */
-        FILE *o = fopen(a.logits_out, "wb");
-        bool bad = !o;
+        bool bad = false;
         for (int i = 0; i < n_prompt && !bad; i++)
-            bad = fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, o) != (size_t)n_vocab;
-        if (o && fclose(o)) bad = true;
+            bad = fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, logits_f) != (size_t)n_vocab;
+        if (fclose(logits_f)) bad = true;
+        logits_f = NULL;
         if (bad) {
             fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(errno));
             goto fail;
@@ -212,12 +226,10 @@ int cmd_run(int argc, char **argv) {
     }
     /* The prompt is in the cache; session_generate samples, prints and
      * evaluates the rest (run_out collects the ids for --ids-out). */
-    ro = (run_out){.print_ids = a.tokens_s != NULL, .engine = s.engine, .n_vocab = n_vocab};
+    ro.print_ids = a.tokens_s != NULL;
+    ro.engine = s.engine;
+    ro.n_vocab = n_vocab;
     if (!(ro.ids = malloc(((size_t)n_predict + 1) * sizeof *ro.ids))) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
-    if (a.gen_logits_out && !(ro.logits = fopen(a.gen_logits_out, "wb"))) {
-        fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.gen_logits_out, strerror(errno));
-        goto fail;
-    }
     hist.ids = prompt;
     hist.n = hist.cap = n_prompt;
     prompt = NULL;
@@ -240,12 +252,12 @@ int cmd_run(int argc, char **argv) {
         ro.logits = NULL;
         if (bad) { fc_errf(&err, FC_EFAIL, "%s: cannot write logits", a.gen_logits_out); goto fail; }
     }
-    if (a.ids_out) {
-        FILE *o = fopen(a.ids_out, "w");
-        if (!o) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(errno)); goto fail; }
-        for (int i = 0; i < ro.n; i++) fprintf(o, "%d%c", ro.ids[i], i + 1 == ro.n ? '\n' : ' ');
-        if (ro.n == 0) fputc('\n', o);
-        if (fclose(o)) { fc_errf(&err, FC_EFAIL, "%s: cannot write", a.ids_out); goto fail; }
+    if (ids_f) {
+        for (int i = 0; i < ro.n; i++) fprintf(ids_f, "%d%c", ro.ids[i], i + 1 == ro.n ? '\n' : ' ');
+        if (ro.n == 0) fputc('\n', ids_f);
+        const int bad = fclose(ids_f) != 0;
+        ids_f = NULL;
+        if (bad) { fc_errf(&err, FC_EFAIL, "%s: cannot write", a.ids_out); goto fail; }
     }
     goto done;
 fail:
@@ -254,6 +266,8 @@ fail:
     rc = err.code == FC_EINPUT ? 2 : 1;
 done:
     if (ro.logits) fclose(ro.logits);
+    if (logits_f) fclose(logits_f);
+    if (ids_f) fclose(ids_f);
     free(ro.ids);
     free(hist.ids);
     free(all);
