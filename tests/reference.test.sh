@@ -66,4 +66,23 @@ for c in "${configs[@]}"; do
     *) echo "FAIL: $mode, kv $kv, attn $attn (compare.py exit $rc)"; fail=$((fail + 1)) ;;
   esac
 done
+# gguf_meta.py (compare.py's end-of-sequence id, kvquality.py's BOS) reads what
+# the gguf package reads: every scalar key of the model, same value (plain build only)
+case "$build" in *asan*) ;; *)
+  if out=$("$py" - "$model" 2>&1 <<'PY'
+import sys
+sys.path.insert(0, "tests/reference")
+import gguf
+from gguf_meta import scalars
+got = scalars(sys.argv[1])
+want = {k: f.contents() for k, f in gguf.GGUFReader(sys.argv[1]).fields.items()
+        if not k.startswith("GGUF.") and f.types[0] != gguf.GGUFValueType.ARRAY}
+bad = sorted(k for k in set(got) | set(want) if got.get(k) != want.get(k)
+             and not (isinstance(want.get(k), float) and abs(got.get(k, 0) - want[k]) <= 1e-6 * abs(want[k])))
+print(f"{len(want)} keys, differing: {bad}")
+sys.exit(1 if bad or not want else 0)
+PY
+  ); then echo "ok: gguf_meta.py = the gguf package on the model's scalar metadata ($out)"; pass=$((pass + 1))
+  else echo "FAIL: gguf_meta.py vs the gguf package: $out"; fail=$((fail + 1)); fi ;;
+esac
 finish
