@@ -12,13 +12,13 @@ if [ -z "${FITCHAT_MODEL:-}" ]; then
 fi
 export FITCHAT_BUILD=$build
 # Temporary files on a RAM disk where one has room: the suite writes GiBs of
-# logits (kvquality.test.sh alone 4.6 GiB), which a VM's disk takes 9 s per
-# GiB to absorb and tmpfs 0.4 s. One folder per run, removed at the end.
+# logits (kvquality.test.sh 3.6 GiB, 3 at once), which took dd 9 s per GiB
+# to this VM's disk and 0.4 s to tmpfs. One folder per run, removed at the end.
 shm_free=$(df -Pk /dev/shm 2>/dev/null | awk 'NR == 2 {print $4}')
 if [ -z "${FITCHAT_TEST_TMP_DISK:-}" ] && [ -w /dev/shm ] && [ "${shm_free:-0}" -ge $((8 * 1024 * 1024)) ] &&
-   TMPDIR=$(mktemp -d /dev/shm/fitchat-tests.XXXXXX 2>/dev/null); then
-  export TMPDIR
-  trap 'rm -rf "$TMPDIR"' EXIT
+   shm_dir=$(mktemp -d /dev/shm/fitchat-tests.XXXXXX 2>/dev/null); then
+  export TMPDIR=$shm_dir
+  trap 'rm -rf "$shm_dir"' EXIT
 fi
 export FITCHAT_TESTDATA=${FITCHAT_TESTDATA:-$(pwd)/tests/data/external}
 pass=0; fail=0; skip=0; broken=()
