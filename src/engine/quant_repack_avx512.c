@@ -174,8 +174,9 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
 /* IQ4_NL, IQ4_XS: the levels looked up from the packed nibbles (one vpshufb
  * per nibble register for all tokens); IQ4_XS's sub-block sums times the
  * rows' scales (vpmulld) */
-static inline __m256i iq4_lut(void) {
-    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
+static inline __m256i iq4_lut_u8(void) { /* the 16 levels + 128, as unsigned bytes for vpdpbusd */
+    return _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels)),
+                            _mm256_set1_epi8((char)0x80));
 }
 
 /* IQ4_NL: the levels + 128 (unsigned, 1..241) straight into vpdpbusd, and
@@ -197,7 +198,7 @@ static inline __attribute__((always_inline)) void tile_iq4_nlx8(const blk_iq4_nl
     (void)unused;
     __m256 facc[8];
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = _mm256_xor_si256(iq4_lut(), _mm256_set1_epi8((char)0x80));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut_u8();
     for (int64_t i = 0; i < n / FC_QK; i++, w++) {
         LEGACY_SETUP(NT);
         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_sub_epi32(s[t], nl_offset(a[t]));
@@ -241,7 +242,7 @@ static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xs
     (void)unused;
     __m256 facc[8];
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = _mm256_xor_si256(iq4_lut(), _mm256_set1_epi8((char)0x80));
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut_u8();
     for (int64_t i = 0; i < n / QK; i++, w++) {
         _Pragma("GCC unroll 8") for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
         const fc_block_q8k *a[8];
