@@ -479,12 +479,12 @@ static int repack_exact(int isa, quant_rtile_fn (*emu)(uint32_t)) {
             const quant_rtile_fn tile = emu ? emu(KT[ki].type) : rp->tile;
             CHECK_MSG(tile != NULL, "%s: no emulated AMX tile", ts->name);
             if (!tile) continue;
-            /* tdpbssd (AMX: Q8_0, IQ4) and the VNNI IQ4 tiles' levels + 128
-             * multiply a raw -128 activation as it is, the 4x4 Q8_0 and IQ4
+            /* tdpbssd (AMX: Q8_0, IQ4) and the VNNI Q8_0 and IQ4 tiles'
+             * codes + 128 multiply a raw -128 activation as it is, the 4x4 Q8_0 and IQ4
              * tiles as +128 * -w's sign (quant_repack_amx.c,
              * quant_repack_avx512.c): -127 there, as every quantizer writes */
             const bool amx = emu || isa == QUANT_ISA_AMX, iq4 = KT[ki].type == GGML_TYPE_IQ4_NL || KT[ki].type == GGML_TYPE_IQ4_XS,
-                       raw127 = (amx && (KT[ki].type == GGML_TYPE_Q8_0 || iq4)) || (isa == QUANT_ISA_AVX512 && iq4);
+                       raw127 = (amx || isa == QUANT_ISA_AVX512) && (KT[ki].type == GGML_TYPE_Q8_0 || iq4);
             tested++;
             for (size_t si = 0; si < sizeof sizes / sizeof sizes[0]; si++)
                 for (int kind = 0; kind < 5; kind++) {

@@ -23,6 +23,14 @@
 
 #define QK FC_QK_K
 
+/* acc + the unsigned bytes u times the 4 signed bytes at p in every lane:
+ * vpdpbusd with p as an embedded {1to8} broadcast (GCC keeps a separate
+ * vpbroadcastd for _mm256_dpbusd_epi32(acc, u, _mm256_set1_epi32(..))) */
+static inline __attribute__((always_inline)) __m256i dpbusd_b4(__m256i acc, __m256i u, const int8_t *p) {
+    __asm__("vpdpbusd %2%{1to8%}, %1, %0" : "+v"(acc) : "v"(u), "m"(*(const int32_t *)(const void *)p));
+    return acc;
+}
+
 /* ---- Q4_K, Q5_K ------------------------------------------------------------ */
 
 static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, const uint8_t *act, size_t act_stride,
@@ -49,7 +57,7 @@ static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, con
                     const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
                     const __m256i codes = k45_codes(q, qh + 32 * c, s, Q5);
                     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
-                        p[t] = _mm256_dpbusd_epi32(p[t], codes, bcast4(a[t]->qs + 32 * s + 4 * c));
+                        p[t] = dpbusd_b4(p[t], codes, a[t]->qs + 32 * s + 4 * c);
                 }
                 const __m256i sc = scales32(w->sc[s], 0);
                 _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
@@ -82,7 +90,7 @@ static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *
                     _Pragma("GCC unroll 4") for (int c = c0; c < c0 + 4; c++) {
                         const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 1024 * h + 256 * k + 32 * c));
                         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
-                            p[t] = _mm256_dpbusd_epi32(p[t], codes, bcast4(a[t]->qs + 128 * h + 32 * k + 4 * c));
+                            p[t] = dpbusd_b4(p[t], codes, a[t]->qs + 128 * h + 32 * k + 4 * c);
                     }
                     const __m256i sc = scales32(w->sc[8 * h + 2 * k + c0 / 4], 1);
                     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
@@ -115,7 +123,7 @@ static inline __attribute__((always_inline)) void tile_q5x8(const uint8_t *w, co
         LEGACY_SETUP(NT);
         _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
             const __m256i codes = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
-            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_dpbusd_epi32(s[t], codes, bcast4(a[t]->qs + 4 * c));
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = dpbusd_b4(s[t], codes, a[t]->qs + 4 * c);
         }
         const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
         const __m256 m = HAS_M ? _mm256_loadu_ps((const float *)(const void *)(w + 32)) : _mm256_mul_ps(d, _mm256_set1_ps(-16.0f));
@@ -139,8 +147,8 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
             const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w + qo + 32 * c));
             const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
             _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-                s[t] = _mm256_dpbusd_epi32(s[t], lo, bcast4(a[t]->qs + 4 * c));
-                s[t] = _mm256_dpbusd_epi32(s[t], hi, bcast4(a[t]->qs + 16 + 4 * c));
+                s[t] = dpbusd_b4(s[t], lo, a[t]->qs + 4 * c);
+                s[t] = dpbusd_b4(s[t], hi, a[t]->qs + 16 + 4 * c);
             }
         }
         const __m256 d = _mm256_loadu_ps((const float *)(const void *)w);
@@ -150,21 +158,36 @@ static inline __attribute__((always_inline)) void tile_q4x8(const uint8_t *w, co
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) _mm256_storeu_ps(out + (size_t)t * out_stride, facc[t]);
 }
 
-/* Q8_0: |w| times the activation with w's sign (as the AVX2 tiles: the same
- * products, vpdpbusd adds them without the int16 step) */
+/* 128 * (the sum of a block's 32 activation bytes) in every lane: one
+ * vpdpbusd of 0x80 with them, summed across the lanes. The tiles below that
+ * feed vpdpbusd codes + 128 (unsigned) take it back per token and block,
+ * so their S is the exact sum of code times activation (Q8_0, IQ4_NL) */
+static inline __attribute__((always_inline)) __m256i act_sum128(const fc_block_q8 *a) {
+    __m256i v = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80),
+                                    _mm256_loadu_si256((const __m256i *)(const void *)a->qs));
+    v = _mm256_add_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
+    v = _mm256_add_epi32(v, _mm256_shuffle_epi32(v, 0xB1));
+    return _mm256_add_epi32(v, _mm256_permute2x128_si256(v, v, 1));
+}
+
+/* Q8_0: the codes + 128 (w XOR 0x80, unsigned 0..255) straight into
+ * vpdpbusd, 128 * the activations' sum taken back: the AVX2 tiles' S (|w|
+ * times the activation with w's sign) for activations in [-127, 127]; a raw
+ * -128, which no quantizer writes, is multiplied as it is here (as
+ * tdpbssd does), as +128 * -w's sign there */
 static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *w, const uint8_t *act, size_t act_stride,
                                                               int64_t n, float *out, size_t out_stride, const int NT,
                                                               const int unused) {
     (void)unused;
     __m256 facc[8];
     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
+    const __m256i k80 = _mm256_set1_epi8((char)0x80);
     for (int64_t i = 0; i < n / FC_QK; i++, w++) {
         LEGACY_SETUP(NT);
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_sub_epi32(s[t], act_sum128(a[t]));
         _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
-            const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
-            const __m256i u = _mm256_sign_epi8(q, q);
-            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
-                s[t] = _mm256_dpbusd_epi32(s[t], u, _mm256_sign_epi8(bcast4(a[t]->qs + 4 * c), q));
+            const __m256i u = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c)), k80);
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = dpbusd_b4(s[t], u, a[t]->qs + 4 * c);
         }
         legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
     }
@@ -180,18 +203,8 @@ static inline __m256i iq4_lut_u8(void) { /* the 16 levels + 128, as unsigned byt
 }
 
 /* IQ4_NL: the levels + 128 (unsigned, 1..241) straight into vpdpbusd, and
- * 128 * (the block's activation sum) taken back per token (one vpdpbusd of
- * 0x80 with the 32 activation bytes, summed across the lanes): the same
- * exact integer S as the AVX2 tile's, for activations in [-127, 127] (as
- * IQ4_XS below) */
-static inline __attribute__((always_inline)) __m256i nl_offset(const fc_block_q8 *a) {
-    __m256i v = _mm256_dpbusd_epi32(_mm256_setzero_si256(), _mm256_set1_epi8((char)0x80),
-                                    _mm256_loadu_si256((const __m256i *)(const void *)a->qs));
-    v = _mm256_add_epi32(v, _mm256_shuffle_epi32(v, 0x4E));
-    v = _mm256_add_epi32(v, _mm256_shuffle_epi32(v, 0xB1));
-    return _mm256_add_epi32(v, _mm256_permute2x128_si256(v, v, 1));
-}
-
+ * 128 * the block's activation sum taken back (act_sum128): the AVX2
+ * tile's exact S for activations in [-127, 127], as Q8_0 and IQ4_XS */
 static inline __attribute__((always_inline)) void tile_iq4_nlx8(const blk_iq4_nlx8 *w, const uint8_t *act, size_t act_stride,
                                                                 int64_t n, float *out, size_t out_stride, const int NT,
                                                                 const int unused) {
@@ -201,14 +214,14 @@ static inline __attribute__((always_inline)) void tile_iq4_nlx8(const blk_iq4_nl
     const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut_u8();
     for (int64_t i = 0; i < n / FC_QK; i++, w++) {
         LEGACY_SETUP(NT);
-        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_sub_epi32(s[t], nl_offset(a[t]));
+        _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) s[t] = _mm256_sub_epi32(s[t], act_sum128(a[t]));
         _Pragma("GCC unroll 4") for (int c = 0; c < 4; c++) {
             const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 32 * c));
             const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
             const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
             _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-                s[t] = _mm256_dpbusd_epi32(s[t], lo, bcast4(a[t]->qs + 4 * c));
-                s[t] = _mm256_dpbusd_epi32(s[t], hi, bcast4(a[t]->qs + 16 + 4 * c));
+                s[t] = dpbusd_b4(s[t], lo, a[t]->qs + 4 * c);
+                s[t] = dpbusd_b4(s[t], hi, a[t]->qs + 16 + 4 * c);
             }
         }
         legacy_steps(facc, s, _mm256_loadu_ps(w->d), _mm256_setzero_ps(), a, NT, 0);
@@ -257,8 +270,8 @@ static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xs
                 const __m256i lo = _mm256_shuffle_epi8(lut, _mm256_and_si256(q, m4));
                 const __m256i hi = _mm256_shuffle_epi8(lut, _mm256_and_si256(_mm256_srli_epi16(q, 4), m4));
                 _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) {
-                    p[t] = _mm256_dpbusd_epi32(p[t], lo, bcast4(a[t]->qs + 32 * s + 4 * c));
-                    p[t] = _mm256_dpbusd_epi32(p[t], hi, bcast4(a[t]->qs + 32 * s + 16 + 4 * c));
+                    p[t] = dpbusd_b4(p[t], lo, a[t]->qs + 32 * s + 4 * c);
+                    p[t] = dpbusd_b4(p[t], hi, a[t]->qs + 32 * s + 16 + 4 * c);
                 }
             }
             const __m256i sc = scales32(w->sc[s], 1);
