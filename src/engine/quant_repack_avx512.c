@@ -33,6 +33,24 @@ static inline __attribute__((always_inline)) __m256i dpbusd_b4(__m256i acc, __m2
 
 /* ---- Q4_K, Q5_K ------------------------------------------------------------ */
 
+/* sub-blocks 2j and 2j + 1 of 8 rows x NT tokens into acc (tile_k45x8) */
+#define K45_J(j)                                                                                               \
+    do {                                                                                                       \
+        _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {                                                  \
+            const int s = 2 * (j) + h;                                                                         \
+            __m256i p[8];                                                                                      \
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();                \
+            _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {                                              \
+                const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * (j) + 32 * c)); \
+                const __m256i codes = k45_codes(q, qh + 32 * c, s, Q5);                                        \
+                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)                                           \
+                    p[t] = dpbusd_b4(p[t], codes, a[t]->qs + 32 * s + 4 * c);                                  \
+            }                                                                                                  \
+            const __m256i sc = scales32(w->sc[s], 0);                                                          \
+            _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc)); \
+        }                                                                                                      \
+    } while (0)
+
 static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, const uint8_t *act, size_t act_stride,
                                                              int64_t n, float *out, size_t out_stride, const int NT,
                                                              const int Q5) {
@@ -48,20 +66,12 @@ static inline __attribute__((always_inline)) void tile_k45x8(const void *wv, con
         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) a[t] = (const fc_block_q8k *)(const void *)(act + (size_t)t * act_stride) + i;
         __m256i acc[8];
         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
-        _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) {
-            _Pragma("GCC unroll 2") for (int h = 0; h < 2; h++) {
-                const int s = 2 * j + h;
-                __m256i p[8];
-                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
-                _Pragma("GCC unroll 8") for (int c = 0; c < 8; c++) {
-                    const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(w->qs + 256 * j + 32 * c));
-                    const __m256i codes = k45_codes(q, qh + 32 * c, s, Q5);
-                    _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++)
-                        p[t] = dpbusd_b4(p[t], codes, a[t]->qs + 32 * s + 4 * c);
-                }
-                const __m256i sc = scales32(w->sc[s], 0);
-                _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_add_epi32(acc[t], _mm256_mullo_epi32(p[t], sc));
-            }
+        /* Q4_K: the loop over j kept (measured on Zen 4: 1.07x the unrolled
+         * form in cache; Q5_K's unrolled form is 1.06x its loop) */
+        if (Q5) {
+            _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++) K45_J(j);
+        } else {
+            _Pragma("GCC unroll 1") for (int j = 0; j < 4; j++) K45_J(j);
         }
         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) facc[t] = k45x8_step(facc[t], acc[t], w, a[t]);
     }
