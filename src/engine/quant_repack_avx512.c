@@ -93,7 +93,7 @@ static inline __attribute__((always_inline)) void tile_q6_kx8(const blk_q6_kx8 *
         __m256i acc[8];
         _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) acc[t] = _mm256_setzero_si256();
         for (int h = 0; h < 2; h++) {
-            _Pragma("GCC unroll 4") for (int k = 0; k < 4; k++) {
+            _Pragma("GCC unroll 1") for (int k = 0; k < 4; k++) {
                 _Pragma("GCC unroll 2") for (int c0 = 0; c0 < 8; c0 += 4) {
                     __m256i p[8];
                     _Pragma("GCC unroll 8") for (int t = 0; t < NT; t++) p[t] = _mm256_setzero_si256();
