@@ -23,7 +23,8 @@
  * one exception no activation meets: the AVX2 Q8_0 and IQ4 tiles multiply
  * |w| by the activation with w's sign, which is -128 again for a raw -128
  * (no quantizer writes it: they round to [-127, 127]); tdpbssd, like the
- * VNNI Q8_0 and IQ4 tiles' codes + 128, multiplies the bytes as they are. Fewer than 16 tokens left: the VNNI tiles.
+ * VNNI Q8_0 and IQ4 tiles' codes + 128, multiplies the bytes as they are.
+ * Fewer than 16 tokens left: the VNNI tiles.
  *
  * Compiled a second time with FC_AMX_EMU (tests/lib/amx_emu_avx2.c, AVX2
  * only): the five tile instructions as C over one thread's eight emulated

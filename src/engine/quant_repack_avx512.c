@@ -13,9 +13,13 @@
  * row's integer sums per block are the same numbers, and the float steps
  * are the AVX2 tiles' in the same order: the results equal
  * quant_avx2_tile4_<type>'s bit for bit, which is the AVX-512 table's tile4
- * of these types (quant_avx512.c). IQ4_NL and IQ4_XS: the same exact integer
- * sums and float steps as the AVX2 tiles and the AVX-512 table's own IQ4
- * 4x4 tiles (quant_iq4_avx512.c), the levels + 128 here.
+ * of these types (quant_avx512.c). Q8_0, IQ4_NL and IQ4_XS: the same exact
+ * integer sums and float steps as the AVX2 tiles (and the AVX-512 table's
+ * own IQ4 4x4 tiles, quant_iq4_avx512.c), the codes or levels + 128 here,
+ * 128 x the activations' sum taken back.
+ *
+ * The activations enter vpdpbusd as its embedded {1to8} broadcast operand
+ * (dpbusd_b4): 4 bytes of one token in every lane, no separate broadcast.
  */
 #if defined(__x86_64__)
 
