@@ -395,6 +395,30 @@ static void test_vecmath_order(void) {
             }
         }
     }
+    /* the softmax's sum: per whole group of 8 from p0,
+     * (double)((w0 + w1) + (w2 + w3)) + (double)((w4 + w5) + (w6 + w7)),
+     * then the last 1-7 one by one, added in order to the earlier sum
+     * times the correction; 0-5 groups and every tail length */
+    for (int build = 0; build < 2; build++) {
+        if (vm_init(build == 1) != build) continue;
+        int bad = 0;
+        for (int p0 = 0; p0 < 3; p0++)
+            for (int p1 = p0 + 1; p1 <= p0 + 47; p1++) {
+                float s[64], m = 0.25f;
+                double l = 3.0;
+                unsigned r = 7u + (unsigned)(p0 * 64 + p1);
+                for (int p = 0; p < 64; p++) s[p] = 4 * frand(&r);
+                const float corr = vm_softmax_tile(s, p0, p1, &m, &l, true);
+                double sum = 0;
+                int p = p0;
+                for (; p + 8 <= p1; p += 8)
+                    sum += (double)((s[p] + s[p + 1]) + (s[p + 2] + s[p + 3])) + (double)((s[p + 4] + s[p + 5]) + (s[p + 6] + s[p + 7]));
+                for (; p < p1; p++) sum += s[p];
+                const double want = 3.0 * corr + sum;
+                if (memcmp(&want, &l, sizeof l)) bad++;
+            }
+        CHECK_MSG(bad == 0, "softmax (%s build): %d sums differ from the documented order", build ? "AVX2" : "portable", bad);
+    }
     vm_init(true);
     free(k); free(v);
 }

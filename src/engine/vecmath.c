@@ -13,6 +13,8 @@
  * round every operation alike. */
 typedef float v8f __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
 #define INLINE static inline __attribute__((always_inline))
 /* v8f-returning helpers are always inlined: no call ever passes one, so
  * GCC's note that the AVX calling convention differs does not apply */
@@ -160,6 +162,33 @@ INLINE void scores_body(const float *q, const float *k, int n_dim, int p0, int p
     }
 }
 
+/* ng (1-4) groups of 8 weights: s[i] = e^(s[i] - m_new), and for each
+ * group in order *sum += (double)((w0 + w1) + (w2 + w3)) +
+ * (double)((w4 + w5) + (w6 + w7)). The groups' float sums are computed as
+ * lanes of one vector (the same pairs, transposed; a missing group's lanes
+ * are zeros, unused): 6 shuffles and 3 adds for four groups where each
+ * group alone takes 7 extracts and 6 scalar adds. */
+INLINE void exp_groups(float *s, float m_new, int ng, double *sum) {
+    v8f w[4] = {{0}, {0}, {0}, {0}};
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++)
+        if (j < ng) {
+            const v8f z = ld8(s + 8 * j) - m_new;
+            w[j] = exp8(&z);
+            ST8(s + 8 * j, w[j]);
+        }
+    /* [a01 a23 b01 b23 a45 a67 b45 b67] of groups a, b (xy: wx + wy) */
+    const v8f P0 = SHUF2(w[0], w[1], 0, 2, 8, 10, 4, 6, 12, 14) + SHUF2(w[0], w[1], 1, 3, 9, 11, 5, 7, 13, 15);
+    const v8f P1 = SHUF2(w[2], w[3], 0, 2, 8, 10, 4, 6, 12, 14) + SHUF2(w[2], w[3], 1, 3, 9, 11, 5, 7, 13, 15);
+    /* [A0 A1 A2 A3 B0 B1 B2 B3]: A = 01 + 23, B = 45 + 67 of group j */
+    const v8f Q = SHUF2(P0, P1, 0, 2, 8, 10, 4, 6, 12, 14) + SHUF2(P0, P1, 1, 3, 9, 11, 5, 7, 13, 15);
+    v4f qa, qb;
+    memcpy(&qa, &Q, sizeof qa);
+    memcpy(&qb, (const float *)&Q + 4, sizeof qb);
+    const v4d t = __builtin_convertvector(qa, v4d) + __builtin_convertvector(qb, v4d);
+    _Pragma("GCC unroll 4") for (int j = 0; j < 4; j++)
+        if (j < ng) *sum += t[j];
+}
+
 INLINE float softmax_body(float *s, int p0, int p1, float *m, double *l, bool fast) {
     /* the maximum (NaN skipped as by s > tmax ? s : tmax): eight lanes, then
      * across them, then the tail; a max is the same whatever the order (a
@@ -178,14 +207,26 @@ INLINE float softmax_body(float *s, int p0, int p1, float *m, double *l, bool fa
     const float corr = m_old == -INFINITY ? 0.0f : fast ? exp1(m_old - m_new) : expf(m_old - m_new);
     double sum = 0;
     int p = p0;
-    if (fast)
-        for (; p + 8 <= p1; p += 8) {
-            const v8f z = ld8(s + p) - m_new, w = exp8(&z);
-            ST8(s + p, w);
-            sum += (double)((w[0] + w[1]) + (w[2] + w[3])) + (double)((w[4] + w[5]) + (w[6] + w[7]));
+    if (fast) {
+        for (; p + 32 <= p1; p += 32) exp_groups(s + p, m_new, 4, &sum);
+        if (p + 8 <= p1) {
+            exp_groups(s + p, m_new, (p1 - p) / 8, &sum);
+            p += (p1 - p) / 8 * 8;
         }
+    }
+    if (fast && p < p1) { /* the last 1-7: one e^x of their lanes (lane by lane the same floats), summed in order */
+        float buf[8] = {0};
+        for (int i = 0; i < p1 - p; i++) buf[i] = s[p + i];
+        v8f z = ld8(buf) - m_new;
+        z = exp8(&z);
+        ST8(buf, z);
+        for (int i = 0; p < p1; p++, i++) {
+            s[p] = buf[i];
+            sum += s[p];
+        }
+    }
     for (; p < p1; p++) {
-        s[p] = fast ? exp1(s[p] - m_new) : expf(s[p] - m_new);
+        s[p] = expf(s[p] - m_new);
         sum += s[p];
     }
     *l = *l * corr + sum;
@@ -232,8 +273,6 @@ INLINE void accum_v_body(float *out, float corr, const float *w, const float *v,
 }
 
 /* ---- RMS norm ------------------------------------------------------------------- */
-
-typedef double v4d __attribute__((vector_size(32)));
 
 /* fc_rmsnorm's arithmetic (ops.h): the squares summed in double in four
  * chains (chain k: the elements i = k mod 4, in order; here the lanes of one
