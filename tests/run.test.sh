@@ -52,6 +52,15 @@ if "$mk" mixtral-8x7b-q4_k "$tmp/refused.gguf" >/dev/null 2>&1; then
   done
   rm -f "$tmp/refused.gguf"
 else bad "mkfixture mixtral-8x7b-q4_k"; fi
+# a write that fails later (a full disk: /dev/full takes the open, refuses
+# the bytes): exit 1, one line with the path and the system's reason
+if [ -w /dev/full ]; then
+  for flag in --logits-out --gen-logits-out --ids-out; do
+    err=$("$bin" run -m "$m" -p hi -n 2 --greedy $flag /dev/full 2>&1 >/dev/null); rc=$?
+    [ $rc -eq 1 ] && [[ "$err" == *"/dev/full: cannot write"*"No space left on device"* ]] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ] &&
+      ok "$flag on a full disk: one line with the reason" || bad "$flag /dev/full: rc=$rc '$err'"
+  done
+else echo "skip /dev/full checks: no writable /dev/full"; skip=$((skip + 1)); fi
 # qwen2 and gemma3 now run: these header-only fixtures get past the
 # architecture check (and stop at their missing tokenizer)
 for name in gemma-3-12b-q8_0 qwen2.5-7b-q4_k; do

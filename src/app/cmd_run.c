@@ -103,13 +103,13 @@ typedef struct run_out {
     FILE *logits;          /* NULL: not asked */
     const fc_engine *engine;
     int n_vocab;
-    bool write_failed;
+    int write_errno;       /* the first failed write's errno, 0: none */
 } run_out;
 
 static void on_token(void *ctx, int32_t id) {
     run_out *o = ctx;
-    if (o->logits && fwrite(engine_logits(o->engine), sizeof(float), (size_t)o->n_vocab, o->logits) != (size_t)o->n_vocab)
-        o->write_failed = true;
+    if (o->logits && !o->write_errno && fwrite(engine_logits(o->engine), sizeof(float), (size_t)o->n_vocab, o->logits) != (size_t)o->n_vocab)
+        o->write_errno = errno ? errno : EIO;
     o->ids[o->n++] = id;
     if (o->print_ids) {
         printf(o->n > 1 ? " %d" : "%d", id);
@@ -214,13 +214,13 @@ int cmd_run(int argc, char **argv) {
     if (a.logits_out) {
         /* a row per write: one write of a GiB (Gemma 3, 1024 positions) took a
          * VM's kernel 5.6-7 s here, the same GiB in 1 MiB pieces 0.4-2.6 s */
-        bool bad = false;
+        int bad = 0; /* the first failure's errno */
         for (int i = 0; i < n_prompt && !bad; i++)
-            bad = fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, logits_f) != (size_t)n_vocab;
-        if (fclose(logits_f)) bad = true;
+            if (fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, logits_f) != (size_t)n_vocab) bad = errno ? errno : EIO;
+        if (fclose(logits_f) && !bad) bad = errno ? errno : EIO;
         logits_f = NULL;
         if (bad) {
-            fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(errno));
+            fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(bad));
             goto fail;
         }
     }
@@ -248,16 +248,19 @@ int cmd_run(int argc, char **argv) {
         if (!a.tokens_s) printf("\n");
     }
     if (ro.logits) {
-        const int bad = fclose(ro.logits) != 0 || ro.write_failed;
+        if (fclose(ro.logits) != 0 && !ro.write_errno) ro.write_errno = errno ? errno : EIO;
         ro.logits = NULL;
-        if (bad) { fc_errf(&err, FC_EFAIL, "%s: cannot write logits", a.gen_logits_out); goto fail; }
+        if (ro.write_errno) {
+            fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.gen_logits_out, strerror(ro.write_errno));
+            goto fail;
+        }
     }
     if (ids_f) {
         for (int i = 0; i < ro.n; i++) fprintf(ids_f, "%d%c", ro.ids[i], i + 1 == ro.n ? '\n' : ' ');
         if (ro.n == 0) fputc('\n', ids_f);
-        const int bad = fclose(ids_f) != 0;
+        const int bad = ferror(ids_f) ? (errno ? errno : EIO) : 0, closed = fclose(ids_f) == 0 ? 0 : (errno ? errno : EIO);
         ids_f = NULL;
-        if (bad) { fc_errf(&err, FC_EFAIL, "%s: cannot write", a.ids_out); goto fail; }
+        if (bad || closed) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(bad ? bad : closed)); goto fail; }
     }
     goto done;
 fail:
