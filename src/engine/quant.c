@@ -309,7 +309,11 @@ static const quant_repacker repackers[] = {REPACKERS(AVX2, avx2), REPACKERS(AVX5
  * SIGSEGV) or a difference leaves AMX off, with a line on stderr. Runs once,
  * from quant_init, before threads start. */
 static sigjmp_buf amx_jmp;
-static void amx_fault(int sig) { siglongjmp(amx_jmp, sig); }
+static volatile sig_atomic_t amx_sig;
+static void amx_fault(int sig) {
+    amx_sig = sig;
+    siglongjmp(amx_jmp, 1);
+}
 
 /* The first type whose AMX tile differs from the AVX2 one, -1 if none. */
 static int amx_check_types(quant_rtile_fn (*tile_of)(uint32_t), uint8_t *rows, uint8_t *packed, uint8_t *acts, float *x,
@@ -356,8 +360,10 @@ bool quant_amx_selftest(quant_rtile_fn (*tile_of)(uint32_t type)) {
         sigaction(SIGILL, &sa, &old_ill);
         sigaction(SIGSEGV, &sa, &old_segv);
         volatile int bad_type = -1;
-        const int sig = sigsetjmp(amx_jmp, 1);
-        if (sig == 0) bad_type = amx_check_types(tile_of, rows, packed, acts, x, want, want + TOK * 8, N, TOK);
+        amx_sig = 0;
+        if (sigsetjmp(amx_jmp, 1) == 0) /* (C11 7.13.1.1: the whole controlling expression) */
+            bad_type = amx_check_types(tile_of, rows, packed, acts, x, want, want + TOK * 8, N, TOK);
+        const int sig = amx_sig;
         sigaction(SIGILL, &old_ill, NULL);
         sigaction(SIGSEGV, &old_segv, NULL);
         if (sig)

@@ -48,7 +48,7 @@ typedef struct {
     uint8_t qs[2048];      /* [h 0..1][k 0..3][c 0..7][r 0..7][4]: row r's codes (value + 32, 0..63) of
                             * elements 128h + 32k + 4c .. + 3 */
 } blk_q6_kx8;
-_Static_assert(sizeof(blk_q6_kx8) == 2464, "blk_q6_kx8 is 1952 bytes");
+_Static_assert(sizeof(blk_q6_kx8) == 2464, "blk_q6_kx8 is 2464 bytes");
 
 typedef struct {
     float d[8];            /* the rows' f16 scales as floats */

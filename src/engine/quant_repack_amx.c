@@ -48,8 +48,20 @@ enum { NT = 16 }; /* tokens per tile product: A's and C's rows */
  *   2 C  16 x 32  int32 sums, 16 tokens x 8 rows  7 A2 16 x 32 (a second A)
  *   3 A16 16 x 16 activations, 16 values
  *   4 B4  4 x 32  codes: 16 values of 8 rows */
-static const uint8_t tile_rows[8] = {16, 8, 16, 16, 4, 8, 16, 16};
-static const uint16_t tile_colsb[8] = {32, 32, 32, 16, 32, 32, 32, 32};
+/* As ldtilecfg reads it (64 bytes: palette 1 at byte 0; tile i's bytes per
+ * row as a little-endian uint16 at 16 + 2i, its rows at 48 + i; the rest
+ * 0). A constant, not stores into a stack buffer: GCC 12's _tile_loadconfig
+ * declares a read of 8 bytes only (amxtileintrin.h: "m" (*(const void
+ * **)cfg)), so the stores of the shapes were deleted as dead and every tile
+ * was configured 0 x 0 (found in review; the emulation, a C function, kept
+ * them). The emulation reads this same table. */
+#define SHAPE(i, rows, colsb) [16 + 2 * (i)] = (colsb), [48 + (i)] = (rows)
+static const uint8_t amx_cfg[64] __attribute__((aligned(64))) = {
+    [0] = 1,
+    SHAPE(0, 16, 32), SHAPE(1, 8, 32), SHAPE(2, 16, 32), SHAPE(3, 16, 16),
+    SHAPE(4, 4, 32), SHAPE(5, 8, 32), SHAPE(6, 16, 32), SHAPE(7, 16, 32),
+};
+#undef SHAPE
 
 #ifdef FC_AMX_EMU
 /* ---- the emulation: Intel's pseudo-code for the instructions used -------- */
@@ -58,7 +70,11 @@ typedef struct {
     uint8_t b[16][64];
 } emu_tile;
 static _Thread_local emu_tile emu_tmm[8];
-static void emu_config(const uint8_t cfg[64]) {
+/* noipa: GCC 12.2 at -O2, given the constant table, made an IPA-CP clone of
+ * this function and then called it nowhere, so the emulated tiles kept
+ * their zero shapes (seen in the object code; -fno-ipa-cp also keeps the
+ * calls). The real build's ldtilecfg is a volatile asm. */
+__attribute__((noipa)) static void emu_config(const uint8_t cfg[64]) {
     for (int i = 0; i < 8; i++) {
         emu_tmm[i].colsb = cfg[16 + 2 * i] | cfg[17 + 2 * i] << 8;
         emu_tmm[i].rows = cfg[48 + i];
@@ -99,8 +115,16 @@ static void emu_dp(int c, int a, int b, int BSIGNED) {
 #define AMX_NAME(t) quant_amxemu_tile_##t##x8
 #define VNNI_NAME(t) quant_avx2_tile_##t##x8 /* the same bits */
 #else
-#define TILE_CONFIG(cfg) _tile_loadconfig(cfg)
-#define TILE_LOAD(t, p, s) _tile_loadd(t, p, (long)(s))
+/* ldtilecfg reading all 64 bytes (the intrinsic declares 8, above) */
+#define TILE_CONFIG(cfg) __asm__ volatile("ldtilecfg %0" : : "m"(*(const uint8_t(*)[64])(const void *)(cfg)))
+/* GCC's _tile_loadd names no memory operand and no "memory" clobber: the
+ * barrier makes the stores into bbuf land before the load reads them, on
+ * any compiler or optimisation level */
+#define TILE_LOAD(t, p, s)                  \
+    do {                                    \
+        __asm__ volatile("" : : : "memory"); \
+        _tile_loadd(t, p, (long)(s));       \
+    } while (0)
 #define TILE_STORE(t, p, s) _tile_stored(t, p, (long)(s))
 #define TILE_ZERO(t) _tile_zero(t)
 #define TILE_DPBSUD(c, a, b) _tile_dpbsud(c, a, b)
@@ -111,17 +135,7 @@ static void emu_dp(int c, int a, int b, int BSIGNED) {
 
 /* Loads the configuration above (palette 1). Per call of a tile: cheap
  * against its blocks, and nothing else in the process configures tiles. */
-static void amx_config(void) {
-    uint8_t cfg[64] __attribute__((aligned(64)));
-    memset(cfg, 0, sizeof cfg);
-    cfg[0] = 1;
-    for (int i = 0; i < 8; i++) {
-        cfg[16 + 2 * i] = (uint8_t)(tile_colsb[i] & 0xFF);
-        cfg[17 + 2 * i] = (uint8_t)(tile_colsb[i] >> 8);
-        cfg[48 + i] = tile_rows[i];
-    }
-    TILE_CONFIG(cfg);
-}
+static void amx_config(void) { TILE_CONFIG(amx_cfg); }
 
 /* C := A x B (tile numbers), stored as 16 rows of 8 int32 at cbuf */
 #define AMX_PRODUCT(C, A, B, BSIGNED, cbuf)              \
