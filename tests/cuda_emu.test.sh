@@ -53,6 +53,37 @@ else
   echo "skip [cuda-emu] batch invariance on the CUDA stage: needs $emu/tests/test_engine and the default model (make models)"; skip=$((skip + 1))
 fi
 
+# NVML numbers GPUs in PCI order, CUDA fastest first and only those
+# CUDA_VISIBLE_DEVICES leaves: the plan's GPUs map to CUDA devices by UUID.
+# A scripted NVML (tests/so/fake_nvml.so of the suite's build) lists a GPU
+# CUDA cannot see, then the emulated device under its UUID: the inventory
+# keeps the second (NVML's GPU 1) and says why the first left, and a run
+# with every layer on it reaches CUDA device 0 (by index it would ask for 1).
+so=${1:-build}/tests/so/fake_nvml.so
+if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ] && [ -r "$tok_model" ]; then
+  map_tmp=$(mktemp -d)
+  printf '%s\n' "device Hidden GPU|GPU-00000000-0000-0000-0000-000000000000|8589934592|0|8589934592" \
+    "device Emulated GPU|GPU-66697463-6861-742d-6375-64612d656d75|2147483648|0|2147483648" >"$map_tmp/nvml.txt"
+  gpu_out=$(env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/nvml.txt" "$emu/fitchat" gpu 2>&1)
+  if grep -qE '^  1 +Emulated GPU' <<<"$gpu_out" && ! grep -q 'Hidden GPU' <<<"$gpu_out" &&
+     grep -q 'NVML GPU 0 not visible to CUDA' <<<"$gpu_out"; then
+    echo "ok   [cuda-emu] NVML's GPUs mapped to CUDA's by UUID: the one CUDA cannot see left out, said in the path"; pass=$((pass + 1))
+  else
+    echo "FAIL [cuda-emu] NVML to CUDA by UUID: $gpu_out"; fail=$((fail + 1))
+  fi
+  if "$emu/tests/tools/gen_llama_1b" -s tiny "$tok_model" "$map_tmp/tiny.gguf" >/dev/null 2>&1 &&
+     env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/nvml.txt" "$emu/fitchat" run -m "$map_tmp/tiny.gguf" \
+       --tokens "1 2 3" -n 1 --greedy -ngl 99 --mem >/dev/null 2>"$map_tmp/err" &&
+     grep -q 'GPU 1 (Emulated GPU' "$map_tmp/err"; then
+    echo "ok   [cuda-emu] a run on NVML's GPU 1 reaches the CUDA device with its UUID (ordinal 0)"; pass=$((pass + 1))
+  else
+    echo "FAIL [cuda-emu] run on NVML's GPU 1: $(tail -n 3 "$map_tmp/err")"; fail=$((fail + 1))
+  fi
+  rm -rf "$map_tmp"
+else
+  echo "skip [cuda-emu] NVML to CUDA by UUID: needs $so, gen_llama_1b and the default model"; skip=$((skip + 2))
+fi
+
 # Every architecture the engine runs, as the tiny random-weight models of
 # tests/archs.test.sh (qwen2 biases, qwen3 Q/K norms, phi3, gemma3 post-norms,
 # GeGLU, two RoPE bases and a sliding window of 5 whose ring wraps, llama3

@@ -161,6 +161,15 @@ static void test_nvml_fake(void) {
         CHECK_EQ_INT(inv.n, 0);
         CHECK_MSG(strstr(inv.reason, cases[i].want), "case %zu: %s", i, inv.reason);
     }
+    /* one GPU this process may not query (NVML_ERROR_NO_PERMISSION, 4):
+     * that one is left out, the others stay, with their own indices */
+    setenv("FAKE_NVML_SCRIPT", script("perm.txt", "handle_rc 0 4\ndevice A|GPU-a|100|0|100\ndevice B|GPU-b|200|0|200\n"), 1);
+    CHECK(gpu_query(&inv, &e) == 0);
+    CHECK_EQ_INT(inv.n, 1);
+    CHECK_STR(inv.dev[0].name, "B");
+    CHECK_EQ_INT(inv.dev[0].index, 1);
+    CHECK_EQ_INT(inv.dev[0].ordinal, 1);
+    CHECK_MSG(strstr(inv.path, "GPU 0: NVML query failed: NVML_ERROR_NO_PERMISSION (4), left out"), "%s", inv.path);
     clear_env();
 }
 

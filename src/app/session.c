@@ -151,8 +151,50 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
     pp->repack_auto = cfg->repack == FC_REPACK_AUTO;
 }
 
+/* NVML numbers the GPUs in PCI order and sees them all; CUDA numbers
+ * them fastest first and sees only what CUDA_VISIBLE_DEVICES leaves. Where
+ * this binary can ask CUDA, each NVML device gets the ordinal of the CUDA
+ * device with its UUID, and the ones CUDA cannot see leave the inventory
+ * (said in its path), so the plan spends only memory the engine can reach.
+ * If CUDA has devices but none carries an NVML UUID (a MIG instance has its
+ * own), the index order stays. */
+static void map_nvml_to_cuda(gpu_inventory *inv) {
+    if (inv->source != GPU_SRC_NVML || !backend_cuda.device_of_uuid || !backend_cuda.built()) return;
+    int ord[GPU_MAX_DEVICES], matched = 0;
+    for (int i = 0; i < inv->n; i++) {
+        ord[i] = inv->dev[i].uuid[0] ? backend_cuda.device_of_uuid(inv->dev[i].uuid) : -1;
+        if (ord[i] == -2) return; /* no CUDA devices to ask (no driver): the index order */
+        matched += ord[i] >= 0;
+    }
+    if (!matched) {
+        char why[160] = "";
+        if (backend_cuda.device_count(why, sizeof why) > 0) return; /* MIG, or UUIDs CUDA spells otherwise */
+    }
+    char hidden[256] = "";
+    int n = 0;
+    size_t hl = 0;
+    for (int i = 0; i < inv->n; i++) {
+        if (ord[i] >= 0) {
+            inv->dev[n] = inv->dev[i];
+            inv->dev[n++].ordinal = ord[i];
+        } else if (hl < sizeof hidden)
+            hl += (size_t)snprintf(hidden + hl, sizeof hidden - hl, "%s%d", hl ? ", " : "", inv->dev[i].index);
+    }
+    if (n == inv->n) return;
+    const char *cvd = getenv("CUDA_VISIBLE_DEVICES");
+    char note[400];
+    snprintf(note, sizeof note, "; NVML GPU %s not visible to CUDA%s%s%s", hidden, cvd ? " (CUDA_VISIBLE_DEVICES=" : "", cvd ? cvd : "",
+             cvd ? ")" : "");
+    const size_t pl = strlen(inv->path);
+    snprintf(inv->path + pl, sizeof inv->path - pl, "%s", note);
+    inv->n = n;
+    if (!n) snprintf(inv->reason, sizeof inv->reason, "NVML lists %s, none visible to CUDA%s%s%s", hidden,
+                     cvd ? " (CUDA_VISIBLE_DEVICES=" : "", cvd ? cvd : "", cvd ? ")" : "");
+}
+
 int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err) {
     if (gpu_inventory_get((const char *const *)cfg->gpu_specs, cfg->n_gpu_specs, inv, err)) return -1;
+    map_nvml_to_cuda(inv);
     return cfg->ram_spec ? host_memory_query(cfg->ram_spec, inv, err) : 0;
 }
 
@@ -168,12 +210,12 @@ static int engine_devices(const fc_session *s, fc_engine_params *ep, fc_err *err
         const plan_device *pd = &s->plan.dev[i];
         const gpu_device *g = &s->inv.dev[pd->gpu];
         fc_engine_device *v = &ep->dev[ep->n_dev++];
-        *v = (fc_engine_device){.kind = pd->kind, .ordinal = g->index, .first_layer = pd->first_layer,
+        *v = (fc_engine_device){.kind = pd->kind, .ordinal = g->ordinal, .first_layer = pd->first_layer,
                                 .n_layers = pd->n_layers, .head = pd->head, .cap = g->emulated ? g->total : 0};
         snprintf(v->name, sizeof v->name, "%s%s", g->name, !g->emulated && backend_cuda.host_emulator() ? " (CUDA host emulator)" : "");
         if (g->emulated || (!pd->n_layers && !pd->head)) continue;
         if (n_cuda < 0) n_cuda = backend_cuda.device_count(why, sizeof why);
-        if (g->index >= n_cuda)
+        if (g->ordinal < 0 || g->ordinal >= n_cuda)
             return fc_errf(err, FC_EINPUT,
                            "GPU %d \"%s\" (from %s) has no CUDA device behind it (%s): plan with it using `fitchat "
                            "plan`, emulate it with --gpu sim:SIZE, or set LAYERS to 0",

@@ -50,6 +50,22 @@ static void uuid_string(const cudaUUID_t *u, char *out, size_t cap) {
              b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
 }
 
+int cuda_device_of_uuid(const char *uuid) {
+    const int n = cuda_device_count(NULL, 0);
+    if (n <= 0) return -2;
+    for (int i = 0; i < n; i++) {
+        cudaDeviceProp prop;
+        if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) {
+            cudaGetLastError();
+            continue;
+        }
+        char u[64];
+        uuid_string(&prop.uuid, u, sizeof u);
+        if (!strcmp(u, uuid)) return i;
+    }
+    return -1;
+}
+
 /* Free bytes before this process has a context on the device: NVML's view
  * of the device with the same UUID (NVML needs no context). 0 if unknown. */
 static uint64_t free_before_context(int ordinal) {

@@ -422,5 +422,5 @@ static int cuda_stage_eval(fc_stage *st, float *x, const fc_ubatch *ub, float *l
 
 extern "C" const fc_backend backend_cuda = {
     "cuda", MEM_DEV_GPU, &cuda_devmem_ops, cuda_device_init, cuda_stage_new, cuda_stage_eval, cuda_stage_free,
-    cuda_device_count, cuda_built, cuda_emulated,
+    cuda_device_count, cuda_device_of_uuid, cuda_built, cuda_emulated,
 };

@@ -14,6 +14,11 @@ int cuda_device_count(char *why, size_t cap) {
     return 0;
 }
 
+int cuda_device_of_uuid(const char *uuid) {
+    (void)uuid;
+    return -2;
+}
+
 int cuda_device_init(int ordinal, uint64_t *context_bytes, fc_err *err) {
     (void)ordinal;
     if (context_bytes) *context_bytes = 0;
@@ -39,7 +44,7 @@ static int none_eval(fc_stage *s, float *x, const fc_ubatch *ub, float *logits, 
 const fc_backend backend_cuda = {
     .name = "cuda", .kind = MEM_DEV_GPU, .mem = &cuda_devmem_ops, .device_init = cuda_device_init,
     .stage_new = none_stage_new, .eval = none_eval, .stage_free = none_stage_free,
-    .device_count = cuda_device_count, .built = cuda_built, .host_emulator = cuda_emulated,
+    .device_count = cuda_device_count, .device_of_uuid = cuda_device_of_uuid, .built = cuda_built, .host_emulator = cuda_emulated,
 };
 
 int cuda_test_matmul(uint32_t type, const void *w, int64_t n_in, int64_t n_out, const float *x, int n_tok, float *y, fc_err *err) {

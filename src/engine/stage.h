@@ -137,6 +137,8 @@ struct fc_backend {
     void (*stage_free)(fc_stage *s); /* host state only; NULL accepted */
     /* Devices of this kind (0 with a reason: "built without CUDA", ...). */
     int (*device_count)(char *why, size_t cap);
+    /* The device ordinal of an NVML UUID (cuda_device_of_uuid); NULL: none */
+    int (*device_of_uuid)(const char *uuid);
     bool (*built)(void);         /* this binary has the backend (CUDA: make CUDA=1) */
     bool (*host_emulator)(void); /* the devices are the CUDA host emulator (tests) */
 };

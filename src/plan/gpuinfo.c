@@ -51,7 +51,7 @@ int gpu_override_parse(const char *spec, gpu_inventory *inv, fc_err *err) {
     snprintf(buf, sizeof buf, "%s", spec);
     char *s = trim(buf);
     gpu_device g = {0};
-    g.index = inv->n;
+    g.index = g.ordinal = inv->n;
     bool have_total = false, have_free = false;
     if (!*s) return fc_errf(err, FC_EINPUT, "--gpu '': empty GPU spec: allowed SIZE, sim:SIZE or name=..,total=..,used=..");
     if (!strncmp(s, "sim:", 4)) {
@@ -186,13 +186,15 @@ static int try_nvml(gpu_inventory *inv, char *why, size_t why_cap) {
             nvml_device dev = NULL;
             nvml_memory mem = {0};
             if ((rc = by_index(i, &dev)) || (rc = get_mem(dev, &mem))) {
-                snprintf(why, why_cap, "GPU %u: NVML query failed: %s (%d)", i, nvml_code_name(rc), rc);
-                inv->n = 0;
-                break;
+                /* that GPU only (NVML counts devices this process may not
+                 * query, NVML_ERROR_NO_PERMISSION): the first such failure
+                 * is the reason if none answers, else noted in the path */
+                if (!why[0]) snprintf(why, why_cap, "GPU %u: NVML query failed: %s (%d)", i, nvml_code_name(rc), rc);
+                continue;
             }
             gpu_device *g = &inv->dev[inv->n++];
             memset(g, 0, sizeof *g);
-            g->index = (int)i;
+            g->index = g->ordinal = (int)i;
             if (!get_name || get_name(dev, g->name, sizeof g->name)) snprintf(g->name, sizeof g->name, "GPU %u", i);
             if (!get_uuid || get_uuid(dev, g->uuid, sizeof g->uuid)) g->uuid[0] = '\0';
             g->name[sizeof g->name - 1] = g->uuid[sizeof g->uuid - 1] = '\0';
@@ -256,7 +258,7 @@ static int try_cudart(gpu_inventory *inv, char *why, size_t why_cap) {
             }
             gpu_device *g = &inv->dev[inv->n++];
             memset(g, 0, sizeof *g);
-            g->index = i;
+            g->index = g->ordinal = i;
             snprintf(g->name, sizeof g->name, "CUDA device %d", i);
             g->total = tot;
             g->free = fr <= tot ? fr : tot;
@@ -276,7 +278,8 @@ int gpu_query(gpu_inventory *inv, fc_err *err) {
     memset(inv, 0, sizeof *inv);
     char why_nvml[300] = "", why_cuda[300] = "";
     if (try_nvml(inv, why_nvml, sizeof why_nvml)) {
-        snprintf(inv->path, sizeof inv->path, "NVML (%s)", inv->library);
+        if (why_nvml[0]) snprintf(inv->path, sizeof inv->path, "NVML (%s); %s, left out", inv->library, why_nvml);
+        else snprintf(inv->path, sizeof inv->path, "NVML (%s)", inv->library);
         return 0;
     }
     memset(inv->dev, 0, sizeof inv->dev);

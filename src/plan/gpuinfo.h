@@ -33,6 +33,9 @@ enum gpu_source { GPU_SRC_NONE = 0, GPU_SRC_OVERRIDE, GPU_SRC_NVML, GPU_SRC_CUDA
 
 typedef struct gpu_device {
     int index;          /* device index as the driver numbers it (override: position) */
+    int ordinal;        /* the CUDA device that runs it: index, until session_inventory maps
+                         * NVML's devices to CUDA's by UUID (NVML counts in PCI order; CUDA
+                         * fastest first, and only what CUDA_VISIBLE_DEVICES leaves) */
     char name[96];
     char uuid[96];      /* "" when unknown */
     uint64_t total;     /* bytes */

@@ -5,6 +5,7 @@
  *   init RC          return code of nvmlInit_v2 (default 0; 18 = driver/library mismatch)
  *   count_rc RC      return code of nvmlDeviceGetCount_v2
  *   mem_rc RC        return code of nvmlDeviceGetMemoryInfo
+ *   handle_rc I RC   return code of nvmlDeviceGetHandleByIndex_v2 for device I only
  *   driver VERSION   nvmlSystemGetDriverVersion
  *   device NAME|UUID|TOTAL|USED|FREE   one line per GPU (bytes)
  *
@@ -17,7 +18,7 @@
 
 #define MAXD 8
 static struct { char name[96], uuid[96]; unsigned long long total, used, free; } dev[MAXD];
-static int n_dev, init_rc, count_rc, mem_rc;
+static int n_dev, init_rc, count_rc, mem_rc, handle_i = -1, handle_rc;
 static char driver[80] = "550.54.15";
 
 static void logline(const char *s) {
@@ -27,7 +28,7 @@ static void logline(const char *s) {
 }
 
 static void load(void) {
-    n_dev = 0; init_rc = count_rc = mem_rc = 0;
+    n_dev = 0; init_rc = count_rc = mem_rc = handle_rc = 0; handle_i = -1;
     const char *p = getenv("FAKE_NVML_SCRIPT");
     FILE *f = p ? fopen(p, "r") : NULL;
     if (!f) return;
@@ -37,6 +38,7 @@ static void load(void) {
         if (!strncmp(line, "init ", 5)) init_rc = atoi(line + 5);
         else if (!strncmp(line, "count_rc ", 9)) count_rc = atoi(line + 9);
         else if (!strncmp(line, "mem_rc ", 7)) mem_rc = atoi(line + 7);
+        else if (!strncmp(line, "handle_rc ", 10)) sscanf(line + 10, "%d %d", &handle_i, &handle_rc);
         else if (!strncmp(line, "driver ", 7)) snprintf(driver, sizeof driver, "%s", line + 7);
         else if (!strncmp(line, "device ", 7) && n_dev < MAXD) {
             char *s = line + 7, *fld[5] = {0};
@@ -60,6 +62,7 @@ int nvmlShutdown(void) { logline("shutdown"); return 0; }
 int nvmlDeviceGetCount_v2(unsigned *n) { if (count_rc) return count_rc; *n = (unsigned)n_dev; return 0; }
 int nvmlDeviceGetHandleByIndex_v2(unsigned i, void **h) {
     if (i >= (unsigned)n_dev) return 2;
+    if ((int)i == handle_i) return handle_rc;
     *h = &dev[i];
     return 0;
 }
