@@ -30,7 +30,13 @@ int cuda_device_count(char *why, size_t cap) {
     if (rc != cudaSuccess) {
         cudaGetLastError(); /* clear the sticky-free error state */
         if (why && cap) {
-            if (rc == cudaErrorInsufficientDriver)
+            int drv = 0;
+            if (rc == cudaErrorInsufficientDriver && cudaDriverGetVersion(&drv) == cudaSuccess && drv > 0)
+                /* a driver older than the toolkit this binary was built with (CUDA 13 needs R580+) */
+                snprintf(why, cap, "the NVIDIA driver supports CUDA %d.%d, this build's runtime needs %d.%d: update the "
+                         "driver, or build with an older CUDA toolkit", drv / 1000, drv % 1000 / 10, CUDART_VERSION / 1000,
+                         CUDART_VERSION % 1000 / 10);
+            else if (rc == cudaErrorInsufficientDriver)
                 snprintf(why, cap, "no CUDA driver (%s)", cudaGetErrorString(rc));
             else if (rc == cudaErrorNoDevice)
                 snprintf(why, cap, "no device");

@@ -223,6 +223,15 @@ static fc_stage *cuda_stage_new(const fc_stage_desc *sd, fc_devmem *m, fc_err *e
                 goto fail;
             }
         }
+        /* The uploads (cudaMemcpy: the legacy stream, and from pageable
+         * memory it may return before the DMA lands) done before the first
+         * kernel on s->st, a non-blocking stream that does not wait for the
+         * legacy one (found in review; the emulator copies synchronously) */
+        if (cudaDeviceSynchronize() != cudaSuccess) {
+            const cudaError_t rc = cudaGetLastError();
+            fc_errf(err, FC_EFAIL, "CUDA: device %d: finishing the uploads: %s", ordinal, cudaGetErrorString(rc));
+            goto fail;
+        }
     }
     return &s->base;
 fail:

@@ -477,6 +477,10 @@ cudaError_t cudaStreamSynchronize(cudaStream_t st) {
     return last_error == cudaErrorLaunchFailure ? cudaErrorLaunchFailure : cudaSuccess;
 }
 cudaError_t cudaDeviceSynchronize(void) { return cudaStreamSynchronize(nullptr); }
+cudaError_t cudaDriverGetVersion(int *v) {
+    *v = CUDART_VERSION;
+    return cudaSuccess;
+}
 
 cudaError_t cudaGetLastError(void) {
     std::lock_guard<std::mutex> g(mem_mu);
