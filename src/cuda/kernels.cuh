@@ -19,7 +19,8 @@ bool mm_type_supported(uint32_t type);
 
 /* y[t * y_stride + r] (=, or += when accumulate) dot(row r of w, x[t * x_stride ..]) + bias[r]
  * for r < n_out, t < n_tok. w: n_out rows of n_in elements of type, row_bytes apart (rows
- * may be a view into a larger tensor; the kernels read no byte outside the n_out rows).
+ * may be a view into a larger tensor; the kernels read nothing past the n_out rows, and
+ * before them at most the 15 bytes down to a 16-byte boundary, inside the allocation).
  * n_tok == 1: the decode kernel (matvec.cu); more: the tiled kernel (matmul.cu).
  * n_in must be a multiple of 8 and of the type's block; x_stride a multiple of 4. */
 int mm_launch(cudaStream_t st, uint32_t type, const void *w, int64_t n_in, int64_t n_out, size_t row_bytes,

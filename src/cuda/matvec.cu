@@ -16,7 +16,10 @@
  * - Lane sums are reduced with warp shuffles, the warps' with shared memory;
  *   bias and the residual accumulate happen in the epilogue.
  * The last 16-byte word of a tensor may reach past its end: words that would
- * are read byte by byte up to w_end, so no byte outside the rows is touched.
+ * are read byte by byte up to w_end, so nothing past the rows is touched.
+ * The first word starts at the 16-byte boundary at or before the rows, up
+ * to 15 bytes earlier, inside the same allocation: cudaMalloc aligns each
+ * to 256 bytes, and a view into a larger tensor has that tensor before it.
  */
 #include "blocks.cuh"
 #include "c_api.cuh"
