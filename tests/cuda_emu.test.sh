@@ -79,9 +79,16 @@ if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ]
   else
     echo "FAIL [cuda-emu] run on NVML's GPU 1: $(tail -n 3 "$map_tmp/err")"; fail=$((fail + 1))
   fi
+  # CUDA_VISIBLE_DEVICES= (empty: no device for CUDA) while NVML lists them: plan for the CPU
+  gpu_out=$(env -u FITCHAT_GPU CUDA_VISIBLE_DEVICES= FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/nvml.txt" "$emu/fitchat" gpu 2>&1)
+  if grep -q 'no GPU: NVML lists GPU 0, 1, none visible to CUDA (CUDA_VISIBLE_DEVICES=)' <<<"$gpu_out"; then
+    echo "ok   [cuda-emu] CUDA_VISIBLE_DEVICES= hides NVML's GPUs: no GPU, the reason named"; pass=$((pass + 1))
+  else
+    echo "FAIL [cuda-emu] CUDA_VISIBLE_DEVICES= with NVML's GPUs: $gpu_out"; fail=$((fail + 1))
+  fi
   rm -rf "$map_tmp"
 else
-  echo "skip [cuda-emu] NVML to CUDA by UUID: needs $so, gen_llama_1b and the default model"; skip=$((skip + 2))
+  echo "skip [cuda-emu] NVML to CUDA by UUID: needs $so, gen_llama_1b and the default model"; skip=$((skip + 3))
 fi
 
 # Every architecture the engine runs, as the tiny random-weight models of

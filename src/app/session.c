@@ -163,7 +163,7 @@ static void map_nvml_to_cuda(gpu_inventory *inv) {
     int ord[GPU_MAX_DEVICES], matched = 0;
     for (int i = 0; i < inv->n; i++) {
         ord[i] = inv->dev[i].uuid[0] ? backend_cuda.device_of_uuid(inv->dev[i].uuid) : -1;
-        if (ord[i] == -2) return; /* no CUDA devices to ask (no driver): the index order */
+        if (ord[i] == -2) return; /* CUDA cannot be asked (no or an old driver): the engine will say so */
         matched += ord[i] >= 0;
     }
     if (!matched) {
@@ -188,7 +188,7 @@ static void map_nvml_to_cuda(gpu_inventory *inv) {
     const size_t pl = strlen(inv->path);
     snprintf(inv->path + pl, sizeof inv->path - pl, "%s", note);
     inv->n = n;
-    if (!n) snprintf(inv->reason, sizeof inv->reason, "NVML lists %s, none visible to CUDA%s%s%s", hidden,
+    if (!n) snprintf(inv->reason, sizeof inv->reason, "NVML lists GPU %s, none visible to CUDA%s%s%s", hidden,
                      cvd ? " (CUDA_VISIBLE_DEVICES=" : "", cvd ? cvd : "", cvd ? ")" : "");
 }
 

@@ -42,7 +42,8 @@ int cuda_device_count(char *why, size_t cap);
 /* The ordinal of the CUDA device whose UUID, spelled as NVML spells it
  * ("GPU-xxxxxxxx-xxxx-..."), is uuid: -1 if CUDA sees no such device
  * (CUDA_VISIBLE_DEVICES hides it, or a MIG instance's UUID differs), -2
- * without CUDA devices to ask (no backend, no driver). Creates no context. */
+ * when CUDA cannot be asked (no backend, no driver or one too old for this
+ * build: the engine says so when it starts). Creates no context. */
 int cuda_device_of_uuid(const char *uuid);
 
 /* Creates the CUDA context on device ordinal and measures what it cost:

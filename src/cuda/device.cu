@@ -57,8 +57,11 @@ static void uuid_string(const cudaUUID_t *u, char *out, size_t cap) {
 }
 
 int cuda_device_of_uuid(const char *uuid) {
-    const int n = cuda_device_count(NULL, 0);
-    if (n <= 0) return -2;
+    int n = 0;
+    const cudaError_t rc = cudaGetDeviceCount(&n);
+    if (rc != cudaSuccess) cudaGetLastError();
+    if (rc == cudaErrorNoDevice || (rc == cudaSuccess && n == 0)) return -1; /* a driver, no device visible */
+    if (rc != cudaSuccess) return -2;
     for (int i = 0; i < n; i++) {
         cudaDeviceProp prop;
         if (cudaGetDeviceProperties(&prop, i) != cudaSuccess) {

@@ -368,6 +368,13 @@ void __syncwarp(unsigned mask) {
 }
 
 cudaError_t cudaGetDeviceCount(int *n) {
+    /* CUDA_VISIBLE_DEVICES set and empty hides every device, as in the real
+     * runtime (which then returns cudaErrorNoDevice) */
+    const char *cvd = getenv("CUDA_VISIBLE_DEVICES");
+    if (cvd && !*cvd) {
+        *n = 0;
+        return set_error(cudaErrorNoDevice);
+    }
     *n = 1;
     return cudaSuccess;
 }
