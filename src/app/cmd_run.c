@@ -106,10 +106,14 @@ typedef struct run_out {
     int write_errno;       /* the first failed write's errno, 0: none */
 } run_out;
 
+/* The reason of a failed write or close (stdio leaves errno set; EIO
+ * where it does not). */
+static int write_errno(void) { return errno ? errno : EIO; }
+
 static void on_token(void *ctx, int32_t id) {
     run_out *o = ctx;
     if (o->logits && !o->write_errno && fwrite(engine_logits(o->engine), sizeof(float), (size_t)o->n_vocab, o->logits) != (size_t)o->n_vocab)
-        o->write_errno = errno ? errno : EIO;
+        o->write_errno = write_errno();
     o->ids[o->n++] = id;
     if (o->print_ids) {
         printf(o->n > 1 ? " %d" : "%d", id);
@@ -216,8 +220,8 @@ int cmd_run(int argc, char **argv) {
          * VM's kernel 5.6-7 s here, the same GiB in 1 MiB pieces 0.4-2.6 s */
         int bad = 0; /* the first failure's errno */
         for (int i = 0; i < n_prompt && !bad; i++)
-            if (fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, logits_f) != (size_t)n_vocab) bad = errno ? errno : EIO;
-        if (fclose(logits_f) && !bad) bad = errno ? errno : EIO;
+            if (fwrite(all + (size_t)i * n_vocab, sizeof *all, (size_t)n_vocab, logits_f) != (size_t)n_vocab) bad = write_errno();
+        if (fclose(logits_f) && !bad) bad = write_errno();
         logits_f = NULL;
         if (bad) {
             fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.logits_out, strerror(bad));
@@ -248,7 +252,7 @@ int cmd_run(int argc, char **argv) {
         if (!a.tokens_s) printf("\n");
     }
     if (ro.logits) {
-        if (fclose(ro.logits) != 0 && !ro.write_errno) ro.write_errno = errno ? errno : EIO;
+        if (fclose(ro.logits) != 0 && !ro.write_errno) ro.write_errno = write_errno();
         ro.logits = NULL;
         if (ro.write_errno) {
             fc_errf(&err, FC_EFAIL, "%s: cannot write logits: %s", a.gen_logits_out, strerror(ro.write_errno));
@@ -258,9 +262,10 @@ int cmd_run(int argc, char **argv) {
     if (ids_f) {
         for (int i = 0; i < ro.n; i++) fprintf(ids_f, "%d%c", ro.ids[i], i + 1 == ro.n ? '\n' : ' ');
         if (ro.n == 0) fputc('\n', ids_f);
-        const int bad = ferror(ids_f) ? (errno ? errno : EIO) : 0, closed = fclose(ids_f) == 0 ? 0 : (errno ? errno : EIO);
+        int bad = ferror(ids_f) ? write_errno() : 0;
+        if (fclose(ids_f) && !bad) bad = write_errno();
         ids_f = NULL;
-        if (bad || closed) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(bad ? bad : closed)); goto fail; }
+        if (bad) { fc_errf(&err, FC_EFAIL, "%s: cannot write: %s", a.ids_out, strerror(bad)); goto fail; }
     }
     goto done;
 fail:

@@ -182,14 +182,12 @@ static void map_nvml_to_cuda(gpu_inventory *inv) {
     }
     if (n == inv->n) return;
     const char *cvd = getenv("CUDA_VISIBLE_DEVICES");
-    char note[400];
-    snprintf(note, sizeof note, "; NVML GPU %s not visible to CUDA%s%s%s", hidden, cvd ? " (CUDA_VISIBLE_DEVICES=" : "", cvd ? cvd : "",
-             cvd ? ")" : "");
+    char why[200] = "";
+    if (cvd) snprintf(why, sizeof why, " (CUDA_VISIBLE_DEVICES=%s)", cvd);
     const size_t pl = strlen(inv->path);
-    snprintf(inv->path + pl, sizeof inv->path - pl, "%s", note);
+    snprintf(inv->path + pl, sizeof inv->path - pl, "; NVML GPU %s not visible to CUDA%s", hidden, why);
     inv->n = n;
-    if (!n) snprintf(inv->reason, sizeof inv->reason, "NVML lists GPU %s, none visible to CUDA%s%s%s", hidden,
-                     cvd ? " (CUDA_VISIBLE_DEVICES=" : "", cvd ? cvd : "", cvd ? ")" : "");
+    if (!n) snprintf(inv->reason, sizeof inv->reason, "NVML lists GPU %s, none visible to CUDA%s", hidden, why);
 }
 
 int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err) {
