@@ -30,8 +30,10 @@
  * only): the five tile instructions as C over one thread's eight emulated
  * tile registers (Intel's pseudo-code), so that the tiling, the layouts the
  * tiles read and the steps after them are tested on every x86 machine; the
- * instructions themselves are tested on a CPU with AMX (test_quant_k
- * test_repack_exact, skipped elsewhere with the reason).
+ * real build's object code is read by tests/amx_object.test.sh (every
+ * ldtilecfg reads amx_cfg, every product's shapes valid); the instructions
+ * themselves are tested on a CPU with AMX (test_quant_k test_repack_amx,
+ * skipped elsewhere with the reason).
  */
 #if defined(__x86_64__)
 
