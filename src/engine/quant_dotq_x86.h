@@ -271,17 +271,14 @@ static inline void fifth_pair(const uint8_t *qh0, const uint8_t *qh1, __m256i *l
  * the Q5 types the fifth bits of elements 0-15 (lo) and 16-31 (hi) of each
  * block; IQ4_NL (FIFTH = PAIR_LEVELS): the nibbles' levels + 128. */
 #define PAIR_LEVELS (-1)
-#define IQ4_LUT_U8 /* the 16 levels + 128 as unsigned bytes, in both 128-bit lanes */                          \
-    _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels)), \
-                     _mm256_set1_epi8((char)0x80))
 #define PAIR_CODES(FIFTH, b, i, lo, hi)                                                                  \
     do {                                                                                                \
         const __m256i v_ = pair_qs((b)[i].qs, (b)[(i) + 1].qs), m_ = _mm256_set1_epi8(0x0F);            \
         lo = _mm256_and_si256(v_, m_);                                                                  \
         hi = _mm256_and_si256(_mm256_srli_epi16(v_, 4), m_);                                            \
         if (FIFTH == PAIR_LEVELS) {                                                                     \
-            lo = _mm256_shuffle_epi8(IQ4_LUT_U8, lo);                                                   \
-            hi = _mm256_shuffle_epi8(IQ4_LUT_U8, hi);                                                   \
+            lo = _mm256_shuffle_epi8(iq4_lut_u8(), lo);                                                   \
+            hi = _mm256_shuffle_epi8(iq4_lut_u8(), hi);                                                   \
         } else if (FIFTH) {                                                                             \
             __m256i flo_, fhi_;                                                                         \
             fifth_pair((const uint8_t *)&(b)[i] + (FIFTH), (const uint8_t *)&(b)[(i) + 1] + (FIFTH), &flo_, &fhi_); \
@@ -376,7 +373,7 @@ Q8_0_DOTS(dot, dot_rows, dot_acc, DOT_ACC_ZERO, q8_0_step2, q8_0_finish)
  * and the paired dot_rows of the 4-bit types, the same floats as each other;
  * vs the exact integer sum of the prompt tiles, the offset's float rounding
  * (generation has its own kernels; tile_bits is false for IQ4_NL). */
-#define CODES_NL(B, i) _mm256_shuffle_epi8(IQ4_LUT_U8, nibbles((B)[i].qs))
+#define CODES_NL(B, i) _mm256_shuffle_epi8(iq4_lut_u8(), nibbles((B)[i].qs))
 #define M_IQ4_NL(B, i) (-128.0f * f16((B)[i].d))
 #define K_IQ4_NL _mm256_setr_ps(1, -128, 1, -128, 1, -128, 1, -128)
 DOT_Q(iq4nl, blk_iq4_nl, CODES_NL, DM_DUP, K_IQ4_NL, D16, M_IQ4_NL)

@@ -20,11 +20,6 @@
 
 #define QK FC_QK_K
 
-/* The 16 levels + 128 as unsigned bytes, in both 128-bit lanes. */
-static inline __m256i levels_u8(void) {
-    return _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels)),
-                            _mm256_set1_epi8((char)0x80));
-}
 /* IQ4_XS: the 8 signed sub-block scales (6-bit codes minus 32) as int16 */
 static inline __m128i iq4xs_scales16(const blk_iq4_xs *b) {
     const uint32_t l = fc_rd32(b->scales_l);
@@ -78,7 +73,7 @@ void quant_avx512_tile4_iq4_nl(KT_ARGS) {
     for (int r = 0; r < 4; r++) br[r] = (const uint8_t *)rows + (size_t)r * row_stride;
     for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8 *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), k80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
+    const __m256i lut = iq4_lut_u8(), low4 = _mm256_set1_epi8(0x0F), k80 = _mm256_set1_epi8((char)0x80), zero = _mm256_setzero_si256();
     for (int64_t i = 0; i < n / 32; i++, br[0] += sizeof(blk_iq4_nl), br[1] += sizeof(blk_iq4_nl), br[2] += sizeof(blk_iq4_nl), br[3] += sizeof(blk_iq4_nl)) {
         __m256i c0[2], c1[2], s[4][2];
         _Pragma("GCC unroll 2")
@@ -112,7 +107,7 @@ void quant_avx512_tile4_iq4_xs(KT_ARGS) {
     for (int r = 0; r < 4; r++) br[r] = (const blk_iq4_xs *)(const void *)((const uint8_t *)rows + (size_t)r * row_stride);
     for (int t = 0; t < 4; t++) ar[t] = (const fc_block_q8k *)(const void *)((const uint8_t *)act + (size_t)t * act_stride);
     __m256 acc[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
-    const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m256i lut = iq4_lut_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
     for (int64_t i = 0; i < n / QK; i++) {
         __m256i ls32[2][2], is[4][2];
         _Pragma("GCC unroll 2")
@@ -166,7 +161,7 @@ void quant_avx512_tile4_iq4_xs(KT_ARGS) {
 float quant_avx512_dot_iq4_xs(const void *row, const void *act, int64_t n) {
     const blk_iq4_xs *b = row;
     const fc_block_q8k *a = act;
-    const __m256i lut = levels_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
+    const __m256i lut = iq4_lut_u8(), low4 = _mm256_set1_epi8(0x0F), zero = _mm256_setzero_si256();
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / QK; i++) {
         const __m128i ls = iq4xs_scales16(&b[i]);

@@ -226,11 +226,6 @@ AMX_ALWAYS void amx_q6_kx8(const uint8_t *wb, const uint8_t *act, size_t act_str
 
 enum { L_Q4_0, L_Q4_1, L_Q5_0, L_Q5_1, L_Q8_0, L_IQ4_NL };
 
-/* the signed levels of IQ4_NL and IQ4_XS in both 128-bit lanes */
-AMX_ALWAYS __m256i iq4_lut(void) {
-    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
-}
-
 AMX_ALWAYS void amx_legacy(const uint8_t *w, const uint8_t *act, size_t act_stride, int64_t n, float *out,
                            size_t out_stride, const int T) {
     const int NL = T == L_IQ4_NL, Q4 = T == L_Q4_0 || T == L_Q4_1 || NL, HAS_M = T == L_Q4_1 || T == L_Q5_1;
@@ -242,7 +237,7 @@ AMX_ALWAYS void amx_legacy(const uint8_t *w, const uint8_t *act, size_t act_stri
     uint8_t bbuf[8][32] __attribute__((aligned(64)));
     __m256 facc[NT];
     _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut_s8();
     for (int64_t i = 0; i < n / FC_QK; i++, w += bb) {
         for (int k = 0; k < (int)bb; k += 64) __builtin_prefetch((const char *)(w + 4 * bb) + k);
         const fc_block_q8 *a[NT];
@@ -282,7 +277,7 @@ AMX_ALWAYS void amx_iq4_xsx8(const uint8_t *wb, const uint8_t *act, size_t act_s
     uint8_t bbuf[2][8][32] __attribute__((aligned(64)));
     __m256 facc[NT];
     _Pragma("GCC unroll 16") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut_s8();
     for (int64_t i = 0; i < n / QK; i++, w++) {
         for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
         const fc_block_q8k *a[NT];

@@ -352,10 +352,6 @@ void quant_avx2_repack_q8_0(const void *src, size_t row_stride, int64_t n_in, vo
         }
 }
 
-static inline __m256i iq4_lut(void) {
-    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
-}
-
 /* Signed codes: register c (0..7) of a block holds elements 4c .. 4c + 3 of
  * the eight rows, times the activations at 4c: Q8_0's bytes (blk_q8_0x8),
  * or (NL) IQ4_NL's levels, registers 0..3 from the low nibbles of its four
@@ -363,7 +359,7 @@ static inline __m256i iq4_lut(void) {
 static inline __attribute__((always_inline)) __m256i signed_codes(const uint8_t *qs, int c, const int NL) {
     if (!NL) return _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * c));
     const __m256i q = _mm256_loadu_si256((const __m256i *)(const void *)(qs + 32 * (c % 4)));
-    return _mm256_shuffle_epi8(iq4_lut(), _mm256_and_si256(c < 4 ? q : _mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F)));
+    return _mm256_shuffle_epi8(iq4_lut_s8(), _mm256_and_si256(c < 4 ? q : _mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F)));
 }
 
 static inline __attribute__((always_inline)) void tile_s8x8(const uint8_t *w, const uint8_t *act, size_t act_stride,
@@ -436,7 +432,7 @@ static inline __attribute__((always_inline)) void tile_iq4_xsx8(const blk_iq4_xs
     (void)unused;
     __m256 facc[4];
     _Pragma("GCC unroll 4") for (int t = 0; t < NT; t++) facc[t] = _mm256_setzero_ps();
-    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut();
+    const __m256i m4 = _mm256_set1_epi8(0x0F), lut = iq4_lut_s8();
     for (int64_t i = 0; i < n / QK; i++, w++) {
         _Pragma("GCC unroll 8") for (int k = 0; k < (int)sizeof *w; k += 64) __builtin_prefetch((const char *)(w + 2) + k);
         const fc_block_q8k *a[4];

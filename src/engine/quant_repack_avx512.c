@@ -211,10 +211,6 @@ static inline __attribute__((always_inline)) void tile_q8_0x8(const blk_q8_0x8 *
 /* IQ4_NL, IQ4_XS: the levels looked up from the packed nibbles (one vpshufb
  * per nibble register for all tokens); IQ4_XS's sub-block sums times the
  * rows' scales (vpmulld) */
-static inline __m256i iq4_lut_u8(void) { /* the 16 levels + 128, as unsigned bytes for vpdpbusd */
-    return _mm256_xor_si256(_mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels)),
-                            _mm256_set1_epi8((char)0x80));
-}
 
 /* IQ4_NL: the levels + 128 (unsigned, 1..241) straight into vpdpbusd, and
  * 128 * the block's activation sum taken back (act_sum128): the AVX2

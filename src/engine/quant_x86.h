@@ -1,7 +1,9 @@
-/* quant_x86 — private to the x86 kernel files (quant_avx2.c, quant_k_avx2.c,
- * quant_avx512.c and the three *_avx512.c K files): the small AVX2 + F16C
- * helpers they all use, and the row-pair layout helpers of the VNNI tiles. Include only from a file the Makefile compiles
- * with at least -mavx2 -mfma -mf16c, inside its #if defined(__x86_64__). */
+/* quant_x86 — private to the x86 kernel files (quant_*avx2.c, quant_*avx512.c,
+ * quant_repack_amx.c, directly or through quant_dotq_x86.h and
+ * quant_repack_x86.h): the small AVX2 + F16C helpers they all use, the IQ4
+ * level tables as registers, and the row-pair layout helpers of the VNNI
+ * tiles. Include only from a file the Makefile compiles with at least
+ * -mavx2 -mfma -mf16c, inside its #if defined(__x86_64__). */
 #ifndef FC_QUANT_X86_H
 #define FC_QUANT_X86_H
 
@@ -28,6 +30,14 @@ static inline int hsum8_i32(__m256i v) {
 
 /* The f16 at p (any alignment) as a float. */
 static inline float f16(const uint8_t *p) { return _cvtsh_ss(fc_rd16(p)); }
+
+/* IQ4_NL's and IQ4_XS's 16 levels in both 128-bit lanes, for vpshufb by
+ * nibble: as signed bytes, and + 128 as unsigned bytes (1..241, for
+ * vpdpbusd, whose caller takes 128 * the activations' sum back). */
+static inline __m256i iq4_lut_s8(void) {
+    return _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(const void *)quant_iq4_levels));
+}
+static inline __m256i iq4_lut_u8(void) { return _mm256_xor_si256(iq4_lut_s8(), _mm256_set1_epi8((char)0x80)); }
 
 /* Q4_K/Q5_K: the 12 scale bytes -> 8 scales (bytes 0..7) and 8 mins (8..15) */
 static inline __m128i k45_unpack(const uint8_t s[12]) {
