@@ -86,9 +86,22 @@ if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ]
   else
     echo "FAIL [cuda-emu] CUDA_VISIBLE_DEVICES= with NVML's GPUs: $gpu_out"; fail=$((fail + 1))
   fi
+  # MIG: GPU 0 in MIG mode; its MIG devices carry their own UUIDs and
+  # memory (CUDA sees MIG devices, not the card). The emulated device is
+  # the MIG device in slot 2 (2 GiB); the one in slot 0 is not visible.
+  printf '%s\n' "device NVIDIA H200|GPU-11111111-0000-0000-0000-000000000000|150000000000|0|150000000000" \
+    "mig 0 0 NVIDIA H200 MIG 1g.18gb|MIG-00000000-0000-0000-0000-000000000000|19327352832|0|19327352832" \
+    "mig 0 2 NVIDIA H200 MIG 1g.2gb|MIG-66697463-6861-742d-6375-64612d656d75|2147483648|0|2147483648" >"$map_tmp/mig.txt"
+  gpu_out=$(env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/mig.txt" "$emu/fitchat" gpu 2>&1)
+  if grep -qE '^  0 +NVIDIA H200 MIG 1g.2gb +2.00 GiB' <<<"$gpu_out" && ! grep -q '1g.18gb' <<<"$gpu_out" &&
+     grep -q 'NVML GPU 0 (MIG-00000000-0000-0000-0000-000000000000) not visible to CUDA' <<<"$gpu_out"; then
+    echo "ok   [cuda-emu] MIG: the MIG device CUDA sees (by its MIG- UUID) with its own memory, not the card's"; pass=$((pass + 1))
+  else
+    echo "FAIL [cuda-emu] MIG devices mapped by UUID: $gpu_out"; fail=$((fail + 1))
+  fi
   rm -rf "$map_tmp"
 else
-  echo "skip [cuda-emu] NVML to CUDA by UUID: needs $so, gen_llama_1b and the default model"; skip=$((skip + 3))
+  echo "skip [cuda-emu] NVML to CUDA by UUID: needs $so, gen_llama_1b and the default model"; skip=$((skip + 4))
 fi
 
 # Every architecture the engine runs, as the tiny random-weight models of

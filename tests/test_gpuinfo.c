@@ -170,6 +170,45 @@ static void test_nvml_fake(void) {
     CHECK_EQ_INT(inv.dev[0].index, 1);
     CHECK_EQ_INT(inv.dev[0].ordinal, 1);
     CHECK_MSG(strstr(inv.path, "GPU 0: NVML query failed: NVML_ERROR_NO_PERMISSION (4), left out"), "%s", inv.path);
+
+    /* MIG mode: the MIG devices (own memory, "MIG-" UUIDs; NVML names them
+     * "<GPU> MIG <profile>") in place of the card, whose memory query a
+     * process without root may not make; empty slots skipped; a GPU in MIG
+     * mode without MIG devices is left out with the reason */
+    setenv("FAKE_NVML_SCRIPT", script("mig.txt",
+           "device NVIDIA GeForce RTX 4090|GPU-aaaa|25769803776|0|25769803776\n"
+           "device NVIDIA H200|GPU-bbbb|150000000000|0|150000000000\n"
+           "mig 1 0 NVIDIA H200 MIG 1g.18gb|MIG-cccc|19327352832|15728640|19311624192\n"
+           "mig 1 3 NVIDIA H200 MIG 3g.71gb|MIG-dddd|76235669504|31457280|76204212224\n"), 1);
+    CHECK(gpu_query(&inv, &e) == 0);
+    CHECK_EQ_INT(inv.n, 3);
+    CHECK_STR(inv.dev[0].uuid, "GPU-aaaa");
+    CHECK_STR(inv.dev[1].name, "NVIDIA H200 MIG 1g.18gb");
+    CHECK_STR(inv.dev[1].uuid, "MIG-cccc");
+    CHECK_EQ_INT(inv.dev[1].index, 1);
+    CHECK_EQ_U64(inv.dev[1].total, 18 * GiB);
+    CHECK_EQ_U64(inv.dev[1].used, 15 * MiB);
+    CHECK_STR(inv.dev[2].uuid, "MIG-dddd");
+    CHECK_EQ_U64(inv.dev[2].total, 71 * GiB);
+    CHECK_MSG(!strstr(inv.path, "left out"), "%s", inv.path);
+    /* a MIG device whose name NVML gives without "MIG" gets its slot */
+    setenv("FAKE_NVML_SCRIPT", script("mig2.txt",
+           "device A100|GPU-bbbb|42949672960|0|42949672960\n"
+           "mig 0 2 A100 slice|MIG-eeee|5368709120|0|5368709120\n"), 1);
+    CHECK(gpu_query(&inv, &e) == 0);
+    CHECK_EQ_INT(inv.n, 1);
+    CHECK_STR(inv.dev[0].name, "A100 slice MIG device 2");
+    /* MIG mode, no MIG device: nothing of that GPU CUDA can use; left out
+     * with the reason (the other GPU stays) */
+    setenv("FAKE_NVML_SCRIPT", script("mig3.txt",
+           "device NVIDIA GeForce RTX 4090|GPU-aaaa|25769803776|0|25769803776\n"
+           "device A100|GPU-bbbb|42949672960|0|42949672960\n"
+           "mig_mode 1 1\n"), 1);
+    CHECK(gpu_query(&inv, &e) == 0);
+    CHECK_EQ_INT(inv.n, 1);
+    CHECK_STR(inv.dev[0].uuid, "GPU-aaaa");
+    CHECK_MSG(strstr(inv.path, "GPU 1: MIG mode on but no MIG device (create one: nvidia-smi mig -cgi PROFILE -C), left out"),
+              "%s", inv.path);
     clear_env();
 }
 

@@ -156,8 +156,9 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
  * this binary can ask CUDA, each NVML device gets the ordinal of the CUDA
  * device with its UUID, and the ones CUDA cannot see leave the inventory
  * (said in its path), so the plan spends only memory the engine can reach.
- * If CUDA has devices but none carries an NVML UUID (a MIG instance has its
- * own), the index order stays. */
+ * A MIG device matches by its own UUID (NVML's "MIG-..."; CUDA sees MIG
+ * devices, not their GPUs). If CUDA has devices but none carries an NVML
+ * UUID, the order NVML gave stays. */
 static void map_nvml_to_cuda(gpu_inventory *inv) {
     if (inv->source != GPU_SRC_NVML || !backend_cuda.device_of_uuid || !backend_cuda.built()) return;
     int ord[GPU_MAX_DEVICES], matched = 0;
@@ -168,7 +169,7 @@ static void map_nvml_to_cuda(gpu_inventory *inv) {
     }
     if (!matched) {
         char why[160] = "";
-        if (backend_cuda.device_count(why, sizeof why) > 0) return; /* MIG, or UUIDs CUDA spells otherwise */
+        if (backend_cuda.device_count(why, sizeof why) > 0) return; /* UUIDs CUDA spells otherwise */
     }
     char hidden[256] = "";
     int n = 0;
@@ -177,8 +178,12 @@ static void map_nvml_to_cuda(gpu_inventory *inv) {
         if (ord[i] >= 0) {
             inv->dev[n] = inv->dev[i];
             inv->dev[n++].ordinal = ord[i];
-        } else if (hl < sizeof hidden)
-            hl += (size_t)snprintf(hidden + hl, sizeof hidden - hl, "%s%d", hl ? ", " : "", inv->dev[i].index);
+        } else if (hl < sizeof hidden) {
+            const gpu_device *g = &inv->dev[i]; /* a MIG device by its UUID: its GPU may have several */
+            hl += (size_t)snprintf(hidden + hl, sizeof hidden - hl, "%s%d%s%s%s", hl ? ", " : "", g->index,
+                                   strncmp(g->uuid, "MIG-", 4) ? "" : " (", strncmp(g->uuid, "MIG-", 4) ? "" : g->uuid,
+                                   strncmp(g->uuid, "MIG-", 4) ? "" : ")");
+        }
     }
     if (n == inv->n) return;
     const char *cvd = getenv("CUDA_VISIBLE_DEVICES");

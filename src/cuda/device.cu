@@ -49,11 +49,21 @@ int cuda_device_count(char *why, size_t cap) {
     return n;
 }
 
-/* "GPU-xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx", NVML's spelling of a UUID. */
+/* "xxxxxxxx-xxxx-xxxx-xxxx-xxxxxxxxxxxx": NVML's spelling of a UUID after
+ * its "GPU-" (a GPU) or "MIG-" (a MIG device: CUDA reports the MIG
+ * device's own UUID, the one CUDA_VISIBLE_DEVICES=MIG-... takes). */
 static void uuid_string(const cudaUUID_t *u, char *out, size_t cap) {
     const unsigned char *b = (const unsigned char *)u->bytes;
-    snprintf(out, cap, "GPU-%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2],
-             b[3], b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+    snprintf(out, cap, "%02x%02x%02x%02x-%02x%02x-%02x%02x-%02x%02x-%02x%02x%02x%02x%02x%02x", b[0], b[1], b[2], b[3],
+             b[4], b[5], b[6], b[7], b[8], b[9], b[10], b[11], b[12], b[13], b[14], b[15]);
+}
+
+/* Whether NVML's UUID string names the device with CUDA's UUID u. */
+static bool same_uuid(const char *nvml, const cudaUUID_t *u) {
+    if (strncmp(nvml, "GPU-", 4) && strncmp(nvml, "MIG-", 4)) return false;
+    char s[64];
+    uuid_string(u, s, sizeof s);
+    return !strcmp(nvml + 4, s);
 }
 
 int cuda_device_of_uuid(const char *uuid) {
@@ -68,9 +78,7 @@ int cuda_device_of_uuid(const char *uuid) {
             cudaGetLastError();
             continue;
         }
-        char u[64];
-        uuid_string(&prop.uuid, u, sizeof u);
-        if (!strcmp(u, uuid)) return i;
+        if (same_uuid(uuid, &prop.uuid)) return i;
     }
     return -1;
 }
@@ -80,13 +88,11 @@ int cuda_device_of_uuid(const char *uuid) {
 static uint64_t free_before_context(int ordinal) {
     cudaDeviceProp prop;
     if (cudaGetDeviceProperties(&prop, ordinal) != cudaSuccess) { cudaGetLastError(); return 0; }
-    char uuid[64];
-    uuid_string(&prop.uuid, uuid, sizeof uuid);
     static gpu_inventory inv; /* large; one thread (device set-up happens before any stage runs) */
     memset(&inv, 0, sizeof inv);
     if (gpu_query(&inv, NULL) || inv.source != GPU_SRC_NVML) return 0;
     for (int i = 0; i < inv.n; i++)
-        if (!strcmp(inv.dev[i].uuid, uuid)) return inv.dev[i].free;
+        if (same_uuid(inv.dev[i].uuid, &prop.uuid)) return inv.dev[i].free;
     return 0;
 }
 

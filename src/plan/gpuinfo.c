@@ -143,6 +143,32 @@ static void *open_lib(const char *env, const char *const *names, char *which, si
     return NULL;
 }
 
+typedef struct {
+    int (*name)(nvml_device, char *, unsigned);
+    int (*uuid)(nvml_device, char *, unsigned);
+} nvml_fns;
+
+/* Adds NVML device d (GPU index; the MIG device in slot mig_slot of it, or
+ * -1) with its memory to the inventory. */
+static void nvml_add(gpu_inventory *inv, const nvml_fns *fn, nvml_device d, const nvml_memory *mem, unsigned index,
+                     int mig_slot) {
+    gpu_device *g = &inv->dev[inv->n];
+    memset(g, 0, sizeof *g);
+    g->index = (int)index;
+    /* a MIG device's CUDA ordinal is a guess (its place in the list) until
+     * session_inventory matches UUIDs: CUDA counts MIG devices, not GPUs */
+    g->ordinal = mig_slot < 0 ? (int)index : inv->n;
+    inv->n++;
+    if (!fn->name || fn->name(d, g->name, sizeof g->name)) snprintf(g->name, sizeof g->name, "GPU %u", index);
+    g->name[sizeof g->name - 1] = '\0';
+    if (mig_slot >= 0 && !strstr(g->name, "MIG")) append(g->name, sizeof g->name, " MIG device %d", mig_slot);
+    if (!fn->uuid || fn->uuid(d, g->uuid, sizeof g->uuid)) g->uuid[0] = '\0';
+    g->uuid[sizeof g->uuid - 1] = '\0';
+    g->total = mem->total;
+    g->used = mem->used <= mem->total ? mem->used : mem->total;
+    g->free = mem->free <= mem->total ? mem->free : mem->total;
+}
+
 /* Returns 1 with devices, 0 without (why filled). */
 static int try_nvml(gpu_inventory *inv, char *why, size_t why_cap) {
     static const char *const names[] = {"libnvidia-ml.so.1", "libnvidia-ml.so", NULL};
@@ -160,6 +186,14 @@ static int try_nvml(gpu_inventory *inv, char *why, size_t why_cap) {
     int (*get_uuid)(nvml_device, char *, unsigned) = (int (*)(nvml_device, char *, unsigned))dlsym(h, "nvmlDeviceGetUUID");
     int (*get_mem)(nvml_device, nvml_memory *) = (int (*)(nvml_device, nvml_memory *))dlsym(h, "nvmlDeviceGetMemoryInfo");
     int (*get_driver)(char *, unsigned) = (int (*)(char *, unsigned))dlsym(h, "nvmlSystemGetDriverVersion");
+    const nvml_fns fn = {get_name, get_uuid};
+    const struct { /* MIG (NVML 11+, Ampere and later): optional */
+        int (*mode)(nvml_device, unsigned *, unsigned *);
+        int (*max)(nvml_device, unsigned *);
+        int (*by_index)(nvml_device, unsigned, nvml_device *);
+    } mig = {(int (*)(nvml_device, unsigned *, unsigned *))dlsym(h, "nvmlDeviceGetMigMode"),
+             (int (*)(nvml_device, unsigned *))dlsym(h, "nvmlDeviceGetMaxMigDeviceCount"),
+             (int (*)(nvml_device, unsigned, nvml_device *))dlsym(h, "nvmlDeviceGetMigDeviceHandleByIndex")};
     if (!init || !shutdown || !count || !by_index || !get_mem) {
         snprintf(why, why_cap, "%s lacks the NVML functions fitchat needs (nvmlInit_v2, nvmlDeviceGetCount_v2, "
                  "nvmlDeviceGetHandleByIndex_v2, nvmlDeviceGetMemoryInfo)", lib);
@@ -185,22 +219,37 @@ static int try_nvml(gpu_inventory *inv, char *why, size_t why_cap) {
         for (unsigned i = 0; i < n && inv->n < GPU_MAX_DEVICES; i++) {
             nvml_device dev = NULL;
             nvml_memory mem = {0};
-            if ((rc = by_index(i, &dev)) || (rc = get_mem(dev, &mem))) {
+            unsigned mig_on = 0, mig_pending = 0, slots = 0;
+            if (!(rc = by_index(i, &dev)) && mig.mode && mig.max && mig.by_index && !mig.mode(dev, &mig_on, &mig_pending) &&
+                mig_on == 1 && !mig.max(dev, &slots)) {
+                /* MIG mode: CUDA runs on the MIG devices, each with its
+                 * own memory and UUID; the parent's memory is the whole
+                 * card (and only root may ask for it) */
+                int found_mig = 0;
+                for (unsigned k = 0; k < slots && inv->n < GPU_MAX_DEVICES; k++) {
+                    nvml_device m = NULL;
+                    if (mig.by_index(dev, k, &m)) continue; /* NVML_ERROR_NOT_FOUND: an empty slot */
+                    if ((rc = get_mem(m, &mem))) {
+                        if (!why[0])
+                            snprintf(why, why_cap, "GPU %u MIG device %u: NVML query failed: %s (%d)", i, k,
+                                     nvml_code_name(rc), rc);
+                        continue;
+                    }
+                    nvml_add(inv, &fn, m, &mem, i, (int)k);
+                    found_mig = 1;
+                }
+                if (!found_mig && !why[0])
+                    snprintf(why, why_cap, "GPU %u: MIG mode on but no MIG device (create one: nvidia-smi mig -cgi PROFILE -C)", i);
+                continue;
+            }
+            if (rc || (rc = get_mem(dev, &mem))) {
                 /* that GPU only (NVML counts devices this process may not
                  * query, NVML_ERROR_NO_PERMISSION): the first such failure
                  * is the reason if none answers, else noted in the path */
                 if (!why[0]) snprintf(why, why_cap, "GPU %u: NVML query failed: %s (%d)", i, nvml_code_name(rc), rc);
                 continue;
             }
-            gpu_device *g = &inv->dev[inv->n++];
-            memset(g, 0, sizeof *g);
-            g->index = g->ordinal = (int)i;
-            if (!get_name || get_name(dev, g->name, sizeof g->name)) snprintf(g->name, sizeof g->name, "GPU %u", i);
-            if (!get_uuid || get_uuid(dev, g->uuid, sizeof g->uuid)) g->uuid[0] = '\0';
-            g->name[sizeof g->name - 1] = g->uuid[sizeof g->uuid - 1] = '\0';
-            g->total = mem.total;
-            g->used = mem.used <= mem.total ? mem.used : mem.total;
-            g->free = mem.free <= mem.total ? mem.free : mem.total;
+            nvml_add(inv, &fn, dev, &mem, i, -1);
         }
         found = inv->n > 0;
         if (found) {
