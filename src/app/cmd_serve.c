@@ -195,6 +195,7 @@ int cmd_serve(int argc, char **argv) {
         .api_key = key,
         .max_body = (size_t)cfg.max_body,
         .timeout = (unsigned)cfg.timeout,
+        .cors_origins = cfg.cors_origins,
         .max_connections = (unsigned)(FC_N_SEQ_MAX + cfg.queue_size + 64),
     };
     http = http_start(&hc, &err);

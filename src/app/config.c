@@ -411,6 +411,14 @@ static int set_api_key(fc_config *c, const cfg_val *v, fc_origin o, const char *
     return set_string(c, v, o, FC_SET_API_KEY, &c->api_key, 512, key_char);
 }
 
+/* an origin's characters (scheme://host[:port], ',' between origins) */
+static bool origin_char(unsigned char ch) { return isalnum(ch) || strchr(":/.-_[],*", ch); }
+
+static int set_cors_origins(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
+    *allowed = "\"*\" or origins separated by ',' such as \"http://192.168.1.5:3000,https://chat.example.org\"";
+    return set_string(c, v, o, FC_SET_CORS_ORIGINS, &c->cors_origins, 2048, origin_char);
+}
+
 static int set_api_key_file(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     *allowed = "a file name";
     return set_string(c, v, o, FC_SET_API_KEY_FILE, &c->api_key_file, 4096, NULL);
@@ -490,6 +498,8 @@ static const struct input {
     {"QUEUE_SIZE", {"--queue"}, set_queue_size, "N", "requests that may wait for a slot (default 16); more get 503", true},
     {"DRAIN_TIMEOUT", {"--drain-timeout"}, set_drain_timeout, "S",
      "on SIGTERM/SIGINT, seconds to let running and queued requests finish (default 30; 0: stop at once)", true},
+    {"CORS_ORIGINS", {"--cors-origins"}, set_cors_origins, "LIST",
+     "web pages (origins, ','-separated, or \"*\") that may call the server; default: pages of this machine", true},
 };
 #define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
 
@@ -545,6 +555,7 @@ void config_free(fc_config *cfg) {
     free(cfg->host);
     free(cfg->api_key);
     free(cfg->api_key_file);
+    free(cfg->cors_origins);
     for (int i = 0; i < cfg->n_paths; i++) free(cfg->paths[i]);
     free(cfg->paths);
     for (int i = 0; i < cfg->n_warnings; i++) free(cfg->warnings[i]);
@@ -960,6 +971,7 @@ void config_print(FILE *out, const fc_config *c) {
     print_line(out, "MAX_BODY", fmt_bytes(v, sizeof v, c->max_body), o[FC_SET_MAX_BODY]);
     print_int(out, "QUEUE_SIZE", c->queue_size, o[FC_SET_QUEUE_SIZE]);
     print_int(out, "DRAIN_TIMEOUT", c->drain_timeout, o[FC_SET_DRAIN_TIMEOUT]);
+    print_line(out, "CORS_ORIGINS", c->cors_origins ? c->cors_origins : "(pages of this machine)", o[FC_SET_CORS_ORIGINS]);
 }
 
 static void print_flags(FILE *out, bool server) {

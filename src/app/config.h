@@ -34,7 +34,7 @@ typedef enum fc_setting {
     FC_SET_REPEAT_PENALTY, FC_SET_SEED, FC_SET_MAX_TOKENS, FC_SET_SYSTEM_PROMPT, FC_SET_PROMPT,
     FC_SET_GPU, FC_SET_RAM, FC_SET_CHAT_TEMPLATE_FILE, FC_SET_THINKING, FC_SET_REPACK,
     FC_SET_HOST, FC_SET_PORT, FC_SET_N_PARALLEL, FC_SET_API_KEY, FC_SET_API_KEY_FILE, FC_SET_TIMEOUT,
-    FC_SET_MAX_BODY, FC_SET_QUEUE_SIZE, FC_SET_DRAIN_TIMEOUT,
+    FC_SET_MAX_BODY, FC_SET_QUEUE_SIZE, FC_SET_DRAIN_TIMEOUT, FC_SET_CORS_ORIGINS,
     FC_SET_COUNT
 } fc_setting;
 
@@ -96,6 +96,8 @@ typedef struct fc_config {
     int n_parallel;        /* N_PARALLEL: slots, 1..FC_N_SEQ_MAX (plan/memory.h), or FC_PARALLEL_AUTO */
     char *api_key;         /* API_KEY: the bearer key clients must send (NULL: none) */
     char *api_key_file;    /* API_KEY_FILE: a file whose first line is the key (NULL: none) */
+    char *cors_origins;    /* CORS_ORIGINS: web page origins that may call the server, ','-separated,
+                            * or "*" (NULL: pages of this machine only) */
     int timeout;           /* TIMEOUT: seconds a connection may stay idle, default 600 */
     uint64_t max_body;     /* MAX_BODY: largest request body in bytes, default 4 MiB */
     int queue_size;        /* QUEUE_SIZE: requests that may wait for a slot, default 16 */

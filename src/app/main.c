@@ -2,6 +2,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include "../util/version.h"
 #include "commands.h"
 
 static const struct {
@@ -24,12 +25,16 @@ static void usage(FILE *out) {
     fprintf(out, "usage: fitchat [COMMAND] [OPTIONS]\n\ncommands:\n");
     for (size_t i = 0; i < sizeof COMMANDS / sizeof COMMANDS[0]; i++)
         fprintf(out, "  %-10s %s\n", COMMANDS[i].name, COMMANDS[i].help);
-    fprintf(out, "\n'fitchat COMMAND --help' shows a command's options.\n");
+    fprintf(out, "\n'fitchat COMMAND --help' shows a command's options; 'fitchat --version' the version.\n");
 }
 
 int main(int argc, char **argv) {
     if (argc >= 2 && (!strcmp(argv[1], "-h") || !strcmp(argv[1], "--help") || !strcmp(argv[1], "help"))) {
         usage(stdout);
+        return 0;
+    }
+    if (argc >= 2 && !strcmp(argv[1], "--version")) {
+        printf("fitchat %s\n", FC_VERSION);
         return 0;
     }
     if (argc >= 2 && argv[1][0] != '-') {

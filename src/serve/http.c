@@ -2,6 +2,7 @@
 #include "http.h"
 
 #include "../util/fmt.h"
+#include "../util/version.h"
 
 #include <arpa/inet.h>
 #include <cjson/cJSON.h>
@@ -12,6 +13,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 #include <sys/socket.h>
 #include <time.h>
 
@@ -36,6 +38,7 @@ struct srv_http {
 typedef struct conn_ctx {
     srv_sb body;
     uint64_t got;          /* body bytes received */
+    uint64_t declared;     /* Content-Length, 0 if none */
     bool too_large;
     bool counted;          /* a generation, in h->n_generating until the request completes */
 } conn_ctx;
@@ -55,7 +58,48 @@ typedef struct stream_ctx {
 
 /* ---- responses ---- */
 
-static enum MHD_Result send_body(struct MHD_Connection *c, int status, const char *type, const char *body, size_t n,
+/* Whether a web page from origin o (the request's Origin header) may read this server's
+ * answers: CORS_ORIGINS "*" (any), or one of its comma-separated origins, or else (the
+ * default) a page served from this machine: http(s)://localhost, 127.0.0.1 or [::1], any
+ * port, as ollama allows by default. */
+static bool origin_allowed(const srv_http *h, const char *o) {
+    if (!o || !*o) return false;
+    const char *list = h->cfg.cors_origins;
+    if (list && *list) {
+        if (!strcmp(list, "*")) return true;
+        const size_t n = strlen(o);
+        for (const char *p = list; *p;) {
+            const char *e = strchr(p, ',');
+            const size_t len = e ? (size_t)(e - p) : strlen(p);
+            if (len == n && !strncasecmp(p, o, n)) return true;
+            if (!e) break;
+            p = e + 1;
+        }
+    }
+    const char *rest = !strncasecmp(o, "http://", 7) ? o + 7 : !strncasecmp(o, "https://", 8) ? o + 8 : NULL;
+    if (!rest) return false;
+    static const char *const local[] = {"localhost", "127.0.0.1", "[::1]"};
+    for (size_t i = 0; i < sizeof local / sizeof local[0]; i++) {
+        const size_t l = strlen(local[i]);
+        if (strncasecmp(rest, local[i], l)) continue;
+        const char *port = rest + l;
+        if (!*port) return true;
+        if (*port++ != ':' || !*port) return false;
+        while (*port >= '0' && *port <= '9') port++;
+        return !*port;
+    }
+    return false;
+}
+
+/* Queues r, with the CORS headers when the request came from an allowed web page. */
+static enum MHD_Result queue(const srv_http *h, struct MHD_Connection *c, unsigned status, struct MHD_Response *r) {
+    const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+    if (o) MHD_add_response_header(r, "Vary", "Origin");
+    if (origin_allowed(h, o)) MHD_add_response_header(r, "Access-Control-Allow-Origin", o);
+    return MHD_queue_response(c, status, r);
+}
+
+static enum MHD_Result send_body(const srv_http *h, struct MHD_Connection *c, int status, const char *type, const char *body, size_t n,
                                  const char *retry_after, const char *allow) {
     struct MHD_Response *r = MHD_create_response_from_buffer(n, (void *)body, MHD_RESPMEM_MUST_COPY);
     if (!r) return MHD_NO;
@@ -63,27 +107,27 @@ static enum MHD_Result send_body(struct MHD_Connection *c, int status, const cha
     if (retry_after) MHD_add_response_header(r, MHD_HTTP_HEADER_RETRY_AFTER, retry_after);
     if (allow) MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, allow);
     if (status == 401) MHD_add_response_header(r, MHD_HTTP_HEADER_WWW_AUTHENTICATE, "Bearer");
-    enum MHD_Result rc = MHD_queue_response(c, (unsigned)status, r);
+    enum MHD_Result rc = queue(h, c, (unsigned)status, r);
     MHD_destroy_response(r);
     return rc;
 }
 
-static enum MHD_Result send_sb(struct MHD_Connection *c, int status, const char *type, srv_sb *b) {
+static enum MHD_Result send_sb(const srv_http *h, struct MHD_Connection *c, int status, const char *type, srv_sb *b) {
     if (b->oom) {
         static const char oom[] = "{\"error\":{\"message\":\"out of memory\",\"type\":\"server_error\",\"param\":null,\"code\":null}}";
         srv_sb_free(b);
-        return send_body(c, 500, "application/json", oom, sizeof oom - 1, NULL, NULL);
+        return send_body(h, c, 500, "application/json", oom, sizeof oom - 1, NULL, NULL);
     }
-    enum MHD_Result rc = send_body(c, status, type, b->p ? b->p : "", b->n, NULL, NULL);
+    enum MHD_Result rc = send_body(h, c, status, type, b->p ? b->p : "", b->n, NULL, NULL);
     srv_sb_free(b);
     return rc;
 }
 
-static enum MHD_Result send_error(struct MHD_Connection *c, const srv_error *e, bool ollama, const char *allow) {
+static enum MHD_Result send_error(const srv_http *h, struct MHD_Connection *c, const srv_error *e, bool ollama, const char *allow) {
     srv_sb b = {0};
     srv_fmt_error(&b, e, ollama);
     enum MHD_Result rc = b.oom ? MHD_NO
-                               : send_body(c, e->status, "application/json", b.p, b.n, e->status == 503 ? "1" : NULL, allow);
+                               : send_body(h, c, e->status, "application/json", b.p, b.n, e->status == 503 ? "1" : NULL, allow);
     srv_sb_free(&b);
     return rc;
 }
@@ -178,22 +222,31 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
     srv_request req;
     if (srv_request_parse(api, cc->body.p ? cc->body.p : "", cc->body.n, &req, &e)) {
         sched_count_rejected(sc);
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
+    }
+    if (req.load_only) { /* ollama's "load" / "unload": the model is always loaded */
+        srv_reply_id id;
+        reply_id(h, api, &id);
+        srv_sb b = {0};
+        const srv_usage u = {0, 0};
+        srv_fmt_reply(&b, &id, "", 0, req.unload ? "unload" : "load", &u, 0, 0);
+        srv_request_free(&req);
+        return send_sb(h, c, 200, "application/json", &b);
     }
     srv_job *j = sched_job_new(&req);
     if (!j) {
         srv_request_free(&req);
         srv_fail(&e, 500, NULL, "out of memory");
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
     }
     if (sched_prepare(sc, j, &e)) {
         sched_count_rejected(sc);
         sched_release(sc, j);
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
     }
     if (sched_submit(sc, j, &e)) {
         sched_release(sc, j);
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
     }
     cc->counted = true; /* until completed_cb: the reply's last byte is sent or the client left */
     atomic_fetch_add(&h->n_generating, 1);
@@ -211,7 +264,7 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
         *st = (stream_ctx){.h = h, .sc = sc, .job = j, .conn = c, .id = id, .first = true};
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ollama ? "application/x-ndjson" : "text/event-stream");
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
-        enum MHD_Result rc = MHD_queue_response(c, MHD_HTTP_OK, r);
+        enum MHD_Result rc = queue(h, c, MHD_HTTP_OK, r);
         MHD_destroy_response(r); /* stream_free runs when libmicrohttpd is done with it */
         return rc;
     }
@@ -229,12 +282,12 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
     enum MHD_Result rc;
     if (j->failed || text.oom) {
         if (text.oom) srv_fail(&j->err, 500, NULL, "out of memory");
-        rc = send_error(c, &j->err, ollama, NULL);
+        rc = send_error(h, c, &j->err, ollama, NULL);
     } else {
         srv_sb b = {0};
         srv_usage u = {j->n_prompt, j->n_gen};
         srv_fmt_reply(&b, &id, text.p ? text.p : "", text.n, srv_finish_reason(j->stop), &u, j->prompt_s, j->gen_s);
-        rc = send_sb(c, 200, "application/json", &b);
+        rc = send_sb(h, c, 200, "application/json", &b);
     }
     srv_sb_free(&text);
     sched_release(sc, j);
@@ -244,7 +297,8 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
 /* ---- routing ---- */
 
 typedef enum route {
-    R_NONE, R_HEALTH, R_METRICS, R_MODELS, R_TAGS, R_SHOW, R_PS, R_CHAT, R_COMPLETION, R_OLLAMA_CHAT, R_OLLAMA_GENERATE
+    R_NONE, R_ROOT, R_HEALTH, R_METRICS, R_VERSION, R_MODELS, R_TAGS, R_SHOW, R_PS, R_CHAT, R_COMPLETION, R_OLLAMA_CHAT,
+    R_OLLAMA_GENERATE
 } route;
 
 static const struct {
@@ -252,7 +306,9 @@ static const struct {
     route r;
     const char *method;
 } ROUTES[] = {
+    {"/", R_ROOT, "GET"},
     {"/health", R_HEALTH, "GET"},
+    {"/api/version", R_VERSION, "GET"},
     {"/metrics", R_METRICS, "GET"},
     {"/v1/models", R_MODELS, "GET"},
     {"/models", R_MODELS, "GET"},
@@ -283,37 +339,72 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
     if (k < 0) {
         char shown[80];
         srv_fail(&e, 404, NULL, "no such endpoint: %s %s", method, fmt_printable(shown, sizeof shown, url));
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
+    }
+    if (!strcmp(method, "OPTIONS")) { /* a browser's CORS preflight: no key needed */
+        const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
+        if (o && !origin_allowed(h, o)) {
+            char shown[80];
+            srv_fail(&e, 403, NULL, "origin %s may not call this server (CORS_ORIGINS lists the allowed ones)",
+                     fmt_printable(shown, sizeof shown, o));
+            return send_error(h, c, &e, ollama, NULL);
+        }
+        struct MHD_Response *r = MHD_create_response_from_buffer(0, (void *)"", MHD_RESPMEM_PERSISTENT);
+        if (!r) return MHD_NO;
+        char methods[32];
+        snprintf(methods, sizeof methods, "%s, OPTIONS", ROUTES[k].method);
+        MHD_add_response_header(r, MHD_HTTP_HEADER_ALLOW, methods);
+        if (o) {
+            const char *want = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Access-Control-Request-Headers");
+            MHD_add_response_header(r, "Access-Control-Allow-Methods", methods);
+            MHD_add_response_header(r, "Access-Control-Allow-Headers", want && *want ? want : "Authorization, Content-Type");
+            MHD_add_response_header(r, "Access-Control-Max-Age", "600");
+        }
+        enum MHD_Result rc = queue(h, c, 204, r);
+        MHD_destroy_response(r);
+        return rc;
     }
     bool head_ok = !strcmp(ROUTES[k].method, "GET") && !strcmp(method, "HEAD");
     if (strcmp(method, ROUTES[k].method) && !head_ok) {
         srv_fail(&e, 405, NULL, "%s %s: method not allowed (use %s)", method, url, ROUTES[k].method);
-        return send_error(c, &e, ollama, ROUTES[k].method);
+        return send_error(h, c, &e, ollama, ROUTES[k].method);
     }
     if (cc->too_large) {
-        srv_fail(&e, 413, NULL, "body: %llu bytes or more, over the limit of %zu (MAX_BODY)", (unsigned long long)cc->got,
-                 h->cfg.max_body);
+        if (cc->declared > h->cfg.max_body)
+            srv_fail(&e, 413, NULL, "body: %llu bytes, over the limit of %zu (MAX_BODY)", (unsigned long long)cc->declared,
+                     h->cfg.max_body);
+        else
+            srv_fail(&e, 413, NULL, "body: %llu bytes or more, over the limit of %zu (MAX_BODY)",
+                     (unsigned long long)cc->got, h->cfg.max_body);
         e.code = "request_too_large";
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
     }
     srv_sched *sc = atomic_load(&h->sched);
     route r = ROUTES[k].r;
+    if (r == R_ROOT) { /* what ollama's clients probe: up or not (GET /health says more) */
+        static const char up[] = "fitchat is running\n";
+        return send_body(h, c, 200, "text/plain; charset=utf-8", up, sizeof up - 1, NULL, NULL);
+    }
+    if (r == R_VERSION) {
+        static const char v[] = "{\"version\":\"" FC_VERSION "\"}";
+        return send_body(h, c, 200, "application/json", v, sizeof v - 1, NULL, NULL);
+    }
     if (r == R_HEALTH) {
         static const char ok[] = "{\"status\":\"ok\"}", loading[] = "{\"status\":\"loading\"}",
                           draining[] = "{\"status\":\"draining\"}";
-        if (atomic_load(&h->draining)) return send_body(c, 503, "application/json", draining, sizeof draining - 1, "5", NULL);
-        return sc ? send_body(c, 200, "application/json", ok, sizeof ok - 1, NULL, NULL)
-                  : send_body(c, 503, "application/json", loading, sizeof loading - 1, "1", NULL);
+        if (atomic_load(&h->draining)) return send_body(h, c, 503, "application/json", draining, sizeof draining - 1, "5", NULL);
+        return sc ? send_body(h, c, 200, "application/json", ok, sizeof ok - 1, NULL, NULL)
+                  : send_body(h, c, 503, "application/json", loading, sizeof loading - 1, "1", NULL);
     }
     if (!authorized(h, c)) {
         srv_fail(&e, 401, NULL, "invalid or missing API key (send 'Authorization: Bearer KEY')");
         e.code = "invalid_api_key";
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
     }
     if (!sc) {
         srv_fail(&e, 503, NULL, "the model is loading; retry when GET /health answers 200");
         e.code = "model_loading";
-        return send_error(c, &e, ollama, NULL);
+        return send_error(h, c, &e, ollama, NULL);
     }
     srv_sb b = {0};
     switch (r) {
@@ -323,25 +414,25 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
         m.n_devices = h->dev.n_devices;
         memcpy(m.dev, h->dev.dev, sizeof m.dev);
         srv_fmt_metrics(&b, &m);
-        return send_sb(c, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
+        return send_sb(h, c, 200, "text/plain; version=0.0.4; charset=utf-8", &b);
     }
     case R_MODELS:
-        if (!model_id) { srv_fmt_models(&b, &h->model); return send_sb(c, 200, "application/json", &b); }
+        if (!model_id) { srv_fmt_models(&b, &h->model); return send_sb(h, c, 200, "application/json", &b); }
         if (strcmp(model_id, h->model.name)) {
             char shown[80];
             srv_fail(&e, 404, "model", "model '%s' not found (this server has '%s')", fmt_printable(shown, sizeof shown, model_id),
                      h->model.name);
             e.code = "model_not_found";
-            return send_error(c, &e, false, NULL);
+            return send_error(h, c, &e, false, NULL);
         }
         srv_fmt_model(&b, &h->model);
-        return send_sb(c, 200, "application/json", &b);
-    case R_TAGS: srv_fmt_tags(&b, &h->model); return send_sb(c, 200, "application/json", &b);
-    case R_PS: srv_fmt_ps(&b, &h->model); return send_sb(c, 200, "application/json", &b);
+        return send_sb(h, c, 200, "application/json", &b);
+    case R_TAGS: srv_fmt_tags(&b, &h->model); return send_sb(h, c, 200, "application/json", &b);
+    case R_PS: srv_fmt_ps(&b, &h->model); return send_sb(h, c, 200, "application/json", &b);
     case R_SHOW:
-        if (srv_show_parse(cc->body.p ? cc->body.p : "", cc->body.n, h->model.name, &e)) return send_error(c, &e, true, NULL);
+        if (srv_show_parse(cc->body.p ? cc->body.p : "", cc->body.n, h->model.name, &e)) return send_error(h, c, &e, true, NULL);
         srv_fmt_show(&b, &h->model);
-        return send_sb(c, 200, "application/json", &b);
+        return send_sb(h, c, 200, "application/json", &b);
     case R_CHAT: return generate(h, sc, c, SRV_CHAT, cc);
     case R_COMPLETION: return generate(h, sc, c, SRV_COMPLETION, cc);
     case R_OLLAMA_CHAT: return generate(h, sc, c, SRV_OLLAMA_CHAT, cc);
@@ -362,9 +453,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             unsigned long long n = strtoull(cl, NULL, 10);
+            cc->declared = n;
             if (n > h->cfg.max_body) {
                 cc->too_large = true;
-                cc->got = n;
                 if (n > h->cfg.max_body + DISCARD_MAX) return handle(h, c, url, method, cc); /* answer now, then close */
             }
         }
@@ -373,12 +464,9 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     if (*upload_data_size) {
         size_t n = *upload_data_size;
         *upload_data_size = 0;
-        if (cc->too_large) {
-            if (cc->got > h->cfg.max_body + DISCARD_MAX) return MHD_NO;
-            cc->got += n;
-            return MHD_YES;
-        }
         cc->got += n;
+        if (cc->too_large) /* read to the end (the client then reads the 413), within a bound */
+            return cc->got > h->cfg.max_body + DISCARD_MAX ? MHD_NO : MHD_YES;
         if (cc->got > h->cfg.max_body) {
             cc->too_large = true;
             srv_sb_free(&cc->body);

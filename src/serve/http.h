@@ -1,10 +1,13 @@
 /* http — the server's HTTP side, on libmicrohttpd (no HTTP parsing of our own).
  *
  * Routes (docs/serve.md): POST /v1/chat/completions, POST /v1/completions, GET /v1/models
- * (also without the /v1 prefix), GET /health, GET /metrics, and ollama's POST /api/chat,
- * POST /api/generate, GET /api/tags. A known path with another method is a 405 (with
- * Allow), anything else a 404. Errors have OpenAI's shape (ollama's {"error": "..."} on
- * the /api/ paths) and name the field at fault.
+ * (also without the /v1 prefix), GET /health, GET /metrics, GET / (up or not), and
+ * ollama's POST /api/chat, POST /api/generate, GET /api/tags, POST /api/show, GET /api/ps,
+ * GET /api/version. A known path with another method is a 405 (with Allow), OPTIONS a
+ * CORS preflight (204; 403 for an origin not allowed), anything else a 404. Errors have
+ * OpenAI's shape (ollama's {"error": "..."} on the /api/ paths) and name the field at
+ * fault. Responses to a web page from an allowed origin (cors_origins; by default pages
+ * of this machine, as ollama does) carry Access-Control-Allow-Origin.
  *
  * Listening starts before the model is loaded: until http_set_ready, /health answers 503
  * {"status": "loading"} and every other route 503. With an API key, every route but
@@ -37,6 +40,7 @@ typedef struct srv_http_config {
     size_t max_body;        /* bytes */
     unsigned timeout;       /* seconds a connection may stay idle */
     unsigned max_connections;
+    const char *cors_origins; /* CORS_ORIGINS: "*", or origins separated by ','; NULL: this machine's pages */
 } srv_http_config;
 
 typedef struct srv_http srv_http;

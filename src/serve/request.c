@@ -14,6 +14,7 @@
 static const char *type_of(int status) {
     switch (status) {
     case 401: return "authentication_error";
+    case 403: return "permission_error";
     case 404: return "not_found_error";
     case 503: return "unavailable_error";
     case 500: return "server_error";
@@ -284,6 +285,58 @@ static int refuse_unsupported(const cJSON *root, srv_error *e) {
         return srv_fail(e, 400, "echo", "echo: not supported");
     if ((v = cJSON_GetObjectItemCaseSensitive(root, "suffix")) && cJSON_IsString(v) && v->valuestring[0])
         return srv_fail(e, 400, "suffix", "suffix: not supported");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "functions")) && present(v) && cJSON_GetArraySize(v) > 0)
+        return srv_fail(e, 400, "functions", "functions: function calls are not supported");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "function_call")) && present(v) &&
+        !(cJSON_IsString(v) && !strcmp(v->valuestring, "none")))
+        return srv_fail(e, 400, "function_call", "function_call: function calls are not supported (only \"none\")");
+    /* "none" and "auto" (the model may answer in text) are what this server does */
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "tool_choice")) && present(v) &&
+        !(cJSON_IsString(v) && (!strcmp(v->valuestring, "none") || !strcmp(v->valuestring, "auto"))))
+        return srv_fail(e, 400, "tool_choice", "tool_choice: tool calls are not supported (only \"none\" or \"auto\")");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "logit_bias")) && present(v) &&
+        !(cJSON_IsObject(v) && !v->child))
+        return srv_fail(e, 400, "logit_bias", "logit_bias: not supported");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "response_format")) && present(v)) {
+        const cJSON *t = cJSON_IsObject(v) ? cJSON_GetObjectItemCaseSensitive(v, "type") : NULL;
+        if (!cJSON_IsString(t))
+            return srv_fail(e, 400, "response_format", "response_format: must be an object with a \"type\"");
+        if (strcmp(t->valuestring, "text"))
+            return srv_fail(e, 400, "response_format.type",
+                            "response_format.type: \"%.40s\" is not supported (only \"text\": no JSON mode or schema)",
+                            t->valuestring);
+    }
+    return 0;
+}
+
+/* ollama's fields this server cannot honour: a 400 rather than a different answer */
+static int refuse_unsupported_ollama(const cJSON *root, srv_error *e) {
+    const cJSON *v;
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "tools")) && present(v) && cJSON_GetArraySize(v) > 0)
+        return srv_fail(e, 400, "tools", "tools: tool calls are not supported");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "think")) && present(v) && !cJSON_IsFalse(v))
+        return srv_fail(e, 400, "think", "think: thinking is not supported");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "suffix")) && present(v) && !(cJSON_IsString(v) && !v->valuestring[0]))
+        return srv_fail(e, 400, "suffix", "suffix: not supported");
+    if ((v = cJSON_GetObjectItemCaseSensitive(root, "context")) && present(v) && cJSON_GetArraySize(v) > 0)
+        return srv_fail(e, 400, "context", "context: token contexts are not supported (send the conversation as messages)");
+    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+    if (present(fmt) && !(cJSON_IsString(fmt) && !fmt->valuestring[0]))
+        return srv_fail(e, 400, "format", "format: structured output is not supported");
+    return 0;
+}
+
+/* ollama's keep_alive: a duration ("5m", "0s", "-1") or seconds; only zero (unload after
+ * the request) changes anything here. */
+static int get_keep_alive(const cJSON *root, bool *zero, srv_error *e) {
+    const cJSON *v = cJSON_GetObjectItemCaseSensitive(root, "keep_alive");
+    *zero = false;
+    if (!present(v)) return 0;
+    if (cJSON_IsNumber(v)) { *zero = v->valuedouble == 0; return 0; }
+    if (!cJSON_IsString(v)) return srv_fail(e, 400, "keep_alive", "keep_alive: must be a duration (\"5m\") or seconds");
+    char *end = NULL;
+    const double d = strtod(v->valuestring, &end);
+    *zero = end != v->valuestring && d == 0;
     return 0;
 }
 
@@ -294,6 +347,16 @@ static int parse_root(srv_api api, const cJSON *root, srv_request *r, srv_error 
     if (get_string(root, "model", "model", &r->model, e)) return -1;
     if (get_bool(root, "stream", "stream", &r->stream, e)) return -1;
     if (get_bool(root, "ignore_eos", "ignore_eos", &r->ignore_eos, e)) return -1;
+    if (ollama) {
+        /* no prompt or no messages: ollama's "load the model" (keep_alive 0: "unload"),
+         * answered at once; the model here is always loaded */
+        const cJSON *w = cJSON_GetObjectItemCaseSensitive(root, api == SRV_OLLAMA_CHAT ? "messages" : "prompt");
+        if (!present(w) || (cJSON_IsArray(w) && !w->child) || (cJSON_IsString(w) && !w->valuestring[0])) {
+            if (refuse_unsupported_ollama(root, e) || get_keep_alive(root, &r->unload, e)) return -1;
+            r->load_only = true;
+            return 0;
+        }
+    }
     if (api == SRV_CHAT || api == SRV_OLLAMA_CHAT) {
         if (get_messages(root, ollama, r, e)) return -1;
     } else {
@@ -312,22 +375,24 @@ static int parse_root(srv_api api, const cJSON *root, srv_request *r, srv_error 
         const cJSON *so = cJSON_GetObjectItemCaseSensitive(root, "stream_options");
         if (present(so)) {
             if (!cJSON_IsObject(so)) return srv_fail(e, 400, "stream_options", "stream_options: must be an object");
+            if (!r->stream)
+                return srv_fail(e, 400, "stream_options", "stream_options: only allowed when stream is true");
             if (get_bool(so, "include_usage", "stream_options.include_usage", &r->include_usage, e)) return -1;
         }
         if (get_sampling(root, "", r, e)) return -1;
+        /* the legacy completions' max_tokens defaults to 16 (OpenAI's API reference) */
+        if (api == SRV_COMPLETION) r->max_tokens = SRV_COMPLETION_MAX_TOKENS;
         if (get_limit(root, "max_tokens", "max_tokens", r, e)) return -1;
         if (get_limit(root, "max_completion_tokens", "max_completion_tokens", r, e)) return -1;
         return 0;
     }
+    if (refuse_unsupported_ollama(root, e) || get_keep_alive(root, &r->unload, e)) return -1;
     if (api == SRV_OLLAMA_GENERATE) {
         if (get_string(root, "system", "system", &r->system, e)) return -1;
         if (get_bool(root, "raw", "raw", &r->raw, e)) return -1;
         const cJSON *im = cJSON_GetObjectItemCaseSensitive(root, "images");
         if (im && cJSON_GetArraySize(im) > 0) return srv_fail(e, 400, "images", "images: not supported");
     }
-    const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
-    if (present(fmt) && !(cJSON_IsString(fmt) && !fmt->valuestring[0]))
-        return srv_fail(e, 400, "format", "format: structured output is not supported");
     const cJSON *opt = cJSON_GetObjectItemCaseSensitive(root, "options");
     if (!present(opt)) return 0;
     if (!cJSON_IsObject(opt)) return srv_fail(e, 400, "options", "options: must be an object");

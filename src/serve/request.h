@@ -5,8 +5,9 @@
  * checked here (type and range); a bad one is an srv_error with status 400 whose message
  * and param name the field ("messages[2].role", "temperature"), so the HTTP layer only
  * formats it. Fields the server does not use are ignored, except those whose meaning it
- * cannot honour (n > 1, tools, logprobs, images, token-id prompts): they are a 400 too,
- * rather than a silently different answer.
+ * cannot honour (n > 1, tools and functions, logprobs, logit_bias, JSON mode and schemas,
+ * images, token-id prompts, ollama's think and context): they are a 400 too, rather than a
+ * silently different answer.
  *
  * Pure: no I/O, no model, no global state, thread-safe; hostile-input safe (fuzzed by
  * fuzz/fuzz_serve.c: any bytes give either a request or one error line). Message text is
@@ -40,6 +41,7 @@ typedef struct srv_error {
 int srv_fail(srv_error *e, int status, const char *param, const char *fmt, ...) __attribute__((format(printf, 4, 5)));
 
 #define SRV_MAX_STOPS 8      /* stop strings per request */
+#define SRV_COMPLETION_MAX_TOKENS 16 /* /v1/completions without max_tokens (OpenAI's default) */
 #define SRV_MAX_STOP_LEN 256 /* bytes per stop string */
 
 typedef struct srv_msg {
@@ -73,7 +75,10 @@ typedef struct srv_request {
     double presence_penalty;  /* [-2, 2], 0 if not set */
     double frequency_penalty; /* [-2, 2], 0 if not set */
     uint64_t seed;
-    int max_tokens;           /* >= 1, or -1: not set (until the end of the turn or the context) */
+    int max_tokens;           /* >= 1, or -1: not set (until the end of the turn or the context);
+                               * /v1/completions: SRV_COMPLETION_MAX_TOKENS unless set */
+    bool load_only;           /* ollama: no prompt / no messages: "load the model", answered at once */
+    bool unload;              /* ollama: keep_alive 0 (with load_only: done_reason "unload") */
     char *stops[SRV_MAX_STOPS];
     int n_stops;
 } srv_request;

@@ -169,10 +169,12 @@ int sched_prepare(srv_sched *sc, srv_job *j, srv_error *e) {
         e->code = "context_length_exceeded";
         return -1;
     }
-    const char *limit = r->api == SRV_OLLAMA_CHAT || r->api == SRV_OLLAMA_GENERATE ? "options.num_predict" : "max_tokens";
-    if (r->max_tokens > 0 && j->n_prompt + r->max_tokens > sc->n_ctx) {
-        srv_fail(e, 400, limit, "%s: the prompt (%d tokens) plus %d to generate exceeds a slot's context of %d tokens",
-                 limit, j->n_prompt, r->max_tokens, sc->n_ctx);
+    /* OpenAI refuses a max_tokens the context cannot hold; ollama generates until the
+     * context is full (done_reason "length"): num_predict is a ceiling there */
+    const bool ollama = r->api == SRV_OLLAMA_CHAT || r->api == SRV_OLLAMA_GENERATE;
+    if (!ollama && r->max_tokens > 0 && j->n_prompt + r->max_tokens > sc->n_ctx) {
+        srv_fail(e, 400, "max_tokens", "max_tokens: the prompt (%d tokens) plus %d to generate exceeds a slot's context of %d tokens",
+                 j->n_prompt, r->max_tokens, sc->n_ctx);
         e->code = "context_length_exceeded";
         return -1;
     }
@@ -443,6 +445,13 @@ static void publish(srv_sched *sc) {
                 engine_seq_rewind(sc->e, i, 0); /* the cache is in doubt: start over */
                 sl->hist.n = sl->n_exact = 0;
                 sl->cells = 0;
+            } else if (sc->stopping && res.stop == GEN_INTERRUPTED) {
+                /* cut short by the server's stop: an error, not a finished
+                 * reply (neither API has a finish reason for it); the text
+                 * already streamed stays with the client */
+                j->failed = true;
+                srv_fail(&j->err, 503, NULL, "the server is stopping: the reply was cut short after %d tokens", res.n_gen);
+                j->err.code = "server_stopping";
             }
         }
         if (sl->out.n) {
@@ -499,6 +508,7 @@ static void *worker_main(void *arg) {
         sc->n_queued--;
         j->failed = true;
         srv_fail(&j->err, 503, NULL, "the server is stopping");
+        j->err.code = "server_stopping";
         job_done(sc, j);
     }
     sc->qtail = NULL;

@@ -79,3 +79,40 @@ with httpx.stream("POST", url + "/api/chat", json={"model": model, "messages": Q
 objs = [json.loads(ln) for ln in lines if ln]
 check("NDJSON: application/x-ndjson, one object a line, done last", ctype == "application/x-ndjson"
       and len(objs) == len(lines) and objs[-1]["done"] and not any(o["done"] for o in objs[:-1]), (ctype, lines[-2:]))
+
+# Load / unload (no prompt, no messages): answered at once, nothing generated.
+ld = client.generate(model=model)
+check("generate without a prompt: done_reason load, nothing generated", ld.done and ld.done_reason == "load"
+      and ld.response == "" and not ld.eval_count, ld)
+ul = client.generate(model=model, keep_alive=0)
+check("generate without a prompt, keep_alive 0: done_reason unload", ul.done and ul.done_reason == "unload", ul)
+lc = client.chat(model=model, messages=[])
+check("chat without messages: done_reason load", lc.done and lc.done_reason == "load" and lc.message.content == "", lc)
+h = httpx.post(url + "/api/generate", json={"model": model, "prompt": ""}, timeout=10)
+check("generate with an empty prompt: one done line", h.status_code == 200 and h.json()["done_reason"] == "load", h.text)
+
+# num_predict beyond the context: generation runs until the context is full (done_reason length), as ollama's does.
+n_ctx = client.ps().models[0].context_length
+hb = httpx.post(url + "/api/generate", json={"model": model, "prompt": "x" + " a" * (n_ctx - 60), "raw": True, "stream": False,
+                "ignore_eos": True, "options": {"temperature": 0, "num_predict": 1 << 20}}, timeout=120)
+big = hb.json()
+check("num_predict over the context: generated until the context is full (done_reason length), not refused",
+      hb.status_code == 200 and big.get("done_reason") == "length" and big["eval_count"] > 0
+      and big["prompt_eval_count"] + big["eval_count"] == n_ctx, (hb.status_code, n_ctx, hb.text[-300:]))
+
+# What this server cannot honour is a 400 naming the field, not a different answer.
+for name, kw, field in [("tools", {"tools": [{"type": "function", "function": {"name": "f", "parameters": {}}}]}, "tools"),
+                        ("think", {"think": True}, "think"),
+                        ("format json", {"format": "json"}, "format")]:
+    try:
+        client.chat(model=model, messages=Q, options=OPT, **kw)
+        check("400: %s refused" % name, False, "no error")
+    except ollama.ResponseError as e:
+        check("400: %s refused, naming it" % name, e.status_code == 400 and field in e.error, e)
+h = httpx.post(url + "/api/generate", json={"model": model, "prompt": "hi", "context": [1, 2, 3]}, timeout=10)
+check("400: context (token ids) refused", h.status_code == 400 and "context" in h.json()["error"], h.text)
+
+v = httpx.get(url + "/api/version", timeout=10)
+check("version: {version: ...}", v.status_code == 200 and v.json()["version"], v.text)
+root = httpx.get(url + "/", timeout=10)
+check("GET /: 200, the server is running", root.status_code == 200 and "running" in root.text, root.text)

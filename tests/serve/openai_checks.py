@@ -117,6 +117,46 @@ expect_error("404 NotFoundError: unknown path", openai.NotFoundError, 404,
 big = "word " * (1100 * 1024)  # 5.4 MB, over the 4 MiB default
 expect_error("413: body over MAX_BODY", openai.APIStatusError, 413,
              lambda: client.chat.completions.create(model=model, messages=[{"role": "user", "content": big}]))
+for name, kw, field in [
+        ("response_format json_object", {"response_format": {"type": "json_object"}}, "response_format"),
+        ("response_format json_schema", {"response_format": {"type": "json_schema", "json_schema": {"name": "x", "schema": {}}}}, "response_format"),
+        ("functions", {"extra_body": {"functions": [{"name": "f", "parameters": {}}]}}, "functions"),
+        ("tool_choice required", {"tool_choice": "required"}, "tool_choice"),
+        ("logit_bias", {"logit_bias": {"15": 5}}, "logit_bias"),
+        ("stream_options without stream", {"stream_options": {"include_usage": True}}, "stream_options")]:
+    e = expect_error("400: %s refused" % name, openai.BadRequestError, 400,
+                     lambda: client.chat.completions.create(model=model, messages=Q, max_tokens=4, **kw), field)
+r7 = client.chat.completions.create(model=model, messages=Q, temperature=0, max_tokens=30,
+                                    response_format={"type": "text"}, tool_choice="none")
+check("chat: response_format text and tool_choice none accepted", r7.choices[0].message.content == text, r7)
+c16 = client.completions.create(model=model, prompt="Once upon a time", temperature=0)
+check("completions: max_tokens defaults to 16 (OpenAI's default)", c16.usage.completion_tokens == 16
+      and c16.choices[0].finish_reason == "length" and c16.choices[0].text == run_text, c16)
+# A body just over the limit and one far over it: both a 413 naming the size (read to the end, never a reset).
+for size in (5_000_000, 40_000_000):
+    try:
+        hb = httpx.post(url + "/v1/chat/completions", content=b" " * size,
+                        headers={"Content-Type": "application/json"}, timeout=60)
+        check("413 for a %d-byte body, its size named" % size, hb.status_code == 413
+              and ("%d bytes" % size) in hb.json()["error"]["message"], (hb.status_code, hb.text[:200]))
+    except httpx.HTTPError as ex:
+        check("413 for a %d-byte body, its size named" % size, False, "%s: %s" % (type(ex).__name__, ex))
+# CORS: a page of this machine may call the server (preflight 204, then the header); another origin may not.
+pf = httpx.options(url + "/v1/chat/completions", headers={"Origin": "http://localhost:3000",
+                   "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)
+check("CORS preflight from http://localhost:3000: 204 with the allow headers", pf.status_code == 204
+      and pf.headers.get("access-control-allow-origin") == "http://localhost:3000"
+      and "POST" in pf.headers.get("access-control-allow-methods", "")
+      and pf.headers.get("access-control-allow-headers") == "authorization,content-type", (pf.status_code, pf.headers))
+hm = httpx.get(url + "/v1/models", headers={"Origin": "http://127.0.0.1:8000"}, timeout=10)
+check("CORS: a local page's GET carries Access-Control-Allow-Origin", hm.headers.get("access-control-allow-origin")
+      == "http://127.0.0.1:8000", hm.headers)
+pf2 = httpx.options(url + "/v1/chat/completions", headers={"Origin": "https://evil.example",
+                    "Access-Control-Request-Method": "POST"}, timeout=10)
+hm2 = httpx.get(url + "/v1/models", headers={"Origin": "https://evil.example"}, timeout=10)
+check("CORS: another site's preflight 403, its GET without the header", pf2.status_code == 403
+      and "access-control-allow-origin" not in hm2.headers and "CORS_ORIGINS" in pf2.json()["error"]["message"],
+      (pf2.status_code, pf2.text, hm2.headers))
 h = httpx.get(url + "/v1/chat/completions", timeout=10)
 check("405: GET on a POST endpoint, with Allow", h.status_code == 405 and h.headers.get("allow") == "POST"
       and h.json()["error"]["type"], (h.status_code, h.headers, h.text))
