@@ -19,10 +19,13 @@ err=$("$bin" serve --host nowhere 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *HOST* || "$err" == *--host* ]] && ok "bad --host: exit 2 naming it" || bad "bad --host: rc=$rc '$err'"
 err=$("$bin" serve -np 0 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *-np* ]] && ok "bad -np: exit 2 naming it" || bad "bad -np: rc=$rc '$err'"
-echo '{"PORT": 1234, "N_PARALLEL": "auto", "API_KEY": "k"}' > "$tmp/modelconf.json"
+echo '{"PORT": 1234, "N_PARALLEL": "auto", "API_KEY": "k", "CORS_ORIGINS": "http://a.example:3000"}' > "$tmp/modelconf.json"
 out=$("$bin" serve --config "$tmp/modelconf.json" --print-config)
 [[ "$out" == *"PORT"*1234* ]] && [[ "$out" == *"API_KEY"*"not shown"* ]] && [[ "$out" != *" k "* ]] \
+  && [[ "$out" == *"CORS_ORIGINS"*"http://a.example:3000"* ]] \
   && ok "settings from modelconf.json (the key not printed)" || bad "print-config: $out"
+err=$("$bin" serve --cors-origins 'http://a b' --print-config 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *--cors-origins* ]] && ok "bad --cors-origins: exit 2 naming it" || bad "bad --cors-origins: rc=$rc '$err'"
 err=$("$bin" chat --port 1 2>&1); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *"unknown flag '--port'"* ]] && ok "the chat does not take the server's flags" || bad "chat --port: rc=$rc '$err'"
 

@@ -18,6 +18,12 @@ if [ -f "$vocab" ]; then
   check "special parsed" "50256" "$("$bin" tokenize -m "$vocab" --special "<|endoftext|>")"
   check "bos" "50256 15496" "$("$bin" tokenize -m "$vocab" --bos "Hello")"
   check "empty text" "" "$("$bin" tokenize -m "$vocab" "")"
+  # without -m: modelconf.json's MODEL in the working folder, as every command reads it
+  mc=$(mktemp -d)
+  printf '{"MODEL": "%s"}\n' "$(cd "$(dirname "$vocab")" && pwd)/$(basename "$vocab")" >"$mc/modelconf.json"
+  abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+  check "MODEL from modelconf.json" "15496 995" "$(cd "$mc" && "$abs_bin" tokenize "Hello world" 2>&1)"
+  rm -rf "$mc"
 else
   echo "skip gpt-2 vocabulary: $vocab not found"; skip=$((skip + 1))
 fi

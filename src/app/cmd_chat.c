@@ -340,9 +340,8 @@ int cmd_chat(int argc, char **argv) {
         .warned_template = s.chat_tmpl.warning[0] != 0,
     };
     if (s.chat_tmpl.warning[0]) fprintf(stderr, "fitchat chat: warning: %s\n", s.chat_tmpl.warning);
-    if (s.tmpl_guessed && !s.chat_tmpl.jinja)
-        fprintf(stderr, "fitchat chat: warning: the model's chat template is not one fitchat knows; using ChatML "
-                        "(set MODEL_TYPE or --model-type to one of %s)\n", tmpl_names());
+    char gw[300];
+    if (s.tmpl_guessed && !s.chat_tmpl.jinja) fprintf(stderr, "fitchat chat: warning: %s\n", session_guess_warning(gw, sizeof gw));
     for (int i = 0; i < s.n_notices; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.notices[i]);
     for (int i = 0; i < s.plan.n_warnings; i++) fprintf(stderr, "fitchat chat: warning: %s\n", s.plan.warnings[i]);
 

@@ -11,7 +11,8 @@
  * (raise_exception) exits 2 with the template's message.
  *
  * FILE.json: a list of {"role": "system"|"user"|"assistant", "content": "..."} or an object
- * with such a list under "messages"; default: one user message "Hello". */
+ * with such a list under "messages"; default: one user message "Hello". SYSTEM_PROMPT
+ * (--system) comes first unless the messages open with a system message. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -112,9 +113,24 @@ int cmd_template(int argc, char **argv) {
     int32_t *toks = NULL;
     size_t len = 0;
     if (fl.messages && read_messages(fl.messages, &root, &msgs, &n, &err)) goto fail;
+    /* SYSTEM_PROMPT / --system opens the conversation, as in the chat, unless the
+     * messages bring their own */
+    if (cfg.system_prompt && (!msgs || !n || msgs[0].role != TMPL_SYSTEM)) {
+        tmpl_msg *m = calloc((size_t)n + 2, sizeof *m);
+        if (!m) { fc_errf(&err, FC_EFAIL, "out of memory"); goto fail; }
+        m[0] = (tmpl_msg){TMPL_SYSTEM, cfg.system_prompt};
+        if (msgs) memcpy(m + 1, msgs, (size_t)n * sizeof *m);
+        else m[1] = hello;
+        free(msgs);
+        msgs = m;
+        n++;
+    }
     if (!(f = gguf_open(cfg.model, &err)) || !(tok = tok_load(f, &err))) goto fail;
-    if (session_chat_template(&ct, f, tok, &cfg, NULL, &err)) goto fail;
+    bool guessed = false;
+    if (session_chat_template(&ct, f, tok, &cfg, &guessed, &err)) goto fail;
     if (ct.warning[0]) fprintf(stderr, "fitchat template: warning: %s\n", ct.warning);
+    char gw[300];
+    if (guessed && !ct.jinja) fprintf(stderr, "fitchat template: warning: %s\n", session_guess_warning(gw, sizeof gw));
     bool had_jinja = ct.jinja != NULL;
     if (tmpl_chat_render(&ct, msgs ? msgs : &hello, n, !fl.no_gen, &text, &lit, &len, &err)) goto fail;
     if (had_jinja && !ct.jinja) { /* the template failed on this conversation: that is its answer */

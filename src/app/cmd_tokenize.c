@@ -13,6 +13,7 @@
 #include "../text/tokenizer.h"
 #include "../text/unicode.h"
 #include "commands.h"
+#include "config.h"
 
 static void usage(FILE *out) {
     fprintf(out,
@@ -88,6 +89,16 @@ int cmd_tokenize(int argc, char **argv) {
     }
     if (!text) { fprintf(stderr, "fitchat tokenize: no TEXT given (see --help)\n"); return 2; }
     char path[4096], why[4200];
+    if (!model) { /* modelconf.json's MODEL, as every command takes it; else the default model */
+        fc_config cfg;
+        fc_err ce = {0};
+        if (config_load(&cfg, 0, NULL, NULL, NULL, &ce)) { fprintf(stderr, "fitchat tokenize: %s\n", ce.msg); return 2; }
+        if (cfg.origin[FC_SET_MODEL].src != FC_SRC_DEFAULT && cfg.model) {
+            snprintf(path, sizeof path, "%s", cfg.model);
+            model = path;
+        }
+        config_free(&cfg);
+    }
     if (!model) {
         model = default_model_path(path, sizeof path, why, sizeof why);
         if (!model) { fprintf(stderr, "fitchat tokenize: %s\n", why); return 2; }

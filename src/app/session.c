@@ -344,6 +344,12 @@ void session_close(fc_session *s) {
     memset(s, 0, sizeof *s);
 }
 
+const char *session_guess_warning(char *buf, size_t cap) {
+    snprintf(buf, cap, "the model has no chat template fitchat knows; using ChatML (set MODEL_TYPE or --model-type to "
+             "one of %s)", tmpl_names());
+    return buf;
+}
+
 int session_chat_template(tmpl_chat *t, const gguf_file *f, const tokenizer *tok, const fc_config *cfg, bool *guessed,
                           fc_err *err) {
     const char *model_jinja = gguf_get_str(f, "tokenizer.chat_template", NULL);

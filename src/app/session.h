@@ -93,6 +93,9 @@ int session_inventory(const fc_config *cfg, gpu_inventory *inv, fc_err *err);
  * family is known and chatml is a guess. Errors: an unreadable CHAT_TEMPLATE_FILE. */
 int session_chat_template(tmpl_chat *t, const gguf_file *f, const tokenizer *tok, const fc_config *cfg, bool *guessed,
                           fc_err *err);
+/* The warning for a guessed chatml (session_chat_template's *guessed with no Jinja
+ * template in use), in buf; one line. */
+const char *session_guess_warning(char *buf, size_t cap);
 
 /* One line saying which path the chat takes, for `fitchat info` and the banner:
  * "Jinja template (tokenizer.chat_template), built-in chatml as fallback" or

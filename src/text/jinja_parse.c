@@ -515,7 +515,7 @@ static jnode *parse_primary(jparser *p) {
         /* fall through */
     default: {
         char b[64];
-        perr(p, t->line, "unexpected %s in an expression", tok_desc(t, b, sizeof b));
+        perr(p, t->line, "%s is not allowed here in an expression", tok_desc(t, b, sizeof b));
         return NULL;
     }
     }
@@ -809,7 +809,7 @@ static bool parse_body(jparser *p, nvec *body, const char *const *ends, const ch
             if (!n || !nv_push(p, body, n, NULL)) return false;
         } else {
             char b[64];
-            return perr(p, t->line, "unexpected %s", tok_desc(t, b, sizeof b)), false;
+            return perr(p, t->line, "%s is not allowed here", tok_desc(t, b, sizeof b)), false;
         }
     }
 }
