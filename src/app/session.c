@@ -136,6 +136,7 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
     pp->layers = cfg->n_gpu_layers == FC_LAYERS_AUTO ? PLAN_AUTO : cfg->n_gpu_layers;
     pp->target = cfg->target;
     pp->type_k = cfg->kv_type_k == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_k;
+    pp->kv_default = cfg->origin[FC_SET_KV_TYPE_K].src == FC_SRC_DEFAULT && cfg->origin[FC_SET_KV_TYPE_V].src == FC_SRC_DEFAULT;
     pp->type_v = cfg->kv_type_v == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_v;
     pp->n_ctx = cfg->n_ctx == FC_CTX_AUTO ? PLAN_AUTO : cfg->n_ctx; /* FC_CTX_MODEL = 0 = the planner's default */
     pp->n_ctx_min = (uint32_t)cfg->n_ctx_min;

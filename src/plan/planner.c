@@ -333,8 +333,9 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
     if (p->type_k != PLAN_AUTO && p->type_v != PLAN_AUTO) {
         c.type_k = (uint32_t)p->type_k;
         c.type_v = (uint32_t)p->type_v;
-        reason(r, "KV cache K %s, V %s: set by KV_CACHE_QUANT / -ctk / -ctv", mem_kv_type_name(c.type_k),
-               mem_kv_type_name(c.type_v));
+        reason(r, "KV cache K %s, V %s: %s", mem_kv_type_name(c.type_k), mem_kv_type_name(c.type_v),
+               p->kv_default ? "the default (KV_CACHE_QUANT / -ctk / -ctv: q8_0 or q4_0 for less memory, auto to choose)"
+                             : "set by KV_CACHE_QUANT / -ctk / -ctv");
     } else {
         char line[PLAN_LINE];
         int len = snprintf(line, sizeof line, "KV cache auto at n_ctx %u:", c.n_ctx);

@@ -60,6 +60,7 @@ typedef struct plan_params {
     double target;         /* TARGET_VRAM_USAGE / --target: 0 < x <= 1 (default 0.8) */
     int32_t type_k;        /* KV_CACHE_QUANT / -ctk: GGML_TYPE_F32/F16/Q8_0/Q4_0 or PLAN_AUTO */
     int32_t type_v;        /* KV_CACHE_QUANT / -ctv: same */
+    bool kv_default;       /* type_k / type_v are the defaults, not the user's choice (for the reasons) */
     int64_t n_ctx;         /* N_CTX / -c: 0 = default, PLAN_AUTO, or tokens (1..2^24) */
     uint32_t n_ctx_min;    /* N_CTX_MIN (auto context floor), default 4096 */
     uint32_t n_ctx_max;    /* N_CTX_MAX (auto context cap), default 32768 */
