@@ -28,6 +28,10 @@ assert [l["device"] for l in p["layers"]] == [-1] * 12 + [0] * 20
 assert len(p["targets"]) == 4 and len(p["context_table"]) == 15
 PY
 then ok "plan --json"; else bad "plan --json"; fi
+out=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB 2>&1)
+out2=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB -ctk f16 -ctv f16 2>&1)
+[[ "$out" == *"KV cache K f16, V f16: the default"* ]] && [[ "$out2" == *"KV cache K f16, V f16: set by KV_CACHE_QUANT"* ]] \
+  && ok "the KV types' reason: the default, or set by the user" || bad "KV reason: $(grep 'KV cache K' <<<"$out$out2")"
 
 out=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB -c 32768 2>&1)
 if grep -q "per layer: 124.8 MiB weights + 128.0 MiB KV (f16/f16) @ 32768" <<<"$out" && grep -q "context impact" <<<"$out" \
