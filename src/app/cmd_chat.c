@@ -143,8 +143,11 @@ static void print_help(const chat_ui *ui) {
 static void print_stats(const chat_ui *ui) {
     const fc_session *s = ui->s;
     const chat_stats *st = &ui->c->last;
-    printf("context: %d of %d tokens, %d turns\n", engine_n_past(s->engine), engine_n_ctx(s->engine),
-           chat_n_turns(ui->c));
+    const int turns = chat_n_turns(ui->c);
+    /* the cache's tokens: after /reset still the old conversation's, until the next
+     * message reuses their shared prefix (the system prompt) and drops the rest */
+    printf("context: %d of %d tokens in the cache, %d turn%s\n", engine_n_past(s->engine), engine_n_ctx(s->engine),
+           turns, turns == 1 ? "" : "s");
     if (st->n_prompt || st->n_gen || st->n_reused) {
         printf("last reply: prompt %d new tokens (%d reused) in %.2f s", st->n_prompt, st->n_reused, st->prompt_s);
         if (st->n_prompt && st->prompt_s > 0) printf(", %.1f tokens/s", st->n_prompt / st->prompt_s);
