@@ -49,7 +49,7 @@ check_err() { # name, expected substring, args...
 }
 # fitchat plan reads its settings through the chat's loader: the same message per limit.
 check_err "bad -ngl" "-ngl x: must be \"auto\" or an integer >= 0" plan "$tmp/m.gguf" --gpu 8GiB -ngl x
-check_err "bad --target" "--target 1.2: must be a number with 0 < x <= 1" plan "$tmp/m.gguf" --gpu 8GiB --target 1.2
+check_err "bad --target" "--target 1.2: must be a number with 0 < x <= 1, or a percentage (1%..100%)" plan "$tmp/m.gguf" --gpu 8GiB --target 1.2
 check_err "bad -ctk" "-ctk q5_1: must be one of \"f16\", \"q8_0\", \"q4_0\", \"f32\", \"auto\"" plan "$tmp/m.gguf" -ctk q5_1
 check_err "bad -c" "-c 0: must be \"auto\" or an integer from 16 to" plan "$tmp/m.gguf" -c 0
 check_err "bad -fa" "--flash-attn maybe: must be \"auto\", \"on\", \"off\"" plan "$tmp/m.gguf" --flash-attn=maybe

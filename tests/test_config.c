@@ -111,7 +111,7 @@ static void test_all_keys(void) {
                        " \"CHAT_TEMPLATE_FILE\": \"/t/x.jinja\", \"THINKING\": \"hide\", \"REPACK\": \"off\","
                        " \"HOST\": \"0.0.0.0\", \"PORT\": 0, \"N_PARALLEL\": 3, \"API_KEY\": \"k-1\","
                        " \"API_KEY_FILE\": \"/k\", \"TIMEOUT\": 5, \"MAX_BODY\": \"1MiB\", \"QUEUE_SIZE\": 0,"
-                       " \"DRAIN_TIMEOUT\": 7}";
+                       " \"DRAIN_TIMEOUT\": 7, \"CORS_ORIGINS\": \"http://a.example:3000,https://b.example\"}";
     CHECK_MSG(load(&c, json, &e) == 0, "%s", e.msg);
     CHECK_STR(c.model, "/models/x.gguf");
     CHECK_EQ_INT(c.model_type, TMPL_GEMMA);
@@ -144,6 +144,7 @@ static void test_all_keys(void) {
     CHECK_EQ_U64(c.max_body, 1u << 20);
     CHECK_EQ_INT(c.queue_size, 0);
     CHECK_EQ_INT(c.drain_timeout, 7);
+    CHECK_STR(c.cors_origins, "http://a.example:3000,https://b.example");
     CHECK(!c.repack);
     for (int s = 0; s < FC_SET_COUNT; s++)
         if (s != FC_SET_PROMPT && s != FC_SET_GPU && s != FC_SET_RAM) CHECK_MSG(c.origin[s].src == FC_SRC_FILE, "setting %d", s);
@@ -175,7 +176,7 @@ static void test_bad_values(void) {
         {"MODEL", "42", "\"\""},
         {"MODEL_TYPE", "3", "\"vicuna\""},
         {"LAYERS", "\"all\"", "-1"},
-        {"TARGET_VRAM_USAGE", "\"80%\"", "1.5"},
+        {"TARGET_VRAM_USAGE", "\"most\"", "1.5"},
         {"KV_CACHE_QUANT", "8", "\"q5_1\""},
         {"N_CTX", "\"8k\"", "8"},
         {"N_CTX_MIN", "\"4096\"", "0"},
@@ -210,7 +211,11 @@ static void test_bad_values(void) {
     fc_config c;
     fc_err e = {0};
     CHECK(load(&c, "{\"TARGET_VRAM_USAGE\": 1.5}", &e) < 0);
-    CHECK_STR(e.msg, "modelconf.json: TARGET_VRAM_USAGE = 1.5: must be a number with 0 < x <= 1");
+    CHECK_STR(e.msg, "modelconf.json: TARGET_VRAM_USAGE = 1.5: must be a number with 0 < x <= 1, or a percentage (1%..100%)");
+    config_free(&c);
+    CHECK(load(&c, "{\"TARGET_VRAM_USAGE\": \"85%\"}", &e) == 0 && c.target > 0.849 && c.target < 0.851);
+    config_free(&c);
+    CHECK(load(&c, "{\"TARGET_VRAM_USAGE\": \"150%\"}", &e) < 0);
     config_free(&c);
     CHECK(load(&c, "{\"LAYERS\": 2.5}", &e) < 0);
     CHECK(strstr(e.msg, "LAYERS = 2.5"));
@@ -376,7 +381,7 @@ static void test_flags(void) {
     config_free(&c);
 
     struct { char *argv[2]; int argc; const char *want; } bad[] = {
-        {{"--target", "1.5"}, 2, "--target 1.5: must be a number with 0 < x <= 1"},
+        {{"--target", "1.5"}, 2, "--target 1.5: must be a number with 0 < x <= 1, or a percentage (1%..100%)"},
         {{"-ngl", "many"}, 2, "-ngl many: must be \"auto\" or an integer >= 0"},
         {{"-ctk", "q5"}, 2, "-ctk q5: must be one of"},
         {{"-c", "8"}, 2, "-c 8: must be"},

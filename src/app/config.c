@@ -118,10 +118,9 @@ static int set_layers(fc_config *c, const cfg_val *v, fc_origin o, const char **
 
 static int set_target(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
     double d;
-    /* A flag may say "80%" too (fitchat plan always took it); the file takes numbers. */
-    bool flag = o.src == FC_SRC_FLAG;
-    *allowed = flag ? "a number with 0 < x <= 1 (or a percentage, 1%..100%)" : "a number with 0 < x <= 1";
-    const char *s = flag ? val_str(v) : NULL;
+    /* "80%" too, in a flag or the file (the original system took numbers only) */
+    *allowed = "a number with 0 < x <= 1, or a percentage (1%..100%)";
+    const char *s = val_str(v);
     size_t n = s ? strlen(s) : 0;
     if (n > 1 && s[n - 1] == '%') { /* "80%" */
         char *end;
