@@ -90,4 +90,16 @@ err=$("$bin" bench -m "$m" -np 65 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *"-np 65"* ]] && ok "bench -np 65: exit 2 naming it" || bad "bench -np 65: rc=$rc '$err'"
 err=$("$bin" bench -m "$m" -d -5 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *"-d -5"* ]] && ok "bench -d -5: exit 2 naming it" || bad "bench -d -5: rc=$rc '$err'"
+# what a bench cannot honour is an error, not ignored: nothing to measure, a context the
+# tests outgrow, zero threads, the chat's --prompt / --n-predict
+n_ok=0
+for args in "-p 0 -n 0" "-p 0 -n 300 -c 256" "-t 0" "--prompt hi" "--n-predict 4"; do
+  # shellcheck disable=SC2086
+  err=$("$bin" bench -m "$m" -r 1 $args 2>&1 >/dev/null); rc=$?
+  if [ $rc -eq 2 ] && [ "$(printf '%s\n' "$err" | wc -l)" -eq 1 ]; then n_ok=$((n_ok + 1)); else echo "bench $args: rc=$rc '$err'"; fi
+done
+[ $n_ok -eq 5 ] && ok "bench: 5 settings it cannot honour, each exit 2 with one line" || bad "bench refusals: $n_ok of 5"
+out=$("$bin" bench --help)
+[ "$(grep -c -- '--temp\|--prompt\|--n-predict' <<<"$out")" -eq 0 ] && [ "$(grep -c -- '^  -t' <<<"$out")" -eq 1 ] &&
+  ok "bench --help: no chat-only flags, -t once" || bad "bench --help lists chat-only flags"
 echo "@@ $pass $fail $skip"

@@ -150,7 +150,7 @@ static int parse_list(const char *s, int *out, int cap) {
     while (*s && n < cap) {
         char *end;
         long v = strtol(s, &end, 10);
-        if (end == s || v < 0 || v > 1 << 20) return -1;
+        if (end == s || v < 1 || v > 1 << 20) return -1;
         out[n++] = (int)v;
         s = *end == ',' ? end + 1 : end;
         if (*end && *end != ',') return -1;
@@ -165,11 +165,20 @@ typedef struct bench_flags {
     bool help;
 } bench_flags;
 
+/* The chat's flags (first spellings) the bench's help leaves out: those a benchmark has
+ * no use for (the replies' text, length and template are its own: fixed token ids,
+ * greedy, -p / -n) and -t, which is its own list. */
+static const char *const BENCH_HIDDEN[] = {"--model-type", "--temp", "--top-k", "--top-p", "--min-p",
+                                           "--repeat-penalty", "-s", "-n", "--system", "--chat-template-file",
+                                           "--thinking", "-p", "-t", NULL};
+
 /* The bench's own flags: taken out of argv before the config loader sees
  * the rest (their letters mean other things to it: -p prompt, -n tokens). */
 static int bench_flag(bench_flags *b, int argc, char **argv, int i, fc_err *err) {
     const char *a = argv[i], *v = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "-h") || !strcmp(a, "--help")) { b->help = true; return 1; }
+    if (!strcmp(a, "--prompt") || !strcmp(a, "--n-predict"))
+        return fc_errf(err, FC_EINPUT, "%s: not a bench flag (-p N and -n N set the tests' lengths)", a);
     int *num = !strcmp(a, "-p") ? &b->n_pp : !strcmp(a, "-n") ? &b->n_tg : !strcmp(a, "-d") ? &b->depth
              : !strcmp(a, "-r") ? &b->reps : !strcmp(a, "-np") || !strcmp(a, "--parallel") ? &b->n_par : NULL;
     if (num) {
@@ -210,8 +219,8 @@ static void usage(void) {
            "last N layers on the GPU; --gpu sim:SIZE emulates one in host memory. The last line\n"
            "names the CPU and its kernels: env FITCHAT_ISA=scalar|avx2|avx512|amx caps them,\n"
            "FITCHAT_DOTS=256|512 forces the width of the 4/5/8-bit dots (else measured at start).\n"
-           "Settings:\n");
-    config_print_flags(stdout);
+           "Settings (the chat's, less those a benchmark does not use):\n");
+    config_print_flags_except(stdout, BENCH_HIDDEN);
 }
 
 int cmd_bench(int argc, char **argv) {
@@ -228,6 +237,11 @@ int cmd_bench(int argc, char **argv) {
         else i += used;
     }
     if (bf.help) { usage(); free(rest); return 0; }
+    if (!bf.n_pp && !bf.n_tg) {
+        fprintf(stderr, "fitchat bench: -p 0 and -n 0: nothing to measure\n");
+        free(rest);
+        return 2;
+    }
     fc_config cfg;
     int rc = cmd_load_settings("bench", &cfg, n_rest, rest, NULL, NULL);
     free(rest);
@@ -244,6 +258,13 @@ int cmd_bench(int argc, char **argv) {
     int need = depth + (n_pp > n_tg ? n_pp : n_tg) + 2;
     if (need < (int)FC_N_CTX_MIN) need = (int)FC_N_CTX_MIN;
     char num[32];
+    if (cfg.n_ctx < need && cfg.origin[FC_SET_N_CTX].src != FC_SRC_DEFAULT) {
+        fprintf(stderr, "fitchat bench: N_CTX %d (%s) is smaller than the tests need: -d + the longer of -p and -n + 2 "
+                        "= %d tokens\n", cfg.n_ctx, cfg.origin[FC_SET_N_CTX].name ? cfg.origin[FC_SET_N_CTX].name : "set",
+                need);
+        config_free(&cfg);
+        return 2;
+    }
     if (cfg.n_ctx < need) {
         snprintf(num, sizeof num, "%d", need);
         if (config_set_key(&cfg, "N_CTX", num, "-p/-n/-d", &err)) goto fail_cfg;

@@ -122,7 +122,8 @@ static void usage(FILE *o) {
                "  --print-config      show the effective configuration and where each value came from\n"
                "  -h, --help          this text\n\n"
                "Settings:\n");
-    config_print_flags(o);
+    static const char *const shown_above[] = {"-p", NULL};
+    config_print_flags_except(o, shown_above);
     fprintf(o, "\nStdin not a terminal: one message per line, each reply followed by a blank line.\n"
                "In the chat, /help lists the commands.\n");
 }

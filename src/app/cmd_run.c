@@ -90,7 +90,8 @@ static void usage(void) {
            "  --ids-out FILE         write the generated ids\n"
            "  --mem                  print the plan and, per device, planned vs allocated memory (stderr)\n\n"
            "Shared with the chat (modelconf.json keys in brackets):\n");
-    config_print_flags(stdout);
+    static const char *const shown_above[] = {"-p", "-n", NULL};
+    config_print_flags_except(stdout, shown_above);
 }
 
 /* The generated ids (for --ids-out), printed as they come in token mode,

@@ -54,7 +54,8 @@ static void usage(void) {
            "\"auto\": up to %u slots that keep the GPU layers and half the host memory free.\n\n"
            "Model and sampling (the defaults of every request; a request's own fields win):\n",
            PLAN_N_SEQ_AUTO_MAX);
-    config_print_flags(stdout);
+    static const char *const unused[] = {"-p", NULL}; /* the prompts are the requests' */
+    config_print_flags_except(stdout, unused);
 }
 
 /* API_KEY_FILE: its first line, trimmed. */

@@ -460,10 +460,10 @@ static const struct input {
     {"MODEL", {"-m", "--model"}, set_model, "FILE", "GGUF model file", false},
     {"MODEL_TYPE", {"--model-type"}, set_model_type, "NAME", "chat template: auto, chatml, llama2, mistral, llama3, gemma, phi3, zephyr", false},
     {"LAYERS", {"-ngl", "--n-gpu-layers", "--gpu-layers"}, set_layers, "N|auto", "layers on the GPU", false},
-    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1)", false},
+    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1, or 80%)", false},
     {"KV_CACHE_QUANT", {NULL}, set_kv_both, NULL, NULL, false},
-    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto", false},
-    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto", false},
+    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto [KV_CACHE_QUANT sets both]", false},
+    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto [KV_CACHE_QUANT sets both]", false},
     {"N_CTX", {"-c", "--ctx-size"}, set_n_ctx, "N|auto", "context size in tokens", false},
     {"N_CTX_MIN", {NULL}, set_n_ctx_min, NULL, NULL, false},
     {"N_CTX_MAX", {NULL}, set_n_ctx_max, NULL, NULL, false},
@@ -973,18 +973,24 @@ void config_print(FILE *out, const fc_config *c) {
     print_line(out, "CORS_ORIGINS", c->cors_origins ? c->cors_origins : "(pages of this machine)", o[FC_SET_CORS_ORIGINS]);
 }
 
-static void print_flags(FILE *out, bool server) {
+static void print_flags(FILE *out, bool server, const char *const *skip) {
     for (size_t i = 0; i < N_INPUTS; i++) {
         if (!INPUTS[i].flags[0] || INPUTS[i].server != server) continue;
+        bool skipped = false;
+        for (const char *const *k = skip; k && *k; k++) skipped |= !strcmp(*k, INPUTS[i].flags[0]);
+        if (skipped) continue;
         char names[96];
         int n = 0;
         for (int f = 0; f < 3 && INPUTS[i].flags[f]; f++)
             n += snprintf(names + n, sizeof names - (size_t)n, "%s%s", f ? ", " : "", INPUTS[i].flags[f]);
         if (INPUTS[i].arg) snprintf(names + n, sizeof names - (size_t)n, " %s", INPUTS[i].arg);
-        if (INPUTS[i].key) fprintf(out, "  %-36s %s [%s]\n", names, INPUTS[i].help, INPUTS[i].key);
-        else fprintf(out, "  %-36s %s\n", names, INPUTS[i].help);
+        if (strlen(names) > 36) fprintf(out, "  %s\n%39s", names, ""); /* too wide: the help below */
+        else fprintf(out, "  %-36s ", names);
+        if (INPUTS[i].key) fprintf(out, "%s [%s]\n", INPUTS[i].help, INPUTS[i].key);
+        else fprintf(out, "%s\n", INPUTS[i].help);
     }
 }
 
-void config_print_flags(FILE *out) { print_flags(out, false); }
-void config_print_server_flags(FILE *out) { print_flags(out, true); }
+void config_print_flags(FILE *out) { print_flags(out, false, NULL); }
+void config_print_flags_except(FILE *out, const char *const *skip) { print_flags(out, false, skip); }
+void config_print_server_flags(FILE *out) { print_flags(out, true, NULL); }

@@ -166,6 +166,9 @@ void config_print(FILE *out, const fc_config *cfg);
 /* The flags config_apply_args knows, one per line with a short help text, for --help
  * (the chat's; config_print_server_flags: the server's own). */
 void config_print_flags(FILE *out);
+/* The same without the flags whose first spelling is in skip (NULL-terminated): a command
+ * that gives those letters its own meaning (bench's -p, -n). */
+void config_print_flags_except(FILE *out, const char *const *skip);
 void config_print_server_flags(FILE *out);
 
 #endif
