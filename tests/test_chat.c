@@ -178,6 +178,7 @@ static void test_save_load(void) {
 
     /* A bare array without a system message keeps the current system prompt. */
     CHECK(chat_from_json(&b, "[{\"role\":\"user\",\"content\":\"x\"}]", "t", &e) == 0);
+    CHECK_EQ_INT(b.n_loaded, 1);
     CHECK_EQ_INT(b.n_msgs, 2);
     CHECK_STR(chat_system(&b), "Be brief.");
 

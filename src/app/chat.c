@@ -412,6 +412,7 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
     c->msgs = tmp.msgs;
     c->n_msgs = tmp.n_msgs;
     c->cap_msgs = tmp.cap_msgs;
+    c->n_loaded = i;
     return 0;
 }
 

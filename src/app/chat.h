@@ -95,6 +95,8 @@ typedef struct fc_chat {
     int max_tokens;         /* >= 1, or -1: until the end of the turn */
     chat_msg *msgs;         /* [n_msgs]; msgs[0] is the system prompt if it has role SYSTEM */
     int n_msgs, cap_msgs;
+    int n_loaded;           /* messages the last chat_from_json / chat_load read from its file (the
+                             * system prompt it keeps when the file has none is not counted) */
     int32_t *cache;         /* [n_cache] the tokens in the KV cache */
     int n_cache, cap_cache;
     chat_stats last;        /* of the last reply */

@@ -189,7 +189,8 @@ static int run_command(chat_ui *ui, const char *line) {
         if (!*arg) note(ui, "usage: /%.*s FILE", (int)n, cmd);
         else if (IS("save") ? chat_save(ui->c, arg, &err) : chat_load(ui->c, arg, &err)) note(ui, "error: %s", err.msg);
         else if (IS("save")) note(ui, "(saved %d messages to %s)", ui->c->n_msgs, arg);
-        else note(ui, "(loaded %d messages from %s)", ui->c->n_msgs, arg);
+        else note(ui, "(loaded %d message%s from %s%s)", ui->c->n_loaded, ui->c->n_loaded == 1 ? "" : "s", arg,
+                  ui->c->n_msgs > ui->c->n_loaded ? "; the system prompt kept" : "");
     } else note(ui, "unknown command '/%.*s' (try /help)", (int)n, cmd);
 #undef IS
     fflush(stdout);

@@ -400,7 +400,7 @@ static int set_port(fc_config *c, const cfg_val *v, fc_origin o, const char **al
 }
 
 static int set_parallel(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "\"auto\" or an integer from 1 to 64 (FC_N_SEQ_MAX)";
+    *allowed = "\"auto\" or an integer from 1 to 64";
     if (val_is(v, "auto")) { c->n_parallel = FC_PARALLEL_AUTO; set_origin(c, FC_SET_N_PARALLEL, o); return 0; }
     return set_int_range(c, v, o, FC_SET_N_PARALLEL, &c->n_parallel, 1, FC_N_SEQ_MAX);
 }

@@ -60,7 +60,7 @@ static int get_number(const cJSON *o, const char *name, const char *param, doubl
         return srv_fail(e, 400, param, "%s: must be a number", param);
     double d = v->valuedouble;
     if (d > hi || d < lo || (lo_open && d == lo))
-        return srv_fail(e, 400, param, "%s: %g is out of range (%s%g, %g]", param, d, lo_open ? "(" : "[", lo, hi);
+        return srv_fail(e, 400, param, "%s: %g is out of range %s%g, %g]", param, d, lo_open ? "(" : "[", lo, hi);
     *out = d;
     *found = true;
     return 0;
@@ -250,11 +250,12 @@ static int get_messages(const cJSON *root, bool ollama, srv_request *r, srv_erro
         const cJSON *role = cJSON_GetObjectItemCaseSensitive(m, "role");
         char pr[64];
         snprintf(pr, sizeof pr, "%s.role", pm);
+        if (!present(role)) return srv_fail(e, 400, pr, "%s: required", pr);
         if (!cJSON_IsString(role)) return srv_fail(e, 400, pr, "%s: must be a string", pr);
         tmpl_role tr;
         if (role_of(role->valuestring, &tr)) {
             char shown[40];
-            return srv_fail(e, 400, pr, "%s: '%s' is not supported (system, user or assistant)", pr,
+            return srv_fail(e, 400, pr, "%s: '%s' is not supported (system, developer, user or assistant)", pr,
                             fmt_printable(shown, sizeof shown, role->valuestring));
         }
         const cJSON *x;
