@@ -32,6 +32,10 @@ out=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB 2>&1)
 out2=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB -ctk f16 -ctv f16 2>&1)
 [[ "$out" == *"KV cache K f16, V f16: the default"* ]] && [[ "$out2" == *"KV cache K f16, V f16: set by KV_CACHE_QUANT"* ]] \
   && ok "the KV types' reason: the default, or set by the user" || bad "KV reason: $(grep 'KV cache K' <<<"$out$out2")"
+err=$("$bin" plan "$tmp/m.gguf" -m "$tmp/other.gguf" 2>&1); rc=$?
+[ $rc -eq 2 ] && [[ "$err" == *"more than one model"* ]] && ok "plan: a model and -m another: exit 2" || bad "two models: rc=$rc '$err'"
+out=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB -np 2 2>&1); rc=$?
+[ $rc -eq 0 ] && [[ "$out" == *"slots: 2 (N_PARALLEL)"* ]] && ok "plan -np 2 (serve's spelling)" || bad "plan -np: rc=$rc"
 
 out=$("$bin" plan "$tmp/m.gguf" --gpu 8GiB -c 32768 2>&1)
 if grep -q "per layer: 124.8 MiB weights + 128.0 MiB KV (f16/f16) @ 32768" <<<"$out" && grep -q "context impact" <<<"$out" \

@@ -26,11 +26,11 @@ static void usage(FILE *out) {
             "--config FILE, then flags), so in a folder with a modelconf.json it plans what `fitchat chat`\n"
             "and `fitchat run` will run there.\n"
             "  MODEL                the model (else MODEL / -m, else the default model)\n"
-            "  --ctx-min N, --ctx-max N   N_CTX_MIN / N_CTX_MAX for -c auto (default 4096 / 32768)\n"
             "  --fixed-cost SIZE    per-GPU CUDA context cost to plan with (default: measured or 300MiB;\n"
             "                       env FITCHAT_FIXED_COST)\n"
             "  --json               machine-readable output\n"
-            "  --parallel N|auto    plan N sequences, each with its own KV cache: what `fitchat serve -np N`\n"
+            "  -np, --parallel N|auto\n"
+            "                       plan N sequences, each with its own KV cache: what `fitchat serve -np N`\n"
             "                       runs (default 1, the chat)\n"
             "  --items              every item the plan places on each device (the allocation manifest:\n"
             "                       tensors, KV halves, work buffers, fixed cost), in the order the\n"
@@ -54,12 +54,12 @@ static int plan_extra(void *ctx, int argc, char **argv, int i, fc_err *err) {
     const char *a = argv[i], *val = i + 1 < argc ? argv[i + 1] : NULL;
     if (!strcmp(a, "--json")) { fl->json = true; return 1; }
     if (!strcmp(a, "--items")) { fl->items = true; return 1; }
-    if (!strcmp(a, "--parallel")) {
+    if (!strcmp(a, "--parallel") || !strcmp(a, "-np")) { /* the server's slots (N_PARALLEL) */
         char *end = NULL;
         long n = val ? strtol(val, &end, 10) : 0;
         if (val && !strcmp(val, "auto")) fl->n_seq = PLAN_AUTO;
         else if (!val || end == val || *end || n < 1 || n > (long)FC_N_SEQ_MAX)
-            return fc_errf(err, FC_EINPUT, "--parallel %s: must be auto or a number from 1 to %u", val ? val : "(missing)",
+            return fc_errf(err, FC_EINPUT, "%s %s: must be auto or a number from 1 to %u", a, val ? val : "(missing)",
                            FC_N_SEQ_MAX);
         else fl->n_seq = (int32_t)n;
         return 2;
@@ -143,21 +143,7 @@ int cmd_plan(int argc, char **argv) {
         }
         fl.fixed_cost = (int64_t)b;
     }
-    /* --ctx-min / --ctx-max are N_CTX_MIN / N_CTX_MAX, keys without a chat flag. */
-    char **args = malloc((size_t)(argc + 1) * sizeof *args);
-    if (!args) { fprintf(stderr, "fitchat plan: out of memory\n"); return 1; }
-    int n_args = 0;
-    const char *ctx_min = NULL, *ctx_max = NULL;
-    for (int i = 1; i < argc; i++) {
-        if ((!strcmp(argv[i], "--ctx-min") || !strcmp(argv[i], "--ctx-max")) && i + 1 < argc) {
-            *(argv[i][7] == 'i' ? &ctx_min : &ctx_max) = argv[i + 1]; /* --ctx-m[i]n */
-            i++;
-            continue;
-        }
-        args[n_args++] = argv[i];
-    }
-    int lrc = cmd_load_settings("plan", &cfg, n_args, args, plan_extra, &fl);
-    free(args);
+    int lrc = cmd_load_settings("plan", &cfg, argc - 1, argv + 1, plan_extra, &fl);
     if (lrc) return lrc;
     if (fl.help) {
         usage(stdout);
@@ -165,9 +151,13 @@ int cmd_plan(int argc, char **argv) {
         return 0;
     }
     for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat plan: warning: %s\n", cfg.warnings[i]);
-    if ((ctx_min && config_set_key(&cfg, "N_CTX_MIN", ctx_min, "--ctx-min", &err)) ||
-        (ctx_max && config_set_key(&cfg, "N_CTX_MAX", ctx_max, "--ctx-max", &err)) ||
-        (fl.model && config_set_key(&cfg, "MODEL", fl.model, "MODEL", &err)) || config_validate(&cfg, &err)) {
+    if (fl.model && cfg.origin[FC_SET_MODEL].src == FC_SRC_FLAG) {
+        fprintf(stderr, "fitchat plan: more than one model given ('%s' and %s %s)\n", fl.model,
+                cfg.origin[FC_SET_MODEL].name, cfg.model);
+        config_free(&cfg);
+        return 2;
+    }
+    if ((fl.model && config_set_key(&cfg, "MODEL", fl.model, "MODEL", &err)) || config_validate(&cfg, &err)) {
         fprintf(stderr, "fitchat plan: %s\n", err.msg);
         config_free(&cfg);
         return 2;
