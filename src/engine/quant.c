@@ -12,6 +12,7 @@
 #include <cpuid.h>
 #include <setjmp.h>
 #include <signal.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <sys/syscall.h>
 #include <unistd.h>
@@ -253,6 +254,11 @@ int quant_init(int isa) {
         if (!strcasecmp(cap, "scalar")) c = QUANT_ISA_SCALAR;
         else if (!strcasecmp(cap, "avx2")) c = QUANT_ISA_AVX2;
         else if (!strcasecmp(cap, "avx512")) c = QUANT_ISA_AVX512;
+        else if (strcasecmp(cap, "amx")) {
+            static atomic_flag warned = ATOMIC_FLAG_INIT; /* quant_init runs more than once */
+            if (!atomic_flag_test_and_set(&warned))
+                fprintf(stderr, "fitchat: FITCHAT_ISA=%s is not scalar, avx2, avx512 or amx; the CPU's best kernels run\n", cap);
+        }
         if (c < want) want = c; /* a cap: never above what the caller asked */
     }
 #if defined(__x86_64__)
