@@ -62,10 +62,10 @@ int gpu_override_parse(const char *spec, gpu_inventory *inv, fc_err *err) {
         have_total = true;
     } else if (!strchr(s, '=')) {
         if (size_field(spec, "total", s, &g.total, err)) return -1;
-        snprintf(g.name, sizeof g.name, "GPU %d (override)", g.index);
+        snprintf(g.name, sizeof g.name, "override");
         have_total = true;
     } else {
-        snprintf(g.name, sizeof g.name, "GPU %d (override)", g.index);
+        snprintf(g.name, sizeof g.name, "override");
         for (char *save = NULL, *f = strtok_r(s, ",", &save); f; f = strtok_r(NULL, ",", &save)) {
             char *eq = strchr(f, '=');
             if (!eq) return fc_errf(err, FC_EINPUT, "--gpu '%s': field '%s' has no '=': allowed name, total, used, free, uuid, sim", spec, trim(f));
