@@ -24,7 +24,8 @@ void gpu_print_table(FILE *out, const gpu_inventory *inv) {
     } else {
         fprintf(out, "  no GPU: %s\n", inv->reason);
     }
-    fprintf(out, "  path: %s\n", inv->path);
+    /* without any source the path is the reason again, in other words */
+    if (inv->n || inv->source != GPU_SRC_NONE) fprintf(out, "  path: %s\n", inv->path);
     if (inv->host_avail) fprintf(out, "host memory: %s\n", inv->host_source);
     else fprintf(out, "host memory: unknown (no MemAvailable, no cgroup limit): the CPU side is not checked\n");
     char why[256] = "";
