@@ -3,12 +3,26 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
 #include "commands.h"
 
 #define DEFAULT_MODEL "SmolLM2-135M-Instruct.Q4_1.gguf"
+
+/* "SECONDS.NANOSECONDS" (a .verified record's mtime) as "2026-12-03 16:21:17.656 UTC" */
+static const char *when(const char *stamp, char *buf, size_t cap) {
+    char *end = NULL;
+    const long long sec = strtoll(stamp, &end, 10);
+    struct tm tm;
+    const time_t t = (time_t)sec;
+    if (end == stamp || (*end && *end != '.') || !gmtime_r(&t, &tm)) return stamp;
+    char day[40];
+    strftime(day, sizeof day, "%Y-%m-%d %H:%M:%S", &tm);
+    snprintf(buf, cap, "%s%.4s UTC", day, *end ? end : "");
+    return buf;
+}
 
 int model_check_record(const char *path, bool required, char *why, unsigned why_cap) {
     char rec[4096];
@@ -36,11 +50,12 @@ int model_check_record(const char *path, bool required, char *why, unsigned why_
     char now[40];
     snprintf(now, sizeof now, "%lld.%09ld", (long long)st.st_mtim.tv_sec, (long)st.st_mtim.tv_nsec);
     if (n != 3 || size != (unsigned long long)st.st_size || strcmp(mtime, now) != 0) {
+        char was[64], is[64];
         if (why)
             snprintf(why, why_cap,
                      "%s: changed since its sha256 was checked (%s says %llu bytes, modified %s; the file has %lld bytes, "
                      "modified %s); run 'make models' to check or fetch it again",
-                     path, rec, size, mtime, (long long)st.st_size, now);
+                     path, rec, size, when(mtime, was, sizeof was), (long long)st.st_size, when(now, is, sizeof is));
         return -1;
     }
     return 0;
