@@ -415,6 +415,9 @@ static void test_flags(void) {
     char *cmd_bad[] = {"a", "b"};
     CHECK(config_apply_args(&c, 2, cmd_bad, extra_flags, &x, &e) < 0);
     CHECK_STR(e.msg, "unexpected argument 'b'");
+    char *cmd_fa[] = {"-fa", "maybe"};
+    CHECK(config_apply_args(&c, 2, cmd_fa, NULL, NULL, &e) < 0);
+    CHECK_STR(e.msg, "unexpected argument 'maybe' (after -fa: see --help for its values)");
     char *cmd_fail[] = {"--fail"};
     CHECK(config_apply_args(&c, 1, cmd_fail, extra_flags, &x, &e) < 0);
     CHECK_STR(e.msg, "--fail: as asked");

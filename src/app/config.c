@@ -842,6 +842,8 @@ int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn ext
             if (near) return fc_errf(err, FC_EINPUT, "unknown flag '%s' (did you mean '%s'?)", name, near);
             return fc_errf(err, FC_EINPUT, "unknown flag '%s'", name);
         }
+        if (i > 0 && argv[i - 1][0] == '-') /* "-fa maybe": the flag before it takes no such value */
+            return fc_errf(err, FC_EINPUT, "unexpected argument '%s' (after %s: see --help for its values)", arg, argv[i - 1]);
         return fc_errf(err, FC_EINPUT, "unexpected argument '%s'", arg);
     }
     return 0;

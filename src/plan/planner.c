@@ -383,9 +383,10 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
         }
         if (!ok) {
             c.n_ctx = ctx_lo;
-            reason(r, "n_ctx %u: N_CTX auto, but %s even at the floor min(N_CTX_MIN %u, trained %u)", c.n_ctx,
-                   !s.n ? "there is no GPU" : want ? "the wanted layers do not all fit" : "no layer is wanted on the GPU",
-                   p->n_ctx_min, d->n_ctx_train);
+            reason(r, "n_ctx %u: N_CTX auto at its floor, min(N_CTX_MIN %u, trained %u): %s", c.n_ctx, p->n_ctx_min,
+                   d->n_ctx_train,
+                   !s.n ? "no GPU to size it against" : want ? "the wanted layers do not all fit even there"
+                                                         : "no layer is wanted on the GPU");
         } else {
             cc.n_ctx = ctx_hi;
             if (fit_with(&s, &cc, &head_fits) >= want) {
