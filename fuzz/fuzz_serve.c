@@ -3,7 +3,8 @@
  * body given to srv_request_parse (srv_show_parse for show: 0, or a 400 / 404 with a
  * one-line message). A refusal must be a 400 with a one-line message (and the error body
  * valid for it); an accepted request must hold what request.h promises (valid UTF-8 text,
- * values in range) and format a reply without trouble. Anything else is a finding.
+ * values in range; an ollama load / unload holds no text) and format a reply without
+ * trouble. Anything else is a finding.
  * Seeds: fuzz/corpus-serve/. Run: make -f fuzz/Makefile run-serve. */
 #include <stdint.h>
 #include <stdlib.h>
@@ -35,6 +36,16 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         return 0;
     }
     bool chat = api == SRV_CHAT || api == SRV_OLLAMA_CHAT;
+    if (r.load_only) { /* ollama's load / unload: no text, answered at once */
+        if (api < SRV_OLLAMA_CHAT || r.n_msgs || r.msgs || r.prompt) abort();
+        srv_reply_id id = {.api = api, .id = "x", .model = "m", .created = 0};
+        srv_usage u = {0, 0};
+        srv_fmt_reply(&b, &id, "", 0, r.unload ? "unload" : "load", &u, 0, 0);
+        srv_sb_free(&b);
+        srv_request_free(&r);
+        return 0;
+    }
+    if (r.unload && api < SRV_OLLAMA_CHAT) abort();
     if (chat && (r.n_msgs < 1 || !r.msgs)) abort();
     if (!chat && !r.prompt) abort();
     for (int i = 0; i < r.n_msgs; i++) {
