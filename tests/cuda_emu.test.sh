@@ -60,11 +60,13 @@ fi
 # keeps the second (NVML's GPU 1) and says why the first left, and a run
 # with every layer on it reaches CUDA device 0 (by index it would ask for 1).
 so=${1:-build}/tests/so/fake_nvml.so
+# the emulator's fitchat with the scripted NVML: with_nvml SCRIPT ARGS...
+with_nvml() { env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$1" "$emu/fitchat" "${@:2}"; }
 if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ] && [ -r "$tok_model" ]; then
   map_tmp=$(mktemp -d)
   printf '%s\n' "device Hidden GPU|GPU-00000000-0000-0000-0000-000000000000|8589934592|0|8589934592" \
     "device Emulated GPU|GPU-66697463-6861-742d-6375-64612d656d75|2147483648|0|2147483648" >"$map_tmp/nvml.txt"
-  gpu_out=$(env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/nvml.txt" "$emu/fitchat" gpu 2>&1)
+  gpu_out=$(with_nvml "$map_tmp/nvml.txt" gpu 2>&1)
   if grep -qE '^  1 +Emulated GPU' <<<"$gpu_out" && ! grep -q 'Hidden GPU' <<<"$gpu_out" &&
      grep -q 'NVML GPU 0 not visible to CUDA' <<<"$gpu_out"; then
     echo "ok   [cuda-emu] NVML's GPUs mapped to CUDA's by UUID: the one CUDA cannot see left out, said in the path"; pass=$((pass + 1))
@@ -72,7 +74,7 @@ if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ]
     echo "FAIL [cuda-emu] NVML to CUDA by UUID: $gpu_out"; fail=$((fail + 1))
   fi
   if "$emu/tests/tools/gen_llama_1b" -s tiny "$tok_model" "$map_tmp/tiny.gguf" >/dev/null 2>&1 &&
-     env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/nvml.txt" "$emu/fitchat" run -m "$map_tmp/tiny.gguf" \
+     with_nvml "$map_tmp/nvml.txt" run -m "$map_tmp/tiny.gguf" \
        --tokens "1 2 3" -n 1 --greedy -ngl 99 --mem >/dev/null 2>"$map_tmp/err" &&
      grep -q 'GPU 1 (Emulated GPU' "$map_tmp/err"; then
     echo "ok   [cuda-emu] a run on NVML's GPU 1 reaches the CUDA device with its UUID (ordinal 0)"; pass=$((pass + 1))
@@ -80,7 +82,7 @@ if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ]
     echo "FAIL [cuda-emu] run on NVML's GPU 1: $(tail -n 3 "$map_tmp/err")"; fail=$((fail + 1))
   fi
   # CUDA_VISIBLE_DEVICES= (empty: no device for CUDA) while NVML lists them: plan for the CPU
-  gpu_out=$(env -u FITCHAT_GPU CUDA_VISIBLE_DEVICES= FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/nvml.txt" "$emu/fitchat" gpu 2>&1)
+  gpu_out=$(CUDA_VISIBLE_DEVICES= with_nvml "$map_tmp/nvml.txt" gpu 2>&1)
   if grep -q 'no GPU: NVML lists GPU 0, 1, none visible to CUDA (CUDA_VISIBLE_DEVICES=)' <<<"$gpu_out"; then
     echo "ok   [cuda-emu] CUDA_VISIBLE_DEVICES= hides NVML's GPUs: no GPU, the reason named"; pass=$((pass + 1))
   else
@@ -92,7 +94,7 @@ if [ -f "$so" ] && [ -x "$emu/tests/tools/gen_llama_1b" ] && [ -n "$tok_model" ]
   printf '%s\n' "device NVIDIA H200|GPU-11111111-0000-0000-0000-000000000000|150000000000|0|150000000000" \
     "mig 0 0 NVIDIA H200 MIG 1g.18gb|MIG-00000000-0000-0000-0000-000000000000|19327352832|0|19327352832" \
     "mig 0 2 NVIDIA H200 MIG 1g.2gb|MIG-66697463-6861-742d-6375-64612d656d75|2147483648|0|2147483648" >"$map_tmp/mig.txt"
-  gpu_out=$(env -u FITCHAT_GPU FITCHAT_NVML_LIB="$so" FAKE_NVML_SCRIPT="$map_tmp/mig.txt" "$emu/fitchat" gpu 2>&1)
+  gpu_out=$(with_nvml "$map_tmp/mig.txt" gpu 2>&1)
   if grep -qE '^  0 +NVIDIA H200 MIG 1g.2gb +2.00 GiB' <<<"$gpu_out" && ! grep -q '1g.18gb' <<<"$gpu_out" &&
      grep -q 'NVML GPU 0 (MIG-00000000-0000-0000-0000-000000000000) not visible to CUDA' <<<"$gpu_out"; then
     echo "ok   [cuda-emu] MIG: the MIG device CUDA sees (by its MIG- UUID) with its own memory, not the card's"; pass=$((pass + 1))

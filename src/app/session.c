@@ -136,8 +136,8 @@ void session_plan_params(const fc_config *cfg, bool all_logits, plan_params *pp)
     pp->layers = cfg->n_gpu_layers == FC_LAYERS_AUTO ? PLAN_AUTO : cfg->n_gpu_layers;
     pp->target = cfg->target;
     pp->type_k = cfg->kv_type_k == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_k;
-    pp->kv_default = cfg->origin[FC_SET_KV_TYPE_K].src == FC_SRC_DEFAULT && cfg->origin[FC_SET_KV_TYPE_V].src == FC_SRC_DEFAULT;
     pp->type_v = cfg->kv_type_v == FC_KV_AUTO ? PLAN_AUTO : cfg->kv_type_v;
+    pp->kv_default = cfg->origin[FC_SET_KV_TYPE_K].src == FC_SRC_DEFAULT && cfg->origin[FC_SET_KV_TYPE_V].src == FC_SRC_DEFAULT;
     pp->n_ctx = cfg->n_ctx == FC_CTX_AUTO ? PLAN_AUTO : cfg->n_ctx; /* FC_CTX_MODEL = 0 = the planner's default */
     pp->n_ctx_min = (uint32_t)cfg->n_ctx_min;
     pp->n_ctx_max = (uint32_t)cfg->n_ctx_max;
@@ -180,10 +180,10 @@ static void map_nvml_to_cuda(gpu_inventory *inv) {
             inv->dev[n] = inv->dev[i];
             inv->dev[n++].ordinal = ord[i];
         } else if (hl < sizeof hidden) {
-            const gpu_device *g = &inv->dev[i]; /* a MIG device by its UUID: its GPU may have several */
+            const gpu_device *g = &inv->dev[i];
+            const bool mig = !strncmp(g->uuid, "MIG-", 4); /* named by its UUID: its GPU may have several */
             hl += (size_t)snprintf(hidden + hl, sizeof hidden - hl, "%s%d%s%s%s", hl ? ", " : "", g->index,
-                                   strncmp(g->uuid, "MIG-", 4) ? "" : " (", strncmp(g->uuid, "MIG-", 4) ? "" : g->uuid,
-                                   strncmp(g->uuid, "MIG-", 4) ? "" : ")");
+                                   mig ? " (" : "", mig ? g->uuid : "", mig ? ")" : "");
         }
     }
     if (n == inv->n) return;
