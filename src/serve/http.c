@@ -58,13 +58,8 @@ typedef struct stream_ctx {
 
 /* ---- responses ---- */
 
-/* Whether a web page from origin o (the request's Origin header) may read this server's
- * answers: CORS_ORIGINS "*" (any), or one of its comma-separated origins, or else (the
- * default) a page served from this machine: http(s)://localhost, 127.0.0.1 or [::1], any
- * port, as ollama allows by default. */
-static bool origin_allowed(const srv_http *h, const char *o) {
+bool http_origin_allowed(const char *list, const char *o) {
     if (!o || !*o) return false;
-    const char *list = h->cfg.cors_origins;
     if (list && *list) {
         if (!strcmp(list, "*")) return true;
         const size_t n = strlen(o);
@@ -95,7 +90,7 @@ static bool origin_allowed(const srv_http *h, const char *o) {
 static enum MHD_Result queue(const srv_http *h, struct MHD_Connection *c, unsigned status, struct MHD_Response *r) {
     const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
     if (o) MHD_add_response_header(r, "Vary", "Origin");
-    if (origin_allowed(h, o)) MHD_add_response_header(r, "Access-Control-Allow-Origin", o);
+    if (http_origin_allowed(h->cfg.cors_origins, o)) MHD_add_response_header(r, "Access-Control-Allow-Origin", o);
     return MHD_queue_response(c, status, r);
 }
 
@@ -343,7 +338,7 @@ static enum MHD_Result handle(srv_http *h, struct MHD_Connection *c, const char 
     }
     if (!strcmp(method, "OPTIONS")) { /* a browser's CORS preflight: no key needed */
         const char *o = MHD_lookup_connection_value(c, MHD_HEADER_KIND, "Origin");
-        if (o && !origin_allowed(h, o)) {
+        if (o && !http_origin_allowed(h->cfg.cors_origins, o)) {
             char shown[80];
             srv_fail(&e, 403, NULL, "origin %s may not call this server (CORS_ORIGINS lists the allowed ones)",
                      fmt_printable(shown, sizeof shown, o));

@@ -27,6 +27,7 @@
 #ifndef FC_SERVE_HTTP_H
 #define FC_SERVE_HTTP_H
 
+#include <stdbool.h>
 #include <stddef.h>
 
 #include "../util/err.h"
@@ -57,6 +58,11 @@ void http_set_ready(srv_http *h, srv_sched *sc, const srv_model_info *m, const s
 void http_set_draining(srv_http *h);
 /* Generation requests taken (queued, running, or still sending their reply). */
 int http_n_generating(srv_http *h);
+/* Whether a web page from origin o (a request's Origin header; NULL ok) may read this
+ * server's answers: list (CORS_ORIGINS) "*" allows any, else one of its comma-separated
+ * origins (compared without case), and always a page of this machine: http(s)://localhost,
+ * 127.0.0.1 or [::1], with or without a port, as ollama allows by default. */
+bool http_origin_allowed(const char *list, const char *o);
 /* Stops listening, closes every connection and joins their threads. NULL ok. */
 void http_stop(srv_http *h);
 
