@@ -305,10 +305,10 @@ int cmd_bench(int argc, char **argv) {
         const char *slash = strrchr(s.model_path, '/');
         const int tw = (depth ? 15 : 7) + (n_par > 1 ? 4 : 0); /* "tg64 @ d1024", "tg64 x8" */
         if (!header) {
-            printf("| %-34s | %10s | %7s | %4s | %9s | %8s | %*s | %22s |\n", "model", "size", "threads", "ngl", "kv", "attn", tw,
+            printf("| %-34s | %10s | %7s | %4s | %9s | %8s | %*s | %29s |\n", "model", "size", "threads", "ngl", "kv", "attn", tw,
                    "test", "t/s (median, min..max)");
-            printf("|%.36s|%.12s|%.9s|%.6s|%.11s|%.10s|%.*s|%.24s|\n", "------------------------------------", "------------",
-                   "---------", "------", "-----------", "----------", tw + 2, "-----------------", "------------------------");
+            printf("|%.36s|%.12s|%.9s|%.6s|%.11s|%.10s|%.*s|%.31s|\n", "------------------------------------", "------------",
+                   "---------", "------", "-----------", "----------", tw + 2, "-----------------", "-------------------------------");
             header = true;
         }
         snprintf(kv, sizeof kv, "%s/%s", ggml_type_name(s.plan.cfg.type_k), ggml_type_name(s.plan.cfg.type_v));
@@ -328,13 +328,13 @@ int cmd_bench(int argc, char **argv) {
                     goto fail_run;
                 }
             qsort(r, (size_t)reps, sizeof *r, cmp_d);
-            char label[32], tps[64];
+            char label[32], tps[64]; /* tps: up to "99999.99 (99999.99..99999.99)", the column's 29 */
             char par[16] = "";
             if (test == 1 && n_par > 1) snprintf(par, sizeof par, " x%d", n_par);
             if (depth) snprintf(label, sizeof label, "%s%d%s @ d%d", test == 0 ? "pp" : "tg", n, par, depth);
             else snprintf(label, sizeof label, "%s%d%s", test == 0 ? "pp" : "tg", n, par);
             snprintf(tps, sizeof tps, "%.2f (%.2f..%.2f)", r[reps / 2], r[0], r[reps - 1]);
-            printf("| %-34.34s | %10s | %7d | %4u | %9s | %8s | %*s | %22s |\n", slash ? slash + 1 : s.model_path,
+            printf("| %-34.34s | %10s | %7d | %4u | %9s | %8s | %*s | %29s |\n", slash ? slash + 1 : s.model_path,
                    fmt_bytes(size, sizeof size, s.file->data_bytes), cfg.n_threads, s.plan.n_gpu_layers, kv,
                    s.plan.cfg.flash ? "flash" : "plain", tw, label, tps);
             fflush(stdout);
