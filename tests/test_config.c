@@ -432,6 +432,42 @@ static char *path_in(const char *dir, const char *rel) {
     return buf[k];
 }
 
+/* A wrong value for a key the command does not use is a warning that names it (and the
+ * default stays); the commands that use the key stop on it. */
+static void test_unused_keys(void) {
+    const char *tmp = t_tmpdir();
+    char *file = path_in(tmp, "unused.json");
+    write_file(file, "{\"TEMPERATURE\": 5000, \"PORT\": 99999, \"N_CTX\": 2048}");
+    char *argv[] = {"--config", file};
+    fc_config c;
+    fc_err e = {0};
+    /* info / plan / gpu / template / tokenize: neither key is theirs */
+    CHECK_MSG(config_load_ex(&c, 2, argv, NULL, NULL, CONFIG_NO_GEN, &e) == 0, "%s", e.msg);
+    CHECK_EQ_INT(c.n_ctx, 2048);
+    CHECK_NEAR(c.temperature, 0.7, 0);
+    CHECK_EQ_INT(c.origin[FC_SET_TEMPERATURE].src, FC_SRC_DEFAULT);
+    CHECK_EQ_INT(c.port, 8080);
+    CHECK_EQ_INT(c.n_warnings, 2);
+    if (c.n_warnings == 2) {
+        CHECK_MSG(strstr(c.warnings[0], "TEMPERATURE = 5000: must be") && strstr(c.warnings[0], "not used by this command"),
+                  "%s", c.warnings[0]);
+        CHECK_MSG(strstr(c.warnings[1], "PORT = 99999: must be") && strstr(c.warnings[1], "fitchat serve would stop"),
+                  "%s", c.warnings[1]);
+    }
+    config_free(&c);
+    /* the chat: TEMPERATURE is its own, PORT is not */
+    CHECK(config_load_ex(&c, 2, argv, NULL, NULL, 0, &e) < 0);
+    CHECK_EQ_INT(e.code, FC_EINPUT);
+    CHECK_MSG(strstr(e.msg, "TEMPERATURE = 5000: must be") && !strstr(e.msg, "not used"), "%s", e.msg);
+    /* the server: PORT is its own */
+    write_file(file, "{\"PORT\": 99999}");
+    CHECK(config_load_ex(&c, 2, argv, NULL, NULL, CONFIG_SERVER, &e) < 0);
+    CHECK_MSG(strstr(e.msg, "PORT = 99999: must be"), "%s", e.msg);
+    /* a flag typed on the command line is never ignored */
+    char *argv2[] = {"--temp", "5000"};
+    CHECK(config_load_ex(&c, 2, argv2, NULL, NULL, CONFIG_NO_GEN, &e) < 0);
+}
+
 /* flags > file > default, with --config and every origin. */
 static void test_precedence(void) {
     const char *tmp = t_tmpdir();
@@ -601,6 +637,7 @@ int main(void) {
     T_RUN(test_mangled);
     T_RUN(test_flags);
     T_RUN(test_repack_values);
+    T_RUN(test_unused_keys);
     T_RUN(test_precedence);
     T_RUN(test_model_path);
     T_RUN(test_lookup);

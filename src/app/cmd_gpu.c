@@ -59,7 +59,7 @@ int cmd_gpu(int argc, char **argv) {
     fc_config cfg;
     fc_err err = {0};
     bool help = false;
-    int lrc = cmd_load_settings("gpu", &cfg, argc - 1, argv + 1, gpu_extra, &help);
+    int lrc = cmd_load_settings_ex("gpu", &cfg, argc - 1, argv + 1, gpu_extra, &help, CONFIG_NO_GEN);
     if (lrc) return lrc;
     if (help) {
         usage(stdout);

@@ -401,7 +401,7 @@ int cmd_info(int argc, char **argv) {
      * default file, MODEL_TYPE / CHAT_TEMPLATE_FILE the chat prompt line. */
     info_flags fl = {0};
     fc_config cfg;
-    int lrc = cmd_load_settings("info", &cfg, argc - 1, argv + 1, info_extra, &fl);
+    int lrc = cmd_load_settings_ex("info", &cfg, argc - 1, argv + 1, info_extra, &fl, CONFIG_NO_GEN);
     if (lrc) return lrc;
     if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
     bool verbose = fl.verbose, json = fl.json;

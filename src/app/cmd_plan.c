@@ -143,7 +143,7 @@ int cmd_plan(int argc, char **argv) {
         }
         fl.fixed_cost = (int64_t)b;
     }
-    int lrc = cmd_load_settings("plan", &cfg, argc - 1, argv + 1, plan_extra, &fl);
+    int lrc = cmd_load_settings_ex("plan", &cfg, argc - 1, argv + 1, plan_extra, &fl, CONFIG_NO_GEN);
     if (lrc) return lrc;
     if (fl.help) {
         usage(stdout);

@@ -98,7 +98,7 @@ int cmd_template(int argc, char **argv) {
     template_flags fl = {0};
     fc_config cfg;
     fc_err err = {0};
-    int lrc = cmd_load_settings("template", &cfg, argc - 1, argv + 1, template_extra, &fl);
+    int lrc = cmd_load_settings_ex("template", &cfg, argc - 1, argv + 1, template_extra, &fl, CONFIG_NO_GEN);
     if (lrc) return lrc;
     if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
     int rc = 0;

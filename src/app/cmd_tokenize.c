@@ -92,7 +92,7 @@ int cmd_tokenize(int argc, char **argv) {
     if (!model) { /* modelconf.json's MODEL, as every command takes it; else the default model */
         fc_config cfg;
         fc_err ce = {0};
-        if (config_load(&cfg, 0, NULL, NULL, NULL, &ce)) { fprintf(stderr, "fitchat tokenize: %s\n", ce.msg); return 2; }
+        if (config_load_ex(&cfg, 0, NULL, NULL, NULL, CONFIG_NO_GEN, &ce)) { fprintf(stderr, "fitchat tokenize: %s\n", ce.msg); return 2; }
         if (cfg.origin[FC_SET_MODEL].src != FC_SRC_DEFAULT && cfg.model) {
             snprintf(path, sizeof path, "%s", cfg.model);
             model = path;

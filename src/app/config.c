@@ -456,49 +456,50 @@ static const struct input {
     setter_fn set;
     const char *arg, *help;  /* for config_print_flags */
     bool server;             /* fitchat serve's: its flags only with CONFIG_SERVER */
+    bool gen;                /* used only by the commands that generate text (sampling) */
 } INPUTS[] = {
-    {"MODEL", {"-m", "--model"}, set_model, "FILE", "GGUF model file", false},
-    {"MODEL_TYPE", {"--model-type"}, set_model_type, "NAME", "chat template: auto, chatml, llama2, mistral, llama3, gemma, phi3, zephyr", false},
-    {"LAYERS", {"-ngl", "--n-gpu-layers", "--gpu-layers"}, set_layers, "N|auto", "layers on the GPU", false},
-    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1, or 80%)", false},
-    {"KV_CACHE_QUANT", {NULL}, set_kv_both, NULL, NULL, false},
-    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto [KV_CACHE_QUANT sets both]", false},
-    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto [KV_CACHE_QUANT sets both]", false},
-    {"N_CTX", {"-c", "--ctx-size"}, set_n_ctx, "N|auto", "context size in tokens", false},
-    {"N_CTX_MIN", {"--ctx-min"}, set_n_ctx_min, "N", "smallest context -c auto may choose (default 4096)", false},
-    {"N_CTX_MAX", {"--ctx-max"}, set_n_ctx_max, "N", "largest context -c auto may choose (default 32768)", false},
-    {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)", false},
-    {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")", false},
-    {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads", false},
-    {"REPACK", {"--repack"}, set_repack, "auto|on|off", "repacked copies of the weights for the CPU's prompt kernels (host memory; auto: unless it is short)", false},
-    {NULL, {"--no-repack"}, set_no_repack, NULL, "REPACK off", false},
-    {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)", false},
-    {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)", false},
-    {"TOP_K", {"--top-k"}, set_top_k, "N", "top-k sampling (0: off)", false},
-    {"TOP_P", {"--top-p"}, set_top_p, "X", "top-p sampling", false},
-    {"MIN_P", {"--min-p"}, set_min_p, "X", "min-p sampling", false},
-    {"REPEAT_PENALTY", {"--repeat-penalty"}, set_penalty, "X", "repetition penalty (1: off)", false},
-    {"SEED", {"-s", "--seed"}, set_seed, "N", "random seed (-1: random)", false},
-    {"MAX_TOKENS", {"-n", "--n-predict"}, set_max_tokens, "N", "tokens per reply (-1: until the end of the turn)", false},
-    {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt", false},
-    {"CHAT_TEMPLATE_FILE", {"--chat-template-file"}, set_chat_template_file, "FILE", "Jinja chat template to use instead of the model's", false},
-    {"THINKING", {"--thinking"}, set_thinking, "show|hide", "a reasoning model's thinking: shown dimmed, or hidden", false},
-    {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)", false},
-    {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)", false},
-    {NULL, {"--ram"}, set_ram, "SIZE", "host memory to plan with (default: MemAvailable / the cgroup limit)", false},
-    {NULL, {"--config"}, NULL, "FILE", "modelconf.json to read", false},
-    {"HOST", {"--host"}, set_host, "ADDR", "address to listen on (default 127.0.0.1: this machine only)", true},
-    {"PORT", {"--port"}, set_port, "N", "TCP port (default 8080; 0: any free port)", true},
-    {"N_PARALLEL", {"-np", "--parallel"}, set_parallel, "N|auto", "slots: requests generated at the same time", true},
-    {"API_KEY", {"--api-key"}, set_api_key, "KEY", "clients must send 'Authorization: Bearer KEY'", true},
-    {"API_KEY_FILE", {"--api-key-file"}, set_api_key_file, "FILE", "the API key from the first line of FILE", true},
-    {"TIMEOUT", {"--timeout"}, set_timeout, "S", "seconds a connection may stay idle (default 600)", true},
-    {"MAX_BODY", {"--max-body"}, set_max_body, "SIZE", "largest request body (default 4MiB)", true},
-    {"QUEUE_SIZE", {"--queue"}, set_queue_size, "N", "requests that may wait for a slot (default 16); more get 503", true},
+    {"MODEL", {"-m", "--model"}, set_model, "FILE", "GGUF model file", false, false},
+    {"MODEL_TYPE", {"--model-type"}, set_model_type, "NAME", "chat template: auto, chatml, llama2, mistral, llama3, gemma, phi3, zephyr", false, false},
+    {"LAYERS", {"-ngl", "--n-gpu-layers", "--gpu-layers"}, set_layers, "N|auto", "layers on the GPU", false, false},
+    {"TARGET_VRAM_USAGE", {"--target"}, set_target, "X", "fraction of each GPU's memory to use (0 < x <= 1, or 80%)", false, false},
+    {"KV_CACHE_QUANT", {NULL}, set_kv_both, NULL, NULL, false, false},
+    {NULL, {"-ctk", "--cache-type-k"}, set_kv_k, "TYPE", "KV cache type for K: f16, q8_0, q4_0, f32, auto [KV_CACHE_QUANT sets both]", false, false},
+    {NULL, {"-ctv", "--cache-type-v"}, set_kv_v, "TYPE", "KV cache type for V: f16, q8_0, q4_0, f32, auto [KV_CACHE_QUANT sets both]", false, false},
+    {"N_CTX", {"-c", "--ctx-size"}, set_n_ctx, "N|auto", "context size in tokens", false, false},
+    {"N_CTX_MIN", {"--ctx-min"}, set_n_ctx_min, "N", "smallest context -c auto may choose (default 4096)", false, false},
+    {"N_CTX_MAX", {"--ctx-max"}, set_n_ctx_max, "N", "largest context -c auto may choose (default 32768)", false, false},
+    {"FLASH_ATTN", {"-fa", "--flash-attn"}, set_flash_attn, "[on|off|auto]", "flash attention (no value: on)", false, false},
+    {"VRAM_RESERVE", {"--vram-reserve"}, set_vram_reserve, "SIZE", "memory kept free on every GPU (\"1.5GiB\")", false, false},
+    {"N_THREADS", {"-t", "--threads"}, set_threads, "N", "CPU threads", false, false},
+    {"REPACK", {"--repack"}, set_repack, "auto|on|off", "repacked copies of the weights for the CPU's prompt kernels (host memory; auto: unless it is short)", false, false},
+    {NULL, {"--no-repack"}, set_no_repack, NULL, "REPACK off", false, false},
+    {"N_BATCH", {"-b", "--batch-size"}, set_batch, "N", "prompt tokens per batch (1..8192)", false, false},
+    {"TEMPERATURE", {"--temp"}, set_temp, "X", "sampling temperature (0: greedy)", false, true},
+    {"TOP_K", {"--top-k"}, set_top_k, "N", "top-k sampling (0: off)", false, true},
+    {"TOP_P", {"--top-p"}, set_top_p, "X", "top-p sampling", false, true},
+    {"MIN_P", {"--min-p"}, set_min_p, "X", "min-p sampling", false, true},
+    {"REPEAT_PENALTY", {"--repeat-penalty"}, set_penalty, "X", "repetition penalty (1: off)", false, true},
+    {"SEED", {"-s", "--seed"}, set_seed, "N", "random seed (-1: random)", false, true},
+    {"MAX_TOKENS", {"-n", "--n-predict"}, set_max_tokens, "N", "tokens per reply (-1: until the end of the turn)", false, true},
+    {"SYSTEM_PROMPT", {"--system"}, set_system, "TEXT", "system prompt", false, false},
+    {"CHAT_TEMPLATE_FILE", {"--chat-template-file"}, set_chat_template_file, "FILE", "Jinja chat template to use instead of the model's", false, false},
+    {"THINKING", {"--thinking"}, set_thinking, "show|hide", "a reasoning model's thinking: shown dimmed, or hidden", false, true},
+    {NULL, {"-p", "--prompt"}, set_prompt, "TEXT", "prompt (first message)", false, false},
+    {NULL, {"--gpu"}, add_gpu, "SPEC", "GPU to use or describe (repeatable)", false, false},
+    {NULL, {"--ram"}, set_ram, "SIZE", "host memory to plan with (default: MemAvailable / the cgroup limit)", false, false},
+    {NULL, {"--config"}, NULL, "FILE", "modelconf.json to read", false, false},
+    {"HOST", {"--host"}, set_host, "ADDR", "address to listen on (default 127.0.0.1: this machine only)", true, false},
+    {"PORT", {"--port"}, set_port, "N", "TCP port (default 8080; 0: any free port)", true, false},
+    {"N_PARALLEL", {"-np", "--parallel"}, set_parallel, "N|auto", "slots: requests generated at the same time", true, false},
+    {"API_KEY", {"--api-key"}, set_api_key, "KEY", "clients must send 'Authorization: Bearer KEY'", true, false},
+    {"API_KEY_FILE", {"--api-key-file"}, set_api_key_file, "FILE", "the API key from the first line of FILE", true, false},
+    {"TIMEOUT", {"--timeout"}, set_timeout, "S", "seconds a connection may stay idle (default 600)", true, false},
+    {"MAX_BODY", {"--max-body"}, set_max_body, "SIZE", "largest request body (default 4MiB)", true, false},
+    {"QUEUE_SIZE", {"--queue"}, set_queue_size, "N", "requests that may wait for a slot (default 16); more get 503", true, false},
     {"DRAIN_TIMEOUT", {"--drain-timeout"}, set_drain_timeout, "S",
-     "on SIGTERM/SIGINT, seconds to let running and queued requests finish (default 30; 0: stop at once)", true},
+     "on SIGTERM/SIGINT, seconds to let running and queued requests finish (default 30; 0: stop at once)", true, false},
     {"CORS_ORIGINS", {"--cors-origins"}, set_cors_origins, "LIST",
-     "web pages (origins, ','-separated, or \"*\") that may call the server; default: pages of this machine", true},
+     "web pages (origins, ','-separated, or \"*\") that may call the server; default: pages of this machine", true, false},
 };
 #define N_INPUTS (sizeof INPUTS / sizeof INPUTS[0])
 
@@ -730,9 +731,17 @@ int config_load_text(fc_config *cfg, const char *path, const char *text, size_t 
             /* cJSON prints an infinite number (1e400) as null: say what it was. */
             char *shown = cJSON_IsNumber(item) && !isfinite(item->valuedouble) ? strdup("(a number too large to represent)")
                                                                                : cJSON_PrintUnformatted(item);
-            rc = fc_errf(err, FC_EINPUT, "%s: %s = %.80s%s: must be %s", path, in->key, shown ? shown : "?",
-                         shown && strlen(shown) > 80 ? "..." : "", allowed);
+            char line[sizeof err->msg];
+            snprintf(line, sizeof line, "%s: %s = %.80s%s: must be %s", path, in->key, shown ? shown : "?",
+                     shown && strlen(shown) > 80 ? "..." : "", allowed);
             free(shown);
+            /* A key this command does not use stops only the commands that do. */
+            if ((in->server && !cfg->server) || (in->gen && cfg->no_gen)) {
+                if (add_warning(cfg, "%s (not used by this command; %s stop on it)", line,
+                                in->server ? "fitchat serve would" : "chat, run, bench and serve"))
+                    rc = fc_errf(err, FC_EFAIL, "out of memory");
+            } else
+                rc = fc_errf(err, FC_EINPUT, "%s", line);
         }
     }
     cJSON_Delete(root);
@@ -863,6 +872,7 @@ int config_load_ex(fc_config *cfg, int argc, char **argv, config_extra_fn extra,
                    fc_err *err) {
     if (config_init(cfg, err)) return -1;
     cfg->server = (flags & CONFIG_SERVER) != 0;
+    cfg->no_gen = (flags & CONFIG_NO_GEN) != 0;
     /* --config must be known before the file is read, and the flags applied after it. This
      * scan skips the values of our own flags; others are assumed to take no value. */
     const char *path = NULL;

@@ -104,6 +104,7 @@ typedef struct fc_config {
     int drain_timeout;     /* DRAIN_TIMEOUT: seconds SIGTERM/SIGINT lets running and queued
                             * requests finish before they are cut (0: at once), default 30 */
     bool server;           /* the server's flags are accepted */
+    bool no_gen;           /* the command generates no text (CONFIG_NO_GEN) */
 
     const char *config_path; /* the modelconf.json that was loaded (the last), NULL if none */
     char **paths;          /* every file loaded, in order (n_paths); owns what origins point at */
@@ -131,8 +132,13 @@ void config_free(fc_config *cfg);
 int config_load(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err);
 
 /* config_load with options: CONFIG_SERVER accepts the server's flags (--host, --port, -np,
- * --api-key, ...); config_print then shows the server's keys too. */
+ * --api-key, ...); config_print then shows the server's keys too. CONFIG_NO_GEN: the command
+ * generates no text (info, plan, gpu, template, tokenize). A wrong value in the file for a key
+ * the command does not use (the server's keys without CONFIG_SERVER, the sampling keys and
+ * MAX_TOKENS / THINKING with CONFIG_NO_GEN) is a warning naming it, not an error: the
+ * setting keeps its default, and the commands that use it stop on it. */
 #define CONFIG_SERVER 1u
+#define CONFIG_NO_GEN 2u
 int config_load_ex(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, unsigned flags,
                    fc_err *err);
 
