@@ -1,8 +1,12 @@
-/* Unit tests for src/util: byte sizes, errors, the type table. */
+/* Unit tests for src/util: byte sizes, errors, the type table, atomic writes. */
+#include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "../src/format/ggml_types.h"
 #include "../src/util/err.h"
+#include "../src/util/file.h"
 #include "../src/util/fmt.h"
 #include "lib/t.h"
 
@@ -67,10 +71,42 @@ static void test_type_table(void) {
     CHECK_EQ_U64(ggml_row_bytes(GGML_TYPE_Q4_1, 100), 0);
 }
 
+/* fc_write_file_atomic: a file keeps its permissions, a link is written through, and what is
+ * not a regular file is refused and left as it was. */
+static void test_write_atomic(void) {
+    const char *dir = t_tmpdir();
+    char f[512], link[512], fifo[512], sub[512];
+    snprintf(f, sizeof f, "%s/priv.json", dir);
+    snprintf(link, sizeof link, "%s/link.json", dir);
+    snprintf(fifo, sizeof fifo, "%s/fifo", dir);
+    snprintf(sub, sizeof sub, "%s/folder", dir);
+    fc_err e = {0};
+    CHECK(fc_write_file_atomic(f, "one", 3, &e) == 0);
+    CHECK(chmod(f, 0600) == 0);
+    CHECK_MSG(fc_write_file_atomic(f, "two", 3, &e) == 0, "%s", e.msg);
+    struct stat st;
+    CHECK(stat(f, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 3);
+    CHECK(symlink("priv.json", link) == 0);
+    CHECK_MSG(fc_write_file_atomic(link, "three", 5, &e) == 0, "%s", e.msg);
+    CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
+    CHECK(stat(f, &st) == 0 && st.st_size == 5 && (st.st_mode & 0777) == 0600);
+    CHECK(mkfifo(fifo, 0600) == 0);
+    CHECK(fc_write_file_atomic(fifo, "x", 1, &e) < 0 && e.code == FC_EINPUT && strstr(e.msg, "FIFO"));
+    CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));
+    CHECK(mkdir(sub, 0700) == 0);
+    CHECK(fc_write_file_atomic(sub, "x", 1, &e) < 0 && strstr(e.msg, "directory"));
+    CHECK(lstat(sub, &st) == 0 && S_ISDIR(st.st_mode));
+    unlink(link);
+    unlink(f);
+    unlink(fifo);
+    rmdir(sub);
+}
+
 int main(void) {
     T_RUN(test_parse_bytes);
     T_RUN(test_fmt_bytes);
     T_RUN(test_err);
     T_RUN(test_type_table);
+    T_RUN(test_write_atomic);
     return t_done();
 }

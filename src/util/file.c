@@ -2,6 +2,7 @@
 #include "file.h"
 
 #include <errno.h>
+#include <stdbool.h>
 #include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -105,14 +106,31 @@ int fc_read_file(const char *path, size_t max, char **out, size_t *len, fc_err *
 }
 
 int fc_write_file_atomic(const char *path, const void *data, size_t len, fc_err *err) {
-    size_t pl = strlen(path);
+    /* What is at path now: a regular file keeps its permissions and is replaced; a symbolic
+     * link is written through (its target is replaced, the link stays); anything else (a
+     * device, a FIFO, a folder) is refused rather than renamed over. */
+    struct stat st;
+    bool exists = stat(path, &st) == 0;
+    if (exists && !S_ISREG(st.st_mode)) return fc_errf(err, FC_EINPUT, "%s: %s; not written", path, kind_of(st.st_mode));
+    char *target = NULL;
+    struct stat lst;
+    if (exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+        target = realpath(path, NULL);
+        if (!target) return fc_errf(err, FC_EFAIL, "%s: cannot resolve the link: %s", path, strerror(errno));
+    }
+    const char *dest = target ? target : path;
+    size_t pl = strlen(dest);
     char *tmp = malloc(pl + 16);
-    if (!tmp) return fc_errf(err, FC_EFAIL, "out of memory");
-    snprintf(tmp, pl + 16, "%s.tmp-XXXXXX", path);
+    if (!tmp) {
+        free(target);
+        return fc_errf(err, FC_EFAIL, "out of memory");
+    }
+    snprintf(tmp, pl + 16, "%s.tmp-XXXXXX", dest);
     int fd = mkstemp(tmp);
     if (fd < 0) {
         int e = errno;
         free(tmp);
+        free(target);
         return fc_errf(err, e == EACCES || e == ENOENT || e == EROFS ? FC_EINPUT : FC_EFAIL, "%s: cannot write: %s",
                        path, strerror(e));
     }
@@ -126,20 +144,27 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, fc_err 
         p += w;
         left -= (size_t)w;
     }
+    if (!e) {
+        /* mkstemp makes the file 0600: give it the old file's permissions, or what a
+         * plain fopen would. */
+        mode_t mode = st.st_mode & 07777;
+        if (!exists) {
+            mode_t um = umask(0);
+            umask(um);
+            mode = 0666 & ~um;
+        }
+        (void)fchmod(fd, mode);
+    }
     if (!e && fsync(fd) != 0) e = errno;
     if (close(fd) != 0 && !e) e = errno;
-    if (!e) {
-        /* mkstemp makes the file 0600; give it what a plain fopen would. */
-        mode_t um = umask(0);
-        umask(um);
-        (void)chmod(tmp, 0666 & ~um);
-        if (rename(tmp, path) != 0) e = errno;
-    }
+    if (!e && rename(tmp, dest) != 0) e = errno;
     if (e) {
         unlink(tmp);
         free(tmp);
+        free(target);
         return fc_errf(err, FC_EFAIL, "%s: cannot write: %s", path, strerror(e));
     }
     free(tmp);
+    free(target);
     return 0;
 }

@@ -33,8 +33,11 @@ int fc_read_file(const char *path, size_t max, char **out, size_t *len, fc_err *
 
 /* Writes data to path atomically: a temporary file in the same folder,
  * flushed, then renamed over path, so that a full disk or a crash never
- * leaves a truncated file at path. Returns 0, or -1 with err (the temporary
- * file is removed). */
+ * leaves a truncated file at path. An existing file keeps its permissions; a
+ * symbolic link is written through (its target replaced, the link kept);
+ * anything but a regular file at path (a device, a FIFO, a folder) is an
+ * FC_EINPUT error and is left alone. Returns 0, or -1 with err (the
+ * temporary file is removed). */
 int fc_write_file_atomic(const char *path, const void *data, size_t len, fc_err *err);
 
 #endif
