@@ -338,7 +338,8 @@ static void test_overflow(void) {
     CHECK_MSG(dropped > 0, "six turns in 128 tokens dropped nothing");
     CHECK(chat_n_turns(&c) < 6);
     /* A message that cannot fit at all is an input error and leaves the conversation as it was. */
-    int n_before = c.n_msgs;
+    int n_before = c.n_msgs, n_turns_before = chat_n_turns(&c);
+    CHECK(n_turns_before > 1);
     char big[2000];
     for (size_t i = 0; i + 1 < sizeof big; i++) big[i] = "word "[i % 5];
     big[sizeof big - 1] = '\0';
@@ -346,7 +347,8 @@ static void test_overflow(void) {
     sink_init(&out);
     CHECK(chat_reply(&c, big, sink_emit, &out, NULL, &e) == -1 && e.code == FC_EINPUT);
     CHECK_MSG(strstr(e.msg, "context holds 128"), "%s", e.msg);
-    CHECK(c.n_msgs <= n_before);
+    CHECK_EQ_INT(c.n_msgs, n_before);
+    CHECK_EQ_INT(chat_n_turns(&c), n_turns_before);
     CHECK_STR(chat_system(&c), sys_copy);
     free(sys_copy);
     chat_free(&c);

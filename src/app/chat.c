@@ -194,8 +194,8 @@ static int render_tokens_from(fc_chat *c, int from, int32_t **toks, fc_err *err)
  * what fits in the context, not with the length of the conversation (a
  * /load-ed file of 100 000 messages is one full render, then small ones).
  * Returns the token count with *toks, or -1 (err; FC_EINPUT when even the
- * last turn does not fit, or when interrupted). *n_dropped counts the turns
- * dropped. */
+ * last turn does not fit, or when interrupted: then nothing is dropped).
+ * *n_dropped counts the turns dropped. */
 static int fit_context(fc_chat *c, int n_ctx, int reserve, int32_t **toks, int *n_dropped,
                        const volatile sig_atomic_t *interrupt, fc_err *err) {
     *n_dropped = 0;
@@ -232,6 +232,15 @@ static int fit_context(fc_chat *c, int n_ctx, int reserve, int32_t **toks, int *
     int from = n_turns ? start[n_turns - keep] : first;
     free(start);
     if (rc) return -1;
+    if (!lo && from > first) { /* not even the last turn leaves the reserve: drop nothing unless it fits */
+        int32_t *t = NULL;
+        int nt = render_tokens_from(c, from, &t, err);
+        free(t);
+        if (nt < 0) return -1;
+        if (nt >= n_ctx)
+            return fc_errf(err, FC_EINPUT, "the message takes %d tokens%s but the context holds %d (raise N_CTX / -c)", nt,
+                           has_system(c) ? " with the system prompt" : "", n_ctx);
+    }
     if (from > first) {
         *n_dropped = n_turns - keep;
         msg_remove(c, first, from - first);
