@@ -35,10 +35,21 @@ if [ -f "$smol" ]; then
   printf '{"messages": [{"role": "bot", "content": "x"}]}' > "$tmp/bad.json"
   "$bin" template -m "$smol" --messages "$tmp/bad.json" >/dev/null 2>"$tmp/err"; rc=$?
   check "bad role exit 2" 2 "$rc"
-  check "bad role message" 'fitchat template: '"$tmp"'/bad.json: message 0: "role" must be "system", "user" or "assistant"' "$(cat "$tmp/err")"
+  check "bad role message" 'fitchat template: '"$tmp"'/bad.json: message 1: role '"'bot'"' is not system, user or assistant' "$(cat "$tmp/err")"
   printf '[{"role": "user",\n "content": }]' > "$tmp/bad2.json"
   "$bin" template -m "$smol" --messages "$tmp/bad2.json" >/dev/null 2>"$tmp/err"; rc=$?
-  check "bad JSON exit 2, line named" "2 fitchat template: $tmp/bad2.json line 2: not valid JSON" "$rc $(cat "$tmp/err")"
+  check "bad JSON exit 2, line named" "2 fitchat template: $tmp/bad2.json: line 2: not valid JSON (near offset 30)" "$rc $(cat "$tmp/err")"
+  # the chat's /load reader: what the chat refuses, template refuses (no silent cut at \u0000,
+  # no system message in the middle, nothing after the JSON, no device)
+  printf '[{"role": "user", "content": "nul\\u0000cut"}]' > "$tmp/nul.json"
+  printf '[{"role": "user", "content": "a"}, {"role": "system", "content": "b"}]' > "$tmp/mid.json"
+  printf '[{"role": "user", "content": "a"}] trailing' > "$tmp/trail.json"
+  n_ok=0
+  for f in "$tmp/nul.json" "$tmp/mid.json" "$tmp/trail.json" /dev/zero; do
+    "$bin" template -m "$smol" --messages "$f" >/dev/null 2>"$tmp/err"; rc=$?
+    if [ $rc -eq 2 ] && [ "$(wc -l < "$tmp/err")" -eq 1 ] && grep -q "$f" "$tmp/err"; then n_ok=$((n_ok + 1)); else echo "--messages $f: rc=$rc $(cat "$tmp/err")"; fi
+  done
+  check "--messages: 4 conversations the chat refuses, each exit 2 with one line" 4 "$n_ok"
   if [ -d "$data" ]; then
     printf '[{"role": "system", "content": "S"}, {"role": "user", "content": "U"}]' > "$tmp/sys.json"
     "$bin" template -m "$smol" --chat-template-file "$data/ye-NX-llama.cpp/google-gemma-2-2b-it.jinja" --messages "$tmp/sys.json" >/dev/null 2>"$tmp/err"; rc=$?

@@ -184,7 +184,22 @@ static void test_save_load(void) {
 
     /* Bad files change nothing and name what is wrong. */
     CHECK(chat_from_json(&b, "[{\"role\":\"robot\",\"content\":\"x\"}]", "f.json", &e) == -1);
-    CHECK_MSG(strstr(e.msg, "f.json: message 0: role 'robot'"), "%s", e.msg);
+    CHECK_MSG(strstr(e.msg, "f.json: message 1: role 'robot'"), "%s", e.msg);
+    CHECK(chat_from_json(&b, "[{\"role\":\"user\",\"content\":\"x\"}] trailing", "f.json", &e) == -1);
+    CHECK_MSG(strstr(e.msg, "f.json: line 1: not valid JSON (near offset 32)"), "%s", e.msg);
+    CHECK(chat_from_json(&b, "{\"format\":\"other\",\"messages\":[]}", "f.json", &e) == -1);
+    CHECK_MSG(strstr(e.msg, "\"format\" must be"), "%s", e.msg);
+    CHECK(chat_from_json(&b, "{\"version\":2,\"messages\":[]}", "f.json", &e) == -1);
+    CHECK_MSG(strstr(e.msg, "\"version\" must be 1"), "%s", e.msg);
+    CHECK(chat_from_json(&b, "[{\"role\":\"user\",\"content\":[{\"type\":\"text\",\"text\":\"x\"}]}]", "f.json", &e) == -1);
+    CHECK_MSG(strstr(e.msg, "message 1: needs string") && strstr(e.msg, "list of parts"), "%s", e.msg);
+    CHECK(chat_from_json(&b, "[{\"role\":\"user\",\"content\":\"ok\"},{\"role\":\"user\",\"content\":\"caf\xe9\"}]", "f.json", &e) == -1);
+    CHECK_MSG(strstr(e.msg, "message 2: content is not valid UTF-8 (byte 0xE9 at offset 3 of it)"), "%s", e.msg);
+    /* typed text is checked where it enters: /save never writes what /load refuses */
+    CHECK(chat_push(&b, TMPL_USER, "caf\xe9", &e) == -1 && e.code == FC_EINPUT);
+    CHECK_MSG(strstr(e.msg, "the message is not valid UTF-8 (byte 0xE9 at offset 3"), "%s", e.msg);
+    CHECK(chat_set_system(&b, "\xff", &e) == -1);
+    CHECK_STR(chat_system(&b), "Be brief.");
     CHECK(chat_from_json(&b, "[{\"role\":\"user\",\"content\":\"x\"},{\"role\":\"system\",\"content\":\"y\"}]", "f.json",
                          &e) == -1);
     CHECK_MSG(strstr(e.msg, "system message can only come first"), "%s", e.msg);

@@ -116,7 +116,17 @@ static int msg_insert(fc_chat *c, int at, tmpl_role role, const char *text, fc_e
     return 0;
 }
 
+/* Text typed or piped in must be UTF-8: the tokenizer, the template and /save's JSON take
+ * nothing else (and /load refuses it). */
+static int check_utf8(const char *what, const char *text, fc_err *err) {
+    const size_t n = text ? strlen(text) : 0, at = txt_utf8_invalid_at(text, n);
+    if (at == n) return 0;
+    return fc_errf(err, FC_EINPUT, "%s is not valid UTF-8 (byte 0x%02X at offset %zu; is the terminal set to UTF-8?)", what,
+                   (unsigned char)text[at], at);
+}
+
 int chat_set_system(fc_chat *c, const char *text, fc_err *err) {
+    if (text && check_utf8("the system prompt", text, err)) return -1;
     if (has_system(c)) msg_remove(c, 0, 1);
     if (!text || !*text) return 0;
     return msg_insert(c, 0, TMPL_SYSTEM, text, err);
@@ -128,6 +138,8 @@ void chat_reset(fc_chat *c) {
 }
 
 int chat_push(fc_chat *c, tmpl_role role, const char *text, fc_err *err) {
+    if (role != TMPL_ASSISTANT && check_utf8(role == TMPL_SYSTEM ? "the system prompt" : "the message", text, err))
+        return -1;
     if (role == TMPL_SYSTEM) {
         if (c->n_msgs) return fc_errf(err, FC_EINPUT, "a system message can only come first");
         return msg_insert(c, 0, role, text, err);
@@ -367,14 +379,28 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
     if (nul != (size_t)-1)
         return fc_errf(err, FC_EINPUT, "%s: line %d: a \\u0000 escape is not allowed (it would cut the message short)",
                        name, text_line_at(json, nul));
-    cJSON *root = cJSON_Parse(json);
+    const char *end = NULL;
+    cJSON *root = cJSON_ParseWithOpts(json, &end, true); /* nothing but white space after it */
     if (!root) {
-        const char *at = cJSON_GetErrorPtr();
-        return fc_errf(err, FC_EINPUT, "%s: not valid JSON (near offset %ld)", name,
-                       at && at >= json ? (long)(at - json) : 0L);
+        const char *at = end ? end : cJSON_GetErrorPtr();
+        const size_t off = at && at >= json ? (size_t)(at - json) : 0;
+        return fc_errf(err, FC_EINPUT, "%s: line %d: not valid JSON (near offset %zu)", name, text_line_at(json, off), off);
     }
     const cJSON *arr = root;
-    if (cJSON_IsObject(root)) arr = cJSON_GetObjectItemCaseSensitive(root, "messages");
+    if (cJSON_IsObject(root)) {
+        arr = cJSON_GetObjectItemCaseSensitive(root, "messages");
+        /* /save's own fields, when present, must be what this version writes */
+        const cJSON *fmt = cJSON_GetObjectItemCaseSensitive(root, "format");
+        const cJSON *ver = cJSON_GetObjectItemCaseSensitive(root, "version");
+        if (fmt && !(cJSON_IsString(fmt) && !strcmp(fmt->valuestring, "fitchat-chat"))) {
+            cJSON_Delete(root);
+            return fc_errf(err, FC_EINPUT, "%s: \"format\" must be \"fitchat-chat\" (a conversation from /save)", name);
+        }
+        if (ver && !(cJSON_IsNumber(ver) && ver->valuedouble == 1)) {
+            cJSON_Delete(root);
+            return fc_errf(err, FC_EINPUT, "%s: \"version\" must be 1 (the version this fitchat reads and writes)", name);
+        }
+    }
     if (!cJSON_IsArray(arr)) {
         cJSON_Delete(root);
         return fc_errf(err, FC_EINPUT, "%s: expected {\"messages\": [...]} or an array of messages", name);
@@ -387,7 +413,8 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
         const cJSON *content = cJSON_GetObjectItemCaseSensitive(m, "content");
         tmpl_role r;
         if (!cJSON_IsString(role) || !cJSON_IsString(content)) {
-            rc = fc_errf(err, FC_EINPUT, "%s: message %d: needs string \"role\" and \"content\"", name, i);
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: needs string \"role\" and \"content\"%s", name, i + 1,
+                         cJSON_IsArray(content) ? " (content as a list of parts is not supported)" : "");
             break;
         }
         if (!strcmp(role->valuestring, "system")) r = TMPL_SYSTEM;
@@ -395,16 +422,18 @@ int chat_from_json(fc_chat *c, const char *json, const char *name, fc_err *err) 
         else if (!strcmp(role->valuestring, "assistant")) r = TMPL_ASSISTANT;
         else {
             char shown[64];
-            rc = fc_errf(err, FC_EINPUT, "%s: message %d: role '%s' is not system, user or assistant", name, i,
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: role '%s' is not system, user or assistant", name, i + 1,
                          fmt_printable(shown, sizeof shown, role->valuestring));
             break;
         }
         if (r == TMPL_SYSTEM && i > 0) {
-            rc = fc_errf(err, FC_EINPUT, "%s: message %d: a system message can only come first", name, i);
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: a system message can only come first", name, i + 1);
             break;
         }
-        if (!txt_utf8_valid(content->valuestring, strlen(content->valuestring))) {
-            rc = fc_errf(err, FC_EINPUT, "%s: message %d: content is not valid UTF-8", name, i);
+        const size_t len = strlen(content->valuestring), bad = txt_utf8_invalid_at(content->valuestring, len);
+        if (bad != len) {
+            rc = fc_errf(err, FC_EINPUT, "%s: message %d: content is not valid UTF-8 (byte 0x%02X at offset %zu of it)", name,
+                         i + 1, (unsigned char)content->valuestring[bad], bad);
             break;
         }
         if ((rc = chat_push(&tmp, r, content->valuestring, err))) break;

@@ -17,8 +17,6 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <cjson/cJSON.h>
-
 #include "../format/gguf.h"
 #include "../text/template.h"
 #include "../text/tokenizer.h"
@@ -53,44 +51,15 @@ static void usage(FILE *o) {
                "  --no-generation-prompt  without the opening of the assistant's turn\n");
 }
 
-/* Reads FILE.json into msgs (contents point into *root; caller deletes root, frees msgs). */
-static int read_messages(const char *path, cJSON **root, tmpl_msg **msgs, int *n, fc_err *err) {
-    FILE *f = fopen(path, "rb");
-    if (!f) return fc_errf(err, FC_EINPUT, "%s: cannot open", path);
-    size_t cap = 1 << 16, len = 0;
-    char *text = malloc(cap);
-    for (size_t k; text && (k = fread(text + len, 1, cap - len - 1, f)) > 0;) {
-        len += k;
-        if (cap - len < 2) { char *q = realloc(text, cap *= 2); if (!q) { free(text); text = NULL; } else text = q; }
-    }
-    fclose(f);
-    if (!text) return fc_errf(err, FC_EFAIL, "out of memory reading %s", path);
-    text[len] = 0;
-    const char *end = NULL;
-    *root = cJSON_ParseWithLengthOpts(text, len, &end, false);
-    if (!*root) {
-        size_t off = end && end >= text ? (size_t)(end - text) : 0;
-        int line = 1;
-        for (size_t i = 0; i < off && i < len; i++) line += text[i] == '\n';
-        free(text);
-        return fc_errf(err, FC_EINPUT, "%s line %d: not valid JSON", path, line);
-    }
-    free(text);
-    const cJSON *list = cJSON_IsObject(*root) ? cJSON_GetObjectItemCaseSensitive(*root, "messages") : *root;
-    if (!cJSON_IsArray(list)) return fc_errf(err, FC_EINPUT, "%s: expected a list of messages (or \"messages\": [...])", path);
-    *n = cJSON_GetArraySize(list);
+/* Reads FILE.json with the chat's own /load reader (the same checks and messages; a
+ * conversation the chat would refuse is refused here) into msgs, whose contents point into
+ * conv (caller frees both). */
+static int read_messages(const char *path, fc_chat *conv, tmpl_msg **msgs, int *n, fc_err *err) {
+    if (chat_load(conv, path, err)) return -1;
+    *n = conv->n_msgs;
     *msgs = calloc((size_t)*n + 1, sizeof **msgs);
     if (!*msgs) return fc_errf(err, FC_EFAIL, "out of memory");
-    int i = 0;
-    const cJSON *m;
-    cJSON_ArrayForEach(m, list) {
-        const char *role = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "role"));
-        const char *content = cJSON_GetStringValue(cJSON_GetObjectItemCaseSensitive(m, "content"));
-        if (!role || (strcmp(role, "system") && strcmp(role, "user") && strcmp(role, "assistant")))
-            return fc_errf(err, FC_EINPUT, "%s: message %d: \"role\" must be \"system\", \"user\" or \"assistant\"", path, i);
-        if (!content) return fc_errf(err, FC_EINPUT, "%s: message %d: \"content\" must be a string", path, i);
-        (*msgs)[i++] = (tmpl_msg){role[0] == 's' ? TMPL_SYSTEM : role[0] == 'u' ? TMPL_USER : TMPL_ASSISTANT, content};
-    }
+    for (int i = 0; i < *n; i++) (*msgs)[i] = (tmpl_msg){conv->msgs[i].role, conv->msgs[i].content};
     return 0;
 }
 
@@ -102,7 +71,7 @@ int cmd_template(int argc, char **argv) {
     if (lrc) return lrc;
     if (fl.help) { usage(stdout); config_free(&cfg); return 0; }
     int rc = 0;
-    cJSON *root = NULL;
+    fc_chat conv = {0};
     tmpl_msg *msgs = NULL, hello = {TMPL_USER, "Hello"};
     int n = 1;
     gguf_file *f = NULL;
@@ -112,7 +81,7 @@ int cmd_template(int argc, char **argv) {
     unsigned char *lit = NULL;
     int32_t *toks = NULL;
     size_t len = 0;
-    if (fl.messages && read_messages(fl.messages, &root, &msgs, &n, &err)) goto fail;
+    if (fl.messages && read_messages(fl.messages, &conv, &msgs, &n, &err)) goto fail;
     /* SYSTEM_PROMPT / --system opens the conversation, as in the chat, unless the
      * messages bring their own */
     if (cfg.system_prompt && (!msgs || !n || msgs[0].role != TMPL_SYSTEM)) {
@@ -154,7 +123,7 @@ out:
     tok_free(tok);
     gguf_close(f);
     free(msgs);
-    cJSON_Delete(root);
+    chat_free(&conv);
     config_free(&cfg);
     return rc;
 }

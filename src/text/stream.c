@@ -54,15 +54,17 @@ size_t txt_utf8_take(const char *in, size_t n, bool final, char *out, size_t *ou
     return i;
 }
 
-bool txt_utf8_valid(const char *s, size_t n) {
+size_t txt_utf8_invalid_at(const char *s, size_t n) {
     size_t i = 0;
     while (i < n) {
         size_t len = 0;
-        if (utf8_seq((const unsigned char *)s + i, n - i, &len) != 1) return false;
+        if (utf8_seq((const unsigned char *)s + i, n - i, &len) != 1) return i;
         i += len;
     }
-    return true;
+    return n;
 }
+
+bool txt_utf8_valid(const char *s, size_t n) { return txt_utf8_invalid_at(s, n) == n; }
 
 /* ---- the streaming filter ---- */
 

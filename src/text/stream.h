@@ -32,6 +32,9 @@ size_t txt_utf8_take(const char *in, size_t n, bool final, char *out, size_t *ou
 
 /* Whether s[0..n) is valid UTF-8 (no overlongs, surrogates or > U+10FFFF). */
 bool txt_utf8_valid(const char *s, size_t n);
+/* The offset of the first byte of s[0..n) that does not start a valid UTF-8 character
+ * (an incomplete one at the end included), or n if there is none. */
+size_t txt_utf8_invalid_at(const char *s, size_t n);
 
 /* ---- the streaming filter: pieces in, safe text out ---- */
 
