@@ -50,7 +50,7 @@ if [ $rc -eq 2 ] && grep -q "none.gguf" <<<"$out"; then ok "missing model is exi
 model=${FITCHAT_MODEL:-}
 if [ -z "$model" ] || [ ! -f "$model" ]; then
   echo "skip chat on the default model (absent; make models)"
-  echo "@@ $pass $fail 4"
+  echo "@@ $pass $fail 7"
   [ $fail -eq 0 ]; exit
 fi
 run() { (cd "$tmp" && "$bin" chat -m "$model" --temp 0 -t 1 -n 16 "$@"); }
@@ -84,6 +84,20 @@ PY
 prc=$?
 if [ $rc -eq 0 ] && [ $prc -eq 0 ] && grep -q "conversation cleared" "$tmp/cmd.err"; then ok "piped /reset and /stats"; else
   bad "piped /reset and /stats (rc $rc)"; cat "$tmp/cmd.out" "$tmp/cmd.err"; fi
+
+# a /command that fails makes a piped run exit 1, each failure one line naming the command;
+# /save never replaces what is not a regular file
+mkfifo "$tmp/fifo"
+printf '/load %s/none.json\n/save %s/fifo\n/nosuch\n' "$tmp" "$tmp" | run >"$tmp/f.out" 2>"$tmp/f.err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "^fitchat chat: /load: $tmp/none.json: cannot open" "$tmp/f.err" &&
+   grep -q "^fitchat chat: /save: $tmp/fifo: is a FIFO" "$tmp/f.err" && grep -q "^fitchat chat: 3 commands failed" "$tmp/f.err" &&
+   [ -p "$tmp/fifo" ]; then ok "piped: failed /commands exit 1, named"; else bad "piped failed commands (rc $rc)"; cat "$tmp/f.err"; fi
+err=$(run -p "  " 2>&1 >/dev/null); rc=$?
+if [ $rc -eq 2 ] && [ "$err" = "fitchat chat: -p: the message is empty" ]; then ok "-p with no text: exit 2"; else bad "-p '  ': rc $rc '$err'"; fi
+# output that cannot be written is a failure
+run -p "Hi" -n 4 >/dev/full 2>"$tmp/full.err"; rc=$?
+if [ $rc -eq 1 ] && grep -q "could not write the output" "$tmp/full.err"; then ok "-p to a full disk: exit 1"; else
+  bad "-p >/dev/full: rc $rc $(cat "$tmp/full.err")"; fi
 
 res=$(python3 "$here/chat_pty.py" "$bin" "$model" 2>&1)
 echo "$res" | grep -v '^@@pty'

@@ -189,9 +189,12 @@ def scenario_ctrl_c():
         out = c.until(PROMPT, timeout=30)
         assert b"(stopped)" in out, "no (stopped) notice: %r" % out[-200:]
         assert time.time() - t0 < 30
+        # Ctrl-C pressed twice to stop a reply: the second one is a hint, not an exit.
+        c.send(b"\x03")
+        hint = c.until(PROMPT)
+        assert b"Ctrl-C again" in hint, "no hint after a second Ctrl-C: %r" % hint[-200:]
         r = c.ask("Say hi.")
         assert r.strip(), "no reply after Ctrl-C"
-        # After a stopped reply one more Ctrl-C at the prompt exits.
         c.send(b"/stats\r")
         stats = c.until(PROMPT)
         assert b"tokens/s" in stats and b"matches the plan to the byte" in stats, "bad /stats: %r" % stats

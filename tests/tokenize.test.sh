@@ -23,6 +23,10 @@ if [ -f "$vocab" ]; then
   printf '{"MODEL": "%s"}\n' "$(cd "$(dirname "$vocab")" && pwd)/$(basename "$vocab")" >"$mc/modelconf.json"
   abs_bin=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
   check "MODEL from modelconf.json" "15496 995" "$(cd "$mc" && "$abs_bin" tokenize "Hello world" 2>&1)"
+  check "stdin (-)" "15496 995" "$(printf 'Hello world' | "$bin" tokenize -m "$vocab" - 2>&1)"
+  big_err=$(head -c 70000000 /dev/zero | "$bin" tokenize -m "$vocab" - 2>&1 >/dev/null); big_rc=$?
+  check "stdin over 64 MiB: exit 2, one line" "2 fitchat tokenize: standard input is larger than 64 MiB, the most it reads" \
+    "$big_rc $big_err"
   rm -rf "$mc"
 else
   echo "skip gpt-2 vocabulary: $vocab not found"; skip=$((skip + 1))

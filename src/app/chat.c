@@ -342,7 +342,10 @@ int chat_reply(fc_chat *c, const char *user, txt_emit_fn emit, void *ctx, const 
     st->max_tokens = gr.stop == GEN_MAX_TOKENS;
     st->ctx_full = gr.stop == GEN_CTX_FULL;
     if (rc == 0) {
-        if (st->interrupted && gr.text_len == 0) msg_remove(c, c->n_msgs - 1, 1);
+        if (st->interrupted && gr.text_len == 0) {
+            msg_remove(c, c->n_msgs - 1, 1);
+            st->taken_back = true;
+        }
         else rc = chat_push(c, TMPL_ASSISTANT, gr.text, err);
     } else msg_remove(c, c->n_msgs - 1, 1);
     free(gr.text);

@@ -81,6 +81,7 @@ typedef struct chat_stats {
     double gen_s;       /* seconds generating */
     int n_dropped;      /* oldest turns dropped to make room */
     bool interrupted;   /* *interrupt stopped it */
+    bool taken_back;    /* stopped before any reply text: the message is not in the conversation */
     bool max_tokens;    /* the reply reached MAX_TOKENS */
     bool ctx_full;      /* the reply filled the context */
 } chat_stats;

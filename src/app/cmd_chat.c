@@ -8,7 +8,8 @@
  *
  * Ctrl-C: a handler sets g_interrupt, which the chat checks between tokens;
  * at the prompt a custom getc makes readline return, and two Ctrl-C in a row
- * (the one that stopped a reply counts) exit. That flag and the output
+ * at the prompt exit (the one that stopped a reply does not count: pressing it
+ * twice to stop a reply must not end the chat). That flag and the output
  * settings below are the only globals: signal handlers and readline's
  * callbacks get no context pointer.
  */
@@ -165,12 +166,21 @@ static const char *skip_space(const char *p) {
     return p;
 }
 
-/* Runs a /command. Returns 1 to quit, 0 otherwise. */
+/* A /command's failure: on the terminal a dimmed note, piped a line on stderr that names
+ * the program and the command, as every other error of fitchat chat does. */
+static void cmd_failed(const chat_ui *ui, const char *cmd, size_t n, const char *msg) {
+    if (ui->interactive) note(ui, "error: %s", msg);
+    else if (n) fprintf(stderr, "fitchat chat: /%.*s: %s\n", (int)n, cmd, msg);
+    else fprintf(stderr, "fitchat chat: %s\n", msg);
+}
+
+/* Runs a /command. Returns 1 to quit, -1 when it failed (said), 0 otherwise. */
 static int run_command(chat_ui *ui, const char *line) {
     const char *cmd = line + 1;
     size_t n = strcspn(cmd, " \t");
     const char *arg = skip_space(cmd + n);
     fc_err err = {0};
+    int rc = 0;
 #define IS(name) (n == strlen(name) && !strncmp(cmd, name, n))
     if (IS("quit") || IS("exit") || IS("bye") || IS("q")) return 1;
     if (IS("help") || IS("?")) print_help(ui);
@@ -182,19 +192,31 @@ static int run_command(chat_ui *ui, const char *line) {
             const char *sys = chat_system(ui->c);
             if (sys) printf("%s\n", sys);
             else note(ui, "(no system prompt)");
-        } else if (chat_set_system(ui->c, arg, &err)) note(ui, "error: %s", err.msg);
-        else note(ui, "(system prompt set)");
+        } else if (chat_set_system(ui->c, arg, &err)) {
+            cmd_failed(ui, cmd, n, err.msg);
+            rc = -1;
+        } else note(ui, "(system prompt set)");
     } else if (IS("stats")) print_stats(ui);
     else if (IS("save") || IS("load")) {
-        if (!*arg) note(ui, "usage: /%.*s FILE", (int)n, cmd);
-        else if (IS("save") ? chat_save(ui->c, arg, &err) : chat_load(ui->c, arg, &err)) note(ui, "error: %s", err.msg);
-        else if (IS("save")) note(ui, "(saved %d messages to %s)", ui->c->n_msgs, arg);
+        if (!*arg) {
+            cmd_failed(ui, cmd, n, IS("save") ? "usage: /save FILE" : "usage: /load FILE");
+            rc = -1;
+        } else if (IS("save") ? chat_save(ui->c, arg, &err) : chat_load(ui->c, arg, &err)) {
+            cmd_failed(ui, cmd, n, err.msg);
+            rc = -1;
+        } else if (IS("save"))
+            note(ui, "(saved %d message%s to %s)", ui->c->n_msgs, ui->c->n_msgs == 1 ? "" : "s", arg);
         else note(ui, "(loaded %d message%s from %s%s)", ui->c->n_loaded, ui->c->n_loaded == 1 ? "" : "s", arg,
                   ui->c->n_msgs > ui->c->n_loaded ? "; the system prompt kept" : "");
-    } else note(ui, "unknown command '/%.*s' (try /help)", (int)n, cmd);
+    } else {
+        char msg[160];
+        snprintf(msg, sizeof msg, "unknown command '/%.*s' (try /help)", (int)(n < 64 ? n : 64), cmd);
+        cmd_failed(ui, cmd, 0, msg);
+        rc = -1;
+    }
 #undef IS
     fflush(stdout);
-    return 0;
+    return rc;
 }
 
 /* One user message: stream the reply, then the notices. Returns 0, or the
@@ -222,7 +244,8 @@ static int answer(chat_ui *ui, const char *text) {
     if (st->n_dropped)
         note(ui, "(context full: dropped the %d oldest turn%s, the system prompt stays)", st->n_dropped,
              st->n_dropped == 1 ? "" : "s");
-    if (st->interrupted) note(ui, "(stopped)");
+    if (st->taken_back) note(ui, "(stopped before the reply began: the message was not kept)");
+    else if (st->interrupted) note(ui, "(stopped)");
     if (st->ctx_full) note(ui, "(context full: the reply was cut; older turns will be dropped on the next message)");
     return 0;
 }
@@ -257,7 +280,7 @@ static int repl(chat_ui *ui) {
         if (!*p) { free(line); continue; }
         add_history(line);
         if (p[0] == '/' && p[1] != '/') {
-            int quit = run_command(ui, p);
+            int quit = run_command(ui, p) == 1;
             free(line);
             if (quit) break;
             continue;
@@ -265,7 +288,6 @@ static int repl(chat_ui *ui) {
         int rc = answer(ui, p[0] == '/' ? p + 1 : p);
         free(line);
         if (rc == 1) return rc;
-        if (ui->c->last.interrupted) n_ctrl_c = 1;
         printf("\n");
     }
     fflush(stdout);
@@ -278,7 +300,7 @@ static int piped(chat_ui *ui) {
     size_t cap = 0;
     ssize_t n;
     int rc = 0;
-    int n_line = 0, n_failed = 0, n_msgs = 0;
+    int n_line = 0, n_failed = 0, n_msgs = 0, n_cmd_failed = 0;
     while (!rc && (n = getline(&line, &cap, stdin)) >= 0) {
         n_line++;
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
@@ -292,7 +314,9 @@ static int piped(chat_ui *ui) {
         const char *p = skip_space(line);
         if (!*p) continue;
         if (p[0] == '/' && p[1] != '/') {
-            if (run_command(ui, p)) break;
+            int r = run_command(ui, p);
+            if (r == 1) break;
+            n_cmd_failed += r < 0;
             continue;
         }
         n_msgs++;
@@ -302,11 +326,10 @@ static int piped(chat_ui *ui) {
         fflush(stdout);
     }
     free(line);
-    if (!rc && n_failed) {
-        /* Scripts piping messages in must see that some got no answer. */
-        fprintf(stderr, "fitchat chat: %d of %d message%s failed\n", n_failed, n_msgs, n_msgs == 1 ? "" : "s");
-        rc = 1;
-    }
+    /* Scripts piping messages and commands in must see that some failed. */
+    if (!rc && n_failed) fprintf(stderr, "fitchat chat: %d of %d message%s failed\n", n_failed, n_msgs, n_msgs == 1 ? "" : "s");
+    if (!rc && n_cmd_failed) fprintf(stderr, "fitchat chat: %d command%s failed\n", n_cmd_failed, n_cmd_failed == 1 ? "" : "s");
+    if (!rc && (n_failed || n_cmd_failed)) rc = 1;
     return rc;
 }
 
@@ -361,7 +384,10 @@ int cmd_chat(int argc, char **argv) {
         rc = 1;
         goto out;
     }
-    if (cfg.prompt) {
+    if (cfg.prompt && !*skip_space(cfg.prompt)) {
+        fprintf(stderr, "fitchat chat: -p: the message is empty\n");
+        rc = 2;
+    } else if (cfg.prompt) {
         fc_err e2 = {0};
         chat_think th;
         chat_think_init(&th, &c.reply_thinks, emit_stdout, cfg.show_thinking ? emit_dim : NULL, &ui);
@@ -372,6 +398,7 @@ int cmd_chat(int argc, char **argv) {
             rc = e2.code == FC_EINPUT ? 2 : 1;
         } else {
             printf("\n");
+            fflush(stdout); /* the reply's end before the notice on stderr */
             if (c.last.ctx_full) note(&ui, "(context full: the reply was cut)");
         }
     } else if (interactive) {

@@ -48,18 +48,29 @@ static void print_quoted(const char *s, size_t n) {
     putchar('"');
 }
 
-static char *read_stdin(size_t *len) {
+/* Standard input, whole, up to TOKENIZE_STDIN_MAX bytes: more is an error (*too_big), not
+ * an endless allocation (`tokenize - < /dev/zero`). NULL when out of memory or too big. */
+#define TOKENIZE_STDIN_MAX ((size_t)64 << 20)
+static char *read_stdin(size_t *len, bool *too_big) {
     size_t cap = 4096, n = 0;
-    char *buf = malloc(cap);
+    char *buf = malloc(cap + 1);
+    *too_big = false;
     while (buf) {
         size_t got = fread(buf + n, 1, cap - n, stdin);
         n += got;
+        if (n > TOKENIZE_STDIN_MAX) { /* one byte past the limit is enough to know */
+            *too_big = true;
+            free(buf);
+            return NULL;
+        }
         if (n < cap) break;
-        char *b = realloc(buf, cap * 2);
+        size_t grow = cap * 2 > TOKENIZE_STDIN_MAX ? TOKENIZE_STDIN_MAX + 1 : cap * 2;
+        char *b = realloc(buf, grow + 1);
         if (!b) { free(buf); buf = NULL; break; }
         buf = b;
-        cap *= 2;
+        cap = grow;
     }
+    if (buf) buf[n] = '\0';
     *len = n;
     return buf;
 }
@@ -106,7 +117,12 @@ int cmd_tokenize(int argc, char **argv) {
     size_t len = strlen(text);
     char *input = NULL;
     if (!strcmp(text, "-")) {
-        input = read_stdin(&len);
+        bool too_big;
+        input = read_stdin(&len, &too_big);
+        if (!input && too_big) {
+            fprintf(stderr, "fitchat tokenize: standard input is larger than %zu MiB, the most it reads\n", TOKENIZE_STDIN_MAX >> 20);
+            return 2;
+        }
         if (!input) { fprintf(stderr, "fitchat tokenize: out of memory reading standard input\n"); return 1; }
         text = input;
     }
