@@ -31,6 +31,9 @@ err=$("$bin" run -m /nonexistent.gguf -p hi 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == */nonexistent.gguf* ]] && ok "missing model names the file" || bad "missing model: rc=$rc '$err'"
 err=$("$bin" run -m "$m" --tokens "1 999999" -n 1 2>&1 >/dev/null); rc=$?
 [ $rc -eq 2 ] && [[ "$err" == *vocabulary* ]] && ok "token id outside the vocabulary" || bad "bad id: rc=$rc '$err'"
+err=$("$bin" run -m "$m" --tokens "1 2 abc" -n 1 2>&1 >/dev/null); rc=$?
+[ $rc -eq 2 ] && [ "$err" = "fitchat run: --tokens: entry 3 'abc' is not a token id (a number >= 0)" ] &&
+  ok "--tokens names the entry that is not an id" || bad "--tokens 1 2 abc: rc=$rc '$err'"
 # architectures the engine cannot run: refused with their name, exit 2 (plan still works)
 mk=${1:-build}/tests/tools/mkfixture
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT

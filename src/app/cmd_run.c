@@ -20,20 +20,27 @@ typedef struct {
     fc_config *cfg;
 } run_args;
 
-static int parse_ids(const char *s, int32_t **out, int *n) {
+/* "ID ID ..." (spaces, commas, tabs or newlines between) into *out (caller frees). -1 with
+ * err naming the first entry that is not a token id (a number 0..2^31-1). */
+static int parse_ids(const char *s, int32_t **out, int *n, fc_err *err) {
     int cap = 64, k = 0;
     int32_t *v = malloc((size_t)cap * sizeof *v);
-    if (!v) return -1;
+    if (!v) return fc_errf(err, FC_EFAIL, "out of memory");
     while (*s) {
         while (*s == ' ' || *s == ',' || *s == '\t' || *s == '\n') s++;
         if (!*s) break;
         char *end;
         errno = 0;
         long x = strtol(s, &end, 10);
-        if (end == s || errno || x < 0 || x > INT32_MAX) { free(v); return -1; }
+        if (end == s || errno || x < 0 || x > INT32_MAX || (*end && !strchr(" ,\t\n", *end))) {
+            const size_t len = strcspn(s, " ,\t\n");
+            free(v);
+            return fc_errf(err, FC_EINPUT, "--tokens: entry %d '%.*s' is not a token id (a number >= 0)", k + 1,
+                           (int)(len < 40 ? len : 40), s);
+        }
         if (k == cap) {
             int32_t *nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);
-            if (!nv) { free(v); return -1; }
+            if (!nv) { free(v); return fc_errf(err, FC_EFAIL, "out of memory"); }
             v = nv;
         }
         v[k++] = (int32_t)x;
@@ -173,8 +180,9 @@ int cmd_run(int argc, char **argv) {
         fc_errf(&err, FC_EINPUT, "give the prompt with -p TEXT or --tokens \"ID ID ...\" (one of them)");
         goto fail;
     }
-    if (a.tokens_s && (parse_ids(a.tokens_s, &prompt, &n_prompt) || n_prompt == 0)) {
-        fc_errf(&err, FC_EINPUT, "--tokens: expected a list of token ids");
+    if (a.tokens_s && parse_ids(a.tokens_s, &prompt, &n_prompt, &err)) goto fail;
+    if (a.tokens_s && n_prompt == 0) {
+        fc_errf(&err, FC_EINPUT, "--tokens: no token ids given");
         goto fail;
     }
     /* the output files first: a path that cannot be written fails before the load */
