@@ -363,7 +363,8 @@ char *chat_to_json(const fc_chat *c) {
     if (!o) return NULL;
     cJSON_AddStringToObject(o, "format", "fitchat-chat");
     cJSON_AddNumberToObject(o, "version", 1);
-    cJSON_AddStringToObject(o, "template", tmpl_name(c->tmpl));
+    /* informational: the model's own Jinja template, or the built-in family */
+    cJSON_AddStringToObject(o, "template", c->ct && c->ct->jinja ? "jinja" : tmpl_name(c->tmpl));
     cJSON *a = cJSON_AddArrayToObject(o, "messages");
     for (int i = 0; a && i < c->n_msgs; i++) {
         cJSON *m = cJSON_CreateObject();
