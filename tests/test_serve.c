@@ -66,6 +66,10 @@ static void test_errors_name_the_field(void) {
         {SRV_OLLAMA_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"options\":{\"temperature\":\"x\"}}", "options.temperature", "number"},
         {SRV_OLLAMA_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"options\":{\"num_predict\":0}}", "options.num_predict", ">= 1"},
         {SRV_OLLAMA_GENERATE, "{\"prompt\":\"x\",\"format\":\"json\"}", "format", "not supported"},
+        /* what other parsers read differently: duplicate keys (any depth), raw control bytes */
+        {SRV_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stream\":false,\"stream\":true}", "", "'stream' appears twice"},
+        {SRV_OLLAMA_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"role\":\"system\"}]}", "", "'role' appears twice"},
+        {SRV_COMPLETION, "{\"prompt\":\"a\x01" "b\"}", "", "byte 12: control character 0x01 not escaped"},
     };
     for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
         srv_request r;

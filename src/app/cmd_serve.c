@@ -111,6 +111,9 @@ static double now_s(void) {
     return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
 }
 
+/* Seconds a stop gives the connections to send their last bytes before they are closed. */
+#define SERVE_FINAL_SEND_S 2.0
+
 /* After the first SIGINT or SIGTERM: /health says "draining" (a load balancer stops
  * sending), new generations get a 503, the running and queued ones finish and their
  * replies are sent, for up to timeout_s seconds; a second signal stops at once. */
@@ -267,6 +270,10 @@ fail:
     rc = err.code == FC_EINPUT ? 2 : 1;
 done:
     sched_stop(sc);   /* running requests end; their connections finish */
+    /* Let the connections send what ends them (the 503 or the stream's last event and its
+     * terminating chunk) before the daemon closes their sockets: a short, bounded wait. */
+    for (const double end = now_s() + SERVE_FINAL_SEND_S; http_n_generating(http) > 0 && now_s() < end;)
+        nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
     http_stop(http);  /* joins the connection threads */
     sched_free(sc);
     session_close(&s);

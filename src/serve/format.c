@@ -145,14 +145,17 @@ static void ollama_text(srv_sb *b, const srv_reply_id *r, const char *text, size
     }
 }
 
-static void ollama_done(srv_sb *b, const char *finish, const srv_usage *u, double prompt_s, double gen_s) {
+static void ollama_done(srv_sb *b, const srv_reply_id *r, const char *finish, const srv_usage *u, double prompt_s,
+                        double gen_s) {
     long long p_ns = (long long)(prompt_s * 1e9), g_ns = (long long)(gen_s * 1e9);
+    long long t_ns = (long long)(r->total_s * 1e9);
+    if (t_ns < p_ns + g_ns) t_ns = p_ns + g_ns;
     srv_sb_str(b, ",\"done\":true,\"done_reason\":");
     json_cstr(b, finish);
     srv_sb_printf(b,
                   ",\"total_duration\":%lld,\"load_duration\":0,\"prompt_eval_count\":%d,\"prompt_eval_duration\":%lld,"
                   "\"eval_count\":%d,\"eval_duration\":%lld}\n",
-                  p_ns + g_ns, u->prompt, p_ns, u->completion, g_ns);
+                  t_ns, u->prompt, p_ns, u->completion, g_ns);
 }
 
 /* The choice's text: a chat message ("message", or "delta" when streamed, with the role in
@@ -178,7 +181,7 @@ void srv_fmt_reply(srv_sb *b, const srv_reply_id *r, const char *text, size_t le
     if (is_ollama(r->api)) {
         ollama_head(b, r);
         ollama_text(b, r, text, len);
-        ollama_done(b, finish, u, prompt_s, gen_s);
+        ollama_done(b, r, finish, u, prompt_s, gen_s);
         return;
     }
     head(b, r, is_chat(r->api) ? "chat.completion" : "text_completion");
@@ -212,7 +215,7 @@ void srv_fmt_stream_end(srv_sb *b, const srv_reply_id *r, const char *finish, co
     if (is_ollama(r->api)) {
         ollama_head(b, r);
         ollama_text(b, r, "", 0);
-        ollama_done(b, finish, u, prompt_s, gen_s);
+        ollama_done(b, r, finish, u, prompt_s, gen_s);
         return;
     }
     if (include_usage) {
@@ -328,6 +331,7 @@ void srv_fmt_metrics(srv_sb *b, const srv_metrics *m) {
     srv_sb_printf(b, "fitchat_requests_total{outcome=\"ok\"} %llu\n", (unsigned long long)m->requests_ok);
     srv_sb_printf(b, "fitchat_requests_total{outcome=\"failed\"} %llu\n", (unsigned long long)m->requests_failed);
     srv_sb_printf(b, "fitchat_requests_total{outcome=\"rejected\"} %llu\n", (unsigned long long)m->requests_rejected);
+    srv_sb_printf(b, "fitchat_requests_total{outcome=\"cancelled\"} %llu\n", (unsigned long long)m->requests_cancelled);
     metric(b, "prompt_tokens_total", "counter", "Prompt tokens evaluated (not counting reused ones).");
     srv_sb_printf(b, "fitchat_prompt_tokens_total %llu\n", (unsigned long long)m->prompt_tokens);
     metric(b, "prompt_tokens_reused_total", "counter", "Prompt tokens found in a slot's KV cache (prefix reuse).");

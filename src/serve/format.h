@@ -48,6 +48,8 @@ typedef struct srv_reply_id {
     char id[48];          /* "chatcmpl-..." / "cmpl-..." */
     const char *model;    /* the model's name as /v1/models lists it */
     int64_t created;      /* Unix seconds */
+    double total_s;       /* seconds since the request arrived, when the reply ends: ollama's
+                           * total_duration (queueing included; 0: prompt + generation) */
 } srv_reply_id;
 
 /* "stop" or "length" for a gen_stop (src/app/generate.h). */
@@ -96,6 +98,7 @@ void srv_fmt_ps(srv_sb *b, const srv_model_info *m);
 #define SRV_METRICS_DEVICES 9
 typedef struct srv_metrics {
     uint64_t requests_ok, requests_failed, requests_rejected;
+    uint64_t requests_cancelled; /* the client closed the connection before the reply's end */
     uint64_t prompt_tokens, generated_tokens, reused_tokens;
     double prompt_seconds, gen_seconds;
     int active, queued, n_slots, queue_size;

@@ -41,6 +41,7 @@ typedef struct conn_ctx {
     uint64_t declared;     /* Content-Length, 0 if none */
     bool too_large;
     bool counted;          /* a generation, in h->n_generating until the request completes */
+    double t0;             /* monotonic seconds when its headers arrived (ollama's total_duration) */
 } conn_ctx;
 
 /* A streamed reply: read by libmicrohttpd through stream_read. */
@@ -50,6 +51,7 @@ typedef struct stream_ctx {
     srv_job *job;
     struct MHD_Connection *conn;
     srv_reply_id id;
+    double t0;             /* conn_ctx.t0 */
     size_t seen;           /* of the job's text */
     srv_sb pending;        /* formatted, not yet sent */
     size_t off;
@@ -151,6 +153,12 @@ static bool authorized(srv_http *h, struct MHD_Connection *c) {
 
 /* ---- generating ---- */
 
+static double mono_s(void) {
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
+}
+
 static void reply_id(srv_http *h, srv_api api, srv_reply_id *id) {
     unsigned long n = atomic_fetch_add(&h->reply_counter, 1) + 1;
     struct timespec ts;
@@ -187,6 +195,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
                 const char *finish = srv_finish_reason(j->stop);
                 srv_usage u = {j->n_prompt, j->n_gen};
                 if (!ollama) srv_fmt_chunk(&st->pending, &st->id, "", 0, st->first, finish, j->req.include_usage);
+                st->id.total_s = mono_s() - st->t0;
                 srv_fmt_stream_end(&st->pending, &st->id, finish, &u, j->req.include_usage, j->prompt_s, j->gen_s);
             }
             st->ended = true;
@@ -256,7 +265,7 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
             sched_release(sc, j);
             return MHD_NO;
         }
-        *st = (stream_ctx){.h = h, .sc = sc, .job = j, .conn = c, .id = id, .first = true};
+        *st = (stream_ctx){.h = h, .sc = sc, .job = j, .conn = c, .id = id, .t0 = cc->t0, .first = true};
         MHD_add_response_header(r, MHD_HTTP_HEADER_CONTENT_TYPE, ollama ? "application/x-ndjson" : "text/event-stream");
         MHD_add_response_header(r, MHD_HTTP_HEADER_CACHE_CONTROL, "no-cache");
         enum MHD_Result rc = queue(h, c, MHD_HTTP_OK, r);
@@ -281,6 +290,7 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
     } else {
         srv_sb b = {0};
         srv_usage u = {j->n_prompt, j->n_gen};
+        id.total_s = mono_s() - cc->t0;
         srv_fmt_reply(&b, &id, text.p ? text.p : "", text.n, srv_finish_reason(j->stop), &u, j->prompt_s, j->gen_s);
         rc = send_sb(h, c, 200, "application/json", &b);
     }
@@ -445,13 +455,19 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     if (!cc) { /* the headers are in; the body (if any) comes in the next calls */
         if (!(cc = calloc(1, sizeof *cc))) return MHD_NO;
         *con_cls = cc;
+        cc->t0 = mono_s();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             unsigned long long n = strtoull(cl, NULL, 10);
             cc->declared = n;
             if (n > h->cfg.max_body) {
                 cc->too_large = true;
-                if (n > h->cfg.max_body + DISCARD_MAX) return handle(h, c, url, method, cc); /* answer now, then close */
+                /* Answer now, then close: a body too large even to drain, or a client that waits
+                 * for "100 Continue" before sending it (RFC 9110 10.1.1: the final status
+                 * instead, so it never uploads the body). */
+                const char *expect = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_EXPECT);
+                if (n > h->cfg.max_body + DISCARD_MAX || (expect && !strcasecmp(expect, "100-continue")))
+                    return handle(h, c, url, method, cc);
             }
         }
         return MHD_YES;

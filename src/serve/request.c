@@ -408,6 +408,35 @@ static int parse_root(srv_api api, const cJSON *root, srv_request *r, srv_error 
     return 0;
 }
 
+static int cmp_str(const void *a, const void *b) { return strcmp(*(const char *const *)a, *(const char *const *)b); }
+
+/* The first key found twice in one object anywhere in v, or NULL. RFC 8259 leaves duplicate
+ * names undefined and parsers differ (cJSON reads the first, Python and JavaScript the last):
+ * a proxy that checks the body would see another request than the one run, so it is refused.
+ * *oom on a failed allocation. Sorting keeps a hostile object of many keys O(n log n). */
+static const char *dup_key(const cJSON *v, bool *oom) {
+    if (!cJSON_IsObject(v) && !cJSON_IsArray(v)) return NULL;
+    int n = 0;
+    for (const cJSON *c = v->child; c; c = c->next) n++;
+    if (cJSON_IsObject(v) && n > 1) {
+        const char **keys = malloc((size_t)n * sizeof *keys);
+        if (!keys) { *oom = true; return NULL; }
+        int k = 0;
+        for (const cJSON *c = v->child; c; c = c->next) keys[k++] = c->string ? c->string : "";
+        qsort(keys, (size_t)n, sizeof *keys, cmp_str);
+        const char *dup = NULL;
+        for (int i = 1; i < n && !dup; i++)
+            if (!strcmp(keys[i - 1], keys[i])) dup = keys[i];
+        free(keys);
+        if (dup) return dup;
+    }
+    for (const cJSON *c = v->child; c; c = c->next) {
+        const char *d = dup_key(c, oom);
+        if (d || *oom) return d;
+    }
+    return NULL;
+}
+
 int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *out, srv_error *e) {
     memset(out, 0, sizeof *out);
     out->api = api;
@@ -415,6 +444,13 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
     if (nul != (size_t)-1)
         return srv_fail(e, 400, NULL, "body: offset %zu: %s is not allowed", nul,
                         nul < len && body[nul] ? "a \\u0000 escape" : "a NUL byte");
+    /* RFC 8259 7: control characters inside strings must be escaped (cJSON takes them raw;
+     * outside strings only white space may appear, which cJSON checks). */
+    for (size_t i = 0; i < len; i++) {
+        const unsigned char ch = (unsigned char)body[i];
+        if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
+            return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X not escaped (JSON needs \\u%04X)", i, ch, ch);
+    }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
     if (!root) {
@@ -427,8 +463,14 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
             cJSON_Delete(root);
             return srv_fail(e, 400, NULL, "body: text after the JSON value (byte %zu)", (size_t)(p - body));
         }
-    int rc = cJSON_IsObject(root) ? parse_root(api, root, out, e)
-                                  : srv_fail(e, 400, NULL, "body: must be a JSON object");
+    bool oom = false;
+    const char *dup = dup_key(root, &oom);
+    int rc;
+    if (oom) rc = srv_fail(e, 500, NULL, "out of memory");
+    else if (dup) {
+        char shown[80];
+        rc = srv_fail(e, 400, NULL, "body: the key '%s' appears twice in one object", fmt_printable(shown, sizeof shown, dup));
+    } else rc = cJSON_IsObject(root) ? parse_root(api, root, out, e) : srv_fail(e, 400, NULL, "body: must be a JSON object");
     cJSON_Delete(root);
     if (rc) srv_request_free(out);
     return rc;

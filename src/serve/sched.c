@@ -260,6 +260,7 @@ static void slot_emit(void *ctx, const char *text, size_t len) { srv_sb_add(&((s
 static void job_done(srv_sched *sc, srv_job *j) {
     j->done = true;
     if (j->failed) sc->m.requests_failed++;
+    else if (j->stop == GEN_INTERRUPTED) sc->m.requests_cancelled++; /* the client went away */
     else sc->m.requests_ok++;
     pthread_cond_broadcast(&j->cond);
     job_unref(j);

@@ -72,6 +72,7 @@ if mode == "parallel":
     # A streaming client that leaves after a few chunks: its slot is free within a step.
     body = {"model": "m", "prompt": "Count: 1, 2, 3,", "max_tokens": 3000, "ignore_eos": True, "stream": True,
             "temperature": 0}
+    ok0, cancelled0 = metric('requests_total{outcome="ok"}'), metric('requests_total{outcome="cancelled"}')
     busy = None
     with httpx.stream("POST", url + "/v1/completions", json=body, timeout=60) as s:
         n = 0
@@ -103,6 +104,9 @@ if mode == "parallel":
     t.join()
     check("non-streamed request abandoned: slot freed", busy == 1 and wait_metric("requests_active", 0, 5),
           (busy, metric("requests_active")))
+    check("the two abandoned requests count as cancelled, not ok (/metrics)",
+          metric('requests_total{outcome="cancelled"}') - cancelled0 == 2 and metric('requests_total{outcome="ok"}') == ok0,
+          (ok0, cancelled0, metric('requests_total{outcome="ok"}'), metric('requests_total{outcome="cancelled"}')))
     check("the server still answers", ask(QUESTIONS[0]) == alone[QUESTIONS[0]])
 
 elif mode == "queue":

@@ -58,6 +58,9 @@ check("chat: done, done_reason stop, counts", r.done and r.done_reason == "stop"
 parts = list(client.chat(model=model, messages=Q, options=OPT, stream=True))
 check("chat stream: same text", "".join(p.message.content for p in parts) == want, parts[-1])
 check("chat stream: only the last line done", parts[-1].done and not any(p.done for p in parts[:-1]), parts[-1])
+for name, x in (("chat", r), ("chat stream", parts[-1])):  # ollama counts from the request's arrival
+    check(name + ": total_duration >= prompt_eval_duration + eval_duration > 0",
+          x.total_duration >= x.prompt_eval_duration + x.eval_duration > 0, x)
 
 g = client.generate(model=model, prompt="What is the capital of France?", options=OPT)
 check("generate: the prompt through the chat template", g.response == want, g.response)

@@ -5,7 +5,9 @@ usage: openai_checks.py URL RUN_TEXT
   completion at temperature 0 must equal.
 Prints "ok NAME" / "FAIL NAME: why" per check.
 """
+import socket
 import sys
+import urllib.parse
 
 import httpx
 import openai
@@ -141,6 +143,17 @@ for size in (5_000_000, 40_000_000):
               and ("%d bytes" % size) in hb.json()["error"]["message"], (hb.status_code, hb.text[:200]))
     except httpx.HTTPError as ex:
         check("413 for a %d-byte body, its size named" % size, False, "%s: %s" % (type(ex).__name__, ex))
+# A client that waits for "100 Continue" before sending a body over the limit gets the 413
+# instead, without uploading it (RFC 9110 10.1.1).
+try:
+    u = urllib.parse.urlsplit(url)
+    with socket.create_connection((u.hostname, u.port), timeout=10) as sk:
+        sk.sendall(b"POST /v1/chat/completions HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\n"
+                   b"Content-Length: 5000000\r\nExpect: 100-continue\r\n\r\n")
+        first = sk.recv(4096).split(b"\r\n", 1)[0]
+    check("Expect: 100-continue with a body over MAX_BODY: 413 at once, no 100", first.startswith(b"HTTP/1.1 413"), first)
+except OSError as ex:
+    check("Expect: 100-continue with a body over MAX_BODY: 413 at once, no 100", False, repr(ex))
 # CORS: a page of this machine may call the server (preflight 204, then the header); another origin may not.
 pf = httpx.options(url + "/v1/chat/completions", headers={"Origin": "http://localhost:3000",
                    "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)
