@@ -534,6 +534,7 @@ srv_http *http_start(const srv_http_config *c, fc_err *err) {
                             MHD_OPTION_CONNECTION_TIMEOUT, (unsigned int)c->timeout,
                             MHD_OPTION_CONNECTION_LIMIT, (unsigned int)c->max_connections,
                             MHD_OPTION_NOTIFY_COMPLETED, completed_cb, h,
+                            MHD_OPTION_STRICT_FOR_CLIENT, (int)1,
                             MHD_OPTION_END);
     if (!h->d) {
         fc_errf(err, FC_EFAIL, "cannot listen on %s port %d (in use, or not an address of this machine)", c->host, c->port);

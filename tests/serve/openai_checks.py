@@ -154,6 +154,14 @@ try:
     check("Expect: 100-continue with a body over MAX_BODY: 413 at once, no 100", first.startswith(b"HTTP/1.1 413"), first)
 except OSError as ex:
     check("Expect: 100-continue with a body over MAX_BODY: 413 at once, no 100", False, repr(ex))
+# HTTP/1.1 without Host is a 400 (RFC 9112 3.2; libmicrohttpd's strict mode).
+try:
+    with socket.create_connection((u.hostname, u.port), timeout=10) as sk:
+        sk.sendall(b"GET /health HTTP/1.1\r\n\r\n")
+        first = sk.recv(4096).split(b"\r\n", 1)[0]
+    check("HTTP/1.1 request without Host: 400", first.startswith(b"HTTP/1.1 400"), first)
+except OSError as ex:
+    check("HTTP/1.1 request without Host: 400", False, repr(ex))
 # CORS: a page of this machine may call the server (preflight 204, then the header); another origin may not.
 pf = httpx.options(url + "/v1/chat/completions", headers={"Origin": "http://localhost:3000",
                    "Access-Control-Request-Method": "POST", "Access-Control-Request-Headers": "authorization,content-type"}, timeout=10)
