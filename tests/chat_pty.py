@@ -9,9 +9,11 @@ Scenarios (each prints "ok NAME" or "FAIL NAME: why"; the last line is "@@pty PA
   reset_same     after /reset the same question gets the same reply
   overflow       a conversation in -c 128 keeps working and prints the dropped-turns notice
   ctrl_c         Ctrl-C during a long reply returns to the prompt, and the chat goes on
+  multiline      three double quotes open and close a message of several lines (/save shows it)
   ctrl_d         Ctrl-D at the prompt exits with status 0
   utf8           everything the program wrote is valid UTF-8
 """
+import json
 import os
 import pty
 import select
@@ -146,6 +148,25 @@ def scenario_main():
             again = c.ask(QUESTION)
             assert again == first["r"], "after /reset %r != %r" % (again, first["r"])
 
+        def multiline():
+            c.send(b'"""\r')
+            c.until(b"... ")
+            c.send(b"Say hi\r")
+            c.until(b"... ")
+            c.send(b'in two words."""\r')
+            c.until(PROMPT)  # one reply, then the prompt
+            path = "/tmp/fitchat-pty-%d.json" % os.getpid()
+            note = c.ask("/save " + path)
+            assert b"saved" in note, "no /save notice: %r" % note
+            try:
+                with open(path) as f:
+                    msgs = json.load(f)["messages"]
+            finally:
+                os.unlink(path)
+            users = [m["content"] for m in msgs if m["role"] == "user"]
+            assert users[-1] == "Say hi\nin two words.", "last user message %r" % users[-1:]
+            assert msgs[-1]["role"] == "assistant" and msgs[-1]["content"], "no reply: %r" % msgs[-1:]
+
         def ctrl_d():
             c.send(b"\x04")
             st = c.wait()
@@ -154,6 +175,7 @@ def scenario_main():
         check("banner", banner)
         check("greedy_reply", greedy)
         check("reset_same", reset_same)
+        check("multiline", multiline)
         check("ctrl_d", ctrl_d)
     finally:
         outputs.append(c.all)

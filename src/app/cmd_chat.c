@@ -139,7 +139,8 @@ static void print_help(const chat_ui *ui) {
            "/stats          context use, speed of the last reply, planned vs used memory\n"
            "/save FILE      save the conversation as JSON\n"
            "/load FILE      load a conversation saved with /save\n"
-           "/quit           exit (also Ctrl-D; Ctrl-C stops a reply)\n");
+           "/quit           exit (also Ctrl-D; Ctrl-C stops a reply)\n"
+           "\"\"\"              a message of several lines, ended by a line ending with \"\"\"\n");
 }
 
 static void print_stats(const chat_ui *ui) {
@@ -250,6 +251,58 @@ static int answer(chat_ui *ui, const char *text) {
     return 0;
 }
 
+/* Appends n bytes of s and a NUL to the growing buffer *buf (*len bytes in it). -1 when out of memory. */
+static int append(char **buf, size_t *len, size_t *cap, const char *s, size_t n) {
+    if (*len + n + 1 > *cap) {
+        size_t c = (*len + n + 1) * 2;
+        char *b = realloc(*buf, c);
+        if (!b) return -1;
+        *buf = b;
+        *cap = c;
+    }
+    memcpy(*buf + *len, s, n);
+    *len += n;
+    (*buf)[*len] = '\0';
+    return 0;
+}
+
+/* A message of several lines, opened by a line starting with """ (ollama's convention):
+ * first is the rest of that line; lines are read with the prompt "... " until one ends with
+ * """, and joined with newlines (the quotes dropped). NULL when Ctrl-C or Ctrl-D cancels it
+ * (said), or out of memory. */
+static char *read_multiline(const chat_ui *ui, const char *first) {
+    char *buf = NULL;
+    size_t len = 0, cap = 0;
+    char *line = NULL;
+    const char *cur = first;
+    bool have = false; /* a line is in buf (the next one needs a newline before it) */
+    for (bool first_line = true;; first_line = false) {
+        size_t n = strlen(cur);
+        const bool last = n >= 3 && !strcmp(cur + n - 3, "\"\"\"");
+        if (last) n -= 3;
+        /* the opening and closing quotes' own empty lines are not lines of the message */
+        const bool skip = n == 0 && (first_line || last);
+        if (!skip) {
+            if ((have && append(&buf, &len, &cap, "\n", 1)) || append(&buf, &len, &cap, cur, n)) break;
+            have = true;
+        }
+        if (!buf && append(&buf, &len, &cap, "", 0)) break;
+        free(line);
+        line = NULL;
+        if (last) return buf;
+        g_interrupt = 0;
+        if (!(line = readline("... "))) {
+            printf("\n");
+            note(ui, "(the message of several lines was cancelled)");
+            break;
+        }
+        cur = line;
+    }
+    free(line);
+    free(buf);
+    return NULL;
+}
+
 static int repl(chat_ui *ui) {
     struct sigaction sa;
     memset(&sa, 0, sizeof sa);
@@ -285,7 +338,14 @@ static int repl(chat_ui *ui) {
             if (quit) break;
             continue;
         }
-        int rc = answer(ui, p[0] == '/' ? p + 1 : p);
+        char *multi = NULL;
+        if (!strncmp(p, "\"\"\"", 3) && !(multi = read_multiline(ui, p + 3))) {
+            free(line);
+            continue;
+        }
+        const char *msg = multi ? multi : p[0] == '/' ? p + 1 : p;
+        int rc = *skip_space(msg) ? answer(ui, msg) : 0;
+        free(multi);
         free(line);
         if (rc == 1) return rc;
         printf("\n");
