@@ -50,7 +50,7 @@ if [ $rc -eq 2 ] && grep -q "none.gguf" <<<"$out"; then ok "missing model is exi
 model=${FITCHAT_MODEL:-}
 if [ -z "$model" ] || [ ! -f "$model" ]; then
   echo "skip chat on the default model (absent; make models)"
-  echo "@@ $pass $fail 7"
+  echo "@@ $pass $fail 8"
   [ $fail -eq 0 ]; exit
 fi
 run() { (cd "$tmp" && "$bin" chat -m "$model" --temp 0 -t 1 -n 16 "$@"); }
@@ -92,6 +92,10 @@ printf '/load %s/none.json\n/save %s/fifo\n/nosuch\n' "$tmp" "$tmp" | run >"$tmp
 if [ $rc -eq 1 ] && grep -q "^fitchat chat: /load: $tmp/none.json: cannot open" "$tmp/f.err" &&
    grep -q "^fitchat chat: /save: $tmp/fifo: is a FIFO" "$tmp/f.err" && grep -q "^fitchat chat: 3 commands failed" "$tmp/f.err" &&
    [ -p "$tmp/fifo" ]; then ok "piped: failed /commands exit 1, named"; else bad "piped failed commands (rc $rc)"; cat "$tmp/f.err"; fi
+# /save's file name as a shell takes it: ~/ is $HOME, trailing blanks dropped
+mkdir -p "$tmp/home"
+printf 'Hi\n/save ~/tilde.json  \n' | HOME="$tmp/home" run >/dev/null 2>&1
+[ -f "$tmp/home/tilde.json" ] && ok "/save ~/FILE (trailing blanks) writes \$HOME/FILE" || bad "/save ~/: $(ls "$tmp/home")"
 err=$(run -p "  " 2>&1 >/dev/null); rc=$?
 if [ $rc -eq 2 ] && [ "$err" = "fitchat chat: -p: the message is empty" ]; then ok "-p with no text: exit 2"; else bad "-p '  ': rc $rc '$err'"; fi
 # output that cannot be written is a failure

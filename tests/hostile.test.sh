@@ -74,13 +74,15 @@ else
   skp "cgroup_limit_planned: cannot make a memory cgroup here"
 fi
 
-# /load of a device or an oversized file: one line, at once, the chat goes on.
+# /load of a device or an oversized file: one line, at once, the chat goes on (and, piped,
+# exits 1: a /command failed).
 out=$(printf '/load /dev/zero\n/load fifo\n' | timeout 20 "${chat[@]}" 2>&1); rc=$?
-if [ $rc -eq 0 ] && grep -q '/dev/zero: is a character device' <<<"$out" && grep -q 'fifo: is a FIFO' <<<"$out"; then ok load_device_fifo
+if [ $rc -eq 1 ] && grep -q '/dev/zero: is a character device' <<<"$out" && grep -q 'fifo: is a FIFO' <<<"$out" &&
+   grep -q '2 commands failed' <<<"$out"; then ok load_device_fifo
 else bad "load_device_fifo: exit $rc: $(head -c 300 <<<"$out")"; fi
 truncate -s 65M huge.json
 out=$(printf '/load huge.json\n' | timeout 20 "${chat[@]}" 2>&1); rc=$?
-if [ $rc -eq 0 ] && grep -q 'huge.json: 65.0 MiB is larger than the limit of 64.0 MiB' <<<"$out"; then ok load_too_large
+if [ $rc -eq 1 ] && grep -q 'huge.json: 65.0 MiB is larger than the limit of 64.0 MiB' <<<"$out"; then ok load_too_large
 else bad "load_too_large: exit $rc: $(head -c 300 <<<"$out")"; fi
 printf '{"messages": [{"role": "user", "content": "a\\u0000b"}]}\n' >nulconv.json
 out=$(printf '/load nulconv.json\n' | timeout 20 "${chat[@]}" 2>&1)

@@ -199,6 +199,15 @@ static int run_command(chat_ui *ui, const char *line) {
         } else note(ui, "(system prompt set)");
     } else if (IS("stats")) print_stats(ui);
     else if (IS("save") || IS("load")) {
+        /* the file name as a shell would take it: trailing blanks dropped, ~/ is the home folder */
+        char path[4096];
+        size_t an = strlen(arg);
+        while (an && (arg[an - 1] == ' ' || arg[an - 1] == '\t')) an--;
+        const char *home = getenv("HOME");
+        if (an >= 2 && arg[0] == '~' && arg[1] == '/' && home && *home)
+            snprintf(path, sizeof path, "%s%.*s", home, (int)(an - 1), arg + 1);
+        else snprintf(path, sizeof path, "%.*s", (int)an, arg);
+        arg = path;
         if (!*arg) {
             cmd_failed(ui, cmd, n, IS("save") ? "usage: /save FILE" : "usage: /load FILE");
             rc = -1;
