@@ -137,9 +137,13 @@ static void test_sweep_budget_and_maximal(void) {
                             }
                         } else {
                             uint64_t b[2] = {r.dev[0].budget, r.dev[1].budget};
-                            CHECK(r.dev[1].head == r.head_on_gpu && !r.dev[0].head);
+                            CHECK((int)r.dev[0].head + (int)r.dev[1].head == (int)r.head_on_gpu);
+                            if (r.dev[0].head) CHECK(r.dev[1].n_layers == 0); /* nothing after the head's GPU */
+                            /* maximal over both choices of the head's GPU */
                             if (r.head_on_gpu && L < m->n_layer)
-                                CHECK_MSG(!any_split2(m, &r.cfg, b, L + 1), "%s: %u layers planned but %u fit", what, L, L + 1);
+                                CHECK_MSG(!any_split2(m, &r.cfg, b, L + 1) &&
+                                              dev_total(m, &r.cfg, MEM_DEV_GPU, m->n_layer - L - 1, L + 1, true) > b[0],
+                                          "%s: %u layers planned but %u fit", what, L, L + 1);
                         }
                     }
     CHECK_EQ_INT(plans, FX_N_ALL * 4 * 5 * 3 * 4);
@@ -386,6 +390,18 @@ static void test_multi_gpu(void) {
     CHECK(r.dev[1].head && !r.dev[0].head);
     CHECK(r.dev[0].n_layers > r.dev[1].n_layers); /* the bigger card takes more */
     CHECK(has_line(r.reasons, r.n_reasons, "2 GPUs"));
+    /* A small last card that cannot hold the head must not leave a large one idle: the
+     * head and every layer go on the first (a 24 GiB card and a 6 GiB one with 4.4 GiB
+     * in use by others). */
+    const mem_model *m7 = fx(&FX_LLAMA2_7B);
+    inv.dev[0] = gpu("big", 24 * GiB, 300 * MiB);
+    inv.dev[1] = gpu("small", 6 * GiB, 4500 * MiB);
+    CHECK(plan_compute(m7, &inv, &p, &r, &e) == 0);
+    check_plan_sane(m7, &r, "7b 24+6(used)");
+    CHECK_MSG(r.head_on_gpu && r.dev[0].head && !r.dev[1].head && r.n_gpu_layers == m7->n_layer,
+              "head on 0: %d, on 1: %d, layers %u", r.dev[0].head, r.dev[1].head, r.n_gpu_layers);
+    CHECK(dev_total(m7, &r.cfg, MEM_DEV_GPU, m7->n_layer, 0, true) > r.dev[1].budget); /* the case is real */
+    CHECK(has_line(r.reasons, r.n_reasons, "the head and the last layers on GPU"));
     /* An emulated device pays no fixed cost. */
     inv.n = 1;
     inv.dev[0] = gpu("emulated", 2 * GiB, 0);

@@ -77,7 +77,9 @@ typedef struct {
     const mem_model *m;
     mem_config c;
     int n;                                 /* devices */
-    int last;                              /* device that takes the head */
+    int last;                              /* device that takes the head (and the last layers);
+                                            * devices after it get nothing */
+    int last_any;                          /* the last device with a budget: where the head is tried first */
     enum mem_dev_kind kind[GPU_MAX_DEVICES];
     uint64_t budget[GPU_MAX_DEVICES];
     uint64_t *prefix;                      /* [n_layer + 1] sum of weights + KV of layers < i */
@@ -180,9 +182,9 @@ static bool split_greedy(const search *s, uint32_t L, bool head, uint32_t *k) {
     return rem == 0;
 }
 
-/* The most layers (with the head) the devices can hold; 0 and *head_fits
- * false when not even the head fits. */
-static uint32_t max_layers(const search *s, bool *head_fits) {
+/* The most layers (with the head on s->last) the devices can hold; 0 and
+ * *head_fits false when not even the head fits there. */
+static uint32_t max_layers_at(const search *s, bool *head_fits) {
     uint32_t k[GPU_MAX_DEVICES];
     *head_fits = false;
     if (s->n == 0 || dev_cost(s, s->last, s->m->n_layer, 0, true) > s->budget[s->last]) return 0;
@@ -194,6 +196,29 @@ static uint32_t max_layers(const search *s, bool *head_fits) {
         else hi = mid - 1;
     }
     return lo;
+}
+
+/* The most layers any choice of the head's device can hold: the head goes on the
+ * last device with a budget unless an earlier one holds more (a small last card
+ * that cannot hold the head must not leave a large one idle); ties go to the later
+ * device. Sets s->last to the choice. */
+static uint32_t max_layers(search *s, bool *head_fits) {
+    uint32_t best = 0;
+    int best_last = s->last_any;
+    *head_fits = false;
+    for (int j = s->last_any; j >= 0; j--) {
+        if (!s->budget[j] && j != s->last_any) continue;
+        s->last = j;
+        bool hf;
+        const uint32_t n = max_layers_at(s, &hf);
+        if (hf && (!*head_fits || n > best)) {
+            best = n;
+            best_last = j;
+            *head_fits = true;
+        }
+    }
+    s->last = best_last;
+    return best;
 }
 
 /* --- reasons -------------------------------------------------------------- */
@@ -325,6 +350,7 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
                p->vram_reserve ? B(p->vram_reserve) : "", B(s.budget[j]));
     }
     while (s.last > 0 && s.budget[s.last] == 0) s.last--;
+    s.last_any = s.last;
 
     uint32_t want = p->layers == PLAN_AUTO ? m->n_layer : ((uint32_t)p->layers < m->n_layer ? (uint32_t)p->layers : m->n_layer);
     bool head_fits = false;
@@ -420,6 +446,10 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
         reason(r, "order: the output head (%s) first, then layers from the last one backwards, so the hidden state "
                   "crosses CPU -> GPU once and the logits come back",
                B(m->output + m->output_norm));
+        if (s.last < s.last_any && head_fits)
+            reason(r, "the head and the last layers on GPU %d: GPU %d%s cannot hold the head with as many layers "
+                      "(budget %s)", inv->dev[s.last].index, inv->dev[s.last_any].index,
+                   s.last_any > s.last + 1 ? " and the GPUs after it" : "", B(s.budget[s.last_any]));
         if (p->layers == PLAN_AUTO) {
             L = fit;
             head = head_fits;

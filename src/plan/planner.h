@@ -9,7 +9,9 @@
  * - several GPUs: the offloaded layers are split into contiguous ranges in
  *   device order in proportion to each GPU's room (budget − fixed cost −
  *   buffers − the head on the last GPU); if that split overflows one GPU,
- *   the ranges are packed greedily from the last GPU instead. The layer
+ *   the ranges are packed greedily from the last GPU instead. The head
+ *   goes on the last GPU with a budget unless an earlier one holds more
+ *   layers with it (the GPUs after the head's get nothing). The layer
  *   count chosen is the largest any contiguous split can hold (maximal);
  * - LAYERS = N is honoured exactly (N > n_layer means all); if it does not
  *   fit, a warning gives the numbers and the largest N that fits;
