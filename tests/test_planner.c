@@ -367,6 +367,23 @@ static void test_repack_auto(void) {
     CHECK_EQ_INT(r.cfg.n_ctx, ctx);
     CHECK(has_line(r.reasons, r.n_reasons, "repacked weights: off (REPACK auto)"));
     CHECK(plan_host_need(&r) <= none.host_avail);
+    CHECK(!has_line(r.warnings, r.n_warnings, "read from disk again")); /* rest + weights fit */
+    /* the allocations fit, but not with the mapped weights beside them: a warning */
+    p.n_ctx = 4096;
+    p.repack_auto = false;
+    p.repack = MEM_REPACK_OFF;
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    none.host_avail = plan_host_need(&r) + r.cpu.weights - 1;
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    CHECK_MSG(has_line(r.warnings, r.n_warnings, "parts of the weights will be read from disk again"), "%d warnings",
+              r.n_warnings);
+    none.host_avail += 1;
+    CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
+    CHECK(!has_line(r.warnings, r.n_warnings, "read from disk again"));
+    p.n_ctx = PLAN_AUTO;
+    p.repack = MEM_REPACK_X8;
+    p.repack_auto = true;
+    none.host_avail = rp + w + rest - 1;
     p.repack_auto = false; /* REPACK on: the copy stays, it fits without the mapped weights */
     CHECK(plan_compute(m, &none, &p, &r, &e) == 0);
     CHECK_EQ_U64(r.cpu.repacked, rp);

@@ -557,6 +557,11 @@ static int plan_compute_ctx(const mem_model *m, const gpu_inventory *inv, const 
         if (inv->host_total && r->cpu.weights > inv->host_total)
             warn(r, "the CPU's weights (%s, mapped from the file) are more than the host's memory (%s): they will be "
                     "read from disk again and again", B(r->cpu.weights), B(inv->host_total));
+        else if (need + r->cpu.weights > avail)
+            warn(r, "the CPU side allocates %s besides its weights mapped from the file (%s): together more than %s, "
+                    "so parts of the weights will be read from disk again (slow); lower N_CTX, quantize the KV cache "
+                    "(KV_CACHE_QUANT q8_0), or put more layers on the GPU",
+                 B(need), B(r->cpu.weights), inv->host_source);
         return 0;
     }
     char rp_need[64] = "";
