@@ -42,7 +42,11 @@ for fx in mixtral-8x7b-q4_k:experts; do
   "$mk" "$name" "$tmp/$name.gguf" >/dev/null 2>&1 || { bad "mkfixture $name"; continue; }
   err=$("$bin" run -m "$tmp/$name.gguf" --tokens "1 2" -n 1 2>&1 >/dev/null); rc=$?
   [ $rc -eq 2 ] && [[ "$err" == *"$want"* ]] && [[ "$err" == *"not supported"* ]] && ok "refuses $name ($want)" || bad "$name: rc=$rc '$err'"
-  "$bin" plan -m "$tmp/$name.gguf" --gpu 24GiB >/dev/null 2>&1 && ok "plans $name" || bad "plan $name"
+  out=$("$bin" plan -m "$tmp/$name.gguf" --gpu 24GiB 2>/dev/null) && [[ "$out" == *"engine cannot run this model yet"* ]] &&
+    [ "$("$bin" plan -m "$tmp/$name.gguf" --gpu 24GiB --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["runnable"])')" = False ] &&
+    ok "plans $name, saying the engine cannot run it (text and --json)" || bad "plan $name"
+  out=$("$bin" plan -m "$FITCHAT_MODEL" --gpu 24GiB --json 2>/dev/null | python3 -c 'import json,sys; print(json.load(sys.stdin)["runnable"])')
+  [ "$out" = True ] && ok "plan --json: the default model is runnable" || bad "plan --json runnable: '$out'"
   rm -f "$tmp/$name.gguf"
 done
 # an output file that cannot be written fails before the model is loaded (a

@@ -238,6 +238,7 @@ int cmd_plan(int argc, char **argv) {
         cJSON_AddStringToObject(o, "model", model);
         cJSON_AddNumberToObject(o, "file_bytes", (double)m.file_size);
         cJSON_AddStringToObject(o, "arch", d.arch);
+        cJSON_AddBoolToObject(o, "runnable", arch_runnable(&d)); /* whether fitchat's engine runs it */
         cJSON_AddNumberToObject(o, "n_layer", m.n_layer);
         cJSON_AddNumberToObject(o, "n_ctx_train", d.n_ctx_train);
         cJSON_AddNumberToObject(o, "n_gpu_layers", r.n_gpu_layers);
@@ -353,6 +354,9 @@ int cmd_plan(int argc, char **argv) {
     printf("  outside the layers: token embeddings %s (CPU), output head %s%s, final norm %s%s%s\n",
            fmt_bytes(b1, sizeof b1, m.token_embd), fmt_bytes(b2, sizeof b2, m.output), d.tied_output ? " (tied)" : "",
            fmt_bytes(b3, sizeof b3, m.output_norm), m.shared ? ", shared " : "", m.shared ? fmt_bytes(b4, sizeof b4, m.shared) : "");
+    if (!arch_runnable(&d))
+        printf("  note: fitchat's engine cannot run this model yet (%s%s): this plan sizes it only; chat, run and "
+               "serve refuse it\n", d.arch, d.n_expert ? " with experts" : "");
 
     if (inv.n) {
         printf("\ntarget   layers on GPU   planned VRAM   of total\n");
