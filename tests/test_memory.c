@@ -164,6 +164,31 @@ static void test_gemma3_swa(void) {
     unload(&l);
 }
 
+/* Which layers slide, by architecture, on Qwen2.5-7B's shape (28 layers, 4 KV heads × 128):
+ * gpt-oss every other layer (even ones local), Cohere 2 three in four, and an architecture
+ * without a known pattern none (its KV planned whole, never less than a runtime keeps). */
+static void test_swa_patterns(void) {
+    static const struct { const char *arch, *name; uint32_t period; } C[] = {
+        {"gpt-oss", "swa-gpt-oss", 2}, {"cohere2", "swa-cohere2", 4}, {"qwen2", "swa-qwen2", 0}, {"llama", "swa-llama", 0},
+    };
+    const uint64_t full = 32768ull * 2 * 512 * 2, local = 128ull * 2 * 512 * 2; /* f16 K + V rows, 4 heads × 128 */
+    for (size_t c = 0; c < sizeof C / sizeof C[0]; c++) {
+        fx_shape sh = FX_QWEN25_7B;
+        sh.arch = C[c].arch;
+        sh.name = C[c].name;
+        sh.n_swa = 128;
+        loaded l;
+        if (load(&sh, &l)) return;
+        for (uint32_t i = 0; i < 28; i++) {
+            const bool slides = C[c].period && i % C[c].period < C[c].period - 1;
+            CHECK_MSG(mem_kv_layer_bytes(&l.d, i, 32768, GGML_TYPE_F16, GGML_TYPE_F16) == (slides ? local : full),
+                      "%s layer %u: %llu", C[c].arch, i,
+                      (unsigned long long)mem_kv_layer_bytes(&l.d, i, 32768, GGML_TYPE_F16, GGML_TYPE_F16));
+        }
+        unload(&l);
+    }
+}
+
 /* Mixtral-8x7B: 8 experts of ff 14336 per layer, router 4096 × 8 f32. */
 static void test_mixtral_experts(void) {
     loaded l;
@@ -394,6 +419,7 @@ int main(void) {
     T_RUN(test_llama31_8b);
     T_RUN(test_qwen25_7b);
     T_RUN(test_gemma3_swa);
+    T_RUN(test_swa_patterns);
     T_RUN(test_mixtral_experts);
     T_RUN(test_device_composition);
     T_RUN(test_repacked_items);

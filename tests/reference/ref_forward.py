@@ -81,13 +81,14 @@ class Model:
         self.neox = arch in NEOX_ARCHS
         self.window = int(hp("attention.sliding_window", 0))             # 0: no sliding window
         # which layers slide: gemma3 five local then one global, gemma2 every other,
-        # others (mistral, phi3) all when the key is present
+        # phi3 all when the key is present (as Hugging Face runs it); llama, qwen2 and
+        # qwen3 none (llama.cpp ignores the key there)
         if arch == "gemma3":
             self.swa = [self.window > 0 and l % 6 != 5 for l in range(self.n_layer)]
         elif arch == "gemma2":
             self.swa = [self.window > 0 and l % 2 == 0 for l in range(self.n_layer)]
         else:
-            self.swa = [self.window > 0] * self.n_layer
+            self.swa = [self.window > 0 and arch == "phi3"] * self.n_layer
         self.rope_base_local = 10000.0 if arch == "gemma3" else self.rope_base
         self.gemma = arch in ("gemma2", "gemma3")
         self.act = "gelu_tanh" if self.gemma else "silu"
