@@ -375,10 +375,12 @@ int cmd_plan(int argc, char **argv) {
         if (pd->n_layers) snprintf(lay, sizeof lay, "%u-%u%s", pd->first_layer, pd->first_layer + pd->n_layers - 1, pd->head ? "+out" : "");
         else snprintf(lay, sizeof lay, "%s", pd->head ? "out" : "-");
         snprintf(name, sizeof name, "GPU %d %s", inv.dev[pd->gpu].index, inv.dev[pd->gpu].name);
-        printf("  %-26.26s %10s %10s %10s %10s %10s %10s %9s%s\n", name, lay, fmt_bytes(b1, sizeof b1, pd->bytes.weights),
+        char head_room[40]; /* over the budget: "-16.4 GiB!" */
+        snprintf(head_room, sizeof head_room, "%s%s%s", pd->headroom < 0 ? "-" : "",
+                 fmt_bytes(b6, sizeof b6, (uint64_t)(pd->headroom < 0 ? -pd->headroom : pd->headroom)), pd->headroom < 0 ? "!" : "");
+        printf("  %-26.26s %10s %10s %10s %10s %10s %10s %10s\n", name, lay, fmt_bytes(b1, sizeof b1, pd->bytes.weights),
                fmt_bytes(b2, sizeof b2, pd->bytes.kv), fmt_bytes(b3, sizeof b3, pd->bytes.buffers),
-               fmt_bytes(b4, sizeof b4, pd->bytes.fixed), fmt_bytes(b5, sizeof b5, pd->bytes.total),
-               fmt_bytes(b6, sizeof b6, (uint64_t)(pd->headroom < 0 ? -pd->headroom : pd->headroom)), pd->headroom < 0 ? "!" : "");
+               fmt_bytes(b4, sizeof b4, pd->bytes.fixed), fmt_bytes(b5, sizeof b5, pd->bytes.total), head_room);
         printf("  %-26s %10s budget %s\n", "", "", fmt_bytes(b1, sizeof b1, pd->budget));
     }
     {
