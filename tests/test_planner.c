@@ -214,6 +214,9 @@ static void test_layers_explicit(void) {
     CHECK_EQ_INT(r.n_gpu_layers, 7);
     CHECK_EQ_INT(r.dev[0].first_layer, 25);
     CHECK(r.head_on_gpu && r.n_warnings == 0);
+    char more[64]; /* the reason says how many auto would take */
+    snprintf(more, sizeof more, "LAYERS 7: set by LAYERS / -ngl (up to %d would fit", r.max_fit);
+    CHECK_MSG(r.max_fit > 7 && has_line(r.reasons, r.n_reasons, more), "max_fit %d", r.max_fit);
     p.layers = 100; /* more than the model has: everything */
     CHECK(plan_compute(m, &inv, &p, &r, &e) == 0);
     CHECK_EQ_INT(r.n_gpu_layers, 32);

@@ -470,8 +470,10 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
                 warn(r, "LAYERS %d does not fit: the largest that fits is %u (%s)", (int)p->layers, head_fits ? fit : 0,
                      "going on with the layers asked for; expect the GPU to run out of memory");
             }
-            reason(r, "LAYERS %d: set by LAYERS / -ngl%s", (int)p->layers,
-                   (uint32_t)p->layers > m->n_layer ? " (more than the model has: every layer)" : "");
+            char more[64] = "";
+            if (head_fits && fit > L) snprintf(more, sizeof more, " (up to %u would fit: LAYERS auto takes them)", fit);
+            reason(r, "LAYERS %d: set by LAYERS / -ngl%s%s", (int)p->layers,
+                   (uint32_t)p->layers > m->n_layer ? " (more than the model has: every layer)" : "", more);
         }
         if (L || head) {
             split_proportional(&s, L, head, k);
