@@ -69,7 +69,9 @@ static void test_errors_name_the_field(void) {
         /* what other parsers read differently: duplicate keys (any depth), raw control bytes */
         {SRV_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\"}],\"stream\":false,\"stream\":true}", "", "'stream' appears twice"},
         {SRV_OLLAMA_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"role\":\"system\"}]}", "", "'role' appears twice"},
-        {SRV_COMPLETION, "{\"prompt\":\"a\x01" "b\"}", "", "byte 12: control character 0x01 not escaped"},
+        {SRV_COMPLETION, "{\"prompt\":\"a\x01" "b\"}", "", "byte 12: control character 0x01 in a string not escaped"},
+        {SRV_COMPLETION, "{\"prompt\":\"a\tb\"}", "", "byte 12: control character 0x09 in a string not escaped"},
+        {SRV_COMPLETION, "{\"prompt\":\"a\\\"\nb\"}", "", "byte 14: control character 0x0A in a string not escaped"},
     };
     for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {
         srv_request r;

@@ -167,6 +167,7 @@ static void reply_id(srv_http *h, srv_api api, srv_reply_id *id) {
     snprintf(id->id, sizeof id->id, "%s-%lx%08lx", api == SRV_CHAT ? "chatcmpl" : "cmpl", (unsigned long)ts.tv_sec, n);
     id->model = h->model.name;
     id->created = (int64_t)ts.tv_sec;
+    id->total_s = 0; /* set when the reply ends */
 }
 
 static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {

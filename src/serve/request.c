@@ -444,12 +444,17 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
     if (nul != (size_t)-1)
         return srv_fail(e, 400, NULL, "body: offset %zu: %s is not allowed", nul,
                         nul < len && body[nul] ? "a \\u0000 escape" : "a NUL byte");
-    /* RFC 8259 7: control characters inside strings must be escaped (cJSON takes them raw;
-     * outside strings only white space may appear, which cJSON checks). */
+    /* RFC 8259 7: control characters inside strings must be escaped, tab and newline too
+     * (cJSON takes them raw); outside strings only white space may appear, which cJSON
+     * checks. */
+    bool in_str = false;
     for (size_t i = 0; i < len; i++) {
         const unsigned char ch = (unsigned char)body[i];
-        if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r')
-            return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X not escaped (JSON needs \\u%04X)", i, ch, ch);
+        if (in_str && ch == '\\') i++; /* the escaped character, whatever it is */
+        else if (ch == '"') in_str = !in_str;
+        else if (in_str && ch < 0x20)
+            return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X in a string not escaped (JSON needs \\u%04X)",
+                            i, ch, ch);
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);
