@@ -32,6 +32,12 @@ if [ -f "$smol" ]; then
   check "message specials are text (more tokens than parsed)" "yes" "$([ "$n_masked" -gt "$n_all" ] && echo yes || echo "no: $n_masked vs $n_all")"
   out=$("$bin" template -m "$smol" --model-type llama3 2>/dev/null)
   check "--model-type forces a family" $'<|start_header_id|>user<|end_header_id|>\n\nHello<|eot_id|><|start_header_id|>assistant<|end_header_id|>' "$out"
+  # a template file that cannot be used: one warning naming it, the fallback from the model's own
+  printf '{{ messages | frobnicate }}' > "$tmp/weird.jinja"
+  "$bin" template -m "$smol" --chat-template-file "$tmp/weird.jinja" >/dev/null 2>"$tmp/err"; rc=$?
+  check "unusable template file: exit 0, one warning naming it, then the count" \
+    "0 fitchat template: warning: weird.jinja line 1: unknown filter 'frobnicate'; using the built-in chatml format|10 tokens" \
+    "$rc $(paste -sd'|' "$tmp/err")"
   printf '{"messages": [{"role": "bot", "content": "x"}]}' > "$tmp/bad.json"
   "$bin" template -m "$smol" --messages "$tmp/bad.json" >/dev/null 2>"$tmp/err"; rc=$?
   check "bad role exit 2" 2 "$rc"

@@ -387,6 +387,9 @@ int session_chat_template(tmpl_chat *t, const gguf_file *f, const tokenizer *tok
     }
     bool detected = false, by_arch = false;
     enum tmpl_kind kind = tmpl_detect(src, &detected);
+    /* a template file fitchat does not recognise: the fallback family (and the stop
+     * strings) come from the model's own template, as without the file */
+    if (detected && file_text && model_jinja) kind = tmpl_detect(model_jinja, &detected);
     detected = !detected;
     if (!detected) kind = tmpl_from_arch(arch, &by_arch);
     *guessed = !detected && !by_arch;
