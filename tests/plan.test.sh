@@ -63,5 +63,11 @@ check_err "bad model" "$tmp/none.gguf: cannot open" plan "$tmp/none.gguf" --gpu 
 
 out=$(FITCHAT_GPU="name=A,total=8GiB;sim:512MiB" "$bin" gpu)
 if grep -q "A " <<<"$out" && grep -q "emulated (host memory)" <<<"$out" && grep -q "FITCHAT_GPU" <<<"$out"; then ok "gpu env override"; else bad "gpu env override"; echo "$out"; fi
+# a modelconf.json warning is printed once, by plan as by tokenize
+printf '{"MODEL": "m.gguf", "TEMPRATURE": 1}\n' >"$tmp/modelconf.json"
+abs=$(cd "$(dirname "$bin")" && pwd)/$(basename "$bin")
+n=$(cd "$tmp" && "$abs" plan 2>&1 >/dev/null | grep -c "unknown key 'TEMPRATURE'")
+t=$(cd "$tmp" && "$abs" tokenize hi 2>&1 >/dev/null | grep -c "unknown key 'TEMPRATURE'")
+[ "$n" = 1 ] && [ "$t" = 1 ] && ok "modelconf.json warnings once (plan, tokenize)" || bad "warnings: plan $n, tokenize $t"
 echo "@@ $pass $fail 0"
 [ $fail -eq 0 ]

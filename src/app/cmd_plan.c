@@ -150,7 +150,6 @@ int cmd_plan(int argc, char **argv) {
         config_free(&cfg);
         return 0;
     }
-    for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat plan: warning: %s\n", cfg.warnings[i]);
     if (fl.model && cfg.origin[FC_SET_MODEL].src == FC_SRC_FLAG) {
         fprintf(stderr, "fitchat plan: more than one model given ('%s' and %s %s)\n", fl.model,
                 cfg.origin[FC_SET_MODEL].name, cfg.model);

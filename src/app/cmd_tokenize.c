@@ -104,6 +104,7 @@ int cmd_tokenize(int argc, char **argv) {
         fc_config cfg;
         fc_err ce = {0};
         if (config_load_ex(&cfg, 0, NULL, NULL, NULL, CONFIG_NO_GEN, &ce)) { fprintf(stderr, "fitchat tokenize: %s\n", ce.msg); return 2; }
+        for (int i = 0; i < cfg.n_warnings; i++) fprintf(stderr, "fitchat tokenize: warning: %s\n", cfg.warnings[i]);
         if (cfg.origin[FC_SET_MODEL].src != FC_SRC_DEFAULT && cfg.model) {
             snprintf(path, sizeof path, "%s", cfg.model);
             model = path;
