@@ -262,7 +262,8 @@ static int fit_context(fc_chat *c, int n_ctx, int reserve, int32_t **toks, int *
     if (n + reserve <= n_ctx || n < n_ctx) return n; /* the reply gets what is left */
     free(*toks);
     *toks = NULL;
-    return fc_errf(err, FC_EINPUT, "the conversation takes %d tokens but the context holds %d (raise N_CTX / -c)", n, n_ctx);
+    return fc_errf(err, FC_EINPUT, "the message takes %d tokens%s but the context holds %d (raise N_CTX / -c)", n,
+                   has_system(c) ? " with the system prompt" : "", n_ctx);
 }
 
 /* Room for n tokens in the cache list (the chat's gen_history). */
