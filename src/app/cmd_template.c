@@ -44,11 +44,14 @@ static int template_extra(void *ctx, int argc, char **argv, int i, fc_err *err) 
 
 static void usage(FILE *o) {
     fprintf(o, "usage: fitchat template [-m MODEL] [--chat-template-file FILE] [--model-type NAME]\n"
-               "                        [--messages FILE.json] [--no-generation-prompt]\n"
-               "Writes the rendered prompt to stdout and its token count to stderr.\n"
-               "  --messages FILE.json    [{\"role\": ..., \"content\": ...}, ...] or {\"messages\": [...]}\n"
-               "                          (default: one user message \"Hello\")\n"
-               "  --no-generation-prompt  without the opening of the assistant's turn\n");
+               "                        [--system TEXT] [--messages FILE.json] [--no-generation-prompt]\n"
+               "Writes the rendered prompt to stdout and its token count to stderr, as the chat renders it\n"
+               "with these settings (modelconf.json's MODEL, MODEL_TYPE, CHAT_TEMPLATE_FILE and SYSTEM_PROMPT).\n"
+               "  --messages FILE.json    [{\"role\": ..., \"content\": ...}, ...] or {\"messages\": [...]}, read as\n"
+               "                          /load reads it (default: one user message \"Hello\")\n"
+               "  --system TEXT           the system prompt, when the messages bring none\n"
+               "  --no-generation-prompt  without the opening of the assistant's turn\n"
+               "  -h, --help              this text\n");
 }
 
 /* Reads FILE.json with the chat's own /load reader (the same checks and messages; a
