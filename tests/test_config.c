@@ -217,6 +217,9 @@ static void test_bad_values(void) {
     config_free(&c);
     CHECK(load(&c, "{\"TARGET_VRAM_USAGE\": \"150%\"}", &e) < 0);
     config_free(&c);
+    CHECK(load(&c, "{\"SYSTEM_PROMPT\": \"caf\xe9\"}", &e) < 0); /* before the model loads, exit 2 */
+    CHECK_MSG(e.code == FC_EINPUT && strstr(e.msg, "SYSTEM_PROMPT = ") && strstr(e.msg, "UTF-8"), "%s", e.msg);
+    config_free(&c);
     CHECK(load(&c, "{\"LAYERS\": 2.5}", &e) < 0);
     CHECK(strstr(e.msg, "LAYERS = 2.5"));
     config_free(&c);

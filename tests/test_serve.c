@@ -71,6 +71,7 @@ static void test_errors_name_the_field(void) {
         {SRV_OLLAMA_CHAT, "{\"messages\":[{\"role\":\"user\",\"content\":\"x\",\"role\":\"system\"}]}", "", "'role' appears twice"},
         {SRV_COMPLETION, "{\"prompt\":\"a\x01" "b\"}", "", "byte 12: control character 0x01 in a string not escaped"},
         {SRV_COMPLETION, "{\"prompt\":\"a\tb\"}", "", "byte 12: control character 0x09 in a string not escaped"},
+        {SRV_COMPLETION, "{\x01\"prompt\":\"ab\"}", "", "byte 1: control character 0x01 outside a string"},
         {SRV_COMPLETION, "{\"prompt\":\"a\\\"\nb\"}", "", "byte 14: control character 0x0A in a string not escaped"},
     };
     for (size_t i = 0; i < sizeof C / sizeof C[0]; i++) {

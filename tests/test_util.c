@@ -82,14 +82,21 @@ static void test_write_atomic(void) {
     snprintf(sub, sizeof sub, "%s/folder", dir);
     fc_err e = {0};
     CHECK(fc_write_file_atomic(f, "one", 3, &e) == 0);
-    CHECK(chmod(f, 0600) == 0);
+    CHECK(chmod(f, 0604) == 0); /* no umask gives this by itself */
     CHECK_MSG(fc_write_file_atomic(f, "two", 3, &e) == 0, "%s", e.msg);
     struct stat st;
-    CHECK(stat(f, &st) == 0 && (st.st_mode & 0777) == 0600 && st.st_size == 3);
+    CHECK(stat(f, &st) == 0 && (st.st_mode & 0777) == 0604 && st.st_size == 3);
     CHECK(symlink("priv.json", link) == 0);
     CHECK_MSG(fc_write_file_atomic(link, "three", 5, &e) == 0, "%s", e.msg);
     CHECK(lstat(link, &st) == 0 && S_ISLNK(st.st_mode));
-    CHECK(stat(f, &st) == 0 && st.st_size == 5 && (st.st_mode & 0777) == 0600);
+    CHECK(stat(f, &st) == 0 && st.st_size == 5 && (st.st_mode & 0777) == 0604);
+    /* a link to nothing is refused, not replaced by a file */
+    char dangling[512];
+    snprintf(dangling, sizeof dangling, "%s/dangling.json", dir);
+    CHECK(symlink("nowhere/none.json", dangling) == 0);
+    CHECK(fc_write_file_atomic(dangling, "x", 1, &e) < 0 && strstr(e.msg, "does not exist"));
+    CHECK(lstat(dangling, &st) == 0 && S_ISLNK(st.st_mode));
+    unlink(dangling);
     CHECK(mkfifo(fifo, 0600) == 0);
     CHECK(fc_write_file_atomic(fifo, "x", 1, &e) < 0 && e.code == FC_EINPUT && strstr(e.msg, "FIFO"));
     CHECK(lstat(fifo, &st) == 0 && S_ISFIFO(st.st_mode));

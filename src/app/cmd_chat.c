@@ -140,7 +140,7 @@ static void print_help(const chat_ui *ui) {
            "/save FILE      save the conversation as JSON\n"
            "/load FILE      load a conversation saved with /save\n"
            "/quit           exit (also Ctrl-D; Ctrl-C stops a reply)\n"
-           "\"\"\"              a message of several lines, ended by a line ending with \"\"\"\n");
+           "\"\"\"             a message of several lines, ended by a line ending with \"\"\"\n");
 }
 
 static void print_stats(const chat_ui *ui) {
@@ -204,11 +204,14 @@ static int run_command(chat_ui *ui, const char *line) {
         size_t an = strlen(arg);
         while (an && (arg[an - 1] == ' ' || arg[an - 1] == '\t')) an--;
         const char *home = getenv("HOME");
-        if (an >= 2 && arg[0] == '~' && arg[1] == '/' && home && *home)
-            snprintf(path, sizeof path, "%s%.*s", home, (int)(an - 1), arg + 1);
-        else snprintf(path, sizeof path, "%.*s", (int)an, arg);
+        int pn = an >= 2 && arg[0] == '~' && arg[1] == '/' && home && *home
+                     ? snprintf(path, sizeof path, "%s%.*s", home, (int)(an - 1), arg + 1)
+                     : snprintf(path, sizeof path, "%.*s", (int)an, arg);
         arg = path;
-        if (!*arg) {
+        if (pn < 0 || (size_t)pn >= sizeof path) {
+            cmd_failed(ui, cmd, n, "the file name is too long");
+            rc = -1;
+        } else if (!*arg) {
             cmd_failed(ui, cmd, n, IS("save") ? "usage: /save FILE" : "usage: /load FILE");
             rc = -1;
         } else if (IS("save") ? chat_save(ui->c, arg, &err) : chat_load(ui->c, arg, &err)) {
@@ -239,6 +242,9 @@ static int answer(chat_ui *ui, const char *text) {
     int rc = chat_reply(ui->c, text, chat_think_push, &th, &g_interrupt, &err);
     chat_think_finish(&th);
     const chat_stats *st = &ui->c->last;
+    /* Ctrl-C can interrupt a write to a slow terminal (SIGINT has no SA_RESTART here): that
+     * is not an output error, and must not make the exit status 1 (main.c's check). */
+    if (ui->interactive && g_interrupt) clearerr(stdout);
     if (!ui->warned_template && ui->s->chat_tmpl.warning[0]) {
         ui->warned_template = true;
         fprintf(stderr, "fitchat chat: warning: %s\n", ui->s->chat_tmpl.warning);
@@ -418,6 +424,11 @@ int cmd_chat(int argc, char **argv) {
         config_free(&cfg);
         return 0;
     }
+    if (cfg.prompt && !*skip_space(cfg.prompt)) { /* before the model is loaded */
+        fprintf(stderr, "fitchat chat: -p: the message is empty\n");
+        config_free(&cfg);
+        return 2;
+    }
     fc_session s;
     session_opts so = {.progress = session_progress_stderr};
     if (session_open_ex(&s, &cfg, &so, &err)) {
@@ -453,10 +464,7 @@ int cmd_chat(int argc, char **argv) {
         rc = 1;
         goto out;
     }
-    if (cfg.prompt && !*skip_space(cfg.prompt)) {
-        fprintf(stderr, "fitchat chat: -p: the message is empty\n");
-        rc = 2;
-    } else if (cfg.prompt) {
+    if (cfg.prompt) {
         fc_err e2 = {0};
         chat_think th;
         chat_think_init(&th, &c.reply_thinks, emit_stdout, cfg.show_thinking ? emit_dim : NULL, &ui);

@@ -9,6 +9,7 @@
 
 #include "../format/ggml_types.h"
 #include "../plan/memory.h"
+#include "../util/fmt.h"
 #include "commands.h"
 #include "config.h"
 #include "generate.h"
@@ -35,8 +36,10 @@ static int parse_ids(const char *s, int32_t **out, int *n, fc_err *err) {
         if (end == s || errno || x < 0 || x > INT32_MAX || (*end && !strchr(" ,\t\n", *end))) {
             const size_t len = strcspn(s, " ,\t\n");
             free(v);
-            return fc_errf(err, FC_EINPUT, "--tokens: entry %d '%.*s' is not a token id (a number >= 0)", k + 1,
-                           (int)(len < 40 ? len : 40), s);
+            char entry[48], shown[48];
+            snprintf(entry, sizeof entry, "%.*s", (int)(len < 40 ? len : 40), s);
+            return fc_errf(err, FC_EINPUT, "--tokens: entry %d '%s' is not a token id (a number >= 0)", k + 1,
+                           fmt_printable(shown, sizeof shown, entry));
         }
         if (k == cap) {
             int32_t *nv = realloc(v, (size_t)(cap *= 2) * sizeof *v);

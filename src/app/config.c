@@ -11,6 +11,7 @@
 
 #include "../format/ggml_types.h"
 #include "../plan/memory.h"
+#include "../text/stream.h"
 #include "../text/template.h"
 #include "../util/file.h"
 #include "../util/fmt.h"
@@ -318,9 +319,9 @@ static int set_max_tokens(fc_config *c, const cfg_val *v, fc_origin o, const cha
 }
 
 static int set_system(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "a string";
+    *allowed = "a string of UTF-8 text";
     const char *s = val_str(v);
-    if (!s) return -1;
+    if (!s || !txt_utf8_valid(s, strlen(s))) return -1;
     if (replace_str(&c->system_prompt, *s ? s : NULL)) return -2;
     set_origin(c, FC_SET_SYSTEM_PROMPT, o);
     return 0;
@@ -345,8 +346,10 @@ static int set_thinking(fc_config *c, const cfg_val *v, fc_origin o, const char 
 }
 
 static int set_prompt(fc_config *c, const cfg_val *v, fc_origin o, const char **allowed) {
-    *allowed = "a string";
-    if (replace_str(&c->prompt, val_str(v))) return -2;
+    *allowed = "a string of UTF-8 text";
+    const char *s = val_str(v);
+    if (s && !txt_utf8_valid(s, strlen(s))) return -1;
+    if (replace_str(&c->prompt, s)) return -2;
     set_origin(c, FC_SET_PROMPT, o);
     return 0;
 }
@@ -817,7 +820,8 @@ int config_set_key(fc_config *cfg, const char *key, const char *value, const cha
     const char *allowed = "";
     int r = in->set(cfg, &v, (fc_origin){FC_SRC_FLAG, origin}, &allowed);
     if (r == -2) return fc_errf(err, FC_EFAIL, "out of memory");
-    if (r) return fc_errf(err, FC_EINPUT, "%s %s: must be %s", origin, value, allowed);
+    char shown[120]; /* the value as typed, safe on a terminal and one line */
+    if (r) return fc_errf(err, FC_EINPUT, "%s %s: must be %s", origin, fmt_printable(shown, sizeof shown, value), allowed);
     return 0;
 }
 
@@ -834,7 +838,10 @@ int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn ext
                 const char *allowed = "";
                 int r = in->set(cfg, &v, (fc_origin){FC_SRC_FLAG, spelling}, &allowed);
                 if (r == -2) return fc_errf(err, FC_EFAIL, "out of memory");
-                if (r) return fc_errf(err, FC_EINPUT, "%s %s: must be %s", spelling, value, allowed);
+                char shown[120]; /* the value as typed, safe on a terminal and one line */
+                if (r)
+                    return fc_errf(err, FC_EINPUT, "%s %s: must be %s", spelling, fmt_printable(shown, sizeof shown, value),
+                                   allowed);
             }
             i += n_args;
             continue;

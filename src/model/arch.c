@@ -184,17 +184,19 @@ int model_desc_load(const gguf_file *f, model_desc *d, fc_err *err) {
 
     /* Sliding windows: which layers slide is the file's
      * {arch}.attention.sliding_window_pattern where it has one (a flag per
-     * layer, or a period n: n - 1 local layers, then one global), else the
-     * pattern of the architectures known to use one (as llama.cpp and Hugging
-     * Face run them): Gemma 2 and gpt-oss every other layer (even ones local),
-     * Gemma 3 five local then one global (RoPE base 10000 locally), Cohere 2
-     * three local then one global, Phi-3 every layer. Any other architecture
-     * gets no window: its KV cache is planned whole, never smaller than what a
-     * runtime keeps. */
+     * layer, or llama.cpp's period n: n - 1 local layers, then one global; 0
+     * every layer local, 1 none), else the pattern of the architectures known
+     * to use one (as llama.cpp and Hugging Face run them): Gemma 2 and gpt-oss
+     * every other layer (even ones local), Gemma 3 five local then one global
+     * (RoPE base 10000 locally), Cohere 2 three local then one global; Phi-3
+     * every layer, as Hugging Face runs it (llama.cpp turns its window off; the
+     * engine follows Hugging Face, so the plan counts what the engine keeps).
+     * Any other architecture gets no window: its KV cache is planned whole,
+     * never smaller than what a runtime keeps. */
     if (get_count(f, arch, "attention.sliding_window", 0, &d->n_swa, err)) goto fail;
     if (d->n_swa) {
         const gguf_kv *pat = gguf_find(f, key(k, sizeof k, arch, "attention.sliding_window_pattern"));
-        uint32_t period = 0;
+        uint32_t period = 1;    /* llama.cpp's meaning: 1 no local layer, 0 all local */
         if (pat && pat->type == GGUF_TYPE_ARRAY) {
             uint32_t *flags = malloc(d->n_layer * sizeof *flags);
             if (!flags) {
@@ -206,15 +208,14 @@ int model_desc_load(const gguf_file *f, model_desc *d, fc_err *err) {
             free(flags);
             if (r) goto fail;
         } else if (pat) {
-            if (get_count(f, arch, "attention.sliding_window_pattern", 0, &period, err)) goto fail;
-            if (!period) period = 1; /* 0: no global layer */
+            if (get_count(f, arch, "attention.sliding_window_pattern", 1, &period, err)) goto fail;
         } else if (d->arch_id == ARCH_GEMMA2 || !strcmp(arch, "gpt-oss")) period = 2;
         else if (d->arch_id == ARCH_GEMMA3) period = 6;
         else if (!strcmp(arch, "cohere2")) period = 4;
-        else if (d->arch_id == ARCH_PHI3) period = 1; /* every layer local */
+        else if (d->arch_id == ARCH_PHI3) period = 0; /* every layer local */
         if (d->arch_id == ARCH_GEMMA3) d->rope_base_swa = 10000.0f;
         for (uint32_t il = 0; il < d->n_layer && !(pat && pat->type == GGUF_TYPE_ARRAY); il++)
-            d->swa_l[il] = period == 1 || (period > 1 && il % period < period - 1);
+            d->swa_l[il] = period == 0 || il % period < period - 1;
     }
     return 0;
 fail:

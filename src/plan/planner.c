@@ -480,10 +480,10 @@ static int plan_compute_one(const mem_model *m, const gpu_inventory *inv, const 
             bool prop = split_fits(&s, L, head, k);
             if (!prop && !r->over_budget) split_greedy(&s, L, head, k);
             if (s.n > 1)
-                reason(r, "%d GPUs: contiguous ranges in device order, %s; the last GPU holds the last layers and the "
-                          "head",
+                reason(r, "%d GPUs: contiguous ranges in device order, %s; GPU %d holds the last layers and the head",
                        s.n, prop || r->over_budget ? "sized in proportion to each GPU's room after fixed cost and buffers"
-                                                   : "packed from the last GPU (the proportional split overflowed one)");
+                                                   : "packed from the last GPU (the proportional split overflowed one)",
+                       inv->dev[s.last].index);
         }
     }
 
@@ -562,8 +562,9 @@ static int plan_compute_ctx(const mem_model *m, const gpu_inventory *inv, const 
         else if (need + r->cpu.weights > avail)
             warn(r, "the CPU side allocates %s besides its weights mapped from the file (%s): together more than %s, "
                     "so parts of the weights will be read from disk again (slow); lower N_CTX, quantize the KV cache "
-                    "(KV_CACHE_QUANT q8_0), or put more layers on the GPU",
-                 B(need), B(r->cpu.weights), inv->host_source);
+                    "(KV_CACHE_QUANT q8_0)%s%s",
+                 B(need), B(r->cpu.weights), inv->host_source, r->cpu.repacked ? ", turn REPACK off" : "",
+                 inv->n ? ", or put more layers on the GPU" : "");
         return 0;
     }
     char rp_need[64] = "";

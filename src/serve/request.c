@@ -445,8 +445,8 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
         return srv_fail(e, 400, NULL, "body: offset %zu: %s is not allowed", nul,
                         nul < len && body[nul] ? "a \\u0000 escape" : "a NUL byte");
     /* RFC 8259 7: control characters inside strings must be escaped, tab and newline too
-     * (cJSON takes them raw); outside strings only white space may appear, which cJSON
-     * checks. */
+     * (cJSON takes them raw); outside strings only white space (space, tab, LF, CR) may
+     * appear (cJSON skips any byte up to 0x20 there). */
     bool in_str = false;
     for (size_t i = 0; i < len; i++) {
         const unsigned char ch = (unsigned char)body[i];
@@ -455,6 +455,8 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
         else if (in_str && ch < 0x20)
             return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X in a string not escaped (JSON needs \\u%04X)",
                             i, ch, ch);
+        else if (!in_str && ch < 0x20 && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') /* cJSON skips them */
+            return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X outside a string", i, ch);
     }
     const char *end = NULL;
     cJSON *root = cJSON_ParseWithLengthOpts(body, len, &end, 0);

@@ -114,7 +114,10 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, fc_err 
     if (exists && !S_ISREG(st.st_mode)) return fc_errf(err, FC_EINPUT, "%s: %s; not written", path, kind_of(st.st_mode));
     char *target = NULL;
     struct stat lst;
-    if (exists && lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode)) {
+    const bool link = lstat(path, &lst) == 0 && S_ISLNK(lst.st_mode);
+    if (link && !exists) /* a dangling link: replacing it would not write where it points */
+        return fc_errf(err, FC_EINPUT, "%s: a symbolic link to a file that does not exist; not written", path);
+    if (link) {
         target = realpath(path, NULL);
         if (!target) return fc_errf(err, FC_EFAIL, "%s: cannot resolve the link: %s", path, strerror(errno));
     }
@@ -130,9 +133,10 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, fc_err 
     if (fd < 0) {
         int e = errno;
         free(tmp);
+        fc_errf(err, e == EACCES || e == ENOENT || e == EROFS ? FC_EINPUT : FC_EFAIL, "%s%s%s: cannot write: %s", path,
+                target ? ", a link to " : "", target ? target : "", strerror(e));
         free(target);
-        return fc_errf(err, e == EACCES || e == ENOENT || e == EROFS ? FC_EINPUT : FC_EFAIL, "%s: cannot write: %s",
-                       path, strerror(e));
+        return -1;
     }
     const char *p = data;
     size_t left = len;
@@ -147,7 +151,7 @@ int fc_write_file_atomic(const char *path, const void *data, size_t len, fc_err 
     if (!e) {
         /* mkstemp makes the file 0600: give it the old file's permissions, or what a
          * plain fopen would. */
-        mode_t mode = st.st_mode & 07777;
+        mode_t mode = exists ? st.st_mode & 0777 : 0;
         if (!exists) {
             mode_t um = umask(0);
             umask(um);
