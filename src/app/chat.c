@@ -7,15 +7,10 @@
 #include <string.h>
 #include <time.h>
 
+#include "../util/clock.h"
 #include "../util/file.h"
 #include "generate.h"
 #include "../util/fmt.h"
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- a reasoning model's thinking ---- */
 
@@ -299,7 +294,7 @@ int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt
     if (cache_reserve(c, n, err)) { free(toks); return -1; }
     int n_batch = (int)engine_params(c->engine)->n_batch;
     if (n_batch < 1) n_batch = 1;
-    double t0 = now_s();
+    double t0 = fc_now_s();
     for (int i = common; i < n; i += n_batch) {
         if (interrupt && *interrupt) { st->interrupted = true; break; }
         int k = n - i < n_batch ? n - i : n_batch;
@@ -308,7 +303,7 @@ int chat_sync(fc_chat *c, chat_stats *st, const volatile sig_atomic_t *interrupt
         c->n_cache += k;
         st->n_prompt += k;
     }
-    st->prompt_s = now_s() - t0;
+    st->prompt_s = fc_now_s() - t0;
     free(toks);
     return 0;
 }

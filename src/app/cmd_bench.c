@@ -25,6 +25,7 @@
 
 #include "../engine/engine.h"
 #include "../engine/threads.h"
+#include "../util/clock.h"
 #include "../util/fmt.h"
 #include "commands.h"
 #include "config.h"
@@ -71,12 +72,6 @@ static const char *dot_widths(char *buf, size_t cap) {
     return buf;
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return ts.tv_sec + ts.tv_nsec * 1e-9;
-}
-
 static int cmp_d(const void *a, const void *b) {
     double x = *(const double *)a, y = *(const double *)b;
     return x < y ? -1 : x > y;
@@ -108,7 +103,7 @@ static double run_parallel(fc_engine *e, const int32_t *toks, int depth, int n_b
     }
     for (int q = 0; q < P; q++) it[q] = (fc_batch_item){q, toks + depth, 1, true};
     if (engine_eval_batch(e, it, P, err)) return -1;
-    const double t0 = now_s();
+    const double t0 = fc_now_s();
     for (int step = 0; step < n; step++) {
         for (int q = 0; q < P; q++) {
             tok[q] = toks[depth + 1 + (step + 5 * q) % (n + 1)]; /* the sequences differ */
@@ -116,7 +111,7 @@ static double run_parallel(fc_engine *e, const int32_t *toks, int depth, int n_b
         }
         if (engine_eval_batch(e, it, P, err)) return -1;
     }
-    return (double)n * P / (now_s() - t0);
+    return (double)n * P / (fc_now_s() - t0);
 }
 
 /* One run of a test (tokens toks[depth..depth + n) after the first depth in
@@ -127,22 +122,22 @@ static double run_test(fc_session *s, const int32_t *toks, int depth, int n_batc
     fc_engine *e = s->engine;
     if (par > 1 && !batch) return run_parallel(e, toks, depth, n_batch, n, par, err); /* fills each sequence's depth */
     if (fill_depth(e, toks, depth, n_batch, err)) return -1;
-    double t0 = now_s();
+    double t0 = fc_now_s();
     if (batch) {
         if (engine_eval(e, toks + depth, n, NULL, err)) return -1;
-        return n / (now_s() - t0);
+        return n / (fc_now_s() - t0);
     }
     /* generation as the chat does it: sample, stream, evaluate, n times */
     if (engine_eval(e, toks + depth, 1, NULL, err) || gen_history_reserve(hist, depth + n + 2, err)) return -1;
     memcpy(hist->ids, toks, (size_t)(depth + 1) * sizeof *toks);
     hist->n = depth + 1;
-    t0 = now_s();
+    t0 = fc_now_s();
     gen_params gp = {.max_tokens = n + 1, .stop_at_eog = false}; /* the last token sampled is not evaluated */
     gen_result gr;
     if (session_generate(e, s->tok, s->sampler, hist, &gp, &gr, err)) return -1;
     free(gr.text);
     if (gr.n_gen != n + 1) return fc_errf(err, FC_EFAIL, "generation stopped after %d of %d tokens", gr.n_gen, n + 1);
-    return n / (now_s() - t0);
+    return n / (fc_now_s() - t0);
 }
 
 static int parse_list(const char *s, int *out, int cap) {

@@ -19,6 +19,7 @@
 
 #include "../serve/http.h"
 #include "../serve/sched.h"
+#include "../util/clock.h"
 #include "../util/file.h"
 #include "../util/fmt.h"
 #include "commands.h"
@@ -105,12 +106,6 @@ static void device_lines(const fc_session *s, srv_sched *sc, srv_metrics *m, cha
     }
 }
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* Seconds a stop gives the connections to send their last bytes before they are closed. */
 #define SERVE_FINAL_SEND_S 2.0
 
@@ -125,7 +120,7 @@ static void drain(srv_http *http, srv_sched *sc, const sigset_t *stop_set, int s
     if (n && timeout_s > 0) {
         fprintf(stderr, "fitchat serve: %s: draining: %d request%s to finish (up to %d s; %s again stops at once)\n", name, n,
                 n == 1 ? "" : "s", timeout_s, name);
-        const double end = now_s() + timeout_s;
+        const double end = fc_now_s() + timeout_s;
         while ((n = http_n_generating(http)) > 0) {
             const struct timespec tick = {0, 50 * 1000000L};
             const int again = sigtimedwait(stop_set, NULL, &tick);
@@ -134,7 +129,7 @@ static void drain(srv_http *http, srv_sched *sc, const sigset_t *stop_set, int s
                         n, n == 1 ? "" : "s");
                 return;
             }
-            if (now_s() >= end) {
+            if (fc_now_s() >= end) {
                 fprintf(stderr, "fitchat serve: DRAIN_TIMEOUT (%d s) is over: stopping; %d request%s cut short\n", timeout_s, n,
                         n == 1 ? "" : "s");
                 return;
@@ -272,7 +267,7 @@ done:
     sched_stop(sc);   /* running requests end; their connections finish */
     /* Let the connections send what ends them (the 503 or the stream's last event and its
      * terminating chunk) before the daemon closes their sockets: a short, bounded wait. */
-    for (const double end = now_s() + SERVE_FINAL_SEND_S; http_n_generating(http) > 0 && now_s() < end;)
+    for (const double end = fc_now_s() + SERVE_FINAL_SEND_S; http_n_generating(http) > 0 && fc_now_s() < end;)
         nanosleep(&(struct timespec){0, 10 * 1000000L}, NULL);
     http_stop(http);  /* joins the connection threads */
     sched_free(sc);

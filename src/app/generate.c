@@ -5,11 +5,7 @@
 #include <string.h>
 #include <time.h>
 
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
+#include "../util/clock.h"
 
 int gen_history_reserve(gen_history *h, int n, fc_err *err) {
     if (n <= h->cap) return 0;
@@ -26,7 +22,7 @@ int gen_begin(gen_state *g, const gen_params *p, fc_err *err) {
     memset(g, 0, sizeof *g);
     g->p = *p;
     txt_stream_init(&g->st, p->stops);
-    g->t0 = now_s();
+    g->t0 = fc_now_s();
     if ((p->presence_penalty != 0 || p->frequency_penalty != 0) && p->n_vocab > 0) {
         g->counts = calloc((size_t)p->n_vocab, sizeof *g->counts);
         g->biased = malloc((size_t)p->n_vocab * sizeof *g->biased);
@@ -95,7 +91,7 @@ int gen_end(gen_state *g, gen_result *out, fc_err *err) {
     *out = g->res;
     out->text = NULL;
     out->text_len = 0;
-    out->seconds = now_s() - g->t0;
+    out->seconds = fc_now_s() - g->t0;
     if (txt_stream_finish(&g->st, g->p.emit, g->p.emit_ctx)) rc = fc_errf(err, FC_EFAIL, "out of memory");
     if (rc == 0) {
         out->text = g->st.text; /* the stream's buffer becomes the result's */

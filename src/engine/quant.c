@@ -22,6 +22,7 @@
 #include <time.h>
 
 #include "../plan/memory.h"
+#include "../util/clock.h"
 #include "kvrot.h"
 #include "quant_impl.h"
 #include "quant_repack.h"
@@ -154,12 +155,6 @@ static quant_kernels avx512_k; /* traits NULL until quant_init chose */
 static int dot_bits[GGML_TYPE_COUNT];
 static const uint32_t LEGACY[] = {GGML_TYPE_Q4_0, GGML_TYPE_Q4_1, GGML_TYPE_Q5_0, GGML_TYPE_Q5_1, GGML_TYPE_Q8_0};
 
-static double secs(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 /* 512 if the 512-bit dot_rows of type beat the 256-bit ones here, else 256 */
 static int measure_dot_bits(uint32_t type) {
     enum { N = 1024, ROWS = 256, ROUNDS = 7 };
@@ -180,9 +175,9 @@ static int measure_dot_bits(uint32_t type) {
         for (int round = 0; round < ROUNDS; round++)
             for (int w = 0; w < 2; w++) {
                 const quant_traits *t = w ? t512 : t256;
-                const double t0 = secs();
+                const double t0 = fc_now_s();
                 t->dot_rows(rows, rb, ROWS, act, N, out);
-                const double dt = secs() - t0;
+                const double dt = fc_now_s() - t0;
                 if (dt < best[w]) best[w] = dt;
             }
         bits = best[1] < 0.95 * best[0] ? 512 : 256;

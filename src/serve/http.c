@@ -1,6 +1,7 @@
 /* http — see http.h. */
 #include "http.h"
 
+#include "../util/clock.h"
 #include "../util/fmt.h"
 #include "../util/version.h"
 
@@ -153,12 +154,6 @@ static bool authorized(srv_http *h, struct MHD_Connection *c) {
 
 /* ---- generating ---- */
 
-static double mono_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
-
 static void reply_id(srv_http *h, srv_api api, srv_reply_id *id) {
     unsigned long n = atomic_fetch_add(&h->reply_counter, 1) + 1;
     struct timespec ts;
@@ -196,7 +191,7 @@ static ssize_t stream_read(void *cls, uint64_t pos, char *buf, size_t max) {
                 const char *finish = srv_finish_reason(j->stop);
                 srv_usage u = {j->n_prompt, j->n_gen};
                 if (!ollama) srv_fmt_chunk(&st->pending, &st->id, "", 0, st->first, finish, j->req.include_usage);
-                st->id.total_s = mono_s() - st->t0;
+                st->id.total_s = fc_now_s() - st->t0;
                 srv_fmt_stream_end(&st->pending, &st->id, finish, &u, j->req.include_usage, j->prompt_s, j->gen_s);
             }
             st->ended = true;
@@ -291,7 +286,7 @@ static enum MHD_Result generate(srv_http *h, srv_sched *sc, struct MHD_Connectio
     } else {
         srv_sb b = {0};
         srv_usage u = {j->n_prompt, j->n_gen};
-        id.total_s = mono_s() - cc->t0;
+        id.total_s = fc_now_s() - cc->t0;
         srv_fmt_reply(&b, &id, text.p ? text.p : "", text.n, srv_finish_reason(j->stop), &u, j->prompt_s, j->gen_s);
         rc = send_sb(h, c, 200, "application/json", &b);
     }
@@ -456,7 +451,7 @@ static enum MHD_Result access_cb(void *cls, struct MHD_Connection *c, const char
     if (!cc) { /* the headers are in; the body (if any) comes in the next calls */
         if (!(cc = calloc(1, sizeof *cc))) return MHD_NO;
         *con_cls = cc;
-        cc->t0 = mono_s();
+        cc->t0 = fc_now_s();
         const char *cl = MHD_lookup_connection_value(c, MHD_HEADER_KIND, MHD_HTTP_HEADER_CONTENT_LENGTH);
         if (cl) {
             unsigned long long n = strtoull(cl, NULL, 10);

@@ -7,6 +7,7 @@
 #include <time.h>
 
 #include "../app/chat.h"
+#include "../util/clock.h"
 
 enum slot_phase { SLOT_IDLE, SLOT_PREFILL, SLOT_GEN };
 
@@ -57,12 +58,6 @@ struct srv_sched {
     uint64_t steps, seed_counter;
     srv_metrics m;            /* the counters (requests, tokens, seconds) */
 };
-
-static double now_s(void) {
-    struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
-    return (double)ts.tv_sec + (double)ts.tv_nsec * 1e-9;
-}
 
 /* ---- jobs ---- */
 
@@ -386,9 +381,9 @@ static void eval_items(srv_sched *sc) {
     sc->first = (sc->first + 1) % sc->n_slots;
     if (!n) return;
     fc_err err = {0};
-    double t0 = now_s();
+    double t0 = fc_now_s();
     int rc = engine_eval_batch(sc->e, sc->items, n, &err);
-    double dt = now_s() - t0;
+    double dt = fc_now_s() - t0;
     for (int k = 0; k < n; k++) {
         slot *sl = &sc->slots[who[k]];
         sl->item_s = dt * sl->n_item / n_tok;
@@ -413,7 +408,7 @@ static void take_item(srv_sched *sc, slot *sl) {
         sl->prompt_s += sl->item_s;
         if (sl->hist.n == j->n_prompt) {
             sl->phase = SLOT_GEN;
-            sl->t_gen0 = now_s();
+            sl->t_gen0 = fc_now_s();
         }
         return;
     }
@@ -438,7 +433,7 @@ static void publish(srv_sched *sc) {
             j->stop = (int)res.stop;
             j->n_gen = res.n_gen;
             j->prompt_s = sl->prompt_s;
-            j->gen_s = sl->phase == SLOT_GEN ? now_s() - sl->t_gen0 : 0;
+            j->gen_s = sl->phase == SLOT_GEN ? fc_now_s() - sl->t_gen0 : 0;
             sc->m.generated_tokens += (uint64_t)res.n_gen;
             if (sl->failed) {
                 j->failed = true;
