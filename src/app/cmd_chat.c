@@ -291,6 +291,7 @@ static char *read_multiline(const chat_ui *ui, const char *first) {
     char *line = NULL;
     const char *cur = first;
     bool have = false; /* a line is in buf (the next one needs a newline before it) */
+    if (append(&buf, &len, &cap, "", 0)) return NULL;
     for (bool first_line = true;; first_line = false) {
         size_t n = strlen(cur);
         const bool last = n >= 3 && !strcmp(cur + n - 3, "\"\"\"");
@@ -301,7 +302,6 @@ static char *read_multiline(const chat_ui *ui, const char *first) {
             if ((have && append(&buf, &len, &cap, "\n", 1)) || append(&buf, &len, &cap, cur, n)) break;
             have = true;
         }
-        if (!buf && append(&buf, &len, &cap, "", 0)) break;
         free(line);
         line = NULL;
         if (last) return buf;

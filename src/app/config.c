@@ -813,6 +813,12 @@ static const struct input *match_flag(int argc, char **argv, int i, const char *
     return in;
 }
 
+/* "FLAG VALUE: must be ALLOWED", the value as typed made safe for a terminal. */
+static int bad_flag_value(fc_err *err, const char *flag, const char *value, const char *allowed) {
+    char shown[120];
+    return fc_errf(err, FC_EINPUT, "%s %s: must be %s", flag, fmt_printable(shown, sizeof shown, value), allowed);
+}
+
 int config_set_key(fc_config *cfg, const char *key, const char *value, const char *origin, fc_err *err) {
     const struct input *in = input_by_key(key);
     if (!in || !in->set) return fc_errf(err, FC_EINPUT, "%s: no such setting", key);
@@ -820,9 +826,7 @@ int config_set_key(fc_config *cfg, const char *key, const char *value, const cha
     const char *allowed = "";
     int r = in->set(cfg, &v, (fc_origin){FC_SRC_FLAG, origin}, &allowed);
     if (r == -2) return fc_errf(err, FC_EFAIL, "out of memory");
-    char shown[120]; /* the value as typed, safe on a terminal and one line */
-    if (r) return fc_errf(err, FC_EINPUT, "%s %s: must be %s", origin, fmt_printable(shown, sizeof shown, value), allowed);
-    return 0;
+    return r ? bad_flag_value(err, origin, value, allowed) : 0;
 }
 
 int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn extra, void *ctx, fc_err *err) {
@@ -838,10 +842,7 @@ int config_apply_args(fc_config *cfg, int argc, char **argv, config_extra_fn ext
                 const char *allowed = "";
                 int r = in->set(cfg, &v, (fc_origin){FC_SRC_FLAG, spelling}, &allowed);
                 if (r == -2) return fc_errf(err, FC_EFAIL, "out of memory");
-                char shown[120]; /* the value as typed, safe on a terminal and one line */
-                if (r)
-                    return fc_errf(err, FC_EINPUT, "%s %s: must be %s", spelling, fmt_printable(shown, sizeof shown, value),
-                                   allowed);
+                if (r) return bad_flag_value(err, spelling, value, allowed);
             }
             i += n_args;
             continue;

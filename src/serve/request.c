@@ -452,10 +452,10 @@ int srv_request_parse(srv_api api, const char *body, size_t len, srv_request *ou
         const unsigned char ch = (unsigned char)body[i];
         if (in_str && ch == '\\') i++; /* the escaped character, whatever it is */
         else if (ch == '"') in_str = !in_str;
-        else if (in_str && ch < 0x20)
+        else if (ch < 0x20 && in_str)
             return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X in a string not escaped (JSON needs \\u%04X)",
                             i, ch, ch);
-        else if (!in_str && ch < 0x20 && ch != ' ' && ch != '\t' && ch != '\n' && ch != '\r') /* cJSON skips them */
+        else if (ch < 0x20 && ch != '\t' && ch != '\n' && ch != '\r') /* outside a string: cJSON skips them */
             return srv_fail(e, 400, NULL, "body: byte %zu: control character 0x%02X outside a string", i, ch);
     }
     const char *end = NULL;
